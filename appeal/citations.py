@@ -1,0 +1,259 @@
+"""The citation library: verbatim, attributed quotes from authoritative sources.
+
+Each YAML file in a citations folder holds one entry, or several under
+``citations:``. An entry has an id, its bibliographic facts (publication, issue,
+date, page, title), the date its text is as of, its passages (the source's exact
+words, each with an id), and any errata. An erratum that *withdraws* a sentence
+removes it from every passage that contains it: :meth:`CitationLibrary.passage`
+returns the text after errata, and a passage that would be left empty cannot be
+quoted at all.
+
+Folders are searched in order: a user's folder first, the built-in library last;
+an entry with a built-in's id replaces it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from appeal.errors import CitationError, Problem
+from appeal.resources import builtin_dir
+from appeal.validate import Reader
+from appeal.yamlread import load_yaml
+
+KINDS = ("article", "correction", "book", "descriptor", "policy", "literature", "qa", "regulation", "other")
+USES = ("quote", "explicit-only", "reference-only")
+ENTRY_KEYS = ("id", "kind", "title", "publication", "publisher", "issue", "date", "page", "as_of", "revised",
+              "attribution", "reference", "copyright", "source", "note", "use", "code", "passages", "errata")
+ID = r"[a-z0-9][a-z0-9.-]*"
+
+
+@dataclass(frozen=True)
+class Erratum:
+    id: str
+    action: str
+    passage: str | None
+    text: str
+    note: str
+    published_in: str | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    original: str
+    text: str
+    withdrawn: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: str
+    kind: str
+    title: str
+    attribution: str
+    reference: str
+    use: str
+    passages: dict[str, Passage]
+    errata: tuple[Erratum, ...]
+    file: str
+    line: int | None
+    publication: str | None = None
+    publisher: str | None = None
+    issue: str | None = None
+    date: dt.date | None = None
+    page: str | None = None
+    as_of: dt.date | None = None
+    revised: dt.date | None = None
+    copyright: str | None = None
+    source: str | None = None
+    note: str | None = None
+    code: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "publication": self.publication,
+            "publisher": self.publisher,
+            "issue": self.issue,
+            "date": self.date.isoformat() if self.date else None,
+            "page": self.page,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "revised": self.revised.isoformat() if self.revised else None,
+            "attribution": self.attribution,
+            "reference": self.reference,
+            "use": self.use,
+            "code": self.code,
+            "copyright": self.copyright,
+            "source": self.source,
+            "note": self.note,
+            "file": self.file,
+            "passages": [
+                {"id": p.id, "text": p.text, "original": p.original, "withdrawn": list(p.withdrawn)}
+                for p in self.passages.values()
+            ],
+            "errata": [
+                {"id": e.id, "action": e.action, "passage": e.passage, "text": e.text, "note": e.note,
+                 "published_in": e.published_in, "date": e.date.isoformat() if e.date else None}
+                for e in self.errata
+            ],
+        }
+
+
+def normalize_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class CitationLibrary:
+    """Every citation entry found in the given folders, by id."""
+
+    def __init__(self, entries: dict[str, Citation]):
+        self.entries = entries
+
+    @classmethod
+    def load(cls, folders: Iterable[Path] = ()) -> "CitationLibrary":
+        """Load ``folders`` (user folders first) and then the built-in library."""
+        entries: dict[str, Citation] = {}
+        problems: list[Problem] = []
+        for folder in [*folders, builtin_dir("citations")]:
+            found: dict[str, Citation] = {}
+            for path in sorted(Path(folder).glob("*.yaml")):
+                try:
+                    for entry in _read_file(path):
+                        if entry.id in found:
+                            other = found[entry.id]
+                            problems.append(Problem(entry.file, f"the id '{entry.id}' is also used in "
+                                                    f"{other.file}:{other.line}", line=entry.line, field="id",
+                                                    accepted="a unique id"))
+                        found[entry.id] = entry
+                except CitationError as exc:
+                    problems.extend(exc.problems)
+            for cid, entry in found.items():
+                entries.setdefault(cid, entry)
+        if problems:
+            raise CitationError(problems)
+        return cls(entries)
+
+    def get(self, cid: str) -> Citation:
+        try:
+            return self.entries[cid]
+        except KeyError:
+            close = difflib.get_close_matches(cid, list(self.entries), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise CitationError(f"no citation with id '{cid}'{hint}") from None
+
+    def passage(self, cid: str, pid: str) -> Passage:
+        """The passage after errata; an error when unknown or wholly withdrawn."""
+        entry = self.get(cid)
+        if pid not in entry.passages:
+            known = ", ".join(entry.passages) or "none (this entry is for reference only)"
+            raise CitationError(f"citation '{cid}' has no passage '{pid}' (passages: {known})")
+        passage = entry.passages[pid]
+        if not passage.text:
+            raise CitationError(f"passage '{pid}' of '{cid}' was withdrawn by an erratum and cannot be quoted")
+        return passage
+
+    def search(self, text: str) -> list[tuple[Citation, Passage | None]]:
+        """Entries and passages whose words contain ``text`` (case-insensitive)."""
+        needle = normalize_space(text).lower()
+        hits: list[tuple[Citation, Passage | None]] = []
+        for entry in self.entries.values():
+            head = " ".join(filter(None, [entry.id, entry.title, entry.attribution, entry.reference, entry.code]))
+            matched = False
+            for passage in entry.passages.values():
+                if needle in normalize_space(passage.text).lower():
+                    hits.append((entry, passage))
+                    matched = True
+            if not matched and needle in head.lower():
+                hits.append((entry, None))
+        return hits
+
+
+def _read_file(path: Path) -> list[Citation]:
+    located = load_yaml(path, CitationError)
+    r = Reader(located)
+    data = located.data
+    if isinstance(data, dict) and "citations" in data:
+        r.mapping((), ("citations",))
+        roots = [("citations", i) for i in range(len(r.items(("citations",))))]
+    elif isinstance(data, dict):
+        roots = [()]
+    else:
+        r.problem((), "a citations file must be one entry or a 'citations:' list", "see citations/*.yaml")
+        roots = []
+    entries = [entry for root in roots if (entry := _read_entry(r, root)) is not None]
+    if r.problems:
+        raise CitationError(r.problems)
+    return entries
+
+
+def _read_entry(r: Reader, at: tuple) -> Citation | None:
+    r.mapping(at, ENTRY_KEYS, required=True)
+    cid = r.text(at + ("id",), required=True, pattern=ID, accepted="lower-case letters, digits, '.' and '-'")
+    kind = r.choice(at + ("kind",), KINDS, required=True)
+    use = r.choice(at + ("use",), USES) or "quote"
+    title = r.text(at + ("title",), required=True)
+    attribution = r.text(at + ("attribution",), required=True, accepted="the short line under a quote")
+    reference = r.text(at + ("reference",), required=True, accepted="the full reference for the letter's list")
+    passages: dict[str, Passage] = {}
+    for i in range(len(r.items(at + ("passages",)))):
+        p_at = at + ("passages", i)
+        r.mapping(p_at, ("id", "text"), required=True)
+        pid = r.text(p_at + ("id",), required=True, pattern=ID, accepted="lower-case letters, digits, '.' and '-'")
+        text = r.text(p_at + ("text",), required=True, accepted="the source's exact words")
+        if pid in passages:
+            r.problem(p_at + ("id",), f"the passage id '{pid}' is given twice", "a unique passage id")
+        elif pid and text:
+            passages[pid] = Passage(id=pid, original=normalize_space(text), text=normalize_space(text))
+    if use != "reference-only" and not passages and r.present(at + ("id",)):
+        r.problem(at + ("passages",), "an entry to quote needs at least one passage",
+                  "passages, or use: reference-only")
+    errata = []
+    for i in range(len(r.items(at + ("errata",)))):
+        e_at = at + ("errata", i)
+        r.mapping(e_at, ("id", "action", "passage", "text", "note", "published_in", "date"), required=True)
+        erratum = Erratum(
+            id=r.text(e_at + ("id",), required=True, pattern=ID) or "",
+            action=r.choice(e_at + ("action",), ("withdraw", "note"), required=True) or "note",
+            passage=r.text(e_at + ("passage",)),
+            text=normalize_space(r.text(e_at + ("text",), required=True) or ""),
+            note=r.text(e_at + ("note",), required=True) or "",
+            published_in=r.text(e_at + ("published_in",)),
+            date=r.date(e_at + ("date",)),
+        )
+        errata.append(erratum)
+        if erratum.action == "withdraw":
+            _withdraw(r, e_at, erratum, passages)
+    if not (cid and kind and title and attribution and reference):
+        return None
+    return Citation(
+        id=cid, kind=kind, title=title, attribution=attribution, reference=reference, use=use,
+        passages=passages, errata=tuple(errata), file=r.located.file, line=r.located.line(at),
+        publication=r.text(at + ("publication",)), publisher=r.text(at + ("publisher",)),
+        issue=r.text(at + ("issue",)), date=r.date(at + ("date",)), page=r.text(at + ("page",)),
+        as_of=r.date(at + ("as_of",)), revised=r.date(at + ("revised",)), copyright=r.text(at + ("copyright",)),
+        source=r.text(at + ("source",)), note=r.text(at + ("note",)), code=r.text(at + ("code",)),
+    )
+
+
+def _withdraw(r: Reader, at: tuple, erratum: Erratum, passages: dict[str, Passage]) -> None:
+    """Remove the withdrawn sentence from every passage holding it; it must be in one."""
+    hit = False
+    for pid, passage in list(passages.items()):
+        if erratum.passage and pid != erratum.passage:
+            continue
+        if erratum.text and erratum.text in passage.text:
+            hit = True
+            remaining = normalize_space(passage.text.replace(erratum.text, " "))
+            passages[pid] = Passage(pid, passage.original, remaining, passage.withdrawn + (erratum.text,))
+    if not hit:
+        r.problem(at + ("text",), "the withdrawn text is not found in the passage(s) it names",
+                  "the sentence exactly as the passage gives it")

@@ -1,0 +1,109 @@
+"""The ``appeal`` command line: each command parses options and calls one library function.
+
+Exit status, for every command: 0 done; 1 ran but found problems; 2 the input could
+not be used. ``--json`` prints exactly one JSON document on stdout; every message,
+warning and error goes to stderr. No command shows a traceback.
+
+Library modules are imported inside the commands, so ``appeal --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from appeal import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        from appeal.validate import parse_date
+
+        parsed = parse_date(value)
+        if parsed is None:
+            self.fail(f"'{value}' is not a date (accepted: YYYY-MM-DD or MM/DD/YYYY)", param, ctx)
+        return parsed
+
+
+def emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+
+
+def say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def guarded(func: Callable) -> Callable:
+    """Turn every user-caused error into its message and exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from appeal.errors import AppealError
+
+        as_json = kwargs.get("as_json", False)
+        try:
+            code = func(*args, **kwargs)
+        except AppealError as exc:
+            for problem in exc.problems:
+                say(f"error: {problem}")
+            if as_json:
+                emit_json({"ok": False, "errors": [p.as_dict() for p in exc.problems]})
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            say("interrupted")
+            sys.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # a bug of ours: say so plainly, without a traceback
+            say(f"error: internal error ({type(exc).__name__}: {exc}); please report it")
+            if as_json:
+                emit_json({"ok": False, "errors": [{"message": f"internal error: {type(exc).__name__}"}]})
+            sys.exit(EXIT_UNUSABLE)
+        sys.exit(code or EXIT_OK)
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+date_option = click.option("--date", type=DateType(), default=None,
+                           help="The letter date (default: appeal.date, SOURCE_DATE_EPOCH, or today).")
+templates_option = click.option("--templates", "template_dirs", multiple=True,
+                                type=click.Path(file_okay=False, path_type=Path),
+                                help="A folder of your own templates, searched before the built-ins (repeatable).")
+citations_option = click.option("--citations", "citation_dirs", multiple=True,
+                                type=click.Path(file_okay=False, path_type=Path),
+                                help="A folder of your own citation files, searched first (repeatable).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="appeal")
+def cli() -> None:
+    """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF)."""
+
+
+def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None):
+    """The library's settings from the common options."""
+    from appeal.generate import Settings
+
+    return Settings(date=date, template_dirs=tuple(template_dirs), citation_dirs=tuple(citation_dirs),
+                    workspace=workspace)
+
+
+def main() -> None:
+    cli(prog_name="appeal")
+
+
+# Each command group lives in its own module and registers itself on ``cli``.
+from appeal.cli import letters  # noqa: E402,F401  generate, validate

@@ -1,0 +1,50 @@
+"""The X12 CARC / RARC descriptions shipped in ``appeal/data/codes.yaml`` (verbatim, sourced)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from appeal.resources import data_file
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    kind: str
+    code: str
+    description: str
+    source: dict
+    note: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "code": self.code, "description": self.description,
+                "source": self.source, "note": self.note}
+
+
+class CodeTable:
+    def __init__(self, data: dict):
+        sources = {s["id"]: s for s in data.get("sources", [])}
+        self.entries: dict[tuple[str, str], CodeEntry] = {}
+        for kind in ("carc", "rarc"):
+            for code, entry in (data.get(kind) or {}).items():
+                self.entries[(kind, str(code))] = CodeEntry(kind, str(code), entry["description"],
+                                                            sources.get(entry["source"], {}), entry.get("note"))
+
+    def get(self, kind: str, code: str) -> CodeEntry | None:
+        return self.entries.get((kind, code.upper()))
+
+    def carc(self, code: str) -> str | None:
+        entry = self.get("carc", code)
+        return entry.description if entry else None
+
+    def rarc(self, code: str) -> str | None:
+        entry = self.get("rarc", code)
+        return entry.description if entry else None
+
+
+@lru_cache(maxsize=1)
+def code_table() -> CodeTable:
+    with data_file("codes.yaml").open(encoding="utf-8") as fh:
+        return CodeTable(yaml.safe_load(fh))

@@ -1,0 +1,303 @@
+"""compose(case, library, templates) -> Letter: Jinja, then Markdown, then the document model.
+
+The template renders Markdown. Every value from the case is escaped on its way in
+(Jinja's ``finalize``), so a name like ``<b>Ann & *Bo*</b>`` is text, never markup.
+Structured pieces (quotes, address blocks, the RE table, the signature, the
+references) are made by helper functions that return a placeholder paragraph; after
+Markdown parsing each placeholder is swapped for its block. The quote text thus
+never passes through Markdown: the letter carries the source's exact words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+from typing import Any, Callable
+
+import jinja2
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from appeal.case import Case, coerce_facts
+from appeal.citations import CitationLibrary
+from appeal.codes import code_table
+from appeal.document import (Block, BulletList, Heading, Letter, Letterhead, Paragraph, Quote, References, Run,
+                             Signature, Table)
+from appeal.errors import AppealError, CitationError, Problem, TemplateError
+from appeal.templates import TemplateMeta, TemplateSet, long_date, money, render_error, short_date
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+
+
+class Safe(str):
+    """Markdown the letter's own helpers made; passed through without escaping."""
+
+
+def escape(value: Any) -> str:
+    """A value as literal Markdown text: punctuation escaped, line breaks as spaces."""
+    if isinstance(value, Safe):
+        return value
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+@dataclasses.dataclass
+class _Composer:
+    """State of one letter while its template renders."""
+
+    case: Case
+    library: CitationLibrary
+    meta: TemplateMeta
+    nonce: str = dataclasses.field(default_factory=lambda: secrets.token_hex(4))
+    blocks: list[Callable[[], Block]] = dataclasses.field(default_factory=list)
+    cited: list[str] = dataclasses.field(default_factory=list)
+
+    def placeholder(self, make: Callable[[], Block]) -> Safe:
+        self.blocks.append(make)
+        return Safe(f"\n\nAPPEALBLOCK{self.nonce}N{len(self.blocks) - 1}\n\n")
+
+    def cite(self, cid: str) -> str:
+        entry = self.library.get(cid)
+        if entry.id not in self.cited:
+            self.cited.append(entry.id)
+        return Safe(escape(entry.attribution))
+
+    def quote(self, cid: str, pid: str) -> Safe:
+        entry = self.library.get(cid)
+        if entry.use == "reference-only":
+            raise CitationError(f"'{cid}' is a reference-only entry: cite it, do not quote it")
+        passage = self.library.passage(cid, pid)
+        self.cite(cid)
+        return self.placeholder(lambda: Quote(passage.text, entry.attribution, entry.id, passage.id))
+
+    def descriptor(self, code: str) -> str:
+        """The CPT descriptor of ``code`` from the library (entry ``cpt-<code>``), as text."""
+        entry = self.library.get(f"cpt-{code}")
+        return Safe(escape(self.library.passage(entry.id, "descriptor").text))
+
+    def address(self, *parts: Any) -> Safe:
+        lines = []
+        for part in parts:
+            if isinstance(part, (list, tuple)):
+                lines.extend(str(p) for p in part if p)
+            elif part:
+                lines.append(str(part))
+        runs: list[Run] = []
+        for i, line in enumerate(lines):
+            if i:
+                runs.append(Run("\n", br=True))
+            runs.append(Run(line))
+        return self.placeholder(lambda: Paragraph(tuple(runs), style="address"))
+
+    def table(self, rows: list, header: bool = False) -> Safe:
+        cells = tuple(tuple((Run(str(cell)),) for cell in row) for row in rows)
+        return self.placeholder(lambda: Table(cells, header=header))
+
+    def bullets(self, items: list) -> Safe:
+        return self.placeholder(lambda: BulletList(tuple((Run(str(i)),) for i in items)))
+
+    def paragraphs(self, text: str | None) -> Safe:
+        """Free text from the case (``appeal.notes``): blank lines separate paragraphs."""
+        if not text:
+            return Safe("")
+        parts = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+        return Safe("\n\n".join(escape(p) for p in parts))
+
+    def signature(self) -> Safe:
+        signer, provider = self.case.signer, self.case.provider
+        name = signer.name + (f", {signer.credentials}" if signer.credentials else "")
+        lines = [signer.title, provider.name]
+        lines += [f"Phone: {signer.phone}"] if signer.phone else []
+        lines += [f"Email: {signer.email}"] if signer.email else []
+        return self.placeholder(lambda: Signature("Sincerely,", name, tuple(lines), signer.signature))
+
+    def references(self, title: str = "References") -> Safe:
+        def make() -> Block:
+            return References(title, tuple(self.library.get(c).reference for c in self.cited))
+
+        return self.placeholder(make)
+
+
+def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: TemplateMeta) -> Letter:
+    """Render ``meta``'s template for ``case`` into a :class:`Letter`."""
+    facts = coerce_facts(case, meta.facts)
+    composer = _Composer(case=case, library=library, meta=meta)
+    context = _context(case, facts, composer, meta)
+    env = templates.env
+    try:
+        template = env.get_template(meta.name)
+        markdown = template.render(context)
+    except AppealError as exc:
+        file, line = _where(exc, templates, meta)
+        raise type(exc)([dataclasses.replace(p, file=file, line=line) for p in exc.problems]) from None
+    except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError) as exc:
+        raise render_error(exc, templates, str(meta.file)) from None
+    blocks = _to_blocks(markdown, composer, meta)
+    return Letter(
+        letterhead=_letterhead(case),
+        blocks=tuple(blocks),
+        running_header=f"{case.patient.name} · Member ID {case.patient.member_id} · Claim {case.claim.number}",
+        title=f"Appeal of claim {case.claim.number}: {meta.title}",
+        author=case.provider.name,
+        subject=f"Appeal of denial (CARC {case.denial.carc}) of claim {case.claim.number} to {case.payer.name}",
+        keywords=tuple(dict.fromkeys(["appeal", f"claim {case.claim.number}", f"CARC {case.denial.carc}",
+                                      *(f"RARC {r}" for r in case.denial.rarc),
+                                      *(line.code for line in case.denied_lines)])),
+        meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited)},
+    )
+
+
+def _where(exc: AppealError, templates: TemplateSet, meta: TemplateMeta) -> tuple[str, int | None]:
+    from appeal.templates import template_location
+
+    file, line = template_location(exc, templates)
+    return file or str(meta.file), line
+
+
+def _letterhead(case: Case) -> Letterhead:
+    p = case.provider
+    contact = " · ".join(x for x in (f"Phone {p.phone}" if p.phone else "", f"Fax {p.fax}" if p.fax else "") if x)
+    ids = f"NPI {p.npi}" + (f" · TIN {p.tin}" if p.tin else "")
+    return Letterhead(name=p.name, lines=tuple(x for x in (*p.address, contact, ids) if x), logo=p.logo)
+
+
+def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -> dict:
+    appeal = dataclasses.replace(case.appeal, facts=facts)
+    codes = code_table()
+    return {
+        "provider": case.provider,
+        "payer": case.payer,
+        "patient": case.patient,
+        "claim": case.claim,
+        "denial": case.denial,
+        "appeal": appeal,
+        "signer": case.signer,
+        "enclosures": case.enclosures,
+        "denied_lines": case.denied_lines,
+        "template": meta,
+        "carc_text": lambda code: codes.carc(code),
+        "rarc_text": lambda code: codes.rarc(code),
+        "quote": composer.quote,
+        "cite": composer.cite,
+        "descriptor": composer.descriptor,
+        "address": composer.address,
+        "table": composer.table,
+        "bullets": composer.bullets,
+        "paragraphs": composer.paragraphs,
+        "signature": composer.signature,
+        "references": composer.references,
+        "long_date": long_date,
+        "short_date": short_date,
+        "money": money,
+        "raw": lambda text: Safe(str(text)),
+    }
+
+
+# -- Markdown -> blocks ---------------------------------------------------------------
+
+def _to_blocks(markdown: str, composer: _Composer, meta: TemplateMeta) -> list[Block]:
+    tokens = _MARKDOWN.parse(markdown)
+    marker = re.compile(rf"APPEALBLOCK{composer.nonce}N(\d+)")
+    blocks: list[Block] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "paragraph_open":
+            inline = tokens[i + 1]
+            found = marker.fullmatch(inline.content.strip())
+            if found:
+                blocks.append(composer.blocks[int(found.group(1))]())
+            else:
+                blocks.append(Paragraph(_runs(inline, meta)))
+            i += 3
+        elif tok.type == "heading_open":
+            blocks.append(Heading(_runs(tokens[i + 1], meta), level=int(tok.tag[1])))
+            i += 3
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            i, block = _list(tokens, i, meta)
+            blocks.append(block)
+        elif tok.type == "table_open":
+            i, block = _table(tokens, i, meta)
+            blocks.append(block)
+        else:
+            raise _unsupported(tok, meta)
+    return blocks
+
+
+def _unsupported(tok: Token, meta: TemplateMeta) -> TemplateError:
+    what = {"blockquote_open": "a '>' block quote (use quote(id, passage))", "fence": "a code block",
+            "code_block": "an indented code block (indent text less than 4 spaces)", "hr": "a horizontal rule",
+            "html_block": "HTML"}.get(tok.type, tok.type)
+    line = tok.map[0] + 1 if tok.map else None
+    return TemplateError([Problem(str(meta.file), f"the letter's Markdown has {what}, which letters do not use "
+                                  f"(line {line} of the rendered text)",
+                                  accepted="paragraphs, headings, lists, tables, **bold**, *italic*")])
+
+
+def _list(tokens: list[Token], i: int, meta: TemplateMeta) -> tuple[int, BulletList]:
+    ordered = tokens[i].type == "ordered_list_open"
+    close = tokens[i].type.replace("_open", "_close")
+    depth, items, i = 0, [], i + 1
+    while not (tokens[i].type == close and depth == 0):
+        tok = tokens[i]
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif tok.type == "inline":
+            items.append(_runs(tok, meta))
+        i += 1
+    return i + 1, BulletList(tuple(items), ordered=ordered)
+
+
+def _table(tokens: list[Token], i: int, meta: TemplateMeta) -> tuple[int, Table]:
+    rows: list[list[tuple[Run, ...]]] = []
+    header = False
+    i += 1
+    while tokens[i].type != "table_close":
+        tok = tokens[i]
+        if tok.type == "tr_open":
+            rows.append([])
+        elif tok.type == "th_open":
+            header = True
+        elif tok.type == "inline":
+            rows[-1].append(_runs(tok, meta))
+        i += 1
+    return i + 1, Table(tuple(tuple(r) for r in rows), header=header)
+
+
+def _runs(inline: Token, meta: TemplateMeta) -> tuple[Run, ...]:
+    runs: list[Run] = []
+    bold = italic = False
+    for child in inline.children or []:
+        kind = child.type
+        if kind == "text" or kind == "code_inline":
+            _append(runs, Run(child.content, bold=bold, italic=italic))
+        elif kind == "softbreak":
+            _append(runs, Run(" ", bold=bold, italic=italic))
+        elif kind == "hardbreak":
+            runs.append(Run("\n", br=True))
+        elif kind in ("strong_open", "strong_close"):
+            bold = kind == "strong_open"
+        elif kind in ("em_open", "em_close"):
+            italic = kind == "em_open"
+        elif kind in ("link_open", "link_close", "html_inline"):
+            continue
+        elif kind == "image":
+            raise TemplateError([Problem(str(meta.file), "images are not placed with Markdown in letters",
+                                         accepted="provider.logo or signer.signature")])
+        else:
+            raise TemplateError([Problem(str(meta.file), f"unsupported inline Markdown: {kind}")])
+    return tuple(runs)
+
+
+def _append(runs: list[Run], run: Run) -> None:
+    """Join runs of the same look, so the model stays small and stable."""
+    if runs and not runs[-1].br and (runs[-1].bold, runs[-1].italic) == (run.bold, run.italic):
+        runs[-1] = Run(runs[-1].text + run.text, bold=run.bold, italic=run.italic)
+    else:
+        runs.append(run)

@@ -1,0 +1,78 @@
+"""Every error a user can cause, in one module.
+
+An error carries one or more :class:`Problem` s. Each problem names the file, the
+line where known, the field (a dotted path), what was wrong and what is accepted,
+so the CLI can print it without a traceback. ``exit_code`` is what the CLI exits
+with: 2 for input that could not be used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one place in one input file."""
+
+    file: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+    accepted: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        text = f"{where}: "
+        if self.field:
+            text += f"{self.field}: "
+        text += self.message
+        if self.accepted:
+            text += f" (accepted: {self.accepted})"
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "message": self.message,
+            "accepted": self.accepted,
+        }
+
+
+class AppealError(Exception):
+    """Base of every error the user can cause; carries the problems found."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Iterable[Problem] | str, *, file: str = "<input>"):
+        if isinstance(problems, str):
+            problems = [Problem(file=file, message=problems)]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class CaseError(AppealError):
+    """A case file is missing, unreadable, not YAML, or fails validation."""
+
+
+class CitationError(AppealError):
+    """The citation library is invalid, or a template asks for an unknown source."""
+
+
+class TemplateError(AppealError):
+    """A template is missing, has a syntax error, or failed while rendering."""
+
+
+class RenderError(AppealError):
+    """A document could not be drawn (a character no font has, an unreadable image)."""
+
+
+class OutputError(AppealError):
+    """An output folder or file cannot be written."""
+
+
+class WorkspaceError(AppealError):
+    """A workspace or its practice profile (appeal.yaml) is invalid."""

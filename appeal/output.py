@@ -1,0 +1,98 @@
+"""Writing letters: safe file names, atomic writes, no silent overwrites.
+
+A file appears whole or not at all: bytes go to a temporary file beside the target,
+are flushed to disk, then renamed over it. The temporary file is removed on any
+failure, so a crash never leaves half a letter (nor PHI in a stray temp file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from appeal.errors import OutputError
+
+MAX_NAME = 64
+
+
+def slug(text: str, limit: int = 24) -> str:
+    """ASCII letters, digits and '-' only: ``"Ünited Health/Care"`` -> ``"United-Health-Care"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")
+    return cleaned[:limit].strip("-") or "x"
+
+
+def letter_stem(payer: str, claim_number: str, date: dt.date) -> str:
+    """``<payer>_<claim>_<date>``, at most 64 characters, safe for every portal."""
+    stem = f"{slug(payer)}_{slug(claim_number, 28)}_{date.isoformat()}"
+    return stem[:MAX_NAME]
+
+
+def case_key(source: Path) -> str:
+    """Identifies the case a letter was made from (a hash: no PHI in the file's metadata)."""
+    return hashlib.sha256(str(source.resolve()).encode("utf-8")).hexdigest()[:20]
+
+
+def written_for(path: Path) -> str | None:
+    """The case key stored in an existing DOCX letter, if any."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            core = archive.read("docProps/core.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    found = re.search(r"<dc:identifier>([^<]*)</dc:identifier>", core)
+    return found.group(1) if found else None
+
+
+def choose_stem(out_dir: Path, stem: str, key: str, taken: set[str] | None = None) -> tuple[str, bool]:
+    """A stem no other case's letter uses in ``out_dir``; ``(stem, renamed)``.
+
+    A letter already written for the same case is replaced; one written for another
+    case is kept, and this letter gets ``-2``, ``-3``, ... instead.
+    """
+    taken = taken if taken is not None else set()
+    candidate, n = stem, 1
+    while True:
+        docx, pdf = out_dir / f"{candidate}.docx", out_dir / f"{candidate}.pdf"
+        exists = docx.exists() or pdf.exists()
+        ours = exists and written_for(docx) == key
+        if candidate not in taken and (not exists or ours):
+            return candidate, candidate != stem
+        n += 1
+        suffix = f"-{n}"
+        candidate = stem[: MAX_NAME - len(suffix)] + suffix
+
+
+def ensure_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder: {exc.strerror}", file=str(path)) from None
+    if not os.access(path, os.W_OK):
+        raise OutputError("the output folder is not writable", file=str(path))
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write the file: {exc.strerror}", file=str(path)) from None
+        raise

@@ -1,0 +1,244 @@
+"""Small, explicit field readers shared by every YAML input (cases, citations, templates).
+
+A :class:`Reader` walks :class:`~appeal.yamlread.Located` data and turns strings into
+typed values. It never stops at the first problem: each reader returns ``None`` for
+a bad value and records a :class:`~appeal.errors.Problem` with the file, line, dotted
+field, what was wrong and what is accepted. The caller raises once, with them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+
+from appeal.errors import Problem
+from appeal.yamlread import Located, dotted
+
+YES = frozenset({"yes", "y", "true", "t", "on", "1"})
+NO = frozenset({"no", "n", "false", "f", "off", "0"})
+_MISSING = object()
+
+
+def parse_date(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` or ``MM/DD/YYYY``; ``None`` when neither, or not a real date."""
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_yes_no(text: str) -> bool | None:
+    word = text.strip().lower()
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    return None
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """An exact money amount: ``500``, ``500.04``, ``$1,250.00``; ``None`` otherwise."""
+    cleaned = text.strip().replace(",", "")
+    if cleaned.startswith("$"):
+        cleaned = cleaned[1:]
+    if not re.fullmatch(r"-?\d+(\.\d{1,2})?", cleaned):
+        return None
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
+        return None
+
+
+class Reader:
+    """Typed access to located YAML data, collecting problems instead of raising."""
+
+    def __init__(self, located: Located):
+        self.located = located
+        self.problems: list[Problem] = []
+
+    # -- bookkeeping -------------------------------------------------------------
+    def problem(self, path: tuple, message: str, accepted: str | None = None) -> None:
+        self.problems.append(
+            Problem(
+                file=self.located.file,
+                line=self.located.line(path),
+                field=dotted(path) or None,
+                message=message,
+                accepted=accepted,
+            )
+        )
+
+    def get(self, path: tuple) -> Any:
+        """The raw value at ``path``, or ``_MISSING``; an empty value or list counts as missing."""
+        value: Any = self.located.data
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(value, list) or part >= len(value):
+                    return _MISSING
+            elif not isinstance(value, dict) or part not in value:
+                return _MISSING
+            value = value[part]
+        if value in ("", [], {}) or value is None:
+            return _MISSING
+        return value
+
+    def present(self, path: tuple) -> bool:
+        return self.get(path) is not _MISSING
+
+    # -- shapes ------------------------------------------------------------------
+    def mapping(self, path: tuple, keys: Iterable[str], required: bool = False) -> dict | None:
+        """A mapping with only ``keys``; unknown keys get a "did you mean"."""
+        value = self.get(path)
+        if value is _MISSING:
+            if required:
+                self.problem(path, "is required", "a section with " + ", ".join(keys))
+            return None
+        if not isinstance(value, dict):
+            self.problem(path, f"must be a section of fields, not {_kind(value)}",
+                         "fields: " + ", ".join(keys))
+            return None
+        keys = list(keys)
+        for key in value:
+            if key not in keys:
+                close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.problem(path + (key,), f"unknown field '{key}'{hint}", ", ".join(keys))
+        return value
+
+    def items(self, path: tuple, required: bool = False, what: str = "a list") -> list:
+        """A list (a single value is taken as a list of one)."""
+        value = self.get(path)
+        if value is _MISSING:
+            if required:
+                self.problem(path, "is required", what)
+            return []
+        if isinstance(value, dict):
+            self.problem(path, f"must be a list, not a section", what)
+            return []
+        return value if isinstance(value, list) else [value]
+
+    # -- scalars -----------------------------------------------------------------
+    def text(self, path: tuple, required: bool = False, pattern: str | None = None,
+             accepted: str | None = None, upper: bool = False) -> str | None:
+        value = self.get(path)
+        if value is _MISSING:
+            if required:
+                self.problem(path, "is required", accepted or "text")
+            return None
+        if not isinstance(value, str):
+            self.problem(path, f"must be text, not {_kind(value)}", accepted or "text")
+            return None
+        value = value.strip()
+        if upper:
+            value = value.upper()
+        if pattern and not re.fullmatch(pattern, value):
+            self.problem(path, f"'{value}' is not valid", accepted)
+            return None
+        return value
+
+    def choice(self, path: tuple, choices: Iterable[str], required: bool = False) -> str | None:
+        choices = list(choices)
+        value = self.text(path, required=required, accepted=", ".join(choices))
+        if value is None:
+            return None
+        if value not in choices:
+            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            self.problem(path, f"'{value}' is not one of the choices{hint}", ", ".join(choices))
+            return None
+        return value
+
+    def date(self, path: tuple, required: bool = False, past: bool = False,
+             today: dt.date | None = None) -> dt.date | None:
+        accepted = "a date as YYYY-MM-DD or MM/DD/YYYY"
+        value = self.text(path, required=required, accepted=accepted)
+        if value is None:
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            self.problem(path, f"'{value}' is not a real date", accepted)
+            return None
+        if past and parsed >= (today or dt.date.today()):
+            self.problem(path, f"{parsed.isoformat()} is not in the past", "a date before today")
+            return None
+        return parsed
+
+    def amount(self, path: tuple, required: bool = False, minimum: Decimal | None = None) -> Decimal | None:
+        accepted = "an amount such as 500, 500.04 or $1,250.00"
+        if minimum is not None:
+            accepted += f", at least {minimum}"
+        value = self.text(path, required=required, accepted=accepted)
+        if value is None:
+            return None
+        parsed = parse_amount(value)
+        if parsed is None:
+            self.problem(path, f"'{value}' is not an amount", accepted)
+            return None
+        if minimum is not None and parsed < minimum:
+            self.problem(path, f"{parsed} is less than {minimum}", accepted)
+            return None
+        return parsed
+
+    def number(self, path: tuple, required: bool = False, minimum: Decimal | None = None,
+               default: Decimal | None = None) -> Decimal | None:
+        accepted = "a number" + (f" of at least {minimum}" if minimum is not None else "")
+        value = self.text(path, required=required, accepted=accepted)
+        if value is None:
+            return default
+        try:
+            parsed = Decimal(value)
+            if not parsed.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            self.problem(path, f"'{value}' is not a number", accepted)
+            return None
+        if minimum is not None and parsed < minimum:
+            self.problem(path, f"{value} is less than {minimum}", accepted)
+            return None
+        return parsed
+
+    def yes_no(self, path: tuple, required: bool = False, default: bool | None = None) -> bool | None:
+        accepted = "yes or no (true/false)"
+        value = self.text(path, required=required, accepted=accepted)
+        if value is None:
+            return default
+        parsed = parse_yes_no(value)
+        if parsed is None:
+            self.problem(path, f"'{value}' is not yes or no", accepted)
+        return parsed
+
+    def text_list(self, path: tuple, required: bool = False, pattern: str | None = None,
+                  accepted: str | None = None, upper: bool = False, split: bool = False) -> tuple[str, ...]:
+        """A list of text; with ``split``, one string ``"26, 59"`` is read as two items."""
+        raw = self.items(path, required=required, what=accepted or "a list of text")
+        if split and len(raw) == 1 and isinstance(raw[0], str):
+            parts = [p for p in re.split(r"[\s,]+", raw[0].strip()) if p]
+            raw = parts
+            out = []
+            for part in parts:
+                value = part.upper() if upper else part
+                if pattern and not re.fullmatch(pattern, value):
+                    self.problem(path, f"'{part}' is not valid", accepted)
+                else:
+                    out.append(value)
+            return tuple(out)
+        out = []
+        for i in range(len(raw)):
+            value = self.text(path + (i,), pattern=pattern, accepted=accepted, upper=upper)
+            if value is not None:
+                out.append(value)
+        return tuple(out)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a section"
+    if isinstance(value, list):
+        return "a list"
+    return "text"

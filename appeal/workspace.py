@@ -1,0 +1,204 @@
+"""A practice's workspace: ``appeal.yaml`` (the practice profile) and its own folders.
+
+The profile gives what a case file can leave out: the billing provider, the signer,
+and a payer directory (appeal address, fax, portal, the modifier the payer wants for
+a distinct procedure, appeal windows per level, and where and when each fact was
+checked). It can also give default facts per procedure code, and change which
+remittance adjustments count as routine rather than as denials.
+
+Layout of a workspace::
+
+    appeal.yaml     the practice profile
+    templates/      the practice's own templates (searched before the built-ins)
+    citations/      the practice's own citation files
+    cases/          case files
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from appeal.case import LEVELS
+from appeal.errors import WorkspaceError
+from appeal.validate import Reader
+from appeal.yamlread import load_yaml
+
+PROFILE = "appeal.yaml"
+PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal")
+PROVIDER_KEYS = ("name", "npi", "tin", "address", "phone", "fax", "logo")
+SIGNER_KEYS = ("name", "title", "credentials", "phone", "email", "signature")
+PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
+              "checked", "example")
+ADJUSTMENT = r"(CO|PR|OA|PI|CR)-([0-9]{1,3}|[A-Z][0-9]{1,2}|P[0-9]{1,3})"
+
+
+@dataclass(frozen=True)
+class PayerEntry:
+    """One payer in the practice's directory."""
+
+    name: str
+    id: str | None = None
+    aliases: tuple[str, ...] = ()
+    address: tuple[str, ...] = ()
+    fax: str | None = None
+    portal: str | None = None
+    distinct_modifier: str = "59"
+    appeal_window_days: dict[str, int] = field(default_factory=dict)
+    checked_source: str | None = None
+    checked_date: Any = None
+    example: bool = False
+
+    def case_fields(self) -> dict:
+        """The payer section this entry gives a case (raw strings, as a case file has them)."""
+        out: dict[str, Any] = {"name": self.name, "distinct_modifier": self.distinct_modifier}
+        if self.id:
+            out["id"] = self.id
+        if self.address:
+            out["address"] = list(self.address)
+        for key in ("fax", "portal"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        return out
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    provider: dict = field(default_factory=dict)
+    signer: dict = field(default_factory=dict)
+    payers: tuple[PayerEntry, ...] = ()
+    code_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    routine_adjustments: frozenset[tuple[str, str]] | None = None
+    portal_max_files: int = 10
+    portal_max_file_mb: int = 60
+
+    @property
+    def profile(self) -> Path:
+        return self.root / PROFILE
+
+    def find_payer(self, payer_id: str | None = None, name: str | None = None) -> PayerEntry | None:
+        """The directory entry for a payer: by id first, then by name or alias."""
+        if payer_id:
+            for entry in self.payers:
+                if entry.id and entry.id.strip().upper() == payer_id.strip().upper():
+                    return entry
+        if name:
+            wanted = _name_key(name)
+            for entry in self.payers:
+                if wanted in {_name_key(n) for n in (entry.name, *entry.aliases)}:
+                    return entry
+        return None
+
+    def case_defaults(self, data: Any) -> dict:
+        """What the profile adds under a case's raw data (the case always wins)."""
+        out: dict[str, Any] = {}
+        if self.provider:
+            out["provider"] = dict(self.provider)
+        if self.signer:
+            out["signer"] = dict(self.signer)
+        payer = data.get("payer") if isinstance(data, dict) else None
+        if isinstance(payer, dict):
+            entry = self.find_payer(_text(payer.get("id")), _text(payer.get("name")))
+            if entry:
+                out["payer"] = entry.case_fields()
+        return out
+
+    def facts_for(self, codes: Iterable[str]) -> dict[str, Any]:
+        """Default facts for the procedure codes of a claim (first code wins on a clash)."""
+        facts: dict[str, Any] = {}
+        for code in codes:
+            for name, value in self.code_defaults.get(code, {}).items():
+                facts.setdefault(name, value)
+        return facts
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
+
+
+def find_workspace(start: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: the current folder) with an appeal.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROFILE).is_file():
+            return folder
+    return None
+
+
+def load_workspace(root: Path | str) -> Workspace:
+    """Read and validate ``root/appeal.yaml``; every problem in one :class:`WorkspaceError`."""
+    root = Path(root)
+    if not root.is_dir():
+        raise WorkspaceError("the workspace folder does not exist", file=str(root))
+    located = load_yaml(root / PROFILE, WorkspaceError)
+    r = Reader(located)
+    if located.data is None:
+        return Workspace(root=root)
+    if r.mapping((), PROFILE_KEYS) is None:
+        raise WorkspaceError(r.problems)
+    r.mapping(("practice",), ("provider", "signer"))
+    provider = r.mapping(("practice", "provider"), PROVIDER_KEYS) or {}
+    signer = r.mapping(("practice", "signer"), SIGNER_KEYS) or {}
+    provider, signer = _absolute(provider, ("logo",), root), _absolute(signer, ("signature",), root)
+    payers = tuple(p for i in range(len(r.items(("payers",)))) if (p := _payer(r, ("payers", i))) is not None)
+    code_defaults: dict[str, dict[str, Any]] = {}
+    raw_codes = r.get(("code_defaults",))
+    if isinstance(raw_codes, dict):
+        for code, facts in raw_codes.items():
+            if not isinstance(facts, dict):
+                r.problem(("code_defaults", code), "must be a section of facts", "fact: value pairs")
+            else:
+                code_defaults[code.strip().upper()] = dict(facts)
+    elif r.present(("code_defaults",)):
+        r.problem(("code_defaults",), "must be a section keyed by procedure code", '"76496": {recording: yes}')
+    routine = None
+    if r.present(("routine_adjustments",)):
+        items = r.text_list(("routine_adjustments",), pattern=ADJUSTMENT, upper=True,
+                            accepted="group-reason pairs such as CO-45, PR-1")
+        routine = frozenset(tuple(item.split("-", 1)) for item in items)
+    r.mapping(("portal",), ("max_files", "max_file_mb"))
+    max_files = r.number(("portal", "max_files"), minimum=1)
+    max_mb = r.number(("portal", "max_file_mb"), minimum=1)
+    if r.problems:
+        raise WorkspaceError(r.problems)
+    return Workspace(root=root, provider=provider, signer=signer, payers=payers, code_defaults=code_defaults,
+                     routine_adjustments=routine, portal_max_files=int(max_files or 10),
+                     portal_max_file_mb=int(max_mb or 60))
+
+
+def _absolute(section: dict, keys: tuple[str, ...], root: Path) -> dict:
+    """Image paths in the profile are relative to the workspace; make them absolute for cases."""
+    out = dict(section)
+    for key in keys:
+        if isinstance(out.get(key), str) and out[key].strip():
+            out[key] = str((root / out[key].strip()).resolve())
+    return out
+
+
+def _payer(r: Reader, at: tuple) -> PayerEntry | None:
+    if r.mapping(at, PAYER_KEYS, required=True) is None:
+        return None
+    name = r.text(at + ("name",), required=True)
+    windows: dict[str, int] = {}
+    if r.mapping(at + ("appeal_window_days",), LEVELS) is not None:
+        for level in LEVELS:
+            days = r.number(at + ("appeal_window_days", level), minimum=1)
+            if days is not None:
+                windows[level] = int(days)
+    r.mapping(at + ("checked",), ("source", "date"))
+    if not name:
+        return None
+    return PayerEntry(
+        name=name, id=r.text(at + ("id",)), aliases=r.text_list(at + ("aliases",)),
+        address=r.text_list(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
+        distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
+        appeal_window_days=windows, checked_source=r.text(at + ("checked", "source")),
+        checked_date=r.date(at + ("checked", "date")), example=bool(r.yes_no(at + ("example",), default=False)),
+    )

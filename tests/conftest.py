@@ -1,0 +1,82 @@
+"""Shared fixtures: the samples, a temporary output folder, case variants, and readers
+that open the outputs the way a biller's tools would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+UPMC = SAMPLES / "upmc-76496-specific-code.yaml"
+SEEDS = ROOT.parent / "shared" / "seeds"
+LETTER_DATE = dt.date(2026, 11, 27)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+def sample_data(path: Path = UPMC) -> dict:
+    """A sample case as data, every scalar kept as the string typed."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+
+
+def set_path(data: dict, dotted: str, value: Any) -> None:
+    """``set_path(d, "appeal.facts.recording", "no")``; ``value=None`` deletes the key."""
+    parts = dotted.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {}) if not part.isdigit() else node[int(part)]
+    last = parts[-1]
+    if value is None:
+        node.pop(last, None)
+    elif isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+@pytest.fixture
+def make_case(tmp_path: Path):
+    """Write a variant of a sample: ``make_case({"appeal.level": "reconsideration"})``."""
+    counter = iter(range(1000))
+
+    def make(changes: dict[str, Any] | None = None, base: Path = UPMC, name: str | None = None) -> Path:
+        data = sample_data(base)
+        for key, value in (changes or {}).items():
+            set_path(data, key, value)
+        path = tmp_path / (name or f"case-{next(counter)}.yaml")
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return make
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
+def docx_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(parts)
+
+
+def flat(text: str) -> str:
+    """Whitespace folded, so text wrapped across PDF lines still matches."""
+    return " ".join(text.split())

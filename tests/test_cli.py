@@ -1,0 +1,110 @@
+"""The command line: exit codes, messages on stderr, one JSON document on stdout."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from appeal.cli import cli
+
+from conftest import UPMC
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_generate_writes_both_files(run, out):
+    result = run("generate", UPMC, "-o", out, "--date", "2026-11-27")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "UPMC-Health-Plan_SAMPLE-2026-000123_2026-11-27.docx", "UPMC-Health-Plan_SAMPLE-2026-000123_2026-11-27.pdf"]
+    assert result.stdout.split() == [str(out / f) for f in sorted(p.name for p in out.iterdir())]
+    assert "template: specific-code-required" in result.stderr
+
+
+def test_generate_json_is_one_document(run, out):
+    result = run("generate", UPMC, "-o", out, "--date", "2026-11-27", "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["template"] == "specific-code-required"
+    assert "CARC 189" in document["reason"]
+    assert len(document["outputs"]) == 2 and document["warnings"] == []
+
+
+def test_regenerating_the_same_case_replaces_its_letter(run, out):
+    run("generate", UPMC, "-o", out, "--date", "2026-11-27")
+    result = run("generate", UPMC, "-o", out, "--date", "2026-11-27", "--json")
+    assert json.loads(result.stdout)["warnings"] == []
+    assert len(list(out.iterdir())) == 2
+
+
+def test_two_cases_with_one_name_never_overwrite(run, out, make_case):
+    run("generate", UPMC, "-o", out, "--date", "2026-11-27")
+    result = run("generate", make_case({"patient.name": "Other Person"}), "-o", out, "--date", "2026-11-27",
+                 "--json")
+    document = json.loads(result.stdout)
+    assert [p.rsplit("/", 1)[1] for p in document["outputs"]] == [
+        "UPMC-Health-Plan_SAMPLE-2026-000123_2026-11-27-2.docx", "UPMC-Health-Plan_SAMPLE-2026-000123_2026-11-27-2.pdf"]
+    assert "another case's letter already uses that name" in document["warnings"][0]
+    assert len(list(out.iterdir())) == 4
+
+
+def test_invalid_case_exits_2_with_every_problem(run, out, make_case):
+    path = make_case({"provider.npi": "123", "patient.member_id": None})
+    result = run("generate", path, "-o", out)
+    assert result.exit_code == 2
+    assert f"error: {path}:" in result.stderr
+    assert "provider.npi: '123' is not valid (accepted: a 10-digit NPI" in result.stderr
+    assert "patient.member_id: is required" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_invalid_case_json_error_document(run, out, tmp_path):
+    result = run("generate", tmp_path / "missing.yaml", "-o", out, "--json")
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["ok"] is False and document["errors"][0]["message"] == "file not found"
+
+
+def test_bad_option_exits_2(run):
+    result = run("generate", UPMC, "--date", "tomorrow")
+    assert result.exit_code == 2
+    assert "'tomorrow' is not a date" in result.stderr
+
+
+def test_validate_writes_nothing(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("validate", UPMC)
+    assert result.exit_code == 0
+    assert "valid; template specific-code-required" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    bad = run("validate", tmp_path / "nope.yaml", "--json")
+    assert bad.exit_code == 2 and json.loads(bad.stdout)["ok"] is False
+
+
+def test_unwritable_output_is_a_clear_error(run, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("generate", UPMC, "-o", blocker / "sub")
+    assert result.exit_code == 2
+    assert "cannot create the output folder" in result.stderr
+
+
+def test_help_does_not_import_renderers():
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from appeal.cli import cli; "
+            "CliRunner().invoke(cli, ['--help']); "
+            "print(any(m.startswith(('reportlab', 'docx', 'jinja2', 'markdown_it')) for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"

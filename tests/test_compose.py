@@ -1,0 +1,176 @@
+"""From case to document model: each branch of the CARC 189 letter, escaping, template errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from appeal.document import Quote, Table, runs_text
+from appeal.errors import CaseError, TemplateError
+from appeal.generate import Settings, prepare
+
+from conftest import LETTER_DATE, flat
+
+WITHDRAWN = "IV injection of photoactive drug (90784)"
+
+
+def letter_for(path, **settings):
+    return prepare(path, Settings(date=LETTER_DATE, **settings)).letter
+
+
+def quotes(letter) -> list[tuple[str, str]]:
+    return [(b.citation, b.passage) for b in letter.blocks if isinstance(b, Quote)]
+
+
+def re_rows(letter) -> dict[str, str]:
+    table = next(b for b in letter.blocks if isinstance(b, Table))
+    return {runs_text(row[0]): runs_text(row[1]) for row in table.rows}
+
+
+def test_recorded_study_alone_is_a_corrected_claim_to_76120(make_case):
+    letter = letter_for(make_case())
+    text = flat(letter.text())
+    rows = re_rows(letter)
+    assert rows["Re:"] == "Corrected claim (replacement of claim SAMPLE-2026-000123)"
+    assert rows["Billed code(s)"] == "76496" and rows["Requested code"] == "76120"
+    assert "claim frequency code 7" in text
+    assert "reports the service billed as 76496 on 09/15/2026 as 76120" in text
+    assert ("cpt-assistant-2000-09", "unlisted-not-used") in quotes(letter)
+    assert ("cpt-76120", "descriptor") in quotes(letter)
+    assert WITHDRAWN not in text
+    assert letter.meta["citations"][0] == "cpt-assistant-2000-09"
+
+
+def test_reconsideration_asks_to_reprocess_as_76120(make_case):
+    text = flat(letter_for(make_case({"appeal.level": "reconsideration"})).text())
+    assert "Request for reconsideration" in text
+    assert "reprocess the service billed as 76496 on 09/15/2026 as 76120" in text
+    assert "corrected claim" not in text.split("Dear")[1].split("Why this code")[0]
+
+
+def test_with_a_routine_exam_the_add_on_76125(make_case):
+    letter = letter_for(make_case({"appeal.facts.with_routine_exam": "yes"}))
+    assert re_rows(letter)["Requested code"] == "76125"
+    assert ("cpt-76125", "descriptor") in quotes(letter)
+    assert "add-on code 76125" in flat(letter.text())
+
+
+@pytest.mark.parametrize("modifier", ["59", "XS"])
+def test_separate_regions_get_the_payers_distinct_modifier(make_case, modifier):
+    letter = letter_for(make_case({"appeal.facts.regions": ["cervical spine", "lumbar spine"],
+                                   "payer.distinct_modifier": modifier}))
+    text = flat(letter.text())
+    assert f"with modifier {modifier} on each additional region" in text
+    assert ("cpt-assistant-2000-09", "separate-regions") in quotes(letter)
+    assert ("cpt-assistant-2000-09", "additional-views") in quotes(letter)
+    assert ("asks for modifier XS in place of 59" in text) == (modifier == "XS")
+
+
+def test_single_region_has_no_modifier_argument(make_case):
+    text = flat(letter_for(make_case()).text())
+    assert "each additional region" not in text
+
+
+def test_not_recorded_with_76000_is_a_corrected_claim_to_76000(make_case):
+    letter = letter_for(make_case({"appeal.facts.recording": "no", "appeal.requested_code": "76000"}))
+    text = flat(letter.text())
+    assert re_rows(letter)["Requested code"] == "76000"
+    assert "no recording was made" in text
+    assert ("cpt-76000", "descriptor") in quotes(letter)
+    assert ("cpt-76120", "descriptor") not in quotes(letter)
+    assert "corrected claim" in text
+
+
+def test_not_recorded_without_a_code_defends_the_unlisted_code(make_case):
+    letter = letter_for(make_case({"appeal.facts.recording": "false"}))
+    text = flat(letter.text())
+    assert "Requested code" not in re_rows(letter)
+    assert "process 76496 as billed" in text
+    assert "name that code in writing" in text
+    assert ("cpt-76120", "descriptor") not in quotes(letter)
+
+
+def test_missing_required_fact_names_the_fact(make_case):
+    with pytest.raises(CaseError) as info:
+        letter_for(make_case({"appeal.facts": {"recording_medium": "DVD"}}))
+    assert "appeal.facts.recording: the template needs this fact" in str(info.value)
+
+
+def test_user_text_is_never_markup(make_case):
+    name = "<b>José Núñez-Ørsted</b> & *Co* [x](y) # _z_"
+    letter = letter_for(make_case({"patient.name": name, "appeal.notes": "Line with **stars** & <i>tags</i>"}))
+    assert re_rows(letter)["Patient"] == name
+    text = letter.text()
+    assert "Line with **stars** & <i>tags</i>" in text
+    assert all(not run.bold for b in letter.blocks if hasattr(b, "runs") for run in b.runs
+               if "stars" in run.text)
+
+
+def test_the_document_model_is_plain_data(make_case):
+    import json
+
+    data = letter_for(make_case()).as_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["type"] == "Letter"
+
+
+FACTS = ("facts:\n  recording: {type: yesno, description: Recorded, required: yes}\n"
+         "  recording_medium: {type: text, description: Medium}\n"
+         "  with_routine_exam: {type: yesno, description: Routine, default: no}\n"
+         "  regions: {type: list, description: Regions}\n")
+
+
+def _template(tmp_path, body: str) -> None:
+    """A user template replacing the built-in one; the body starts on line 11."""
+    (tmp_path / "specific-code-required.md").write_text(
+        "---\nid: specific-code-required\ntitle: Mine\ncarc: [189]\n" + FACTS + "---\n" + body)
+
+
+def test_undefined_variable_names_the_template_file_and_line(make_case, tmp_path):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    _template(folder, '{% extends "base/letter.md" %}\n{% block request %}\nHello\n{{ patient.nickname }}\n'
+                      '{% endblock %}\n')
+    with pytest.raises(TemplateError) as info:
+        letter_for(make_case(), template_dirs=(folder,))
+    (problem,) = info.value.problems
+    assert problem.file.endswith("specific-code-required.md") and problem.line == 14
+    assert "nickname" in problem.message
+
+
+def test_syntax_error_names_the_line(make_case, tmp_path):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    _template(folder, "line one\n{% if %}\n")
+    with pytest.raises(TemplateError) as info:
+        letter_for(make_case(), template_dirs=(folder,))
+    assert info.value.problems[0].line == 12
+    assert "syntax error" in info.value.problems[0].message
+
+
+def test_unknown_citation_names_the_template_line(make_case, tmp_path):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    _template(folder, '{% extends "base/letter.md" %}\n{% block argument %}\n{{ quote("cpt-asistant", "x") }}\n'
+                      '{% endblock %}\n')
+    with pytest.raises(Exception) as info:
+        letter_for(make_case(), template_dirs=(folder,))
+    problem = info.value.problems[0]
+    assert problem.line == 13 and "no citation with id 'cpt-asistant'" in problem.message
+
+
+@pytest.mark.parametrize("expression", ["''.__class__.__mro__", "patient.__class__", "provider.logo.read_text()"])
+def test_sandbox_refuses_escapes(make_case, tmp_path, expression):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    _template(folder, "{{ " + expression + " }}\n")
+    with pytest.raises(TemplateError):
+        letter_for(make_case({"provider.logo": "logo.png"}), template_dirs=(folder,))
+
+
+def test_user_template_can_extend_the_builtin_it_replaces(make_case, tmp_path):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    _template(folder, '{% extends "!builtin/specific-code-required.md" %}\n'
+                      '{% block closing %}Call us any time.{% endblock %}\n')
+    text = flat(letter_for(make_case(), template_dirs=(folder,)).text())
+    assert "Call us any time." in text and "76120" in text
