@@ -82,6 +82,9 @@ date_option = click.option("--date", type=DateType(), default=None,
 templates_option = click.option("--templates", "template_dirs", multiple=True,
                                 type=click.Path(file_okay=False, path_type=Path),
                                 help="A folder of your own templates, searched before the built-ins (repeatable).")
+workspace_option = click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+                                help="The practice workspace (appeal.yaml); default: found from the current folder "
+                                     "or the case file's folder.")
 citations_option = click.option("--citations", "citation_dirs", multiple=True,
                                 type=click.Path(file_okay=False, path_type=Path),
                                 help="A folder of your own citation files, searched first (repeatable).")
@@ -93,10 +96,13 @@ def cli() -> None:
     """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF)."""
 
 
-def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None):
-    """The library's settings from the common options."""
+def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None, near: Path | None = None):
+    """The library's settings from the common options; the workspace is found when not given."""
     from appeal.generate import Settings
+    from appeal.workspace import find_workspace
 
+    if workspace is None:
+        workspace = find_workspace() or (find_workspace(Path(near).parent) if near else None)
     return Settings(date=date, template_dirs=tuple(template_dirs), citation_dirs=tuple(citation_dirs),
                     workspace=workspace)
 
@@ -107,3 +113,7 @@ def main() -> None:
 
 # Each command group lives in its own module and registers itself on ``cli``.
 from appeal.cli import letters  # noqa: E402,F401  generate, validate
+from appeal.cli import library  # noqa: E402,F401  templates, citations, codes, init (issue 3)
+from appeal.cli import remit  # noqa: E402,F401  import-835, denials, batch (issue 5)
+from appeal.cli import check  # noqa: E402,F401  check (issue 6)
+from appeal.cli import packet  # noqa: E402,F401  packet (issue 4)

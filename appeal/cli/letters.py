@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from appeal.cli import (EXIT_OK, citations_option, cli, date_option, emit_json, guarded, json_option, say,
-                        settings_from, templates_option)
+                        settings_from, templates_option, workspace_option)
 
 
 @cli.command()
@@ -19,13 +19,15 @@ from appeal.cli import (EXIT_OK, citations_option, cli, date_option, emit_json, 
 @date_option
 @templates_option
 @citations_option
+@workspace_option
 @json_option
 @guarded
-def generate(case, out_dir, formats, date, template_dirs, citation_dirs, as_json):
+def generate(case, out_dir, formats, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
     from appeal.generate import FORMATS, generate as run
 
-    result = run(case, out_dir, settings_from(date, template_dirs, citation_dirs), formats or FORMATS)
+    result = run(case, out_dir, settings_from(date, template_dirs, citation_dirs, workspace, near=case),
+                 formats or FORMATS)
     say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
     for warning in result.prepared.warnings:
         say(f"warning: {warning}")
@@ -42,13 +44,14 @@ def generate(case, out_dir, formats, date, template_dirs, citation_dirs, as_json
 @date_option
 @templates_option
 @citations_option
+@workspace_option
 @json_option
 @guarded
-def validate(case, date, template_dirs, citation_dirs, as_json):
+def validate(case, date, template_dirs, citation_dirs, workspace, as_json):
     """Check CASE and compose its letter without writing anything."""
     from appeal.generate import prepare
 
-    prepared = prepare(case, settings_from(date, template_dirs, citation_dirs))
+    prepared = prepare(case, settings_from(date, template_dirs, citation_dirs, workspace, near=case))
     for warning in prepared.warnings:
         say(f"warning: {warning}")
     if as_json:

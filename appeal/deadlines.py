@@ -1,0 +1,41 @@
+"""Appeal-by dates: the payer's appeal window (from the practice's payer directory)
+counted from the denial or remittance date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from appeal.workspace import PayerEntry
+
+SOON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Deadline:
+    level: str
+    due: dt.date
+    window_days: int
+    days_left: int
+
+    @property
+    def past_due(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def due_soon(self) -> bool:
+        return 0 <= self.days_left <= SOON_DAYS
+
+    def as_dict(self) -> dict:
+        return {"level": self.level, "due": self.due.isoformat(), "window_days": self.window_days,
+                "days_left": self.days_left, "past_due": self.past_due, "due_soon": self.due_soon}
+
+
+def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date,
+                    today: dt.date | None = None) -> Deadline | None:
+    """The date an appeal at ``level`` is due, or ``None`` when the directory gives no window."""
+    if payer is None or level not in payer.appeal_window_days:
+        return None
+    window = payer.appeal_window_days[level]
+    due = denied_on + dt.timedelta(days=window)
+    return Deadline(level=level, due=due, window_days=window, days_left=(due - (today or dt.date.today())).days)
