@@ -1,16 +1,27 @@
 """Draw a :class:`~appeal.document.Letter` as a Word document (python-docx).
 
-The letter uses Word's own styles (Normal, Heading 2, Quote, List Bullet, List
-Number, Table Grid) plus two of ours (Quote Attribution, Letterhead), so a biller
-restyles the whole letter in one place. One function per block type; an unknown
-block type is an error.
+The letter uses Word's own styles (Normal, Heading 1-3, Quote, List Bullet, List
+Number, Table Grid) plus three of ours (Quote Attribution, Letterhead, Address), so a
+biller restyles the whole letter in one place. Headers and footers carry PAGE and
+NUMPAGES fields; the running header is on every page after the first.
+
+A *reference DOCX* (the practice's own letterhead document, as pandoc's
+``--reference-doc``) supplies the styles, page setup, header and logo: the letter
+starts from it with its body cleared. When its first-page header has content, that
+header is the letterhead and none is drawn in the body. Styles the letter needs but
+the reference lacks are copied from python-docx's default template.
+
+Each base document is built once per process. One function per block type; an
+unknown block type is an error.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 from docx import Document
@@ -18,62 +29,159 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
-from docx.shared import Inches, Pt
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Inches, Pt, RGBColor
 
 from appeal.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
                              Table)
 from appeal.errors import RenderError
+from appeal.render import keeps_with_next
 
 FONT = "Times New Roman"
+GREY = RGBColor(0x44, 0x44, 0x44)
+NEEDED_STYLES = ("Normal", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet", "List Number",
+                 "Table Grid")
+_THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def _plain_font(style, name: str) -> None:
+    """Set a style's font and drop the theme font that Word would otherwise prefer."""
+    style.font.name = name
+    fonts = style.element.rPr.rFonts
+    for attr in _THEME_FONTS:
+        fonts.attrib.pop(qn(attr), None)
+
+
+def _restyle(styles) -> None:
+    """Our look on python-docx's default template: serif, black headings, widow control."""
+    normal = styles["Normal"]
+    _plain_font(normal, FONT)
+    normal.font.size = Pt(11)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.widow_control = True
+    for name, size in (("Heading 1", 14), ("Heading 2", 12.5), ("Heading 3", 11)):
+        heading = styles[name]
+        _plain_font(heading, FONT)
+        heading.font.size = Pt(size)
+        heading.font.bold = True
+        heading.font.color.rgb = RGBColor(0, 0, 0)
+        heading.paragraph_format.space_before = Pt(10)
+        heading.paragraph_format.space_after = Pt(4)
+    quote = styles["Quote"]
+    quote.font.color.rgb = RGBColor(0, 0, 0)
+    quote.paragraph_format.left_indent = Inches(0.5)
+    quote.paragraph_format.right_indent = Inches(0.5)
+    quote.paragraph_format.space_after = Pt(2)
+
+
+def _own_styles(styles) -> None:
+    """The styles that are ours; a reference DOCX that defines them keeps its own."""
+    names = {s.name for s in styles}
+    normal = styles["Normal"]
+    if "Quote Attribution" not in names:
+        attribution = styles.add_style("Quote Attribution", WD_STYLE_TYPE.PARAGRAPH)
+        attribution.base_style = normal
+        attribution.font.italic = True
+        attribution.font.size = Pt(9.5)
+        attribution.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        attribution.paragraph_format.right_indent = Inches(0.5)
+        attribution.paragraph_format.space_after = Pt(9)
+    if "Letterhead" not in names:
+        letterhead = styles.add_style("Letterhead", WD_STYLE_TYPE.PARAGRAPH)
+        letterhead.base_style = normal
+        letterhead.font.size = Pt(9.5)
+        letterhead.font.color.rgb = GREY
+        letterhead.paragraph_format.space_after = Pt(0)
+        letterhead.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if "Address" not in names:
+        address = styles.add_style("Address", WD_STYLE_TYPE.PARAGRAPH)
+        address.base_style = normal
+        address.paragraph_format.keep_together = True
+    styles["Quote"].paragraph_format.keep_together = True
+    styles["Quote"].paragraph_format.keep_with_next = True  # with its attribution
 
 
 @lru_cache(maxsize=1)
 def _blank() -> bytes:
-    """python-docx's default template with our styles added, built once per process."""
+    """python-docx's default template, US Letter with 1-inch margins and our styles; built once per process."""
     doc = Document()
-    styles = doc.styles
-    normal = styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(11)
-    normal.paragraph_format.space_after = Pt(6)
-    for name in ("Heading 1", "Heading 2", "Heading 3"):
-        styles[name].font.name = FONT
-    quote = styles["Quote"]
-    quote.paragraph_format.left_indent = Inches(0.5)
-    quote.paragraph_format.right_indent = Inches(0.5)
-    quote.paragraph_format.keep_with_next = True
-    attribution = styles.add_style("Quote Attribution", WD_STYLE_TYPE.PARAGRAPH)
-    attribution.base_style = normal
-    attribution.font.italic = True
-    attribution.font.size = Pt(9.5)
-    attribution.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    attribution.paragraph_format.right_indent = Inches(0.5)
-    letterhead = styles.add_style("Letterhead", WD_STYLE_TYPE.PARAGRAPH)
-    letterhead.base_style = normal
-    letterhead.font.size = Pt(9.5)
-    letterhead.paragraph_format.space_after = Pt(0)
-    letterhead.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    address = styles.add_style("Address", WD_STYLE_TYPE.PARAGRAPH)
-    address.base_style = normal
-    address.paragraph_format.keep_together = True
+    section = doc.sections[0]
+    section.page_width, section.page_height = Inches(8.5), Inches(11)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Inches(1))
+    _restyle(doc.styles)
+    _own_styles(doc.styles)
+    return _save(doc)
+
+
+def reference_base(path: Path | str) -> bytes:
+    """The practice's reference DOCX with its body cleared and the letter's styles added (cached)."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise RenderError("the reference DOCX was not found", file=str(path)) from None
+    return _reference_base(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _reference_base(path: str, mtime_ns: int, size: int) -> bytes:
+    try:
+        doc = Document(path)
+    except Exception:  # python-docx raises several types for a file that is not a DOCX
+        raise RenderError("the reference DOCX is not a Word document (.docx)", file=path) from None
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    _copy_missing_styles(doc)
+    _own_styles(doc.styles)
+    return _save(doc)
+
+
+def _copy_missing_styles(doc) -> None:
+    """Word's built-in styles the letter uses, from the default template when the reference lacks them."""
+    have = {s.name for s in doc.styles}
+    default = Document().styles
+    for name in NEEDED_STYLES:
+        if name not in have:
+            doc.styles.element.append(copy.deepcopy(default[name].element))
+
+
+def _save(doc) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
 
 
-def render_docx(letter: Letter, *, identifier: str = "") -> bytes:
-    """The letter as DOCX bytes."""
-    doc = Document(io.BytesIO(_blank()))
+def _add(doc, style: str, text: str | None = None):
+    """A new paragraph in ``style``, set by its id: python-docx's lookup by name scans every
+    style for each paragraph, which was half the time of a letter."""
+    ids = doc.__dict__.setdefault("_appeal_style_ids", {})
+    if style not in ids:
+        ids[style] = doc.styles[style].style_id
+    paragraph = doc.add_paragraph(text)
+    paragraph._p.style = ids[style]
+    return paragraph
+
+
+def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None) -> bytes:
+    """The letter as DOCX bytes; ``reference`` is the practice's reference DOCX, if any."""
+    doc = Document(io.BytesIO(reference_base(reference) if reference is not None else _blank()))
     section = doc.sections[0]
-    section.page_width, section.page_height = Inches(8.5), Inches(11)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Inches(1))
-    section.different_first_page_header_footer = True
-    _header_footer(section, letter)
-    _letterhead(doc, letter)
-    for block in letter.blocks:
+    letterhead_in_header = _header_footer(section, letter)
+    if not letterhead_in_header:
+        _letterhead(doc, letter)
+    blocks = letter.blocks
+    for i, block in enumerate(blocks):
         _RENDERERS.get(type(block), _unknown)(doc, block)
+        if keeps_with_next(block) and i + 1 < len(blocks):
+            doc.paragraphs[-1].paragraph_format.keep_with_next = True
+    _properties(doc, letter, identifier)
+    return _save(doc)
+
+
+def _properties(doc, letter: Letter, identifier: str) -> None:
     props = doc.core_properties
     props.title, props.author, props.subject = letter.title, letter.author, letter.subject
     props.keywords = ", ".join(letter.keywords)
@@ -83,56 +191,108 @@ def render_docx(letter: Letter, *, identifier: str = "") -> bytes:
     props.revision = 1
     stamp = dt.datetime.fromisoformat(letter.meta["date"] + "T12:00:00")
     props.created = props.modified = stamp
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
 
 
-def _field(paragraph, instr: str) -> None:
+# -- page furniture -------------------------------------------------------------------
+
+def _field(paragraph, instr: str, half_points: int) -> None:
     paragraph._p.append(parse_xml(
-        f'<w:fldSimple {nsdecls("w")} w:instr=" {instr} "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+        f'<w:fldSimple {nsdecls("w")} w:instr=" {instr} "><w:r><w:rPr><w:sz w:val="{half_points}"/></w:rPr>'
+        f'<w:t>1</w:t></w:r></w:fldSimple>'))
 
 
-def _page_footer(paragraph) -> None:
+def _page_footer(footer) -> None:
+    """"Page N of M" in a footer, unless the reference's footer already numbers its pages."""
+    if "PAGE" in footer._element.xml:
+        return
+    paragraph = _free_paragraph(footer)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.add_run("Page ")
-    _field(paragraph, "PAGE")
-    paragraph.add_run(" of ")
-    _field(paragraph, "NUMPAGES")
+    for text, instr in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
+        paragraph.add_run(text).font.size = Pt(9)
+        _field(paragraph, instr, 18)
 
 
-def _header_footer(section, letter: Letter) -> None:
-    header = section.header.paragraphs[0]
+def _free_paragraph(story):
+    """The header's or footer's empty first paragraph, else a new one after its content."""
+    paragraphs = story.paragraphs
+    if len(paragraphs) == 1 and not _has_content(story):
+        return paragraphs[0]
+    return story.add_paragraph()
+
+
+def _has_content(story) -> bool:
+    """Text or a picture in a header or footer."""
+    if story.is_linked_to_previous:
+        return False
+    xml = story._element.xml
+    return any(p.text.strip() for p in story.paragraphs) or "<w:drawing" in xml or "<w:pict" in xml
+
+
+def _header_footer(section, letter: Letter) -> bool:
+    """Running header on pages 2+, page numbers on every page; True when page 1's header is a letterhead."""
+    if not section.different_first_page_header_footer and _has_content(section.header):
+        _copy_story(section.header, section.first_page_header)
+    section.different_first_page_header_footer = True
+    header = _free_paragraph(section.header)
     header.text = letter.running_header
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    header._p.get_or_add_pPr().append(parse_xml(
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="1" w:color="888888"/></w:pBdr>'))
     for run in header.runs:
-        run.font.size = Pt(9)
-    _page_footer(section.footer.paragraphs[0])
-    _page_footer(section.first_page_footer.paragraphs[0])
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = GREY
+    _page_footer(section.footer)
+    _page_footer(section.first_page_footer)
+    return _has_content(section.first_page_header)
+
+
+def _copy_story(source, target) -> None:
+    """Copy a header's content into another header part, relating the pictures it shows."""
+    target_el, source_part, target_part = target._element, source.part, target.part
+    for child in list(target_el):
+        target_el.remove(child)
+    for child in source._element:
+        target_el.append(copy.deepcopy(child))
+    for element in target_el.iter():
+        for attr in (qn("r:embed"), qn("r:id"), qn("r:link")):
+            rid = element.get(attr)
+            if rid and rid in source_part.rels:
+                rel = source_part.rels[rid]
+                target_ref = rel.target_ref if rel.is_external else rel.target_part
+                element.set(attr, target_part.relate_to(target_ref, rel.reltype, is_external=rel.is_external))
 
 
 def _letterhead(doc, letter: Letter) -> None:
     head = letter.letterhead
     if head.logo is not None:
-        picture = doc.add_paragraph(style="Letterhead")
-        _picture(picture.add_run(), head.logo, Inches(1.8), "provider.logo")
-    name = doc.add_paragraph(style="Letterhead")
+        picture = _add(doc, "Letterhead")
+        _picture(picture.add_run(), head.logo, Inches(2.0), Inches(0.8), "provider.logo")
+    name = _add(doc, "Letterhead")
     run = name.add_run(head.name)
     run.bold = True
-    run.font.size = Pt(14)
-    for line in head.lines:
-        doc.add_paragraph(line, style="Letterhead")
-    doc.add_paragraph()
+    run.font.size = Pt(15)
+    run.font.color.rgb = RGBColor(0, 0, 0)
+    lines = [_add(doc, "Letterhead", line) for line in head.lines]
+    last = (lines or [name])[-1]
+    last.paragraph_format.space_after = Pt(14)
+    last._p.get_or_add_pPr().append(parse_xml(
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="6" w:color="888888"/></w:pBdr>'))
 
 
-def _picture(run, path, width, field: str) -> None:
+def _picture(run, path, max_width, max_height, field: str) -> None:
+    """An image scaled to fit its box, keeping its proportions."""
     try:
-        run.add_picture(str(path), width=width)
+        shape = run.add_picture(str(path), width=max_width)
     except FileNotFoundError:
         raise RenderError(f"{field}: image file not found", file=str(path)) from None
     except Exception as exc:  # python-docx raises several types for a bad image
         raise RenderError(f"{field}: not a usable image ({type(exc).__name__})", file=str(path)) from None
+    if shape.height > max_height:
+        shape.width = int(shape.width * max_height / shape.height)
+        shape.height = max_height
 
+
+# -- blocks ---------------------------------------------------------------------------
 
 def _add_runs(paragraph, runs: tuple[Run, ...]) -> None:
     for run in runs:
@@ -145,25 +305,31 @@ def _add_runs(paragraph, runs: tuple[Run, ...]) -> None:
 
 
 def _heading(doc, block: Heading) -> None:
-    paragraph = doc.add_paragraph(style=f"Heading {min(max(block.level, 1), 3)}")
+    paragraph = _add(doc, f"Heading {min(max(block.level, 1), 3)}")
     _add_runs(paragraph, block.runs)
     paragraph.paragraph_format.keep_with_next = True
 
 
 def _paragraph(doc, block: Paragraph) -> None:
     style = {"address": "Address"}.get(block.style, "Normal")
-    _add_runs(doc.add_paragraph(style=style), block.runs)
+    _add_runs(_add(doc, style), block.runs)
 
 
 def _quote(doc, block: Quote) -> None:
-    doc.add_paragraph(block.text, style="Quote")
-    doc.add_paragraph(block.attribution, style="Quote Attribution")
+    _add(doc, "Quote", block.text)
+    _add(doc, "Quote Attribution", block.attribution)
 
 
 def _list(doc, block: BulletList) -> None:
     style = "List Number" if block.ordered else "List Bullet"
-    for item in block.items:
-        _add_runs(doc.add_paragraph(style=style), item)
+    for i, item in enumerate(block.items):
+        paragraph = _add(doc, style)
+        _add_runs(paragraph, item)
+        paragraph.paragraph_format.keep_with_next = i < len(block.items) - 1 and len(block.items) <= 6
+
+
+def _shade(cell, fill: str) -> None:
+    cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:fill="{fill}"/>'))
 
 
 def _table(doc, block: Table) -> None:
@@ -171,15 +337,24 @@ def _table(doc, block: Table) -> None:
     table = doc.add_table(rows=0, cols=columns)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    table.autofit = False
+    width = Inches(6.5)
+    widths = [int(width * 0.3)] + [int(width * 0.7 / (columns - 1))] * (columns - 1) if columns > 1 else [width]
     for r, row in enumerate(block.rows):
         cells = table.add_row().cells
         for c, runs in enumerate(row):
+            cells[c].width = widths[c]
             paragraph = cells[c].paragraphs[0]
             paragraph.paragraph_format.space_after = Pt(0)
             _add_runs(paragraph, runs)
             if block.header and r == 0 or (not block.header and c == 0):
+                _shade(cells[c], "EEEEEE")
                 for run in paragraph.runs:
                     run.bold = True
+            for run in paragraph.runs:
+                run.font.size = Pt(10)
+    for column, w in zip(table.columns, widths):
+        column.width = w
     doc.add_paragraph()
 
 
@@ -188,10 +363,12 @@ def _signature(doc, block: Signature) -> None:
     closing.paragraph_format.keep_with_next = True
     mark = doc.add_paragraph()
     mark.paragraph_format.keep_with_next = True
+    mark.paragraph_format.space_after = Pt(0)
     if block.image is not None:
-        _picture(mark.add_run(), block.image, Inches(2.0), "signer.signature")
+        _picture(mark.add_run(), block.image, Inches(2.2), Inches(0.75), "signer.signature")
     else:
-        mark.add_run("\n_______________________________")
+        mark.paragraph_format.space_before = Pt(24)
+        mark.add_run("_______________________________")
     name = doc.add_paragraph()
     name.paragraph_format.space_after = Pt(0)
     name.paragraph_format.keep_with_next = bool(block.lines)
@@ -200,6 +377,8 @@ def _signature(doc, block: Signature) -> None:
         p = doc.add_paragraph(line)
         p.paragraph_format.space_after = Pt(0)
         p.paragraph_format.keep_with_next = i < len(block.lines) - 1
+        for run in p.runs:
+            run.font.size = Pt(10)
 
 
 def _references(doc, block: References) -> None:
@@ -207,7 +386,7 @@ def _references(doc, block: References) -> None:
         return
     _heading(doc, Heading((Run(block.title),), level=2))
     for entry in block.entries:
-        doc.add_paragraph(entry, style="List Number")
+        _add(doc, "List Number", entry)
 
 
 def _unknown(doc, block: Block) -> None:

@@ -1,0 +1,338 @@
+"""The appeal packet: the letter, then every enclosure that has a file, as one PDF.
+
+Payer portals take a few files and a mailroom keeps pages together only when they
+say where they belong, so each enclosure page is stamped in its bottom margin
+"Exhibit N - page k of n - claim <number>", and the letter's enclosure list gives
+each exhibit's pages in the packet.
+
+That list changes the letter, and the letter's length moves the exhibits, so the
+packet is built in two passes: first every enclosure is read and its pages counted
+(a missing, unreadable, encrypted or corrupt one stops everything: nothing is
+written), then the letter is composed with the page ranges, drawn and measured; if
+its page count is not the one assumed, it is composed again with the ranges moved.
+
+PDFs are merged and stamped with pypdf; reportlab draws the stamps and places images
+(PNG, JPEG, TIFF, one page per TIFF frame) on pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from appeal.case import Case, Enclosure
+from appeal.citations import CitationLibrary
+from appeal.compose import compose
+from appeal.errors import CaseError, Problem, RenderError
+from appeal.generate import FORMATS, Generated, Prepared, Settings, check_fonts, prepare, write_letter
+from appeal.output import MAX_NAME, case_key, choose_stem, ensure_dir, letter_stem, write_atomic
+from appeal.templates import TemplateSet
+from appeal.workspace import Workspace
+from appeal.yamlread import dotted
+
+IMAGE_FORMATS = ("PNG", "JPEG", "TIFF")
+ACCEPTED = "a PDF (not password-protected), PNG, JPEG or TIFF file"
+SUFFIX = "_packet"
+STAMP_MARGIN = 0.75 * 72  # the bottom band kept free of image content for the stamp
+_MAX_PASSES = 5
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One enclosure with a file, read and counted; ``pdf`` is the file, or its images on pages."""
+
+    number: int
+    description: str
+    path: Path
+    pdf: bytes
+    pages: int
+    first: int = 0  # its first page in the packet, once the letter is measured
+
+    @property
+    def last(self) -> int:
+        return self.first + self.pages - 1
+
+    def label(self) -> str:
+        """The enclosure's line in the letter: its exhibit number and its pages in the packet."""
+        where = f"page {self.first}" if self.pages == 1 else f"pages {self.first}\u2013{self.last}"
+        return f"Exhibit {self.number} ({where} of this packet): {self.description}"
+
+    def as_dict(self) -> dict:
+        return {"exhibit": self.number, "description": self.description, "file": self.path.name,
+                "first_page": self.first, "last_page": self.last}
+
+
+@dataclass(frozen=True)
+class Packet:
+    prepared: Prepared
+    letter_pdf: bytes
+    letter_pages: int
+    exhibits: tuple[Exhibit, ...]
+    data: bytes
+
+
+# -- reading the enclosures -----------------------------------------------------------
+
+def read_exhibits(case: Case) -> tuple[Exhibit, ...]:
+    """Every enclosure that has a file, as PDF bytes with its page count; every problem in one error."""
+    exhibits, problems = [], []
+    for index, enclosure in enumerate(case.enclosures):
+        if enclosure.path is None:
+            continue
+        try:
+            pdf, pages = _as_pdf(enclosure.path)
+        except _Unusable as exc:
+            at = ("enclosures", index, "path")
+            problems.append(Problem(str(case.source), f"{enclosure.path}: {exc}", field=dotted(at),
+                                    line=case.located.line(at) if case.located else None, accepted=ACCEPTED))
+            continue
+        exhibits.append(Exhibit(len(exhibits) + 1, enclosure.description, enclosure.path, pdf, pages))
+    if problems:
+        raise CaseError(problems)
+    return tuple(exhibits)
+
+
+class _Unusable(Exception):
+    """Why an enclosure file cannot go into a packet (becomes a Problem naming it)."""
+
+
+def _as_pdf(path: Path) -> tuple[bytes, int]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise _Unusable("file not found") from None
+    except OSError as exc:
+        raise _Unusable(f"cannot be read ({exc.strerror})") from None
+    if b"%PDF-" in data[:1024]:
+        return data, _pdf_pages(data)
+    return _images_as_pdf(data)
+
+
+def _pdf_pages(data: bytes) -> int:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise _Unusable("the PDF is encrypted (password-protected); portals and payers cannot open it")
+        pages = len(reader.pages)
+        for page in reader.pages:
+            page.get_contents()  # reads each page, so a damaged one fails here and not half way through
+    except _Unusable:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError):
+        raise _Unusable("the PDF is damaged and cannot be read") from None
+    if pages == 0:
+        raise _Unusable("the PDF has no pages")
+    return pages
+
+
+def _images_as_pdf(data: bytes) -> tuple[bytes, int]:
+    """An image file on US Letter pages, one page per frame (multi-page TIFF scans)."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        kind = image.format
+        if kind not in IMAGE_FORMATS:
+            raise _Unusable(f"a {kind} image; a packet takes PNG, JPEG or TIFF")
+        frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
+    except _Unusable:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise _Unusable("neither a PDF nor a readable image") from None
+    from reportlab.pdfgen import canvas
+
+    from appeal.render.pdf import FAMILY, fonts
+
+    fonts()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, invariant=1, initialFontName=FAMILY)  # no unembedded Helvetica
+    for frame in frames:
+        _place_image(pdf, frame, data if kind == "JPEG" and len(frames) == 1 else None)
+    pdf.save()
+    return buffer.getvalue(), len(frames)
+
+
+def _place_image(pdf, frame, jpeg: bytes | None) -> None:
+    """One image on its own page, portrait or landscape as the image is, at most its natural size."""
+    from reportlab.lib.pagesizes import LETTER, landscape
+    from reportlab.lib.utils import ImageReader
+
+    width, height = LETTER if frame.height >= frame.width else landscape(LETTER)
+    dpi = frame.info.get("dpi", (72, 72))
+    natural = (frame.width * 72 / float(dpi[0] or 72), frame.height * 72 / float(dpi[1] or 72))
+    box = (width - 72, height - 36 - STAMP_MARGIN)
+    scale = min(box[0] / natural[0], box[1] / natural[1], 1.0)
+    w, h = natural[0] * scale, natural[1] * scale
+    if frame.mode not in ("RGB", "L"):
+        frame = frame.convert("RGB")
+    source = ImageReader(io.BytesIO(jpeg)) if jpeg else ImageReader(frame)  # a JPEG is embedded as is
+    pdf.setPageSize((width, height))
+    pdf.drawImage(source, (width - w) / 2, STAMP_MARGIN + (box[1] - h) / 2, w, h)
+    pdf.showPage()
+
+
+# -- the letter with its exhibits' pages ----------------------------------------------
+
+def labelled(case: Case, exhibits: tuple[Exhibit, ...]) -> Case:
+    """The case with each enclosure that is an exhibit described by its exhibit number and pages."""
+    by_path = {exhibit.path: exhibit for exhibit in exhibits}
+    enclosures = tuple(Enclosure(by_path[e.path].label(), e.path) if e.path in by_path else e
+                       for e in case.enclosures)
+    return dataclasses.replace(case, enclosures=enclosures)
+
+
+def placed(exhibits: tuple[Exhibit, ...], letter_pages: int) -> tuple[Exhibit, ...]:
+    """The exhibits numbered from the page after the letter, in order."""
+    out, first = [], letter_pages + 1
+    for exhibit in exhibits:
+        out.append(dataclasses.replace(exhibit, first=first))
+        first += exhibit.pages
+    return tuple(out)
+
+
+def build_packet(prepared: Prepared, templates: TemplateSet, library: CitationLibrary) -> Packet:
+    """Read the enclosures, settle the letter's page count with their ranges in it, then merge and stamp."""
+    from appeal.render.pdf import render_pdf
+
+    exhibits = read_exhibits(prepared.case)
+    assumed = 1
+    for _ in range(_MAX_PASSES):
+        exhibits = placed(exhibits, assumed)
+        letter = compose(labelled(prepared.case, exhibits), library, templates, prepared.template)
+        letter_pdf = render_pdf(letter)
+        pages = _page_count(letter_pdf)
+        if pages == assumed:
+            break
+        assumed = pages
+    else:
+        raise RenderError("the letter's page count did not settle with the exhibits' page ranges in it",
+                          file=str(prepared.case.source))
+    settled = dataclasses.replace(prepared, letter=letter)
+    data = merge(letter_pdf, exhibits, prepared.case.claim.number)
+    return Packet(settled, letter_pdf, pages, exhibits, data)
+
+
+def _page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+# -- merging and stamping -------------------------------------------------------------
+
+def stamp_text(exhibit: int, page: int, pages: int, claim: str) -> str:
+    return f"Exhibit {exhibit} - page {page} of {pages} - claim {claim}"
+
+
+def merge(letter_pdf: bytes, exhibits: tuple[Exhibit, ...], claim: str) -> bytes:
+    """The letter's pages, then each exhibit's pages stamped; the letter's metadata on the whole."""
+    from pypdf import PdfReader, PdfWriter
+
+    letter = PdfReader(io.BytesIO(letter_pdf))
+    writer = PdfWriter()
+    writer.append(letter)
+    added = []
+    for exhibit in exhibits:
+        for k, page in enumerate(PdfReader(io.BytesIO(exhibit.pdf)).pages, start=1):
+            new = writer.add_page(page)
+            new.transfer_rotation_to_content()  # so the stamp lands in the margin as the page is read
+            added.append((new, stamp_text(exhibit.number, k, exhibit.pages, claim)))
+    stamps = _stamps([(float(p.mediabox.width), float(p.mediabox.height), text) for p, text in added])
+    for (page, _), stamp in zip(added, stamps):
+        page.merge_translated_page(stamp, float(page.mediabox.left), float(page.mediabox.bottom))
+    meta = {key: value for key, value in (letter.metadata or {}).items() if key != "/Producer"}
+    writer.add_metadata({**meta, "/Producer": "appeal (reportlab, pypdf)"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _stamps(pages: list[tuple[float, float, str]]) -> list:
+    """One overlay page per ``(width, height, text)``: the text on a white band in the bottom-right margin.
+
+    All overlays are one reportlab document, so the packet embeds the stamp font once.
+    """
+    from pypdf import PdfReader
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    from appeal.render.pdf import FAMILY, fonts
+
+    fonts()
+    size = 8
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, invariant=1, initialFontName=FAMILY)
+    for width, height, text in pages:
+        pdf.setPageSize((width, height))
+        text_width = stringWidth(text, FAMILY, size)
+        x, y = width - 36 - text_width, 18
+        pdf.setFillColorRGB(1, 1, 1)
+        pdf.rect(x - 4, y - 4, text_width + 8, size + 7, stroke=0, fill=1)
+        pdf.setFillColorRGB(0, 0, 0)
+        pdf.setFont(FAMILY, size)
+        pdf.drawString(x, y, text)
+        pdf.showPage()
+    pdf.save()
+    return list(PdfReader(io.BytesIO(buffer.getvalue())).pages) if pages else []
+
+
+# -- writing --------------------------------------------------------------------------
+
+def packet_name(stem: str) -> str:
+    """``<stem>_packet``, still at most 64 characters."""
+    return stem[: MAX_NAME - len(SUFFIX)] + SUFFIX
+
+
+def portal_warnings(files: Iterable[Path], workspace: Workspace | None) -> list[str]:
+    """What a portal would refuse: more files than it takes, or a file larger than it takes."""
+    limits = workspace or Workspace(root=Path("."))
+    files = list(files)
+    warnings = []
+    if len(files) > limits.portal_max_files:
+        warnings.append(f"{len(files)} files to upload; the portal takes at most {limits.portal_max_files} "
+                        f"(portal.max_files): send one packet (appeal packet)")
+    for path in files:
+        size_mb = path.stat().st_size / 1_000_000
+        if size_mb > limits.portal_max_file_mb:
+            warnings.append(f"{path.name} is {size_mb:.1f} MB; the portal takes files up to "
+                            f"{limits.portal_max_file_mb} MB (portal.max_file_mb): reduce the scans' resolution")
+    return warnings
+
+
+def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
+                 formats: Iterable[str] = ()) -> Generated:
+    """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``)."""
+    settings = settings or Settings()
+    templates, library = settings.templates(), settings.library()
+    prepared = prepare(case_path, settings, templates, library)
+    return packet_from(prepared, templates, library, Path(out_dir), settings, formats)
+
+
+def packet_from(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,
+                settings: Settings, formats: Iterable[str] = ()) -> Generated:
+    """The packet for a prepared letter, written beside the letter in ``formats`` (same enclosure list).
+
+    Nothing is written until every enclosure has been read and the packet is built.
+    """
+    check_fonts(prepared.case)
+    packet = build_packet(prepared, templates, library)
+    case = packet.prepared.case
+    out_dir = ensure_dir(out_dir)
+    stem, renamed = choose_stem(out_dir, letter_stem(case.payer.name, case.claim.number, case.appeal.date),
+                                case_key(case.source))
+    if renamed:
+        packet.prepared.warnings.append(f"another case's letter already uses that name; writing {stem} instead")
+    formats = tuple(f for f in formats if f in FORMATS)
+    outputs = write_letter(packet.prepared, out_dir, formats, stem=stem) if formats else []
+    path = out_dir / f"{packet_name(stem)}.pdf"
+    write_atomic(path, packet.data)
+    packet.prepared.warnings.extend(portal_warnings([path], settings.load_workspace()))
+    return Generated(prepared=packet.prepared, outputs=[*outputs, path],
+                     packet={"file": str(path), "letter_pages": packet.letter_pages,
+                             "exhibits": [e.as_dict() for e in packet.exhibits]})

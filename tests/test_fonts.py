@@ -1,0 +1,84 @@
+"""The bundled fonts: shipped with their licence, cover Latin Extended and Vietnamese, and a character
+they cannot draw is an error naming the case field, never a blank box."""
+
+from __future__ import annotations
+
+import string
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings, strategies as st
+from pypdf import PdfReader
+
+from appeal.case import load_case
+from appeal.cli import cli
+from appeal.generate import check_fonts
+from appeal.render.pdf import _FILES, fonts, missing_glyphs
+from appeal.resources import PACKAGE
+
+from conftest import UPMC, flat
+
+VIETNAMESE = "".join(chr(c) for c in range(0x1EA0, 0x1EFA)) + "ĂăÂâĐđÊêÔôƠơƯư"
+LATIN_EXTENDED = "".join(chr(c) for c in range(0x00C0, 0x0250) if chr(c).isalpha())
+
+
+def test_each_bundled_font_ships_with_its_licence():
+    folder = PACKAGE / "fonts"
+    assert {p.name for p in folder.glob("*.ttf")} == set(_FILES.values())
+    licence = (folder / "LICENSE.txt").read_text(encoding="utf-8")
+    assert "DejaVu" in licence and "Bitstream" in licence
+
+
+def test_fonts_are_registered_once_per_process():
+    assert fonts() is fonts()
+
+
+def test_fonts_cover_latin_extended_and_vietnamese():
+    assert missing_glyphs(VIETNAMESE + LATIN_EXTENDED + string.printable) == set()
+    assert missing_glyphs("José Núñez-Ørsted Łukasz Żółć Nguyễn Văn An") == set()
+
+
+def test_decomposed_accents_are_drawn_as_one_letter():
+    assert missing_glyphs("Nguye\u0302\u0303n") == set()  # e + circumflex + tilde, typed apart
+
+
+def test_characters_beyond_the_fonts_are_found():
+    assert missing_glyphs("王小明 \U0001F600") == {"王", "小", "明", "\U0001F600"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(VIETNAMESE + LATIN_EXTENDED + " -.'"), min_size=1, max_size=40))
+def test_any_latin_or_vietnamese_name_passes_the_font_check(make_case, name):
+    check_fonts(load_case(make_case({"patient.name": name, "signer.name": name})))
+
+
+def test_an_undrawable_name_is_an_error_naming_the_field_and_line(make_case, out):
+    case = make_case({"patient.name": "王小明", "claim.lines.0.description": "scan \U0001F600"})
+    result = CliRunner().invoke(cli, ["generate", str(case), "-o", str(out)])
+    assert result.exit_code == 2
+    lines = case.read_text(encoding="utf-8").splitlines()
+    name_line = next(i for i, text in enumerate(lines, start=1) if "王小明" in text)
+    assert (f"{case}:{name_line}: patient.name: the PDF font cannot draw '小' (U+5C0F), '明' (U+660E), "
+            f"'王' (U+738B)") in result.stderr
+    assert "claim.lines[0].description: the PDF font cannot draw '\U0001F600' (U+1F600)" in result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_a_docx_only_letter_is_not_held_to_the_pdf_fonts(make_case, out):
+    result = CliRunner().invoke(cli, ["generate", str(make_case({"patient.name": "王小明"})), "-o", str(out),
+                                      "--format", "docx"])
+    assert result.exit_code == 0, result.stderr
+
+
+def test_every_vietnamese_letter_survives_the_pdf(make_case, out):
+    from appeal.generate import Settings, generate
+
+    from conftest import LETTER_DATE
+
+    name = "Nguyễn " + VIETNAMESE[:40]
+    result = generate(make_case({"patient.name": name}), out, Settings(date=LETTER_DATE), formats=("pdf",))
+    text = flat(" ".join(page.extract_text() for page in PdfReader(str(result.outputs[0])).pages))
+    assert name in text
+
+
+def test_sample_case_passes_the_font_check():
+    check_fonts(load_case(UPMC))
