@@ -1,3 +1,37 @@
-"""Commands of the `appeal` CLI (see appeal/cli/__init__.py for the conventions)."""
+"""``appeal check``: the coding check on one or more case files (see appeal/checks/)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from appeal.cli import (citations_option, cli, emit_json, guarded, json_option, say, settings_from, templates_option,
+                        workspace_option)
+
+
+@cli.command()
+@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
+@templates_option
+@citations_option
+@workspace_option
+@json_option
+@guarded
+def check(cases, template_dirs, citation_dirs, workspace, as_json):
+    """Check CASES for the wrong code, a weak appeal and a missed deadline.
+
+    Exit 0 when no errors, 1 when a check found errors, 2 when a case cannot be read (the
+    others are still checked). --json prints {"cases": [{case, readable, findings, errors}]}.
+    """
+    from appeal.checks import check_files, exit_status, report_text
+
+    reports = check_files(cases, settings_from(None, template_dirs, citation_dirs, workspace, near=cases[0]))
+    for report in reports:
+        for problem in report.problems:
+            say(f"error: {problem}")
+    if as_json:
+        emit_json({"cases": [report.as_dict() for report in reports]})
+    else:
+        for line in report_text(reports):
+            click.echo(line)
+    return exit_status(reports)

@@ -1,0 +1,155 @@
+"""The coding check: an expert second look at a case before its letter goes out.
+
+:func:`run_checks` types the case's facts with the chosen template's declarations,
+then runs every registered rule (``appeal/checks/coding.py``, ``route.py``,
+``sources.py``, in that order) and returns their :class:`Finding` s: the severity
+(error, warning, note), the claim line, what is wrong, what to do (a code to bill,
+modifiers to add) and the library passages behind it. A fact that cannot be typed
+is itself a finding, and the rules that need no facts still run.
+
+To add a rule: write one small function in the module for its group, register it
+with ``@rule("<id>", cites=(("<citation id>", "<passage id>"), ...))`` and test a
+case that triggers it and a near miss that does not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from appeal.case import Case, coerce_facts, load_case
+from appeal.checks import coding, route, sources  # noqa: F401  registers the rules, in this order
+from appeal.checks.model import RULES, SEVERITIES, Context, Finding, Rule, rule
+from appeal.citations import CitationLibrary
+from appeal.errors import CaseError, Problem, TemplateError
+from appeal.templates import TemplateMeta, TemplateSet, select_template, template_set
+from appeal.workspace import Workspace
+
+__all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "check_files", "describe", "exit_status",
+           "findings_text", "has_errors", "report_text", "rule", "run_checks"]
+
+
+def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None = None,
+               today: dt.date | None = None, templates: TemplateSet | None = None) -> list[Finding]:
+    """Every finding for ``case``, rule by rule."""
+    ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates)
+    for entry in RULES:
+        findings.extend(entry.run(ctx, findings))
+    return findings
+
+
+def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, today: dt.date,
+             templates: TemplateSet | None) -> tuple[Context, list[Finding]]:
+    templates = templates or template_set((), workspace.root if workspace else None)
+    findings: list[Finding] = []
+    meta: TemplateMeta | None = None
+    facts: dict[str, Any] = {}
+    try:
+        meta, _ = select_template(case, templates)
+        facts = coerce_facts(case, meta.facts)
+    except TemplateError as exc:
+        findings += [Finding("template", "error", None, str(p), action="Name a template that exists "
+                             "(appeal templates list).") for p in exc.problems]
+    except CaseError as exc:
+        findings += [_fact_finding(case, meta, p) for p in exc.problems]
+    payer = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
+    return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer), findings
+
+
+def _fact_finding(case: Case, meta: TemplateMeta | None, problem: Problem) -> Finding:
+    """A fact the template needs and the case leaves out, or one it gives that cannot be typed."""
+    name = (problem.field or "").rsplit(".", 1)[-1]
+    spec = meta.facts.get(name) if meta else None
+    missing = spec is not None and spec.required and name not in case.appeal.facts
+    action = (f"Add appeal.facts.{name}: {spec.description}" if missing
+              else "Correct the fact; the rules that need facts were skipped.")
+    return Finding("missing-fact" if missing else "invalid-fact", "error", None, str(problem), action=action)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+@dataclass
+class CaseReport:
+    """One case file's findings, or the problems that kept it from being read."""
+
+    case: Path
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return {"case": str(self.case), "readable": self.readable,
+                "findings": [f.as_dict() for f in self.findings],
+                "errors": [p.as_dict() for p in self.problems]}
+
+
+def check_files(paths: Iterable[Path | str], settings: Any, today: dt.date | None = None) -> list[CaseReport]:
+    """Check each case file; one that cannot be read is reported and the others still checked.
+
+    ``settings`` is an :class:`appeal.generate.Settings` (templates, citations, workspace, date).
+    """
+    workspace = settings.load_workspace()
+    templates, library = settings.templates(), settings.library()
+    defaults = workspace.case_defaults if workspace else None
+    reports = []
+    for path in map(Path, paths):
+        try:
+            case = load_case(path, date=settings.date, defaults=defaults)
+        except CaseError as exc:
+            reports.append(CaseReport(path, problems=exc.problems))
+            continue
+        reports.append(CaseReport(path, findings=run_checks(case, library, workspace, today, templates)))
+    return reports
+
+
+def exit_status(reports: Iterable[CaseReport]) -> int:
+    """2 when a case could not be read (it wins), 1 when a check found errors, else 0."""
+    reports = list(reports)
+    if not all(r.readable for r in reports):
+        return 2
+    return 1 if any(has_errors(r.findings) for r in reports) else 0
+
+
+def describe(finding: Finding) -> list[str]:
+    """A finding as text lines, for the terminal."""
+    where = f"line {finding.line}" if finding.line else "case"
+    out = [f"{finding.severity}: {where}: {finding.message} [{finding.rule}]"]
+    if finding.action:
+        out.append(f"  what to do: {finding.action}")
+    if finding.suggested_code or finding.suggested_modifiers:
+        suggestion = "-".join(filter(None, (finding.suggested_code, *finding.suggested_modifiers)))
+        out.append(f"  suggested: {suggestion if finding.suggested_code else 'modifier ' + suggestion}")
+    if finding.citations:
+        out.append("  sources: " + "; ".join(f"{cid} / {pid}" for cid, pid in finding.citations))
+    return out
+
+
+def _tally(findings: list[Finding]) -> str:
+    counts = [(sum(f.severity == s for f in findings), s) for s in SEVERITIES]
+    parts = [f"{n} {s}{'' if n == 1 else 's'}" for n, s in counts if n]
+    return ", ".join(parts) or "no findings"
+
+
+def report_text(reports: Iterable[CaseReport]) -> list[str]:
+    """Every case's findings as text lines: a heading per case, then each finding."""
+    out: list[str] = []
+    for report in reports:
+        if not report.readable:
+            out.append(f"{report.case}: cannot be read ({len(report.problems)} problem(s), see the errors)")
+            continue
+        out.append(f"{report.case}: {_tally(report.findings)}")
+        out.extend("  " + line for line in findings_text(report.findings))
+    return out
+
+
+def findings_text(findings: Iterable[Finding]) -> list[str]:
+    """Findings as text lines, errors first."""
+    ordered = sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+    return [line for finding in ordered for line in describe(finding)]

@@ -1,0 +1,205 @@
+"""Rules about the code billed: the ones the seed thread gives sources for.
+
+Each rule is one function; its citations are declared where it is registered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterator
+
+from appeal.case import ClaimLine
+from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, rule, warning
+from appeal.codes import code_table
+
+UNLISTED_NOT_USED = ("cpt-assistant-2000-09", "unlisted-not-used")
+USE_76120_76125 = ("coders-desk-reference-76120-76125", "use-76120-76125")
+DEFINITIONS = ("cpt-assistant-2000-09", "definitions")
+SEPARATE_REGIONS = ("cpt-assistant-2000-09", "separate-regions")
+ADDITIONAL_VIEWS = ("cpt-assistant-2000-09", "additional-views")
+DESCRIPTOR_76000 = ("cpt-76000", "descriptor")
+DESCRIPTOR_74230 = ("cpt-74230", "descriptor")
+DESCRIPTOR_76125 = ("cpt-76125", "descriptor")
+
+
+def specific_code(ctx: Context) -> str:
+    """76125 when the recording complemented a routine examination, else 76120 (Coder's Desk Reference)."""
+    return "76125" if ctx.fact("with_routine_exam") is True else "76120"
+
+
+def _how_to_bill(code: str) -> str:
+    if code == "76125":
+        return "Bill 76125 together with the code of the routine examination it complements"
+    return "Bill 76120"
+
+
+@rule("unlisted-code-recorded", cites=(UNLISTED_NOT_USED, USE_76120_76125))
+def unlisted_code_recorded(ctx: Context) -> Iterator[Finding]:
+    """An unlisted code for a recorded motion study: CPT has specific codes for it."""
+    if ctx.recording is not True:
+        return
+    code = specific_code(ctx)
+    if ctx.requested == code:
+        return
+    make = error if ctx.requested else warning
+    asked = f" The appeal asks for {ctx.requested} instead." if ctx.requested else ""
+    for line in ctx.denied(UNLISTED):
+        yield make(line.number,
+                   f"{line.code} ({UNLISTED[line.code]}) is billed for a motion study that was recorded; CPT has "
+                   f"specific codes for a recorded motion study, so the unlisted code should not be used.{asked}",
+                   action=f"{_how_to_bill(code)} on a corrected claim, and ask for that code in the appeal.",
+                   suggested_code=code, citations=(UNLISTED_NOT_USED, USE_76120_76125))
+
+
+@rule("videoradiography-not-recorded", cites=(DEFINITIONS,))
+def videoradiography_not_recorded(ctx: Context) -> Iterator[Finding]:
+    """76120, 76125 and 74230 describe recordings; the case says none was made."""
+    if ctx.recording is not False:
+        return
+    for number, code in ctx.billed_or_requested(VIDEORADIOGRAPHY):
+        yield error(number,
+                    f"{code} describes cineradiography/videoradiography, which is a recording of motion, but the "
+                    f"case says no recording was made: the facts do not support {code}.",
+                    action="Bill the code for what was done (fluoroscopy viewed live), or correct "
+                           "appeal.facts.recording if the study was recorded.",
+                    citations=(DEFINITIONS,))
+
+
+@rule("unlisted-code-not-recorded", cites=(DESCRIPTOR_76000,))
+def unlisted_code_not_recorded(ctx: Context) -> Iterator[Finding]:
+    """Fluoroscopy that was not recorded, billed unlisted: the specific fluoroscopy code may fit."""
+    if ctx.recording is not False or ctx.requested:
+        return
+    for line in ctx.denied(UNLISTED):
+        yield warning(line.number,
+                      f"{line.code} ({UNLISTED[line.code]}) is billed for fluoroscopy that was not recorded; CPT "
+                      f"has a specific fluoroscopy code, 76000, that the payer may expect instead.",
+                      action="Review whether 76000 describes the service (time and purpose); if it does, bill it "
+                             "(appeal.requested_code: 76000), otherwise describe the service in the appeal.",
+                      suggested_code="76000", citations=(DESCRIPTOR_76000,))
+
+
+@rule("unlisted-code-description")
+def unlisted_code_description(ctx: Context) -> Iterator[Finding]:
+    """An unlisted code is processed only with a description of the service (RARC N350)."""
+    n350 = "N350" in ctx.case.denial.rarc
+    said = code_table().rarc("N350")
+    for line in ctx.denied(UNLISTED):
+        if n350:
+            quoted = f' ("{said}")' if said else ""
+            yield error(line.number, f"The payer's remark N350{quoted} says the unlisted code {line.code} was "
+                                     f"billed without a usable description of the service.",
+                        action="Describe the service on the claim line and enclose the report that documents it.")
+        elif not line.description:
+            yield warning(line.number, f"{line.code} is an unlisted code and the case gives no description of "
+                                       f"the service; an unlisted code needs one on the claim.",
+                          action="Add the description to the claim line (and to claim.lines[].description).")
+
+
+@rule("swallowing-code", cites=(DESCRIPTOR_74230, USE_76120_76125))
+def swallowing_code(ctx: Context) -> Iterator[Finding]:
+    """74230 is the swallowing study; billed for anything else it is the wrong code."""
+    lines = {line.number: line for line in ctx.case.claim.lines}
+    for number, code in ctx.billed_or_requested(("74230",)):
+        line = lines[number]
+        if ctx.mentions(r"swallow", line):
+            continue
+        described = bool(line.description or ctx.regions)
+        make = error if described else warning
+        said = "the case describes another study" if described else "nothing in the case says what was studied"
+        suggestion = specific_code(ctx) if ctx.recording else None
+        action = (f"{_how_to_bill(suggestion)} for a recorded motion study of another region." if suggestion
+                  else "Confirm it was a swallowing study and say so in the line description.")
+        yield make(number, f"{code} is the code for a study of swallowing function; {said}.", action=action,
+                   suggested_code=suggestion,
+                   citations=(DESCRIPTOR_74230,) + ((USE_76120_76125,) if suggestion else ()))
+
+
+def _other_codes_on(ctx: Context, line: ClaimLine) -> set[str]:
+    return {ln.code for ln in ctx.case.claim.lines if ln.date == line.date and ln.code != "76125"}
+
+
+@rule("add-on-without-primary", cites=(DESCRIPTOR_76125, USE_76120_76125))
+def add_on_without_primary(ctx: Context) -> Iterator[Finding]:
+    """76125 is an add-on code: it needs a primary examination on the same date."""
+    lines = [ln for ln in ctx.case.claim.lines if ln.code == "76125"]
+    if ctx.requested == "76125" and ctx.first_denied.code != "76125":
+        lines.append(ctx.first_denied)
+    for line in lines:
+        if _other_codes_on(ctx, line) - {line.code}:
+            continue
+        yield error(line.number, f"76125 is an add-on code, listed in addition to the code for the primary "
+                                 f"procedure, and the claim has no other procedure on {line.date:%m/%d/%Y}.",
+                    action="Report 76125 with the routine examination it complements; if the recording stood "
+                           "alone, bill 76120.",
+                    suggested_code="76120", citations=(DESCRIPTOR_76125, USE_76120_76125))
+
+
+def repeated_lines(ctx: Context) -> Iterator[list[ClaimLine]]:
+    """Groups of claim lines with the same videoradiography code on the same date."""
+    groups: dict[tuple, list[ClaimLine]] = defaultdict(list)
+    for line in ctx.case.claim.lines:
+        if line.code in ("76120", "76125"):
+            groups[(line.date, line.code)].append(line)
+    yield from (group for group in groups.values() if len(group) > 1)
+
+
+def _too_few_regions(ctx: Context, group: list[ClaimLine]) -> bool:
+    return bool(ctx.regions) and len(set(ctx.regions)) < len(group)
+
+
+@rule("additional-views", cites=(ADDITIONAL_VIEWS,))
+def additional_views(ctx: Context) -> Iterator[Finding]:
+    """More lines of one code on one date than regions studied: extra views are not reported again."""
+    for group in repeated_lines(ctx):
+        if not _too_few_regions(ctx, group):
+            continue
+        regions = sorted(set(ctx.regions))
+        extra = group[len(regions):]
+        yield error(extra[0].number,
+                    f"{group[0].code} is billed {len(group)} times on {group[0].date:%m/%d/%Y}, but the case lists "
+                    f"{len(regions)} anatomic region(s) ({', '.join(regions)}); additional views of one region "
+                    f"are not reported separately.",
+                    action=f"Remove line(s) {', '.join(str(ln.number) for ln in extra)}, or list each region "
+                           f"studied in appeal.facts.regions.",
+                    citations=(ADDITIONAL_VIEWS,))
+
+
+@rule("distinct-modifier", cites=(SEPARATE_REGIONS, ADDITIONAL_VIEWS))
+def distinct_modifier(ctx: Context) -> Iterator[Finding]:
+    """Each additional region's line carries modifier 59, or the payer's XS."""
+    wanted = distinct_modifier_for(ctx)
+    for group in repeated_lines(ctx):
+        if _too_few_regions(ctx, group):
+            continue
+        cites = (SEPARATE_REGIONS,) if ctx.regions else (SEPARATE_REGIONS, ADDITIONAL_VIEWS)
+        for line in group[1:]:
+            yield from _modifier_finding(line, wanted, cites, known_regions=bool(ctx.regions))
+
+
+def _modifier_finding(line: ClaimLine, wanted: str, cites: tuple, known_regions: bool) -> Iterator[Finding]:
+    if wanted in line.modifiers:
+        return
+    other = {"59", "XS"} - {wanted}
+    if other & set(line.modifiers):
+        yield warning(line.number, f"Line {line.number} carries modifier {other.pop()}, but this payer asks "
+                                   f"for {wanted} to mark a distinct procedure.",
+                      action=f"Use modifier {wanted} on line {line.number}.", suggested_modifiers=(wanted,),
+                      citations=cites)
+        return
+    unless = "" if known_regions else (" If it is another view of the same region, it is not reported "
+                                       "separately: remove the line.")
+    yield error(line.number, f"{line.code} is repeated on {line.date:%m/%d/%Y} without modifier {wanted}; "
+                             f"a separate anatomic region is reported on its own line with that modifier.{unless}",
+                action=f"Append modifier {wanted} to line {line.number}.", suggested_modifiers=(wanted,),
+                citations=cites)
+
+
+def distinct_modifier_for(ctx: Context) -> str:
+    """The case's own choice, else the payer directory's, else 59."""
+    located = ctx.case.located
+    explicit = located is not None and ("payer", "distinct_modifier") in located.lines
+    if not explicit and ctx.payer is not None:
+        return ctx.payer.distinct_modifier
+    return ctx.case.payer.distinct_modifier
+

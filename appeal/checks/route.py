@@ -1,0 +1,88 @@
+"""Rules about the appeal's route: what the payer will say next, remark codes that close the
+appeal route, and the appeal-by date."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from appeal.case import LEVELS
+from appeal.checks.model import MOTION, Context, Finding, error, rule, warning
+from appeal.codes import code_table
+from appeal.deadlines import Deadline, appeal_deadline
+
+DMX_POSITION = ("dmx-policy-unnamed-payer", "position")
+SPINE = r"spin|vertebr|cervical|thoracic|lumbar|sacr"
+INVESTIGATIONAL_TEMPLATE = "investigational-service"
+
+# Remark codes that close the appeal route: code -> what to do instead. A level that is
+# itself the route the remark leaves open (a corrected claim) is not flagged.
+CLOSED_ROUTE = {
+    "N211": ("Do not send an appeal letter; the remark says this decision cannot be appealed.", None),
+    "N704": ("Resubmit a corrected claim instead of appealing (appeal.level: corrected-claim).", "corrected-claim"),
+    "MA130": ("Submit a new, complete claim instead of appealing (appeal.level: corrected-claim).",
+              "corrected-claim"),
+}
+
+
+@rule("investigational-policy", cites=(DMX_POSITION,))
+def investigational_policy(ctx: Context) -> Iterator[Finding]:
+    """A payer policy calls spinal motion imaging investigational: the next denial may be CARC 55."""
+    case = ctx.case
+    codes = {line.code for line in case.claim.lines} | {ctx.requested}
+    if case.denial.carc == "55" or not codes & set(MOTION) or DMX_POSITION[0] not in ctx.library.entries:
+        return
+    if not ctx.mentions(SPINE):
+        return
+    carc55 = code_table().carc("55")
+    said = f' ("{carc55}")' if carc55 else ""
+    yield warning(None, f"A payer medical policy in the library calls DMX, cineradiography and videofluoroscopy of "
+                        f"the spine investigational: an appeal on coding alone may be met next by CARC 55{said}.",
+                  action=f"Enclose the clinical notes and the report with the appeal; if the payer answers with "
+                         f"CARC 55, use the template '{INVESTIGATIONAL_TEMPLATE}'.",
+                  citations=(DMX_POSITION,))
+
+
+@rule("appeal-route-closed")
+def appeal_route_closed(ctx: Context) -> Iterator[Finding]:
+    """N211 (no appeal), N704 and MA130 (resubmit instead) close the appeal route."""
+    for remark in ctx.case.denial.rarc:
+        if remark not in CLOSED_ROUTE:
+            continue
+        action, open_level = CLOSED_ROUTE[remark]
+        if open_level and ctx.case.appeal.level == open_level:
+            continue
+        said = code_table().rarc(remark)
+        yield error(None, f"Remark {remark}" + (f' says: "{said}"' if said else " closes the appeal route") + ".",
+                    action=action)
+
+
+def _deadline(ctx: Context) -> Deadline | None:
+    """The window for the case's level; with no level, the shortest window the directory gives."""
+    entry, denied = ctx.payer, ctx.case.denial.date
+    if entry is None:
+        return None
+    if ctx.case.appeal.level:
+        return appeal_deadline(entry, ctx.case.appeal.level, denied, ctx.today)
+    found = [d for level in LEVELS if (d := appeal_deadline(entry, level, denied, ctx.today))]
+    return min(found, key=lambda d: d.due, default=None)
+
+
+@rule("appeal-deadline")
+def appeal_by_date(ctx: Context) -> Iterator[Finding]:
+    """The appeal-by date from the payer directory has passed, or is within a week."""
+    due = _deadline(ctx)
+    if due is None or not (due.past_due or due.due_soon):
+        return
+    entry = ctx.payer
+    window = (f"{due.window_days} days from the denial of {ctx.case.denial.date:%m/%d/%Y} for a {due.level}, "
+              f"per the payer directory entry for {entry.name}")
+    checked = " ".join(str(part) for part in (entry.checked_source, entry.checked_date) if part)
+    if checked:
+        window += f" (checked: {checked})"
+    if due.past_due:
+        yield error(None, f"The appeal-by date {due.due:%m/%d/%Y} has passed ({-due.days_left} days ago; "
+                          f"{window}).",
+                    action="Confirm the window with the payer before sending; a late appeal may not be heard.")
+    else:
+        yield warning(None, f"The appeal is due by {due.due:%m/%d/%Y}, in {due.days_left} days ({window}).",
+                      action="Send it now, by a route that shows the date received.")

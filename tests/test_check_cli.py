@@ -1,0 +1,119 @@
+"""``appeal check`` and the check inside ``appeal generate``: output, one JSON document, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from appeal.cli import cli
+
+from conftest import UPMC
+
+FINDING_KEYS = {"rule", "severity", "line", "message", "suggested_code", "suggested_modifiers", "citations"}
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def wrong(make_case):
+    """A case with an error finding: 76120 billed although no recording was made."""
+    return make_case({"claim.lines.0.code": "76120", "appeal.facts.recording": "no"}, name="wrong.yaml")
+
+
+def test_check_prints_the_suggestion_and_its_sources(run):
+    result = run("check", UPMC)
+    assert result.exit_code == 0, result.stderr
+    assert f"{UPMC}: 2 warnings, " in result.stdout
+    assert "warning: line 1: 76496 (unlisted fluoroscopic procedure)" in result.stdout
+    assert "suggested: 76120" in result.stdout
+    assert ("sources: cpt-assistant-2000-09 / unlisted-not-used; "
+            "coders-desk-reference-76120-76125 / use-76120-76125") in result.stdout
+
+
+def test_check_json_is_one_document_with_every_field(run):
+    result = run("check", UPMC, "--json")
+    assert result.exit_code == 0
+    [report] = json.loads(result.stdout)["cases"]
+    assert report["case"] == str(UPMC) and report["readable"] is True and report["errors"] == []
+    assert all(FINDING_KEYS <= set(f) for f in report["findings"])
+    [suggestion] = [f for f in report["findings"] if f["rule"] == "unlisted-code-recorded"]
+    assert suggestion["suggested_code"] == "76120" and suggestion["line"] == 1
+    assert suggestion["citations"] == [{"id": "cpt-assistant-2000-09", "passage": "unlisted-not-used"},
+                                       {"id": "coders-desk-reference-76120-76125", "passage": "use-76120-76125"}]
+
+
+def test_check_exits_1_on_errors(run, wrong):
+    result = run("check", wrong)
+    assert result.exit_code == 1
+    assert "error: line 1: 76120 describes cineradiography/videoradiography" in result.stdout
+
+
+def test_an_unreadable_case_exits_2_and_the_others_are_still_checked(run, wrong, tmp_path):
+    missing = tmp_path / "missing.yaml"
+    result = run("check", wrong, missing, "--json")
+    assert result.exit_code == 2
+    reports = json.loads(result.stdout)["cases"]
+    assert [r["readable"] for r in reports] == [True, False]
+    assert any(f["severity"] == "error" for f in reports[0]["findings"])
+    assert reports[1]["errors"][0]["message"] == "file not found"
+    assert f"error: {missing}: file not found" in result.stderr
+
+
+def test_check_needs_a_case(run):
+    assert run("check").exit_code == 2
+
+
+def test_generate_shows_the_findings_and_lists_them_in_json(run, out):
+    result = run("generate", UPMC, "-o", out, "--date", "2026-11-27", "--json")
+    assert result.exit_code == 0
+    assert "warning: line 1: 76496" in result.stderr
+    document = json.loads(result.stdout)
+    assert document["blocked"] is False and len(document["outputs"]) == 2
+    assert "unlisted-code-recorded" in {f["rule"] for f in document["findings"]}
+
+
+def test_generate_without_strict_writes_despite_errors(run, out, wrong):
+    result = run("generate", wrong, "-o", out, "--date", "2026-11-27")
+    assert result.exit_code == 0
+    assert "error: line 1: 76120 describes" in result.stderr
+    assert len(list(out.iterdir())) == 2
+
+
+def test_strict_generate_blocks_on_errors_and_writes_nothing(run, out, wrong):
+    result = run("generate", wrong, "-o", out, "--date", "2026-11-27", "--strict", "--json")
+    assert result.exit_code == 1
+    assert "no letter was written" in result.stderr
+    document = json.loads(result.stdout)
+    assert document["blocked"] is True and document["outputs"] == []
+    assert any(f["severity"] == "error" for f in document["findings"])
+    assert list(out.iterdir()) == []
+
+
+def test_strict_generate_writes_when_only_warnings_remain(run, out):
+    result = run("generate", UPMC, "-o", out, "--date", "2026-11-27", "--strict")
+    assert result.exit_code == 0
+    assert len(list(out.iterdir())) == 2
+
+
+def test_check_reads_appeal_windows_from_the_workspace(run, make_case, tmp_path):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "appeal.yaml").write_text(
+        "payers:\n  - name: UPMC Health Plan\n    id: SAMPLE-UPMC\n    appeal_window_days:\n"
+        "      reconsideration: 60\n", encoding="utf-8")
+    case = make_case({"denial.date": "2020-01-02", "claim.lines.0.date": "2020-01-01",
+                      "appeal.level": "reconsideration"})
+    result = run("check", case, "--workspace", workspace, "--json")
+    assert result.exit_code == 1
+    [late] = [f for f in json.loads(result.stdout)["cases"][0]["findings"] if f["rule"] == "appeal-deadline"]
+    assert late["severity"] == "error" and "03/02/2020 has passed" in late["message"]
