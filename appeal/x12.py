@@ -22,6 +22,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from appeal.errors import Problem, RemittanceError
+from appeal.resources import data_file
+
 __all__ = ["X12Error", "Warning835", "Adjustment", "Person", "Party", "ServiceLine", "Claim",
            "Transaction", "Remittance", "Denial", "parse_835", "find_denials",
            "ROUTINE_ADJUSTMENTS", "CLAIM_STATUS_TEXT"]
@@ -38,10 +41,18 @@ CLAIM_STATUS_TEXT = {
     "23": "Not Our Claim, Forwarded to Additional Payer(s)",
 }
 
-ROUTINE_ADJUSTMENTS: frozenset[tuple[str, str]] = frozenset({
-    ("PR", "1"), ("PR", "2"), ("PR", "3"), ("CO", "45"),
-    ("CO", "253"), ("CO", "24"), ("OA", "23"), ("CO", "59"),
-})
+
+
+def _routine_adjustments() -> frozenset[tuple[str, str]]:
+    """The default routine (group, reason) pairs, kept as data in appeal/data/routine_adjustments.yaml."""
+    import yaml
+
+    with data_file("routine_adjustments.yaml").open(encoding="utf-8") as fh:
+        items = yaml.load(fh, Loader=yaml.BaseLoader)
+    return frozenset(tuple(item.split("-", 1)) for item in items)
+
+
+ROUTINE_ADJUSTMENTS: frozenset[tuple[str, str]] = _routine_adjustments()
 
 # Segments that may appear in the header (before the first CLP) and that are
 # skipped silently when not otherwise read.
@@ -66,11 +77,15 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{8}")
 
 
-class X12Error(Exception):
-    """The input is not an X12 835 at all (empty, binary, another transaction)."""
+class X12Error(RemittanceError):
+    """The input is not an X12 835 at all (empty, binary, another transaction).
+
+    An :class:`~appeal.errors.AppealError`, so the CLI reports it as a problem with
+    the file named and exits 2.
+    """
 
     def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
+        super().__init__([Problem(path, message, accepted="an X12 835 remittance (ISA ... ST*835 ...)")])
         self.path = path
         self.message = message
 
@@ -127,7 +142,8 @@ class ServiceLine:
     charge: Decimal | None = None
     paid: Decimal | None = None
     revenue_code: str = ""
-    units: Decimal | None = Decimal(1)
+    units: Decimal | None = Decimal(1)  # SVC05: the units *paid* (0 on a denied line)
+    original_units: Decimal | None = None  # SVC07: the units billed, when they differ from SVC05
     original_code: str = ""
     original_modifiers: tuple[str, ...] = ()
     date_from: date | None = None
@@ -477,6 +493,7 @@ class _Reader:
             self.warn("SVC01 has no procedure code")
         if _el(seg, 6):
             _, line.original_code, line.original_modifiers = self.composite(seg[6])
+        line.original_units = self.amount(7, "original units")
         self.claim.lines.append(line)
         self.line = line
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from appeal.errors import AppealError
 from appeal.x12 import (
     ROUTINE_ADJUSTMENTS, Remittance, X12Error, find_denials, parse_835,
 )
@@ -447,7 +448,13 @@ def test_not_an_835_raises_x12error(data, found):
     assert err.path == "upload/file.bin"
     assert found in err.message
     assert str(err).startswith("upload/file.bin: ")
-    assert type(err).__mro__[1] is Exception
+    assert isinstance(err, AppealError) and err.exit_code == 2
+    assert [(p.file, p.message) for p in err.problems] == [("upload/file.bin", err.message)]
+
+
+def test_default_routine_adjustments_come_from_data():
+    assert ROUTINE_ADJUSTMENTS == {("PR", "1"), ("PR", "2"), ("PR", "3"), ("CO", "45"), ("CO", "253"),
+                                   ("CO", "24"), ("OA", "23"), ("CO", "59")}
 
 
 # ------------------------------------------------------------------ property
@@ -488,3 +495,10 @@ def test_mutated_real_files_parse_or_raise_x12error(name, data):
      "*", "**", "835", "4", "22", "1.5", "x", "20240101", ":", ">", "~", "\n"]), max_size=60))
 def test_segment_soup_parse_or_raise_x12error(tokens):
     _parse_or_x12error("ST*835*1~" + "".join(tokens))
+
+
+def test_original_units_svc07_are_kept_apart_from_the_units_paid():
+    remit = parse_835(raw(F02).replace(b"SVC*HC:V2020*12*0**0~", b"SVC*HC:V2020*12*0**0**3~"))
+    line = remit.claims[1].lines[0]
+    assert (line.units, line.original_units) == (Decimal("0"), Decimal("3"))
+    assert load(F02).claims[1].lines[0].original_units is None

@@ -1,3 +1,94 @@
-"""Commands of the `appeal` CLI (see appeal/cli/__init__.py for the conventions)."""
+"""``appeal import-835``, ``appeal denials`` and ``appeal batch``: from remittances to letters."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from appeal.cli import (EXIT_OK, citations_option, cli, date_option, emit_json, guarded, json_option, say,
+                        settings_from, templates_option, workspace_option)
+
+remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+
+
+@cli.command("import-835")
+@remit_files
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cases"),
+              show_default=True, help="Folder for the case files.")
+@click.option("--force", is_flag=True, help="Replace case files that differ from the ones this import writes.")
+@templates_option
+@workspace_option
+@json_option
+@guarded
+def import_835(files, out_dir, force, template_dirs, workspace, as_json):
+    """Write one case file per denial (claim and reason) found in the X12 835 FILES."""
+    from appeal.remit import import_835 as run
+
+    result = run(files, out_dir, settings_from(None, template_dirs, (), workspace, near=files[0]), force)
+    for warning in result.warnings:
+        say(f"warning: {warning}")
+    to_fill = sum(1 for _, draft, _ in result.cases if draft.fill_in)
+    say(f"{len(result.cases)} case file(s) in {out_dir}; {to_fill} with fields marked FILL IN")
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        for path, _, _ in result.cases:
+            click.echo(str(path))
+    return EXIT_OK
+
+
+@cli.command()
+@remit_files
+@workspace_option
+@json_option
+@guarded
+def denials(files, workspace, as_json):
+    """List the denials in the X12 835 FILES (writes nothing)."""
+    from appeal.remit import list_denials
+
+    result = list_denials(files, settings_from(workspace=workspace, near=files[0]))
+    for warning in result.warnings:
+        say(f"warning: {warning}")
+    if as_json:
+        emit_json(result.as_dict())
+    elif result.rows:
+        click.echo(result.table())
+    else:
+        say("no denials")
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="Folder for the letters and summary.csv.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option("--force", is_flag=True, help="Make every letter again, even those an earlier run completed.")
+@click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
+              help="Only these formats (default: both).")
+@date_option
+@templates_option
+@citations_option
+@workspace_option
+@json_option
+@guarded
+def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
+    """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
+    from appeal.batch import Progress, run_batch
+    from appeal.generate import FORMATS
+
+    progress = Progress()
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress)
+    progress.close()
+    for warning in result.warnings:
+        say(f"warning: {warning}")
+    for outcome in result.outcomes:
+        if outcome.error:
+            say(f"{outcome.status}: {outcome.label}: {outcome.error}")
+    say(f"{result.count('ok')} written, {result.count('skipped')} already done, {result.count('failed')} failed, "
+        f"{result.count('unreadable')} unreadable; summary: {result.summary}")
+    if as_json:
+        emit_json(result.as_dict())
+    return result.exit_code

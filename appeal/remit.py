@@ -1,0 +1,547 @@
+"""From an X12 835 remittance to case files: one case per denied claim and denial reason.
+
+The remittance gives the claim, its lines, the patient, the payer and the
+adjustment codes. It does not give what the letter also needs: the billing
+provider's address, the signer, the payer's appeal address, and the facts the
+template asks about (was the study recorded?). Those come from the workspace:
+the practice profile (provider, signer), its payer directory (matched by the
+payer's id, then its name) and its ``code_defaults`` (facts per procedure code).
+What neither gives is written into the case file marked ``FILL IN``; ``generate``
+and ``batch`` then report it as an ordinary validation error naming the field.
+
+A case written here is an ordinary case YAML file (see ``appeal.case``). It
+carries the remittance's real data, so it is written only where the user asked;
+nothing here logs a name, id or amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from appeal.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, npi_is_valid
+from appeal.deadlines import Deadline, appeal_deadline
+from appeal.errors import OutputError, Problem, RemittanceError
+from appeal.generate import Settings
+from appeal.output import ensure_dir, slug, write_atomic
+from appeal.templates import TemplateMeta, TemplateSet, select_template
+from appeal.workspace import PayerEntry, Workspace
+from appeal.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
+from appeal.x12 import Claim as RemitClaim
+from appeal.x12 import Denial as RemitDenial
+
+FACT_ACCEPTED = {"yesno": "yes or no", "text": "text", "list": "a list, e.g. [cervical spine]",
+                 "date": "a date, YYYY-MM-DD", "number": "a number"}
+# Required fields a profile gives; when neither the remittance nor the profile has one,
+# the case file names it in its FILL IN header (an empty key would hide a later profile value).
+PROFILE_FIELDS = {
+    "provider.name": "the billing provider's name",
+    "provider.npi": "the billing provider's 10-digit NPI",
+    "provider.address": "the billing provider's address, as a list of lines",
+    "signer.name": "who signs the letter",
+    "signer.title": "the signer's title, e.g. Billing Manager",
+}
+
+
+@dataclass
+class Draft:
+    """One case built from one denial: its file name, its YAML text and what is left to fill in."""
+
+    name: str
+    text: str
+    template: str
+    fill_in: list[str]
+    deadline: Deadline | None
+    denial: RemitDenial
+
+    def as_dict(self) -> dict:
+        return {"file": self.name, "template": self.template, "fill_in": list(self.fill_in),
+                "appeal_by": self.deadline.as_dict() if self.deadline else None}
+
+
+# ------------------------------------------------------------------ reading
+
+def read_remittance(path: Path | str) -> Remittance:
+    """Parse one 835 file; only a file that is not an 835 at all is an error."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RemittanceError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise RemittanceError("is a folder, not an 835 file", file=str(path)) from None
+    except OSError as exc:
+        raise RemittanceError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    return parse_835(data, str(path))
+
+
+def read_remittances(files: Iterable[Path | str]) -> list[Remittance]:
+    """Every file parsed; one error listing every file that is not an 835."""
+    remits, problems = [], []
+    for path in files:
+        try:
+            remits.append(read_remittance(path))
+        except RemittanceError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise RemittanceError(problems)
+    return remits
+
+
+def routine_set(workspace: Workspace | None) -> frozenset[tuple[str, str]]:
+    """The profile's ``routine_adjustments`` replace the default list when given."""
+    if workspace is not None and workspace.routine_adjustments is not None:
+        return workspace.routine_adjustments
+    return ROUTINE_ADJUSTMENTS
+
+
+def warning_lines(remit: Remittance, shown: int = 5) -> list[str]:
+    """The reader's warnings with their segment numbers (never a name or id); a repeated one is said once."""
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for w in remit.warnings:
+        grouped.setdefault((w.segment_id, w.message), []).append(w.segment_index)
+    out = []
+    for (segment_id, message), where in grouped.items():
+        if len(where) == 1:
+            out.append(f"{remit.path}: segment {where[0]} ({segment_id}): {message}")
+        else:
+            more = f" and {len(where) - shown} more" if len(where) > shown else ""
+            numbers = ", ".join(map(str, where[:shown]))
+            out.append(f"{remit.path}: segments {numbers}{more} ({segment_id}): {message}")
+    return out
+
+
+def remit_denials(remit: Remittance, workspace: Workspace | None) -> Iterator[tuple[Transaction, RemitDenial]]:
+    """Each denial with the transaction (payer, remit date) it came in."""
+    routine = routine_set(workspace)
+    owner = {id(claim): txn for txn in remit.transactions for claim in txn.claims}
+    for denial in find_denials(remit, routine):
+        yield owner[id(denial.claim)], denial
+
+
+# ---------------------------------------------------------------- deadlines
+
+def remit_date(txn: Transaction) -> dt.date | None:
+    """The remittance's date: the payment date (BPR16), else the production date (DTM*405)."""
+    return txn.payment_date or txn.production_date
+
+
+def earliest_deadline(entry: PayerEntry | None, denied_on: dt.date | None, level: str | None = None,
+                      today: dt.date | None = None) -> Deadline | None:
+    """The appeal-by date at ``level``; with no level, the earliest window the payer directory gives."""
+    if entry is None or denied_on is None:
+        return None
+    levels = [level] if level else list(entry.appeal_window_days)
+    found = [d for lv in levels if (d := appeal_deadline(entry, lv, denied_on, today)) is not None]
+    return min(found, key=lambda d: d.due) if found else None
+
+
+def deadline_text(deadline: Deadline | None) -> str:
+    if deadline is None:
+        return ""
+    flag = " PAST DUE" if deadline.past_due else (" due soon" if deadline.due_soon else "")
+    return deadline.due.isoformat() + flag
+
+
+# ------------------------------------------------------------- the table
+
+def payer_entry(workspace: Workspace | None, txn: Transaction) -> PayerEntry | None:
+    """The directory entry for the remittance's payer: N1*PR id, REF*2U id, then the name."""
+    if workspace is None:
+        return None
+    payer = txn.payer
+    return (workspace.find_payer(payer.id or None) or workspace.find_payer(payer.additional_id or None)
+            or workspace.find_payer(name=payer.name or None))
+
+
+def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspace: Workspace | None,
+               today: dt.date | None = None) -> dict:
+    """One row of ``appeal denials``."""
+    claim = denial.claim
+    lines = [claim.lines[n - 1] for n in denial.lines] or claim.lines
+    dates = sorted({d for line in lines if (d := line.date_from or claim.service_from)})
+    deadline = earliest_deadline(payer_entry(workspace, txn), remit_date(txn), today=today)
+    return {
+        "file": remit.path,
+        "claim": claim.payer_claim_number or claim.account,
+        "account": claim.account,
+        "patient": _person_name(claim.patient, last_first=True),
+        "dos": dates[0].isoformat() if dates else "",
+        "codes": [line.code for line in lines],
+        "modifiers": sorted({m for line in lines for m in line.modifiers}),
+        "group": denial.group,
+        "carc": denial.carc,
+        "rarc": list(denial.rarc),
+        "amount": str(denial.amount),
+        "lines": list(denial.lines),
+        "whole_claim_denied": denial.whole_claim_denied,
+        "status": claim.status_text or claim.status,
+        "payer": txn.payer.name,
+        "remit_date": remit_date(txn).isoformat() if remit_date(txn) else "",
+        "appeal_by": deadline.as_dict() if deadline else None,
+        "flag": "PAST DUE" if deadline and deadline.past_due else ("due soon" if deadline and deadline.due_soon
+                                                                    else ""),
+    }
+
+
+@dataclass
+class DenialList:
+    rows: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"denials": self.rows, "warnings": self.warnings}
+
+    def table(self) -> str:
+        """The rows as an aligned text table."""
+        header = ["claim", "patient", "DOS", "code", "modifiers", "group/CARC", "RARC", "amount", "appeal by"]
+        body = [[r["claim"], r["patient"], r["dos"], ",".join(r["codes"]), ",".join(r["modifiers"]),
+                 "-".join(p for p in (r["group"], r["carc"]) if p) or "denied", ",".join(r["rarc"]), r["amount"],
+                 (r["appeal_by"]["due"] + (f" {r['flag']}" if r["flag"] else "")) if r["appeal_by"] else ""]
+                for r in self.rows]
+        widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
+        return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+                         for row in [header, *body])
+
+
+def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date | None = None) -> DenialList:
+    """``appeal denials``: every denial of every file, writing nothing."""
+    workspace = settings.load_workspace()
+    result = DenialList()
+    for remit in read_remittances(files):
+        result.warnings.extend(warning_lines(remit))
+        result.rows.extend(denial_row(remit, txn, denial, workspace, today)
+                           for txn, denial in remit_denials(remit, workspace))
+    return result
+
+
+# ---------------------------------------------------------- case drafts
+
+def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSet,
+           today: dt.date | None = None) -> Iterator[Draft]:
+    """One :class:`Draft` per denial, with unique, deterministic file names (no patient data in them)."""
+    used: set[str] = set()
+    for txn, denial in remit_denials(remit, workspace):
+        draft = build_draft(remit, txn, denial, workspace, templates, today)
+        draft.name = _unique(draft.name, used)
+        yield draft
+
+
+def _unique(name: str, used: set[str]) -> str:
+    stem, n = name[: -len(".yaml")], 1
+    candidate = name
+    while candidate in used:
+        n += 1
+        candidate = f"{stem}-{n}.yaml"
+    used.add(candidate)
+    return candidate
+
+
+def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, workspace: Workspace | None,
+                templates: TemplateSet, today: dt.date | None = None) -> Draft:
+    """The case file for one denial, pre-filled from the remittance and the workspace."""
+    claim = denial.claim
+    entry = payer_entry(workspace, txn)
+    payer_name = entry.name if entry else txn.payer.name
+    codes = [claim.lines[n - 1].code for n in denial.lines] or [line.code for line in claim.lines]
+    defaults = workspace.facts_for(codes) if workspace else {}
+    meta, reason = select_template(_probe(txn, denial, payer_name, defaults, today), templates)
+    deadline = earliest_deadline(entry, remit_date(txn), today=today)
+    writer = _CaseWriter()
+    gaps = _profile_gaps(workspace, txn)
+    writer.header(remit, txn, denial, meta, reason, deadline, gaps)
+    _write_provider(writer, workspace, txn)
+    _write_payer(writer, txn, payer_name)
+    _write_patient(writer, claim)
+    _write_claim(writer, claim)
+    _write_denial(writer, txn, denial)
+    _write_facts(writer, meta, defaults, codes)
+    reason_code = "-".join(p for p in (denial.group, denial.carc) if p) or "denied"
+    number = claim.payer_claim_number or f"claim-at-segment-{claim.segment_index}"
+    name = f"{slug(payer_name)}_{slug(number, 28)}_{slug(reason_code, 12)}.yaml"
+    return Draft(name=name, text=writer.text(), template=meta.id, fill_in=gaps + writer.fill_in,
+                 deadline=deadline, denial=denial)
+
+
+def _probe(txn: Transaction, denial: RemitDenial, payer_name: str, facts: dict, today: dt.date | None) -> Case:
+    """Enough of a case to choose its template before the case is complete.
+
+    ``select_template`` reads the denial, the denied lines and the facts; the
+    remittance and the profile give those even when the provider or signer is
+    still to be filled in, so the template (and the facts it needs) are known.
+    """
+    claim = denial.claim
+    lines = tuple(ClaimLine(number=i, date=line.date_from or claim.service_from, code=line.code,
+                            modifiers=line.modifiers) for i, line in enumerate(claim.lines, start=1))
+    date = remit_date(txn) or today or dt.date.today()
+    return Case(source=Path("<remittance>"), provider=None, payer=Payer(name=payer_name), patient=None,
+                claim=Claim(number=claim.payer_claim_number, lines=lines),
+                denial=Denial(date=date, carc=denial.carc, group=denial.group or None, rarc=denial.rarc,
+                              lines=denial.lines),
+                appeal=Appeal(date=date, facts=dict(facts)), signer=None)
+
+
+class _CaseWriter:
+    """Writes the case YAML by hand, so each value can carry its comment (source, FILL IN)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.fill_in: list[str] = []
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+    def comment(self, text: str = "") -> None:
+        self.lines.append(f"# {text}".rstrip())
+
+    def key(self, indent: int, name: str, value=None, note: str = "") -> None:
+        """``name: value  # note``; a value of ``None`` writes only the key (a section follows)."""
+        text = " " * indent + f"{name}:"
+        if value is not None:
+            text += " " + _scalar(value)
+        self.lines.append(text + (f"  # {note}" if note else ""))
+
+    def gap(self, indent: int, name: str, dotted: str, what: str, accepted: str = "") -> None:
+        """An empty key marked FILL IN: validation reports it as missing until it is filled."""
+        self.fill_in.append(dotted)
+        self.key(indent, name, None, f"FILL IN: {what}" + (f" ({accepted})" if accepted else ""))
+
+    def header(self, remit: Remittance, txn: Transaction, denial: RemitDenial, meta: TemplateMeta, reason: str,
+               deadline: Deadline | None, gaps: list[str]) -> None:
+        claim = denial.claim
+        code = "-".join(p for p in (denial.group, denial.carc) if p) or "the whole claim (no adjustment code)"
+        where = f"line(s) {', '.join(map(str, denial.lines))}" if denial.lines else "the claim"
+        self.comment(f"Case imported from the X12 835 remittance {Path(remit.path).name} "
+                     f"(transaction {txn.control_number}, CLP at segment {claim.segment_index}).")
+        self.comment(f"Denial: {code} on {where}. It holds the patient's data: keep it private.")
+        self.comment(f"Template: {meta.id} ({reason}).")
+        if deadline:  # the date only: a PAST DUE flag would change the file from one day to the next
+            self.comment(f"Appeal by {deadline.due.isoformat()} ({deadline.level}: {deadline.window_days} days "
+                         f"from the remittance date, per the payer directory; 'appeal denials' flags it).")
+        self.comment("Check every value and fill in each FILL IN, then: appeal generate THIS_FILE -o out/")
+        if gaps:
+            self.comment("FILL IN (neither the remittance nor the practice profile, appeal.yaml, gives them):")
+            for dotted in gaps:
+                self.comment(f"  {dotted}: {PROFILE_FIELDS[dotted]}")
+
+
+def _scalar(value) -> str:
+    """A double-quoted YAML scalar (JSON strings are valid YAML), or a flow list of them."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _person_name(person, last_first: bool = False) -> str:
+    if person is None:
+        return ""
+    if last_first:
+        first = " ".join(p for p in (person.first, person.middle) if p)
+        return ", ".join(p for p in (person.last, first) if p)
+    return " ".join(p for p in (person.first, person.middle, person.last) if p)
+
+
+def _payee_fields(txn: Transaction) -> dict:
+    """What the remittance's payee loop (N1*PE, N3, N4) says about the billing provider."""
+    payee = txn.payee
+    out: dict = {}
+    if payee.name:
+        out["name"] = payee.name
+    if payee.id_qualifier == "XX" and npi_is_valid(payee.id):
+        out["npi"] = payee.id
+    city = " ".join(p for p in (f"{payee.city}," if payee.city else "", payee.state, payee.postal_code) if p)
+    if payee.address and city:
+        out["address"] = [*payee.address, city]
+    return out
+
+
+def _profile_gaps(workspace: Workspace | None, txn: Transaction) -> list[str]:
+    provider = dict(workspace.provider) if workspace else {}
+    signer = dict(workspace.signer) if workspace else {}
+    given = {f"provider.{k}" for k in (provider or _payee_fields(txn))} | {f"signer.{k}" for k in signer}
+    return [dotted for dotted in PROFILE_FIELDS if dotted not in given]
+
+
+def _write_provider(w: _CaseWriter, workspace: Workspace | None, txn: Transaction) -> None:
+    if workspace is not None and workspace.provider:
+        w.comment("provider and signer: from the practice profile (appeal.yaml)")
+        return
+    fields = _payee_fields(txn)
+    if fields:
+        w.comment("provider: from the remittance's payee (N1*PE); give practice.provider in appeal.yaml instead")
+        w.key(0, "provider")
+        for name, value in fields.items():
+            w.key(2, name, value)
+
+
+def _write_payer(w: _CaseWriter, txn: Transaction, payer_name: str) -> None:
+    w.key(0, "payer")
+    if payer_name:
+        w.key(2, "name", payer_name)
+    payer_id = txn.payer.id or txn.payer.additional_id
+    if payer_id:
+        w.key(2, "id", payer_id)
+
+
+def _write_patient(w: _CaseWriter, claim: RemitClaim) -> None:
+    w.key(0, "patient")
+    patient, subscriber = claim.corrected_patient or claim.patient, claim.subscriber
+    name = _person_name(patient) or _person_name(claim.patient)
+    if name:
+        w.key(2, "name", name)
+    else:
+        w.gap(2, "name", "patient.name", "the patient's name")
+    member_id = claim.patient.id or (subscriber.id if subscriber else "")
+    if member_id:
+        w.key(2, "member_id", member_id)
+    else:
+        w.gap(2, "member_id", "patient.member_id", "the member id on the patient's card")
+    subscriber_name = _person_name(subscriber)
+    if subscriber_name and subscriber_name != name:
+        w.key(2, "subscriber_name", subscriber_name)
+
+
+def _write_claim(w: _CaseWriter, claim: RemitClaim) -> None:
+    w.key(0, "claim")
+    if claim.payer_claim_number:
+        w.key(2, "number", claim.payer_claim_number)
+    else:
+        w.gap(2, "number", "claim.number", "the payer's claim number", "CLP07 is empty")
+    if claim.account:
+        w.key(2, "account", claim.account)
+    rendering = claim.rendering_provider
+    if rendering and _person_name(rendering):
+        w.key(2, "rendering_provider")
+        w.key(4, "name", _person_name(rendering))
+        if rendering.npi and npi_is_valid(rendering.npi):
+            w.key(4, "npi", rendering.npi)
+    if not claim.lines:
+        w.gap(2, "lines", "claim.lines", "the claim's lines; the remittance has none (claim-level adjustment)",
+              "a list of {date, code, charge}")
+        return
+    w.key(2, "lines")
+    for number, line in enumerate(claim.lines, start=1):
+        _write_line(w, claim, line, number)
+
+
+def _write_line(w: _CaseWriter, claim: RemitClaim, line, number: int) -> None:
+    date = line.date_from or claim.service_from
+    prefix = f"claim.lines[{number - 1}]"
+    if date:
+        w.lines.append(f"    - date: {_scalar(date.isoformat())}")
+    else:
+        w.lines.append("    -")
+        w.gap(6, "date", prefix + ".date", "the date of service", "YYYY-MM-DD")
+    if line.code:
+        w.key(6, "code", line.code)
+    else:
+        w.gap(6, "code", prefix + ".code", "the procedure code", "a 5-character CPT or HCPCS code")
+    if line.modifiers:
+        w.key(6, "modifiers", list(line.modifiers))
+    units = line.original_units or line.units  # SVC07 (billed) when given; SVC05 counts the units paid
+    if units and units != 1:
+        w.key(6, "units", _number(units))
+    if line.charge is not None:
+        w.key(6, "charge", _number(line.charge))
+
+
+def _number(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _write_denial(w: _CaseWriter, txn: Transaction, denial: RemitDenial) -> None:
+    w.key(0, "denial")
+    date = remit_date(txn)
+    if date:
+        w.key(2, "date", date.isoformat(), "the remittance date")
+    else:
+        w.gap(2, "date", "denial.date", "the date of the denial", "YYYY-MM-DD")
+    if denial.group:
+        w.key(2, "group", denial.group)
+    if denial.carc:
+        w.key(2, "carc", denial.carc)
+    else:
+        w.gap(2, "carc", "denial.carc", "the reason code; the claim was denied (CLP02=4) without one")
+    if denial.rarc:
+        w.key(2, "rarc", list(denial.rarc))
+    if denial.lines:
+        w.key(2, "lines", [str(n) for n in denial.lines])
+
+
+def _write_facts(w: _CaseWriter, meta: TemplateMeta, defaults: dict, codes: list[str]) -> None:
+    """The facts the template declares: profile defaults filled in, the rest marked."""
+    if not meta.facts:
+        return
+    w.key(0, "appeal")
+    w.key(2, "facts")
+    for name, spec in meta.facts.items():
+        if name in defaults:
+            w.key(4, name, defaults[name], f"from code_defaults in appeal.yaml ({', '.join(dict.fromkeys(codes))})")
+        elif spec.required:
+            w.gap(4, name, f"appeal.facts.{name}", spec.description, FACT_ACCEPTED[spec.type])
+        else:
+            w.key(4, name, None, f"optional: {spec.description} ({FACT_ACCEPTED[spec.type]})")
+
+
+# ------------------------------------------------------------- import-835
+
+@dataclass
+class Imported:
+    """What ``import-835`` wrote: each case file and the reader's warnings."""
+
+    cases: list[tuple[Path, Draft, str]] = field(default_factory=list)  # (path, draft, written|unchanged)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"cases": [{**draft.as_dict(), "file": str(path), "status": status}
+                          for path, draft, status in self.cases],
+                "warnings": self.warnings}
+
+
+def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Settings, force: bool = False,
+               today: dt.date | None = None) -> Imported:
+    """Write one case file per denial into ``out_dir``.
+
+    Nothing is written when a file is not an 835, or when a case file would replace
+    a different existing file (unless ``force``): the error lists every such file.
+    """
+    workspace, templates = settings.load_workspace(), settings.templates()
+    remits = read_remittances(files)
+    result = Imported()
+    planned: list[tuple[Path, Draft]] = []
+    out_dir = Path(out_dir)
+    for remit in remits:
+        result.warnings.extend(warning_lines(remit))
+        planned.extend((out_dir / d.name, d) for d in _across_files(drafts(remit, workspace, templates, today),
+                                                                     {p.name for p, _ in planned}))
+    clashes = [Problem(str(path), "a different case file already has this name; not replaced",
+                       accepted="--force to replace it, or another -o folder")
+               for path, draft in planned if not force and path.is_file() and _read(path) != draft.text]
+    if clashes:
+        raise OutputError(clashes)
+    if planned:
+        ensure_dir(out_dir)
+    for path, draft in planned:
+        status = "unchanged" if path.is_file() and _read(path) == draft.text else "written"
+        if status == "written":
+            write_atomic(path, draft.text.encode("utf-8"))
+        result.cases.append((path, draft, status))
+    return result
+
+
+def _across_files(found: Iterable[Draft], used: set[str]) -> Iterator[Draft]:
+    """Names stay unique when two remittances hold the same claim and reason."""
+    for draft in found:
+        draft.name = _unique(draft.name, used)
+        yield draft
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,276 @@
+"""``appeal batch``: remittance, case files and CSV to letters; summary, exit codes, resume, a killed run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from appeal.batch import row_located
+from appeal.case import read_case
+from appeal.cli import cli
+from appeal.errors import CaseError
+
+from conftest import UPMC, docx_text, flat, pdf_text
+from x12_workspace import X12, make_workspace
+
+F07 = X12 / "07_synthetic_carc189_76496.835"
+F08 = X12 / "08_synthetic_two_reasons_one_claim.835"
+DATE = "2026-11-27"
+COLUMNS = ["payer.name", "patient.name", "patient.member_id", "claim.number", "claim.lines.0.date",
+           "claim.lines.0.code", "claim.lines.0.charge", "denial.date", "denial.group", "denial.carc", "denial.rarc",
+           "appeal.facts.recording", "appeal.facts.with_routine_exam"]
+
+
+def csv_row(n: int, **changes) -> dict:
+    """A FICTITIOUS case as one CSV row."""
+    row = dict(zip(COLUMNS, ["UPMC Health Plan", f"Jane Sample {n}", f"00{n:08d}", f"SAMPLE-{n:06d}", "2026-09-15",
+                             "76496", "350.79", "2026-10-20", "CO", "189", "N657", "yes", "no"]))
+    row.update(changes)
+    return row
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    return make_workspace(tmp_path / "practice")
+
+
+@pytest.fixture
+def batch(ws, out):
+    runner = CliRunner()
+
+    def invoke(*inputs, extra=()):
+        args = ["batch", *map(str, inputs), "-o", str(out), "--workspace", str(ws), "--date", DATE, *extra]
+        return runner.invoke(cli, args, catch_exceptions=False)
+
+    return invoke
+
+
+def summary(out: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
+
+
+def letters(out: Path, suffix: str) -> list[Path]:
+    return sorted(out.glob(f"*.{suffix}"))
+
+
+def test_a_remittance_becomes_the_carc189_letter_in_one_run(batch, out):
+    result = batch(F07, extra=["--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    rows = summary(out)
+    assert [(r["status"], r["template"]) for r in rows] == [("ok", "specific-code-required"),
+                                                           ("ok", "generic-reconsideration")]
+    assert rows[0]["input"] == f"{F07}#Example-Payer_4276512332_CO-189.yaml"
+    assert rows[0]["outputs"] == ("Example-Payer_4276512332_CO-189_2026-11-27.docx "
+                                  "Example-Payer_4276512332_CO-189_2026-11-27.pdf")
+    assert rows[0]["appeal_by"] == "2004-12-27 PAST DUE"  # 60 days from the 2004-10-28 remittance
+    pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
+    docx = flat(docx_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.docx"))
+    for text in (pdf, docx):
+        assert "Requested code 76120" in text or "Requested code | 76120" in text
+        assert "reports the service billed as 76496 on 11/29/2003 as 76120" in text
+        assert "the unlisted code 76499 should not be used to identify a cineradiography" in text
+        assert "CPT Assistant, September 2000" in text
+        assert "JOHANN S BACH" in text and "4276512332" in text and "Riverside Spine & Motion Clinic" in text
+    assert "2 written, 0 already done, 0 failed" in result.stderr
+
+
+def test_import_then_batch_the_folder_gives_the_same_letter(ws, out, tmp_path, batch):
+    runner = CliRunner()
+    cases = tmp_path / "cases"
+    assert runner.invoke(cli, ["import-835", str(F07), "-o", str(cases), "--workspace", str(ws)]).exit_code == 0
+    result = batch(cases, extra=["--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert [r["input"] for r in summary(out)] == [str(p) for p in sorted(cases.glob("*.yaml"))]
+    pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
+    assert "reports the service billed as 76496 on 11/29/2003 as 76120" in pdf
+
+
+def test_csv_rows_become_letters_and_a_bad_row_names_its_line_and_column(batch, out, tmp_path):
+    rows = [csv_row(1), csv_row(2, **{"claim.lines.0.code": "7649X"}), csv_row(3, **{"appeal.facts.recording": ""})]
+    source = write_csv(tmp_path / "cases.csv", rows)
+    result = batch(source, extra=["--jobs", "2"])
+    assert result.exit_code == 1
+    got = summary(out)
+    assert [(r["input"], r["status"]) for r in got] == [
+        (f"{source}:2", "ok"), (f"{source}:3", "failed"), (f"{source}:4", "failed")]
+    assert got[1]["error"] == ("column claim.lines.0.code: '7649X' is not valid (accepted: a 5-character CPT or "
+                               "HCPCS code such as 76120, 0042T or G0283)")
+    assert got[2]["error"].startswith("column appeal.facts.recording: the template needs this fact: Was the motion")
+    assert f"failed: {source}:3: column claim.lines.0.code" in result.stderr
+    assert got[0]["outputs"] == "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.docx " \
+                                "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf"
+    assert "Jane Sample 1" in pdf_text(out / "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf")
+    assert len(letters(out, "pdf")) == 1
+
+
+def test_a_rerun_skips_completed_letters_and_force_redoes_them(batch, out, tmp_path):
+    source = write_csv(tmp_path / "cases.csv", [csv_row(1), csv_row(2)])
+    assert batch(source, extra=["--jobs", "1"]).exit_code == 0
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
+    again = batch(source, extra=["--jobs", "1", "--json"])
+    document = json.loads(again.stdout)
+    assert again.exit_code == 0 and document["counts"] == {"ok": 0, "skipped": 2, "failed": 0, "unreadable": 0}
+    assert [i["outputs"] for i in document["items"]] == [r["outputs"].split() for r in summary(out)]
+    assert all(p.stat().st_mtime_ns == before[p.name] for p in letters(out, "pdf"))
+    # an edited row is made again, under the same name; the other is still skipped
+    write_csv(source, [csv_row(1, **{"claim.lines.0.charge": "400.00"}), csv_row(2)])
+    assert batch(source, extra=["--jobs", "1"]).exit_code == 0
+    assert [r["status"] for r in summary(out)] == ["ok", "skipped"]
+    assert "$400.00" in pdf_text(out / "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf")
+    assert len(letters(out, "pdf")) == 2
+    batch(source, extra=["--jobs", "1", "--force"])
+    assert [r["status"] for r in summary(out)] == ["ok", "ok"]
+    manifest = (out / ".batch" / "manifest.json").read_text()
+    assert "Jane" not in manifest and "SAMPLE-000001" in manifest  # hashes and file names only
+
+
+def test_one_bad_input_never_stops_the_others(batch, out, tmp_path, make_case):
+    bad = tmp_path / "letter.835"
+    bad.write_text("Dear payer,")
+    broken = make_case({"provider.npi": "1234567890"}, name="broken.yaml")
+    result = batch(bad, UPMC, broken, tmp_path / "missing.yaml", extra=["--jobs", "2"])
+    assert result.exit_code == 1
+    got = summary(out)
+    assert [(Path(r["input"]).name, r["status"]) for r in got] == [
+        ("letter.835", "unreadable"), (UPMC.name, "ok"), ("broken.yaml", "failed"), ("missing.yaml", "unreadable")]
+    assert got[0]["error"].endswith("found 'Dear pay' where an ISA or ST*835 segment should start "
+                                    "(accepted: an X12 835 remittance (ISA ... ST*835 ...))")
+    assert got[2]["error"] == ("line 3: provider.npi: '1234567890' fails the NPI check digit "
+                               "(accepted: a 10-digit NPI with a valid check digit)")
+
+
+def test_nothing_readable_exits_2(batch, out, tmp_path):
+    empty, latin1, folder = tmp_path / "empty.835", tmp_path / "latin1.csv", tmp_path / "empty-folder"
+    empty.write_bytes(b"")
+    latin1.write_bytes("patient.name\nJos\xe9 N\xfa\xf1ez\n".encode("latin-1"))
+    folder.mkdir()
+    result = batch(empty, tmp_path / "nothing-here.csv", latin1, folder)
+    assert result.exit_code == 2
+    assert [(r["status"], r["error"]) for r in summary(out)] == [
+        ("unreadable", f"{empty}: file is empty (accepted: an X12 835 remittance (ISA ... ST*835 ...))"),
+        ("unreadable", "file not found"),
+        ("unreadable", "the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)"),
+        ("unreadable", "the folder holds no case files (*.yaml)")]
+
+
+def test_parallel_workers_never_share_a_name(batch, out, tmp_path):
+    # the same case twice under two paths: two cases with one payer, claim, reason and date
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(UPMC.read_text())
+    result = batch(UPMC, twin, F08, F07, extra=["--jobs", "2"])
+    assert result.exit_code in (0, 1), result.stderr
+    made = [name for r in summary(out) for name in r["outputs"].split()]
+    assert len(made) == len(set(made))
+    assert {"UPMC-Health-Plan_SAMPLE-2026-000123_CO-189_2026-11-27.pdf",
+            "UPMC-Health-Plan_SAMPLE-2026-000123_CO-189_2026-11-27-2.pdf"} <= set(made)
+    for path in letters(out, "pdf"):
+        assert pdf_text(path)
+
+
+def test_progress_is_quiet_when_stderr_is_not_a_terminal(batch, out):
+    result = batch(UPMC, extra=["--jobs", "1"])
+    assert "\r" not in result.stderr
+
+
+def test_stale_temporary_files_are_removed(batch, out):
+    (out / ".UPMC_x.pdf.abc123.part").write_bytes(b"half a letter")
+    batch(UPMC, extra=["--jobs", "1"])
+    assert not list(out.rglob("*.part"))
+
+
+# ------------------------------------------------------------ CSV rows
+
+def test_dotted_columns_build_the_nested_case(tmp_path):
+    columns = ("provider.name", "provider.npi", "provider.address.0", "provider.address.1", "payer.name",
+               "patient.name", "patient.member_id", "claim.number", "claim.lines.0.date", "claim.lines.0.code",
+               "claim.lines.1.date", "claim.lines.1.code", "claim.lines.1.modifiers", "denial.date", "denial.carc",
+               "signer.name", "signer.title", "appeal.notes")
+    cells = ("Clinic (sample)", "1234567893", "1 Example St", "Town, PA 15000", "Payer", "Ann Example", "0012",
+             "C-1", "2026-01-02", "76120", "2026-01-02", "76120", "59, XS", "2026-02-01", "16", "Pat", "Biller", "")
+    located = row_located("cases.csv", 7, columns, cells)
+    assert located.data["claim"]["lines"][1] == {"date": "2026-01-02", "code": "76120", "modifiers": "59, XS"}
+    assert "notes" not in located.data.get("appeal", {})  # an empty cell is left out
+    case = read_case(located, tmp_path / "cases.csv#line7")
+    assert case.provider.address == ("1 Example St", "Town, PA 15000")
+    assert case.claim.lines[1].modifiers == ("59", "XS") and case.patient.member_id == "0012"
+
+
+@pytest.mark.parametrize("columns, cells, message", [
+    (("patient", "patient.name"), ("x", "y"), "column 'patient.name' clashes with another column"),
+    (("claim.lines.0.code", "claim.lines.x"), ("76120", "y"), "mixes numbered and named columns"),
+    (("patient..name",), ("y",), "column 'patient..name' is not a dotted field path"),
+    (("patient.name",), ("a", "b"), "the row has 2 cells but the header names 1 columns"),
+])
+def test_bad_columns_name_the_file_and_line(columns, cells, message):
+    with pytest.raises(CaseError) as info:
+        row_located("cases.csv", 4, columns, cells)
+    assert [(p.file, p.line, p.message) for p in info.value.problems] == [("cases.csv", 4, message)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="ab.0 1", min_size=1, max_size=8), st.text(max_size=5)), max_size=6))
+def test_any_row_builds_data_or_a_case_error(pairs):
+    columns = tuple(dict.fromkeys(c for c, _ in pairs))
+    cells = tuple(v for _, v in pairs)[: len(columns)]
+    try:
+        located = row_located("x.csv", 2, columns, cells)
+    except CaseError as exc:
+        assert all(p.file == "x.csv" and p.line == 2 for p in exc.problems)
+        return
+    try:
+        read_case(located, Path("x.csv#line2"))
+    except CaseError as exc:
+        assert all(p.file == "x.csv" for p in exc.problems)
+
+
+# ---------------------------------------------------------- a killed run
+
+def test_a_batch_killed_midway_finishes_on_the_next_run(ws, tmp_path):
+    from pypdf import PdfReader
+
+    source = write_csv(tmp_path / "cases.csv", [csv_row(n) for n in range(1, 31)])
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "appeal", "batch", str(source), "-o", str(out), "--workspace", str(ws),
+               "--date", DATE, "--jobs", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(list(out.glob("*.pdf"))) < 4 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    assert process.poll() is None, "the batch finished before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)  # the parent and its workers, at once
+    process.wait()
+    made_before = len(list(out.glob("*.pdf")))
+    assert 4 <= made_before < 30
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    rows = summary(out)
+    assert len(rows) == 30 and {r["status"] for r in rows} <= {"ok", "skipped"}
+    assert sum(r["status"] == "ok" for r in rows) >= 30 - made_before
+    assert not list(out.rglob("*.part"))
+    pdfs, docxs = letters(out, "pdf"), letters(out, "docx")
+    assert len(pdfs) == len(docxs) == 30
+    for path in pdfs:
+        assert "Jane Sample" in PdfReader(str(path)).pages[0].extract_text()
+    for path in docxs:
+        assert "Jane Sample" in docx_text(path)  # python-docx opens it

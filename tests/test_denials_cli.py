@@ -1,0 +1,114 @@
+"""``appeal denials`` and ``appeal import-835`` on the command line: output, warnings, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appeal.cli import cli
+
+from x12_workspace import X12, make_workspace
+
+F01 = X12 / "01_nebraska_medicaid_deident_5010.835"
+F05 = X12 / "05_lfh_secondary_payment.835"
+F07 = X12 / "07_synthetic_carc189_76496.835"
+F08 = X12 / "08_synthetic_two_reasons_one_claim.835"
+
+
+@pytest.fixture
+def run(tmp_path):
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    return make_workspace(tmp_path / "practice")
+
+
+def test_denials_prints_a_table_and_writes_nothing(run, ws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("denials", F08, "--workspace", ws)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:8] == ["claim", "patient", "DOS", "code", "modifiers", "group/CARC", "RARC", "amount"]
+    assert "CO-189" in lines[1] and "76496" in lines[1] and "M51" in lines[1] and "500.04" in lines[1]
+    assert "2024-04-04 PAST DUE" in lines[1]  # 90 days from the remittance of 2024-01-05
+    assert len(lines) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["practice"]
+
+
+def test_denials_json_is_one_document_with_denials_and_warnings(run):
+    result = run("denials", F05, F07, "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert [(d["group"], d["carc"], d["file"]) for d in document["denials"]] == [
+        ("CO", "42", str(F05)), ("CO", "189", str(F07)), ("OA", "A7", str(F07))]
+    assert document["warnings"] == [
+        f"{F05}: segment 4 (BPR): payment date found in BPR15 instead of BPR16",
+        f"{F05}: segment 29 (SVC): ISA16 declares component separator ':' but the SVC composite uses '>'; "
+        "using '>'"]
+    assert "warning: " + document["warnings"][0] in result.stderr
+
+
+def test_repeated_warnings_are_said_once_with_their_segments(run):
+    result = run("denials", F01)
+    assert result.exit_code == 0
+    [warning] = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warning == (f"warning: {F01}: segments 24, 40, 55, 59, 63 and 79 more (SVC): SVC01 qualifier 'XX' "
+                       "is not a valid code (masked?)")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "file is empty"),
+    (b"%PDF-1.4\n", "found '%PDF-1.4' where an ISA or ST*835 segment should start"),
+    (b"ISA*00*          *00*          *ZZ*A              *ZZ*B              *240101*1200*^*00501*1*0*T*:~"
+     b"GS*HC*A*B*20240101*1200*1*X*005010X222A1~ST*837*0001~SE*2*0001~", "found ST*837: this is not an 835"),
+])
+@pytest.mark.parametrize("command", ["denials", "import-835"])
+def test_a_file_that_is_not_an_835_exits_2_with_the_file_named(run, tmp_path, command, content, message):
+    bad = tmp_path / "upload.835"
+    bad.write_bytes(content)
+    result = run(command, bad, "-o", tmp_path / "cases") if command == "import-835" else run(command, bad)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {bad}: {message}")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not (tmp_path / "cases").exists()
+
+
+def test_import_writes_the_cases_and_lists_them(run, ws, tmp_path):
+    out = tmp_path / "cases"
+    result = run("import-835", F08, F07, "-o", out, "--workspace", ws)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split() == [str(out / n) for n in (
+        "Synthetic-Health-Plan_PCN0001_CO-189.yaml", "Synthetic-Health-Plan_PCN0001_CO-97.yaml",
+        "Example-Payer_4276512332_CO-189.yaml", "Example-Payer_4276512332_OA-A7.yaml")]
+    assert "4 case file(s)" in result.stderr
+    again = run("import-835", F08, "-o", out, "--workspace", ws, "--json")
+    document = json.loads(again.stdout)
+    assert [(Path(c["file"]).name, c["status"]) for c in document["cases"]] == [
+        ("Synthetic-Health-Plan_PCN0001_CO-189.yaml", "unchanged"), ("Synthetic-Health-Plan_PCN0001_CO-97.yaml",
+                                                                     "unchanged")]
+    assert (document["cases"][0]["template"], document["cases"][0]["fill_in"]) == ("specific-code-required", [])
+    assert document["cases"][0]["appeal_by"]["due"] == "2024-04-04"
+
+
+def test_import_refuses_to_overwrite_without_force(run, ws, tmp_path):
+    out = tmp_path / "cases"
+    run("import-835", F07, "-o", out, "--workspace", ws)
+    target = out / "Example-Payer_4276512332_OA-A7.yaml"
+    target.write_text("# a biller's edits\n")
+    result = run("import-835", F07, "-o", out, "--workspace", ws)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: {target}: a different case file already has this name; not replaced "
+                                      "(accepted: --force to replace it, or another -o folder)")
+    assert target.read_text() == "# a biller's edits\n"
+    assert run("import-835", F07, "-o", out, "--workspace", ws, "--force").exit_code == 0
+    assert target.read_text().startswith("# Case imported from the X12 835 remittance")
