@@ -217,12 +217,21 @@ def load_case(path: Path | str, *, date: dt.date | None = None,
     always wins.
     """
     path = Path(path)
-    located = load_yaml(path, CaseError, text=text)
+    return read_case(load_yaml(path, CaseError, text=text), path, date=date, defaults=defaults)
+
+
+def read_case(located: Located, path: Path, *, date: dt.date | None = None,
+              defaults: Callable[[dict], Mapping] | None = None) -> Case:
+    """Validate case data already read (a YAML file, or a CSV row with its line); see :func:`load_case`.
+
+    ``path`` is the case's identity and the folder its relative paths start from;
+    problems name ``located.file`` and its lines.
+    """
     if located.data is None:
-        raise CaseError([Problem(str(path), "the case file is empty", line=1,
+        raise CaseError([Problem(located.file, "the case file is empty", line=1,
                                  accepted="a YAML case file; see samples/")])
     if not isinstance(located.data, dict):
-        raise CaseError([Problem(str(path), "a case file must be a set of sections", line=1,
+        raise CaseError([Problem(located.file, "a case file must be a set of sections", line=1,
                                  accepted="sections: " + ", ".join(TOP_KEYS))])
     if defaults is not None:
         located.data = _merge(dict(defaults(located.data)), located.data)

@@ -24,25 +24,10 @@ from appeal.citations import CitationLibrary
 from appeal.codes import code_table
 from appeal.document import (Block, BulletList, Heading, Letter, Letterhead, Paragraph, Quote, References, Run,
                              Signature, Table)
-from appeal.errors import AppealError, CitationError, Problem, TemplateError
-from appeal.templates import TemplateMeta, TemplateSet, long_date, money, render_error, short_date
+from appeal.errors import AppealError, CaseError, CitationError, Problem, TemplateError
+from appeal.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
-
-
-class Safe(str):
-    """Markdown the letter's own helpers made; passed through without escaping."""
-
-
-def escape(value: Any) -> str:
-    """A value as literal Markdown text: punctuation escaped, line breaks as spaces."""
-    if isinstance(value, Safe):
-        return value
-    if value is None:
-        return ""
-    text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 @dataclasses.dataclass
@@ -70,6 +55,10 @@ class _Composer:
         entry = self.library.get(cid)
         if entry.use == "reference-only":
             raise CitationError(f"'{cid}' is a reference-only entry: cite it, do not quote it")
+        if entry.use == "explicit-only" and cid not in self.meta.citations:
+            raise CitationError(f"'{cid}' does not name its original source, so a letter quotes it only when the "
+                                f"template lists it under 'citations' in its front matter (template "
+                                f"'{self.meta.id}' does not)")
         passage = self.library.passage(cid, pid)
         self.cite(cid)
         return self.placeholder(lambda: Quote(passage.text, entry.attribution, entry.id, passage.id))
@@ -78,6 +67,12 @@ class _Composer:
         """The CPT descriptor of ``code`` from the library (entry ``cpt-<code>``), as text."""
         entry = self.library.get(f"cpt-{code}")
         return Safe(escape(self.library.passage(entry.id, "descriptor").text))
+
+    def fact_problem(self, name: str, message: str) -> str:
+        """Stop the letter with a problem in the case's fact ``name`` (a template's own check)."""
+        at = ("appeal", "facts", name)
+        line = self.case.located.line(at) if self.case.located else None
+        raise CaseError([Problem(str(self.case.source), message, line=line, field=f"appeal.facts.{name}")])
 
     def address(self, *parts: Any) -> Safe:
         lines = []
@@ -131,6 +126,8 @@ def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: 
     try:
         template = env.get_template(meta.name)
         markdown = template.render(context)
+    except CaseError:
+        raise
     except AppealError as exc:
         file, line = _where(exc, templates, meta)
         raise type(exc)([dataclasses.replace(p, file=file, line=line) for p in exc.problems]) from None
@@ -184,6 +181,7 @@ def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -
         "quote": composer.quote,
         "cite": composer.cite,
         "descriptor": composer.descriptor,
+        "fact_problem": composer.fact_problem,
         "address": composer.address,
         "table": composer.table,
         "bullets": composer.bullets,

@@ -76,3 +76,11 @@ class OutputError(AppealError):
 
 class WorkspaceError(AppealError):
     """A workspace or its practice profile (appeal.yaml) is invalid."""
+
+
+class RemittanceError(AppealError):
+    """A file given as an X12 835 remittance is not one (empty, binary, another transaction)."""
+
+
+class CodeError(AppealError):
+    """A CARC or RARC code asked for is not in the shipped reference table (appeal/data/codes.yaml)."""

@@ -9,16 +9,18 @@ functions, so importing :mod:`appeal` (and ``appeal --help``) stays fast.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 
 from appeal.case import Case, load_case
+from appeal.checks import Finding, has_errors, run_checks
 from appeal.citations import CitationLibrary
 from appeal.compose import compose
 from appeal.document import Letter
-from appeal.errors import OutputError
+from appeal.errors import OutputError, Problem, RenderError
 from appeal.output import case_key, choose_stem, ensure_dir, letter_stem, write_atomic
+from appeal.remarks import apply_remark_codes
 from appeal.templates import TemplateMeta, TemplateSet, select_template, template_set
 from appeal.workspace import Workspace, load_workspace
 
@@ -33,6 +35,7 @@ class Settings:
     template_dirs: tuple[Path, ...] = ()
     citation_dirs: tuple[Path, ...] = ()
     workspace: Path | None = None
+    reference_docx: Path | None = None
 
     def templates(self) -> TemplateSet:
         return template_set(self.template_dirs, self.workspace)
@@ -54,20 +57,28 @@ class Prepared:
     reason: str
     letter: Letter
     warnings: list[str] = field(default_factory=list)
+    reference_docx: Path | None = None
 
 
 @dataclass
 class Generated:
     prepared: Prepared
     outputs: list[Path]
+    findings: list[Finding] = field(default_factory=list)
+    blocked: bool = False
+    packet: dict | None = None  # the appeal packet: its file, the letter's pages, each exhibit's pages
 
     def as_dict(self) -> dict:
+        packet = {"packet": self.packet} if self.packet is not None else {}
         return {
             "case": str(self.prepared.case.source),
             "template": self.prepared.template.id,
             "reason": self.prepared.reason,
             "outputs": [str(p) for p in self.outputs],
             "warnings": list(self.prepared.warnings),
+            "findings": [f.as_dict() for f in self.findings],
+            "blocked": self.blocked,
+            **packet,
         }
 
 
@@ -77,18 +88,32 @@ def prepare(case_path: Path | str, settings: Settings | None = None,
     settings = settings or Settings()
     workspace = settings.load_workspace()
     case = load_case(case_path, date=settings.date, defaults=workspace.case_defaults if workspace else None)
-    templates = templates or settings.templates()
-    library = library or settings.library()
+    prepared = prepare_case(case, templates or settings.templates(), library or settings.library())
+    return with_workspace(prepared, workspace, settings)
+
+
+def with_workspace(prepared: Prepared, workspace: Workspace | None, settings: Settings) -> Prepared:
+    """What the workspace adds to a prepared letter: the payer directory's warnings, the reference DOCX."""
+    case = prepared.case
+    if workspace is not None:
+        prepared.warnings[:0] = workspace.warnings_for(case.payer.id, case.payer.name)
+    prepared.reference_docx = settings.reference_docx or (workspace.reference_docx if workspace else None)
+    return prepared
+
+
+def prepare_case(case: Case, templates: TemplateSet, library: CitationLibrary) -> Prepared:
+    """A validated case -> its template and letter (``batch`` builds cases from CSV rows and remittances)."""
     meta, reason = select_template(case, templates)
+    case, warnings = apply_remark_codes(case, meta)
     letter = compose(case, library, templates, meta)
-    return Prepared(case=case, template=meta, reason=reason, letter=letter)
+    return Prepared(case=case, template=meta, reason=reason, letter=letter, warnings=warnings)
 
 
-def render(letter: Letter, fmt: str, identifier: str = "") -> bytes:
+def render(letter: Letter, fmt: str, identifier: str = "", reference_docx: Path | None = None) -> bytes:
     if fmt == "docx":
         from appeal.render.docx import render_docx
 
-        return render_docx(letter, identifier=identifier)
+        return render_docx(letter, identifier=identifier, reference=reference_docx)
     if fmt == "pdf":
         from appeal.render.pdf import render_pdf
 
@@ -97,16 +122,25 @@ def render(letter: Letter, fmt: str, identifier: str = "") -> bytes:
 
 
 def write_letter(prepared: Prepared, out_dir: Path, formats: Iterable[str] = FORMATS,
-                 taken: set[str] | None = None) -> list[Path]:
-    """Draw every format first, then write them; nothing is written if a renderer fails."""
+                 taken: set[str] | None = None, stem: str | None = None) -> list[Path]:
+    """Draw every format first, then write them; nothing is written if a renderer fails.
+
+    ``stem`` is a name the caller has already claimed (``batch`` reserves names across processes).
+    """
     case = prepared.case
     key = case_key(case.source)
     out_dir = ensure_dir(Path(out_dir))
-    stem, renamed = choose_stem(out_dir, letter_stem(case.payer.name, case.claim.number, case.appeal.date),
-                                key, taken)
+    renamed = False
+    if stem is None:
+        stem, renamed = choose_stem(out_dir, letter_stem(case.payer.name, case.claim.number, case.appeal.date),
+                                    key, taken)
     if renamed:
         prepared.warnings.append(f"another case's letter already uses that name; writing {stem} instead")
-    rendered = {fmt: render(prepared.letter, fmt, identifier=key) for fmt in formats}
+    formats = tuple(formats)
+    if "pdf" in formats:
+        check_fonts(case)
+    rendered = {fmt: render(prepared.letter, fmt, identifier=key, reference_docx=prepared.reference_docx)
+                for fmt in formats}
     paths = []
     for fmt, data in rendered.items():
         path = out_dir / f"{stem}.{fmt}"
@@ -117,9 +151,65 @@ def write_letter(prepared: Prepared, out_dir: Path, formats: Iterable[str] = FOR
     return paths
 
 
+def check_fonts(case: Case) -> None:
+    """Every text field of the case against the PDF's fonts, before drawing anything.
+
+    A character no bundled font can draw would print as a blank box, so it is an
+    error naming the field, its line and the character's code point.
+    """
+    from appeal.render.pdf import describe_missing, missing_glyphs
+    from appeal.yamlread import dotted
+
+    problems = []
+    for at, text in _texts(case, ()):
+        missing = missing_glyphs(text)
+        if missing:
+            line = case.located.line(at) if case.located else None
+            problems.append(Problem(str(case.source), f"the PDF font cannot draw {describe_missing(missing)}",
+                                    line=line, field=dotted(at),
+                                    accepted="Latin, Greek and Cyrillic letters, including Vietnamese"))
+    if problems:
+        raise RenderError(problems)
+
+
+def _texts(value, at: tuple):
+    """``(path, text)`` for every string in a case's dataclasses, lists and facts."""
+    if isinstance(value, str):
+        yield at, value
+    elif is_dataclass(value):
+        for f in fields(value):
+            if f.name not in ("source", "located"):
+                yield from _texts(getattr(value, f.name), at + (f.name,))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _texts(item, at + (i,))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _texts(item, at + (key,))
+
+
 def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
-             formats: Iterable[str] = FORMATS) -> Generated:
-    """One case file -> its letter in each format, in ``out_dir``."""
-    prepared = prepare(case_path, settings)
+             formats: Iterable[str] = FORMATS, packet: bool = False, strict: bool = False,
+             notify: Callable[[Prepared], None] | None = None) -> Generated:
+    """One case file -> its letter in each format, in ``out_dir``; with ``packet``, the appeal packet too.
+
+    The coding check runs first and its findings come back with the result; with
+    ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
+    ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
+    """
+    settings = settings or Settings()
+    templates, library = settings.templates(), settings.library()
+    prepared = prepare(case_path, settings, templates, library)
+    if notify is not None:  # the template chosen and the remark-code warnings, before anything is written
+        notify(prepared)
+    findings = run_checks(prepared.case, library, settings.load_workspace(), templates=templates)
+    if strict and has_errors(findings):
+        return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
+    if packet:
+        from appeal.packet import packet_from
+
+        result = packet_from(prepared, templates, library, Path(out_dir), settings, formats)
+        result.findings = findings
+        return result
     outputs = write_letter(prepared, Path(out_dir), formats)
-    return Generated(prepared=prepared, outputs=outputs)
+    return Generated(prepared=prepared, outputs=outputs, findings=findings)

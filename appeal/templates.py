@@ -16,6 +16,7 @@ strict: an undefined variable stops the letter with the template file and line.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -25,15 +26,53 @@ from typing import Any, Iterable
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from appeal.case import FACT_TYPES, Case, FactSpec
+from appeal.case import CARC, FACT_TYPES, LEVELS, MODIFIER, Case, FactSpec
 from appeal.errors import Problem, TemplateError
 from appeal.resources import builtin_dir
 from appeal.validate import Reader, parse_date, parse_yes_no
 from appeal.yamlread import load_yaml, read_text
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
 SUFFIX = ".md"
-META_KEYS = ("id", "title", "description", "carc", "rarc", "facts", "citations", "example", "extends_id")
+META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "facts", "citations", "example")
+CONDITION_KEYS = ("carc", "when", "reason_mentions", "modifiers", "fact")
 BUILTIN_PREFIX = "!builtin"
+
+
+@dataclass(frozen=True)
+class CarcCondition:
+    """CARC codes a template answers only in some cases (front matter ``carc_when``).
+
+    It applies when the denial's reason mentions one of ``words`` (whole words,
+    any case), or a denied line carries one of ``modifiers``, or the case's yes/no
+    fact ``fact`` is yes. ``when`` says in one line what that means, for the
+    reason the CLI prints.
+    """
+
+    carc: tuple[str, ...]
+    when: str
+    words: tuple[str, ...] = ()
+    modifiers: tuple[str, ...] = ()
+    fact: str | None = None
+
+    def met_by(self, case: Case) -> str | None:
+        """What in ``case`` meets the condition, or ``None``."""
+        reason = case.denial.reason or ""
+        for word in self.words:
+            if re.search(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", reason, re.IGNORECASE):
+                return f"the denial's reason mentions '{word}'"
+        for line in case.denied_lines:
+            hit = [m for m in line.modifiers if m in self.modifiers]
+            if hit:
+                return f"denied line {line.number} carries modifier {hit[0]}"
+        raw = case.appeal.facts.get(self.fact) if self.fact else None
+        if isinstance(raw, str) and parse_yes_no(raw):
+            return f"the case's fact {self.fact} is yes"
+        return None
+
+    def as_dict(self) -> dict:
+        return {"carc": list(self.carc), "when": self.when, "reason_mentions": list(self.words),
+                "modifiers": list(self.modifiers), "fact": self.fact}
 
 
 @dataclass(frozen=True)
@@ -50,11 +89,29 @@ class TemplateMeta:
     facts: dict[str, FactSpec] = field(default_factory=dict)
     citations: tuple[str, ...] = ()
     example: Path | None = None
+    carc_when: tuple[CarcCondition, ...] = ()
+    levels: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         """The name Jinja knows the template by."""
         return self.id + SUFFIX
+
+    def answers(self, case: Case) -> str | None:
+        """Why this template answers ``case``'s CARC, or ``None`` when it does not."""
+        carc = case.denial.carc
+        if carc in self.carc:
+            return f"template '{self.id}' lists CARC {carc}"
+        for condition in self.carc_when:
+            if carc in condition.carc:
+                met = condition.met_by(case)
+                if met:
+                    return f"template '{self.id}' answers CARC {carc} {condition.when} ({met})"
+        return None
+
+    def writes(self, level: str) -> bool:
+        """Whether the template's request is written for ``level`` (front matter ``levels``)."""
+        return level in self.levels
 
     def as_dict(self) -> dict:
         return {
@@ -63,6 +120,8 @@ class TemplateMeta:
             "description": self.description,
             "carc": list(self.carc),
             "rarc": list(self.rarc),
+            "carc_when": [c.as_dict() for c in self.carc_when],
+            "levels": list(self.levels),
             "facts": {n: {"type": s.type, "description": s.description, "required": s.required,
                           "default": s.default} for n, s in self.facts.items()},
             "citations": list(self.citations),
@@ -87,6 +146,24 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
             body = "\n" * (end + 1) + "".join(lines[end + 1:])
             return front, body
     return "\n" + "".join(lines[1:]), ""
+
+
+class Safe(str):
+    """Markdown the letter's own helpers made; passed through without escaping."""
+
+
+def escape(value: Any) -> str:
+    """A value as literal Markdown text: punctuation escaped, line breaks as spaces.
+
+    It is the environment's ``finalize``: every ``{{ value }}`` a template prints
+    goes through it, so a name like ``<b>Ann & *Bo*</b>`` is text, never markup.
+    """
+    if isinstance(value, Safe):
+        return value
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 class FrontMatterLoader(jinja2.FileSystemLoader):
@@ -169,6 +246,7 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        finalize=escape,
     )
     env.filters.update(short_date=short_date, long_date=long_date, money=money, billed_code=billed_code)
     return env
@@ -202,16 +280,20 @@ def read_meta(path: Path, origin: str) -> TemplateMeta:
     elif r.present(("facts",)):
         r.problem(("facts",), "must be a section of facts", "name: {type, description}")
     example = r.text(("example",), accepted="a case file path, relative to the template")
+    conditions = tuple(c for i in range(len(r.items(("carc_when",))))
+                       if (c := _condition(r, ("carc_when", i), facts)) is not None)
     meta = TemplateMeta(
         id=tid or path.stem, title=title or "", file=path, origin=origin,
         description=r.text(("description",)) or "",
-        carc=r.text_list(("carc",), pattern=r"(\d{1,3}|[A-Z]\d{1,2}|P\d{1,3})", upper=True, split=True,
-                         accepted="CARC codes such as 189"),
+        carc=r.text_list(("carc",), pattern=CARC, upper=True, split=True, accepted="CARC codes such as 189"),
         rarc=r.text_list(("rarc",), pattern=r"[A-Z]{1,2}\d{1,4}", upper=True, split=True,
                          accepted="RARC codes such as N657"),
         facts=facts,
         citations=r.text_list(("citations",)),
         example=(path.parent / example) if example else None,
+        carc_when=conditions,
+        levels=tuple(lv for i in range(len(r.items(("levels",))))
+                     if (lv := r.choice(("levels", i), LEVELS)) is not None),
     )
     if r.problems:
         raise TemplateError(r.problems)
@@ -234,6 +316,27 @@ def _fact_spec(r: Reader, at: tuple, name: str) -> FactSpec | None:
     return None
 
 
+def _condition(r: Reader, at: tuple, facts: dict[str, FactSpec]) -> CarcCondition | None:
+    """One ``carc_when`` entry: codes, a one-line ``when``, and at least one test."""
+    if r.mapping(at, CONDITION_KEYS, required=True) is None:
+        return None
+    carc = r.text_list(at + ("carc",), required=True, pattern=CARC, upper=True, split=True,
+                       accepted="CARC codes such as 50, 96")
+    when = r.text(at + ("when",), required=True, accepted="one line, e.g. 'when the payer calls the service "
+                                                          "investigational'")
+    words = r.text_list(at + ("reason_mentions",), accepted="words of the payer's reason, e.g. investigational")
+    modifiers = r.text_list(at + ("modifiers",), pattern=MODIFIER, upper=True, split=True,
+                            accepted="2-character modifiers such as 59, XS")
+    fact = r.text(at + ("fact",), accepted="a yes/no fact declared under facts")
+    if fact and (fact not in facts or facts[fact].type != "yesno"):
+        r.problem(at + ("fact",), f"'{fact}' is not a yes/no fact of this template", "a yesno fact under facts")
+    if not (words or modifiers or fact):
+        r.problem(at, "a condition needs a test", "reason_mentions, modifiers or fact")
+    if carc and when:
+        return CarcCondition(carc=carc, when=when, words=words, modifiers=modifiers, fact=fact)
+    return None
+
+
 def _decimal(text: str) -> Decimal | None:
     try:
         return Decimal(text)
@@ -244,30 +347,34 @@ def _decimal(text: str) -> Decimal | None:
 def select_template(case: Case, templates: TemplateSet) -> tuple[TemplateMeta, str]:
     """The template for ``case`` and why it was chosen.
 
-    The case's ``template:`` wins; otherwise the templates whose front matter lists
-    the denial's CARC, preferring one whose RARC list meets the case's remark codes,
-    then the more specific (fewer CARC codes); with none, ``generic-reconsideration``.
+    The case's ``template:`` wins. Otherwise the templates that answer the denial's
+    CARC (listed under ``carc``, or under ``carc_when`` with its condition met),
+    preferring the one whose RARC list meets the case's remark codes, then the more
+    specific (fewer CARC codes), then the one found first in the lookup order; with
+    none, ``generic-reconsideration``.
     """
     if case.template:
         return templates.get(case.template), f"the case names template '{case.template}'"
     carc = case.denial.carc
-    candidates = [m for m in templates.all().values() if carc in m.carc]
+    order = {origin: i for i, (_, origin) in enumerate(templates.folders)}
+    candidates = [(meta, why) for meta in templates.all().values() if (why := meta.answers(case))]
     if not candidates:
         meta = templates.get("generic-reconsideration")
-        return meta, f"no template lists CARC {carc}; using the generic reconsideration"
+        return meta, f"no template answers CARC {carc}; using the generic reconsideration"
     remarks = set(case.denial.rarc)
 
-    def rank(meta: TemplateMeta) -> tuple:
-        return (-len(remarks & set(meta.rarc)), len(meta.carc), meta.id)
+    def rank(item: tuple[TemplateMeta, str]) -> tuple:
+        meta = item[0]
+        return (-len(remarks & set(meta.rarc)), len(meta.carc) + len(meta.carc_when),
+                order.get(meta.origin, len(order)), meta.id)
 
-    best = sorted(candidates, key=rank)[0]
-    reason = f"template '{best.id}' lists CARC {carc}"
+    best, reason = sorted(candidates, key=rank)[0]
     matched = sorted(remarks & set(best.rarc))
     if matched:
         reason += f" and remark code {', '.join(matched)}"
     if len(candidates) > 1:
-        others = ", ".join(m.id for m in candidates if m is not best)
-        reason += f" (also listed by: {others})"
+        others = ", ".join(m.id for m, _ in candidates if m is not best)
+        reason += f" (also answering: {others})"
     return best, reason
 
 

@@ -12,6 +12,11 @@ Layout of a workspace::
     templates/      the practice's own templates (searched before the built-ins)
     citations/      the practice's own citation files
     cases/          case files
+
+``appeal init`` writes an annotated profile (``appeal/data/workspace/appeal.yaml``)
+whose entries are examples to replace: a payer entry marked ``example: yes`` makes
+every letter to that payer warn until it is replaced. Payer facts carry
+``checked: {source, date}``: where and when someone read them in the payer's manual.
 """
 
 from __future__ import annotations
@@ -72,8 +77,11 @@ class Workspace:
     payers: tuple[PayerEntry, ...] = ()
     code_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     routine_adjustments: frozenset[tuple[str, str]] | None = None
+    # Availity's published attachment limits (Availity Essentials: up to 10 files per submission,
+    # 60 MB each); a practice whose portal differs sets `portal: {max_files, max_file_mb}`.
     portal_max_files: int = 10
     portal_max_file_mb: int = 60
+    reference_docx: Path | None = None
 
     @property
     def profile(self) -> Path:
@@ -105,6 +113,15 @@ class Workspace:
             if entry:
                 out["payer"] = entry.case_fields()
         return out
+
+    def warnings_for(self, payer_id: str | None, payer_name: str) -> list[str]:
+        """What a letter to this payer should warn about: an example entry not yet replaced."""
+        entry = self.find_payer(payer_id, payer_name)
+        if entry is None or not entry.example:
+            return []
+        return [f"the payer entry '{entry.name}' in {self.profile} is an example (example: yes): replace its "
+                f"address, fax and appeal windows with those in the payer's provider manual, then delete "
+                f"'example: yes'"]
 
     def facts_for(self, codes: Iterable[str]) -> dict[str, Any]:
         """Default facts for the procedure codes of a claim (first code wins on a clash)."""
@@ -143,7 +160,8 @@ def load_workspace(root: Path | str) -> Workspace:
         return Workspace(root=root)
     if r.mapping((), PROFILE_KEYS) is None:
         raise WorkspaceError(r.problems)
-    r.mapping(("practice",), ("provider", "signer"))
+    r.mapping(("practice",), ("provider", "signer", "reference_docx"))
+    reference = r.text(("practice", "reference_docx"), accepted="a .docx file, relative to the workspace folder")
     provider = r.mapping(("practice", "provider"), PROVIDER_KEYS) or {}
     signer = r.mapping(("practice", "signer"), SIGNER_KEYS) or {}
     provider, signer = _absolute(provider, ("logo",), root), _absolute(signer, ("signature",), root)
@@ -170,7 +188,8 @@ def load_workspace(root: Path | str) -> Workspace:
         raise WorkspaceError(r.problems)
     return Workspace(root=root, provider=provider, signer=signer, payers=payers, code_defaults=code_defaults,
                      routine_adjustments=routine, portal_max_files=int(max_files or 10),
-                     portal_max_file_mb=int(max_mb or 60))
+                     portal_max_file_mb=int(max_mb or 60),
+                     reference_docx=(root / reference).resolve() if reference else None)
 
 
 def _absolute(section: dict, keys: tuple[str, ...], root: Path) -> dict:

@@ -8,7 +8,7 @@ from appeal.document import Quote, Table, runs_text
 from appeal.errors import CaseError, TemplateError
 from appeal.generate import Settings, prepare
 
-from conftest import LETTER_DATE, flat
+from conftest import LETTER_DATE, SAMPLES, flat
 
 WITHDRAWN = "IV injection of photoactive drug (90784)"
 
@@ -174,3 +174,66 @@ def test_user_template_can_extend_the_builtin_it_replaces(make_case, tmp_path):
                       '{% block closing %}Call us any time.{% endblock %}\n')
     text = flat(letter_for(make_case(), template_dirs=(folder,)).text())
     assert "Call us any time." in text and "76120" in text
+
+
+def test_case_values_printed_in_prose_are_never_markup(make_case):
+    name = "Ann *Bo* <b>x</b> [y](z) _u_"
+    letter = letter_for(make_case({"patient.name": name}))
+    opening = next(b for b in letter.blocks if hasattr(b, "runs") and "submits the enclosed" in runs_text(b.runs))
+    assert f"corrected claim for {name}, replacing" in runs_text(opening.runs)
+    assert not any(run.italic or run.bold for run in opening.runs)
+
+
+def test_a_template_can_stop_the_letter_at_a_case_fact(make_case):
+    from appeal.errors import CaseError
+
+    case = make_case({"denial.carc": "97", "appeal.facts": {"regions": ["cervical spine"],
+                                                             "modifier_on_claim": "yes"}})
+    with pytest.raises(CaseError) as info:
+        letter_for(case)
+    (problem,) = info.value.problems
+    assert problem.file == str(case) and problem.field == "appeal.facts.regions" and problem.line
+    assert "list at least two regions" in problem.message
+
+
+def _regions_case(make_case, **changes):
+    return make_case(changes, base=SAMPLES / "separate-regions-97.yaml")
+
+
+def test_modifier_missing_makes_a_corrected_claim_with_the_payers_modifier(make_case):
+    case = _regions_case(make_case, **{"appeal.facts.modifier_on_claim": "no", "claim.lines.1.modifiers": None,
+                                       "payer.distinct_modifier": "XS"})
+    letter = letter_for(case)
+    text = flat(letter.text())
+    assert re_rows(letter)["Re:"].startswith("Corrected claim")
+    assert "with modifier XS on the line for the lumbar spine" in text
+    assert "asks for modifier XS in place of 59" in text
+    assert quotes(letter) == [("cpt-assistant-2000-09", "separate-regions"),
+                              ("cpt-assistant-2000-09", "additional-views")]
+
+
+def test_modifier_on_the_claim_asks_for_reconsideration(make_case):
+    text = flat(letter_for(_regions_case(make_case)).text())
+    assert "reconsider the denial of 76120-59 on 06/02/2026" in text
+    assert "The claim already carried the modifier" in text and "corrected claim" not in text.split("Dear")[1]
+
+
+def test_investigational_without_the_dmx_policy_quotes_no_policy(make_case):
+    case = make_case({"appeal.facts.policy_is_dmx": "no"}, base=SAMPLES / "investigational-dmx.yaml")
+    letter = letter_for(case)
+    text = flat(letter.text())
+    assert quotes(letter) == []
+    assert "medical policy Dynamic Motion X-ray (sample policy SAMPLE-MP-001), under which" in text
+    assert letter.meta["citations"] == ["okawa-1998", "takayanagi-2001", "zheng-2004"]
+    assert "medical director" in text and "written authorization" in text
+
+
+def test_investigational_external_review_names_the_members_authorization(make_case):
+    case = make_case({"appeal.level": "external-review", "appeal.facts.member_authorization": "yes"},
+                     base=SAMPLES / "investigational-dmx.yaml")
+    letter = letter_for(case)
+    text = flat(letter.text())
+    assert re_rows(letter)["Re:"] == "Request for external review"
+    assert "independent external review of Example Health Plan (sample)'s decision" in text
+    assert "The member's written authorization for this external review is enclosed." in text
+    assert ("dmx-policy-unnamed-payer", "position") in quotes(letter)

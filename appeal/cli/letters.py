@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, citations_option, cli, date_option, emit_json, guarded, json_option, say,
-                        settings_from, templates_option, workspace_option)
+from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, citations_option, cli, date_option, emit_json, guarded,
+                        json_option, say, settings_from, templates_option, workspace_option)
 
 
 @cli.command()
@@ -16,27 +16,48 @@ from appeal.cli import (EXIT_OK, citations_option, cli, date_option, emit_json, 
               show_default=True, help="Folder for the letters.")
 @click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
               help="Only these formats (default: both).")
+@click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
+@click.option("--packet", is_flag=True, help="Also write the appeal packet: the letter and its enclosures' files "
+                                            "as one PDF.")
+@click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A Word document whose styles, header and logo the DOCX letter uses "
+                   "(default: practice.reference_docx in appeal.yaml).")
 @date_option
 @templates_option
 @citations_option
 @workspace_option
 @json_option
 @guarded
-def generate(case, out_dir, formats, date, template_dirs, citation_dirs, workspace, as_json):
+def generate(case, out_dir, formats, strict, packet, reference_docx, date, template_dirs, citation_dirs, workspace,
+             as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
+    from appeal.checks import findings_text
     from appeal.generate import FORMATS, generate as run
 
-    result = run(case, out_dir, settings_from(date, template_dirs, citation_dirs, workspace, near=case),
-                 formats or FORMATS)
-    say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
-    for warning in result.prepared.warnings:
+    shown: list[str] = []
+
+    def announce(prepared) -> None:
+        """The template chosen and why, and every warning so far, before anything is written."""
+        say(f"template: {prepared.template.id} ({prepared.reason})")
+        for warning in prepared.warnings:
+            say(f"warning: {warning}")
+        shown.extend(prepared.warnings)
+
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
+    settings.reference_docx = reference_docx
+    result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce)
+    for warning in result.prepared.warnings[len(shown):]:
         say(f"warning: {warning}")
+    for line in findings_text(result.findings):
+        say(line)
+    if result.blocked:
+        say("strict: the coding check found errors; no letter was written")
     if as_json:
         emit_json(result.as_dict())
     else:
         for path in result.outputs:
             click.echo(str(path))
-    return EXIT_OK
+    return EXIT_PROBLEMS if result.blocked else EXIT_OK
 
 
 @cli.command()

@@ -1,0 +1,56 @@
+"""Remark codes that change what a letter should be, checked before anything is written.
+
+Some remittance remark codes say an appeal is the wrong answer: N211 says the
+decision may not be appealed, and N704 and MA130 say the claim is to be
+resubmitted (corrected) instead. For those, the biller is warned, quoting the
+code's official description from ``appeal/data/codes.yaml``. For N704 and MA130 the
+letter becomes a corrected-claim cover letter when the case did not choose a level
+and the template says (front matter ``levels``) that it writes one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from appeal.case import Case
+from appeal.codes import code_table
+from appeal.templates import TemplateMeta
+
+NOT_APPEALABLE = ("N211",)
+RESUBMIT = ("N704", "MA130")
+CORRECTED = "corrected-claim"
+
+
+def _quoted(code: str) -> str:
+    description = code_table().rarc(code)
+    return f'remark code {code} ("{description}")' if description else f"remark code {code}"
+
+
+def apply_remark_codes(case: Case, meta: TemplateMeta) -> tuple[Case, list[str]]:
+    """The case as the letter should treat it, and the warnings to show before writing."""
+    warnings = []
+    remarks = set(case.denial.rarc)
+    for code in NOT_APPEALABLE:
+        if code in remarks:
+            warnings.append(f"{_quoted(code)}: the payer says this decision cannot be appealed. Check the denial "
+                            f"with the payer before sending this letter.")
+    resubmit = [code for code in RESUBMIT if code in remarks]
+    if not resubmit:
+        return case, warnings
+    said = " and ".join(_quoted(code) for code in resubmit)
+    level = case.appeal.level
+    if level == CORRECTED:
+        warnings.append(f"{said}: the payer asks for a corrected claim rather than an appeal; this letter is a "
+                        f"corrected-claim cover letter, as the case asks.")
+    elif level is not None:
+        warnings.append(f"{said}: the payer asks for a corrected claim rather than an appeal, but the case sets "
+                        f"appeal.level to {level}, so the letter stays a {level}.")
+    elif not meta.writes(CORRECTED):
+        warnings.append(f"{said}: the payer asks for a corrected claim rather than an appeal, and template "
+                        f"'{meta.id}' does not write corrected-claim letters (its front matter 'levels'); "
+                        f"send a corrected claim instead of this letter.")
+    else:
+        warnings.append(f"{said}: the payer asks for a corrected claim rather than an appeal, so this letter is a "
+                        f"corrected-claim cover letter (set appeal.level to choose another level).")
+        case = dataclasses.replace(case, appeal=dataclasses.replace(case.appeal, level=CORRECTED))
+    return case, warnings

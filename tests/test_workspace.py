@@ -1,0 +1,118 @@
+"""`appeal init` and the workspace: the practice profile fills in what a case leaves out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from appeal.cli import cli
+from appeal.errors import WorkspaceError
+from appeal.workspace import find_workspace, load_workspace
+
+from conftest import SAMPLES, docx_text, flat
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def ws(run, tmp_path) -> Path:
+    folder = tmp_path / "practice"
+    result = run("init", folder)
+    assert result.exit_code == 0, result.stderr
+    return folder
+
+
+def test_init_writes_the_profile_the_folders_and_an_example_case(ws, run):
+    assert sorted(p.name for p in ws.iterdir()) == ["appeal.yaml", "cases", "citations", "templates"]
+    assert (ws / "cases" / "example-case.yaml").is_file()
+    workspace = load_workspace(ws)
+    (payer,) = workspace.payers
+    assert payer.example and payer.checked_source and payer.checked_date
+    assert "Replace with the address from your payer's provider manual" in payer.address
+    assert "EXAMPLE" in workspace.provider["name"] and "EXAMPLE" in workspace.signer["name"]
+    assert find_workspace(ws / "cases") == ws.resolve()
+
+
+def test_init_never_overwrites_a_profile(ws, run):
+    (ws / "appeal.yaml").write_text("# mine\n")
+    result = run("init", ws)
+    assert result.exit_code == 2
+    assert "a workspace is already here; nothing was overwritten" in result.stderr
+    assert (ws / "appeal.yaml").read_text() == "# mine\n"
+
+
+def test_a_case_inside_holds_only_the_claim(ws, run, monkeypatch):
+    monkeypatch.chdir(ws)
+    result = run("generate", "cases/example-case.yaml", "-o", "out", "--date", "2026-11-27", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "warning: the payer entry 'Example Health Plan (EXAMPLE - replace)'" in result.stderr
+    docx = next(Path(p) for p in json.loads(result.stdout)["outputs"] if p.endswith(".docx"))
+    text = flat(docx_text(docx))
+    assert "Example Practice (EXAMPLE - replace with your practice's name)" in text
+    assert "Replace with the address from your payer's provider manual" in text
+    assert "Example Signer (EXAMPLE - replace)" in text
+
+
+def test_case_values_win_over_the_profile(ws, run, tmp_path):
+    data = yaml.safe_load((ws / "cases" / "example-case.yaml").read_text())
+    data["provider"] = {"name": "Case Clinic"}
+    data["payer"]["address"] = ["PO Box 1 (sample)"]
+    (ws / "cases" / "mine.yaml").write_text(yaml.safe_dump(data))
+    result = run("validate", ws / "cases" / "mine.yaml", "--json")
+    assert result.exit_code == 0, result.stderr
+    from appeal.generate import Settings, prepare
+    text = flat(prepare(ws / "cases" / "mine.yaml", Settings(workspace=ws)).letter.text())
+    assert "Case Clinic" in text and "Example Practice" not in text
+    assert "PO Box 1 (sample)" in text and "Replace with the address" not in text
+
+
+def test_a_replaced_payer_entry_does_not_warn(ws, run):
+    profile = ws / "appeal.yaml"
+    profile.write_text(profile.read_text().replace("    example: yes", ""))
+    result = run("validate", ws / "cases" / "example-case.yaml", "--json")
+    assert json.loads(result.stdout)["warnings"] == []
+
+
+def test_the_workspace_templates_come_after_templates_dirs_and_before_builtins(ws, run, tmp_path):
+    body = "---\nid: generic-reconsideration\ntitle: {}\n---\n{{% extends \"!builtin/generic-reconsideration.md\" %}}\n"
+    (ws / "templates" / "generic-reconsideration.md").write_text(body.format("Workspace letter"))
+    listed = {m["id"]: m for m in json.loads(run("templates", "list", "--json", "--workspace", ws).stdout)}
+    assert listed["generic-reconsideration"]["origin"] == "workspace"
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "generic-reconsideration.md").write_text(body.format("Extra letter"))
+    listed = {m["id"]: m for m in json.loads(run("templates", "list", "--json", "--workspace", ws,
+                                                 "--templates", extra).stdout)}
+    assert listed["generic-reconsideration"]["title"] == "Extra letter"
+
+
+def test_a_broken_profile_is_reported_with_its_line(ws, run):
+    (ws / "appeal.yaml").write_text("practice:\n  provider:\n    nmae: X\n")
+    result = run("validate", ws / "cases" / "example-case.yaml")
+    assert result.exit_code == 2
+    assert f"{ws / 'appeal.yaml'}:3: practice.provider.nmae: unknown field 'nmae'; did you mean 'name'?" \
+        in result.stderr
+
+
+def test_without_a_workspace_the_case_file_is_enough(run, out, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert find_workspace() is None
+    result = run("generate", SAMPLES / "generic-reconsideration.yaml", "-o", out)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_load_workspace_of_a_missing_folder_is_an_error(tmp_path):
+    with pytest.raises(WorkspaceError, match="does not exist"):
+        load_workspace(tmp_path / "nowhere")
