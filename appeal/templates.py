@@ -227,7 +227,7 @@ def template_set(user_folders: Iterable[Path] = (), workspace: Path | None = Non
     folders.append((builtin_dir("templates"), "built-in"))
     for folder, _ in folders[:-1]:
         if not folder.is_dir():
-            raise TemplateError(f"the templates folder does not exist", file=str(folder))
+            raise TemplateError("the templates folder does not exist", file=str(folder))
     return TemplateSet(tuple(folders))
 
 
@@ -253,6 +253,23 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
 
 
 def read_meta(path: Path, origin: str) -> TemplateMeta:
+    """Read and check one template's front matter (cached while the file is unchanged)."""
+    try:
+        info = path.stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = None  # missing or unreadable: _read_meta says which, uncached
+    if stamp is None:
+        return _read_meta(path, origin)
+    return _read_meta_cached(path, origin, stamp)
+
+
+@lru_cache(maxsize=256)
+def _read_meta_cached(path: Path, origin: str, stamp: tuple[int, int]) -> TemplateMeta:
+    return _read_meta(path, origin)
+
+
+def _read_meta(path: Path, origin: str) -> TemplateMeta:
     """Read and check one template's front matter."""
     text = read_text(path, TemplateError)
     front, _ = split_front_matter(text)

@@ -119,7 +119,7 @@ class Reader:
                 self.problem(path, "is required", what)
             return []
         if isinstance(value, dict):
-            self.problem(path, f"must be a list, not a section", what)
+            self.problem(path, "must be a list, not a section", what)
             return []
         return value if isinstance(value, list) else [value]
 

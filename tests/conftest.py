@@ -60,6 +60,21 @@ def make_case(tmp_path: Path):
     return make
 
 
+@pytest.fixture
+def run():
+    """Invoke the CLI as a user would: ``run("generate", case, "-o", out)``."""
+    from click.testing import CliRunner
+
+    from appeal.cli import cli
+
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
 def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 

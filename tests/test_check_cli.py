@@ -5,23 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from appeal.cli import cli
 
 from conftest import UPMC
 
 FINDING_KEYS = {"rule", "severity", "line", "message", "suggested_code", "suggested_modifiers", "citations"}
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ import json
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from appeal.citations import CitationLibrary
-from appeal.cli import cli
 from appeal.errors import CitationError
 from appeal.generate import Settings, prepare
 
@@ -17,16 +15,6 @@ from conftest import ROOT, SAMPLES
 
 WITHDRAWN = "IV injection of photoactive drug (90784) should be reported separately, if done on different day."
 CODES = yaml.safe_load((ROOT / "appeal" / "data" / "codes.yaml").read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def test_list_shows_ids_uses_and_passage_ids(run):

@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from appeal.cli import cli
 
 from x12_workspace import X12, make_workspace
 
@@ -16,16 +14,6 @@ F01 = X12 / "01_nebraska_medicaid_deident_5010.835"
 F05 = X12 / "05_lfh_secondary_payment.835"
 F07 = X12 / "07_synthetic_carc189_76496.835"
 F08 = X12 / "08_synthetic_two_reasons_one_claim.835"
-
-
-@pytest.fixture
-def run(tmp_path):
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -6,24 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from appeal.cli import cli
 
 from conftest import SAMPLES, UPMC
 
 BUILTINS = ["generic-reconsideration", "investigational-service", "separate-anatomic-region",
             "specific-code-required"]
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -7,23 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from appeal.cli import cli
 from appeal.errors import WorkspaceError
 from appeal.workspace import find_workspace, load_workspace
 
 from conftest import SAMPLES, docx_text, flat
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

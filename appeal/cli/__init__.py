@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -64,6 +65,9 @@ def guarded(func: Callable) -> Callable:
         except KeyboardInterrupt:
             say("interrupted")
             sys.exit(130)
+        except BrokenPipeError:  # the reader stopped early (`appeal citations list | head`): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OK)
         except click.exceptions.Exit:
             raise
         except Exception as exc:  # a bug of ours: say so plainly, without a traceback
@@ -88,6 +92,14 @@ workspace_option = click.option("--workspace", type=click.Path(file_okay=False, 
 citations_option = click.option("--citations", "citation_dirs", multiple=True,
                                 type=click.Path(file_okay=False, path_type=Path),
                                 help="A folder of your own citation files, searched first (repeatable).")
+
+
+
+def letter_options(func: Callable) -> Callable:
+    """``--date``, ``--templates``, ``--citations``, ``--workspace``: where a letter's parts come from."""
+    for option in reversed((date_option, templates_option, citations_option, workspace_option)):
+        func = option(func)
+    return func
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, citations_option, cli, date_option, emit_json, guarded,
-                        json_option, say, settings_from, templates_option, workspace_option)
+from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options, say,
+                        settings_from)
 
 
 @cli.command()
@@ -22,10 +22,7 @@ from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, citations_option, cli, date_opti
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A Word document whose styles, header and logo the DOCX letter uses "
                    "(default: practice.reference_docx in appeal.yaml).")
-@date_option
-@templates_option
-@citations_option
-@workspace_option
+@letter_options
 @json_option
 @guarded
 def generate(case, out_dir, formats, strict, packet, reference_docx, date, template_dirs, citation_dirs, workspace,
@@ -62,10 +59,7 @@ def generate(case, out_dir, formats, strict, packet, reference_docx, date, templ
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
-@date_option
-@templates_option
-@citations_option
-@workspace_option
+@letter_options
 @json_option
 @guarded
 def validate(case, date, template_dirs, citation_dirs, workspace, as_json):

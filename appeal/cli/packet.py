@@ -6,18 +6,14 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, citations_option, cli, date_option, emit_json, guarded, json_option, say,
-                        settings_from, templates_option, workspace_option)
+from appeal.cli import (EXIT_OK, cli, emit_json, guarded, json_option, letter_options, say, settings_from)
 
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the packet.")
-@date_option
-@templates_option
-@citations_option
-@workspace_option
+@letter_options
 @json_option
 @guarded
 def packet(case, out_dir, date, template_dirs, citation_dirs, workspace, as_json):

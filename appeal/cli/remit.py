@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, citations_option, cli, date_option, emit_json, guarded, json_option, say,
-                        settings_from, templates_option, workspace_option)
+from appeal.cli import (EXIT_OK, cli, emit_json, guarded, json_option, letter_options, say, settings_from,
+                        templates_option, workspace_option)
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -67,10 +67,7 @@ def denials(files, workspace, as_json):
 @click.option("--force", is_flag=True, help="Make every letter again, even those an earlier run completed.")
 @click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
               help="Only these formats (default: both).")
-@date_option
-@templates_option
-@citations_option
-@workspace_option
+@letter_options
 @json_option
 @guarded
 def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
