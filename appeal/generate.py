@@ -188,6 +188,16 @@ def _texts(value, at: tuple):
             yield from _texts(item, at + (key,))
 
 
+def validate(case_path: Path | str, settings: Settings | None = None) -> tuple[Prepared, list[Finding]]:
+    """Everything ``generate`` checks before it writes: the case, its template and letter,
+    the PDF fonts for every field, and the coding check. Writes nothing."""
+    settings = settings or Settings()
+    templates, library = settings.templates(), settings.library()
+    prepared = prepare(case_path, settings, templates, library)
+    check_fonts(prepared.case)
+    return prepared, run_checks(prepared.case, library, settings.load_workspace(), templates=templates)
+
+
 def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
              formats: Iterable[str] = FORMATS, packet: bool = False, strict: bool = False,
              notify: Callable[[Prepared], None] | None = None) -> Generated:

@@ -15,7 +15,7 @@ from appeal.citations import CitationLibrary
 from appeal.codes import code_table
 from appeal.workspace import load_workspace
 
-from conftest import UPMC
+from conftest import ROOT, UPMC
 
 TODAY = dt.date(2026, 11, 27)
 UNLISTED_TWO = [("cpt-assistant-2000-09", "unlisted-not-used"),
@@ -62,10 +62,26 @@ def test_every_rule_cites_passages_the_library_holds(library):
 
 def test_upmc_sample_gets_76120_with_its_two_citations(check):
     [found] = rule(check(), "unlisted-code-recorded")
-    assert (found.severity, found.line, found.suggested_code) == ("warning", 1, "76120")
+    # a note: the CARC 189 letter already asks for 76120 on a corrected claim
+    assert (found.severity, found.line, found.suggested_code) == ("note", 1, "76120")
+    assert found.action.startswith("The letter asks for 76120")
     assert list(found.citations) == UNLISTED_TWO
     assert "76496" in found.message and "should not be used" in found.message
     assert found.as_dict()["citations"] == [{"id": c, "passage": p} for c, p in UNLISTED_TWO]
+
+
+def test_under_another_template_it_is_a_warning(make_case, library, tmp_path):
+    """A template that does not itself ask for the specific code: the biller must act."""
+    from appeal.templates import template_set
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    source = (ROOT / "templates" / "specific-code-required.md").read_text(encoding="utf-8")
+    (folder / "my-189.md").write_text(source.replace("id: specific-code-required", "id: my-189"), encoding="utf-8")
+    case = load_case(make_case({"template": "my-189"}))
+    [found] = rule(run_checks(case, library, None, TODAY, templates=template_set([folder])),
+                   "unlisted-code-recorded")
+    assert found.severity == "warning" and found.action.startswith("Bill 76120 on a corrected claim")
 
 
 def test_with_a_routine_exam_the_suggestion_is_76125(check):

@@ -21,8 +21,8 @@ def wrong(make_case):
 def test_check_prints_the_suggestion_and_its_sources(run):
     result = run("check", UPMC)
     assert result.exit_code == 0, result.stderr
-    assert f"{UPMC}: 2 warnings, " in result.stdout
-    assert "warning: line 1: 76496 (unlisted fluoroscopic procedure)" in result.stdout
+    assert f"{UPMC}: 1 warning, " in result.stdout
+    assert "note: line 1: 76496 (unlisted fluoroscopic procedure)" in result.stdout
     assert "suggested: 76120" in result.stdout
     assert ("sources: cpt-assistant-2000-09 / unlisted-not-used; "
             "coders-desk-reference-76120-76125 / use-76120-76125") in result.stdout
@@ -64,7 +64,7 @@ def test_check_needs_a_case(run):
 def test_generate_shows_the_findings_and_lists_them_in_json(run, out):
     result = run("generate", UPMC, "-o", out, "--date", "2026-11-27", "--json")
     assert result.exit_code == 0
-    assert "warning: line 1: 76496" in result.stderr
+    assert "note: line 1: 76496" in result.stderr
     document = json.loads(result.stdout)
     assert document["blocked"] is False and len(document["outputs"]) == 2
     assert "unlisted-code-recorded" in {f["rule"] for f in document["findings"]}

@@ -95,3 +95,19 @@ def test_help_does_not_import_renderers():
             "CliRunner().invoke(cli, ['--help']); "
             "print(any(m.startswith(('reportlab', 'docx', 'jinja2', 'markdown_it')) for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_validate_runs_the_coding_check(run, make_case):
+    wrong = make_case({"claim.lines.0.code": "76120", "appeal.facts.recording": "no"})
+    result = run("validate", wrong, "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert "videoradiography-not-recorded" in {f["rule"] for f in document["findings"]}
+    assert "error: line 1: 76120 describes" in result.stderr
+
+
+def test_validate_names_a_field_the_pdf_font_cannot_draw(run, make_case):
+    result = run("validate", make_case({"patient.name": "王小明"}))
+    assert result.exit_code == 2
+    assert "patient.name: the PDF font cannot draw" in result.stderr

@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Iterator
 
 from appeal.case import ClaimLine
-from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, rule, warning
+from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, rule, warning
 from appeal.codes import code_table
 
 UNLISTED_NOT_USED = ("cpt-assistant-2000-09", "unlisted-not-used")
@@ -41,14 +41,18 @@ def unlisted_code_recorded(ctx: Context) -> Iterator[Finding]:
     code = specific_code(ctx)
     if ctx.requested == code:
         return
-    make = error if ctx.requested else warning
+    # The built-in letter for CARC 189 asks for the specific code itself when the case names none.
+    letter_asks = not ctx.requested and ctx.template is not None and ctx.template.id == "specific-code-required"
+    make = error if ctx.requested else note if letter_asks else warning
     asked = f" The appeal asks for {ctx.requested} instead." if ctx.requested else ""
+    action = (f"The letter asks for {code}; {_how_to_bill(code)[0].lower()}{_how_to_bill(code)[1:]} on the "
+              f"corrected claim." if letter_asks else
+              f"{_how_to_bill(code)} on a corrected claim, and ask for that code in the appeal.")
     for line in ctx.denied(UNLISTED):
         yield make(line.number,
                    f"{line.code} ({UNLISTED[line.code]}) is billed for a motion study that was recorded; CPT has "
                    f"specific codes for a recorded motion study, so the unlisted code should not be used.{asked}",
-                   action=f"{_how_to_bill(code)} on a corrected claim, and ask for that code in the appeal.",
-                   suggested_code=code, citations=(UNLISTED_NOT_USED, USE_76120_76125))
+                   action=action, suggested_code=code, citations=(UNLISTED_NOT_USED, USE_76120_76125))
 
 
 @rule("videoradiography-not-recorded", cites=(DEFINITIONS,))

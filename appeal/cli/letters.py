@@ -63,15 +63,24 @@ def generate(case, out_dir, formats, strict, packet, reference_docx, date, templ
 @json_option
 @guarded
 def validate(case, date, template_dirs, citation_dirs, workspace, as_json):
-    """Check CASE and compose its letter without writing anything."""
-    from appeal.generate import prepare
+    """Check CASE, compose its letter and run the coding check, without writing anything.
 
-    prepared = prepare(case, settings_from(date, template_dirs, citation_dirs, workspace, near=case))
+    Exit 1 when the coding check finds errors (as `appeal check` does).
+    """
+    from appeal.checks import findings_text, has_errors
+    from appeal.generate import validate as run
+
+    prepared, findings = run(case, settings_from(date, template_dirs, citation_dirs, workspace, near=case))
     for warning in prepared.warnings:
         say(f"warning: {warning}")
+    for line in findings_text(findings):
+        say(line)
+    errors = has_errors(findings)
     if as_json:
-        emit_json({"ok": True, "case": str(case), "template": prepared.template.id, "reason": prepared.reason,
-                   "warnings": prepared.warnings})
+        emit_json({"ok": not errors, "case": str(case), "template": prepared.template.id,
+                   "reason": prepared.reason, "warnings": prepared.warnings,
+                   "findings": [f.as_dict() for f in findings]})
     else:
-        say(f"{case}: valid; template {prepared.template.id} ({prepared.reason})")
-    return EXIT_OK
+        say(f"{case}: {'valid, but the coding check found errors' if errors else 'valid'}; "
+            f"template {prepared.template.id} ({prepared.reason})")
+    return EXIT_PROBLEMS if errors else EXIT_OK
