@@ -70,9 +70,14 @@ class _Composer:
 
     def fact_problem(self, name: str, message: str) -> str:
         """Stop the letter with a problem in the case's fact ``name`` (a template's own check)."""
-        at = ("appeal", "facts", name)
+        return self.case_problem(f"appeal.facts.{name}", message)
+
+    def case_problem(self, field: str, message: str) -> str:
+        """Stop the letter with a problem in the case's ``field`` (dotted, e.g. ``appeal.requested_code``):
+        the error names the case file and line, not the template."""
+        at = tuple(int(part) if part.isdigit() else part for part in field.split("."))
         line = self.case.located.line(at) if self.case.located else None
-        raise CaseError([Problem(str(self.case.source), message, line=line, field=f"appeal.facts.{name}")])
+        raise CaseError([Problem(str(self.case.source), message, line=line, field=field)])
 
     def address(self, *parts: Any) -> Safe:
         lines = []
@@ -119,6 +124,7 @@ class _Composer:
 
 def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: TemplateMeta) -> Letter:
     """Render ``meta``'s template for ``case`` into a :class:`Letter`."""
+    _check_case_against(case, library, meta)
     facts = coerce_facts(case, meta.facts)
     composer = _Composer(case=case, library=library, meta=meta)
     context = _context(case, facts, composer, meta)
@@ -146,6 +152,31 @@ def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: 
                                       *(line.code for line in case.denied_lines)])),
         meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited)},
     )
+
+
+def _check_case_against(case: Case, library: CitationLibrary, meta: TemplateMeta) -> None:
+    """What the case asks of this template and library: a level the template writes, passages that exist.
+
+    Reported at the case's own lines, so a biller's typo is never blamed on a built-in template.
+    """
+    problems = []
+    located = case.located
+    if case.appeal.level and meta.levels and not meta.writes(case.appeal.level):
+        problems.append(Problem(str(case.source), f"template '{meta.id}' does not write a letter for the level "
+                                f"'{case.appeal.level}'", line=located.line(("appeal", "level")) if located else None,
+                                field="appeal.level", accepted=", ".join(meta.levels)))
+    for i, ref in enumerate(case.appeal.citations):
+        try:
+            library.passage(ref.id, ref.passage)
+        except CitationError as exc:
+            field = "id" if ref.id not in library.entries else "passage"
+            at = ("appeal", "citations", i, field)
+            problems.extend(Problem(str(case.source), p.message, line=located.line(at) if located else ref.line,
+                                    field=f"appeal.citations[{i}].{field}",
+                                    accepted="an id and passage from 'appeal citations list'")
+                            for p in exc.problems)
+    if problems:
+        raise CaseError(problems)
 
 
 def _where(exc: AppealError, templates: TemplateSet, meta: TemplateMeta) -> tuple[str, int | None]:
@@ -182,6 +213,7 @@ def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -
         "cite": composer.cite,
         "descriptor": composer.descriptor,
         "fact_problem": composer.fact_problem,
+        "case_problem": composer.case_problem,
         "address": composer.address,
         "table": composer.table,
         "bullets": composer.bullets,

@@ -237,3 +237,46 @@ def test_investigational_external_review_names_the_members_authorization(make_ca
     assert "independent external review of Example Health Plan (sample)'s decision" in text
     assert "The member's written authorization for this external review is enclosed." in text
     assert ("dmx-policy-unnamed-payer", "position") in quotes(letter)
+
+
+def test_a_corrected_claim_without_a_code_is_an_error_not_a_blank(make_case):
+    with pytest.raises(CaseError) as info:
+        letter_for(make_case({"appeal.facts.recording": "no", "appeal.level": "corrected-claim"}))
+    (problem,) = info.value.problems
+    assert problem.field == "appeal.requested_code" and problem.file.endswith(".yaml")
+    assert "a corrected claim must name the code it reports instead of 76496" in problem.message
+
+
+def test_a_videoradiography_code_for_a_study_not_recorded_is_refused(make_case):
+    with pytest.raises(CaseError) as info:
+        letter_for(make_case({"appeal.facts.recording": "no", "appeal.requested_code": "76120"}))
+    assert "76120 describes cineradiography/videoradiography, a recording" in str(info.value)
+
+
+def test_the_add_on_request_names_its_primary_examination(make_case):
+    text = flat(letter_for(make_case({"appeal.facts.with_routine_exam": "yes"})).text())
+    assert "as 76125, together with the code of the routine examination that 76125 complements" in text
+
+
+def test_a_level_the_template_does_not_write_is_an_error_at_the_case_line(make_case):
+    from conftest import SAMPLES
+
+    path = make_case({"appeal.level": "corrected-claim"}, base=SAMPLES / "investigational-dmx.yaml")
+    with pytest.raises(CaseError) as info:
+        letter_for(path)
+    (problem,) = info.value.problems
+    assert problem.field == "appeal.level" and problem.file == str(path) and problem.line
+    assert "does not write a letter for the level 'corrected-claim'" in problem.message
+    assert "reconsideration" in problem.accepted
+
+
+def test_a_citation_typo_in_the_case_is_reported_at_the_case_line(make_case):
+    from conftest import SAMPLES
+
+    path = make_case({"appeal.citations": [{"id": "cpt-assistant-2000-09", "passage": "nope"}]},
+                     base=SAMPLES / "generic-reconsideration.yaml")
+    with pytest.raises(CaseError) as info:
+        letter_for(path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.field) == (str(path), "appeal.citations[0].passage")
+    assert problem.line and "has no passage 'nope'" in problem.message
