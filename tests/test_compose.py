@@ -215,7 +215,7 @@ def test_modifier_missing_makes_a_corrected_claim_with_the_payers_modifier(make_
 def test_modifier_on_the_claim_asks_for_reconsideration(make_case):
     text = flat(letter_for(_regions_case(make_case)).text())
     assert "reconsider the denial of 76120-59 on 06/02/2026" in text
-    assert "The claim already carried the modifier" in text and "corrected claim" not in text.split("Dear")[1]
+    assert "The claim already carried modifier 59" in text and "corrected claim" not in text.split("Dear")[1]
 
 
 def test_investigational_without_the_dmx_policy_quotes_no_policy(make_case):
@@ -280,3 +280,15 @@ def test_a_citation_typo_in_the_case_is_reported_at_the_case_line(make_case):
     (problem,) = info.value.problems
     assert (problem.file, problem.field) == (str(path), "appeal.citations[0].passage")
     assert problem.line and "has no passage 'nope'" in problem.message
+
+
+def test_separate_region_letter_says_which_modifier_the_claim_carried(make_case):
+    from conftest import SAMPLES
+
+    base = SAMPLES / "separate-regions-97.yaml"
+    same = flat(letter_for(make_case(base=base)).text())
+    assert "The claim already carried modifier 59 on the line" in same
+    swapped = flat(letter_for(make_case({"payer.distinct_modifier": "XS"}, base=base)).text())
+    assert "carried modifier 59 on the line of the" in swapped
+    assert "so the corrected claim reports XS in its place" in swapped
+    assert "The claim already carried" not in swapped
