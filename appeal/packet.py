@@ -306,12 +306,12 @@ def portal_warnings(files: Iterable[Path], workspace: Workspace | None) -> list[
 
 
 def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
-                 formats: Iterable[str] = ()) -> Generated:
-    """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``)."""
-    settings = settings or Settings()
-    templates, library = settings.templates(), settings.library()
-    prepared = prepare(case_path, settings, templates, library)
-    return packet_from(prepared, templates, library, Path(out_dir), settings, formats)
+                 formats: Iterable[str] = (), strict: bool = False) -> Generated:
+    """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``), after the
+    same coding check as ``generate``; with ``strict``, a check error writes nothing."""
+    from appeal.generate import generate
+
+    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict)
 
 
 def packet_from(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,

@@ -71,6 +71,7 @@ def test_generate_shows_the_findings_and_lists_them_in_json(run, out):
 
 
 def test_generate_without_strict_writes_despite_errors(run, out, wrong):
+    """The letter is written and the findings shown; only --strict turns errors into exit 1."""
     result = run("generate", wrong, "-o", out, "--date", "2026-11-27")
     assert result.exit_code == 0
     assert "error: line 1: 76120 describes" in result.stderr
@@ -105,3 +106,14 @@ def test_check_reads_appeal_windows_from_the_workspace(run, make_case, tmp_path)
     assert result.exit_code == 1
     [late] = [f for f in json.loads(result.stdout)["cases"][0]["findings"] if f["rule"] == "appeal-deadline"]
     assert late["severity"] == "error" and "03/02/2020 has passed" in late["message"]
+
+
+def test_packet_runs_the_coding_check_and_strict_blocks_it(run, out, wrong):
+    result = run("packet", wrong, "-o", out, "--date", "2026-11-27", "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert "videoradiography-not-recorded" in {f["rule"] for f in document["findings"]}
+    assert len(list(out.iterdir())) == 1
+    blocked = run("packet", wrong, "-o", out / "strict", "--strict")
+    assert blocked.exit_code == 1 and "no packet was written" in blocked.stderr
+    assert not (out / "strict").exists() or list((out / "strict").iterdir()) == []

@@ -6,31 +6,40 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, cli, emit_json, guarded, json_option, letter_options, say, settings_from)
+from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options, say,
+                        settings_from)
 
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the packet.")
+@click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
 @letter_options
 @json_option
 @guarded
-def packet(case, out_dir, date, template_dirs, citation_dirs, workspace, as_json):
+def packet(case, out_dir, strict, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
+    from appeal.checks import findings_text
     from appeal.packet import write_packet
 
-    result = write_packet(case, out_dir, settings_from(date, template_dirs, citation_dirs, workspace, near=case))
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
+    result = write_packet(case, out_dir, settings, strict=strict)
     say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
-    for exhibit in result.packet["exhibits"]:
-        say(f"exhibit {exhibit['exhibit']}: pages {exhibit['first_page']}-{exhibit['last_page']} "
-            f"({exhibit['file']})")
+    for exhibit in (result.packet or {}).get("exhibits", []):
+        first, last = exhibit["first_page"], exhibit["last_page"]
+        pages = f"page {first}" if first == last else f"pages {first}-{last}"
+        say(f"exhibit {exhibit['exhibit']}: {pages} ({exhibit['file']})")
     for warning in result.prepared.warnings:
         say(f"warning: {warning}")
+    for line in findings_text(result.findings):
+        say(line)
+    if result.blocked:
+        say("strict: the coding check found errors; no packet was written")
     if as_json:
         emit_json(result.as_dict())
     else:
         for path in result.outputs:
             click.echo(str(path))
-    return EXIT_OK
+    return EXIT_PROBLEMS if result.blocked else EXIT_OK
