@@ -195,7 +195,8 @@ def validate(case_path: Path | str, settings: Settings | None = None) -> tuple[P
     templates, library = settings.templates(), settings.library()
     prepared = prepare(case_path, settings, templates, library)
     check_fonts(prepared.case)
-    return prepared, run_checks(prepared.case, library, settings.load_workspace(), templates=templates)
+    return prepared, run_checks(prepared.case, library, settings.load_workspace(), templates=templates,
+                                letter=prepared.letter)
 
 
 def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
@@ -212,7 +213,8 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     prepared = prepare(case_path, settings, templates, library)
     if notify is not None:  # the template chosen and the remark-code warnings, before anything is written
         notify(prepared)
-    findings = run_checks(prepared.case, library, settings.load_workspace(), templates=templates)
+    findings = run_checks(prepared.case, library, settings.load_workspace(), templates=templates,
+                          letter=prepared.letter)
     if strict and has_errors(findings):
         return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
     if packet:

@@ -342,9 +342,21 @@ def test_an_appeal_well_within_its_window_or_without_a_directory_is_quiet(check,
 
 def test_quoted_sources_older_than_the_service_get_a_note(check):
     notes = {f.citations[0][0]: f for f in rule(check(), "source-date")}
-    assert set(notes) == {"cpt-assistant-2000-09", "cpt-76120"}
+    assert {"cpt-assistant-2000-09", "cpt-76120"} <= set(notes)
     assert all(f.severity == "note" for f in notes.values())
     assert notes["cpt-assistant-2000-09"].citations == (("cpt-assistant-2000-09", "unlisted-not-used"),)
+
+
+def test_with_the_letter_the_note_names_exactly_what_it_quotes(make_case, library):
+    """The 76125 letter quotes the 76125 descriptor (no date in the source), not 76120's."""
+    from appeal.generate import Settings, prepare
+
+    prepared = prepare(make_case({"appeal.facts.with_routine_exam": "yes"}), Settings(date=TODAY))
+    findings = run_checks(prepared.case, library, None, TODAY, letter=prepared.letter)
+    notes = {f.citations[0][0]: f for f in rule(findings, "source-date")}
+    assert "cpt-76120" not in notes
+    assert "gives no date for its wording" in notes["cpt-76125"].message
+    assert notes["cpt-assistant-2000-09"].citations[0][0] == "cpt-assistant-2000-09"
 
 
 def test_the_revised_74230_descriptor_is_named(check):

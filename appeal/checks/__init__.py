@@ -15,7 +15,7 @@ case that triggers it and a near miss that does not.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -23,7 +23,8 @@ from appeal.case import Case, coerce_facts, load_case
 from appeal.checks import coding, route, sources  # noqa: F401  registers the rules, in this order
 from appeal.checks.model import RULES, SEVERITIES, Context, Finding, Rule, rule
 from appeal.citations import CitationLibrary
-from appeal.errors import CaseError, Problem, TemplateError
+from appeal.document import Letter, Quote
+from appeal.errors import AppealError, CaseError, Problem, TemplateError
 from appeal.templates import TemplateMeta, TemplateSet, select_template, template_set
 from appeal.workspace import Workspace
 
@@ -32,9 +33,13 @@ __all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "check_files", "
 
 
 def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None = None,
-               today: dt.date | None = None, templates: TemplateSet | None = None) -> list[Finding]:
-    """Every finding for ``case``, rule by rule."""
+               today: dt.date | None = None, templates: TemplateSet | None = None,
+               letter: Letter | None = None) -> list[Finding]:
+    """Every finding for ``case``, rule by rule; ``letter``, when composed, says exactly what it quotes."""
     ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates)
+    if letter is not None:
+        ctx = replace(ctx, letter_quotes=tuple(dict.fromkeys((b.citation, b.passage) for b in letter.blocks
+                                                             if isinstance(b, Quote))))
     for entry in RULES:
         findings.extend(entry.run(ctx, findings))
     return findings
@@ -105,8 +110,21 @@ def check_files(paths: Iterable[Path | str], settings: Any, today: dt.date | Non
         except CaseError as exc:
             reports.append(CaseReport(path, problems=exc.problems))
             continue
-        reports.append(CaseReport(path, findings=run_checks(case, library, workspace, today, templates)))
+        reports.append(CaseReport(path, findings=run_checks(case, library, workspace, today, templates,
+                                                            letter=_letter(case, templates, library))))
     return reports
+
+
+def _letter(case: Case, templates: TemplateSet, library: CitationLibrary) -> Letter | None:
+    """The case's letter when it composes, so the check knows exactly what it quotes; else ``None``
+    (the rules then work from the template's front matter, and report what kept it from composing)."""
+    from appeal.compose import compose
+
+    try:
+        meta, _ = select_template(case, templates)
+        return compose(case, library, templates, meta)
+    except AppealError:
+        return None
 
 
 def exit_status(reports: Iterable[CaseReport]) -> int:

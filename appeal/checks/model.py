@@ -76,6 +76,7 @@ class Context:
     facts: Mapping[str, Any] = field(default_factory=dict)
     template: TemplateMeta | None = None
     payer: PayerEntry | None = None
+    letter_quotes: tuple[tuple[str, str], ...] | None = None  # what the composed letter quotes, when known
 
     def fact(self, name: str, default: Any = None) -> Any:
         value = self.facts.get(name)

@@ -18,6 +18,10 @@ def quoted(ctx: Context, earlier: list[Finding]) -> dict[str, list[Cite]]:
     (all of an entry's passages when the body names none, e.g. ``"cpt-" ~ code``).
     """
     out: dict[str, list[Cite]] = {}
+    if ctx.letter_quotes is not None:  # the composed letter: exactly what it quotes
+        for cid, pid in ctx.letter_quotes:
+            out.setdefault(cid, []).append((cid, pid))
+        return out
     pairs = [c for f in earlier for c in f.citations] + [(c.id, c.passage) for c in ctx.case.appeal.citations]
     for cid, pid in pairs:
         if (cid, pid) not in out.setdefault(cid, []):
@@ -48,6 +52,10 @@ def source_date(ctx: Context, earlier: list[Finding]) -> Iterator[Finding]:
     for cid, cites in quoted(ctx, earlier).items():
         entry = ctx.library.entries.get(cid)
         edition = entry and (entry.as_of or entry.date)
+        if entry and not edition and entry.kind == "descriptor":
+            yield note(None, f"{entry.attribution} is quoted, and the source gives no date for its wording.",
+                       action="Confirm the current wording before the letter goes out.", citations=tuple(cites))
+            continue
         if not edition or edition >= served:
             continue
         revised = (f" It was revised on {entry.revised:%m/%d/%Y}, so the wording in the library is not the "
