@@ -256,7 +256,7 @@ def _read_case(r: Reader, path: Path, date: dt.date | None) -> Case:
     payer = _payer(r)
     patient = _patient(r, today)
     claim = _claim(r)
-    denial = _denial(r, len(claim.lines) if claim else 0)
+    denial = _denial(r, len(r.items(("claim", "lines"))))  # as typed, even when a line is invalid
     appeal = _appeal(r, date)
     signer = _signer(r, folder)
     enclosures = _enclosures(r, folder)

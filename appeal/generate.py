@@ -106,7 +106,21 @@ def prepare_case(case: Case, templates: TemplateSet, library: CitationLibrary) -
     meta, reason = select_template(case, templates)
     case, warnings = apply_remark_codes(case, meta)
     letter = compose(case, library, templates, meta)
-    return Prepared(case=case, template=meta, reason=reason, letter=letter, warnings=warnings)
+    return Prepared(case=case, template=meta, reason=reason, letter=letter, warnings=warnings + case_warnings(case))
+
+
+def case_warnings(case: Case) -> list[str]:
+    """What is odd about a valid case and worth saying before the letter goes out."""
+    warnings = []
+    where = (lambda at: f"{case.source}:{case.located.line(at)}") if case.located else (lambda at: str(case.source))
+    for i, enclosure in enumerate(case.enclosures):
+        if enclosure.path is not None and not enclosure.path.is_file():
+            warnings.append(f"{where(('enclosures', i, 'path'))}: enclosures[{i}].path: {enclosure.path} is not "
+                            f"a file (the letter lists it; 'appeal packet' needs it)")
+    if case.appeal.date < case.denial.date:
+        warnings.append(f"{where(('appeal', 'date'))}: the letter date {case.appeal.date:%m/%d/%Y} is before the "
+                        f"denial of {case.denial.date:%m/%d/%Y}")
+    return warnings
 
 
 def render(letter: Letter, fmt: str, identifier: str = "", reference_docx: Path | None = None) -> bytes:

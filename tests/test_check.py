@@ -413,3 +413,14 @@ def test_a_template_source_is_noted_with_the_passages_its_body_quotes(check):
                if f.citations[0][0] == "cpt-assistant-2000-09"]
     passages = {pid for _, pid in found.citations}
     assert "definitions" in passages and "hard-copy" not in passages
+
+
+def test_with_no_stated_preference_either_distinct_modifier_is_fine(check):
+    """59 is only the default: a line with XS is not flagged unless the payer asks for 59."""
+    lines = [{"date": "2026-09-15", "code": "76120"}, second_line(modifiers=["XS"])]
+    assert rule(check({"claim.lines": lines, "appeal.facts.regions": ["cervical", "lumbar"]}),
+                "distinct-modifier") == []
+    asked = check({"claim.lines": lines, "appeal.facts.regions": ["cervical", "lumbar"],
+                   "payer.distinct_modifier": "59"})
+    [found] = rule(asked, "distinct-modifier")
+    assert "asks for 59" in found.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-
+import pytest
 
 from conftest import UPMC
 
@@ -111,3 +111,20 @@ def test_validate_names_a_field_the_pdf_font_cannot_draw(run, make_case):
     result = run("validate", make_case({"patient.name": "王小明"}))
     assert result.exit_code == 2
     assert "patient.name: the PDF font cannot draw" in result.stderr
+
+
+def test_generate_warns_about_a_missing_enclosure_and_an_early_date(run, out, make_case):
+    path = make_case({"enclosures": [{"description": "Report", "path": "nowhere.pdf"}]})
+    result = run("generate", path, "-o", out, "--date", "2026-10-01")
+    assert result.exit_code == 0
+    assert "enclosures[0].path:" in result.stderr and "is not a file" in result.stderr
+    assert "the letter date 10/01/2026 is before the denial of 10/20/2026" in result.stderr
+
+
+def test_denial_lines_are_checked_against_the_lines_typed(make_case):
+    from appeal.case import load_case
+    from appeal.errors import CaseError
+
+    with pytest.raises(CaseError) as info:
+        load_case(make_case({"claim.lines.0.code": "bad", "denial.lines": ["1"]}))
+    assert "from 1 to 0" not in str(info.value)

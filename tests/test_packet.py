@@ -149,7 +149,7 @@ def test_an_unusable_enclosure_names_it_and_writes_nothing(kind, message, enclos
     for args in (("packet", case, "-o", out), ("generate", case, "-o", out, "--packet")):
         result = run(*args)
         assert result.exit_code == 2, result.stderr
-        line = next(l for l in result.stderr.splitlines() if "enclosures[2].path" in l)
+        line = next(l for l in result.stderr.splitlines() if "enclosures[2].path" in l and l.startswith("error:"))
         assert f"{case}:" in line and str(bad) in line and message in line
         assert "accepted: a PDF (not password-protected), PNG, JPEG or TIFF file" in line
         assert list(out.iterdir()) == []

@@ -121,7 +121,7 @@ def test_pdf_metadata_names_the_claim_and_carc(upmc):
 def test_pdftotext_reads_the_letter_in_order(upmc):
     text = flat(" ".join(pdftotext_pages(upmc[".pdf"])))
     order = ["Riverside Spine & Motion Clinic (sample)", "November 27, 2026", "UPMC Health Plan", "Claim number",
-             "Dear UPMC Health Plan Appeals Department:", "Why this code",
+             "Dear Reviewer:", "Why this code",
              "The term videofluoroscopy is synonymous", "CPT Assistant, September 2000, p. 4", "Enclosures",
              "Sincerely,", "Pat Example, CPC", "Billing Manager", "References"]
     positions = [text.find(part) for part in order]

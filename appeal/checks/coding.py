@@ -173,17 +173,19 @@ def additional_views(ctx: Context) -> Iterator[Finding]:
 def distinct_modifier(ctx: Context) -> Iterator[Finding]:
     """Each additional region's line carries modifier 59, or the payer's XS."""
     wanted = distinct_modifier_for(ctx)
+    stated = preference_stated(ctx)
     for group in repeated_lines(ctx):
         if _too_few_regions(ctx, group):
             continue
         cites = (SEPARATE_REGIONS,) if ctx.regions else (SEPARATE_REGIONS, ADDITIONAL_VIEWS)
         for line in group[1:]:
-            yield from _modifier_finding(line, wanted, cites, known_regions=bool(ctx.regions))
+            yield from _modifier_finding(line, wanted, cites, known_regions=bool(ctx.regions), stated=stated)
 
 
-def _modifier_finding(line: ClaimLine, wanted: str, cites: tuple, known_regions: bool) -> Iterator[Finding]:
-    if wanted in line.modifiers:
-        return
+def _modifier_finding(line: ClaimLine, wanted: str, cites: tuple, known_regions: bool,
+                      stated: bool = True) -> Iterator[Finding]:
+    if wanted in line.modifiers or (not stated and {"59", "XS"} & set(line.modifiers)):
+        return  # with no stated preference, either distinct-procedure modifier marks the region
     other = {"59", "XS"} - {wanted}
     if other & set(line.modifiers):
         yield warning(line.number, f"Line {line.number} carries modifier {other.pop()}, but this payer asks "
@@ -197,6 +199,12 @@ def _modifier_finding(line: ClaimLine, wanted: str, cites: tuple, known_regions:
                              f"a separate anatomic region is reported on its own line with that modifier.{unless}",
                 action=f"Append modifier {wanted} to line {line.number}.", suggested_modifiers=(wanted,),
                 citations=cites)
+
+
+def preference_stated(ctx: Context) -> bool:
+    """Whether the case or the payer directory says which modifier the payer wants (59 is only the default)."""
+    located = ctx.case.located
+    return (located is not None and ("payer", "distinct_modifier") in located.lines) or ctx.payer is not None
 
 
 def distinct_modifier_for(ctx: Context) -> str:
