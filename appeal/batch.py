@@ -41,6 +41,7 @@ from typing import Callable, Iterable, Iterator
 
 from appeal import __version__
 from appeal.case import Case, load_case, read_case
+from appeal.checks import run_checks
 from appeal.errors import AppealError, CaseError, Problem
 from appeal.generate import FORMATS, Settings, prepare_case, with_workspace, write_letter
 from appeal.output import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
@@ -50,7 +51,7 @@ from appeal.yamlread import Located
 
 STATE_DIR = ".batch"
 SUMMARY = "summary.csv"
-SUMMARY_COLUMNS = ("input", "status", "outputs", "template", "appeal_by", "error")
+SUMMARY_COLUMNS = ("input", "status", "outputs", "template", "appeal_by", "error", "warnings")
 CASE_SUFFIXES = (".yaml", ".yml")
 COLLECT_EVERY = 10  # letters between full garbage collections in a worker (see run_item)
 FLUSH_SECONDS = 1.0
@@ -84,13 +85,15 @@ class Outcome:
     appeal_by: str = ""
     error: str = ""
     key: str = ""
+    warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
 
     def row(self) -> list[str]:
-        return [self.label, self.status, " ".join(self.outputs), self.template, self.appeal_by, self.error]
+        return [self.label, self.status, " ".join(self.outputs), self.template, self.appeal_by, self.error,
+                " | ".join(self.warnings)]
 
     def as_dict(self) -> dict:
         return dict(zip(SUMMARY_COLUMNS, [self.label, self.status, list(self.outputs), self.template,
-                                          self.appeal_by, self.error]))
+                                          self.appeal_by, self.error, list(self.warnings)]))
 
 
 @dataclass
@@ -338,8 +341,11 @@ def run_item(item: Item) -> Outcome:
     except Exception as exc:  # a bug of ours: report it on this item, keep going
         return Outcome(item.seq, item.label, "failed", key=item.key,
                        error=f"internal error ({type(exc).__name__}: {exc}); please report it")
+    findings = run_checks(prepared.case, state.library, state.workspace, templates=state.templates,
+                          letter=prepared.letter)
+    said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
     return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                   _appeal_by(case, state), key=item.key)
+                   _appeal_by(case, state), key=item.key, warnings=said)
 
 
 def describe(problem: Problem, item: Item) -> str:

@@ -274,3 +274,17 @@ def test_a_batch_killed_midway_finishes_on_the_next_run(ws, tmp_path):
         assert "Jane Sample" in PdfReader(str(path)).pages[0].extract_text()
     for path in docxs:
         assert "Jane Sample" in docx_text(path)  # python-docx opens it
+
+
+def test_summary_carries_the_letters_warnings(run, make_case, tmp_path):
+    from conftest import SAMPLES
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    make_case({"appeal.notes": None, "appeal.citations": None}, base=SAMPLES / "generic-reconsideration.yaml",
+              name="cases/bare.yaml")
+    out = tmp_path / "out"
+    result = run("batch", cases, "-o", out, "--jobs", "1", "--date", "2026-11-27")
+    assert result.exit_code == 0, result.stderr
+    [row] = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
+    assert row["status"] == "ok" and "gives no reasons" in row["warnings"]

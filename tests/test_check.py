@@ -424,3 +424,13 @@ def test_with_no_stated_preference_either_distinct_modifier_is_fine(check):
                    "payer.distinct_modifier": "59"})
     [found] = rule(asked, "distinct-modifier")
     assert "asks for 59" in found.message
+
+
+def test_a_generic_letter_without_reasons_is_flagged(make_case, library):
+    from conftest import SAMPLES
+
+    base = SAMPLES / "generic-reconsideration.yaml"
+    bare = load_case(make_case({"appeal.notes": None, "appeal.citations": None}, base=base))
+    [found] = rule(run_checks(bare, library, None, TODAY), "no-reasons")
+    assert found.severity == "warning" and "appeal.notes" in found.action
+    assert rule(run_checks(load_case(base), library, None, TODAY), "no-reasons") == []

@@ -86,3 +86,16 @@ def appeal_by_date(ctx: Context) -> Iterator[Finding]:
     else:
         yield warning(None, f"The appeal is due by {due.due:%m/%d/%Y}, in {due.days_left} days ({window}).",
                       action="Send it now, by a route that shows the date received.")
+
+
+@rule("no-reasons")
+def no_reasons(ctx: Context) -> Iterator[Finding]:
+    """The generic letter argues only from the biller's notes and chosen passages: with neither, it gives
+    the payer no reason to change its decision."""
+    appeal = ctx.case.appeal
+    if ctx.template is None or ctx.template.id != "generic-reconsideration" or appeal.notes or appeal.citations:
+        return
+    yield warning(None, "The letter uses the generic template and the case gives no reasons: it asks the payer "
+                        "to reconsider without saying why.",
+                  action="Add appeal.notes (why the denial is wrong) and, where a source supports it, "
+                         "appeal.citations; or name a template that answers this denial.")
