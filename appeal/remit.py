@@ -192,9 +192,10 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
 class DenialList:
     rows: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # files that are not 835s; the others are listed
 
     def as_dict(self) -> dict:
-        return {"denials": self.rows, "warnings": self.warnings}
+        return {"denials": self.rows, "warnings": self.warnings, "errors": [p.as_dict() for p in self.problems]}
 
     def table(self) -> str:
         """The rows as an aligned text table."""
@@ -209,10 +210,16 @@ class DenialList:
 
 
 def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date | None = None) -> DenialList:
-    """``appeal denials``: every denial of every file, writing nothing."""
+    """``appeal denials``: every denial of every file, writing nothing; a file that is not an 835 is
+    reported in ``problems`` and the others are still listed."""
     workspace = settings.load_workspace()
     result = DenialList()
-    for remit in read_remittances(files):
+    for path in files:
+        try:
+            remit = read_remittance(path)
+        except RemittanceError as exc:
+            result.problems.extend(exc.problems)
+            continue
         result.warnings.extend(warning_lines(remit))
         result.rows.extend(denial_row(remit, txn, denial, workspace, today)
                            for txn, denial in remit_denials(remit, workspace))

@@ -100,3 +100,14 @@ def test_import_refuses_to_overwrite_without_force(run, ws, tmp_path):
     assert target.read_text() == "# a biller's edits\n"
     assert run("import-835", F07, "-o", out, "--workspace", ws, "--force").exit_code == 0
     assert target.read_text().startswith("# Case imported from the X12 835 remittance")
+
+
+def test_a_file_that_is_not_an_835_does_not_hide_the_others(run, tmp_path):
+    fake = tmp_path / "claim.837"
+    fake.write_text("ISA*00*          *00*          *ZZ*A              *ZZ*B              *260101*1200*^*00501*"
+                    "000000001*0*P*:~GS*HC*A*B*20260101*1200*1*X*005010X222A1~ST*837*0001~SE*2*0001~")
+    result = run("denials", F07, fake, "--json")
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["denials"] and document["errors"][0]["file"] == str(fake)
+    assert f"error: {fake}" in result.stderr

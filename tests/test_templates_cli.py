@@ -196,3 +196,17 @@ def test_check_reports_a_broken_citations_folder_as_problems(run, tmp_path):
     result = run("templates", "check", "--citations", folder)
     assert result.exit_code == 1
     assert f"{folder / 'bad.yaml'}:2: kind: 'novel' is not one of the choices" in result.stderr
+
+
+def test_show_new_and_init_have_json(run, tmp_path):
+    import json
+
+    shown = json.loads(run("templates", "show", "generic-reconsideration", "--json").stdout)
+    assert shown["id"] == "generic-reconsideration" and shown["source"].startswith("---")
+    made = json.loads(run("templates", "new", "mine", "--from", "generic-reconsideration", "--dir",
+                          tmp_path / "t", "--json").stdout)
+    assert made["files"][0].endswith("mine.md")
+    ws = json.loads(run("init", tmp_path / "ws", "--json").stdout)
+    assert ws["files"][0].endswith("appeal.yaml")
+    exported = json.loads(run("citations", "export", "--json").stdout)
+    assert exported

@@ -46,15 +46,19 @@ def templates_list(template_dirs, workspace, as_json):
 @click.argument("template_id", metavar="ID")
 @templates_option
 @workspace_option
+@json_option
 @guarded
-def templates_show(template_id, template_dirs, workspace):
+def templates_show(template_id, template_dirs, workspace, as_json):
     """Print template ID's file (front matter and body)."""
     from appeal.library import template_source
 
     meta, text = template_source(settings_from(template_dirs=template_dirs, workspace=workspace).templates(),
                                  template_id)
     say(f"# {meta.file} ({meta.origin})")
-    click.echo(text, nl=False)
+    if as_json:
+        emit_json({**meta.as_dict(), "source": text})
+    else:
+        click.echo(text, nl=False)
     return EXIT_OK
 
 
@@ -65,15 +69,18 @@ def templates_show(template_id, template_dirs, workspace):
               help="The folder for the copy (created if missing), e.g. your workspace's templates/.")
 @templates_option
 @workspace_option
+@json_option
 @guarded
-def templates_new(new_id, from_id, folder, template_dirs, workspace):
+def templates_new(new_id, from_id, folder, template_dirs, workspace, as_json):
     """Copy template --from to DIR/ID.md with the id changed, ready to edit (never overwrites)."""
     from appeal.library import new_template
 
     written = new_template(settings_from(template_dirs=template_dirs, workspace=workspace).templates(),
                            new_id, from_id, folder)
-    for path in written:
-        click.echo(str(path))
+    if as_json:
+        emit_json({"template": new_id, "files": [str(p) for p in written]})
+    else:
+        click.echo("\n".join(str(path) for path in written))
     say(f"edit {written[0]}, then run: appeal templates check {new_id} --templates {folder}")
     return EXIT_OK
 
@@ -187,11 +194,13 @@ def citations_search(text, citation_dirs, workspace, as_json):
 
 
 @citations.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json"]), required=True, help="The export format.")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True,
+              help="The export format.")
 @citations_option
 @workspace_option
+@json_option
 @guarded
-def citations_export(fmt, citation_dirs, workspace):
+def citations_export(fmt, citation_dirs, workspace, as_json):
     """Every entry with its passages (text after errata), errata and metadata, as one JSON document."""
     from appeal.library import export_citations
 
@@ -244,12 +253,16 @@ def codes_rarc(code, as_json):
 
 @cli.command()
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@json_option
 @guarded
-def init(folder):
+def init(folder, as_json):
     """Create a practice workspace in DIR: appeal.yaml (examples to replace), templates/, citations/, cases/."""
     from appeal.library import init_workspace
 
-    for path in init_workspace(folder):
-        click.echo(str(path))
+    written = init_workspace(folder)
+    if as_json:
+        emit_json({"workspace": str(folder), "files": [str(p) for p in written]})
+    else:
+        click.echo("\n".join(str(path) for path in written))
     say(f"replace the example entries in {folder / 'appeal.yaml'} with your practice's and payers' details")
     return EXIT_OK

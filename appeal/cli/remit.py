@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, cli, emit_json, guarded, json_option, letter_options, say, settings_from,
-                        templates_option, workspace_option)
+from appeal.cli import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, guarded, json_option, letter_options, say,
+                        settings_from, templates_option, workspace_option)
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -48,6 +48,8 @@ def denials(files, workspace, as_json):
     from appeal.remit import list_denials
 
     result = list_denials(files, settings_from(workspace=workspace, near=files[0]))
+    for problem in result.problems:
+        say(f"error: {problem}")
     for warning in result.warnings:
         say(f"warning: {warning}")
     if as_json:
@@ -56,7 +58,7 @@ def denials(files, workspace, as_json):
         click.echo(result.table())
     else:
         say("no denials")
-    return EXIT_OK
+    return EXIT_UNUSABLE if result.problems else EXIT_OK
 
 
 @cli.command()
