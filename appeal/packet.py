@@ -27,7 +27,7 @@ from appeal.case import Case, Enclosure
 from appeal.citations import CitationLibrary
 from appeal.compose import compose
 from appeal.errors import CaseError, Problem, RenderError
-from appeal.generate import FORMATS, Generated, Prepared, Settings, check_fonts, prepare, write_letter
+from appeal.generate import FORMATS, Generated, Prepared, Settings, check_fonts, generate, write_letter
 from appeal.output import MAX_NAME, case_key, choose_stem, ensure_dir, letter_stem, write_atomic
 from appeal.templates import TemplateSet
 from appeal.workspace import Workspace
@@ -309,8 +309,6 @@ def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings 
                  formats: Iterable[str] = (), strict: bool = False) -> Generated:
     """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``), after the
     same coding check as ``generate``; with ``strict``, a check error writes nothing."""
-    from appeal.generate import generate
-
     return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict)
 
 

@@ -74,3 +74,13 @@ def test_unicode_and_markup_names_come_out_exactly(make_case, out):
         pdf, word = sorted(result.outputs, key=lambda p: p.suffix != ".pdf")
         assert name in pdf_text(pdf)
         assert name in docx_text(word)
+
+
+def test_docx_is_byte_stable():
+    """Zip entries carry the letter date, not the clock, so the same letter gives the same DOCX."""
+    import time
+
+    letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
+    first = render(letter, "docx")
+    time.sleep(2.1)  # zip timestamps have a 2-second resolution
+    assert render(letter, "docx") == first

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -178,7 +179,19 @@ def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None 
         if keeps_with_next(block) and i + 1 < len(blocks):
             doc.paragraphs[-1].paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
-    return _save(doc)
+    return _stable(_save(doc), dt.date.fromisoformat(letter.meta["date"]))
+
+
+def _stable(data: bytes, day: dt.date) -> bytes:
+    """The same letter gives the same bytes: every zip entry stamped with the letter date, not the clock."""
+    stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
 
 
 def _properties(doc, letter: Letter, identifier: str) -> None:
