@@ -9,6 +9,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
+
+# Speed is measured in benchmarks/, not asserted: no per-example deadline (a loaded CI machine is slow).
+settings.register_profile("appeal", deadline=None)
+settings.load_profile("appeal")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
