@@ -119,6 +119,22 @@ def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None,
                     workspace=workspace)
 
 
+def report_generated(result, what: str, as_json: bool) -> int:
+    """The end of ``generate`` and ``packet``: the check's findings, then the JSON document or the paths."""
+    from appeal.checks import findings_text
+
+    for line in findings_text(result.findings):
+        say(line)
+    if result.blocked:
+        say(f"strict: the coding check found errors; no {what} was written")
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        for path in result.outputs:
+            click.echo(str(path))
+    return EXIT_PROBLEMS if result.blocked else EXIT_OK
+
+
 def main() -> None:
     cli(prog_name="appeal")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options, say,
-                        settings_from)
+from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options,
+                        report_generated, say, settings_from)
 
 
 @cli.command()
@@ -28,7 +28,6 @@ from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_op
 def generate(case, out_dir, formats, strict, packet, reference_docx, date, template_dirs, citation_dirs, workspace,
              as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
-    from appeal.checks import findings_text
     from appeal.generate import FORMATS, generate as run
 
     shown: list[str] = []
@@ -45,16 +44,7 @@ def generate(case, out_dir, formats, strict, packet, reference_docx, date, templ
     result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce)
     for warning in result.prepared.warnings[len(shown):]:
         say(f"warning: {warning}")
-    for line in findings_text(result.findings):
-        say(line)
-    if result.blocked:
-        say("strict: the coding check found errors; no letter was written")
-    if as_json:
-        emit_json(result.as_dict())
-    else:
-        for path in result.outputs:
-            click.echo(str(path))
-    return EXIT_PROBLEMS if result.blocked else EXIT_OK
+    return report_generated(result, "letter", as_json)
 
 
 @cli.command()

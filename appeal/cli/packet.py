@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options, say,
-                        settings_from)
+from appeal.cli import (cli, guarded, json_option, letter_options, report_generated, say, settings_from)
 
 
 @cli.command()
@@ -21,7 +20,6 @@ from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_op
 def packet(case, out_dir, strict, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
-    from appeal.checks import findings_text
     from appeal.packet import write_packet
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
@@ -33,13 +31,4 @@ def packet(case, out_dir, strict, date, template_dirs, citation_dirs, workspace,
         say(f"exhibit {exhibit['exhibit']}: {pages} ({exhibit['file']})")
     for warning in result.prepared.warnings:
         say(f"warning: {warning}")
-    for line in findings_text(result.findings):
-        say(line)
-    if result.blocked:
-        say("strict: the coding check found errors; no packet was written")
-    if as_json:
-        emit_json(result.as_dict())
-    else:
-        for path in result.outputs:
-            click.echo(str(path))
-    return EXIT_PROBLEMS if result.blocked else EXIT_OK
+    return report_generated(result, "packet", as_json)
