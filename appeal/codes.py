@@ -44,6 +44,14 @@ class CodeTable:
         return entry.description if entry else None
 
 
+def without_usage(description: str | None) -> str | None:
+    """The description a letter quotes: the official text up to its X12 "Usage:" note (meant for
+    the payer's staff, not for a letter). What remains is still the source's words, verbatim."""
+    if description is None:
+        return None
+    return description.split(" Usage:", 1)[0].strip()
+
+
 @lru_cache(maxsize=1)
 def code_table() -> CodeTable:
     with data_file("codes.yaml").open(encoding="utf-8") as fh:

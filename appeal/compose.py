@@ -21,7 +21,7 @@ from markdown_it.token import Token
 
 from appeal.case import Case, coerce_facts
 from appeal.citations import CitationLibrary
-from appeal.codes import code_table
+from appeal.codes import code_table, without_usage
 from appeal.document import (Block, BulletList, Heading, Letter, Letterhead, Paragraph, Quote, References, Run,
                              Signature, Table)
 from appeal.errors import AppealError, CaseError, CitationError, Problem, TemplateError
@@ -207,8 +207,8 @@ def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -
         "enclosures": case.enclosures,
         "denied_lines": case.denied_lines,
         "template": meta,
-        "carc_text": lambda code: codes.carc(code),
-        "rarc_text": lambda code: codes.rarc(code),
+        "carc_text": lambda code: without_usage(codes.carc(code)),
+        "rarc_text": lambda code: without_usage(codes.rarc(code)),
         "quote": composer.quote,
         "cite": composer.cite,
         "descriptor": composer.descriptor,

@@ -104,3 +104,15 @@ def test_verbatim_spot_checks(data):
     assert data["carc"]["16"]["description"].startswith(
         "Claim/service lacks information or has submission/billing error(s). Usage:"
     )
+
+
+def test_letters_quote_each_description_up_to_its_usage_note():
+    """What a letter quotes is the official text itself (a prefix), never a rewording."""
+    from appeal.codes import code_table, without_usage
+
+    table = code_table()
+    for (kind, code), entry in table.entries.items():
+        quoted = without_usage(entry.description)
+        assert quoted and entry.description.startswith(quoted), (kind, code)
+        assert "Usage:" not in quoted
+    assert without_usage(table.carc("97")).startswith("The benefit for this service is included")
