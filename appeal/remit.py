@@ -25,7 +25,7 @@ from typing import Iterable, Iterator
 
 from appeal.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, npi_is_valid
 from appeal.deadlines import Deadline, appeal_deadline
-from appeal.errors import OutputError, Problem, RemittanceError
+from appeal.errors import Problem, RemittanceError
 from appeal.generate import Settings
 from appeal.output import ensure_dir, slug, write_atomic
 from appeal.templates import TemplateMeta, TemplateSet, select_template
@@ -513,8 +513,9 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
                today: dt.date | None = None) -> Imported:
     """Write one case file per denial into ``out_dir``.
 
-    Nothing is written when a file is not an 835, or when a case file would replace
-    a different existing file (unless ``force``): the error lists every such file.
+    Nothing is written when a file is not an 835. A case file that differs from what
+    this import would write (a biller filled it in) is kept, with a warning, unless
+    ``force``; the other case files are written.
     """
     workspace, templates = settings.load_workspace(), settings.templates()
     remits = read_remittances(files)
@@ -525,16 +526,18 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
         result.warnings.extend(warning_lines(remit))
         planned.extend((out_dir / d.name, d) for d in _across_files(drafts(remit, workspace, templates, today),
                                                                      {p.name for p, _ in planned}))
-    clashes = [Problem(str(path), "a different case file already has this name; not replaced",
-                       accepted="--force to replace it, or another -o folder")
-               for path, draft in planned if not force and path.is_file() and _read(path) != draft.text]
-    if clashes:
-        raise OutputError(clashes)
     if planned:
         ensure_dir(out_dir)
     for path, draft in planned:
-        status = "unchanged" if path.is_file() and _read(path) == draft.text else "written"
-        if status == "written":
+        existing = _read(path) if path.is_file() else None
+        if existing == draft.text:
+            status = "unchanged"
+        elif existing is not None and not force:
+            status = "kept"
+            result.warnings.append(f"{path}: differs from what this import writes (edited since?); kept as it is "
+                                   f"(--force replaces it)")
+        else:
+            status = "written"
             write_atomic(path, draft.text.encode("utf-8"))
         result.cases.append((path, draft, status))
     return result

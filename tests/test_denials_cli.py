@@ -88,16 +88,18 @@ def test_import_writes_the_cases_and_lists_them(run, ws, tmp_path):
     assert document["cases"][0]["appeal_by"]["due"] == "2024-04-04"
 
 
-def test_import_refuses_to_overwrite_without_force(run, ws, tmp_path):
+def test_import_keeps_an_edited_case_file_without_force(run, ws, tmp_path):
     out = tmp_path / "cases"
     run("import-835", F07, "-o", out, "--workspace", ws)
     target = out / "Example-Payer_4276512332_OA-A7.yaml"
     target.write_text("# a biller's edits\n")
+    other = next(p for p in out.iterdir() if p != target)
+    other.unlink()
     result = run("import-835", F07, "-o", out, "--workspace", ws)
-    assert result.exit_code == 2
-    assert result.stderr.strip() == (f"error: {target}: a different case file already has this name; not replaced "
-                                      "(accepted: --force to replace it, or another -o folder)")
+    assert result.exit_code == 0
+    assert f"warning: {target}: differs from what this import writes (edited since?); kept as it is" in result.stderr
     assert target.read_text() == "# a biller's edits\n"
+    assert other.is_file()  # the others are still written
     assert run("import-835", F07, "-o", out, "--workspace", ws, "--force").exit_code == 0
     assert target.read_text().startswith("# Case imported from the X12 835 remittance")
 

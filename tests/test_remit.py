@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from appeal.case import load_case
-from appeal.errors import CaseError, OutputError, RemittanceError
+from appeal.errors import CaseError, RemittanceError
 from appeal.generate import Settings, prepare
 from appeal.remit import drafts, import_835, list_denials, read_remittance, read_remittances
 from appeal.templates import template_set
@@ -155,7 +155,7 @@ def test_file_names_are_safe_and_carry_no_patient_names(ws):
             assert not any(p.upper() in file_name.upper() for p in people), file_name
 
 
-def test_import_refuses_to_replace_a_different_case_file(ws, tmp_path):
+def test_import_keeps_a_case_file_the_biller_edited(ws, tmp_path):
     out = tmp_path / "cases"
     source = X12 / "08_synthetic_two_reasons_one_claim.835"
     first = import_835([source], out, Settings(workspace=ws))
@@ -163,10 +163,9 @@ def test_import_refuses_to_replace_a_different_case_file(ws, tmp_path):
     assert [s for _, _, s in import_835([source], out, Settings(workspace=ws)).cases] == ["unchanged"] * 2
     edited = first.cases[0][0]
     edited.write_text(edited.read_text() + "# my notes\n")
-    with pytest.raises(OutputError) as info:
-        import_835([source], out, Settings(workspace=ws))
-    assert [(p.file, p.accepted) for p in info.value.problems] == [
-        (str(edited), "--force to replace it, or another -o folder")]
+    again = import_835([source], out, Settings(workspace=ws))
+    assert [s for _, _, s in again.cases] == ["kept", "unchanged"]
+    assert any(w.startswith(f"{edited}: differs from what this import writes") for w in again.warnings)
     assert edited.read_text().endswith("# my notes\n")
     import_835([source], out, Settings(workspace=ws), force=True)
     assert not edited.read_text().endswith("# my notes\n")
