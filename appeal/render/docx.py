@@ -21,13 +21,13 @@ import copy
 import datetime as dt
 import io
 import zipfile
+from xml.sax.saxutils import escape as xml_escape
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -341,34 +341,43 @@ def _list(doc, block: BulletList) -> None:
         paragraph.paragraph_format.keep_with_next = i < len(block.items) - 1 and len(block.items) <= 6
 
 
-def _shade(cell, fill: str) -> None:
-    cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:fill="{fill}"/>'))
-
-
 def _table(doc, block: Table) -> None:
+    """The table as one piece of WordprocessingML: python-docx's cell-by-cell API cost a third of
+    a letter's DOCX time. Fixed layout, 30/70 columns, the label column (or header row) shaded."""
     columns = max(len(row) for row in block.rows)
-    table = doc.add_table(rows=0, cols=columns)
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    table.autofit = False
-    width = Inches(6.5)
-    widths = [int(width * 0.3)] + [int(width * 0.7 / (columns - 1))] * (columns - 1) if columns > 1 else [width]
+    total = 9360  # 6.5 inches in twentieths of a point
+    widths = [total * 3 // 10] + [total * 7 // 10 // (columns - 1)] * (columns - 1) if columns > 1 else [total]
+    ids = doc.__dict__.setdefault("_appeal_style_ids", {})
+    if "Table Grid" not in ids:
+        ids["Table Grid"] = doc.styles["Table Grid"].style_id
+    rows = []
     for r, row in enumerate(block.rows):
-        cells = table.add_row().cells
+        cells = []
         for c, runs in enumerate(row):
-            cells[c].width = widths[c]
-            paragraph = cells[c].paragraphs[0]
-            paragraph.paragraph_format.space_after = Pt(0)
-            _add_runs(paragraph, runs)
-            if block.header and r == 0 or (not block.header and c == 0):
-                _shade(cells[c], "EEEEEE")
-                for run in paragraph.runs:
-                    run.bold = True
-            for run in paragraph.runs:
-                run.font.size = Pt(10)
-    for column, w in zip(table.columns, widths):
-        column.width = w
+            label = (block.header and r == 0) or (not block.header and c == 0)
+            shade = '<w:shd w:val="clear" w:fill="EEEEEE"/>' if label else ""
+            cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr>'
+                         f'<w:p><w:pPr><w:spacing w:after="0"/></w:pPr>{_runs_xml(runs, bold=label)}</w:p></w:tc>')
+        rows.append("<w:tr>" + "".join(cells) + "</w:tr>")
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{ids["Table Grid"]}"/>'
+           f'<w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="left"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
+           f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
+    doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
     doc.add_paragraph()
+
+
+def _runs_xml(runs: tuple[Run, ...], bold: bool = False) -> str:
+    """Runs at 10 pt, user text escaped (it is text, never markup)."""
+    out = []
+    for run in runs:
+        if run.br:
+            out.append("<w:r><w:br/></w:r>")
+            continue
+        props = ("<w:b/>" if bold or run.bold else "") + ("<w:i/>" if run.italic else "") + '<w:sz w:val="20"/>'
+        out.append(f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{xml_escape(run.text)}</w:t></w:r>')
+    return "".join(out)
 
 
 def _signature(doc, block: Signature) -> None:
