@@ -161,6 +161,21 @@ class CitationLibrary:
             raise CitationError(f"passage '{pid}' of '{cid}' was withdrawn by an erratum and cannot be quoted")
         return passage
 
+    def quotable(self, cid: str, pid: str, template_id: str, listed: Iterable[str]) -> tuple[Citation, Passage]:
+        """The entry and passage a template may quote; ``listed`` is the template's front matter ``citations``.
+
+        A reference-only entry is never quoted; an explicit-only one (its original source
+        is not named) only by a template that lists it.
+        """
+        entry = self.get(cid)
+        if entry.use == "reference-only":
+            raise CitationError(f"'{cid}' is a reference-only entry: cite it, do not quote it")
+        if entry.use == "explicit-only" and cid not in listed:
+            raise CitationError(f"'{cid}' does not name its original source, so it may be quoted only by a template "
+                                f"that lists it under 'citations' in its front matter (template '{template_id}' "
+                                f"does not)")
+        return entry, self.passage(cid, pid)
+
     def search(self, text: str) -> list[tuple[Citation, Passage | None]]:
         """Entries and passages whose words contain ``text`` (case-insensitive)."""
         needle = normalize_space(text).lower()

@@ -52,14 +52,7 @@ class _Composer:
         return Safe(escape(entry.attribution))
 
     def quote(self, cid: str, pid: str) -> Safe:
-        entry = self.library.get(cid)
-        if entry.use == "reference-only":
-            raise CitationError(f"'{cid}' is a reference-only entry: cite it, do not quote it")
-        if entry.use == "explicit-only" and cid not in self.meta.citations:
-            raise CitationError(f"'{cid}' does not name its original source, so a letter quotes it only when the "
-                                f"template lists it under 'citations' in its front matter (template "
-                                f"'{self.meta.id}' does not)")
-        passage = self.library.passage(cid, pid)
+        entry, passage = self.library.quotable(cid, pid, self.meta.id, self.meta.citations)
         self.cite(cid)
         return self.placeholder(lambda: Quote(passage.text, entry.attribution, entry.id, passage.id))
 

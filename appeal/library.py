@@ -212,22 +212,13 @@ def _check_calls(meta: TemplateMeta, tree, templates: TemplateSet, library: Cita
         if library is None or name not in ("quote", "cite") or not args or args[0] is None:
             continue
         try:
-            entry = library.get(args[0])
             if name == "quote" and len(args) > 1 and args[1] is not None:
-                _quotable(meta, entry, args[1], library)
+                library.quotable(args[0], args[1], meta.id, meta.citations)
+            else:
+                library.get(args[0])
         except AppealError as exc:
             problems += [Problem(file, p.message, line=call.lineno, accepted=p.accepted) for p in exc.problems]
     return problems
-
-
-def _quotable(meta: TemplateMeta, entry, passage: str, library: CitationLibrary) -> None:
-    from appeal.errors import CitationError
-
-    if entry.use == "reference-only":
-        raise CitationError(f"'{entry.id}' is a reference-only entry: cite it, do not quote it")
-    if entry.use == "explicit-only" and entry.id not in meta.citations:
-        raise CitationError(f"'{entry.id}' may be quoted only by a template that lists it under 'citations'")
-    library.passage(entry.id, passage)
 
 
 def _check_facts(meta: TemplateMeta, tree) -> list[Problem]:

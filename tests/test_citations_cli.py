@@ -102,7 +102,7 @@ def test_the_qa_is_kept_out_of_a_letter_unless_the_template_lists_it(make_case):
                      base=SAMPLES / "generic-reconsideration.yaml")
     with pytest.raises(CitationError) as info:
         prepare(case, Settings())
-    assert "quotes it only when the template lists it under 'citations'" in str(info.value)
+    assert "may be quoted only by a template that lists it under 'citations'" in str(info.value)
 
 
 @pytest.mark.parametrize("kind, code", [("carc", "189"), ("carc", "4"), ("rarc", "N211"), ("rarc", "ma130")])
