@@ -42,10 +42,11 @@ from typing import Callable, Iterable, Iterator
 from appeal import __version__
 from appeal.case import Case, load_case, read_case
 from appeal.checks import run_checks
+from appeal.deadlines import earliest_deadline
 from appeal.errors import AppealError, CaseError, Problem
 from appeal.generate import FORMATS, Settings, prepare_case, with_workspace, write_letter
 from appeal.output import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
-from appeal.remit import drafts, earliest_deadline, read_remittance, warning_lines
+from appeal.remit import drafts, read_remittance, warning_lines
 from appeal.resources import builtin_dir
 from appeal.yamlread import Located
 
@@ -381,10 +382,7 @@ def _appeal_by(case: Case, state: _State) -> str:
     workspace = state.workspace
     entry = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
     deadline = earliest_deadline(entry, case.denial.date, case.appeal.level)
-    if deadline is None:
-        return ""
-    return deadline.due.isoformat() + (" PAST DUE" if deadline.past_due else " due soon" if deadline.due_soon
-                                       else "")
+    return deadline.text() if deadline else ""
 
 
 def batch_stem(case: Case) -> str:

@@ -26,6 +26,15 @@ class Deadline:
     def due_soon(self) -> bool:
         return 0 <= self.days_left <= SOON_DAYS
 
+    @property
+    def flag(self) -> str:
+        """``PAST DUE``, ``due soon`` or nothing: what a table of denials shows beside the date."""
+        return "PAST DUE" if self.past_due else "due soon" if self.due_soon else ""
+
+    def text(self) -> str:
+        """The due date, and its flag if any: ``2026-04-04 PAST DUE``."""
+        return " ".join(filter(None, (self.due.isoformat(), self.flag)))
+
     def as_dict(self) -> dict:
         return {"level": self.level, "due": self.due.isoformat(), "window_days": self.window_days,
                 "days_left": self.days_left, "past_due": self.past_due, "due_soon": self.due_soon}
@@ -39,3 +48,13 @@ def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date,
     window = payer.appeal_window_days[level]
     due = denied_on + dt.timedelta(days=window)
     return Deadline(level=level, due=due, window_days=window, days_left=(due - (today or dt.date.today())).days)
+
+
+def earliest_deadline(payer: PayerEntry | None, denied_on: dt.date | None, level: str | None = None,
+                      today: dt.date | None = None) -> Deadline | None:
+    """The appeal-by date at ``level``; with no level, the earliest window the payer directory gives."""
+    if payer is None or denied_on is None:
+        return None
+    levels = [level] if level else list(payer.appeal_window_days)
+    found = [d for lv in levels if (d := appeal_deadline(payer, lv, denied_on, today)) is not None]
+    return min(found, key=lambda d: d.due) if found else None

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from appeal.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, npi_is_valid
-from appeal.deadlines import Deadline, appeal_deadline
+from appeal.deadlines import Deadline, earliest_deadline
 from appeal.errors import Problem, RemittanceError
 from appeal.generate import Settings
 from appeal.output import ensure_dir, slug, write_atomic
@@ -130,23 +130,6 @@ def remit_date(txn: Transaction) -> dt.date | None:
     return txn.payment_date or txn.production_date
 
 
-def earliest_deadline(entry: PayerEntry | None, denied_on: dt.date | None, level: str | None = None,
-                      today: dt.date | None = None) -> Deadline | None:
-    """The appeal-by date at ``level``; with no level, the earliest window the payer directory gives."""
-    if entry is None or denied_on is None:
-        return None
-    levels = [level] if level else list(entry.appeal_window_days)
-    found = [d for lv in levels if (d := appeal_deadline(entry, lv, denied_on, today)) is not None]
-    return min(found, key=lambda d: d.due) if found else None
-
-
-def deadline_text(deadline: Deadline | None) -> str:
-    if deadline is None:
-        return ""
-    flag = " PAST DUE" if deadline.past_due else (" due soon" if deadline.due_soon else "")
-    return deadline.due.isoformat() + flag
-
-
 # ------------------------------------------------------------- the table
 
 def payer_entry(workspace: Workspace | None, txn: Transaction) -> PayerEntry | None:
@@ -183,8 +166,7 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
         "payer": txn.payer.name,
         "remit_date": remit_date(txn).isoformat() if remit_date(txn) else "",
         "appeal_by": deadline.as_dict() if deadline else None,
-        "flag": "PAST DUE" if deadline and deadline.past_due else ("due soon" if deadline and deadline.due_soon
-                                                                    else ""),
+        "flag": deadline.flag if deadline else "",
     }
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from appeal.case import LEVELS
 from appeal.checks.model import MOTION, Context, Finding, error, rule, warning
 from appeal.codes import code_table
-from appeal.deadlines import Deadline, appeal_deadline
+from appeal.deadlines import earliest_deadline
 
 DMX_POSITION = ("dmx-policy-unnamed-payer", "position")
 SPINE = r"spin|vertebr|cervical|thoracic|lumbar|sacr"
@@ -56,21 +55,11 @@ def appeal_route_closed(ctx: Context) -> Iterator[Finding]:
                     action=action)
 
 
-def _deadline(ctx: Context) -> Deadline | None:
-    """The window for the case's level; with no level, the shortest window the directory gives."""
-    entry, denied = ctx.payer, ctx.case.denial.date
-    if entry is None:
-        return None
-    if ctx.case.appeal.level:
-        return appeal_deadline(entry, ctx.case.appeal.level, denied, ctx.today)
-    found = [d for level in LEVELS if (d := appeal_deadline(entry, level, denied, ctx.today))]
-    return min(found, key=lambda d: d.due, default=None)
-
-
 @rule("appeal-deadline")
 def appeal_by_date(ctx: Context) -> Iterator[Finding]:
     """The appeal-by date from the payer directory has passed, or is within a week."""
-    due = _deadline(ctx)
+    # the window for the case's level; with no level, the shortest window the directory gives
+    due = earliest_deadline(ctx.payer, ctx.case.denial.date, ctx.case.appeal.level, ctx.today)
     if due is None or not (due.past_due or due.due_soon):
         return
     entry = ctx.payer
