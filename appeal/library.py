@@ -18,7 +18,7 @@ from typing import Iterator
 from appeal.citations import CitationLibrary
 from appeal.codes import CodeEntry, code_table
 from appeal.errors import AppealError, CodeError, Problem, TemplateError, WorkspaceError
-from appeal.output import write_atomic
+from appeal.output import ensure_dir, write_atomic
 from appeal.resources import data_file
 from appeal.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
 from appeal.workspace import PROFILE, Workspace, load_workspace
@@ -62,20 +62,13 @@ def new_template(templates: TemplateSet, new_id: str, from_id: str, folder: Path
     example_text = read_text(meta.example, TemplateError) if example else None
     text = _with_front_matter(text, "id", new_id)
     text = _with_front_matter(text, "example", f"examples/{new_id}.yaml") if example else text
-    _make_dirs(target.parent)
+    ensure_dir(target.parent)
     write_atomic(target, text.encode("utf-8"))
     if example is None:
         return [target]
-    _make_dirs(example.parent)
+    ensure_dir(example.parent)
     write_atomic(example, _naming_template(example_text, new_id).encode("utf-8"))
     return [target, example]
-
-
-def _make_dirs(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise TemplateError(f"cannot create the folder: {exc.strerror}", file=str(folder)) from None
 
 
 def _with_front_matter(text: str, key: str, value: str) -> str:

@@ -33,6 +33,7 @@ from appeal.workspace import PayerEntry, Workspace
 from appeal.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
 from appeal.x12 import Claim as RemitClaim
 from appeal.x12 import Denial as RemitDenial
+from appeal.yamlread import read_bytes
 
 FACT_ACCEPTED = {"yesno": "yes or no", "text": "text", "list": "a list, e.g. [cervical spine]",
                  "date": "a date, YYYY-MM-DD", "number": "a number"}
@@ -68,15 +69,7 @@ class Draft:
 def read_remittance(path: Path | str) -> Remittance:
     """Parse one 835 file; only a file that is not an 835 at all is an error."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise RemittanceError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise RemittanceError("is a folder, not an 835 file", file=str(path)) from None
-    except OSError as exc:
-        raise RemittanceError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    return parse_835(data, str(path))
+    return parse_835(read_bytes(path, RemittanceError, kind="an 835 file"), str(path))
 
 
 def read_remittances(files: Iterable[Path | str]) -> list[Remittance]:

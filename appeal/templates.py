@@ -26,7 +26,7 @@ from typing import Any, Iterable
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from appeal.case import CARC, FACT_TYPES, LEVELS, MODIFIER, Case, FactSpec
+from appeal.case import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, Case, FactSpec
 from appeal.errors import Problem, TemplateError
 from appeal.resources import builtin_dir
 from appeal.validate import Reader, parse_date, parse_yes_no
@@ -303,7 +303,7 @@ def _read_meta(path: Path, origin: str) -> TemplateMeta:
         id=tid or path.stem, title=title or "", file=path, origin=origin,
         description=r.text(("description",)) or "",
         carc=r.text_list(("carc",), pattern=CARC, upper=True, split=True, accepted="CARC codes such as 189"),
-        rarc=r.text_list(("rarc",), pattern=r"[A-Z]{1,2}\d{1,4}", upper=True, split=True,
+        rarc=r.text_list(("rarc",), pattern=RARC, upper=True, split=True,
                          accepted="RARC codes such as N657"),
         facts=facts,
         citations=r.text_list(("citations",)),

@@ -42,7 +42,6 @@ CLAIM_STATUS_TEXT = {
 }
 
 
-
 def _routine_adjustments() -> frozenset[tuple[str, str]]:
     """The default routine (group, reason) pairs, kept as data in appeal/data/routine_adjustments.yaml."""
     import yaml

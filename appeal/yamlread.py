@@ -46,17 +46,23 @@ def dotted(path: tuple) -> str:
     return out
 
 
-def read_text(path: Path, error: type[AppealError]) -> str:
-    """The file's text, or ``error`` naming what went wrong."""
+def read_bytes(path: Path, error: type[AppealError], kind: str = "a file") -> bytes:
+    """The file's bytes, or ``error`` naming what went wrong; ``kind`` is what a folder is not."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise error("file not found", file=name) from None
     except IsADirectoryError:
-        raise error("is a folder, not a file", file=name) from None
+        raise error(f"is a folder, not {kind}", file=name) from None
     except OSError as exc:
         raise error(f"cannot read the file: {exc.strerror}", file=name) from None
+
+
+def read_text(path: Path, error: type[AppealError]) -> str:
+    """The file's text, or ``error`` naming what went wrong."""
+    name = str(path)
+    raw = read_bytes(path, error)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
