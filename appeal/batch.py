@@ -343,7 +343,7 @@ def run_item(item: Item) -> Outcome:
         return Outcome(item.seq, item.label, "failed", key=item.key,
                        error=f"internal error ({type(exc).__name__}: {exc}); please report it")
     findings = run_checks(prepared.case, state.library, state.workspace, templates=state.templates,
-                          letter=prepared.letter)
+                          letter=prepared.letter, template=prepared.template)
     said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
     return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
                    _appeal_by(case, state), key=item.key, warnings=said)

@@ -86,10 +86,14 @@ def prepare(case_path: Path | str, settings: Settings | None = None,
             templates: TemplateSet | None = None, library: CitationLibrary | None = None) -> Prepared:
     """Validate the case, choose its template and compose the letter; write nothing."""
     settings = settings or Settings()
-    workspace = settings.load_workspace()
+    return _prepare(case_path, settings, templates or settings.templates(), library or settings.library(),
+                    settings.load_workspace())
+
+
+def _prepare(case_path: Path | str, settings: Settings, templates: TemplateSet, library: CitationLibrary,
+             workspace: Workspace | None) -> Prepared:
     case = load_case(case_path, date=settings.date, defaults=workspace.case_defaults if workspace else None)
-    prepared = prepare_case(case, templates or settings.templates(), library or settings.library())
-    return with_workspace(prepared, workspace, settings)
+    return with_workspace(prepare_case(case, templates, library), workspace, settings)
 
 
 def with_workspace(prepared: Prepared, workspace: Workspace | None, settings: Settings) -> Prepared:
@@ -101,9 +105,13 @@ def with_workspace(prepared: Prepared, workspace: Workspace | None, settings: Se
     return prepared
 
 
-def prepare_case(case: Case, templates: TemplateSet, library: CitationLibrary) -> Prepared:
-    """A validated case -> its template and letter (``batch`` builds cases from CSV rows and remittances)."""
-    meta, reason = select_template(case, templates)
+def prepare_case(case: Case, templates: TemplateSet, library: CitationLibrary,
+                 meta: TemplateMeta | None = None) -> Prepared:
+    """A validated case -> its template and letter (``batch`` builds cases from CSV rows and remittances).
+
+    ``meta`` renders the case with that template instead of choosing one (``templates check``).
+    """
+    meta, reason = (meta, f"template '{meta.id}' was given") if meta else select_template(case, templates)
     case, warnings = apply_remark_codes(case, meta)
     letter = compose(case, library, templates, meta)
     return Prepared(case=case, template=meta, reason=reason, letter=letter, warnings=warnings + case_warnings(case))
@@ -144,12 +152,7 @@ def write_letter(prepared: Prepared, out_dir: Path, formats: Iterable[str] = FOR
     case = prepared.case
     key = case_key(case.source)
     out_dir = ensure_dir(Path(out_dir))
-    renamed = False
-    if stem is None:
-        stem, renamed = choose_stem(out_dir, letter_stem(case.payer.name, case.claim.number, case.appeal.date),
-                                    key, taken)
-    if renamed:
-        prepared.warnings.append(f"another case's letter already uses that name; writing {stem} instead")
+    stem = stem or letter_name(prepared, out_dir, taken)
     formats = tuple(formats)
     if "pdf" in formats:
         check_fonts(case)
@@ -163,6 +166,17 @@ def write_letter(prepared: Prepared, out_dir: Path, formats: Iterable[str] = FOR
     if taken is not None:
         taken.add(stem)
     return paths
+
+
+def letter_name(prepared: Prepared, out_dir: Path, taken: set[str] | None = None) -> str:
+    """The file stem of the case's letter in ``out_dir``: ``<payer>_<claim>_<date>``, or with ``-2``... when
+    another case's letter has that name (a warning says so); never another case's file."""
+    case = prepared.case
+    stem, renamed = choose_stem(out_dir, letter_stem(case.payer.name, case.claim.number, case.appeal.date),
+                                case_key(case.source), taken)
+    if renamed:
+        prepared.warnings.append(f"another case's letter already uses that name; writing {stem} instead")
+    return stem
 
 
 def check_fonts(case: Case) -> None:
@@ -202,15 +216,22 @@ def _texts(value, at: tuple):
             yield from _texts(item, at + (key,))
 
 
+def _checked(case_path: Path | str, settings: Settings
+             ) -> tuple[Prepared, list[Finding], TemplateSet, CitationLibrary, Workspace | None]:
+    """The letter and the coding check's findings, with templates, citations and the workspace read once."""
+    templates, library, workspace = settings.templates(), settings.library(), settings.load_workspace()
+    prepared = _prepare(case_path, settings, templates, library, workspace)
+    findings = run_checks(prepared.case, library, workspace, templates=templates, letter=prepared.letter,
+                          template=prepared.template)
+    return prepared, findings, templates, library, workspace
+
+
 def validate(case_path: Path | str, settings: Settings | None = None) -> tuple[Prepared, list[Finding]]:
     """Everything ``generate`` checks before it writes: the case, its template and letter,
     the PDF fonts for every field, and the coding check. Writes nothing."""
-    settings = settings or Settings()
-    templates, library = settings.templates(), settings.library()
-    prepared = prepare(case_path, settings, templates, library)
+    prepared, findings, *_ = _checked(case_path, settings or Settings())
     check_fonts(prepared.case)
-    return prepared, run_checks(prepared.case, library, settings.load_workspace(), templates=templates,
-                                letter=prepared.letter)
+    return prepared, findings
 
 
 def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
@@ -223,18 +244,15 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
     """
     settings = settings or Settings()
-    templates, library = settings.templates(), settings.library()
-    prepared = prepare(case_path, settings, templates, library)
+    prepared, findings, templates, library, workspace = _checked(case_path, settings)
     if notify is not None:  # the template chosen and the remark-code warnings, before anything is written
         notify(prepared)
-    findings = run_checks(prepared.case, library, settings.load_workspace(), templates=templates,
-                          letter=prepared.letter)
     if strict and has_errors(findings):
         return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
     if packet:
         from appeal.packet import packet_from
 
-        result = packet_from(prepared, templates, library, Path(out_dir), settings, formats)
+        result = packet_from(prepared, templates, library, Path(out_dir), workspace, formats)
         result.findings = findings
         return result
     outputs = write_letter(prepared, Path(out_dir), formats)

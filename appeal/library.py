@@ -251,13 +251,11 @@ def _render_example(meta: TemplateMeta, templates: TemplateSet, library: Citatio
                     workspace: Workspace | None) -> list[Problem]:
     """Compose the example case with this template, as ``generate`` would; its problems, if any."""
     from appeal.case import load_case
-    from appeal.compose import compose
-    from appeal.remarks import apply_remark_codes
+    from appeal.generate import prepare_case
 
     try:
         case = load_case(meta.example, defaults=workspace.case_defaults if workspace else None)
-        case, _ = apply_remark_codes(case, meta)
-        compose(case, library, templates, meta)
+        prepare_case(case, templates, library, meta=meta)
     except AppealError as exc:
         return list(exc.problems)
     return []

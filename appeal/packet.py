@@ -27,8 +27,9 @@ from appeal.case import Case, Enclosure
 from appeal.citations import CitationLibrary
 from appeal.compose import compose
 from appeal.errors import CaseError, Problem, RenderError
-from appeal.generate import FORMATS, Generated, Prepared, Settings, check_fonts, generate, write_letter
-from appeal.output import MAX_NAME, case_key, choose_stem, ensure_dir, letter_stem, write_atomic
+from appeal.generate import (FORMATS, Generated, Prepared, Settings, check_fonts, generate, letter_name,
+                             write_letter)
+from appeal.output import MAX_NAME, ensure_dir, write_atomic
 from appeal.templates import TemplateSet
 from appeal.workspace import Workspace
 from appeal.yamlread import dotted
@@ -313,24 +314,20 @@ def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings 
 
 
 def packet_from(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,
-                settings: Settings, formats: Iterable[str] = ()) -> Generated:
+                workspace: Workspace | None, formats: Iterable[str] = ()) -> Generated:
     """The packet for a prepared letter, written beside the letter in ``formats`` (same enclosure list).
 
     Nothing is written until every enclosure has been read and the packet is built.
     """
     check_fonts(prepared.case)
     packet = build_packet(prepared, templates, library)
-    case = packet.prepared.case
     out_dir = ensure_dir(out_dir)
-    stem, renamed = choose_stem(out_dir, letter_stem(case.payer.name, case.claim.number, case.appeal.date),
-                                case_key(case.source))
-    if renamed:
-        packet.prepared.warnings.append(f"another case's letter already uses that name; writing {stem} instead")
+    stem = letter_name(packet.prepared, out_dir)
     formats = tuple(f for f in formats if f in FORMATS)
     outputs = write_letter(packet.prepared, out_dir, formats, stem=stem) if formats else []
     path = out_dir / f"{packet_name(stem)}.pdf"
     write_atomic(path, packet.data)
-    packet.prepared.warnings.extend(portal_warnings([path], settings.load_workspace()))
+    packet.prepared.warnings.extend(portal_warnings([path], workspace))
     return Generated(prepared=packet.prepared, outputs=[*outputs, path],
                      packet={"file": str(path), "letter_pages": packet.letter_pages,
                              "exhibits": [e.as_dict() for e in packet.exhibits]})

@@ -34,9 +34,10 @@ __all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "check_files", "
 
 def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None = None,
                today: dt.date | None = None, templates: TemplateSet | None = None,
-               letter: Letter | None = None) -> list[Finding]:
-    """Every finding for ``case``, rule by rule; ``letter``, when composed, says exactly what it quotes."""
-    ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates)
+               letter: Letter | None = None, template: TemplateMeta | None = None) -> list[Finding]:
+    """Every finding for ``case``, rule by rule. ``letter``, when composed, says exactly what it
+    quotes; ``template`` is the one it was composed with (else the check chooses it, as generate does)."""
+    ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates, template)
     if letter is not None:
         ctx = replace(ctx, letter_quotes=tuple(dict.fromkeys((b.citation, b.passage) for b in letter.blocks
                                                              if isinstance(b, Quote))))
@@ -46,13 +47,12 @@ def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None
 
 
 def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, today: dt.date,
-             templates: TemplateSet | None) -> tuple[Context, list[Finding]]:
-    templates = templates or template_set((), workspace.root if workspace else None)
+             templates: TemplateSet | None, meta: TemplateMeta | None) -> tuple[Context, list[Finding]]:
     findings: list[Finding] = []
-    meta: TemplateMeta | None = None
     facts: dict[str, Any] = {}
     try:
-        meta, _ = select_template(case, templates)
+        if meta is None:
+            meta, _ = select_template(case, templates or template_set((), workspace.root if workspace else None))
         facts = coerce_facts(case, meta.facts)
     except TemplateError as exc:
         findings += [Finding("template", "error", None, str(p), action="Name a template that exists "
@@ -110,21 +110,22 @@ def check_files(paths: Iterable[Path | str], settings: Any, today: dt.date | Non
         except CaseError as exc:
             reports.append(CaseReport(path, problems=exc.problems))
             continue
-        reports.append(CaseReport(path, findings=run_checks(case, library, workspace, today, templates,
-                                                            letter=_letter(case, templates, library))))
+        reports.append(CaseReport(path, findings=_check_case(case, library, workspace, today, templates)))
     return reports
 
 
-def _letter(case: Case, templates: TemplateSet, library: CitationLibrary) -> Letter | None:
-    """The case's letter when it composes, so the check knows exactly what it quotes; else ``None``
-    (the rules then work from the template's front matter, and report what kept it from composing)."""
-    from appeal.compose import compose
+def _check_case(case: Case, library: CitationLibrary, workspace: Workspace | None, today: dt.date | None,
+                templates: TemplateSet) -> list[Finding]:
+    """The rules on the case as written, told exactly what its letter quotes when the letter composes
+    (as ``generate`` would compose it); when it does not, the rules report what kept it from composing."""
+    from appeal.generate import prepare_case
 
     try:
-        meta, _ = select_template(case, templates)
-        return compose(case, library, templates, meta)
+        prepared = prepare_case(case, templates, library)
     except AppealError:
-        return None
+        return run_checks(case, library, workspace, today, templates)
+    return run_checks(case, library, workspace, today, templates, letter=prepared.letter,
+                      template=prepared.template)
 
 
 def exit_status(reports: Iterable[CaseReport]) -> int:
