@@ -155,14 +155,19 @@ def _save(doc) -> bytes:
     return buffer.getvalue()
 
 
-def _add(doc, style: str, text: str | None = None):
-    """A new paragraph in ``style``, set by its id: python-docx's lookup by name scans every
-    style for each paragraph, which was half the time of a letter."""
+def _style_id(doc, name: str) -> str:
+    """A style's id, looked up once per document: python-docx's lookup by name scans every
+    style each time, which was half the time of a letter."""
     ids = doc.__dict__.setdefault("_appeal_style_ids", {})
-    if style not in ids:
-        ids[style] = doc.styles[style].style_id
+    if name not in ids:
+        ids[name] = doc.styles[name].style_id
+    return ids[name]
+
+
+def _add(doc, style: str, text: str | None = None):
+    """A new paragraph in ``style``, set by its id."""
     paragraph = doc.add_paragraph(text)
-    paragraph._p.style = ids[style]
+    paragraph._p.style = _style_id(doc, style)
     return paragraph
 
 
@@ -347,9 +352,6 @@ def _table(doc, block: Table) -> None:
     columns = max(len(row) for row in block.rows)
     total = 9360  # 6.5 inches in twentieths of a point
     widths = [total * 3 // 10] + [total * 7 // 10 // (columns - 1)] * (columns - 1) if columns > 1 else [total]
-    ids = doc.__dict__.setdefault("_appeal_style_ids", {})
-    if "Table Grid" not in ids:
-        ids["Table Grid"] = doc.styles["Table Grid"].style_id
     rows = []
     for r, row in enumerate(block.rows):
         cells = []
@@ -360,7 +362,7 @@ def _table(doc, block: Table) -> None:
                          f'<w:p><w:pPr><w:spacing w:after="0"/></w:pPr>{_runs_xml(runs, bold=label)}</w:p></w:tc>')
         rows.append("<w:tr>" + "".join(cells) + "</w:tr>")
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{ids["Table Grid"]}"/>'
+    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{_style_id(doc, "Table Grid")}"/>'
            f'<w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="left"/><w:tblLayout w:type="fixed"/>'
            f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
            f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
