@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from appeal.generate import Settings, prepare
-from appeal.packet import build_packet, merge
+from appeal.commands.generate import Settings, prepare
+from appeal.deliver.packet import build_packet, merge
 from appeal.render.docx import render_docx
 from appeal.render.pdf import render_pdf
 

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appeal.batch import row_located
-from appeal.case import read_case
+from appeal.commands.batch import row_located
+from appeal.inputs.case import read_case
 from appeal.cli import cli
 from appeal.errors import CaseError
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from appeal.case import FactSpec, coerce_facts, load_case, npi_is_valid
+from appeal.inputs.case import FactSpec, coerce_facts, load_case, npi_is_valid
 from appeal.errors import CaseError
-from appeal.validate import parse_amount, parse_date, parse_yes_no
+from appeal.inputs.fields import parse_amount, parse_date, parse_yes_no
 
 from conftest import UPMC
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appeal.citations import CitationLibrary, normalize_space
+from appeal.reference.citations import CitationLibrary, normalize_space
 from appeal.errors import CitationError
 
 from conftest import SEEDS

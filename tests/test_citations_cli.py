@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
-from appeal.citations import CitationLibrary
+from appeal.reference.citations import CitationLibrary
 from appeal.errors import CitationError
-from appeal.generate import Settings, prepare
+from appeal.commands.generate import Settings, prepare
 
 from conftest import ROOT, SAMPLES
 

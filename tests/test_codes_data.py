@@ -108,7 +108,7 @@ def test_verbatim_spot_checks(data):
 
 def test_letters_quote_each_description_up_to_its_usage_note():
     """What a letter quotes is the official text itself (a prefix), never a rewording."""
-    from appeal.codes import code_table, without_usage
+    from appeal.reference.codes import code_table, without_usage
 
     table = code_table()
     for (kind, code), entry in table.entries.items():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from appeal.document import Quote, Table, runs_text
+from appeal.letters.document import Quote, Table, runs_text
 from appeal.errors import CaseError, TemplateError
-from appeal.generate import Settings, prepare
+from appeal.commands.generate import Settings, prepare
 
 from conftest import LETTER_DATE, SAMPLES, flat
 

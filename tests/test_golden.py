@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from appeal.generate import Settings, prepare
+from appeal.commands.generate import Settings, prepare
 
 from conftest import LETTER_DATE, ROOT, SAMPLES
 

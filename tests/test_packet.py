@@ -16,8 +16,8 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
 from appeal.cli import cli
-from appeal.generate import Settings
-from appeal.packet import packet_name, portal_warnings, write_packet
+from appeal.commands.generate import Settings
+from appeal.deliver.packet import packet_name, portal_warnings, write_packet
 
 from conftest import LETTER_DATE, docx_text, flat
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from appeal.case import load_case
+from appeal.inputs.case import load_case
 from appeal.errors import CaseError, RemittanceError
-from appeal.generate import Settings, prepare
-from appeal.remit import drafts, import_835, list_denials, read_remittance, read_remittances
-from appeal.templates import template_set
-from appeal.workspace import load_workspace
-from appeal.yamlread import load_yaml
+from appeal.commands.generate import Settings, prepare
+from appeal.commands.remit import drafts, import_835, list_denials, read_remittance, read_remittances
+from appeal.letters.templates import template_set
+from appeal.inputs.workspace import load_workspace
+from appeal.inputs.yamlread import load_yaml
 
 from x12_workspace import PROFILE, X12, make_workspace
 

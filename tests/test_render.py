@@ -6,7 +6,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from appeal.generate import Settings, generate, prepare, render
+from appeal.commands.generate import Settings, generate, prepare, render
 
 from conftest import LETTER_DATE, UPMC, docx_text, flat, pdf_text
 

@@ -19,8 +19,8 @@ from PIL import Image
 from pypdf import PdfReader
 
 from appeal.cli import cli
-from appeal.document import Heading, Paragraph, Quote, Run, Signature
-from appeal.generate import Settings, generate, prepare, render
+from appeal.letters.document import Heading, Paragraph, Quote, Run, Signature
+from appeal.commands.generate import Settings, generate, prepare, render
 from appeal.render.docx import render_docx
 from appeal.render.pdf import render_pdf
 

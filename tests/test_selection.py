@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings as hsettings, strategies as st
 
-from appeal.case import load_case
+from appeal.inputs.case import load_case
 from appeal.cli import cli
-from appeal.codes import code_table
-from appeal.document import Table, runs_text
-from appeal.generate import Settings, prepare
-from appeal.templates import CarcCondition, select_template, template_set
+from appeal.reference.codes import code_table
+from appeal.letters.document import Table, runs_text
+from appeal.commands.generate import Settings, prepare
+from appeal.letters.templates import CarcCondition, select_template, template_set
 
 from conftest import LETTER_DATE, SAMPLES, flat
 
@@ -141,7 +141,7 @@ def test_the_cli_warns_on_stderr(make_case, out):
 
 def test_a_carc_condition_is_validated_with_its_lines(tmp_path):
     from appeal.errors import TemplateError
-    from appeal.templates import read_meta
+    from appeal.letters.templates import read_meta
 
     path = tmp_path / "t.md"
     path.write_text("---\nid: t\ntitle: T\ncarc_when:\n  - carc: [50]\n    when: sometimes\n    fact: nope\n"

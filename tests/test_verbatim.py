@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from appeal.citations import CitationLibrary, normalize_space
-from appeal.document import Quote
-from appeal.generate import Settings, prepare
+from appeal.reference.citations import CitationLibrary, normalize_space
+from appeal.letters.document import Quote
+from appeal.commands.generate import Settings, prepare
 
 from conftest import LETTER_DATE, SAMPLES, SEEDS
 

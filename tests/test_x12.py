@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from appeal.errors import AppealError
-from appeal.x12 import (
+from appeal.inputs.x12 import (
     ROUTINE_ADJUSTMENTS, Remittance, X12Error, find_denials, parse_835,
 )
 

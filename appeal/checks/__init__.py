@@ -19,14 +19,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from appeal.case import Case, coerce_facts, load_case
+from appeal.inputs.case import Case, coerce_facts, load_case
 from appeal.checks import coding, route, sources  # noqa: F401  registers the rules, in this order
 from appeal.checks.model import RULES, SEVERITIES, Context, Finding, Rule, rule
-from appeal.citations import CitationLibrary
-from appeal.document import Letter, Quote
+from appeal.reference.citations import CitationLibrary
+from appeal.letters.document import Letter, Quote
 from appeal.errors import AppealError, CaseError, Problem, TemplateError
-from appeal.templates import TemplateMeta, TemplateSet, select_template, template_set
-from appeal.workspace import Workspace
+from appeal.letters.templates import TemplateMeta, TemplateSet, select_template, template_set
+from appeal.inputs.workspace import Workspace
 
 __all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "check_files", "describe", "exit_status",
            "findings_text", "has_errors", "report_text", "rule", "run_checks"]
@@ -98,7 +98,7 @@ class CaseReport:
 def check_files(paths: Iterable[Path | str], settings: Any, today: dt.date | None = None) -> list[CaseReport]:
     """Check each case file; one that cannot be read is reported and the others still checked.
 
-    ``settings`` is an :class:`appeal.generate.Settings` (templates, citations, workspace, date).
+    ``settings`` is an :class:`appeal.commands.generate.Settings` (templates, citations, workspace, date).
     """
     workspace = settings.load_workspace()
     templates, library = settings.templates(), settings.library()
@@ -118,7 +118,7 @@ def _check_case(case: Case, library: CitationLibrary, workspace: Workspace | Non
                 templates: TemplateSet) -> list[Finding]:
     """The rules on the case as written, told exactly what its letter quotes when the letter composes
     (as ``generate`` would compose it); when it does not, the rules report what kept it from composing."""
-    from appeal.generate import prepare_case
+    from appeal.commands.generate import prepare_case
 
     try:
         prepared = prepare_case(case, templates, library)

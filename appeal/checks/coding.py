@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
-from appeal.case import ClaimLine
+from appeal.inputs.case import ClaimLine
 from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, rule, warning
-from appeal.codes import code_table
+from appeal.reference.codes import code_table
 
 UNLISTED_NOT_USED = ("cpt-assistant-2000-09", "unlisted-not-used")
 USE_76120_76125 = ("coders-desk-reference-76120-76125", "use-76120-76125")

@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from appeal.case import Case, ClaimLine
-from appeal.citations import CitationLibrary
-from appeal.templates import TemplateMeta
-from appeal.workspace import PayerEntry
+from appeal.inputs.case import Case, ClaimLine
+from appeal.reference.citations import CitationLibrary
+from appeal.letters.templates import TemplateMeta
+from appeal.inputs.workspace import PayerEntry
 
 SEVERITIES = ("error", "warning", "note")
 Cite = tuple[str, str]

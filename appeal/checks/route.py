@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from appeal.checks.model import MOTION, Context, Finding, error, rule, warning
-from appeal.codes import code_table
-from appeal.deadlines import earliest_deadline
+from appeal.reference.codes import code_table
+from appeal.reference.deadlines import earliest_deadline
 
 DMX_POSITION = ("dmx-policy-unnamed-payer", "position")
 SPINE = r"spin|vertebr|cervical|thoracic|lumbar|sacr"

@@ -30,7 +30,7 @@ class DateType(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, dt.date):
             return value
-        from appeal.validate import parse_date
+        from appeal.inputs.fields import parse_date
 
         parsed = parse_date(value)
         if parsed is None:
@@ -110,8 +110,8 @@ def cli() -> None:
 
 def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None, near: Path | None = None):
     """The library's settings from the common options; the workspace is found when not given."""
-    from appeal.generate import Settings
-    from appeal.workspace import find_workspace
+    from appeal.commands.generate import Settings
+    from appeal.inputs.workspace import find_workspace
 
     if workspace is None:
         workspace = find_workspace() or (find_workspace(Path(near).parent) if near else None)

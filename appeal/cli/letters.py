@@ -28,7 +28,7 @@ from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_op
 def generate(case, out_dir, formats, strict, packet, reference_docx, date, template_dirs, citation_dirs, workspace,
              as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
-    from appeal.generate import FORMATS, generate as run
+    from appeal.commands.generate import FORMATS, generate as run
 
     shown: list[str] = []
 
@@ -58,7 +58,7 @@ def validate(case, date, template_dirs, citation_dirs, workspace, as_json):
     Exit 1 when the coding check finds errors (as `appeal check` does).
     """
     from appeal.checks import findings_text, has_errors
-    from appeal.generate import validate as run
+    from appeal.commands.generate import validate as run
 
     prepared, findings = run(case, settings_from(date, template_dirs, citation_dirs, workspace, near=case))
     for warning in prepared.warnings:

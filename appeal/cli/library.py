@@ -29,7 +29,7 @@ def templates() -> None:
 @guarded
 def templates_list(template_dirs, workspace, as_json):
     """Every template found, with the CARC codes it answers and where it comes from."""
-    from appeal.library import list_templates
+    from appeal.commands.authoring import list_templates
 
     found = list_templates(settings_from(template_dirs=template_dirs, workspace=workspace).templates())
     if as_json:
@@ -50,7 +50,7 @@ def templates_list(template_dirs, workspace, as_json):
 @guarded
 def templates_show(template_id, template_dirs, workspace, as_json):
     """Print template ID's file (front matter and body)."""
-    from appeal.library import template_source
+    from appeal.commands.authoring import template_source
 
     meta, text = template_source(settings_from(template_dirs=template_dirs, workspace=workspace).templates(),
                                  template_id)
@@ -73,7 +73,7 @@ def templates_show(template_id, template_dirs, workspace, as_json):
 @guarded
 def templates_new(new_id, from_id, folder, template_dirs, workspace, as_json):
     """Copy template --from to DIR/ID.md with the id changed, ready to edit (never overwrites)."""
-    from appeal.library import new_template
+    from appeal.commands.authoring import new_template
 
     written = new_template(settings_from(template_dirs=template_dirs, workspace=workspace).templates(),
                            new_id, from_id, folder)
@@ -98,7 +98,7 @@ def templates_check(ids, template_dirs, citation_dirs, workspace, as_json):
     Exit 1 when any problem is found; exit 2 when an ID is not a template.
     """
     from appeal.errors import CitationError
-    from appeal.library import check_templates
+    from appeal.commands.authoring import check_templates
 
     settings = settings_from(template_dirs=template_dirs, citation_dirs=citation_dirs, workspace=workspace)
     try:
@@ -202,7 +202,7 @@ def citations_search(text, citation_dirs, workspace, as_json):
 @guarded
 def citations_export(fmt, citation_dirs, workspace, as_json):
     """Every entry with its passages (text after errata), errata and metadata, as one JSON document."""
-    from appeal.library import export_citations
+    from appeal.commands.authoring import export_citations
 
     emit_json(export_citations(_library(citation_dirs, workspace)))
     return EXIT_OK
@@ -216,7 +216,7 @@ def codes() -> None:
 
 
 def _show_code(kind: str, code: str, as_json: bool) -> int:
-    from appeal.library import code_entry
+    from appeal.commands.authoring import code_entry
 
     entry = code_entry(kind, code)
     if as_json:
@@ -257,7 +257,7 @@ def codes_rarc(code, as_json):
 @guarded
 def init(folder, as_json):
     """Create a practice workspace in DIR: appeal.yaml (examples to replace), templates/, citations/, cases/."""
-    from appeal.library import init_workspace
+    from appeal.commands.authoring import init_workspace
 
     written = init_workspace(folder)
     if as_json:

@@ -23,7 +23,7 @@ remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(p
 @guarded
 def import_835(files, out_dir, force, template_dirs, workspace, as_json):
     """Write one case file per denial (claim and reason) found in the X12 835 FILES."""
-    from appeal.remit import import_835 as run
+    from appeal.commands.remit import import_835 as run
 
     result = run(files, out_dir, settings_from(None, template_dirs, (), workspace, near=files[0]), force)
     for warning in result.warnings:
@@ -45,7 +45,7 @@ def import_835(files, out_dir, force, template_dirs, workspace, as_json):
 @guarded
 def denials(files, workspace, as_json):
     """List the denials in the X12 835 FILES (writes nothing)."""
-    from appeal.remit import list_denials
+    from appeal.commands.remit import list_denials
 
     result = list_denials(files, settings_from(workspace=workspace, near=files[0]))
     for problem in result.problems:
@@ -74,8 +74,8 @@ def denials(files, workspace, as_json):
 @guarded
 def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
-    from appeal.batch import Progress, run_batch
-    from appeal.generate import FORMATS
+    from appeal.commands.batch import Progress, run_batch
+    from appeal.commands.generate import FORMATS
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])

@@ -6,7 +6,7 @@ This module imports neither library.
 
 from __future__ import annotations
 
-from appeal.document import Block, Heading, Paragraph, block_text
+from appeal.letters.document import Block, Heading, Paragraph, block_text
 
 
 def keeps_with_next(block: Block) -> bool:

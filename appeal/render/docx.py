@@ -33,7 +33,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches, Pt, RGBColor
 
-from appeal.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
+from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
                              Table)
 from appeal.errors import RenderError
 from appeal.render import keeps_with_next

@@ -31,7 +31,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (Flowable, HRFlowable, Image, KeepTogether, ListFlowable, ListItem,
                                 Paragraph as RLParagraph, SimpleDocTemplate, Spacer, Table as RLTable, TableStyle)
 
-from appeal.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
+from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
                              Table)
 from appeal.errors import RenderError
 from appeal.render import keeps_with_next

@@ -23,16 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from appeal.case import Case, Enclosure
-from appeal.citations import CitationLibrary
-from appeal.compose import compose
+from appeal.inputs.case import Case, Enclosure
+from appeal.reference.citations import CitationLibrary
+from appeal.letters.compose import compose
 from appeal.errors import CaseError, Problem, RenderError
-from appeal.generate import (FORMATS, Generated, Prepared, Settings, check_fonts, generate, letter_name,
+from appeal.commands.generate import (FORMATS, Generated, Prepared, Settings, check_fonts, generate, letter_name,
                              write_letter)
-from appeal.output import MAX_NAME, ensure_dir, write_atomic
-from appeal.templates import TemplateSet
-from appeal.workspace import Workspace
-from appeal.yamlread import dotted
+from appeal.deliver.files import MAX_NAME, ensure_dir, write_atomic
+from appeal.letters.templates import TemplateSet
+from appeal.inputs.workspace import Workspace
+from appeal.inputs.yamlread import dotted
 
 IMAGE_FORMATS = ("PNG", "JPEG", "TIFF")
 ACCEPTED = "a PDF (not password-protected), PNG, JPEG or TIFF file"

@@ -40,15 +40,15 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from appeal import __version__
-from appeal.case import Case, load_case, read_case
+from appeal.inputs.case import Case, load_case, read_case
 from appeal.checks import run_checks
-from appeal.deadlines import earliest_deadline
+from appeal.reference.deadlines import earliest_deadline
 from appeal.errors import AppealError, CaseError, Problem
-from appeal.generate import FORMATS, Settings, prepare_case, with_workspace, write_letter
-from appeal.output import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
-from appeal.remit import drafts, read_remittance, warning_lines
+from appeal.commands.generate import FORMATS, Settings, prepare_case, with_workspace, write_letter
+from appeal.deliver.files import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
+from appeal.commands.remit import drafts, read_remittance, warning_lines
 from appeal.resources import builtin_dir
-from appeal.yamlread import Located
+from appeal.inputs.yamlread import Located
 
 STATE_DIR = ".batch"
 SUMMARY = "summary.csv"

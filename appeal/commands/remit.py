@@ -23,17 +23,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from appeal.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, npi_is_valid
-from appeal.deadlines import Deadline, earliest_deadline
+from appeal.inputs.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, npi_is_valid
+from appeal.reference.deadlines import Deadline, earliest_deadline
 from appeal.errors import Problem, RemittanceError
-from appeal.generate import Settings
-from appeal.output import ensure_dir, slug, write_atomic
-from appeal.templates import TemplateMeta, TemplateSet, select_template
-from appeal.workspace import PayerEntry, Workspace
-from appeal.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
-from appeal.x12 import Claim as RemitClaim
-from appeal.x12 import Denial as RemitDenial
-from appeal.yamlread import read_bytes
+from appeal.commands.generate import Settings
+from appeal.deliver.files import ensure_dir, slug, write_atomic
+from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
+from appeal.inputs.workspace import PayerEntry, Workspace
+from appeal.inputs.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
+from appeal.inputs.x12 import Claim as RemitClaim
+from appeal.inputs.x12 import Denial as RemitDenial
+from appeal.inputs.yamlread import read_bytes
 
 FACT_ACCEPTED = {"yesno": "yes or no", "text": "text", "list": "a list, e.g. [cervical spine]",
                  "date": "a date, YYYY-MM-DD", "number": "a number"}

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from appeal.errors import CaseError, Problem
-from appeal.validate import Reader
-from appeal.yamlread import Located, load_yaml
+from appeal.inputs.fields import Reader
+from appeal.inputs.yamlread import Located, load_yaml
 
 LEVELS = (
     "corrected-claim",

@@ -23,8 +23,8 @@ from typing import Iterable
 
 from appeal.errors import CitationError, Problem
 from appeal.resources import builtin_dir
-from appeal.validate import Reader
-from appeal.yamlread import load_yaml
+from appeal.inputs.fields import Reader
+from appeal.inputs.yamlread import load_yaml
 
 KINDS = ("article", "correction", "book", "descriptor", "policy", "literature", "qa", "regulation", "other")
 USES = ("quote", "explicit-only", "reference-only")

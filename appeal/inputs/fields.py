@@ -1,6 +1,6 @@
 """Small, explicit field readers shared by every YAML input (cases, citations, templates).
 
-A :class:`Reader` walks :class:`~appeal.yamlread.Located` data and turns strings into
+A :class:`Reader` walks :class:`~appeal.inputs.yamlread.Located` data and turns strings into
 typed values. It never stops at the first problem: each reader returns ``None`` for
 a bad value and records a :class:`~appeal.errors.Problem` with the file, line, dotted
 field, what was wrong and what is accepted. The caller raises once, with them all.
@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 from appeal.errors import Problem
-from appeal.yamlread import Located, dotted
+from appeal.inputs.yamlread import Located, dotted
 
 YES = frozenset({"yes", "y", "true", "t", "on", "1"})
 NO = frozenset({"no", "n", "false", "f", "off", "0"})

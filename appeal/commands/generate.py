@@ -13,16 +13,16 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from appeal.case import Case, load_case
+from appeal.inputs.case import Case, load_case
 from appeal.checks import Finding, has_errors, run_checks
-from appeal.citations import CitationLibrary
-from appeal.compose import compose
-from appeal.document import Letter
+from appeal.reference.citations import CitationLibrary
+from appeal.letters.compose import compose
+from appeal.letters.document import Letter
 from appeal.errors import OutputError, Problem, RenderError
-from appeal.output import case_key, choose_stem, ensure_dir, letter_stem, write_atomic
-from appeal.remarks import apply_remark_codes
-from appeal.templates import TemplateMeta, TemplateSet, select_template, template_set
-from appeal.workspace import Workspace, load_workspace
+from appeal.deliver.files import case_key, choose_stem, ensure_dir, letter_stem, write_atomic
+from appeal.letters.remarks import apply_remark_codes
+from appeal.letters.templates import TemplateMeta, TemplateSet, select_template, template_set
+from appeal.inputs.workspace import Workspace, load_workspace
 
 FORMATS = ("docx", "pdf")
 
@@ -186,7 +186,7 @@ def check_fonts(case: Case) -> None:
     error naming the field, its line and the character's code point.
     """
     from appeal.render.pdf import describe_missing, missing_glyphs
-    from appeal.yamlread import dotted
+    from appeal.inputs.yamlread import dotted
 
     problems = []
     for at, text in _texts(case, ()):
@@ -250,7 +250,7 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     if strict and has_errors(findings):
         return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
     if packet:
-        from appeal.packet import packet_from
+        from appeal.deliver.packet import packet_from
 
         result = packet_from(prepared, templates, library, Path(out_dir), workspace, formats)
         result.findings = findings

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from appeal.case import Case
-from appeal.codes import code_table
-from appeal.templates import TemplateMeta
+from appeal.inputs.case import Case
+from appeal.reference.codes import code_table
+from appeal.letters.templates import TemplateMeta
 
 NOT_APPEALABLE = ("N211",)
 RESUBMIT = ("N704", "MA130")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from appeal.workspace import PayerEntry
+from appeal.inputs.workspace import PayerEntry
 
 SOON_DAYS = 7
 

@@ -19,13 +19,13 @@ import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from appeal.case import Case, coerce_facts
-from appeal.citations import CitationLibrary
-from appeal.codes import code_table, without_usage
-from appeal.document import (Block, BulletList, Heading, Letter, Letterhead, Paragraph, Quote, References, Run,
+from appeal.inputs.case import Case, coerce_facts
+from appeal.reference.citations import CitationLibrary
+from appeal.reference.codes import code_table, without_usage
+from appeal.letters.document import (Block, BulletList, Heading, Letter, Letterhead, Paragraph, Quote, References, Run,
                              Signature, Table)
 from appeal.errors import AppealError, CaseError, CitationError, Problem, TemplateError
-from appeal.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
+from appeal.letters.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 
@@ -173,7 +173,7 @@ def _check_case_against(case: Case, library: CitationLibrary, meta: TemplateMeta
 
 
 def _where(exc: AppealError, templates: TemplateSet, meta: TemplateMeta) -> tuple[str, int | None]:
-    from appeal.templates import template_location
+    from appeal.letters.templates import template_location
 
     file, line = template_location(exc, templates)
     return file or str(meta.file), line

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from appeal.case import LEVELS
+from appeal.inputs.case import LEVELS
 from appeal.errors import WorkspaceError
-from appeal.validate import Reader
-from appeal.yamlread import load_yaml
+from appeal.inputs.fields import Reader
+from appeal.inputs.yamlread import load_yaml
 
 PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal")

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from appeal.citations import CitationLibrary
-from appeal.codes import CodeEntry, code_table
+from appeal.reference.citations import CitationLibrary
+from appeal.reference.codes import CodeEntry, code_table
 from appeal.errors import AppealError, CodeError, Problem, TemplateError, WorkspaceError
-from appeal.output import ensure_dir, write_atomic
+from appeal.deliver.files import ensure_dir, write_atomic
 from appeal.resources import data_file
-from appeal.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
-from appeal.workspace import PROFILE, Workspace, load_workspace
-from appeal.yamlread import load_yaml, read_text
+from appeal.letters.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
+from appeal.inputs.workspace import PROFILE, Workspace, load_workspace
+from appeal.inputs.yamlread import load_yaml, read_text
 
 TEMPLATE_ID = r"[a-z0-9][a-z0-9-]*"
 FACT_HOLDERS = ("facts",)  # the name templates give appeal.facts: {% set facts = appeal.facts %}
@@ -250,8 +250,8 @@ def _check_listed_citations(meta: TemplateMeta, library: CitationLibrary) -> lis
 def _render_example(meta: TemplateMeta, templates: TemplateSet, library: CitationLibrary,
                     workspace: Workspace | None) -> list[Problem]:
     """Compose the example case with this template, as ``generate`` would; its problems, if any."""
-    from appeal.case import load_case
-    from appeal.generate import prepare_case
+    from appeal.inputs.case import load_case
+    from appeal.commands.generate import prepare_case
 
     try:
         case = load_case(meta.example, defaults=workspace.case_defaults if workspace else None)

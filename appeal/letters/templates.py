@@ -26,11 +26,11 @@ from typing import Any, Iterable
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from appeal.case import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, Case, FactSpec
+from appeal.inputs.case import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, Case, FactSpec
 from appeal.errors import Problem, TemplateError
 from appeal.resources import builtin_dir
-from appeal.validate import Reader, parse_date, parse_yes_no
-from appeal.yamlread import load_yaml, read_text
+from appeal.inputs.fields import Reader, parse_date, parse_yes_no
+from appeal.inputs.yamlread import load_yaml, read_text
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
 SUFFIX = ".md"

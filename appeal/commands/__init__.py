@@ -1,0 +1,1 @@
+"""The full pipelines, one per command group. Only appeal.cli imports these."""

@@ -1,0 +1,1 @@
+"""Writing what the renderers made: files (atomic writes, names) and the appeal packet."""

@@ -1,0 +1,1 @@
+"""Reference data the letters and the check read: citations, CARC/RARC codes, deadlines."""
