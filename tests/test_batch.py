@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appeal.commands.batch import row_located
+from appeal.inputs.csvrow import row_located
 from appeal.inputs.case import read_case
 from appeal.cli import cli
 from appeal.errors import CaseError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from appeal.checks.model import Cite, Context, Finding, note, rule
+from appeal.checks.model import Cite, Context, Finding, note
 
 _QUOTE_CALL = re.compile(r"""quote\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']\s*\)""")
 
@@ -45,7 +45,6 @@ def _template_quotes(ctx: Context) -> set[Cite]:
     return set(_QUOTE_CALL.findall(text))
 
 
-@rule("source-date", review=True)
 def source_date(ctx: Context, earlier: list[Finding]) -> Iterator[Finding]:
     """A quoted source whose text is as of a date before the service: confirm the current wording."""
     served = min(line.date for line in ctx.case.denied_lines)

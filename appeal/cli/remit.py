@@ -74,7 +74,8 @@ def denials(files, workspace, as_json):
 @guarded
 def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
-    from appeal.commands.batch import Progress, run_batch
+    from appeal.cli.progress import Progress
+    from appeal.commands.batch.runner import run_batch
     from appeal.render.formats import FORMATS
 
     progress = Progress()

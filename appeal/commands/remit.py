@@ -27,7 +27,7 @@ from appeal.inputs.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, np
 from appeal.reference.deadlines import Deadline, earliest_deadline
 from appeal.errors import Problem, RemittanceError
 from appeal.settings import Settings
-from appeal.deliver.files import ensure_dir, slug, write_atomic
+from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_atomic
 from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
 from appeal.inputs.workspace import PayerEntry, Workspace
 from appeal.inputs.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
@@ -35,6 +35,7 @@ from appeal.inputs.x12 import Claim as RemitClaim
 from appeal.inputs.x12 import Denial as RemitDenial
 from appeal.inputs.yamlread import read_bytes
 
+CASE_SUFFIX = ".yaml"
 FACT_ACCEPTED = {"yesno": "yes or no", "text": "text", "list": "a list, e.g. [cervical spine]",
                  "date": "a date, YYYY-MM-DD", "number": "a number"}
 # Required fields a profile gives; when neither the remittance nor the profile has one,
@@ -176,7 +177,7 @@ class DenialList:
         """The rows as an aligned text table."""
         header = ["claim", "patient", "DOS", "code", "modifiers", "group/CARC", "RARC", "amount", "appeal by"]
         body = [[r["claim"], r["patient"], r["dos"], ",".join(r["codes"]), ",".join(r["modifiers"]),
-                 "-".join(p for p in (r["group"], r["carc"]) if p) or "denied", ",".join(r["rarc"]), r["amount"],
+                 reason_code(r["group"], r["carc"]) or "denied", ",".join(r["rarc"]), r["amount"],
                  (r["appeal_by"]["due"] + (f" {r['flag']}" if r["flag"] else "")) if r["appeal_by"] else ""]
                 for r in self.rows]
         widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
@@ -214,13 +215,10 @@ def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSe
 
 
 def _unique(name: str, used: set[str]) -> str:
-    stem, n = name[: -len(".yaml")], 1
-    candidate = name
-    while candidate in used:
-        n += 1
-        candidate = f"{stem}-{n}.yaml"
-    used.add(candidate)
-    return candidate
+    """``name``, or ``<stem>-2.yaml``... when an earlier draft has it (``deliver.files.allocate``)."""
+    stem = allocate(name[: -len(CASE_SUFFIX)], lambda candidate: candidate + CASE_SUFFIX not in used)
+    used.add(stem + CASE_SUFFIX)
+    return stem + CASE_SUFFIX
 
 
 def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, workspace: Workspace | None,
@@ -242,9 +240,8 @@ def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, worksp
     _write_claim(writer, claim)
     _write_denial(writer, txn, denial)
     _write_facts(writer, meta, defaults, codes)
-    reason_code = "-".join(p for p in (denial.group, denial.carc) if p) or "denied"
     number = claim.payer_claim_number or f"claim-at-segment-{claim.segment_index}"
-    name = f"{slug(payer_name)}_{slug(number, 28)}_{slug(reason_code, 12)}.yaml"
+    name = name_stem(payer_name, number, reason_code(denial.group, denial.carc) or "denied") + CASE_SUFFIX
     return Draft(name=name, text=writer.text(), template=meta.id, fill_in=gaps + writer.fill_in,
                  deadline=deadline, denial=denial)
 
@@ -295,7 +292,7 @@ class _CaseWriter:
     def header(self, remit: Remittance, txn: Transaction, denial: RemitDenial, meta: TemplateMeta, reason: str,
                deadline: Deadline | None, gaps: list[str]) -> None:
         claim = denial.claim
-        code = "-".join(p for p in (denial.group, denial.carc) if p) or "the whole claim (no adjustment code)"
+        code = reason_code(denial.group, denial.carc) or "the whole claim (no adjustment code)"
         where = f"line(s) {', '.join(map(str, denial.lines))}" if denial.lines else "the claim"
         self.comment(f"Case imported from the X12 835 remittance {Path(remit.path).name} "
                      f"(transaction {txn.control_number}, CLP at segment {claim.segment_index}).")
