@@ -22,11 +22,11 @@ from appeal.deliver.files import ensure_dir, write_atomic
 from appeal.resources import data_file
 from appeal.letters.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
 from appeal.inputs.case import load_case
+from appeal.inputs.schema import TEMPLATE_ID
 from appeal.inputs.workspace import PROFILE, Workspace, load_workspace
 from appeal.letters.build import build_letter
 from appeal.inputs.yamlread import load_yaml, read_text
 
-TEMPLATE_ID = r"[a-z0-9][a-z0-9-]*"
 FACT_HOLDERS = ("facts",)  # the name templates give appeal.facts: {% set facts = appeal.facts %}
 WORKSPACE_FOLDERS = ("templates", "citations", "cases")
 

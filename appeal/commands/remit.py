@@ -24,29 +24,22 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from appeal.inputs.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, npi_is_valid
+from appeal.inputs.schema import FACT_ACCEPTED, profile_fields
 from appeal.reference.deadlines import Deadline, earliest_deadline
 from appeal.errors import Problem, RemittanceError
 from appeal.settings import Settings
 from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_atomic
 from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
 from appeal.inputs.workspace import PayerEntry, Workspace
-from appeal.inputs.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
+from appeal.inputs.x12 import Remittance, Transaction, find_denials, parse_835, routine_adjustments
 from appeal.inputs.x12 import Claim as RemitClaim
 from appeal.inputs.x12 import Denial as RemitDenial
 from appeal.inputs.yamlread import read_bytes
 
 CASE_SUFFIX = ".yaml"
-FACT_ACCEPTED = {"yesno": "yes or no", "text": "text", "list": "a list, e.g. [cervical spine]",
-                 "date": "a date, YYYY-MM-DD", "number": "a number"}
 # Required fields a profile gives; when neither the remittance nor the profile has one,
 # the case file names it in its FILL IN header (an empty key would hide a later profile value).
-PROFILE_FIELDS = {
-    "provider.name": "the billing provider's name",
-    "provider.npi": "the billing provider's 10-digit NPI",
-    "provider.address": "the billing provider's address, as a list of lines",
-    "signer.name": "who signs the letter",
-    "signer.title": "the signer's title, e.g. Billing Manager",
-}
+PROFILE_FIELDS = profile_fields()
 
 
 @dataclass
@@ -90,7 +83,7 @@ def routine_set(workspace: Workspace | None) -> frozenset[tuple[str, str]]:
     """The profile's ``routine_adjustments`` replace the default list when given."""
     if workspace is not None and workspace.routine_adjustments is not None:
         return workspace.routine_adjustments
-    return ROUTINE_ADJUSTMENTS
+    return routine_adjustments()
 
 
 def warning_lines(remit: Remittance, shown: int = 5) -> list[str]:

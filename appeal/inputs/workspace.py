@@ -26,18 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from appeal.inputs.case import LEVELS
+from appeal.inputs.schema import CARC, GROUPS, LEVELS, keys_of
 from appeal.errors import WorkspaceError
 from appeal.inputs.fields import Reader
 from appeal.inputs.yamlread import load_yaml
 
 PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal")
-PROVIDER_KEYS = ("name", "npi", "tin", "address", "phone", "fax", "logo")
-SIGNER_KEYS = ("name", "title", "credentials", "phone", "email", "signature")
+PROVIDER_KEYS = keys_of("provider")
+SIGNER_KEYS = keys_of("signer")
 PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
               "checked", "example")
-ADJUSTMENT = r"(CO|PR|OA|PI|CR)-([0-9]{1,3}|[A-Z][0-9]{1,2}|P[0-9]{1,3})"
+ADJUSTMENT = rf"({'|'.join(GROUPS)})-{CARC}"
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,13 @@ of a field that failed to parse, such as an amount).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 from appeal.errors import Problem, RemittanceError
+from appeal.inputs.schema import GROUPS
 from appeal.resources import data_file
 
 __all__ = ["X12Error", "Warning835", "Adjustment", "Person", "Party", "ServiceLine", "Claim",
@@ -42,8 +44,10 @@ CLAIM_STATUS_TEXT = {
 }
 
 
-def _routine_adjustments() -> frozenset[tuple[str, str]]:
-    """The default routine (group, reason) pairs, kept as data in appeal/data/routine_adjustments.yaml."""
+@lru_cache(maxsize=1)
+def routine_adjustments() -> frozenset[tuple[str, str]]:
+    """The default routine (group, reason) pairs, kept as data in appeal/data/routine_adjustments.yaml
+    (read on first use, not when the module is imported)."""
     import yaml
 
     with data_file("routine_adjustments.yaml").open(encoding="utf-8") as fh:
@@ -51,7 +55,11 @@ def _routine_adjustments() -> frozenset[tuple[str, str]]:
     return frozenset(tuple(item.split("-", 1)) for item in items)
 
 
-ROUTINE_ADJUSTMENTS: frozenset[tuple[str, str]] = _routine_adjustments()
+def __getattr__(name: str) -> frozenset[tuple[str, str]]:
+    """``ROUTINE_ADJUSTMENTS``, the default list, read when first asked for."""
+    if name == "ROUTINE_ADJUSTMENTS":
+        return routine_adjustments()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Segments that may appear in the header (before the first CLP) and that are
 # skipped silently when not otherwise read.
@@ -65,7 +73,7 @@ _CLAIM_DATES = {"232": "service_from", "233": "service_to", "050": "received_dat
 _CLAIM_PEOPLE = {"QC": "patient", "IL": "subscriber", "74": "corrected_patient",
                  "82": "rendering_provider"}
 _CLAIM_GROUP_END = frozenset({"LX", "TS3", "TS2", "PLB"})
-_CAS_GROUPS = frozenset({"CO", "PR", "OA", "PI", "CR"})
+_CAS_GROUPS = frozenset(GROUPS)
 # SVC01-1 product/service id qualifiers of 5010 plus those only 4010 allowed.
 _SVC_QUALIFIERS = frozenset({
     "AD", "ER", "HC", "HP", "IV", "N4", "NU", "WK",
@@ -574,13 +582,14 @@ def parse_835(data: bytes | str, path: str = "<input>") -> Remittance:
 # ------------------------------------------------------------------- denials
 
 def find_denials(remit: Remittance,
-                 routine: frozenset[tuple[str, str]] = ROUTINE_ADJUSTMENTS) -> list[Denial]:
+                 routine: frozenset[tuple[str, str]] | None = None) -> list[Denial]:
     """One Denial per (claim, group, CARC), in file order.
 
     An adjustment is a denial when (group, reason) is not routine; on a claim
     with CLP02=4 every adjustment counts.  Reversals that a later claim
     corrects are left out (parse_835 has already warned about the pair).
     """
+    routine = routine_adjustments() if routine is None else routine
     denials: list[Denial] = []
     for claim in remit.claims:
         if claim.corrected_by is None:

@@ -26,10 +26,11 @@ from typing import Any, Iterable
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from appeal.inputs.case import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, Case, FactSpec
+from appeal.inputs.case import Case, FactSpec
 from appeal.errors import Problem, TemplateError
 from appeal.resources import builtin_dir
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
+from appeal.inputs.schema import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
 from appeal.inputs.yamlread import load_yaml, read_text
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
@@ -282,7 +283,7 @@ def _read_meta(path: Path, origin: str) -> TemplateMeta:
                                      accepted="id, title, carc, rarc, facts, citations, example")])
     r = Reader(located)
     r.mapping((), META_KEYS)
-    tid = r.text(("id",), required=True, pattern=r"[a-z0-9][a-z0-9-]*",
+    tid = r.text(("id",), required=True, pattern=TEMPLATE_ID,
                  accepted="lower-case letters, digits and '-'")
     if tid and tid != path.stem:
         r.problem(("id",), f"the id '{tid}' does not match the file name '{path.name}'", f"id: {path.stem}")
