@@ -15,7 +15,8 @@ from appeal.reference.codes import code_table
 from appeal.letters.document import Table, runs_text
 from appeal.commands.generate import prepare
 from appeal.settings import Settings
-from appeal.letters.templates import CarcCondition, select_template, template_set
+from appeal.letters.select import select_template
+from appeal.letters.templates import CarcCondition, template_set
 
 from conftest import LETTER_DATE, SAMPLES, flat
 

@@ -27,7 +27,8 @@ from appeal.inputs.case import Case, coerce_facts
 from appeal.inputs.workspace import Workspace
 from appeal.letters.bind import Bound, requested_code
 from appeal.letters.document import Letter, Quote
-from appeal.letters.templates import TemplateMeta, TemplateSet, select_template, template_set
+from appeal.letters.select import select_template
+from appeal.letters.templates import TemplateMeta, TemplateSet, template_set
 from appeal.reference.citations import CitationLibrary
 
 __all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "describe", "exit_status",

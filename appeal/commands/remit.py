@@ -23,13 +23,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from appeal.inputs.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, npi_is_valid
+from appeal.inputs.case import npi_is_valid
 from appeal.inputs.schema import FACT_ACCEPTED, profile_fields
 from appeal.reference.deadlines import Deadline, earliest_deadline
 from appeal.errors import Problem, RemittanceError
 from appeal.settings import Settings
 from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_atomic
-from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
+from appeal.letters.select import DenialKey, DeniedLine, select_template
+from appeal.letters.templates import TemplateMeta, TemplateSet
 from appeal.inputs.workspace import PayerEntry, Workspace
 from appeal.inputs.x12 import Remittance, Transaction, find_denials, parse_835, routine_adjustments
 from appeal.inputs.x12 import Claim as RemitClaim
@@ -181,6 +182,7 @@ class DenialList:
 def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date | None = None) -> DenialList:
     """``appeal denials``: every denial of every file, writing nothing; a file that is not an 835 is
     reported in ``problems`` and the others are still listed."""
+    today = today or dt.date.today()
     workspace = settings.load_workspace()
     result = DenialList()
     for path in files:
@@ -222,7 +224,7 @@ def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, worksp
     payer_name = entry.name if entry else txn.payer.name
     codes = [claim.lines[n - 1].code for n in denial.lines] or [line.code for line in claim.lines]
     defaults = workspace.facts_for(codes) if workspace else {}
-    meta, reason = select_template(_probe(txn, denial, payer_name, defaults, today), templates)
+    meta, reason = select_template(_denial_key(denial, defaults), templates)
     deadline = earliest_deadline(entry, remit_date(txn), today=today)
     writer = _CaseWriter()
     gaps = _profile_gaps(workspace, txn)
@@ -239,22 +241,12 @@ def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, worksp
                  deadline=deadline, denial=denial)
 
 
-def _probe(txn: Transaction, denial: RemitDenial, payer_name: str, facts: dict, today: dt.date | None) -> Case:
-    """Enough of a case to choose its template before the case is complete.
-
-    ``select_template`` reads the denial, the denied lines and the facts; the
-    remittance and the profile give those even when the provider or signer is
-    still to be filled in, so the template (and the facts it needs) are known.
-    """
-    claim = denial.claim
-    lines = tuple(ClaimLine(number=i, date=line.date_from or claim.service_from, code=line.code,
-                            modifiers=line.modifiers) for i, line in enumerate(claim.lines, start=1))
-    date = remit_date(txn) or today or dt.date.today()
-    return Case(source=Path("<remittance>"), provider=None, payer=Payer(name=payer_name), patient=None,
-                claim=Claim(number=claim.payer_claim_number, lines=lines),
-                denial=Denial(date=date, carc=denial.carc, group=denial.group or None, rarc=denial.rarc,
-                              lines=denial.lines),
-                appeal=Appeal(date=date, facts=dict(facts)), signer=None)
+def _denial_key(denial: RemitDenial, facts: dict) -> DenialKey:
+    """What choosing the template reads, from the remittance and the profile: the denial, the denied lines'
+    modifiers and the facts; the provider or signer may still be to fill in."""
+    lines = tuple(DeniedLine(number, line.modifiers) for number, line in enumerate(denial.claim.lines, start=1)
+                  if not denial.lines or number in denial.lines)
+    return DenialKey(carc=denial.carc, rarc=denial.rarc, denied_lines=lines, facts=dict(facts))
 
 
 class _CaseWriter:
@@ -482,6 +474,7 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
     this import would write (a biller filled it in) is kept, with a warning, unless
     ``force``; the other case files are written.
     """
+    today = today or dt.date.today()
     workspace, templates = settings.load_workspace(), settings.templates()
     remits = read_remittances(files)
     result = Imported()

@@ -16,7 +16,8 @@ from appeal.inputs.case import Case
 from appeal.letters.bind import Bound, bind
 from appeal.letters.compose import compose
 from appeal.letters.document import Letter
-from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
+from appeal.letters.select import select_template
+from appeal.letters.templates import TemplateMeta, TemplateSet
 from appeal.reference.citations import CitationLibrary
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,17 +39,18 @@ class Item:
     cells: tuple[str, ...] = ()
 
 
-def iter_items(inputs: Iterable[Path], sources: Sources, fingerprint: str,
-               warnings: list[str]) -> Iterator[Item | Outcome]:
+def iter_items(inputs: Iterable[Path], sources: Sources, fingerprint: str, warnings: list[str],
+               today: dt.date | None = None) -> Iterator[Item | Outcome]:
     """Every item of every input, in order, lazily; an input that cannot be read is an Outcome."""
     seq = 0
     for path in inputs:
-        for found in _items_of(Path(path), sources, fingerprint, warnings):
+        for found in _items_of(Path(path), sources, fingerprint, warnings, today):
             yield dataclasses.replace(found, seq=seq)
             seq += 1
 
 
-def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str]) -> Iterator[Item | Outcome]:
+def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
+              today: dt.date | None) -> Iterator[Item | Outcome]:
     try:
         if path.is_dir():
             cases = sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES and p.is_file())
@@ -61,7 +63,7 @@ def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str
         elif path.suffix.lower() == ".csv":
             yield from _csv_items(path, fingerprint)
         else:
-            yield from _remit_items(path, sources, fingerprint, warnings)
+            yield from _remit_items(path, sources, fingerprint, warnings, today)
     except AppealError as exc:
         yield _unreadable(path, "; ".join(str(p) for p in exc.problems))
     except FileNotFoundError:
@@ -91,11 +93,12 @@ def _case_item(path: Path, fingerprint: str) -> Item:
     return Item(0, "case", str(path), str(path), _hash(fingerprint, "case", data))
 
 
-def _remit_items(path: Path, sources: Sources, fingerprint: str, warnings: list[str]) -> Iterator[Item]:
+def _remit_items(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
+                 today: dt.date | None) -> Iterator[Item]:
     remit = read_remittance(path)
     warnings.extend(warning_lines(remit))
     count = 0
-    for draft in drafts(remit, sources.workspace, sources.templates):
+    for draft in drafts(remit, sources.workspace, sources.templates, today):
         source = f"{path}#{draft.name}"
         count += 1
         yield Item(0, "text", source, source, _hash(fingerprint, "text", draft.text), text=draft.text)

@@ -32,7 +32,7 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     sources = Sources.load(settings)  # a bad profile, template or citation file stops the run here (exit 2)
     sources.templates.all()
     stamp = fingerprint(settings, job.formats)
-    items = iter_items(inputs, sources, stamp, result.warnings)
+    items = iter_items(inputs, sources, stamp, result.warnings, job.today)
 
     def done(outcome: Outcome) -> None:
         result.outcomes.append(outcome)

@@ -85,8 +85,8 @@ class Worker:
         defaults, date = self.sources.case_defaults, self.job.settings.date
         if item.kind == "row":
             located = row_located(item.file, item.line, item.columns, item.cells)
-            return read_case(located, Path(item.source), date=date, defaults=defaults)
-        return load_case(item.source, date=date, defaults=defaults, text=item.text)
+            return read_case(located, Path(item.source), date=date, defaults=defaults, today=self.job.today)
+        return load_case(item.source, date=date, defaults=defaults, text=item.text, today=self.job.today)
 
     def appeal_by(self, case: Case, level: str | None) -> str:
         """The appeal-by date of the level the letter is written at, flagged against the job's today."""
