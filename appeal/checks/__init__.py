@@ -101,7 +101,7 @@ def _fact_finding(case: Case, meta: TemplateMeta | None, problem: Problem) -> Fi
     name = (problem.field or "").rsplit(".", 1)[-1]
     spec = meta.facts.get(name) if meta else None
     missing = spec is not None and spec.required and name not in case.appeal.facts
-    action = (f"Add appeal.facts.{name}: {spec.description}" if missing
+    action = (f"Add appeal.facts.{name}: {spec.description}" if spec is not None and missing
               else "Correct the fact; the rules that need facts were skipped.")
     return Finding("missing-fact" if missing else "invalid-fact", "error", None, str(problem), action=action)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
-from appeal.inputs.case import ClaimLine
 from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, warning
+from appeal.inputs.case import ClaimLine
 from appeal.letters.bind import specific_code as specific_code_for
 from appeal.reference.codes import code_table
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from appeal.inputs.case import Case, ClaimLine
-from appeal.reference.citations import CitationLibrary
-from appeal.letters.templates import TemplateMeta
 from appeal.inputs.workspace import PayerEntry
+from appeal.letters.templates import TemplateMeta
+from appeal.reference.citations import CitationLibrary
 
 SEVERITIES = ("error", "warning", "note")
 Cite = tuple[str, str]

@@ -60,6 +60,7 @@ def appeal_by_date(ctx: Context) -> Iterator[Finding]:
     if due is None or not (due.past_due or due.due_soon):
         return
     entry = ctx.payer
+    assert entry is not None  # a deadline comes only from a payer directory entry
     window = (f"{due.window_days} days from the denial of {ctx.case.denial.date:%m/%d/%Y} for a {due.level}, "
               f"per the payer directory entry for {entry.name}")
     checked = " ".join(str(part) for part in (entry.checked_source, entry.checked_date) if part)

@@ -50,8 +50,10 @@ def source_date(ctx: Context, earlier: list[Finding]) -> Iterator[Finding]:
     served = min(line.date for line in ctx.case.denied_lines)
     for cid, cites in quoted(ctx, earlier).items():
         entry = ctx.library.entries.get(cid)
-        edition = entry and (entry.as_of or entry.date)
-        if entry and not edition and entry.kind == "descriptor":
+        if entry is None:
+            continue
+        edition = entry.as_of or entry.date
+        if not edition and entry.kind == "descriptor":
             yield note(None, f"{entry.attribution} is quoted, and the source gives no date for its wording.",
                        action="Confirm the current wording before the letter goes out.", citations=tuple(cites))
             continue

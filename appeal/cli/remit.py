@@ -6,8 +6,19 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, guarded, json_option, letter_options, say,
-                        settings_from, templates_option, workspace_option)
+from appeal.cli.app import (
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    cli,
+    emit_json,
+    guarded,
+    json_option,
+    letter_options,
+    say,
+    settings_from,
+    templates_option,
+    workspace_option,
+)
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 

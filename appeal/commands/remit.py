@@ -23,19 +23,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_atomic
+from appeal.errors import Problem, RemittanceError
 from appeal.inputs.case import npi_is_valid
 from appeal.inputs.schema import FACT_ACCEPTED, profile_fields
-from appeal.reference.deadlines import Deadline, earliest_deadline
-from appeal.errors import Problem, RemittanceError
-from appeal.settings import Settings
-from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_atomic
-from appeal.letters.select import DenialKey, DeniedLine, select_template
-from appeal.letters.templates import TemplateMeta, TemplateSet
 from appeal.inputs.workspace import PayerEntry, Workspace
-from appeal.inputs.x12 import Remittance, Transaction, find_denials, parse_835, routine_adjustments
 from appeal.inputs.x12 import Claim as RemitClaim
 from appeal.inputs.x12 import Denial as RemitDenial
+from appeal.inputs.x12 import Remittance, Transaction, find_denials, parse_835, routine_adjustments
 from appeal.inputs.yamlread import read_bytes
+from appeal.letters.select import DenialKey, DeniedLine, select_template
+from appeal.letters.templates import TemplateMeta, TemplateSet
+from appeal.reference.deadlines import Deadline, earliest_deadline
+from appeal.settings import Settings
 
 CASE_SUFFIX = ".yaml"
 # Required fields a profile gives; when neither the remittance nor the profile has one,
@@ -152,7 +152,7 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
         "whole_claim_denied": denial.whole_claim_denied,
         "status": claim.status_text or claim.status,
         "payer": txn.payer.name,
-        "remit_date": remit_date(txn).isoformat() if remit_date(txn) else "",
+        "remit_date": remitted.isoformat() if (remitted := remit_date(txn)) else "",
         "appeal_by": deadline.as_dict() if deadline else None,
         "flag": deadline.flag if deadline else "",
     }

@@ -256,6 +256,8 @@ def _read_case(r: Reader, path: Path, date: dt.date | None, today: dt.date) -> C
     template = read(r, (), "", "template")
     if r.problems:
         raise CaseError(r.problems)
+    # every section that read as None recorded a problem, so with none they are all here
+    assert provider and payer and patient and claim and denial and signer
     return Case(source=path, provider=provider, payer=payer, patient=patient, claim=claim, denial=denial,
                 appeal=appeal, signer=signer, enclosures=enclosures, template=template, located=r.located)
 
@@ -387,7 +389,7 @@ def _appeal(r: Reader, date: dt.date | None, today: dt.date) -> Appeal:
         r.problem(at + ("facts",), "must be a section of named facts", "name: value pairs")
         facts = {}
     citations = []
-    for i, raw in enumerate(read(r, at, s, "citations")):
+    for i in range(len(read(r, at, s, "citations"))):
         item, sub_s = at + ("citations", i), "appeal.citations[]"
         if r.mapping(item, keys_of(sub_s), required=True) is None:
             continue

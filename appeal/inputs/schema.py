@@ -86,7 +86,8 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
     ),
     "provider": (
         Key("name", required=True, what="the billing provider's name"),
-        Key("npi", "npi", required=True, pattern=NPI, accepted=NPI_ACCEPTED, what="the billing provider's 10-digit NPI"),
+        Key("npi", "npi", required=True, pattern=NPI, accepted=NPI_ACCEPTED,
+            what="the billing provider's 10-digit NPI"),
         Key("tin", pattern=r"\d{2}-?\d{7}", accepted="a 9-digit TIN/EIN such as 12-3456789"),
         Key("address", "list", required=True, accepted="the address as a list of lines",
             what="the billing provider's address, as a list of lines"),

@@ -26,12 +26,12 @@ from typing import Any, Iterable, Mapping, Protocol
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from appeal.inputs.case import FactSpec
 from appeal.errors import Problem, TemplateError
-from appeal.resources import builtin_dir
+from appeal.inputs.case import FactSpec
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
 from appeal.inputs.schema import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
 from appeal.inputs.yamlread import load_yaml, read_text
+from appeal.resources import builtin_dir
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
 SUFFIX = ".md"

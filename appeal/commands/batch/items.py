@@ -111,8 +111,8 @@ def _csv_items(path: Path, fingerprint: str) -> Iterator[Item | Outcome]:
         reader = csv.reader(fh)
         header = next(reader, None)
         problem = _header_problem(header)
-        if problem:
-            yield _unreadable(path, problem)
+        if problem or header is None:
+            yield _unreadable(path, problem or "")
             return
         columns = tuple(c.strip() for c in header)
         line = reader.line_num + 1
