@@ -28,15 +28,9 @@ from appeal.errors import Problem, RemittanceError
 from appeal.inputs.case import npi_is_valid
 from appeal.inputs.schema import FACT_ACCEPTED, profile_fields
 from appeal.inputs.workspace import PayerEntry, Workspace
-from appeal.inputs.x12 import (
-    RemitClaim,
-    RemitDenial,
-    Remittance,
-    Transaction,
-    find_denials,
-    parse_835,
-    routine_adjustments,
-)
+from appeal.inputs.x12 import Claim as RemitClaim
+from appeal.inputs.x12 import Denial as RemitDenial
+from appeal.inputs.x12 import Remittance, Transaction, find_denials, parse_835, routine_adjustments
 from appeal.inputs.yamlread import read_bytes
 from appeal.letters.select import DenialKey, DeniedLine, select_template
 from appeal.letters.templates import TemplateMeta, TemplateSet

@@ -28,8 +28,8 @@ from appeal.errors import Problem, RemittanceError
 from appeal.inputs.schema import GROUPS
 from appeal.resources import data_file
 
-__all__ = ["X12Error", "Warning835", "Adjustment", "Person", "Party", "ServiceLine", "RemitClaim",
-           "Transaction", "Remittance", "RemitDenial", "parse_835", "find_denials",
+__all__ = ["X12Error", "Warning835", "Adjustment", "Person", "Party", "ServiceLine", "Claim",
+           "Transaction", "Remittance", "Denial", "parse_835", "find_denials",
            "routine_adjustments", "CLAIM_STATUS_TEXT"]
 
 CLAIM_STATUS_TEXT = {
@@ -163,7 +163,7 @@ class ServiceLine:
 
 
 @dataclass
-class RemitClaim:
+class Claim:
     segment_index: int
     account: str = ""
     status: str = ""
@@ -202,7 +202,7 @@ class Transaction:
     production_date: date | None = None
     payer: Party = field(default_factory=Party)
     payee: Party = field(default_factory=Party)
-    claims: list[RemitClaim] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
 
 
 @dataclass
@@ -213,13 +213,13 @@ class Remittance:
     warnings: list[Warning835] = field(default_factory=list)
 
     @property
-    def claims(self) -> list[RemitClaim]:
+    def claims(self) -> list[Claim]:
         return [claim for txn in self.transactions for claim in txn.claims]
 
 
 @dataclass(frozen=True)
-class RemitDenial:
-    claim: RemitClaim
+class Denial:
+    claim: Claim
     group: str
     carc: str
     lines: tuple[int, ...]  # 1-based line numbers in the claim; empty = claim level
@@ -311,7 +311,7 @@ class _Reader:
         self.delims = delims
         self.remit = Remittance(path=path)
         self.txn: Transaction | None = None
-        self.claim: RemitClaim | None = None
+        self.claim: Claim | None = None
         self.line: ServiceLine | None = None
         self.party: str = ""  # N101 of the current 1000 loop
         self.separator_warned: set[str] = set()
@@ -434,7 +434,7 @@ class _Reader:
     # ---- claim (2100 loop)
     def start_claim(self) -> None:
         seg = self.seg
-        self.claim = RemitClaim(
+        self.claim = Claim(
             segment_index=self.idx, account=_el(seg, 1), status=_el(seg, 2),
             charge=self.amount(3, "claim charge", required=True),
             paid=self.amount(4, "claim payment", required=True),
@@ -569,7 +569,7 @@ class _Reader:
                     break
 
 
-def _same_claim(a: RemitClaim, b: RemitClaim) -> bool:
+def _same_claim(a: Claim, b: Claim) -> bool:
     return bool((a.payer_claim_number and a.payer_claim_number == b.payer_claim_number)
                 or (a.account and a.account == b.account))
 
@@ -591,22 +591,22 @@ def parse_835(data: bytes | str, path: str = "<input>") -> Remittance:
 # ------------------------------------------------------------------- denials
 
 def find_denials(remit: Remittance,
-                 routine: frozenset[tuple[str, str]] | None = None) -> list[RemitDenial]:
-    """One RemitDenial per (claim, group, CARC), in file order.
+                 routine: frozenset[tuple[str, str]] | None = None) -> list[Denial]:
+    """One Denial per (claim, group, CARC), in file order.
 
     An adjustment is a denial when (group, reason) is not routine; on a claim
     with CLP02=4 every adjustment counts.  Reversals that a later claim
     corrects are left out (parse_835 has already warned about the pair).
     """
     routine = routine_adjustments() if routine is None else routine
-    denials: list[RemitDenial] = []
+    denials: list[Denial] = []
     for claim in remit.claims:
         if claim.corrected_by is None:
             denials.extend(_claim_denials(claim, routine))
     return denials
 
 
-def _claim_denials(claim: RemitClaim, routine: frozenset[tuple[str, str]]) -> list[RemitDenial]:
+def _claim_denials(claim: Claim, routine: frozenset[tuple[str, str]]) -> list[Denial]:
     whole = claim.status == "4"
     located: list[tuple[int, Adjustment, list[str]]] = [(0, adj, []) for adj in claim.adjustments]
     located += [(number, adj, line.remarks)
@@ -625,6 +625,6 @@ def _claim_denials(claim: RemitClaim, routine: frozenset[tuple[str, str]]) -> li
         unpaid = (claim.charge or Decimal(0)) - (claim.paid or Decimal(0))
         all_lines = list(range(1, len(claim.lines) + 1))
         groups[("", "")] = (all_lines, [unpaid], [r for line in claim.lines for r in line.remarks])
-    return [RemitDenial(claim, group, carc, tuple(lines), sum(amounts, Decimal(0)),
+    return [Denial(claim, group, carc, tuple(lines), sum(amounts, Decimal(0)),
                    _dedupe(rarcs + claim.remarks), whole)
             for (group, carc), (lines, amounts, rarcs) in groups.items()]
