@@ -1,4 +1,4 @@
-"""Draw a :class:`~appeal.document.Letter` as a Word document (python-docx).
+"""Draw a :class:`~appeal.letters.document.Letter` as a Word document (python-docx).
 
 The letter uses Word's own styles (Normal, Heading 1-3, Quote, List Bullet, List
 Number, Table Grid) plus three of ours (Quote Attribution, Letterhead, Address), so a

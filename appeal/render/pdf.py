@@ -1,4 +1,4 @@
-"""Draw a :class:`~appeal.document.Letter` as a PDF (reportlab platypus).
+"""Draw a :class:`~appeal.letters.document.Letter` as a PDF (reportlab platypus).
 
 US Letter, the bundled DejaVu Serif fonts (embedded, covering Latin Extended and
 Vietnamese; even the canvas's initial font is ours, so no unembedded Helvetica), a
