@@ -22,7 +22,7 @@ from appeal.deliver.files import ensure_dir, write_atomic
 from appeal.resources import data_file
 from appeal.letters.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
 from appeal.inputs.workspace import PROFILE, Workspace, load_workspace
-from appeal.inputs.yamlread import load_yaml, read_text
+from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
 
 TEMPLATE_ID = r"[a-z0-9][a-z0-9-]*"
 FACT_HOLDERS = ("facts",)  # the name templates give appeal.facts: {% set facts = appeal.facts %}
@@ -236,7 +236,7 @@ def _undeclared(file: str, name: str, line: int) -> Problem:
 
 def _check_listed_citations(meta: TemplateMeta, library: CitationLibrary) -> list[Problem]:
     front = split_front_matter(read_text(meta.file, TemplateError))[0] or ""
-    located = load_yaml(meta.file, TemplateError, text=front)
+    located = load_yaml(meta.file, TemplateError, text=front, aliases=PROFILE_ALIASES)
     problems = []
     for i, cid in enumerate(meta.citations):
         try:

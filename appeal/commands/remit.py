@@ -30,7 +30,8 @@ from appeal.commands.generate import Settings
 from appeal.deliver.files import ensure_dir, slug, write_atomic
 from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
 from appeal.inputs.workspace import PayerEntry, Workspace
-from appeal.inputs.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
+from appeal.inputs.x12 import (MAX_REMITTANCE_BYTES, ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials,
+                               parse_835)
 from appeal.inputs.x12 import Claim as RemitClaim
 from appeal.inputs.x12 import Denial as RemitDenial
 from appeal.inputs.yamlread import read_bytes
@@ -69,7 +70,7 @@ class Draft:
 def read_remittance(path: Path | str) -> Remittance:
     """Parse one 835 file; only a file that is not an 835 at all is an error."""
     path = Path(path)
-    return parse_835(read_bytes(path, RemittanceError, kind="an 835 file"), str(path))
+    return parse_835(read_bytes(path, RemittanceError, kind="an 835 file", limit=MAX_REMITTANCE_BYTES), str(path))
 
 
 def read_remittances(files: Iterable[Path | str]) -> list[Remittance]:

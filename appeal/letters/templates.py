@@ -30,7 +30,7 @@ from appeal.inputs.case import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, Case, F
 from appeal.errors import Problem, TemplateError
 from appeal.resources import builtin_dir
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
-from appeal.inputs.yamlread import load_yaml, read_text
+from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
 SUFFIX = ".md"
@@ -276,7 +276,7 @@ def _read_meta(path: Path, origin: str) -> TemplateMeta:
     if front is None:
         raise TemplateError([Problem(str(path), "the template has no front matter", line=1,
                                      accepted="a first line '---', YAML fields (id, title, carc, facts), '---'")])
-    located = load_yaml(path, TemplateError, text=front)
+    located = load_yaml(path, TemplateError, text=front, aliases=PROFILE_ALIASES)
     if not isinstance(located.data, dict):
         raise TemplateError([Problem(str(path), "the front matter must be YAML fields", line=2,
                                      accepted="id, title, carc, rarc, facts, citations, example")])

@@ -1,0 +1,197 @@
+"""The hardening catalogue (issue 17): each hostile or careless input, with the exact message it gets.
+
+Every test here failed before the fix it names: an internal error, a hang, gigabytes of memory, a blank
+or a Python repr in a letter, or PHI echoed on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from appeal.errors import CaseError, TemplateError, WorkspaceError
+from appeal.inputs.case import load_case
+from appeal.inputs.yamlread import load_yaml
+
+from conftest import UPMC
+
+ROOT = Path(__file__).resolve().parent.parent
+BOMB = "\n".join(["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+                 + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(8)]) + "\n"
+
+
+def errors(result) -> list[str]:
+    return [line for line in result.output.splitlines() if line.startswith("error:")]
+
+
+def appeal_cli(*args, timeout: float = 60, env: dict | None = None, cwd: Path | None = None):
+    """The installed command in a subprocess, bounded in time (a hang fails the test instead of the suite)."""
+    command = [sys.executable, "-m", "appeal", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          env={**os.environ, **(env or {})})
+
+
+def peak_mb(func) -> tuple[float, float, object]:
+    """``(peak MB allocated, seconds, what func raised or returned)``."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        outcome = func()
+    except Exception as exc:  # noqa: BLE001 - the caller asserts on it
+        outcome = exc
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return peak, seconds, outcome
+
+
+# -- 1. bounded input ------------------------------------------------------------------------------
+
+def test_alias_bomb_in_a_case_file_is_refused_before_expanding(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BOMB)
+    peak, _, raised = peak_mb(lambda: load_case(path))
+    assert isinstance(raised, CaseError)
+    assert str(raised) == (f"{path}:1: an anchor (&): this file takes no YAML anchors or aliases "
+                           "(accepted: each value written out where it is used)")
+    assert peak < 100
+
+
+def test_an_alias_in_a_case_file_is_refused(make_case, run):
+    path = make_case()
+    path.write_text(path.read_text().replace("  name: Pat Example", "  name: *who"), encoding="utf-8")
+    result = run("validate", path)
+    assert result.exit_code == 2
+    line = path.read_text().splitlines().index("  name: *who") + 1
+    assert errors(result) == [f"error: {path}:{line}: an alias (*): this file takes no YAML anchors or aliases "
+                              "(accepted: each value written out where it is used)"]
+
+
+def test_recursive_alias_in_a_case_file_is_a_named_error(tmp_path, run):
+    path = tmp_path / "loop.yaml"
+    path.write_text("x: &r [*r]\n")
+    result = run("validate", path)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {path}:1: an anchor (&): this file takes no YAML anchors or aliases "
+                              "(accepted: each value written out where it is used)"]
+
+
+def test_profile_alias_bomb_stops_at_100_expansions(tmp_path):
+    path = tmp_path / "appeal.yaml"
+    path.write_text(BOMB)
+    peak, seconds, raised = peak_mb(lambda: load_yaml(path, WorkspaceError, aliases=100))
+    assert isinstance(raised, WorkspaceError)
+    assert str(raised) == (f"{path}:2: the aliases expand more than 100 times "
+                           "(accepted: at most 100 alias expansions)")
+    assert peak < 100
+
+
+def test_profile_recursive_alias_is_a_named_error(tmp_path):
+    path = tmp_path / "appeal.yaml"
+    path.write_text("x: &r [*r]\n")
+    with pytest.raises(WorkspaceError) as info:
+        load_yaml(path, WorkspaceError, aliases=100)
+    assert str(info.value) == (f"{path}:1: an alias refers to the section or list it is in "
+                               "(accepted: aliases to other values)")
+
+
+def test_profile_may_share_a_value_with_a_few_aliases(tmp_path):
+    path = tmp_path / "appeal.yaml"
+    path.write_text("a: &addr [1 Main St, Town]\nb: *addr\nc: *addr\n")
+    assert load_yaml(path, WorkspaceError, aliases=100).data["c"] == ["1 Main St", "Town"]
+
+
+def test_template_front_matter_alias_bomb_is_refused(tmp_path, run):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "bomb.md").write_text("---\n" + BOMB + "---\nbody\n")
+    result = run("templates", "list", "--templates", folder)
+    assert result.exit_code == 2
+    assert "bomb.md:3: the aliases expand more than 100 times (accepted: at most 100 alias expansions)" in result.output
+
+
+def test_deep_nesting_is_a_named_error_not_a_recursion_error(tmp_path, run):
+    path = tmp_path / "deep.yaml"
+    path.write_text("x: " + "[" * 5000 + "]" * 5000 + "\n")
+    result = run("validate", path)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {path}:1: sections and lists are nested more than 32 deep "
+                              "(accepted: at most 32 levels)"]
+
+
+def test_case_file_over_1_mib_is_refused_before_reading(make_case, run):
+    path = make_case()
+    path.write_text(path.read_text() + "#" * (1024 * 1024), encoding="utf-8")
+    result = run("validate", path)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {path}: is {path.stat().st_size:,} bytes, larger than the 1 MiB accepted"]
+
+
+def test_a_fifo_or_a_device_as_a_case_file_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "case.yaml"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        result = appeal_cli("validate", path, timeout=30)
+        assert result.returncode == 2
+        assert result.stderr.strip() == (f"error: {path}: is not a regular file (a device, pipe or socket), "
+                                         "not a file")
+
+
+@pytest.mark.parametrize("field, limit", [("appeal.notes", 20_000), ("payer.name", 1_000),
+                                          ("claim.lines.0.description", 1_000), ("claim.account", 38),
+                                          ("claim.number", 50), ("patient.member_id", 80)])
+def test_text_limits_name_the_field_and_the_limit(make_case, run, field, limit):
+    path = make_case({field: "A" * (limit + 1)})
+    result = run("validate", path)
+    assert result.exit_code == 2
+    [line] = errors(result)
+    assert line.endswith(f": {field.replace('.0.', '[0].')}: is {limit + 1:,} characters long, more than the "
+                         f"{limit:,} accepted (accepted: at most {limit:,} characters)")
+    assert "AAAA" not in result.output
+    assert run("validate", make_case({field: "A" * limit}), "--date", "2026-10-25").exit_code in (0, 1)
+
+
+@pytest.mark.parametrize("value, described", [
+    ("Jane\x0cSample", "a control character (U+000C)"),
+    ("Jane\x00Sample", "a control character (U+0000)"),
+    ("Jane\u202eelpmaS", "a right-to-left override character (U+202E)"),
+    ("Jane\u2066Sample", "a left-to-right isolate character (U+2066)"),
+    ("Jane\ud800Sample", "a lone surrogate (U+D800)"),
+])
+def test_characters_no_letter_carries_are_refused_naming_field_and_code_point(make_case, run, value, described):
+    path = make_case()
+    escaped = value.encode("unicode_escape").decode("ascii").replace("\\x", "\\x")
+    path.write_text(path.read_text().replace("name: Jane Q. Sample", f'name: "{escaped}"'), encoding="utf-8")
+    result = run("validate", path)
+    assert result.exit_code == 2
+    [line] = errors(result)
+    assert line.endswith(f": patient.name: contains {described}, which a letter cannot carry (accepted: printable "
+                         "text: no control characters (but tab and newline), no bidirectional controls)")
+
+
+def test_tab_and_newline_stay_allowed_in_notes(make_case):
+    case = load_case(make_case({"appeal.notes": "First\tparagraph.\n\nSecond."}))
+    assert case.appeal.notes == "First\tparagraph.\n\nSecond."
+
+
+@pytest.mark.parametrize("field", ["claim.number", "payer.name", "patient.name"])
+def test_a_value_of_one_space_is_missing_not_a_crash(make_case, run, field):
+    result = run("generate", make_case({field: " "}), "-o", make_case().parent / "o")
+    assert result.exit_code == 2
+    [line] = errors(result)
+    assert line.endswith(f": {field}: is required (it holds only spaces) (accepted: "
+                         + {"claim.number": "the payer's claim number"}.get(field, "text") + ")")
+
+
+def test_errors_never_echo_the_date_of_birth(make_case, run):
+    result = run("validate", make_case({"patient.dob": "1975-04-31"}))
+    assert result.exit_code == 2
+    [line] = errors(result)
+    assert line.endswith(": patient.dob: the value is not a real date (accepted: a date as YYYY-MM-DD or MM/DD/YYYY)")
+    assert "1975" not in result.output
