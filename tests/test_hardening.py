@@ -195,3 +195,51 @@ def test_errors_never_echo_the_date_of_birth(make_case, run):
     [line] = errors(result)
     assert line.endswith(": patient.dob: the value is not a real date (accepted: a date as YYYY-MM-DD or MM/DD/YYYY)")
     assert "1975" not in result.output
+
+
+# -- 2. one gate: what validates, renders ---------------------------------------------------------
+
+@pytest.mark.parametrize("field", ["payer.name", "provider.name"])
+def test_a_300_character_name_validates_and_renders_both_formats(make_case, run, tmp_path, field):
+    import docx
+
+    path = make_case({field: "Northern " * 33 + "Plan"})
+    assert run("validate", path).exit_code in (0, 1)
+    result = run("generate", path, "-o", tmp_path / "o")
+    assert result.exit_code == 0, result.output
+    [docx_path] = (tmp_path / "o").glob("*.docx")
+    props = docx.Document(str(docx_path)).core_properties
+    assert max(len(props.title), len(props.subject), len(props.author), len(props.keywords)) <= 255
+    assert (props.subject if field == "payer.name" else props.author).endswith("\u2026")
+    from pypdf import PdfReader
+
+    assert len(PdfReader(str(next((tmp_path / "o").glob("*.pdf")))).pages) >= 1
+
+
+def test_validate_runs_both_renderers(make_case, run, monkeypatch):
+    """A renderer's refusal is found by validate, not first by generate."""
+    from appeal.errors import RenderError
+    import appeal.render.docx
+
+    def refuse(*args, **kwargs):
+        raise RenderError("the DOCX renderer refused this letter", file="letter.docx")
+
+    monkeypatch.setattr(appeal.render.docx, "render_docx", refuse)
+    result = run("validate", make_case())
+    assert result.exit_code == 2
+    assert errors(result) == ["error: letter.docx: the DOCX renderer refused this letter"]
+
+
+def test_an_internal_error_never_echoes_its_message(make_case, run, monkeypatch):
+    """A real bug says where it is, never the data it was handling (which may be PHI)."""
+    import appeal.commands.generate
+
+    def broken(*args, **kwargs):
+        raise ValueError("Jane Q. Sample SAMPLE-2026-000123")
+
+    monkeypatch.setattr(appeal.commands.generate, "check_fonts", broken)
+    result = run("validate", make_case())
+    assert result.exit_code == 2
+    [line] = errors(result)
+    assert line.startswith("error: internal error (ValueError at generate.py:")
+    assert "Jane" not in result.output and "SAMPLE-2026" not in result.output

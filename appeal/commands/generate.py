@@ -228,9 +228,12 @@ def _checked(case_path: Path | str, settings: Settings
 
 def validate(case_path: Path | str, settings: Settings | None = None) -> tuple[Prepared, list[Finding]]:
     """Everything ``generate`` checks before it writes: the case, its template and letter,
-    the PDF fonts for every field, and the coding check. Writes nothing."""
+    the PDF fonts for every field, the coding check, and both renderers, which draw the
+    letter in memory (so a case that validates renders). Writes nothing."""
     prepared, findings, *_ = _checked(case_path, settings or Settings())
     check_fonts(prepared.case)
+    for fmt in FORMATS:
+        render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx)
     return prepared, findings
 
 

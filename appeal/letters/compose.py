@@ -27,6 +27,7 @@ from appeal.letters.document import (Block, BulletList, Heading, Letter, Letterh
 from appeal.errors import AppealError, CaseError, CitationError, Problem, TemplateError
 from appeal.letters.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
 
+CORE_PROPERTY_LIMIT = 255  # DOCX core properties (title, subject, keywords, author) hold at most 255 characters
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 
 
@@ -137,14 +138,29 @@ def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: 
         letterhead=_letterhead(case),
         blocks=tuple(blocks),
         running_header=f"{case.patient.name} · Member ID {case.patient.member_id} · Claim {case.claim.number}",
-        title=f"Appeal of claim {case.claim.number}: {meta.title}",
-        author=case.provider.name,
-        subject=f"Appeal of denial (CARC {case.denial.carc}) of claim {case.claim.number} to {case.payer.name}",
-        keywords=tuple(dict.fromkeys(["appeal", f"claim {case.claim.number}", f"CARC {case.denial.carc}",
-                                      *(f"RARC {r}" for r in case.denial.rarc),
-                                      *(line.code for line in case.denied_lines)])),
+        title=_property(f"Appeal of claim {case.claim.number}: {meta.title}"),
+        author=_property(case.provider.name),
+        subject=_property(f"Appeal of denial (CARC {case.denial.carc}) of claim {case.claim.number} to "
+                          f"{case.payer.name}"),
+        keywords=_keywords(["appeal", f"claim {case.claim.number}", f"CARC {case.denial.carc}",
+                            *(f"RARC {r}" for r in case.denial.rarc), *(line.code for line in case.denied_lines)]),
         meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited)},
     )
+
+
+def _property(text: str) -> str:
+    """A document property within what every format holds (a long payer name is cut, with an ellipsis)."""
+    return text if len(text) <= CORE_PROPERTY_LIMIT else text[: CORE_PROPERTY_LIMIT - 1] + "\u2026"
+
+
+def _keywords(words: list[str]) -> tuple[str, ...]:
+    """The keywords, once each, as many as fit in one property when joined with ', '."""
+    out: list[str] = []
+    for word in dict.fromkeys(words):
+        if len(", ".join([*out, word])) > CORE_PROPERTY_LIMIT:
+            break
+        out.append(word)
+    return tuple(out)
 
 
 def _check_case_against(case: Case, library: CitationLibrary, meta: TemplateMeta) -> None:
