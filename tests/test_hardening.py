@@ -243,3 +243,112 @@ def test_an_internal_error_never_echoes_its_message(make_case, run, monkeypatch)
     [line] = errors(result)
     assert line.startswith("error: internal error (ValueError at generate.py:")
     assert "Jane" not in result.output and "SAMPLE-2026" not in result.output
+
+
+# -- 3. templates: only text reaches a letter, and rendering is bounded ----------------------------
+
+@pytest.fixture
+def body(tmp_path, make_case, run):
+    """``body(text)``: validate the sample (without its facts) with a template of that body; the result."""
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    case = make_case({"template": "t", "appeal.facts": None})
+
+    def render(text: str, *extra):
+        (folder / "t.md").write_text(f"---\nid: t\ntitle: T\n---\n{text}\n", encoding="utf-8")
+        return run("validate", case, "--templates", folder, "--date", "2026-10-25", *extra)
+
+    render.file = folder / "t.md"
+    return render
+
+
+def template_error(result, file: Path, line: int | None, message: str) -> None:
+    assert result.exit_code == 2, result.output
+    where = f"{file}:{line}" if line else f"{file}"
+    assert errors(result) == [f"error: {where}: {message}"]
+
+
+NOT_TEXT = "not text (print its fields, or join a list of text)"
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{{ denied_lines|map(attribute="cdoe")|list }}', f"a list is printed, {NOT_TEXT}"),
+    ('{{ denied_lines|map(attribute="cdoe")|join(", ") }}',
+     "undefined value: 'appeal.inputs.case.ClaimLine object' has no attribute 'cdoe'"),
+    ('{{ [claim.number, 1] }}', f"a list is printed, {NOT_TEXT}"),
+    ('{{ {"a": claim.number} }}', f"a section (name: value pairs) is printed, {NOT_TEXT}"),
+    ('{{ denied_lines|list|string }}', f"a list is given to the string filter, {NOT_TEXT}"),
+    ('{{ "Lines: " ~ denied_lines }}', f"a list is joined with ~, {NOT_TEXT}"),
+    ('{{ "{}".format(denied_lines) }}', f"a list is formatted, {NOT_TEXT}"),
+    ("{{ '%s' % [claim.number] }}", f"a list is formatted with %, {NOT_TEXT}"),
+    ('{{ provider }}', f"a Provider object is printed, {NOT_TEXT}"),
+    ('{{ quote }}', f"a function (call it with ()) is printed, {NOT_TEXT}"),
+    ('{{ payer.fax }}', "undefined value: payer.fax is not given in the case; print it only under {% if ... %}"),
+    ('{{ "Code " ~ appeal.requested_code }}',
+     "undefined value: appeal.requested_code is not given in the case; print it only under {% if ... %}"),
+    ('{{ none }}', "a value printed is empty (None); print it only under {% if ... %}"),
+    ("{{ '\\x00' }}", "the text printed contains a control character (U+0000), which a letter cannot carry"),
+    ("{{ '\\ud800' }}", "the text printed contains a lone surrogate (U+D800), which a letter cannot carry"),
+    ('{{ "{0.name}".format_map(patient) }}',
+     "the template asked for an item that is not there (IndexError: tuple index out of range)"),
+])
+def test_nothing_but_text_reaches_a_letter(body, text, message):
+    template_error(body(text), body.file, 5, message)
+
+
+def test_a_missing_field_still_reads_as_false_and_none(body):
+    text = ("{% if payer.fax %}{{ payer.fax }}{% endif %}{{ payer.fax|default('no fax') }} "
+            "{{ 'none' if appeal.requested_code is none else 'some' }}")
+    assert body(text).exit_code in (0, 1)
+
+
+def test_the_template_context_holds_no_machine_paths(body):
+    template_error(body("{{ template.file }}"), body.file, 5,
+                   "undefined value: 'appeal.letters.templates.TemplateView object' has no attribute 'file'")
+    template_error(body("{{ provider.logo ~ '' }}"), body.file, 5,
+                   "undefined value: provider.logo is not given in the case; print it only under {% if ... %}")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{{ 'x' * 10**9 }}", "a repetition of 1,000,000,000 characters or items; at most 100,000"),
+    ("{{ ([1] * 10**8)|length }}", "a repetition of 100,000,000 characters or items; at most 100,000"),
+    ("{{ range(10**6)|list|length }}", "range() of 1,000,000 items; at most 1,000"),
+    ("{{ 2 ** 100000 }}", "a power of about 100,000 digits; at most 1,000"),
+    ("{{ 'x'.ljust(10**9) }}", "ljust() width of 1,000,000,000; at most 1,000"),
+    ("{{ '{:>1000000000}'.format('x') }}", "a format width of 1,000,000,000; at most 1,000"),
+    ("{{ 'x'|center(10**9) }}", "the center filter's size of 1,000,000,000; at most 1,000"),
+])
+def test_repetition_and_sizes_are_bounded(body, text, message):
+    template_error(body(text), body.file, 5, message)
+
+
+def test_rendering_has_an_output_budget(body):
+    result = body("{% for a in range(1000) %}{% for b in range(1000) %}x{% endfor %}{% endfor %}")
+    template_error(result, body.file, None, "the template rendered more than 1,000,000 characters")
+
+
+def test_rendering_has_a_time_budget(body, monkeypatch):
+    import appeal.letters.sandbox
+
+    monkeypatch.setattr(appeal.letters.sandbox, "TIME_BUDGET", 0.5)
+    result = body("{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}"
+                  "{% endfor %}{% endfor %}{% endfor %}")
+    template_error(result, body.file, 5, "the template took more than 0.5 seconds to render (a loop without end, "
+                                         "or loops inside loops?)")
+
+
+RECURSION = ("the template includes or extends itself, or a macro calls itself, without end "
+             "(or its expressions nest too deep)")
+
+
+@pytest.mark.parametrize("text", ['{% include "t.md" %}', '{% extends "t.md" %}',
+                                  "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}"])
+def test_recursion_is_an_error_naming_the_template(body, text):
+    template_error(body(text), body.file, 5, RECURSION)
+
+
+def test_500_nested_parentheses_are_an_error_naming_the_template(body, run):
+    template_error(body("{{ " + "(" * 500 + "1" + ")" * 500 + " }}"), body.file, None, RECURSION)
+    result = run("templates", "check", "t", "--templates", body.file.parent)
+    assert result.exit_code == 1
+    assert f"error: {body.file}: the template's expressions nest too deep to read" in result.output

@@ -169,6 +169,9 @@ def _check_one(meta: TemplateMeta, templates: TemplateSet, library: CitationLibr
     except jinja2.TemplateSyntaxError as exc:
         return [Problem(file, f"template syntax error: {exc.message}", line=exc.lineno,
                         accepted="Jinja syntax; see docs/templates.md")]
+    except RecursionError:
+        return [Problem(file, "the template's expressions nest too deep to read",
+                        accepted="expressions nested a few levels, not hundreds")]
     problems = sorted(_check_calls(meta, tree, templates, library) + _check_facts(meta, tree),
                       key=lambda p: p.line or 0)
     if library is not None:

@@ -25,7 +25,10 @@ from appeal.reference.codes import code_table, without_usage
 from appeal.letters.document import (Block, BulletList, Heading, Letter, Letterhead, Paragraph, Quote, References, Run,
                              Signature, Table)
 from appeal.errors import AppealError, CaseError, CitationError, Problem, TemplateError
-from appeal.letters.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
+from appeal.inputs.fields import REFUSED_CHARACTERS, refused_character
+from appeal.letters.sandbox import render_bounded, text_value
+from appeal.letters.templates import (Safe, TemplateMeta, TemplateSet, TemplateView, escape, long_date, money,
+                                      render_error, short_date)
 
 CORE_PROPERTY_LIMIT = 255  # DOCX core properties (title, subject, keywords, author) hold at most 255 characters
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
@@ -125,14 +128,19 @@ def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: 
     env = templates.env
     try:
         template = env.get_template(meta.name)
-        markdown = template.render(context)
+        markdown = render_bounded(template, context)
     except CaseError:
         raise
     except AppealError as exc:
         file, line = _where(exc, templates, meta)
         raise type(exc)([dataclasses.replace(p, file=file, line=line) for p in exc.problems]) from None
-    except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError) as exc:
+    except Exception as exc:  # whatever a template does wrong is the template's error, with its file and line
         raise render_error(exc, templates, str(meta.file)) from None
+    refused = refused_character(markdown)
+    if refused:
+        line = markdown[: REFUSED_CHARACTERS.search(markdown).start()].count("\n") + 1  # type: ignore[union-attr]
+        raise TemplateError([Problem(str(meta.file), f"the template's text contains {refused} (line {line} of the "
+                                     "rendered text), which a letter cannot carry", accepted="printable text")])
     blocks = _to_blocks(markdown, composer, meta)
     return Letter(
         letterhead=_letterhead(case),
@@ -215,7 +223,7 @@ def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -
         "signer": case.signer,
         "enclosures": case.enclosures,
         "denied_lines": case.denied_lines,
-        "template": meta,
+        "template": TemplateView.of(meta),
         "carc_text": lambda code: without_usage(codes.carc(code)),
         "rarc_text": lambda code: without_usage(codes.rarc(code)),
         "quote": composer.quote,
@@ -232,7 +240,7 @@ def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -
         "long_date": long_date,
         "short_date": short_date,
         "money": money,
-        "raw": lambda text: Safe(str(text)),
+        "raw": lambda text: Safe(text_value(text)),
     }
 
 
