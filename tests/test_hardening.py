@@ -352,3 +352,121 @@ def test_500_nested_parentheses_are_an_error_naming_the_template(body, run):
     result = run("templates", "check", "t", "--templates", body.file.parent)
     assert result.exit_code == 1
     assert f"error: {body.file}: the template's expressions nest too deep to read" in result.output
+
+
+# -- 4. enclosures ---------------------------------------------------------------------------------
+
+def one_page_pdf(path: Path) -> Path:
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    pdf.drawString(72, 720, "Radiology report (sample)")
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def packet_of(make_case, run, out: Path, enclosure, *extra):
+    case = make_case({"enclosures": [{"description": "Report", "path": str(enclosure)}]})
+    line = next(i for i, text in enumerate(case.read_text().splitlines(), 1) if "path:" in text)
+    return case, line, run("packet", case, "-o", out, "--date", "2026-11-27", *extra)
+
+
+ACCEPTED_ENCLOSURE = "(accepted: a PDF (not password-protected), PNG, JPEG or TIFF file of at most 60 MB (portal.max_file_mb))"
+
+
+def test_a_fifo_enclosure_is_refused_at_once(make_case, tmp_path):
+    fifo = tmp_path / "report.pdf"
+    os.mkfifo(fifo)
+    case = make_case({"enclosures": [{"description": "Report", "path": "report.pdf"}]})
+    result = appeal_cli("packet", case, "-o", tmp_path / "o", "--date", "2026-11-27", timeout=60)
+    assert result.returncode == 2
+    assert (f"error: {case}:{len(case.read_text().splitlines()) - 6}: enclosures[0].path: {fifo}: is not a regular "
+            f"file (a device, pipe or socket), not a PDF or image file {ACCEPTED_ENCLOSURE}") in result.stderr
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_dev_zero_is_outside_and_not_a_regular_file(make_case, run, tmp_path):
+    case, line, result = packet_of(make_case, run, tmp_path / "o", "/dev/zero")
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {case}:{line}: enclosures[0].path: /dev/zero: is outside the case's folder "
+                              f"(/dev/zero); give --allow-outside to enclose it {ACCEPTED_ENCLOSURE}"]
+    case, line, result = packet_of(make_case, run, tmp_path / "o", "/dev/zero", "--allow-outside")
+    assert errors(result) == [f"error: {case}:{line}: enclosures[0].path: /dev/zero: is not a regular file (a device, "
+                              f"pipe or socket), not a PDF or image file {ACCEPTED_ENCLOSURE}"]
+
+
+def test_a_500_mb_enclosure_is_refused_before_it_is_read(make_case, run, tmp_path):
+    big = tmp_path / "scan.pdf"
+    with big.open("wb") as fh:  # sparse: no disk used, and it is never read
+        fh.truncate(500 * 1024 * 1024)
+    case, line, result = packet_of(make_case, run, tmp_path / "o", big)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {case}:{line}: enclosures[0].path: {big}: is 524,288,000 bytes, larger than "
+                              f"the 60,000,000 bytes accepted {ACCEPTED_ENCLOSURE}"]
+
+
+@pytest.mark.parametrize("algorithm, user", [("AES-256", ""), ("AES-128", "secret"), ("RC4-128", ""),
+                                             ("RC4-40", "secret")])
+def test_an_encrypted_pdf_of_any_kind_is_refused_as_password_protected(make_case, run, tmp_path, algorithm, user):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(str(one_page_pdf(tmp_path / "plain.pdf"))))
+    writer.encrypt(user_password=user, owner_password="owner", algorithm=algorithm)
+    locked = tmp_path / "locked.pdf"
+    with locked.open("wb") as fh:
+        writer.write(fh)
+    case, line, result = packet_of(make_case, run, tmp_path / "o", locked)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {case}:{line}: enclosures[0].path: {locked}: the PDF is encrypted "
+                              f"(password-protected); portals and payers cannot open it {ACCEPTED_ENCLOSURE}"]
+
+
+def test_a_pdf_with_an_encryption_pypdf_cannot_open_is_still_password_protected(make_case, run, tmp_path):
+    odd = tmp_path / "cert.pdf"
+    odd.write_bytes(b"%PDF-1.7\n1 0 obj <</Filter /Adobe.PubSec /SubFilter /adbe.pkcs7.s5>> endobj\n"
+                    b"trailer <</Encrypt 1 0 R /Root 2 0 R>>\n%%EOF\n")
+    case, line, result = packet_of(make_case, run, tmp_path / "o", odd)
+    assert errors(result) == [f"error: {case}:{line}: enclosures[0].path: {odd}: the PDF is encrypted "
+                              f"(password-protected); portals and payers cannot open it {ACCEPTED_ENCLOSURE}"]
+
+
+@pytest.mark.parametrize("size, message", [
+    ((20_000, 20_000), "the image is too large to open (a decompression bomb?)"),
+    ((10_000, 6_000), "an image page is 10,000 x 6,000 pixels (a decompression bomb?); at most 50 million "
+                      "pixels a page"),
+])
+def test_an_image_bomb_is_refused_naming_the_file(make_case, run, tmp_path, size, message):
+    from PIL import Image
+
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", size).save(bomb)
+    assert bomb.stat().st_size < 1_000_000
+    case, line, result = packet_of(make_case, run, tmp_path / "o", bomb)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {case}:{line}: enclosures[0].path: {bomb}: {message} {ACCEPTED_ENCLOSURE}"]
+
+
+def test_enclosure_paths_are_confined_to_the_case_folder_unless_allowed(make_case, run, tmp_path):
+    other = tmp_path.parent / f"{tmp_path.name}-other"
+    other.mkdir()
+    record = one_page_pdf(other / "another-patient.pdf")
+    (tmp_path / "link.pdf").symlink_to(record)
+    for given in (str(record), f"../{other.name}/another-patient.pdf", "link.pdf"):
+        case, line, result = packet_of(make_case, run, tmp_path / "o", given)
+        assert result.exit_code == 2
+        assert errors(result) == [f"error: {case}:{line}: enclosures[0].path: {case.parent / given if not given.startswith('/') else given}: "
+                                  f"is outside the case's folder ({record}); give --allow-outside to enclose it "
+                                  f"{ACCEPTED_ENCLOSURE}"]
+    case, line, result = packet_of(make_case, run, tmp_path / "o", "link.pdf", "--allow-outside")
+    assert result.exit_code == 0, result.output
+    from pypdf import PdfReader
+
+    packet = next((tmp_path / "o").glob("*_packet.pdf"))
+    assert "Radiology report (sample)" in PdfReader(str(packet)).pages[-1].extract_text()
+
+
+def test_an_enclosure_in_the_case_folder_still_goes_in(make_case, run, tmp_path):
+    one_page_pdf(tmp_path / "report.pdf")
+    _, _, result = packet_of(make_case, run, tmp_path / "o", "report.pdf")
+    assert result.exit_code == 0, result.output

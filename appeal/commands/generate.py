@@ -36,6 +36,7 @@ class Settings:
     citation_dirs: tuple[Path, ...] = ()
     workspace: Path | None = None
     reference_docx: Path | None = None
+    allow_outside: bool = False  # packet enclosures may come from outside the case's folder and the workspace
 
     def templates(self) -> TemplateSet:
         return template_set(self.template_dirs, self.workspace)
@@ -255,7 +256,8 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     if packet:
         from appeal.deliver.packet import packet_from
 
-        result = packet_from(prepared, templates, library, Path(out_dir), workspace, formats)
+        result = packet_from(prepared, templates, library, Path(out_dir), workspace, formats,
+                             allow_outside=settings.allow_outside)
         result.findings = findings
         return result
     outputs = write_letter(prepared, Path(out_dir), formats)

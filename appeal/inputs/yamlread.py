@@ -80,7 +80,7 @@ def open_regular(path: Path, limit: int, kind: str = "a file") -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise FileRefused(f"is not a regular file (a device, pipe or socket), not {kind}")
         if info.st_size > limit:
-            raise FileRefused(f"is {_size(info.st_size)}, larger than the {_size(limit)} accepted")
+            raise FileRefused(f"is {info.st_size:,} bytes, larger than the {_size(limit)} accepted")
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, min(MiB, limit + 1 - total))
