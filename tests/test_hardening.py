@@ -19,7 +19,7 @@ from appeal.errors import CaseError, TemplateError, WorkspaceError
 from appeal.inputs.case import load_case
 from appeal.inputs.yamlread import load_yaml
 
-from conftest import UPMC
+from conftest import LETTER_DATE, UPMC
 
 ROOT = Path(__file__).resolve().parent.parent
 BOMB = "\n".join(["a: &a [x, x, x, x, x, x, x, x, x, x]"]
@@ -470,3 +470,107 @@ def test_an_enclosure_in_the_case_folder_still_goes_in(make_case, run, tmp_path)
     one_page_pdf(tmp_path / "report.pdf")
     _, _, result = packet_of(make_case, run, tmp_path / "o", "report.pdf")
     assert result.exit_code == 0, result.output
+
+
+# -- 5. faults: a full disk, a read-only folder ----------------------------------------------------
+
+def no_space(*args, **kwargs):
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_no_part_files(make_case, run, tmp_path, monkeypatch):
+    import appeal.deliver.files
+
+    out = tmp_path / "o"
+    monkeypatch.setattr(appeal.deliver.files.os, "replace", no_space)
+    result = run("generate", make_case(), "-o", out, "--date", "2026-11-27")
+    assert result.exit_code == 2
+    [line] = errors(result)
+    assert line.startswith(f"error: {out}/") and line.endswith(".docx: cannot write the file: the disk is full")
+    assert list(out.iterdir()) == []  # the temporary file, which holds PHI, is gone
+
+
+def test_a_read_only_output_folder_is_a_clear_error(make_case, run, tmp_path, monkeypatch):
+    import errno
+    import appeal.deliver.files
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    out = tmp_path / "o"
+    monkeypatch.setattr(appeal.deliver.files.tempfile, "mkstemp", read_only)
+    result = run("generate", make_case(), "-o", out, "--date", "2026-11-27")
+    assert result.exit_code == 2
+    [line] = errors(result)
+    assert line.endswith(".docx: cannot write the file: the folder is on a read-only disk")
+
+
+def test_output_folders_are_created_0700(make_case, run, tmp_path):
+    out = tmp_path / "new" / "o"
+    assert run("generate", make_case(), "-o", out, "--date", "2026-11-27").exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o700
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in out.iterdir())
+
+
+def test_batch_on_a_full_disk_still_lists_every_item_and_exits_1(make_case, run, tmp_path, monkeypatch):
+    import csv
+    import appeal.deliver.files
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for i in range(3):
+        make_case({"claim.number": f"SAMPLE-2026-00{i}"}, name=f"cases/c{i}.yaml")
+    out = tmp_path / "o"
+    monkeypatch.setattr(appeal.deliver.files.os, "replace", no_space)
+    result = run("batch", cases, "-o", out, "--jobs", "1", "--date", "2026-11-27")
+    assert result.exit_code == 1, result.output
+    rows = list(csv.DictReader((out / "summary.csv").open(encoding="utf-8")))
+    assert [r["input"] for r in rows] == [str(cases / f"c{i}.yaml") for i in range(3)]
+    assert {r["status"] for r in rows} == {"failed"}
+    assert all(r["error"].endswith(".docx: cannot write the file: the disk is full") for r in rows)
+    assert "warning: summary.csv was not rewritten in input order" in result.output
+    assert not [p for p in out.rglob("*.part")]
+
+
+def test_batch_goes_on_when_its_resume_state_cannot_be_saved(make_case, run, tmp_path, monkeypatch):
+    import appeal.deliver.files
+
+    real = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith("manifest.json"):
+            no_space()
+        real(src, dst)
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    make_case(name="cases/c0.yaml")
+    monkeypatch.setattr(appeal.deliver.files.os, "replace", replace)
+    result = run("batch", cases, "-o", tmp_path / "o", "--jobs", "1", "--date", "2026-11-27")
+    assert result.exit_code == 0, result.output
+    assert "warning: the resume state was not saved" in result.output
+    assert len(list((tmp_path / "o").glob("*.pdf"))) == 1
+
+
+def test_batch_summary_exists_from_the_first_item(make_case, tmp_path):
+    import csv
+
+    from appeal.commands.batch import run_batch
+    from appeal.settings import Settings
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for i in range(3):
+        make_case({"claim.number": f"SAMPLE-2026-00{i}"}, name=f"cases/c{i}.yaml")
+    out = tmp_path / "o"
+    seen = []
+
+    def progress(outcome):
+        rows = list(csv.reader((out / "summary.csv").open(encoding="utf-8")))
+        seen.append((len(rows) - 1, rows[-1][1]))
+
+    result = run_batch([cases], out, Settings(date=LETTER_DATE), jobs=1, progress=progress)
+    assert result.exit_code == 0
+    assert seen == [(1, "ok"), (2, "ok"), (3, "ok")]

@@ -41,9 +41,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from appeal import __version__
-from appeal.inputs.case import Case, load_case, read_case
+from appeal.inputs.case import MAX_CASE_BYTES, Case, load_case, read_case
 from appeal.reference.deadlines import earliest_deadline
-from appeal.errors import AppealError, CaseError, Problem
+from appeal.errors import AppealError, CaseError, OutputError, Problem
 from appeal.commands.generate import checked, with_workspace
 from appeal.commands.remit import drafts, read_remittance, warning_lines
 from appeal.deliver.files import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
@@ -52,7 +52,7 @@ from appeal.letters.build import build_letter
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 from appeal.resources import builtin_dir
-from appeal.inputs.yamlread import Located
+from appeal.inputs.yamlread import FileRefused, Located, open_regular
 
 STATE_DIR = ".batch"
 SUMMARY = "summary.csv"
@@ -60,6 +60,7 @@ SUMMARY_COLUMNS = ("input", "status", "outputs", "template", "appeal_by", "error
 CASE_SUFFIXES = (".yaml", ".yml")
 COLLECT_EVERY = 10  # letters between full garbage collections in a worker (see run_item)
 FLUSH_SECONDS = 1.0
+MAX_CSV_ITEMS = 999  # numbered columns (claim.lines.N): an 835 claim has at most 999 service lines
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ def _items_of(path: Path, settings: Settings, fingerprint: str, warnings: list[s
                 yield _case_item(case, fingerprint)
         elif path.suffix.lower() in CASE_SUFFIXES:
             yield _case_item(path, fingerprint)
+        elif path.exists() and not path.is_file():
+            yield _unreadable(path, "is not a regular file (a device, pipe or socket)")
         elif path.suffix.lower() == ".csv":
             yield from _csv_items(path, fingerprint)
         else:
@@ -175,7 +178,10 @@ def _hash(fingerprint: str, *parts: str | bytes) -> str:
 
 
 def _case_item(path: Path, fingerprint: str) -> Item:
-    data = path.read_bytes()
+    try:
+        data = open_regular(path, MAX_CASE_BYTES, kind="a case file")
+    except FileRefused as exc:
+        raise CaseError(str(exc), file=str(path)) from None
     return Item(0, "case", str(path), str(path), _hash(fingerprint, "case", data))
 
 
@@ -275,6 +281,10 @@ def _lists(node, path: tuple, file: str, line: int, problems: list[Problem]):
         problems.append(Problem(file, "mixes numbered and named columns", line=line,
                                 field=".".join(map(str, path)), accepted="claim.lines.0.code, claim.lines.1.code"))
         return {}
+    if max(numbered) >= MAX_CSV_ITEMS:
+        problems.append(Problem(file, f"numbers an item {max(numbered)}", line=line, field=".".join(map(str, path)),
+                                accepted=f"item numbers from 0 to {MAX_CSV_ITEMS - 1}"))
+        return []
     return [out.get(i) for i in range(max(numbered) + 1)]
 
 
@@ -340,9 +350,13 @@ def run_item(item: Item) -> Outcome:
     except AppealError as exc:
         return Outcome(item.seq, item.label, "failed", error="; ".join(describe(p, item) for p in exc.problems),
                        key=item.key)
-    except Exception as exc:  # a bug of ours: report it on this item, keep going
+    except OSError as exc:  # the output folder (a full disk, a read-only folder) while claiming the letter's name
         return Outcome(item.seq, item.label, "failed", key=item.key,
-                       error=f"internal error ({type(exc).__name__}: {exc}); please report it")
+                       error=f"not written: cannot write in {state.out_dir}: {exc.strerror or exc}")
+    except Exception as exc:  # a bug of ours: report it on this item, keep going (its message may hold PHI)
+        where = exc.__traceback__.tb_frame.f_code.co_filename if exc.__traceback__ else "?"
+        return Outcome(item.seq, item.label, "failed", key=item.key,
+                       error=f"internal error ({type(exc).__name__} in {Path(where).name}); please report it")
     findings = checked(prepared, state.sources, dt.date.today())
     said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
     return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
@@ -434,6 +448,7 @@ class Manifest:
         self.done: dict[str, dict] = {}
         self.dirty = False
         self.flushed = time.monotonic()
+        self.error: str | None = None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == 1 and isinstance(data.get("done"), dict):
@@ -454,8 +469,13 @@ class Manifest:
             self.flush()
 
     def flush(self) -> None:
+        """Save the resume state; a failure (a full disk) costs only resuming, so it is a warning, once."""
         if self.dirty:
-            write_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0).encode("utf-8"))
+            try:
+                write_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0).encode("utf-8"))
+            except OutputError as exc:
+                if self.error is None:
+                    self.error = f"the resume state was not saved ({exc}); a rerun makes every letter again"
             self.dirty, self.flushed = False, time.monotonic()
 
 
@@ -484,7 +504,10 @@ def remove_stale_parts(out_dir: Path) -> None:
     """Temporary files a killed run left (``.<name>.<random>.part``): they may hold PHI."""
     for folder in (out_dir, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
         for path in folder.glob(".*.part") if folder.is_dir() else ():
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass  # a read-only folder: writing there fails next, with its own message
 
 
 # ------------------------------------------------------------- the runner
@@ -492,7 +515,12 @@ def remove_stale_parts(out_dir: Path) -> None:
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
               progress: Callable[[Outcome], None] | None = None) -> BatchResult:
-    """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item."""
+    """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
+
+    ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
+    full disk or a killed run still leaves the list of what was and was not written; at the end
+    it is rewritten in input order.
+    """
     out_dir = ensure_dir(Path(out_dir))
     formats = tuple(formats)
     state_dir = ensure_dir(out_dir / STATE_DIR)
@@ -503,8 +531,11 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     stamp = fingerprint(settings, formats)
     items = iter_items(inputs, settings, stamp, result.warnings)
 
+    log = SummaryLog(out_dir / SUMMARY)
+
     def done(outcome: Outcome) -> None:
         result.outcomes.append(outcome)
+        log.append(outcome)
         if outcome.status == "ok":
             manifest.record(outcome)
         if progress:
@@ -521,9 +552,59 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
             _in_pool(todo, jobs, (settings, out_dir, formats), done)
     finally:
         manifest.flush()
+        log.close()
     result.outcomes.sort(key=lambda o: o.seq)
-    result.summary = write_summary(out_dir, result.outcomes)
+    try:
+        result.summary = write_summary(out_dir, result.outcomes)
+    except OutputError as exc:  # the rows appended as items finished stay, in the order they finished
+        result.summary = log.path if log.error is None else None
+        result.warnings.append(f"summary.csv was not rewritten in input order ({exc})"
+                               + ("" if log.error is None else f"; {log.error}"))
+    if manifest.error:
+        result.warnings.append(manifest.error)
     return result
+
+
+class SummaryLog:
+    """``summary.csv`` as the run goes: the header at once, then a row as each item finishes (flushed).
+
+    A write that fails (a full disk) stops the log, never the batch; the error is kept for the result.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.error: str | None = None
+        self.fh = None
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            self.writer = csv.writer(self.fh, lineterminator="\n")
+            self._write(SUMMARY_COLUMNS)
+        except OSError as exc:
+            self._fail(exc)
+
+    def append(self, outcome: Outcome) -> None:
+        if self.fh is not None:
+            self._write(outcome.row())
+
+    def _write(self, row) -> None:
+        try:
+            self.writer.writerow(row)
+            self.fh.flush()
+        except OSError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        self.error = f"summary.csv could not be written as items finished: {exc.strerror or exc}"
+        self.close()
+
+    def close(self) -> None:
+        if self.fh is not None:
+            try:
+                self.fh.close()
+            except OSError:
+                pass
+            self.fh = None
 
 
 def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Path, force: bool,
