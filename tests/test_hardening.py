@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from appeal.errors import CaseError, TemplateError, WorkspaceError
+from appeal.errors import CaseError, WorkspaceError
 from appeal.inputs.case import load_case
 from appeal.inputs.yamlread import load_yaml
 
-from conftest import LETTER_DATE, UPMC
+from conftest import LETTER_DATE
 
 ROOT = Path(__file__).resolve().parent.parent
 BOMB = "\n".join(["a: &a [x, x, x, x, x, x, x, x, x, x]"]
@@ -218,8 +218,8 @@ def test_a_300_character_name_validates_and_renders_both_formats(make_case, run,
 
 def test_validate_runs_both_renderers(make_case, run, monkeypatch):
     """A renderer's refusal is found by validate, not first by generate."""
-    from appeal.errors import RenderError
     import appeal.render.docx
+    from appeal.errors import RenderError
 
     def refuse(*args, **kwargs):
         raise RenderError("the DOCX renderer refused this letter", file="letter.docx")
@@ -494,6 +494,7 @@ def test_a_full_disk_is_a_clear_error_and_leaves_no_part_files(make_case, run, t
 
 def test_a_read_only_output_folder_is_a_clear_error(make_case, run, tmp_path, monkeypatch):
     import errno
+
     import appeal.deliver.files
 
     def read_only(*args, **kwargs):
@@ -516,6 +517,7 @@ def test_output_folders_are_created_0700(make_case, run, tmp_path):
 
 def test_batch_on_a_full_disk_still_lists_every_item_and_exits_1(make_case, run, tmp_path, monkeypatch):
     import csv
+
     import appeal.deliver.files
 
     cases = tmp_path / "cases"
@@ -557,7 +559,7 @@ def test_batch_goes_on_when_its_resume_state_cannot_be_saved(make_case, run, tmp
 def test_batch_summary_exists_from_the_first_item(make_case, tmp_path):
     import csv
 
-    from appeal.commands.batch import run_batch
+    from appeal.commands.batch.runner import run_batch
     from appeal.settings import Settings
 
     cases = tmp_path / "cases"

@@ -71,7 +71,7 @@ def guarded(func: Callable) -> Callable:
         except click.exceptions.Exit:
             raise
         except Exception as exc:  # a bug of ours: say so plainly, without a traceback, and without its message
-            say(f"error: internal error ({type(exc).__name__} at {_origin(exc)}); please report it")  # (it may hold PHI)
+            say(f"error: internal error ({type(exc).__name__} at {_origin(exc)}); please report it")
             if as_json:
                 emit_json({"ok": False, "errors": [{"message": f"internal error: {type(exc).__name__}"}]})
             sys.exit(EXIT_UNUSABLE)
@@ -113,7 +113,7 @@ def letter_options(func: Callable) -> Callable:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="appeal")
+@click.version_option(__version__, "-V", "--version", prog_name="appeal")
 def cli() -> None:
     """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF)."""
 

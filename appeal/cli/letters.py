@@ -6,8 +6,18 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options,
-                        report_generated, say, settings_from)
+from appeal.cli.app import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    cli,
+    emit_json,
+    guarded,
+    json_option,
+    letter_options,
+    report_generated,
+    say,
+    settings_from,
+)
 
 
 @cli.command()
@@ -27,8 +37,8 @@ from appeal.cli.app import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, jso
 @letter_options
 @json_option
 @guarded
-def generate(case, out_dir, formats, strict, packet, allow_outside, reference_docx, date, template_dirs, citation_dirs, workspace,
-             as_json):
+def generate(case, out_dir, formats, strict, packet, allow_outside, reference_docx, date, template_dirs, citation_dirs,
+             workspace, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
     from appeal.commands.generate import generate as run
     from appeal.render.formats import FORMATS

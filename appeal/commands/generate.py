@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from appeal.checks import Finding, has_errors, run_checks
+from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
 from appeal.inputs.case import load_case
 from appeal.letters.build import Prepared, build_letter
 from appeal.render.fonts import check_fonts
-from appeal.deliver.files import case_key
 from appeal.render.formats import FORMATS, render
 from appeal.settings import Settings, Sources
 
@@ -46,11 +46,12 @@ class Generated:
         }
 
 
-def prepare(case_path: Path | str, settings: Settings | None = None, sources: Sources | None = None) -> Prepared:
+def prepare(case_path: Path | str, settings: Settings | None = None, sources: Sources | None = None,
+            today: dt.date | None = None) -> Prepared:
     """Validate the case, choose its template and compose the letter; write nothing."""
     settings = settings or Settings()
     sources = sources or Sources.load(settings)
-    case = load_case(case_path, date=settings.date, defaults=sources.case_defaults)
+    case = load_case(case_path, date=settings.date, defaults=sources.case_defaults, today=today)
     return with_workspace(build_letter(case, sources.templates, sources.library), sources)
 
 
@@ -74,9 +75,10 @@ def validate(case_path: Path | str, settings: Settings | None = None,
     """Everything ``generate`` checks before it writes: the case, its template and letter,
     the PDF fonts for every field, the coding check, and both renderers, which draw the
     letter in memory (so a case that validates renders). Writes nothing."""
+    today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
-    prepared = prepare(case_path, sources.settings, sources)
-    findings = checked(prepared, sources, today or dt.date.today())
+    prepared = prepare(case_path, sources.settings, sources, today)
+    findings = checked(prepared, sources, today)
     check_fonts(prepared.case)
     for fmt in FORMATS:
         render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx)
@@ -92,9 +94,10 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
     """
+    today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
-    prepared = prepare(case_path, sources.settings, sources)
-    findings = checked(prepared, sources, today or dt.date.today())
+    prepared = prepare(case_path, sources.settings, sources, today)
+    findings = checked(prepared, sources, today)
     if notify is not None:  # the template chosen and the remark-code warnings, before anything is written
         notify(prepared)
     if strict and has_errors(findings):

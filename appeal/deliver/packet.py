@@ -93,7 +93,8 @@ def read_exhibits(case: Case, workspace: Workspace | None = None, allow_outside:
     limit = limits.portal_max_file_mb * 1_000_000
     roots = [case.source.parent.resolve()] + ([workspace.root.resolve()] if workspace is not None else [])
     accepted = f"{ACCEPTED} of at most {limits.portal_max_file_mb} MB (portal.max_file_mb)"
-    exhibits, problems = [], []
+    exhibits: list[Exhibit] = []
+    problems: list[Problem] = []
     for index, enclosure in enumerate(case.enclosures):
         if enclosure.path is None:
             continue

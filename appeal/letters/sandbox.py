@@ -63,10 +63,10 @@ class OverBudget(jinja2.TemplateRuntimeError):
 
 
 class LetterUndefined(jinja2.StrictUndefined):
-    """StrictUndefined that also refuses ``repr`` (so ``[undefined]|string`` fails rather than print ``[Undefined]``)."""
+    """StrictUndefined that also refuses ``repr``: ``[undefined]|string`` fails rather than print ``[Undefined]``."""
 
     __slots__ = ()
-    __repr__ = jinja2.StrictUndefined._fail_with_undefined_error  # type: ignore[assignment]
+    __repr__ = jinja2.StrictUndefined._fail_with_undefined_error
 
 
 class Missing(jinja2.Undefined):
@@ -74,7 +74,7 @@ class Missing(jinja2.Undefined):
 
     __slots__ = ()
     __str__ = __repr__ = __iter__ = __len__ = __contains__ = \
-        jinja2.Undefined._fail_with_undefined_error  # type: ignore[assignment]
+        jinja2.Undefined._fail_with_undefined_error
 
     def __bool__(self) -> bool:
         return False
@@ -156,7 +156,7 @@ def join_text(parts: tuple) -> str:
 class _LetterCodeGenerator(CodeGenerator):
     """Compiles ``~`` to :func:`join_text`, and folds no output at compile time (it would skip the checks)."""
 
-    def visit_Concat(self, node: nodes.Concat, frame) -> None:  # type: ignore[override]
+    def visit_Concat(self, node: nodes.Concat, frame) -> None:
         self.write("environment.join_text((")
         for arg in node.nodes:
             self.visit(arg, frame)
@@ -216,7 +216,8 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
                     raise OverBudget(f"a repetition of {len(seq) * times:,} characters or items; at most {MAX_VALUE:,}")
         elif operator == "**":
             if isinstance(left, (int, float, Decimal)) and isinstance(right, (int, float, Decimal)):
-                digits = abs(float(right)) * len(str(abs(int(left))) if abs(left) >= 1 else "1")
+                size = abs(int(left))
+                digits = abs(float(right)) * len(str(size) if size >= 1 else "1")
                 if digits > MAX_EXPONENT_DIGITS:
                     raise OverBudget(f"a power of about {digits:,.0f} digits; at most {MAX_EXPONENT_DIGITS:,}")
         elif operator == "%" and isinstance(left, str):
@@ -242,7 +243,7 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
             if is_map:
                 if kwargs or len(args) != 1:
                     raise TypeError("format_map() takes exactly one argument")
-                args, kwargs = (), args[0]
+                return bounded(str(formatter.vformat(f_self, (), args[0])))
             return bounded(str(formatter.vformat(f_self, args, kwargs)))
 
         return format_text
