@@ -30,6 +30,7 @@ class Settings:
     citation_dirs: tuple[Path, ...] = ()
     workspace: Path | None = None
     reference_docx: Path | None = None
+    allow_outside: bool = False  # packet enclosures may come from outside the case's folder and the workspace
 
     def templates(self) -> TemplateSet:
         return template_set(self.template_dirs, self.workspace)

@@ -21,7 +21,7 @@ from appeal.errors import AppealError, CodeError, Problem, TemplateError, Worksp
 from appeal.inputs.case import load_case
 from appeal.inputs.schema import TEMPLATE_ID
 from appeal.inputs.workspace import PROFILE, Workspace, load_workspace
-from appeal.inputs.yamlread import load_yaml, read_text
+from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
 from appeal.letters.build import build_letter
 from appeal.letters.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
 from appeal.reference.citations import CitationLibrary
@@ -173,6 +173,9 @@ def _check_one(meta: TemplateMeta, templates: TemplateSet, library: CitationLibr
     except jinja2.TemplateSyntaxError as exc:
         return [Problem(file, f"template syntax error: {exc.message}", line=exc.lineno,
                         accepted="Jinja syntax; see docs/templates.md")]
+    except RecursionError:
+        return [Problem(file, "the template's expressions nest too deep to read",
+                        accepted="expressions nested a few levels, not hundreds")]
     problems = sorted(_check_calls(meta, tree, templates, library) + _check_facts(meta, tree),
                       key=lambda p: p.line or 0)
     if library is not None:
@@ -240,7 +243,7 @@ def _undeclared(file: str, name: str, line: int) -> Problem:
 
 def _check_listed_citations(meta: TemplateMeta, library: CitationLibrary) -> list[Problem]:
     front = split_front_matter(read_text(meta.file, TemplateError))[0] or ""
-    located = load_yaml(meta.file, TemplateError, text=front)
+    located = load_yaml(meta.file, TemplateError, text=front, aliases=PROFILE_ALIASES)
     problems = []
     for i, cid in enumerate(meta.citations):
         try:
