@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, Mapping, cast
 
 from appeal.errors import CaseError, Problem
 from appeal.inputs.fields import Reader
-from appeal.inputs.schema import FACT_ACCEPTED, key, keys_of, read
+from appeal.inputs.schema import DEFAULT_KIND, FACT_ACCEPTED, key, keys_of, levels_of, read
 from appeal.inputs.yamlread import NO_ALIASES, Located, load_yaml
 
 MAX_CASE_BYTES = 1024 * 1024  # a case file is a few KB; 1 MiB is far more than any needs
@@ -66,6 +66,14 @@ class Payer:
     fax: str | None = None
     portal: str | None = None
     distinct_modifier: str = "59"
+    kind: str = DEFAULT_KIND
+    self_funded: bool = False
+    grandfathered: bool = False
+
+    @property
+    def medicare(self) -> bool:
+        """Original Medicare (Part A/B): its own words (redetermination, the Medicare number)."""
+        return self.kind == "medicare"
 
 
 @dataclass(frozen=True)
@@ -113,8 +121,11 @@ class Denial:
 
 @dataclass(frozen=True)
 class PriorDecision:
+    """The payer's decision this letter appeals: an upheld appeal, a redetermination, the final internal decision."""
+
     date: dt.date | None = None
     reference: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,9 @@ class Appeal:
     requested_code: str | None = None
     requested_modifiers: tuple[str, ...] = ()
     prior_decision: PriorDecision | None = None
+    authorized_representative: bool = False
+    good_cause: str | None = None
+    external_review_address: tuple[str, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)
     citations: tuple[CitationRef, ...] = ()
     notes: str | None = None
@@ -275,6 +289,8 @@ def _read_case(r: Reader, path: Path, date: dt.date | None, today: dt.date) -> C
     signer = _signer(r, folder)
     enclosures = _enclosures(r, folder)
     template = read(r, (), "", "template")
+    if payer is not None:
+        _level_problems(r, payer, appeal)
     if r.problems:
         raise CaseError(r.problems)
     # A section reads as None only with a problem recorded, or (a known gap) when a required text is blank.
@@ -317,10 +333,12 @@ def _payer(r: Reader) -> Payer | None:
     read(r, (), "", s)
     name = read(r, at, s, "name")
     distinct = read(r, at, s, "distinct_modifier")
+    kind, self_funded, grandfathered = (read(r, at, s, k) for k in ("kind", "self_funded", "grandfathered"))
     if not name:
         return None
     return Payer(name=name, id=read(r, at, s, "id"), address=read(r, at, s, "address"),
-                 fax=read(r, at, s, "fax"), portal=read(r, at, s, "portal"), distinct_modifier=distinct)
+                 fax=read(r, at, s, "fax"), portal=read(r, at, s, "portal"), distinct_modifier=distinct,
+                 kind=kind, self_funded=bool(self_funded), grandfathered=bool(grandfathered))
 
 
 def _patient(r: Reader, today: dt.date) -> Patient | None:
@@ -405,7 +423,8 @@ def _appeal(r: Reader, date: dt.date | None, today: dt.date) -> Appeal:
     if read(r, at, s, "prior_decision") is not None:
         sub = ("appeal", "prior_decision")
         prior = PriorDecision(date=read(r, sub, "appeal.prior_decision", "date"),
-                              reference=read(r, sub, "appeal.prior_decision", "reference"))
+                              reference=read(r, sub, "appeal.prior_decision", "reference"),
+                              reason=read(r, sub, "appeal.prior_decision", "reason"))
     facts = r.get(at + ("facts",)) if r.present(at + ("facts",)) else {}
     if not isinstance(facts, dict):
         r.problem(at + ("facts",), "must be a section of named facts", "name: value pairs")
@@ -420,8 +439,45 @@ def _appeal(r: Reader, date: dt.date | None, today: dt.date) -> Appeal:
         if cid and passage:
             citations.append(CitationRef(cid, passage, r.located.line(item)))
     return Appeal(date=date or written or letter_date(today=today), level=level, requested_code=requested,
-                  requested_modifiers=modifiers, prior_decision=prior, facts=dict(facts),
+                  requested_modifiers=modifiers, prior_decision=prior,
+                  authorized_representative=bool(read(r, at, s, "authorized_representative")),
+                  good_cause=read(r, at, s, "good_cause"),
+                  external_review_address=read(r, at, s, "external_review_address"), facts=dict(facts),
                   citations=tuple(citations), notes=read(r, at, s, "notes"))
+
+
+# The facts each level needs of appeal.prior_decision: the decision it appeals, named in the letter.
+PRIOR_DECISION_NEEDS = {
+    "second-level": ("date", "reference", "reason"),  # the letter answers the decision's stated reason
+    "medicare-reconsideration": ("date", "reference"),  # the redetermination; its date starts the 180 days
+    "external-review": ("date", "reference"),  # the final internal decision
+}
+PRIOR_DECISION_WHAT = {
+    "second-level": "the first-level decision this appeal answers",
+    "medicare-reconsideration": "the redetermination this reconsideration appeals",
+    "external-review": "the final internal decision the external review is asked of",
+}
+
+
+def _level_problems(r: Reader, payer: Payer, appeal: Appeal) -> None:
+    """A level the payer's kind accepts, and the facts the level needs (each missing one named)."""
+    level = appeal.level
+    if level is None:
+        return
+    accepted = levels_of(payer.kind)
+    if level not in accepted:
+        where = "the payer directory or payer.kind" if not r.present(("payer", "kind")) else "payer.kind"
+        r.problem(("appeal", "level"), f"'{level}' is not a level of appeal for a {payer.kind} payer "
+                  f"({where} says {payer.kind})", ", ".join(accepted))
+        return
+    needs = PRIOR_DECISION_NEEDS.get(level, ())
+    prior = appeal.prior_decision or PriorDecision()
+    for name in needs:
+        if getattr(prior, name) is None:
+            r.problem(("appeal", "prior_decision", name), f"appeal.prior_decision.{name} is needed for a {level} letter: it names "
+                      f"{PRIOR_DECISION_WHAT[level]}",
+                      {"date": "the decision's date", "reference": "the decision's reference number",
+                       "reason": "the reason the decision gives, in its words"}[name])
 
 
 def _signer(r: Reader, folder: Path) -> Signer | None:

@@ -26,10 +26,34 @@ LEVELS = (
     "corrected-claim",
     "reconsideration",
     "redetermination",
+    "medicare-reconsideration",
     "first-level",
     "second-level",
     "external-review",
 )
+# The payer's kind (payer.kind, in the case or the payer directory; the case wins).
+PAYER_KINDS = ("medicare", "medicare-advantage", "medicaid", "commercial", "erisa-plan", "other")
+DEFAULT_KIND = "commercial"  # a fully insured plan, or not known
+CORRECTED_CLAIM = "corrected-claim"  # fits every kind: a corrected claim is not an appeal
+# Each kind's ladder of appeal levels, in order (the README's table is held to this one).
+LADDERS: dict[str, tuple[str, ...]] = {
+    "medicare": ("redetermination", "medicare-reconsideration"),
+    "medicare-advantage": ("reconsideration",),
+    "medicaid": ("reconsideration", "first-level", "second-level", "external-review"),
+    "commercial": ("reconsideration", "first-level", "second-level", "external-review"),
+    "erisa-plan": ("reconsideration", "first-level", "second-level", "external-review"),
+    "other": ("reconsideration", "first-level", "second-level", "external-review"),
+}
+
+
+def levels_of(kind: str | None) -> tuple[str, ...]:
+    """The levels a letter to a payer of ``kind`` may be written at: a corrected claim, then its ladder."""
+    return (CORRECTED_CLAIM, *LADDERS[kind or DEFAULT_KIND])
+
+
+def first_level(kind: str | None) -> str:
+    """The level an appeal to a payer of ``kind`` starts at, when the case names none."""
+    return LADDERS[kind or DEFAULT_KIND][0]
 FACT_TYPES = ("yesno", "text", "list", "date", "number")
 # What a fact of each type accepts, for the case's problems and the drafted case file's comments.
 FACT_ACCEPTED = {
@@ -46,7 +70,7 @@ NPI_ACCEPTED = "a 10-digit NPI with a valid check digit"
 
 # kind: text, list (of text), npi, file, date, number, amount, choice, section, items (a list of sections or
 # values), facts (named by the template).
-KINDS = ("text", "list", "npi", "file", "date", "number", "amount", "choice", "section", "items", "facts")
+KINDS = ("text", "list", "npi", "file", "date", "number", "amount", "choice", "yesno", "section", "items", "facts")
 
 
 @dataclass(frozen=True)
@@ -102,6 +126,9 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
         Key("fax"),
         Key("portal"),
         Key("distinct_modifier", "choice", choices=("59", "XS"), default="59"),
+        Key("kind", "choice", choices=PAYER_KINDS, default=DEFAULT_KIND),
+        Key("self_funded", "yesno", default=False),
+        Key("grandfathered", "yesno", default=False),
     ),
     "patient": (
         Key("name", required=True),
@@ -145,6 +172,9 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
         Key("requested_code", pattern=CODE, accepted=CODE_ACCEPTED, upper=True),
         _modifiers("requested_modifiers"),
         Key("prior_decision", "section"),
+        Key("authorized_representative", "yesno", default=False),
+        Key("good_cause"),
+        Key("external_review_address", "list", accepted="the address as a list of lines"),
         Key("facts", "facts"),
         Key("citations", "items"),
         Key("notes"),
@@ -152,6 +182,7 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
     "appeal.prior_decision": (
         Key("date", "date"),
         Key("reference"),
+        Key("reason"),
     ),
     "appeal.citations[]": (
         Key("id", required=True, accepted="a citation id; see 'appeal citations list'"),
@@ -205,6 +236,8 @@ def read(r: Reader, at: tuple, section: str, name: str, **kw: Any) -> Any:
     if k.kind == "choice":
         value = r.choice(path, k.choices, required=k.required)
         return k.default if value is None else value
+    if k.kind == "yesno":
+        return r.yes_no(path, required=k.required, default=k.default)
     if k.kind == "section":
         return r.mapping(path, keys_of(_sub(section, k.name)), required=k.required)
     if k.kind == "items":

@@ -29,15 +29,15 @@ from typing import Any, Iterable
 
 from appeal.errors import WorkspaceError
 from appeal.inputs.fields import Reader
-from appeal.inputs.schema import CARC, GROUPS, LEVELS, keys_of
+from appeal.inputs.schema import CARC, DEFAULT_KIND, GROUPS, LEVELS, PAYER_KINDS, keys_of
 from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml
 
 PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal")
 PROVIDER_KEYS = keys_of("provider")
 SIGNER_KEYS = keys_of("signer")
-PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
-              "checked", "example")
+PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "kind", "self_funded",
+              "grandfathered", "appeal_window_days", "checked", "example")
 ADJUSTMENT = rf"({'|'.join(GROUPS)})-{CARC}"
 
 
@@ -52,6 +52,9 @@ class PayerEntry:
     fax: str | None = None
     portal: str | None = None
     distinct_modifier: str = "59"
+    kind: str | None = None  # None: the directory does not say (a case without payer.kind is then commercial)
+    self_funded: bool | None = None
+    grandfathered: bool | None = None
     appeal_window_days: dict[str, int] = field(default_factory=dict)
     checked_source: str | None = None
     checked_date: Any = None
@@ -64,10 +67,17 @@ class PayerEntry:
             out["id"] = self.id
         if self.address:
             out["address"] = list(self.address)
-        for key in ("fax", "portal"):
+        for key in ("fax", "portal", "kind"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        for key in ("self_funded", "grandfathered"):
+            if getattr(self, key) is not None:
+                out[key] = "yes" if getattr(self, key) else "no"
         return out
+
+    @property
+    def payer_kind(self) -> str:
+        return self.kind or DEFAULT_KIND
 
 
 @dataclass(frozen=True)
@@ -219,6 +229,7 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
         name=name, id=r.text(at + ("id",)), aliases=r.text_list(at + ("aliases",)),
         address=r.text_list(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
         distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
-        appeal_window_days=windows, checked_source=r.text(at + ("checked", "source")),
+        kind=r.choice(at + ("kind",), PAYER_KINDS), self_funded=r.yes_no(at + ("self_funded",)),
+        grandfathered=r.yes_no(at + ("grandfathered",)), appeal_window_days=windows, checked_source=r.text(at + ("checked", "source")),
         checked_date=r.date(at + ("checked", "date")), example=bool(r.yes_no(at + ("example",), default=False)),
     )
