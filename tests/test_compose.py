@@ -230,7 +230,8 @@ def test_investigational_without_the_dmx_policy_quotes_no_policy(make_case):
 
 
 def test_investigational_external_review_names_the_members_authorization(make_case):
-    case = make_case({"appeal.level": "external-review", "appeal.facts.member_authorization": "yes"},
+    case = make_case({"appeal.level": "external-review", "appeal.facts.member_authorization": "yes",
+                      "appeal.prior_decision.date": "2026-10-01", "appeal.prior_decision.reference": "APL-1"},
                      base=SAMPLES / "investigational-dmx.yaml")
     letter = letter_for(case)
     text = flat(letter.text())

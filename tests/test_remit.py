@@ -196,9 +196,11 @@ def test_denials_carry_the_appeal_by_date_and_flag(ws, today, due, flag):
     assert result.rows[0]["remit_date"] == "2024-01-05"  # BPR16; the window is 90 days
     table = result.table().splitlines()
     assert table[0].split() == ["claim", "patient", "DOS", "code", "modifiers", "group/CARC", "RARC", "amount",
-                                "appeal", "by"]
+                                "appeal", "by", "source"]
     assert table[2].split()[:2] == ["PCN0001", "PATIENT,"]
-    assert " ".join(table[2].split()[3:]) == f"2023-12-01 97110,97140 GP CO-97 M15 180 {due} {flag}".strip()
+    assert " ".join(table[2].split()[3:]) == " ".join(
+        filter(None, ["2023-12-01 97110,97140 GP CO-97 M15 180", due, flag, "payer directory"]))
+    assert result.rows[0]["appeal_by"]["source"] == "payer directory"
 
 
 def test_without_a_window_there_is_no_appeal_by_date():

@@ -72,7 +72,8 @@ def test_case_values_win_over_the_profile(ws, run, tmp_path):
 def test_a_replaced_payer_entry_does_not_warn(ws, run):
     profile = ws / "appeal.yaml"
     profile.write_text(profile.read_text().replace("    example: yes", ""))
-    result = run("validate", ws / "cases" / "example-case.yaml", "--json")
+    # dated inside the example's appeal window, so the letter is not late either
+    result = run("validate", ws / "cases" / "example-case.yaml", "--json", "--date", "2026-02-10")
     assert json.loads(result.stdout)["warnings"] == []
 
 

@@ -54,22 +54,23 @@ def appeal_route_closed(ctx: Context) -> Iterator[Finding]:
 
 
 def appeal_by_date(ctx: Context) -> Iterator[Finding]:
-    """The appeal-by date from the payer directory has passed, or is within a week."""
+    """The appeal-by date (the payer directory's window, else the level's rule) has passed, or is within a
+    week."""
     # the window for the case's level; with no level, the shortest window the directory gives
-    due = earliest_deadline(ctx.payer, ctx.case.denial.date, ctx.level, ctx.today)
+    case = ctx.case
+    prior = case.appeal.prior_decision
+    due = earliest_deadline(ctx.payer, case.denial.date, ctx.level, ctx.today, kind=case.payer.kind,
+                            prior_on=prior.date if prior else None)
     if due is None or not (due.past_due or due.due_soon):
         return
-    entry = ctx.payer
-    assert entry is not None  # a deadline comes only from a payer directory entry
-    window = (f"{due.window_days} days from the denial of {ctx.case.denial.date:%m/%d/%Y} for a {due.level}, "
-              f"per the payer directory entry for {entry.name}")
-    checked = " ".join(str(part) for part in (entry.checked_source, entry.checked_date) if part)
-    if checked:
-        window += f" (checked: {checked})"
+    window = f"for a {due.level}: {due.basis}"
     if due.past_due:
+        reason = (" The letter gives the reason it is late (appeal.good_cause)." if case.appeal.good_cause else
+                  " The case gives no reason it is late (appeal.good_cause).")
         yield error(None, f"The appeal-by date {due.due:%m/%d/%Y} has passed ({-due.days_left} days ago; "
-                          f"{window}).",
-                    action="Confirm the window with the payer before sending; a late appeal may not be heard.")
+                          f"{window}).{reason}",
+                    action="Confirm the window with the payer before sending; a late appeal may not be heard. "
+                           "Say why it is late in appeal.good_cause.")
     else:
         yield warning(None, f"The appeal is due by {due.due:%m/%d/%Y}, in {due.days_left} days ({window}).",
                       action="Send it now, by a route that shows the date received.")

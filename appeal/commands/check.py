@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterable
 
 from appeal.checks import CaseReport, Finding, run_checks
+from appeal.commands.generate import directory_entry
 from appeal.errors import AppealError, CaseError
 from appeal.inputs.case import Case, load_case
 from appeal.letters.build import build_letter
@@ -33,7 +34,7 @@ def check_case(case: Case, sources: Sources, today: dt.date) -> list[Finding]:
     when it does not, the rules report what kept it from building."""
     library, workspace, templates = sources.library, sources.workspace, sources.templates
     try:
-        prepared = build_letter(case, templates, library)
+        prepared = build_letter(case, templates, library, directory=directory_entry(sources, case))
     except AppealError:
         return run_checks(case, library, workspace, today, templates)
     return run_checks(case, library, workspace, today, templates, letter=prepared.letter, bound=prepared.bound)

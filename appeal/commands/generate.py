@@ -17,7 +17,8 @@ from appeal.checks import Finding, has_errors, run_checks
 from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
-from appeal.inputs.case import load_case
+from appeal.inputs.case import Case, load_case
+from appeal.inputs.workspace import PayerEntry
 from appeal.letters.build import Prepared, build_letter
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS, render
@@ -52,7 +53,14 @@ def prepare(case_path: Path | str, settings: Settings | None = None, sources: So
     settings = settings or Settings()
     sources = sources or Sources.load(settings)
     case = load_case(case_path, date=settings.date, defaults=sources.case_defaults, today=today)
-    return with_workspace(build_letter(case, sources.templates, sources.library), sources)
+    return with_workspace(build_letter(case, sources.templates, sources.library,
+                                       directory=directory_entry(sources, case)), sources)
+
+
+def directory_entry(sources: Sources, case: Case) -> PayerEntry | None:
+    """The payer directory's entry for the case's payer, when a workspace is in use."""
+    workspace = sources.workspace
+    return workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
 
 
 def with_workspace(prepared: Prepared, sources: Sources) -> Prepared:

@@ -176,10 +176,12 @@ class DenialList:
 
     def table(self) -> str:
         """The rows as an aligned text table."""
-        header = ["claim", "patient", "DOS", "code", "modifiers", "group/CARC", "RARC", "amount", "appeal by"]
+        header = ["claim", "patient", "DOS", "code", "modifiers", "group/CARC", "RARC", "amount", "appeal by",
+                  "source"]
         body = [[r["claim"], r["patient"], r["dos"], ",".join(r["codes"]), ",".join(r["modifiers"]),
                  reason_code(r["group"], r["carc"]) or "denied", ",".join(r["rarc"]), r["amount"],
-                 (r["appeal_by"]["due"] + (f" {r['flag']}" if r["flag"] else "")) if r["appeal_by"] else ""]
+                 (r["appeal_by"]["due"] + (f" {r['flag']}" if r["flag"] else "")) if r["appeal_by"] else "",
+                 r["appeal_by"]["source"] if r["appeal_by"] else ""]
                 for r in self.rows]
         widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
         return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
@@ -291,8 +293,8 @@ class _CaseWriter:
         self.comment(f"Denial: {code} on {where}. It holds the patient's data: keep it private.")
         self.comment(f"Template: {meta.id} ({reason}).")
         if deadline:  # the date only: a PAST DUE flag would change the file from one day to the next
-            self.comment(f"Appeal by {deadline.due.isoformat()} ({deadline.level}: {deadline.window_days} days "
-                         f"from the remittance date, per the payer directory; 'appeal denials' flags it).")
+            self.comment(f"Appeal by {deadline.due.isoformat()} ({deadline.level}: {deadline.basis}; source: "
+                         f"{deadline.source}; 'appeal denials' flags it).")
         self.comment("Check every value and fill in each FILL IN, then: appeal generate THIS_FILE -o out/")
         if gaps:
             self.comment("FILL IN (neither the remittance nor the practice profile, appeal.yaml, gives them):")

@@ -243,7 +243,8 @@ def build_packet(prepared: Prepared, templates: TemplateSet, library: CitationLi
     assumed = 1
     for _ in range(_MAX_PASSES):
         exhibits = placed(exhibits, assumed)
-        built = build_letter(prepared.case, templates, library, prepared.template, labels(exhibits))
+        built = build_letter(prepared.case, templates, library, prepared.template, labels(exhibits),
+                             prepared.bound.directory)
         letter_pdf = render_pdf(built.letter)
         pages = _page_count(letter_pdf)
         if pages == assumed:

@@ -22,6 +22,8 @@ from typing import Any, Mapping
 
 from appeal.errors import CaseError, CitationError, Problem
 from appeal.inputs.case import Case, Enclosure, coerce_facts
+from appeal.inputs.workspace import PayerEntry
+from appeal.letters.levels import level_problems, medical_judgement
 from appeal.letters.remarks import remark_level
 from appeal.letters.templates import TemplateMeta
 from appeal.reference.citations import CitationLibrary
@@ -43,6 +45,8 @@ class Bound:
     requested_code: str | None
     enclosures: tuple[Enclosure, ...]
     warnings: tuple[str, ...] = ()
+    directory: PayerEntry | None = None  # the payer directory's entry: its appeal windows
+    medical_judgement: str | None = None  # why the denial is a medical judgement or rescission, if it is
 
 
 def specific_code(facts: Mapping[str, Any]) -> str:
@@ -62,20 +66,24 @@ def requested_code(case: Case, template: TemplateMeta | None, facts: Mapping[str
 
 
 def bind(case: Case, template: TemplateMeta, library: CitationLibrary,
-         exhibits: Mapping[int, str] | None = None) -> Bound:
+         exhibits: Mapping[int, str] | None = None, directory: PayerEntry | None = None) -> Bound:
     """Bind ``case`` to ``template``; every problem the case has with them in one :class:`CaseError`.
 
     ``exhibits`` maps an enclosure's index to the line the packet gives it
-    ("Exhibit 1 (pages 4-5 of this packet): ...").
+    ("Exhibit 1 (pages 4-5 of this packet): ..."); ``directory`` is the payer directory's entry, whose
+    windows give the appeal-by date.
     """
     check_against(case, library, template)
     facts = coerce_facts(case, template.facts)
     level, warnings = remark_level(case, template)
+    problems = level_problems(case, level)
+    if problems:
+        raise CaseError(problems)
     labels = exhibits or {}
     enclosures = tuple(Enclosure(labels[i], e.path) if i in labels else e for i, e in enumerate(case.enclosures))
     return Bound(case=case, template=template, facts=facts, level=level,
                  requested_code=requested_code(case, template, facts), enclosures=enclosures,
-                 warnings=tuple(warnings))
+                 warnings=tuple(warnings), directory=directory, medical_judgement=medical_judgement(case))
 
 
 def check_against(case: Case, library: CitationLibrary, meta: TemplateMeta) -> None:

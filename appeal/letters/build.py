@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Mapping
 
 from appeal.inputs.case import Case
+from appeal.inputs.workspace import PayerEntry
 from appeal.letters.bind import Bound, bind
 from appeal.letters.compose import compose
 from appeal.letters.document import Letter
@@ -36,17 +37,32 @@ class Prepared:
 
 
 def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, meta: TemplateMeta | None = None,
-                 exhibits: Mapping[int, str] | None = None) -> Prepared:
+                 exhibits: Mapping[int, str] | None = None, directory: PayerEntry | None = None) -> Prepared:
     """A validated case -> its template, bound facts and letter.
 
     ``meta`` renders the case with that template instead of choosing one (``templates check``, and the
-    packet's passes); ``exhibits`` gives enclosure lines their packet labels (see ``bind``).
+    packet's passes); ``exhibits`` gives enclosure lines their packet labels (see ``bind``); ``directory``
+    is the payer directory's entry for the case's payer (its appeal windows).
     """
     meta, reason = (meta, f"template '{meta.id}' was given") if meta else select_template(case, templates)
-    bound = bind(case, meta, library, exhibits)
+    bound = bind(case, meta, library, exhibits, directory)
     letter = compose(bound, library, templates)
     return Prepared(case=case, template=meta, reason=reason, bound=bound, letter=letter,
-                    warnings=[*bound.warnings, *case_warnings(case)])
+                    warnings=[*bound.warnings, *case_warnings(case), *late_warnings(case, letter)])
+
+
+LATE_NO_GOOD_CAUSE = "late-no-good-cause"
+
+
+def late_warnings(case: Case, letter: Letter) -> list[str]:
+    """A letter past its appeal-by date with no reason for the delay (``appeal.good_cause``) needs review:
+    the warning carries the reason code ``late-no-good-cause``."""
+    due = letter.meta.get("appeal_by")
+    if not due or not due.get("late") or case.appeal.good_cause:
+        return []
+    return [f"[{LATE_NO_GOOD_CAUSE}] the letter is dated after its appeal-by date {due['due']} "
+            f"({due['basis']}) and gives no reason for the delay: add appeal.good_cause (why it is late), "
+            f"which the letter states"]
 
 
 def case_warnings(case: Case) -> list[str]:

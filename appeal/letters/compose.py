@@ -25,6 +25,7 @@ from appeal.errors import AppealError, CaseError, Problem, TemplateError
 from appeal.inputs.case import Case
 from appeal.inputs.fields import REFUSED_CHARACTERS, refused_character
 from appeal.letters.bind import Bound, specific_code
+from appeal.letters.levels import LEVEL_TITLES, we_ask
 from appeal.letters.document import (
     Block,
     BulletList,
@@ -52,6 +53,7 @@ from appeal.letters.templates import (
 )
 from appeal.reference.citations import CitationLibrary
 from appeal.reference.codes import code_table, without_usage
+from appeal.reference.deadlines import appeal_deadline
 
 CORE_PROPERTY_LIMIT = 255  # DOCX core properties (title, subject, keywords, author) hold at most 255 characters
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
@@ -67,6 +69,24 @@ class _Composer:
     nonce: str = dataclasses.field(default_factory=lambda: secrets.token_hex(4))
     blocks: list[Callable[[], Block]] = dataclasses.field(default_factory=list)
     cited: list[str] = dataclasses.field(default_factory=list)
+    bound: Bound | None = None
+    appeal_by_said: dict | None = None  # the appeal-by date the letter states, for the letter's meta
+
+    def appeal_by(self, level: str) -> Any:
+        """The appeal-by date of ``level`` (a :class:`~appeal.reference.deadlines.Deadline`, or none), counted
+        against the letter's date; the letter states it, and the warnings read what it stated."""
+        case, bound = self.case, self.bound
+        if level == "corrected-claim" or bound is None:
+            return None
+        prior = case.appeal.prior_decision
+        due = appeal_deadline(bound.directory, level, case.denial.date, case.appeal.date, kind=case.payer.kind,
+                              prior_on=prior.date if prior else None)
+        if due is not None:
+            if due.citation:
+                self.cite(due.citation)
+            self.appeal_by_said = {"level": level, "due": due.due.isoformat(), "source": due.source,
+                                   "basis": due.basis, "late": due.past_due}
+        return due
 
     def placeholder(self, make: Callable[[], Block]) -> Safe:
         self.blocks.append(make)
@@ -145,7 +165,7 @@ class _Composer:
 def compose(bound: Bound, library: CitationLibrary, templates: TemplateSet) -> Letter:
     """Render the bound template for the bound case into a :class:`Letter`."""
     case, meta = bound.case, bound.template
-    composer = _Composer(case=case, library=library, meta=meta)
+    composer = _Composer(case=case, library=library, meta=meta, bound=bound)
     context = _context(bound, composer)
     env = templates.env
     try:
@@ -167,15 +187,21 @@ def compose(bound: Bound, library: CitationLibrary, templates: TemplateSet) -> L
     return Letter(
         letterhead=_letterhead(case),
         blocks=tuple(blocks),
-        running_header=f"{case.patient.name} · Member ID {case.patient.member_id} · Claim {case.claim.number}",
+        running_header=f"{case.patient.name} · {_id_label(case)} {case.patient.member_id} · Claim {case.claim.number}",
         title=_property(f"Appeal of claim {case.claim.number}: {meta.title}"),
         author=_property(case.provider.name),
         subject=_property(f"Appeal of denial (CARC {case.denial.carc}) of claim {case.claim.number} to "
                           f"{case.payer.name}"),
         keywords=_keywords(["appeal", f"claim {case.claim.number}", f"CARC {case.denial.carc}",
                             *(f"RARC {r}" for r in case.denial.rarc), *(line.code for line in case.denied_lines)]),
-        meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited)},
+        meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited),
+              **({"appeal_by": composer.appeal_by_said} if composer.appeal_by_said else {})},
     )
+
+
+def _id_label(case: Case) -> str:
+    """What the patient's id is called: in original Medicare, the Medicare number (never "Member ID")."""
+    return "Medicare number" if case.payer.medicare else "Member ID"
 
 
 def _property(text: str) -> str:
@@ -224,6 +250,12 @@ def _context(bound: Bound, composer: _Composer) -> dict:
         "denied_lines": case.denied_lines,
         "requested_code": bound.requested_code,
         "specific_code": specific_code(bound.facts),
+        "payer_kind": case.payer.kind,
+        "id_label": _id_label(case),
+        "level_titles": LEVEL_TITLES,
+        "medical_judgement": bound.medical_judgement,
+        "we_ask": lambda level: we_ask(level, case.payer.name),
+        "appeal_by": composer.appeal_by,
         "template": TemplateView.of(bound.template),
         "carc_text": lambda code: without_usage(codes.carc(code)),
         "rarc_text": lambda code: without_usage(codes.rarc(code)),

@@ -29,7 +29,11 @@ from appeal.resources import builtin_dir
 KINDS = ("article", "correction", "book", "descriptor", "policy", "literature", "qa", "regulation", "other")
 USES = ("quote", "explicit-only", "reference-only")
 ENTRY_KEYS = ("id", "kind", "title", "publication", "publisher", "issue", "date", "page", "as_of", "revised",
-              "attribution", "reference", "copyright", "source", "note", "use", "code", "passages", "errata")
+              "attribution", "reference", "copyright", "source", "note", "use", "code", "passages", "errata",
+              "pinpoint", "version", "read_at", "read_on")
+# A regulation is cited, never quoted: its entry is reference-only and says which paragraph, which version of
+# the text was read, and where and when.
+REGULATION_KEYS = ("pinpoint", "version", "read_at", "read_on")
 ID = r"[a-z0-9][a-z0-9.-]*"
 
 
@@ -75,6 +79,10 @@ class Citation:
     source: str | None = None
     note: str | None = None
     code: str | None = None
+    pinpoint: str | None = None  # a regulation's paragraph: 42 CFR 405.942(a)
+    version: str | None = None  # the version read: its Federal Register note or amendment date
+    read_at: str | None = None  # where it was read (the stored copy's address)
+    read_on: dt.date | None = None  # when it was read
 
     def as_dict(self) -> dict:
         return {
@@ -95,6 +103,10 @@ class Citation:
             "copyright": self.copyright,
             "source": self.source,
             "note": self.note,
+            "pinpoint": self.pinpoint,
+            "version": self.version,
+            "read_at": self.read_at,
+            "read_on": self.read_on.isoformat() if self.read_on else None,
             "file": self.file,
             "passages": [
                 {"id": p.id, "text": p.text, "original": p.original, "withdrawn": list(p.withdrawn)}
@@ -247,6 +259,16 @@ def _read_entry(r: Reader, at: tuple) -> Citation | None:
         errata.append(erratum)
         if erratum.action == "withdraw":
             _withdraw(r, e_at, erratum, passages)
+    if kind == "regulation":
+        for name in REGULATION_KEYS:
+            if not r.present(at + (name,)):
+                r.problem(at + (name,), f"a regulation entry needs '{name}'",
+                          {"pinpoint": "the paragraph, e.g. 42 CFR 405.942(a)",
+                           "version": "the version read: its Federal Register note or amendment date",
+                           "read_at": "where the text was read (its address)",
+                           "read_on": "the date it was read"}[name])
+        if use != "reference-only":
+            r.problem(at + ("use",), "a regulation is cited, never quoted", "use: reference-only")
     if not (cid and kind and title and attribution and reference):
         return None
     return Citation(
@@ -256,6 +278,8 @@ def _read_entry(r: Reader, at: tuple) -> Citation | None:
         issue=r.text(at + ("issue",)), date=r.date(at + ("date",)), page=r.text(at + ("page",)),
         as_of=r.date(at + ("as_of",)), revised=r.date(at + ("revised",)), copyright=r.text(at + ("copyright",)),
         source=r.text(at + ("source",)), note=r.text(at + ("note",)), code=r.text(at + ("code",)),
+        pinpoint=r.text(at + ("pinpoint",)), version=r.text(at + ("version",)), read_at=r.text(at + ("read_at",)),
+        read_on=r.date(at + ("read_on",)),
     )
 
 

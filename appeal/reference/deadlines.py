@@ -1,14 +1,55 @@
-"""Appeal-by dates: the payer's appeal window (from the practice's payer directory)
-counted from the denial or remittance date."""
+"""Appeal-by dates, and where each came from.
+
+The payer directory's window for a level comes first: its days counted from the denial
+(or remittance) date. Where the directory gives no window for the level, the level's
+rule gives the date, when a rule is in the citation library:
+
+- Medicare redetermination: 120 days from receipt of the initial determination, receipt
+  presumed 5 days after the date of its notice (42 CFR 405.942(a) and (a)(1)).
+- Medicare reconsideration by the QIC: 180 days from receipt of the redetermination,
+  receipt presumed 5 days after the date of its notice (42 CFR 405.962(a) and (a)(1)).
+
+Every :class:`Deadline` says its source (``payer directory`` or the rule's citation) and
+its basis in words, for ``appeal denials``, the case file's header and the letter.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from appeal.inputs.schema import first_level
 from appeal.inputs.workspace import PayerEntry
 
 SOON_DAYS = 7
+DIRECTORY = "payer directory"
+
+
+@dataclass(frozen=True)
+class LevelRule:
+    """A level's own filing window, from a regulation: days from receipt of a notice, receipt presumed some
+    days after the notice's date."""
+
+    kind: str
+    level: str
+    days: int
+    receipt_days: int
+    notice: str  # what the days run from, in words
+    counted_from: str  # "denial" (the initial determination) or "prior_decision"
+    citation: str  # the citation library's entry id
+    cited: str  # the pinpoint as the letter prints it
+
+
+RULES = (
+    LevelRule("medicare", "redetermination", 120, 5, "the initial determination", "denial",
+              "42-cfr-405.942-a", "42 CFR 405.942(a)"),
+    LevelRule("medicare", "medicare-reconsideration", 180, 5, "the redetermination", "prior_decision",
+              "42-cfr-405.962-a", "42 CFR 405.962(a)"),
+)
+
+
+def level_rule(kind: str | None, level: str) -> LevelRule | None:
+    return next((rule for rule in RULES if rule.kind == kind and rule.level == level), None)
 
 
 @dataclass(frozen=True)
@@ -17,6 +58,9 @@ class Deadline:
     due: dt.date
     window_days: int
     days_left: int
+    source: str = DIRECTORY  # "payer directory", or the rule's pinpoint ("42 CFR 405.942(a)")
+    basis: str = ""  # the window in words, with its source
+    citation: str | None = None  # the rule's citation library id
 
     @property
     def past_due(self) -> bool:
@@ -37,24 +81,46 @@ class Deadline:
 
     def as_dict(self) -> dict:
         return {"level": self.level, "due": self.due.isoformat(), "window_days": self.window_days,
-                "days_left": self.days_left, "past_due": self.past_due, "due_soon": self.due_soon}
+                "days_left": self.days_left, "past_due": self.past_due, "due_soon": self.due_soon,
+                "source": self.source, "basis": self.basis}
 
 
-def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date,
-                    today: dt.date | None = None) -> Deadline | None:
-    """The date an appeal at ``level`` is due, or ``None`` when the directory gives no window."""
-    if payer is None or level not in payer.appeal_window_days:
+def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date, today: dt.date | None = None,
+                    kind: str | None = None, prior_on: dt.date | None = None) -> Deadline | None:
+    """The date an appeal at ``level`` is due: the payer directory's window, else the level's rule for the
+    payer's ``kind`` (the rule for a later level counts from ``prior_on``, the decision it appeals); ``None``
+    when neither gives one."""
+    today = today or dt.date.today()
+    if payer is not None and level in payer.appeal_window_days:
+        window = payer.appeal_window_days[level]
+        due = denied_on + dt.timedelta(days=window)
+        basis = f"{window} days from the denial of {denied_on:%m/%d/%Y}, per the payer directory entry for {payer.name}"
+        checked = " ".join(str(part) for part in (payer.checked_source, payer.checked_date) if part)
+        if checked:
+            basis += f" (checked: {checked})"
+        return Deadline(level=level, due=due, window_days=window, days_left=(due - today).days, basis=basis)
+    rule = level_rule(kind or (payer.kind if payer else None), level)
+    start = denied_on if rule and rule.counted_from == "denial" else prior_on
+    if rule is None or start is None:
         return None
-    window = payer.appeal_window_days[level]
-    due = denied_on + dt.timedelta(days=window)
-    return Deadline(level=level, due=due, window_days=window, days_left=(due - (today or dt.date.today())).days)
+    window = rule.days + rule.receipt_days
+    due = start + dt.timedelta(days=window)
+    basis = (f"{rule.days} days from receipt of {rule.notice}, receipt presumed {rule.receipt_days} days after "
+             f"its notice of {start:%m/%d/%Y} ({rule.cited})")
+    return Deadline(level=level, due=due, window_days=window, days_left=(due - today).days, source=rule.cited,
+                    basis=basis, citation=rule.citation)
 
 
 def earliest_deadline(payer: PayerEntry | None, denied_on: dt.date | None, level: str | None = None,
-                      today: dt.date | None = None) -> Deadline | None:
-    """The appeal-by date at ``level``; with no level, the earliest window the payer directory gives."""
-    if payer is None or denied_on is None:
+                      today: dt.date | None = None, kind: str | None = None,
+                      prior_on: dt.date | None = None) -> Deadline | None:
+    """The appeal-by date at ``level``; with no level, the earliest window the payer directory gives, else the
+    rule of the first level of the payer's kind."""
+    if denied_on is None:
         return None
-    levels = [level] if level else list(payer.appeal_window_days)
-    found = [d for lv in levels if (d := appeal_deadline(payer, lv, denied_on, today)) is not None]
+    kind = kind or (payer.kind if payer else None)
+    levels = [level] if level else list(payer.appeal_window_days) if payer else []
+    if not levels:
+        levels = [first_level(kind)]
+    found = [d for lv in levels if (d := appeal_deadline(payer, lv, denied_on, today, kind, prior_on)) is not None]
     return min(found, key=lambda d: d.due) if found else None

@@ -19,7 +19,7 @@ from pathlib import Path
 from appeal.commands.batch.items import Item
 from appeal.commands.batch.manifest import STATE_DIR
 from appeal.commands.batch.summary import Outcome
-from appeal.commands.generate import checked, with_workspace
+from appeal.commands.generate import checked, directory_entry, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
 from appeal.errors import AppealError, Problem
@@ -65,7 +65,8 @@ class Worker:
         job, sources = self.job, self.sources
         try:
             case = self.load(item)
-            prepared = with_workspace(build_letter(case, sources.templates, sources.library), sources)
+            prepared = with_workspace(build_letter(case, sources.templates, sources.library,
+                                                   directory=directory_entry(sources, case)), sources)
             stem = claim_stem(job.out_dir / STATE_DIR / "names", job.out_dir,
                               batch_stem(case.payer.name, case.claim.number, case.denial.group, case.denial.carc,
                                          case.appeal.date), case_key(case.source))
@@ -96,7 +97,9 @@ class Worker:
         """The appeal-by date of the level the letter is written at, flagged against the job's today."""
         workspace = self.sources.workspace
         entry = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
-        deadline = earliest_deadline(entry, case.denial.date, level, self.job.today)
+        prior = case.appeal.prior_decision
+        deadline = earliest_deadline(entry, case.denial.date, level, self.job.today, kind=case.payer.kind,
+                                     prior_on=prior.date if prior else None)
         return deadline.text() if deadline else ""
 
 
