@@ -145,3 +145,4 @@ from appeal.cli import library  # noqa: E402,F401  templates, citations, codes, 
 from appeal.cli import remit  # noqa: E402,F401  import-835, denials, batch (issue 5)
 from appeal.cli import check  # noqa: E402,F401  check (issue 6)
 from appeal.cli import packet  # noqa: E402,F401  packet (issue 4)
+from appeal.cli import track  # noqa: E402,F401  track (issue 13)

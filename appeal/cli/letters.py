@@ -8,6 +8,7 @@ import click
 
 from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options,
                         report_generated, say, settings_from)
+from appeal.cli.track import db_option, recorder_for, report_recorded
 
 
 @cli.command()
@@ -23,10 +24,11 @@ from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_op
               help="A Word document whose styles, header and logo the DOCX letter uses "
                    "(default: practice.reference_docx in appeal.yaml).")
 @letter_options
+@db_option
 @json_option
 @guarded
 def generate(case, out_dir, formats, strict, packet, reference_docx, date, template_dirs, citation_dirs, workspace,
-             as_json):
+             db, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
     from appeal.commands.generate import FORMATS, generate as run
 
@@ -41,7 +43,10 @@ def generate(case, out_dir, formats, strict, packet, reference_docx, date, templ
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
     settings.reference_docx = reference_docx
-    result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce)
+    recorder = recorder_for(settings, db, "appeal generate")
+    result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce,
+                 recorder=recorder)
+    report_recorded(recorder)
     for warning in result.prepared.warnings[len(shown):]:
         say(f"warning: {warning}")
     return report_generated(result, "letter", as_json)

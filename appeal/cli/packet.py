@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from appeal.cli import (cli, guarded, json_option, letter_options, report_generated, say, settings_from)
+from appeal.cli.track import db_option, recorder_for, report_recorded
 
 
 @cli.command()
@@ -15,15 +16,18 @@ from appeal.cli import (cli, guarded, json_option, letter_options, report_genera
               show_default=True, help="Folder for the packet.")
 @click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
 @letter_options
+@db_option
 @json_option
 @guarded
-def packet(case, out_dir, strict, date, template_dirs, citation_dirs, workspace, as_json):
+def packet(case, out_dir, strict, date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
     from appeal.deliver.packet import write_packet
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
-    result = write_packet(case, out_dir, settings, strict=strict)
+    recorder = recorder_for(settings, db, "appeal packet")
+    result = write_packet(case, out_dir, settings, strict=strict, recorder=recorder)
+    report_recorded(recorder)
     say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
     for exhibit in (result.packet or {}).get("exhibits", []):
         first, last = exhibit["first_page"], exhibit["last_page"]

@@ -49,6 +49,8 @@ from appeal.deliver.files import MAX_NAME, case_key, ensure_dir, slug, write_ato
 from appeal.commands.remit import drafts, read_remittance, warning_lines
 from appeal.resources import builtin_dir
 from appeal.inputs.yamlread import Located
+from appeal.ledger.facts import letter_facts
+from appeal.ledger.recorder import Recorder
 
 STATE_DIR = ".batch"
 SUMMARY = "summary.csv"
@@ -87,6 +89,7 @@ class Outcome:
     error: str = ""
     key: str = ""
     warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
+    facts: dict | None = field(default=None, repr=False, compare=False)  # for the ledger (appeal.ledger.facts)
 
     def row(self) -> list[str]:
         return [self.label, self.status, " ".join(self.outputs), self.template, self.appeal_by, self.error,
@@ -346,7 +349,8 @@ def run_item(item: Item) -> Outcome:
                           letter=prepared.letter, template=prepared.template)
     said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
     return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                   _appeal_by(case, state), key=item.key, warnings=said)
+                   _appeal_by(case, state), key=item.key, warnings=said,
+                   facts=letter_facts(prepared.case, prepared.template.id, paths, state.workspace))
 
 
 def describe(problem: Problem, item: Item) -> str:
@@ -491,8 +495,11 @@ def remove_stale_parts(out_dir: Path) -> None:
 
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
-              progress: Callable[[Outcome], None] | None = None) -> BatchResult:
-    """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item."""
+              progress: Callable[[Outcome], None] | None = None, recorder: Recorder | None = None) -> BatchResult:
+    """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
+
+    ``recorder`` (a ledger is in use) records every letter made, in one transaction, after the summary.
+    """
     out_dir = ensure_dir(Path(out_dir))
     formats = tuple(formats)
     state_dir = ensure_dir(out_dir / STATE_DIR)
@@ -523,6 +530,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
         manifest.flush()
     result.outcomes.sort(key=lambda o: o.seq)
     result.summary = write_summary(out_dir, result.outcomes)
+    if recorder is not None:
+        recorder.record([o.facts for o in result.outcomes if o.facts is not None])
     return result
 
 

@@ -23,6 +23,7 @@ from appeal.deliver.files import case_key, choose_stem, ensure_dir, letter_stem,
 from appeal.letters.remarks import apply_remark_codes
 from appeal.letters.templates import TemplateMeta, TemplateSet, select_template, template_set
 from appeal.inputs.workspace import Workspace, load_workspace
+from appeal.ledger.recorder import Recorder
 
 FORMATS = ("docx", "pdf")
 
@@ -236,12 +237,13 @@ def validate(case_path: Path | str, settings: Settings | None = None) -> tuple[P
 
 def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
              formats: Iterable[str] = FORMATS, packet: bool = False, strict: bool = False,
-             notify: Callable[[Prepared], None] | None = None) -> Generated:
+             notify: Callable[[Prepared], None] | None = None, recorder: Recorder | None = None) -> Generated:
     """One case file -> its letter in each format, in ``out_dir``; with ``packet``, the appeal packet too.
 
     The coding check runs first and its findings come back with the result; with
     ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
+    ``recorder`` (a ledger is in use) records what was written as a drafted appeal.
     """
     settings = settings or Settings()
     prepared, findings, templates, library, workspace = _checked(case_path, settings)
@@ -254,6 +256,9 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
 
         result = packet_from(prepared, templates, library, Path(out_dir), workspace, formats)
         result.findings = findings
-        return result
-    outputs = write_letter(prepared, Path(out_dir), formats)
-    return Generated(prepared=prepared, outputs=outputs, findings=findings)
+    else:
+        result = Generated(prepared=prepared, outputs=write_letter(prepared, Path(out_dir), formats),
+                           findings=findings)
+    if recorder is not None:
+        recorder.letter(result.prepared.case, result.prepared.template.id, result.outputs)
+    return result

@@ -307,10 +307,10 @@ def portal_warnings(files: Iterable[Path], workspace: Workspace | None) -> list[
 
 
 def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
-                 formats: Iterable[str] = (), strict: bool = False) -> Generated:
+                 formats: Iterable[str] = (), strict: bool = False, recorder=None) -> Generated:
     """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``), after the
     same coding check as ``generate``; with ``strict``, a check error writes nothing."""
-    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict)
+    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, recorder=recorder)
 
 
 def packet_from(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,
