@@ -208,3 +208,31 @@ def export(csv_file, xlsx_file, today, db, workspace, as_json):
         emit_json(result.as_dict())
     return result.exit_code
 
+
+
+@track.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@user_option
+@ledger_options
+@guarded
+def reconcile(files, by, db, workspace, as_json):
+    """Record the outcomes a later X12 835 remittance gives the appeals sent (never twice)."""
+    from appeal.commands.track import reconcile as run
+
+    result = run(settings_from(workspace=workspace, near=files[0]), db, files, by)
+    for warning in result.warnings:
+        say(f"warning: {warning}")
+    recorded = [m for m in result.items if m["recorded"]]
+    say(f"{len(recorded)} outcome(s) recorded, {len(result.items) - len(recorded)} already recorded, "
+        f"{len(result.extra['unmatched'])} claim(s) matched no appeal")
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        if result.items:
+            click.echo(_table(result.items, [("appeal", "appeal"), ("claim", "claim"), ("result", "result"),
+                                             ("recovered", "recovered"), ("how", "matched by"), ("note", "")]))
+        if result.extra["unmatched"]:
+            click.echo("not matched:")
+            click.echo(_table(result.extra["unmatched"], [("claim", "claim"), ("status", "status"),
+                                                          ("reason", "why")]))
+    return result.exit_code

@@ -298,3 +298,26 @@ def _xlsx(rows: list[list]) -> bytes:
     book.save(buffer)
     return buffer.getvalue()
 
+
+# -------------------------------------------------------------- reconcile
+
+def reconcile(settings: Settings, db: str | None, files: Iterable[Path], by: str | None = None) -> Tracked:
+    """``track reconcile``: the outcomes a later remittance gives the open appeals (one transaction)."""
+    from appeal.commands.remit import payer_entry, read_remittance, routine_set, warning_lines
+    from appeal.ledger.reconcile import file_digest, payer_key, reconcile as run
+
+    ledger, workspace = open_ledger(settings, db), settings.load_workspace()
+    remits, warnings = [], []
+    for path in files:
+        remit = read_remittance(path)
+        warnings.extend(warning_lines(remit))
+        remits.append((remit, file_digest(Path(path).read_bytes())))
+
+    def payer_keys(txn) -> set[str]:
+        entry = payer_entry(workspace, txn)
+        keys = {payer_key(txn.payer.name), *(f"id:{i}" for i in (txn.payer.id, txn.payer.additional_id) if i)}
+        return keys | ({payer_key(entry.name)} if entry else set())
+
+    with ledger.write() as conn:
+        done = run(ledger, conn, remits, payer_keys, routine_set(workspace), workspace, user(by))
+    return Tracked("matched", done.matched, {"unmatched": done.unmatched}, warnings=warnings)
