@@ -7,7 +7,7 @@ from typing import Callable
 
 import click
 
-from appeal.cli import DateType, cli, emit_json, guarded, json_option, say, settings_from, workspace_option
+from appeal.cli.app import DateType, cli, emit_json, guarded, json_option, say, settings_from, workspace_option
 
 db_option = click.option("--db", default=None, metavar="URL|FILE",
                          help="The ledger: postgresql://user@host/dbname or a SQLite file (default: APPEAL_DB, "

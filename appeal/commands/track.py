@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from appeal.commands.generate import Settings
+from appeal.settings import Settings
 from appeal.deliver.files import write_atomic
 from appeal.errors import LedgerError, Problem, TrackError
 from appeal.inputs.workspace import Workspace
