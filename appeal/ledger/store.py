@@ -134,14 +134,13 @@ class Ledger:
 
     def _engine(self):
         from sqlalchemy import create_engine, event
-        from sqlalchemy.pool import NullPool
 
         target = self.target
-        if not target.sqlite:
-            return create_engine(target.url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+        if not target.sqlite:  # one connection per process, kept for the command's transactions
+            return create_engine(target.url, pool_size=1, max_overflow=0, connect_args={"connect_timeout": 5})
         if target.path is not None:
             _create_file(target)
-        engine = create_engine(target.url, poolclass=NullPool, connect_args={"timeout": self.wait})
+        engine = create_engine(target.url, pool_size=1, max_overflow=0, connect_args={"timeout": self.wait})
         wait_ms = int(self.wait * 1000)
 
         @event.listens_for(engine, "connect")
