@@ -236,3 +236,63 @@ def reconcile(files, by, db, workspace, as_json):
             click.echo(_table(result.extra["unmatched"], [("claim", "claim"), ("status", "status"),
                                                           ("reason", "why")]))
     return result.exit_code
+
+
+@track.command("next")
+@which_options
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="Folder for the letter.")
+@click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
+              help="Only these formats (default: both).")
+@user_option
+@ledger_options
+@guarded
+def next_(appeal_id, claim, carc, payer, out_dir, formats, by, db, workspace, as_json):
+    """Write the next level's letter after an upheld decision (second level, Medicare reconsideration,
+    external review), its prior decision taken from the ledger; recorded as drafted."""
+    from appeal.commands.track import next_letter
+
+    settings = settings_from(workspace=workspace)
+    result = next_letter(settings, db, _which((), appeal_id, claim, carc, payer), out_dir,
+                         formats or ("docx", "pdf"), by)
+    for warning in result.extra["warnings"]:
+        say(f"warning: {warning}")
+    for row in result.items:
+        say(f"{row['id']}: {row['level']} letter drafted (appeal by {row['appeal_by'] or 'unknown'})")
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        for path in result.extra["outputs"]:
+            click.echo(path)
+    return result.exit_code
+
+
+@track.command()
+@click.option("--by", type=click.Choice(["payer", "carc", "template", "provider", "month"]), default="payer",
+              show_default=True, help="One row per payer, reason code, template, provider or month sent.")
+@click.option("--since", type=DateType(), default=None, help="Only appeals sent (or denied) on or after this day.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write one self-contained page with the table and the charts.")
+@click.option("--png", "png_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the charts as one PNG image.")
+@ledger_options
+@guarded
+def stats(by, since, html_file, png_file, db, workspace, as_json):
+    """Appeals sent, overturn rate, dollars recovered and median days to a decision."""
+    from appeal.commands.track import stats as run
+
+    result = run(settings_from(workspace=workspace), db, by, since, html_file, png_file)
+    for written in (html_file, png_file):
+        if written:
+            say(f"wrote {written}")
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        rows = [*result.items, {by: "all", **result.extra["total"]}]
+        for row in rows:
+            rate = row["overturn_rate"]
+            row["rate"] = f"{rate * 100:.1f}%" if rate is not None else ""
+        click.echo(_table(rows, [(by, by), ("appeals", "appeals"), ("sent", "sent"), ("decided", "decided"),
+                                 ("overturned", "overturned"), ("rate", "overturn rate"),
+                                 ("recovered", "recovered"), ("median_days_to_decision", "median days")]))
+    return result.exit_code

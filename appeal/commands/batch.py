@@ -350,7 +350,8 @@ def run_item(item: Item) -> Outcome:
     said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
     return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
                    _appeal_by(case, prepared.bound.level, state), key=item.key, warnings=said,
-                   facts=letter_facts(prepared.case, prepared.template.id, paths, state.sources.workspace))
+                   facts=letter_facts(prepared.case, prepared.template.id, paths, state.sources.workspace,
+                                      prepared.bound.level))
 
 
 def describe(problem: Problem, item: Item) -> str:

@@ -106,7 +106,8 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
         result = Generated(prepared=prepared, outputs=write_letter(prepared, Path(out_dir), formats),
                            findings=findings)
     if recorder is not None:
-        recorder.letter(result.prepared.case, result.prepared.template.id, result.outputs)
+        done = result.prepared
+        recorder.letter(done.case, done.template.id, result.outputs, done.bound.level)
     return result
 
 

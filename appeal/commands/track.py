@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from appeal.settings import Settings
-from appeal.deliver.files import write_atomic
+from appeal.deliver.files import MAX_NAME, ensure_dir, slug, write_atomic
 from appeal.errors import LedgerError, Problem, TrackError
 from appeal.inputs.workspace import Workspace
 from appeal.ledger.recorder import Recorder
@@ -321,3 +321,145 @@ def reconcile(settings: Settings, db: str | None, files: Iterable[Path], by: str
     with ledger.write() as conn:
         done = run(ledger, conn, remits, payer_keys, routine_set(workspace), workspace, user(by))
     return Tracked("matched", done.matched, {"unmatched": done.unmatched}, warnings=warnings)
+
+
+# ------------------------------------------------------------------- next
+
+def next_letter(settings: Settings, db: str | None, which: Which, out_dir: Path,
+                formats: Iterable[str] = ("docx", "pdf"), by: str | None = None) -> Tracked:
+    """``track next``: the next level's letter after an upheld decision, with ``appeal.prior_decision`` from the
+    recorded outcome; recorded as drafted (the next level's appeal, opened by the decision)."""
+    import dataclasses
+
+    from appeal.commands.generate import with_workspace
+    from appeal.deliver.letter import write_letter
+    from appeal.inputs.case import PriorDecision
+    from appeal.letters.build import build_letter
+    from appeal.settings import Sources
+
+    ledger = open_ledger(settings, db)
+    with ledger.read() as conn:
+        chosen = select(ledger, conn, which)[0]
+        family = [a for a in ledger.appeals(conn) if a["denial_id"] == chosen["denial_id"]]
+        decided = [a for a in family if a["result"] == "upheld"]
+        prior = max(decided, key=lambda a: (a["decided_on"], a["appeal_id"])) if decided else None
+        target = next((a for a in family if a["status"] in ("new", "drafted") and prior
+                       and a["appeal_id"] > prior["appeal_id"]), None)
+        reference = ([e for e in ledger.events(conn, prior["appeal_id"]) if e["kind"] == "outcome"][-1]["reference"]
+                     if prior else None)
+    if prior is None or target is None:
+        raise TrackError([Problem(chosen["id"], f"has no next level open (status {chosen['status']})",
+                                  accepted="an appeal whose decision was upheld (track outcome --result upheld, or "
+                                           "track reconcile)")])
+    sources = Sources.load(settings)
+    case = _case_again(prior["source"], sources)
+    appeal = dataclasses.replace(case.appeal, level=target["level"], prior_decision=PriorDecision(
+        date=dt.date.fromisoformat(prior["decided_on"]), reference=reference))
+    prepared = with_workspace(build_letter(dataclasses.replace(case, appeal=appeal), sources.templates,
+                                           sources.library), sources)
+    recorder = recorder_for(settings, db, "run the same 'appeal track next' again", by)
+    stem = "_".join((slug(case.payer.name), slug(case.claim.number, 20), slug(target["level"], 16),
+                     prepared.case.appeal.date.isoformat()))[:MAX_NAME]  # never the earlier level's name
+    outputs = write_letter(prepared, ensure_dir(Path(out_dir)), tuple(formats), stem=stem)
+    if recorder is not None:
+        recorder.letter(prepared.case, prepared.template.id, outputs, target["level"])
+    with ledger.read() as conn:
+        rows = ledger.appeals(conn, [target["appeal_id"]])
+    return Tracked("appeals", rows, {"outputs": [str(p) for p in outputs], "warnings": prepared.warnings})
+
+
+def _case_again(source: str | None, sources):
+    """The case the first letter was made from: its case file, or the remittance's case rebuilt (``batch``)."""
+    from appeal.commands.remit import drafts, read_remittance
+    from appeal.inputs.case import load_case
+
+    defaults, date = sources.case_defaults, sources.settings.date
+    if source and Path(source).is_file():
+        return load_case(source, date=date, defaults=defaults)
+    if source and "#" in source:
+        remit_path, name = source.rsplit("#", 1)
+        if Path(remit_path).is_file():
+            for draft in drafts(read_remittance(remit_path), sources.workspace, sources.templates):
+                if draft.name == name:
+                    return load_case(source, date=date, defaults=defaults, text=draft.text)
+    raise TrackError([Problem(str(source), "the case file (or remittance) the first letter was made from is gone",
+                              accepted="the case file at the path the ledger names, then track next again")])
+
+
+# ------------------------------------------------------------------ stats
+
+STATS_BY = ("payer", "carc", "template", "provider", "month")
+DECIDED = ("overturned", "partially-overturned", "upheld", "superseded")
+WON = ("overturned", "partially-overturned")
+
+
+def _group_key(row: dict, by: str) -> str:
+    if by == "carc":
+        return row["reason"] or "denied"
+    if by == "month":
+        return (row["sent_on"] or row["denied_on"] or "")[:7] or "undated"
+    return row.get(by) or "(none)"
+
+
+def _figures(rows: list[dict]) -> dict:
+    """Appeals sent, overturn rate, dollars recovered and median days from sending to the decision."""
+    import statistics
+
+    decided = [r for r in rows if r["result"] in DECIDED]
+    won = [r for r in decided if r["result"] in WON]
+    days = [(dt.date.fromisoformat(r["decided_on"]) - dt.date.fromisoformat(r["sent_on"])).days
+            for r in decided if r["sent_on"] and r["decided_on"]]
+    recovered = sum(r["recovered_cents"] or 0 for r in won)
+    return {"appeals": len(rows), "sent": sum(1 for r in rows if r["sent_on"]), "decided": len(decided),
+            "overturned": len(won), "overturn_rate": round(len(won) / len(decided), 4) if decided else None,
+            "recovered": f"{recovered // 100}.{recovered % 100:02d}", "recovered_cents": recovered,
+            "median_days_to_decision": _whole(statistics.median(days)) if days else None}
+
+
+def _whole(number: float) -> float | int:
+    return int(number) if float(number).is_integer() else number
+
+
+def stats(settings: Settings, db: str | None, by: str = "payer", since: dt.date | None = None,
+          html: Path | None = None, png: Path | None = None, today: dt.date | None = None) -> Tracked:
+    """``track stats``: per payer (CARC, template, provider or month) and in total; with ``html`` one
+    self-contained page (the table and inline SVG charts), with ``png`` the same charts as one image."""
+    rows = [r for r in list_appeals(settings, db, since=since, today=today).items if r["status"] != "new"]
+    table = [{by: key, **_figures(members)} for key, members in sorted(_grouped(rows, by).items())]
+    out = Tracked("stats", table, {"by": by, "total": _figures(rows)})
+    if html is not None or png is not None:
+        from appeal.render.charts import charts_png, stats_page
+
+        series = chart_series(rows)
+        if html is not None:
+            write_atomic(Path(html), stats_page(table, out.extra["total"], by, series).encode("utf-8"))
+            out.extra["html"] = str(html)
+        if png is not None:
+            write_atomic(Path(png), charts_png(series))
+            out.extra["png"] = str(png)
+    return out
+
+
+def chart_series(rows: list[dict]) -> dict[str, list[tuple[str, float]]]:
+    """What the charts draw: overturn rate (%) by payer and by CARC, dollars recovered by month decided."""
+    series: dict[str, list[tuple[str, float]]] = {}
+    for title, by in (("Overturn rate by payer (%)", "payer"), ("Overturn rate by CARC (%)", "carc")):
+        points = []
+        for key, members in sorted(_grouped(rows, by).items()):
+            rate = _figures(members)["overturn_rate"]
+            if rate is not None:
+                points.append((key, round(rate * 100, 1)))
+        series[title] = points
+    months: dict[str, int] = {}
+    for row in rows:
+        if row["result"] in WON and row["decided_on"]:
+            months[row["decided_on"][:7]] = months.get(row["decided_on"][:7], 0) + (row["recovered_cents"] or 0)
+    series["Dollars recovered by month"] = [(m, c / 100) for m, c in sorted(months.items())]
+    return series
+
+
+def _grouped(rows: list[dict], by: str) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(_group_key(row, by), []).append(row)
+    return groups

@@ -29,10 +29,12 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def letter_facts(case: Case, template: str, outputs: Iterable[Path], workspace: Workspace | None) -> dict:
+def letter_facts(case: Case, template: str, outputs: Iterable[Path], workspace: Workspace | None,
+                 level: str | None = None) -> dict:
     """The denial, the appeal and its letter files for :meth:`Ledger.record_letter` (no file is read here).
 
-    No date of birth and no diagnosis: only what the worklist, the export and reconcile need.
+    No date of birth and no diagnosis: only what the worklist, the export and reconcile need. ``level`` is
+    the level the letter was written at (the bound letter's: remark codes may set it).
     """
     denied = set(case.denial.lines) or {line.number for line in case.claim.lines}
     lines = [[line.date.isoformat(), line.code, str(line.units), line.number in denied] for line in case.claim.lines]
@@ -40,7 +42,7 @@ def letter_facts(case: Case, template: str, outputs: Iterable[Path], workspace: 
     charges = [line.charge for line in case.claim.lines if line.number in denied and line.charge is not None]
     entry = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
     windows = entry.appeal_window_days if entry else {}
-    level = case.appeal.level or next((lv for lv in FIRST_LEVELS if lv in windows), FIRST_LEVEL)
+    level = level or case.appeal.level or next((lv for lv in FIRST_LEVELS if lv in windows), FIRST_LEVEL)
     deadline = earliest_deadline(entry, case.denial.date, level)
     return {
         "payer": case.payer.name, "payer_id": case.payer.id, "provider": case.provider.name,

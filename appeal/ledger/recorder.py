@@ -33,12 +33,9 @@ class Recorder:
             self._ledger = Ledger(self.target)
         return self._ledger
 
-    def facts(self, case: Case, template: str, outputs: Iterable[Path]) -> dict:
-        return letter_facts(case, template, outputs, self.workspace)
-
-    def letter(self, case: Case, template: str, outputs: Iterable[Path]) -> None:
-        """Record one letter just written (``generate``, ``packet``)."""
-        self.record([self.facts(case, template, outputs)])
+    def letter(self, case: Case, template: str, outputs: Iterable[Path], level: str | None = None) -> None:
+        """Record one letter just written (``generate``, ``packet``, ``track next``)."""
+        self.record([letter_facts(case, template, outputs, self.workspace, level)])
 
     def record(self, items: list[dict]) -> None:
         """Record the letters' denials and appeals (status drafted), all in one transaction."""

@@ -270,7 +270,7 @@ class Ledger:
             appeal_id = row["id"]
             conn.execute(appeals.update().where(appeals.c.id == appeal_id).values(
                 template=facts["template"], source=facts["source"], updated_at=stamp,
-                appeal_by=_date(facts["appeal_by"]) or row["appeal_by"],
+                appeal_by=row["appeal_by"] or _date(facts["appeal_by"]),  # a next level's date stays
                 status="drafted" if row["status"] == "new" else row["status"]))
         old = {(r.path, r.sha256) for r in conn.execute(select(letters).where(letters.c.appeal_id == appeal_id))}
         new = {(path, sha) for path, sha in facts["letters"]}
