@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from x12_workspace import PROFILE as BASE_PROFILE
 from x12_workspace import X12, make_workspace
 
 F07 = X12 / "07_synthetic_carc189_76496.835"
@@ -19,29 +20,24 @@ FOLLOWUP = X12 / "10_synthetic_followup_decisions.835"
 DATE = "2026-11-27"
 PG_ENV = "APPEAL_TEST_PG_URL"
 
-PROFILE = """\
-# SAMPLE practice profile: every name, number and address is FICTITIOUS.
-practice:
-  provider:
-    name: Riverside Spine & Motion Clinic (sample)
-    npi: "1234567893"
-    address: [100 Example Street, "Springfield, PA 15000"]
-  signer:
-    name: Pat Example
-    title: Billing Manager
-code_defaults:
-  "76496": {recording: yes, with_routine_exam: no}
-  "97110": {regions: [lumbar spine, cervical spine], modifier_on_claim: no}
-payers:
-  - name: Synthetic Health Plan
-    id: "99999"
-    address: [Appeals Unit, PO Box 1, "Anytown, ZZ 00000"]
-    appeal_window_days: {reconsideration: 90, second-level: 60}
-    response_days: {reconsideration: 45}
-  - name: Example Payer
-    aliases: [PAYER]
-    appeal_window_days: {reconsideration: 60, corrected-claim: 365, second-level: 30}
-"""
+
+def _profile() -> str:
+    """The batch tests' profile, plus facts for 97110, second levels and a payer's response time."""
+    profile = BASE_PROFILE
+    additions = (
+        ('  "76496": {recording: yes, with_routine_exam: no}\n',
+         '  "76496": {recording: yes, with_routine_exam: no}\n'
+         '  "97110": {regions: [lumbar spine, cervical spine], modifier_on_claim: no}\n'),
+        ("appeal_window_days: {reconsideration: 90}",
+         "appeal_window_days: {reconsideration: 90, second-level: 60}\n    response_days: {reconsideration: 45}"),
+        ("{reconsideration: 60, corrected-claim: 365}", "{reconsideration: 60, corrected-claim: 365, second-level: 30}"))
+    for old, new in additions:
+        assert old in profile
+        profile = profile.replace(old, new)
+    return profile
+
+
+PROFILE = _profile()
 
 
 def cli(*args, env: dict | None = None):

@@ -234,3 +234,21 @@ def test_a_database_password_is_never_printed():
     assert result.exit_code == 2
     assert "s3cr3t-pw" not in result.stderr + result.stdout
     assert "postgresql://biller@127.0.0.1:1/ledger" in result.stderr and "no PostgreSQL server answers" in result.stderr
+
+
+def test_the_ledger_is_found_from_db_then_appeal_db_then_the_profile(tmp_path, monkeypatch):
+    from appeal.ledger.store import locate
+    from x12_workspace import make_workspace
+
+    ws = make_workspace(tmp_path / "ws", "ledger:\n  url: shared/office.sqlite3\n")
+    monkeypatch.delenv("APPEAL_DB", raising=False)
+    assert locate(None, ws).path == (ws / "shared" / "office.sqlite3").absolute()
+    monkeypatch.setenv("APPEAL_DB", str(tmp_path / "env.sqlite3"))
+    assert locate(None, ws).path == tmp_path / "env.sqlite3"
+    assert locate(str(tmp_path / "flag.sqlite3"), ws).path == tmp_path / "flag.sqlite3"
+    monkeypatch.delenv("APPEAL_DB")
+    assert locate(None, make_workspace(tmp_path / "plain")).path == tmp_path / "plain" / "ledger.sqlite3"
+    assert locate(None, None) is None
+    bad = make_workspace(tmp_path / "bad", "ledger:\n  uri: x\n")
+    result = cli("track", "list", "--workspace", bad)
+    assert result.exit_code == 2 and "ledger.uri" in result.stderr

@@ -140,3 +140,13 @@ def test_superseded_opens_a_new_denial_linked_to_the_appeal(base, tmp_path):
     new = appeals(ws)["A-000005"]
     assert (new["reason"], new["status"], new["linked_from"], new["appeal_by"]) == (
         "CO-50", "new", "A-000004", "2027-03-15")  # 90 days (reconsideration) from the remittance
+
+
+def test_a_reversal_alone_decides_nothing():
+    from appeal.inputs.x12 import parse_835
+    from appeal.ledger.reconcile import _why_not, claim_groups
+
+    remit = parse_835(ISA + "CLP*A1*22*-180*-100*0*12*PCN0001~SVC*HC:97110*-120*-100**-2~DTM*472*20231201~"
+                      "CAS*CO*45*-20~SE*9*0001~GE*1*1~IEA*1*000000001~")
+    (_, group), = claim_groups(remit)
+    assert "without its re-adjudication" in _why_not(group, [], set())

@@ -14,6 +14,14 @@ db_option = click.option("--db", default=None, metavar="URL|FILE",
                               "ledger.url in appeal.yaml, or <workspace>/ledger.sqlite3). Give the password in "
                               "PGPASSWORD or ~/.pgpass, never in the URL.")
 user_option = click.option("--user", "by", default=None, help="Who records this (default: your login name).")
+since_option = click.option("--since", type=DateType(), default=None,
+                            help="Only appeals sent (or denied) on or after this day.")
+
+
+def file_option(flag: str, dest: str, help: str):
+    return click.option(flag, dest, type=click.Path(dir_okay=False, path_type=Path), default=None, help=help)
+
+
 today_option = click.option("--today", type=DateType(), default=None, help="The worklist as of this day "
                                                                            "(default: today).")
 
@@ -149,7 +157,7 @@ def outcome(letters, appeal_id, claim, carc, payer, result, paid, ref, on, reaso
                                              "partially-overturned", "upheld", "superseded", "withdrawn"]),
               default=None, help="Only appeals with this status.")
 @click.option("--payer", default=None, help="Only this payer (name or id).")
-@click.option("--since", type=DateType(), default=None, help="Only appeals sent (or denied) on or after this day.")
+@since_option
 @today_option
 @ledger_options
 @guarded
@@ -188,10 +196,8 @@ def due(within, today, db, workspace, as_json):
 
 
 @track.command()
-@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the appeals as CSV.")
-@click.option("--xlsx", "xlsx_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the appeals as an Excel workbook.")
+@file_option("--csv", "csv_file", "Write the appeals as CSV.")
+@file_option("--xlsx", "xlsx_file", "Write the appeals as an Excel workbook.")
 @today_option
 @ledger_options
 @guarded
@@ -270,11 +276,9 @@ def next_(appeal_id, claim, carc, payer, out_dir, formats, by, db, workspace, as
 @track.command()
 @click.option("--by", type=click.Choice(["payer", "carc", "template", "provider", "month"]), default="payer",
               show_default=True, help="One row per payer, reason code, template, provider or month sent.")
-@click.option("--since", type=DateType(), default=None, help="Only appeals sent (or denied) on or after this day.")
-@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write one self-contained page with the table and the charts.")
-@click.option("--png", "png_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the charts as one PNG image.")
+@since_option
+@file_option("--html", "html_file", "Also write one self-contained page with the table and the charts.")
+@file_option("--png", "png_file", "Also write the charts as one PNG image.")
 @ledger_options
 @guarded
 def stats(by, since, html_file, png_file, db, workspace, as_json):

@@ -238,7 +238,7 @@ def export_rows(rows: Iterable[dict]) -> list[list]:
         for column in EXPORT_COLUMNS:
             value = row.get(column)
             if column == "letters":
-                value = " ".join(Path(f["path"]).name for f in value)
+                value = " ".join(Path(f["path"]).name for f in value or ())
             elif isinstance(value, list):
                 value = ",".join(value)
             cells.append("" if value is None else value)

@@ -103,6 +103,8 @@ def _candidates(group: list[Claim], appeals: list[dict], payers: set[str]) -> li
 def _answer(ledger: Ledger, conn, path: str, digest: str, txn: Transaction, group: list[Claim],
             appeals: list[dict], payers: set[str], routine, workspace, by: str) -> list[dict]:
     final = group[-1]
+    if final.status == "22":  # a reversal alone takes a payment back; the decision is its re-adjudication
+        return []
     on = txn.payment_date or txn.production_date or dt.date.today()
     out = []
     for appeal, how in _candidates(group, appeals, payers):
@@ -200,6 +202,9 @@ def _open_new_denials(ledger: Ledger, conn, appeal: dict, final: Claim, others: 
 
 
 def _why_not(group: list[Claim], appeals: list[dict], payers: set[str]) -> str:
+    if group[-1].status == "22":
+        return "a reversal (CLP02=22) without its re-adjudication in this file: reconcile the remittance that " \
+               "re-adjudicates the claim"
     found = _candidates(group, appeals, payers)
     if not found:
         return "no appeal of this payer has its claim number, original claim number or account"

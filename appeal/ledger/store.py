@@ -70,7 +70,7 @@ def target_from(text: str, base: Path | None = None) -> Target:
         path = (base / path if base and not path.is_absolute() else path).absolute()
         return Target(f"sqlite:///{path}", str(path), path)
     if text.startswith("postgres://"):
-        text = "postgresql://" + text[len("postgres://"):]
+        text = "postgresql://" + text.removeprefix("postgres://")
     try:
         url = make_url(text)
     except ArgumentError:
@@ -83,8 +83,8 @@ def target_from(text: str, base: Path | None = None) -> Target:
     elif backend != "sqlite":
         raise LedgerError([Problem(shown, f"'{backend}' is not a ledger database",
                                    accepted="postgresql://... or a SQLite file")])
-    path = Path(url.database).absolute() if backend == "sqlite" and url.database and "mode=" not in text else None
-    return Target(url.render_as_string(hide_password=False), shown, path)
+    file = Path(url.database).absolute() if backend == "sqlite" and url.database and "mode=" not in text else None
+    return Target(url.render_as_string(hide_password=False), shown, file)
 
 
 def locate(db: str | None, workspace: Path | None) -> Target | None:
