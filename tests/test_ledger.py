@@ -252,3 +252,20 @@ def test_the_ledger_is_found_from_db_then_appeal_db_then_the_profile(tmp_path, m
     bad = make_workspace(tmp_path / "bad", "ledger:\n  uri: x\n")
     result = cli("track", "list", "--workspace", bad)
     assert result.exit_code == 2 and "ledger.uri" in result.stderr
+
+
+def test_a_medicare_reconsideration_counts_180_days_from_the_presumed_receipt():
+    import datetime as dt
+
+    from appeal.inputs.workspace import PayerEntry
+    from appeal.ledger.outcomes import next_level
+    from appeal.reference.deadlines import next_level_due
+
+    decided = dt.date(2026, 3, 2)
+    assert next_level("redetermination", ["redetermination"]) == "reconsideration"
+    assert next_level("reconsideration", ["redetermination", "reconsideration"]) is None  # a hearing comes next
+    assert next_level_due(None, "reconsideration", decided, by_letter=True, after="redetermination") == \
+        dt.date(2026, 9, 3)  # 5 days of mail, then 180
+    directory = PayerEntry(name="Plan", appeal_window_days={"second-level": 60})
+    assert next_level_due(directory, "second-level", decided, by_letter=False) == dt.date(2026, 5, 1)
+    assert next_level_due(None, "second-level", decided, by_letter=True) is None  # no window known: none invented

@@ -61,11 +61,12 @@ def earliest_deadline(payer: PayerEntry | None, denied_on: dt.date | None, level
 
 
 # When a decision comes by letter, as Medicare's do, the next level's window counts from the day the
-# letter is received, which Medicare presumes to be 5 days after the letter's date (42 CFR 405.962).
+# letter is received, which Medicare presumes to be 5 days after the letter's date (42 CFR 405.942(a)(1) for a
+# redetermination, 405.962(a)(1) for a reconsideration).
 MAIL_DAYS = 5
 RESPONSE_DAYS = 30  # a payer's response time when the payer directory gives none (response_days)
 # Medicare's window for a reconsideration when the payer directory gives none: 180 days from receiving
-# the redetermination (42 CFR 405.962).
+# the redetermination notice (42 CFR 405.962(a)).
 MEDICARE_RECONSIDERATION_DAYS = 180
 
 
