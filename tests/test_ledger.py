@@ -31,9 +31,10 @@ def rows(ws) -> list[dict]:
 def test_batch_records_every_letter_as_a_drafted_appeal(base):
     ws, out = base
     ledger = ws / "ledger.sqlite3"
-    assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
     with sqlite3.connect(ledger) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        for made in (ledger, *ledger.parent.glob("ledger.sqlite3-*")):  # and its -wal and -shm files
+            assert stat.S_IMODE(made.stat().st_mode) == 0o600, made
     appeals = rows(ws)
     assert [(a["id"], a["payer"], a["claim"], a["reason"], a["status"]) for a in appeals] == [
         ("A-000001", "Example Payer", "4276512332", "CO-189", "drafted"),
@@ -95,10 +96,10 @@ def test_no_workspace_and_no_db_records_nothing(tmp_path, monkeypatch):
 
 def test_sent_by_letter_file_by_claim_and_by_id(ws, base):
     letter = base[1] / A1_LETTER
-    one = cli("track", "sent", letter, "--via", "portal", "--ref", "P-123", "--date", "2026-11-28",
+    one = cli("track", "sent", letter, letter.with_suffix(".docx"), "--via", "portal", "--ref", "P-123", "--date", "2026-11-28",
               "--workspace", ws, "--json", "--user", "pat")
     assert one.exit_code == 0, one.stderr
-    event = as_json(one)["events"][0]
+    (event,) = as_json(one)["events"]  # the letter's two files are one appeal
     assert (event["appeal"], event["kind"], event["method"], event["reference"], event["date"], event["by"]) == (
         "A-000001", "sent", "portal", "P-123", "2026-11-28", "pat")
     assert as_json(one)["ok"] is True

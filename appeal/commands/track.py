@@ -86,7 +86,8 @@ def select(ledger: Ledger, conn, which: Which) -> list[dict]:
                 raise TrackError([Problem(str(path), "this letter is not in the ledger",
                                           accepted="a letter written by generate, packet, batch or track next "
                                                    "while the ledger was in use")])
-            found.extend(_one(ledger.appeals(conn, ids), str(path)))
+            found.extend(r for r in _one(ledger.appeals(conn, ids), str(path))
+                         if r["appeal_id"] not in {f["appeal_id"] for f in found})  # its DOCX and PDF: once
         return found
     if which.appeal:
         number = parse_id(which.appeal)
