@@ -239,6 +239,7 @@ def test_a_database_password_is_never_printed():
 
 def test_the_ledger_is_found_from_db_then_appeal_db_then_the_profile(tmp_path, monkeypatch):
     from appeal.ledger.store import locate
+
     from x12_workspace import make_workspace
 
     ws = make_workspace(tmp_path / "ws", "ledger:\n  url: shared/office.sqlite3\n")

@@ -6,8 +6,19 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, guarded, json_option, letter_options, say,
-                        settings_from, templates_option, workspace_option)
+from appeal.cli.app import (
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    cli,
+    emit_json,
+    guarded,
+    json_option,
+    letter_options,
+    say,
+    settings_from,
+    templates_option,
+    workspace_option,
+)
 from appeal.cli.track import db_option, recorder_for, report_recorded
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -76,13 +87,14 @@ def denials(files, workspace, as_json):
 @guarded
 def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
-    from appeal.commands.batch import Progress, run_batch
+    from appeal.cli.progress import Progress
+    from appeal.commands.batch.runner import run_batch
     from appeal.render.formats import FORMATS
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
     recorder = recorder_for(settings, db, "appeal batch ... --force")
-    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder)
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder=recorder)
     progress.close()
     report_recorded(recorder)
     for warning in result.warnings:

@@ -46,11 +46,12 @@ class Generated:
         }
 
 
-def prepare(case_path: Path | str, settings: Settings | None = None, sources: Sources | None = None) -> Prepared:
+def prepare(case_path: Path | str, settings: Settings | None = None, sources: Sources | None = None,
+            today: dt.date | None = None) -> Prepared:
     """Validate the case, choose its template and compose the letter; write nothing."""
     settings = settings or Settings()
     sources = sources or Sources.load(settings)
-    case = load_case(case_path, date=settings.date, defaults=sources.case_defaults)
+    case = load_case(case_path, date=settings.date, defaults=sources.case_defaults, today=today)
     return with_workspace(build_letter(case, sources.templates, sources.library), sources)
 
 
@@ -73,9 +74,10 @@ def validate(case_path: Path | str, settings: Settings | None = None,
              today: dt.date | None = None) -> tuple[Prepared, list[Finding]]:
     """Everything ``generate`` checks before it writes: the case, its template and letter,
     the PDF fonts for every field, and the coding check. Writes nothing."""
+    today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
-    prepared = prepare(case_path, sources.settings, sources)
-    findings = checked(prepared, sources, today or dt.date.today())
+    prepared = prepare(case_path, sources.settings, sources, today)
+    findings = checked(prepared, sources, today)
     check_fonts(prepared.case)
     return prepared, findings
 
@@ -91,9 +93,10 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
     ``recorder`` (a ledger is in use) records what was written as a drafted appeal.
     """
+    today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
-    prepared = prepare(case_path, sources.settings, sources)
-    findings = checked(prepared, sources, today or dt.date.today())
+    prepared = prepare(case_path, sources.settings, sources, today)
+    findings = checked(prepared, sources, today)
     if notify is not None:  # the template chosen and the remark-code warnings, before anything is written
         notify(prepared)
     if strict and has_errors(findings):
@@ -106,8 +109,8 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
         result = Generated(prepared=prepared, outputs=write_letter(prepared, Path(out_dir), formats),
                            findings=findings)
     if recorder is not None:
-        done = result.prepared
-        recorder.letter(done.case, done.template.id, result.outputs, done.bound.level)
+        made = result.prepared
+        recorder.letter(made.case, made.template.id, result.outputs, made.bound.level)
     return result
 
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from appeal.settings import Settings
 from appeal.deliver.files import MAX_NAME, ensure_dir, slug, write_atomic
 from appeal.errors import LedgerError, Problem, TrackError
 from appeal.inputs.workspace import Workspace
 from appeal.ledger.recorder import Recorder
 from appeal.ledger.store import OPEN, Ledger, locate, parse_id, user
 from appeal.reference.deadlines import RESPONSE_DAYS, SOON_DAYS
+from appeal.settings import Settings
 
 EXPORT_COLUMNS = ("id", "status", "payer", "provider", "claim", "account", "patient", "member_id", "dos", "codes",
                   "reason", "rarc", "amount", "denied_on", "level", "template", "appeal_by", "sent_on", "sent_via",
@@ -79,7 +79,7 @@ def select(ledger: Ledger, conn, which: Which) -> list[dict]:
     """The appeals named: one per letter file, or the one ``--appeal``/``--claim`` names (exit 2 when that
     matches none, or several: the candidates are listed with their ids)."""
     if which.letters:
-        found = []
+        found: list[dict] = []
         for path in which.letters:
             ids = ledger.by_letter(conn, Path(path))
             if not ids:
@@ -305,7 +305,8 @@ def _xlsx(rows: list[list]) -> bytes:
 def reconcile(settings: Settings, db: str | None, files: Iterable[Path], by: str | None = None) -> Tracked:
     """``track reconcile``: the outcomes a later remittance gives the open appeals (one transaction)."""
     from appeal.commands.remit import payer_entry, read_remittance, routine_set, warning_lines
-    from appeal.ledger.reconcile import file_digest, payer_key, reconcile as run
+    from appeal.ledger.reconcile import file_digest, payer_key
+    from appeal.ledger.reconcile import reconcile as run
 
     ledger, workspace = open_ledger(settings, db), settings.load_workspace()
     remits, warnings = [], []

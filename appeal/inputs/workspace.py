@@ -23,21 +23,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
-from appeal.inputs.case import LEVELS
 from appeal.errors import WorkspaceError
 from appeal.inputs.fields import Reader
+from appeal.inputs.schema import CARC, GROUPS, LEVELS, keys_of
 from appeal.inputs.yamlread import load_yaml
 
 PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "ledger")
-PROVIDER_KEYS = ("name", "npi", "tin", "address", "phone", "fax", "logo")
-SIGNER_KEYS = ("name", "title", "credentials", "phone", "email", "signature")
+PROVIDER_KEYS = keys_of("provider")
+SIGNER_KEYS = keys_of("signer")
 PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
               "response_days", "checked", "example")
-ADJUSTMENT = r"(CO|PR|OA|PI|CR)-([0-9]{1,3}|[A-Z][0-9]{1,2}|P[0-9]{1,3})"
+ADJUSTMENT = rf"({'|'.join(GROUPS)})-{CARC}"
 
 
 @dataclass(frozen=True)
@@ -182,10 +183,10 @@ def load_workspace(root: Path | str) -> Workspace:
     if r.present(("routine_adjustments",)):
         items = r.text_list(("routine_adjustments",), pattern=ADJUSTMENT, upper=True,
                             accepted="group-reason pairs such as CO-45, PR-1")
-        routine = frozenset(tuple(item.split("-", 1)) for item in items)
+        routine = frozenset((group, reason) for group, reason in (item.split("-", 1) for item in items))
     r.mapping(("portal",), ("max_files", "max_file_mb"))
-    max_files = r.number(("portal", "max_files"), minimum=1)
-    max_mb = r.number(("portal", "max_file_mb"), minimum=1)
+    max_files = r.number(("portal", "max_files"), minimum=Decimal(1))
+    max_mb = r.number(("portal", "max_file_mb"), minimum=Decimal(1))
     r.mapping(("ledger",), ("url",))
     ledger_url = r.text(("ledger", "url"), accepted="postgresql://user@host/dbname (the password in the environment "
                                                      "or ~/.pgpass, never here), or a SQLite file path")
@@ -228,7 +229,7 @@ def _per_level(r: Reader, at: tuple) -> dict[str, int]:
     days: dict[str, int] = {}
     if r.mapping(at, LEVELS) is not None:
         for level in LEVELS:
-            value = r.number(at + (level,), minimum=1)
+            value = r.number(at + (level,), minimum=Decimal(1))
             if value is not None:
                 days[level] = int(value)
     return days

@@ -17,8 +17,19 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import (BigInteger, Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Connection
 
 KIND = "appeal-ledger"
