@@ -271,3 +271,14 @@ def test_a_medicare_reconsideration_counts_180_days_from_the_presumed_receipt():
     directory = PayerEntry(name="Plan", appeal_window_days={"second-level": 60})
     assert next_level_due(directory, "second-level", decided, by_letter=False) == dt.date(2026, 5, 1)
     assert next_level_due(None, "second-level", decided, by_letter=True) is None  # no window known: none invented
+
+
+def test_a_ledger_that_is_not_one_stops_generate_before_any_letter(tmp_path):
+    from conftest import UPMC
+
+    junk = tmp_path / "notes.sqlite3"
+    junk.write_text("not a database, just notes " * 20, encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("generate", UPMC, "-o", out, "--db", junk, "--date", DATE)
+    assert result.exit_code == 2 and "is not an appeal ledger" in result.stderr
+    assert not out.exists() or not list(out.iterdir())

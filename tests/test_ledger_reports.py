@@ -43,8 +43,9 @@ def test_next_writes_the_second_level_letter_with_the_prior_decision(ws, tmp_pat
     assert len(listed) == 5
 
 
-def test_next_of_an_appeal_not_upheld_is_exit_2(ws, tmp_path):
-    result = cli("track", "next", "--appeal", "A-000001", "-o", tmp_path / "x", "--workspace", ws)
+def test_next_of_an_appeal_not_upheld_is_exit_2(ws, base, tmp_path):
+    letter = base[1] / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"
+    result = cli("track", "next", letter, "-o", tmp_path / "x", "--workspace", ws)
     assert result.exit_code == 2 and "has no next level open (status overturned)" in result.stderr
     assert not (tmp_path / "x").exists()
 

@@ -245,6 +245,7 @@ def reconcile(files, by, db, workspace, as_json):
 
 
 @track.command("next")
+@click.argument("letters", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @which_options
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the letter.")
@@ -253,13 +254,13 @@ def reconcile(files, by, db, workspace, as_json):
 @user_option
 @ledger_options
 @guarded
-def next_(appeal_id, claim, carc, payer, out_dir, formats, by, db, workspace, as_json):
-    """Write the next level's letter after an upheld decision (second level, Medicare reconsideration,
+def next_(letters, appeal_id, claim, carc, payer, out_dir, formats, by, db, workspace, as_json):
+    """Write the next level's letter for the appeal of LETTERS (or --appeal, --claim) after an upheld decision (second level, Medicare reconsideration,
     external review), its prior decision taken from the ledger; recorded as drafted."""
     from appeal.commands.track import next_letter
 
     settings = settings_from(workspace=workspace)
-    result = next_letter(settings, db, _which((), appeal_id, claim, carc, payer), out_dir,
+    result = next_letter(settings, db, _which(letters, appeal_id, claim, carc, payer), out_dir,
                          formats or ("docx", "pdf"), by)
     for warning in result.extra["warnings"]:
         say(f"warning: {warning}")
