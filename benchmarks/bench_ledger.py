@@ -20,9 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_ledger_engines import WRITER, facts  # noqa: E402  the tests' writer, so both measure one thing
-
 from appeal.ledger.store import Ledger, target_from  # noqa: E402
+from test_ledger_engines import WRITER, facts  # noqa: E402  the tests' writer, so both measure one thing
 
 
 def prepare(url: str, appeals: int) -> Ledger:
