@@ -83,3 +83,39 @@ def test_stats_html_is_one_offline_page_with_the_table_and_charts(ws, tmp_path):
         assert png.size[0] > png.size[1] > 200
     table = cli("track", "stats", "--by", "carc", "--workspace", ws)
     assert "CO-189" in table.stdout and "66.7%" in table.stdout
+
+
+def test_due_on_the_reconciled_ledger_lists_the_unsent_draft_and_the_next_level(ws):
+    result = cli("track", "due", "--workspace", ws, "--json", "--today", "2026-12-20")
+    assert result.exit_code == 0
+    assert [(d["appeal"], d["action"], d["due"], d["flag"]) for d in as_json(result)["due"]] == [
+        ("A-000003", "send the appeal", "2024-04-04", "PAST DUE"),
+        ("A-000005", "file the next level (second-level)", "2027-01-14", "")]
+
+
+def test_export_xlsx_of_the_reconciled_ledger_holds_the_outcomes(ws, tmp_path):
+    from openpyxl import load_workbook
+
+    book = tmp_path / "appeals.xlsx"
+    assert cli("track", "export", "--xlsx", book, "--workspace", ws).exit_code == 0
+    values = list(load_workbook(book).active.values)
+    header = values[0]
+    got = {row[0]: dict(zip(header, row)) for row in values[1:]}
+    assert {k: (v["status"], v["result"], v["recovered"], v["decided_on"]) for k, v in got.items()} == {
+        "A-000001": ("overturned", "overturned", 350, "2026-12-15"),
+        "A-000002": ("upheld", "upheld", 0, "2026-12-15"),
+        "A-000003": ("drafted", None, None, None),
+        "A-000004": ("overturned", "overturned", 150, "2026-12-15"),
+        "A-000005": ("new", None, None, None)}
+    assert got["A-000001"]["sent_via"] == "portal" and got["A-000005"]["level"] == "second-level"
+
+
+def test_packet_records_its_files_too(tmp_path):
+    from conftest import UPMC
+    from x12_workspace import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    result = cli("packet", UPMC, "-o", tmp_path / "out", "--workspace", ws, "--date", "2026-11-27")
+    assert result.exit_code == 0, result.stderr
+    (row,) = as_json(cli("track", "list", "--workspace", ws, "--json"))["appeals"]
+    assert [f["path"].endswith("_packet.pdf") for f in row["letters"]] == [True]
