@@ -112,3 +112,33 @@ def test_a_writer_killed_mid_write_leaves_the_ledger_whole(tmp_path):
     assert written >= 50
     result = cli("track", "sent", "--appeal", "A-000001", "--via", "fax", "--date", dt.date(2026, 12, 2), "--db", url)
     assert result.exit_code == 0, result.stderr
+
+
+def test_the_followup_scenario_gives_the_same_outcomes_on_postgresql(tmp_path, monkeypatch):
+    from ledger_helpers import FOLLOWUP, as_json, make_ledger_workspace
+    from test_reconcile import send_three
+
+    monkeypatch.setenv("APPEAL_DB", fresh_pg(pg_url()))  # before the workspace's own ledger.sqlite3
+    ws, out = make_ledger_workspace(tmp_path)
+    assert not (ws / "ledger.sqlite3").exists()
+    send_three(ws, out)
+    found = as_json(cli("track", "reconcile", FOLLOWUP, "--workspace", ws, "--json"))
+    assert [(m["appeal"], m["result"], m["recovered"]) for m in found["matched"]] == [
+        ("A-000001", "overturned", "350.00"), ("A-000002", "upheld", "0.00"), ("A-000004", "overturned", "150.00")]
+    assert [u["claim"] for u in found["unmatched"]] == ["PCN0077"]
+    again = as_json(cli("track", "reconcile", FOLLOWUP, "--workspace", ws, "--json"))
+    assert {m["recorded"] for m in again["matched"]} == {False}
+    stats = as_json(cli("track", "stats", "--workspace", ws, "--json"))["total"]
+    assert (stats["decided"], stats["overturn_rate"], stats["recovered"]) == (3, 0.6667, "500.00")
+
+
+def test_batch_in_worker_processes_records_every_letter(tmp_path):
+    from ledger_helpers import DATE, F07, as_json
+    from x12_workspace import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    result = cli("batch", F07, "-o", tmp_path / "out", "--workspace", ws, "--date", DATE, "--jobs", "2")
+    assert result.exit_code == 0, result.stderr
+    rows = as_json(cli("track", "list", "--workspace", ws, "--json"))["appeals"]
+    assert [(r["id"], r["reason"], len(r["letters"])) for r in rows] == [("A-000001", "CO-189", 2),
+                                                                         ("A-000002", "OA-A7", 2)]
