@@ -390,7 +390,6 @@ def _case_again(source: str | None, sources):
 
 # ------------------------------------------------------------------ stats
 
-STATS_BY = ("payer", "carc", "template", "provider", "month")
 DECIDED = ("overturned", "partially-overturned", "upheld", "superseded")
 WON = ("overturned", "partially-overturned")
 

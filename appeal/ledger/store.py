@@ -32,8 +32,6 @@ ENV_TIMEOUT = "APPEAL_LEDGER_TIMEOUT"
 DEFAULT_TIMEOUT = 10.0
 PG_LOCK = 0x61707065  # the advisory lock every write transaction takes on PostgreSQL ("appe")
 OPEN = ("drafted", "new", "sent")  # statuses still waiting for something
-RESULTS = ("overturned", "partially-overturned", "upheld", "superseded", "withdrawn")
-METHODS = ("portal", "fax", "mail")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
