@@ -255,8 +255,9 @@ def reconcile(files, by, db, workspace, as_json):
 @ledger_options
 @guarded
 def next_(letters, appeal_id, claim, carc, payer, out_dir, formats, by, db, workspace, as_json):
-    """Write the next level's letter for the appeal of LETTERS (or --appeal, --claim) after an upheld decision (second level, Medicare reconsideration,
-    external review), its prior decision taken from the ledger; recorded as drafted."""
+    """Write the next level's letter for the appeal of LETTERS (or --appeal, --claim) after an upheld decision
+    (second level, Medicare reconsideration, external review), its prior decision taken from the ledger; recorded
+    as drafted."""
     from appeal.commands.track import next_letter
 
     settings = settings_from(workspace=workspace)
