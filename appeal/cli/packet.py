@@ -15,16 +15,18 @@ from appeal.cli.track import db_option, recorder_for, report_recorded
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the packet.")
 @click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
+@click.option("--allow-outside", is_flag=True, help="Take enclosure files from outside the case's folder and the "
+                                                    "workspace.")
 @letter_options
 @db_option
 @json_option
 @guarded
-def packet(case, out_dir, strict, date, template_dirs, citation_dirs, workspace, db, as_json):
+def packet(case, out_dir, strict, allow_outside, date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
     from appeal.commands.generate import write_packet
 
-    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, allow_outside=allow_outside)
     recorder = recorder_for(settings, db, "appeal packet")
     result = write_packet(case, out_dir, settings, strict=strict, recorder=recorder)
     report_recorded(recorder)
