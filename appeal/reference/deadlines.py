@@ -124,3 +124,21 @@ def earliest_deadline(payer: PayerEntry | None, denied_on: dt.date | None, level
         levels = [first_level(kind)]
     found = [d for lv in levels if (d := appeal_deadline(payer, lv, denied_on, today, kind, prior_on)) is not None]
     return min(found, key=lambda d: d.due) if found else None
+
+
+# When a decision comes by letter, as Medicare's do, the next level's window counts from the day the
+# letter is received, which Medicare presumes to be 5 days after the letter's date (42 CFR 405.942(a)(1) for a
+# redetermination, 405.962(a)(1) for a reconsideration).
+MAIL_DAYS = 5
+RESPONSE_DAYS = 30  # a payer's response time when the payer directory gives none (response_days)
+
+
+def next_level_due(payer: PayerEntry | None, level: str, decided_on: dt.date, by_letter: bool) -> dt.date | None:
+    """The appeal-by date of ``level`` after a decision: the payer directory's window, else the level's own
+    rule (a Medicare reconsideration after a redetermination: :data:`RULES`), counted from the decision's date,
+    plus the presumed days of mail when the decision came by letter."""
+    start = decided_on + dt.timedelta(days=MAIL_DAYS if by_letter else 0)
+    if payer is not None and level in payer.appeal_window_days:
+        return start + dt.timedelta(days=payer.appeal_window_days[level])
+    rule = next((r for r in RULES if r.level == level and r.counted_from == "prior_decision"), None)
+    return start + dt.timedelta(days=rule.days) if rule else None
