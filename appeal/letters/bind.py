@@ -73,12 +73,12 @@ def bind(case: Case, template: TemplateMeta, library: CitationLibrary,
     ("Exhibit 1 (pages 4-5 of this packet): ..."); ``directory`` is the payer directory's entry, whose
     windows give the appeal-by date.
     """
-    check_against(case, library, template)
-    facts = coerce_facts(case, template.facts)
     level, warnings = remark_level(case, template)
-    problems = level_problems(case, level)
+    problems = level_problems(case, level)  # first: why the level does not fit says more than a template would
     if problems:
         raise CaseError(problems)
+    check_against(case, library, template)
+    facts = coerce_facts(case, template.facts)
     labels = exhibits or {}
     enclosures = tuple(Enclosure(labels[i], e.path) if i in labels else e for i, e in enumerate(case.enclosures))
     return Bound(case=case, template=template, facts=facts, level=level,
