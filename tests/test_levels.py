@@ -41,6 +41,14 @@ def built(path, **settings):
     return prepare(path, Settings(date=LETTER_DATE, **settings))
 
 
+def the_problem(path):
+    """The one problem building the letter of the case at ``path`` reports."""
+    with pytest.raises(CaseError) as info:
+        built(path)
+    (problem,) = info.value.problems
+    return problem
+
+
 def pdf_words(letter) -> str:
     """The letter as the payer reads it: the PDF's text, whitespace folded."""
     import io
@@ -119,9 +127,7 @@ def test_each_kind_and_level_reads_in_its_own_words(make_case, kind, level):
                                          ("medicare-advantage", "redetermination"),
                                          ("commercial", "redetermination"), ("erisa-plan", "medicare-reconsideration")])
 def test_a_level_outside_the_kinds_ladder_is_an_error_naming_the_levels_it_accepts(make_case, kind, level):
-    with pytest.raises(CaseError) as info:
-        built(make_case({"payer.kind": kind, "appeal.level": level, **PRIOR}, base=GENERIC))
-    (problem,) = info.value.problems
+    problem = the_problem(make_case({"payer.kind": kind, "appeal.level": level, **PRIOR}, base=GENERIC))
     assert problem.field == "appeal.level" and problem.line is not None
     assert f"'{level}' is not a level of appeal for a {kind} payer" in problem.message
     assert problem.accepted == ", ".join(levels_of(kind))
@@ -243,9 +249,8 @@ def test_no_health_care_professional_is_asked_for_on_a_coding_denial(make_case):
 
 
 def test_an_authorised_representative_lists_the_signed_authorisation(make_case):
-    with pytest.raises(CaseError) as info:
-        built(case_for(make_case, "erisa-plan", "reconsideration", **{"appeal.authorized_representative": "yes"}))
-    (problem,) = info.value.problems
+    problem = the_problem(case_for(make_case, "erisa-plan", "reconsideration",
+                                   **{"appeal.authorized_representative": "yes"}))
     assert problem.field == "appeal.authorized_representative" and "listed under enclosures" in problem.message
 
 
@@ -258,19 +263,14 @@ def test_external_review_cites_the_rule_that_fits_the_plan(make_case):
 
 
 def test_external_review_of_a_coding_denial_is_an_error_that_says_why(make_case):
-    case = make_case({**PRIOR, "appeal.level": "external-review"})  # the UPMC sample: CARC 189
-    with pytest.raises(CaseError) as info:
-        built(case)
-    (problem,) = info.value.problems
+    problem = the_problem(make_case({**PRIOR, "appeal.level": "external-review"}))  # the UPMC sample: CARC 189
     assert problem.field == "appeal.level"
     assert "only for a decision based on medical judgement" in problem.message
     assert f'CARC 189 ("{code_table().carc("189")}") is a coding or billing denial' in problem.message
 
 
 def test_external_review_is_not_open_to_a_grandfathered_plan(make_case):
-    with pytest.raises(CaseError) as info:
-        built(case_for(make_case, "commercial", "external-review", **{"payer.grandfathered": "yes"}))
-    (problem,) = info.value.problems
+    problem = the_problem(case_for(make_case, "commercial", "external-review", **{"payer.grandfathered": "yes"}))
     assert problem.field == "payer.grandfathered" and "not open to a grandfathered plan" in problem.message
 
 

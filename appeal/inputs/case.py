@@ -474,7 +474,8 @@ def _level_problems(r: Reader, payer: Payer, appeal: Appeal) -> None:
     prior = appeal.prior_decision or PriorDecision()
     for name in needs:
         if getattr(prior, name) is None:
-            r.problem(("appeal", "prior_decision", name), f"appeal.prior_decision.{name} is needed for a {level} letter: it names "
+            r.problem(("appeal", "prior_decision", name),
+                      f"appeal.prior_decision.{name} is needed for a {level} letter: it names "
                       f"{PRIOR_DECISION_WHAT[level]}",
                       {"date": "the decision's date", "reference": "the decision's reference number",
                        "reason": "the reason the decision gives, in its words"}[name])

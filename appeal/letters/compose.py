@@ -25,7 +25,6 @@ from appeal.errors import AppealError, CaseError, Problem, TemplateError
 from appeal.inputs.case import Case
 from appeal.inputs.fields import REFUSED_CHARACTERS, refused_character
 from appeal.letters.bind import Bound, specific_code
-from appeal.letters.levels import LEVEL_TITLES, we_ask
 from appeal.letters.document import (
     Block,
     BulletList,
@@ -39,6 +38,7 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
+from appeal.letters.levels import LEVEL_TITLES, we_ask
 from appeal.letters.sandbox import render_bounded, text_value
 from appeal.letters.templates import (
     Safe,
