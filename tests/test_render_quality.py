@@ -13,6 +13,8 @@ import subprocess
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -97,7 +99,7 @@ def test_every_pdf_font_is_embedded(upmc, named):
         assert rows, "pdffonts lists the fonts"
         for row in rows:
             assert row.split()[-5] == "yes", row  # the 'emb' column
-            assert "DejaVuSerif" in row.split()[0]
+            assert "LiberationSerif" in row.split()[0]
 
 
 def test_pdf_has_no_javascript_or_encryption(upmc):
@@ -227,11 +229,15 @@ def test_docx_page_furniture(upmc):
         assert 'w:instr=" PAGE "' in xml and 'w:instr=" NUMPAGES "' in xml
 
 
-def test_docx_signature_paragraphs_keep_together(upmc):
-    paragraphs = docx.Document(str(upmc[".docx"])).paragraphs
-    start = next(i for i, p in enumerate(paragraphs) if p.text == "Sincerely,")
-    block = paragraphs[start:start + 3]
-    assert all(p.paragraph_format.keep_with_next for p in block)
+def _signature_cell(document):
+    return next(table.rows[0] for table in document.tables if table.rows[0].cells[0].paragraphs[0].text == "Sincerely,")
+
+
+def test_docx_signature_is_kept_whole_on_one_page(upmc):
+    row = _signature_cell(docx.Document(str(upmc[".docx"])))
+    assert row._tr.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None  # a row that cannot split
+    texts = [p.text for p in row.cells[0].paragraphs]
+    assert texts[0] == "Sincerely," and "Pat Example, CPC" in texts and "Billing Manager" in texts
 
 
 @needs("soffice", "pdftotext")
@@ -278,7 +284,8 @@ def pdf_words(reader: PdfReader) -> str:
 
 
 def test_without_a_signature_image_there_is_a_line_to_sign_on(upmc):
-    assert "____" in docx_text(upmc[".docx"])
+    mark = _signature_cell(docx.Document(str(upmc[".docx"]))).cells[0].paragraphs[1]
+    assert mark._p.find(f"{qn('w:pPr')}/{qn('w:pBdr')}/{qn('w:bottom')}") is not None  # the rule to sign on
     reader = PdfReader(str(upmc[".pdf"]))
     assert not any(page.images for page in reader.pages)
 
@@ -312,7 +319,11 @@ def reference(tmp_path) -> Path:
 def test_reference_docx_supplies_styles_header_and_logo(reference):
     letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
     document = docx.Document(io.BytesIO(render_docx(letter, reference=reference)))
-    assert document.styles["Normal"].font.name == "Georgia"
+    # the letter's own styles are applied over the reference's, so they survive it: the font the PDF
+    # matches, the quote's indent, black headings
+    assert document.styles["Normal"].font.name == "Times New Roman"
+    assert document.styles["Quote"].paragraph_format.left_indent == Pt(36)
+    assert document.styles["Heading 2"].font.color.rgb == RGBColor(0, 0, 0)
     section = document.sections[0]
     assert section.different_first_page_header_footer
     first = section.first_page_header

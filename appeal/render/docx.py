@@ -18,6 +18,7 @@ unknown block type is an error.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import io
 import zipfile
@@ -28,21 +29,44 @@ from typing import Callable
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Inches, Pt, RGBColor
+from docx.shared import Pt, RGBColor
 
 from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
                              Table)
 from appeal.errors import RenderError
-from appeal.render import keeps_with_next
+from appeal.render import keeps_with_next, layout
 
-FONT = "Times New Roman"
-GREY = RGBColor(0x44, 0x44, 0x44)
+FONT = layout.FAMILIES[layout.BODY_FAMILY].word
+GREY = RGBColor(*layout.rgb(layout.GREY))
 NEEDED_STYLES = ("Normal", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet", "List Number",
                  "Table Grid")
 _THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
+
+# Word's style name -> the shared layout rule it follows; the letter's own styles are added when missing.
+# These are applied over a reference DOCX too, so quotes keep their indent and headings stay black.
+STYLE_RULES = {
+    "Normal": "body",
+    "Heading 1": "h1",
+    "Heading 2": "h2",
+    "Heading 3": "h3",
+    "Quote": "quote",
+    "List Bullet": "list",
+    "List Number": "list",
+    "Quote Attribution": "attribution",
+    "Letterhead": "letterhead",
+    "Letterhead Name": "letterhead_name",
+    "Address": "body",
+    "Reference": "small",
+    "Table Text": "cell",
+    "Signer": "signer",
+    "Signer Name": "signer_name",
+}
+_OWN_STYLES = ("Quote Attribution", "Letterhead", "Letterhead Name", "Address", "Reference", "Table Text",
+               "Signer", "Signer Name")
 
 
 def _plain_font(style, name: str) -> None:
@@ -53,51 +77,43 @@ def _plain_font(style, name: str) -> None:
         fonts.attrib.pop(qn(attr), None)
 
 
-def _restyle(styles) -> None:
-    """Our look on python-docx's default template: serif, black headings, widow control."""
-    normal = styles["Normal"]
-    _plain_font(normal, FONT)
-    normal.font.size = Pt(11)
-    normal.paragraph_format.space_after = Pt(6)
-    normal.paragraph_format.widow_control = True
-    for name, size in (("Heading 1", 14), ("Heading 2", 12.5), ("Heading 3", 11)):
-        heading = styles[name]
-        _plain_font(heading, FONT)
-        heading.font.size = Pt(size)
-        heading.font.bold = True
-        heading.font.color.rgb = RGBColor(0, 0, 0)
-        heading.paragraph_format.space_before = Pt(10)
-        heading.paragraph_format.space_after = Pt(4)
-    quote = styles["Quote"]
-    quote.font.color.rgb = RGBColor(0, 0, 0)
-    quote.paragraph_format.left_indent = Inches(0.5)
-    quote.paragraph_format.right_indent = Inches(0.5)
-    quote.paragraph_format.space_after = Pt(2)
+def apply_rule(font, paragraph_format, rule: layout.TextStyle, family: str = layout.BODY_FAMILY) -> None:
+    """One shared layout rule on a style's (or a paragraph's) font and paragraph format: the exact line
+    height, so Word and LibreOffice set the same lines per page as the PDF."""
+    font.size = Pt(rule.size)
+    font.bold = rule.bold
+    font.italic = rule.italic
+    font.color.rgb = RGBColor(*layout.rgb(rule.colour or "#000000"))
+    paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph_format.line_spacing = Pt(rule.leading)
+    paragraph_format.space_before = Pt(rule.before)
+    paragraph_format.space_after = Pt(rule.after)
+    paragraph_format.alignment = _ALIGN[rule.align]
+    if rule.left or rule.right:
+        paragraph_format.left_indent = Pt(rule.left)
+        paragraph_format.right_indent = Pt(rule.right)
+    paragraph_format.widow_control = True
 
 
-def _own_styles(styles) -> None:
-    """The styles that are ours; a reference DOCX that defines them keeps its own."""
+def _letter_styles(styles, family: str = layout.BODY_FAMILY) -> None:
+    """The letter's styles, from the shared layout, on the default template or over a reference DOCX."""
     names = {s.name for s in styles}
-    normal = styles["Normal"]
-    if "Quote Attribution" not in names:
-        attribution = styles.add_style("Quote Attribution", WD_STYLE_TYPE.PARAGRAPH)
-        attribution.base_style = normal
-        attribution.font.italic = True
-        attribution.font.size = Pt(9.5)
-        attribution.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        attribution.paragraph_format.right_indent = Inches(0.5)
-        attribution.paragraph_format.space_after = Pt(9)
-    if "Letterhead" not in names:
-        letterhead = styles.add_style("Letterhead", WD_STYLE_TYPE.PARAGRAPH)
-        letterhead.base_style = normal
-        letterhead.font.size = Pt(9.5)
-        letterhead.font.color.rgb = GREY
-        letterhead.paragraph_format.space_after = Pt(0)
-        letterhead.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    if "Address" not in names:
-        address = styles.add_style("Address", WD_STYLE_TYPE.PARAGRAPH)
-        address.base_style = normal
-        address.paragraph_format.keep_together = True
+    for name in _OWN_STYLES:
+        if name not in names:
+            styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH).base_style = styles["Normal"]
+    word = layout.FAMILIES[family].word
+    for name, rule_name in STYLE_RULES.items():
+        style = styles[name]
+        _plain_font(style, word)
+        rule = layout.STYLES[rule_name]
+        if name.startswith("List"):  # the numbering definition sets the hanging indent (LIST_INDENT)
+            rule = dataclasses.replace(rule, left=0.0)
+        apply_rule(style.font, style.paragraph_format, rule)
+        for contextual in style.element.findall(f"{qn('w:pPr')}/{qn('w:contextualSpacing')}"):
+            contextual.getparent().remove(contextual)  # Word's list styles drop the space between items
+    styles["Address"].paragraph_format.keep_together = True
+    for name in ("Heading 1", "Heading 2", "Heading 3"):
+        styles[name].paragraph_format.keep_with_next = True
     styles["Quote"].paragraph_format.keep_together = True
     styles["Quote"].paragraph_format.keep_with_next = True  # with its attribution
 
@@ -107,11 +123,11 @@ def _blank() -> bytes:
     """python-docx's default template, US Letter with 1-inch margins and our styles; built once per process."""
     doc = Document()
     section = doc.sections[0]
-    section.page_width, section.page_height = Inches(8.5), Inches(11)
+    section.page_width, section.page_height = Pt(layout.PAGE_WIDTH), Pt(layout.PAGE_HEIGHT)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Inches(1))
-    _restyle(doc.styles)
-    _own_styles(doc.styles)
+        setattr(section, side, Pt(layout.MARGIN))
+    section.header_distance, section.footer_distance = Pt(layout.HEADER_DISTANCE), Pt(layout.FOOTER_DISTANCE)
+    _letter_styles(doc.styles)
     return _save(doc)
 
 
@@ -136,7 +152,7 @@ def _reference_base(path: str, mtime_ns: int, size: int) -> bytes:
         if child.tag != qn("w:sectPr"):
             body.remove(child)
     _copy_missing_styles(doc)
-    _own_styles(doc.styles)
+    _letter_styles(doc.styles)
     return _save(doc)
 
 
@@ -224,10 +240,11 @@ def _page_footer(footer) -> None:
     if "PAGE" in footer._element.xml:
         return
     paragraph = _free_paragraph(footer)
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    rule = layout.STYLES["footer"]
     for text, instr in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
-        paragraph.add_run(text).font.size = Pt(9)
-        _field(paragraph, instr, 18)
+        run = paragraph.add_run(text)
+        apply_rule(run.font, paragraph.paragraph_format, rule)
+        _field(paragraph, instr, round(rule.size * 2))
 
 
 def _free_paragraph(story):
@@ -252,13 +269,11 @@ def _header_footer(section, letter: Letter) -> bool:
         _copy_story(section.header, section.first_page_header)
     section.different_first_page_header_footer = True
     header = _free_paragraph(section.header)
-    header.text = letter.running_header
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = header.add_run(letter.running_header)
+    apply_rule(run.font, header.paragraph_format, layout.STYLES["running_header"])
     header._p.get_or_add_pPr().append(parse_xml(
-        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="1" w:color="888888"/></w:pBdr>'))
-    for run in header.runs:
-        run.font.size = Pt(8.5)
-        run.font.color.rgb = GREY
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="1" '
+        f'w:color="{layout.RULE.lstrip("#")}"/></w:pBdr>'))
     _page_footer(section.footer)
     _page_footer(section.first_page_footer)
     return _has_content(section.first_page_header)
@@ -284,17 +299,25 @@ def _letterhead(doc, letter: Letter) -> None:
     head = letter.letterhead
     if head.logo is not None:
         picture = _add(doc, "Letterhead")
-        _picture(picture.add_run(), head.logo, Inches(2.0), Inches(0.8), "provider.logo")
-    name = _add(doc, "Letterhead")
-    run = name.add_run(head.name)
-    run.bold = True
-    run.font.size = Pt(15)
-    run.font.color.rgb = RGBColor(0, 0, 0)
-    lines = [_add(doc, "Letterhead", line) for line in head.lines]
-    last = (lines or [name])[-1]
-    last.paragraph_format.space_after = Pt(14)
-    last._p.get_or_add_pPr().append(parse_xml(
-        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="6" w:color="888888"/></w:pBdr>'))
+        picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        picture.paragraph_format.space_after = Pt(4)
+        _picture(picture.add_run(), head.logo, Pt(layout.LOGO_BOX[0]), Pt(layout.LOGO_BOX[1]), "provider.logo")
+    _add(doc, "Letterhead Name").add_run(head.name)
+    for line in head.lines:
+        _add(doc, "Letterhead", line)
+    _rule(_add(doc, "Letterhead"), *layout.LETTERHEAD_RULE_GAP)
+
+
+def _rule(paragraph, above: float, below: float) -> None:
+    """An empty paragraph drawn as a rule across the text width: ``above`` points high, a bottom border,
+    then ``below`` points of space."""
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(above)
+    fmt.space_before, fmt.space_after = Pt(0), Pt(below)
+    paragraph._p.get_or_add_pPr().append(parse_xml(
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="0" '
+        f'w:color="{layout.RULE.lstrip("#")}"/></w:pBdr>'))
 
 
 def _picture(run, path, max_width, max_height, field: str) -> None:
@@ -329,7 +352,7 @@ def _heading(doc, block: Heading) -> None:
 
 
 def _paragraph(doc, block: Paragraph) -> None:
-    style = {"address": "Address"}.get(block.style, "Normal")
+    style = {"address": "Address", "small": "Reference"}.get(block.style, "Normal")
     _add_runs(_add(doc, style), block.runs)
 
 
@@ -348,61 +371,94 @@ def _list(doc, block: BulletList) -> None:
 
 def _table(doc, block: Table) -> None:
     """The table as one piece of WordprocessingML: python-docx's cell-by-cell API cost a third of
-    a letter's DOCX time. Fixed layout, 30/70 columns, the label column (or header row) shaded."""
+    a letter's DOCX time. Fixed layout, the shared column widths and cell padding, the label column
+    (or header row) shaded."""
     columns = max(len(row) for row in block.rows)
-    total = 9360  # 6.5 inches in twentieths of a point
-    widths = [total * 3 // 10] + [total * 7 // 10 // (columns - 1)] * (columns - 1) if columns > 1 else [total]
+    widths = [round(w * 20) for w in layout.column_widths(columns, layout.text_width())]
+    total = sum(widths)
+    cell_style = _style_id(doc, "Table Text")
+    shade_fill = layout.SHADE.lstrip("#")
     rows = []
     for r, row in enumerate(block.rows):
         cells = []
         for c, runs in enumerate(row):
             label = (block.header and r == 0) or (not block.header and c == 0)
-            shade = '<w:shd w:val="clear" w:fill="EEEEEE"/>' if label else ""
+            shade = f'<w:shd w:val="clear" w:fill="{shade_fill}"/>' if label else ""
             cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr>'
-                         f'<w:p><w:pPr><w:spacing w:after="0"/></w:pPr>{_runs_xml(runs, bold=label)}</w:p></w:tc>')
-        rows.append("<w:tr>" + "".join(cells) + "</w:tr>")
+                         f'<w:p><w:pPr><w:pStyle w:val="{cell_style}"/></w:pPr>{_runs_xml(runs, bold=label)}'
+                         f'</w:p></w:tc>')
+        rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>")
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    pad = {side: round(points * 20) for side, points in layout.CELL_PADDING.items()}
+    pad["bottom"] -= round(layout.TABLE_GRID * 20)  # a word processor adds the grid line to each row's height
+    border = f'w:val="single" w:sz="{round(layout.TABLE_GRID * 8)}" w:space="0" w:color="{layout.RULE.lstrip("#")}"'
+    borders = "".join(f"<w:{side} {border}/>" for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{_style_id(doc, "Table Grid")}"/>'
-           f'<w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="left"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="left"/><w:tblInd w:w="0" w:type="dxa"/>'
+           f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+           f'<w:tblCellMar><w:top w:w="{pad["top"]}" w:type="dxa"/><w:left w:w="{pad["left"]}" w:type="dxa"/>'
+           f'<w:bottom w:w="{pad["bottom"]}" w:type="dxa"/><w:right w:w="{pad["right"]}" w:type="dxa"/>'
+           f'</w:tblCellMar>'
            f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
            f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
     doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
-    doc.add_paragraph()
+    _spacer(doc.add_paragraph(), layout.TABLE_SPACE_AFTER)
+
+
+def _spacer(paragraph, height: float) -> None:
+    """An empty paragraph exactly ``height`` points high."""
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(height)
+    fmt.space_before = fmt.space_after = Pt(0)
 
 
 def _runs_xml(runs: tuple[Run, ...], bold: bool = False) -> str:
-    """Runs at 10 pt, user text escaped (it is text, never markup)."""
+    """Runs in the cell's style, user text escaped (it is text, never markup)."""
     out = []
     for run in runs:
         if run.br:
             out.append("<w:r><w:br/></w:r>")
             continue
-        props = ("<w:b/>" if bold or run.bold else "") + ("<w:i/>" if run.italic else "") + '<w:sz w:val="20"/>'
-        out.append(f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{xml_escape(run.text)}</w:t></w:r>')
+        props = ("<w:b/>" if bold or run.bold else "") + ("<w:i/>" if run.italic else "")
+        props = f"<w:rPr>{props}</w:rPr>" if props else ""
+        out.append(f'<w:r>{props}<w:t xml:space="preserve">{xml_escape(run.text)}</w:t></w:r>')
     return "".join(out)
 
 
 def _signature(doc, block: Signature) -> None:
-    closing = doc.add_paragraph(block.closing)
-    closing.paragraph_format.keep_with_next = True
-    mark = doc.add_paragraph()
-    mark.paragraph_format.keep_with_next = True
-    mark.paragraph_format.space_after = Pt(0)
+    """The closing, the signature (image or a line to sign on), the signer's name and lines, in one
+    borderless table cell whose row cannot split: Word and LibreOffice keep it whole on one page, as the
+    PDF does (a chain of keep-with-next paragraphs, LibreOffice splits)."""
+    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{round(layout.text_width() * 20)}" w:type="dxa"/>'
+           f'<w:tblInd w:w="0" w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="0" '
+           f'w:type="dxa"/><w:left w:w="0" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="0" '
+           f'w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid><w:gridCol w:w="{round(layout.text_width() * 20)}"/>'
+           f'</w:tblGrid><w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr><w:tcW '
+           f'w:w="{round(layout.text_width() * 20)}" w:type="dxa"/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>')
+    table = parse_xml(xml)
+    doc.element.body.find(qn("w:sectPr")).addprevious(table)
+    from docx.table import _Cell
+
+    cell = _Cell(table.find(f"{qn('w:tr')}/{qn('w:tc')}"), doc._body)
+    closing = cell.paragraphs[0]
+    closing._p.get_or_add_pPr().append(parse_xml(f'<w:pStyle {nsdecls("w")} w:val="{_style_id(doc, "Normal")}"/>'))
+    closing.add_run(block.closing)
+    mark = cell.add_paragraph(style=doc.styles["Normal"])
     if block.image is not None:
-        _picture(mark.add_run(), block.image, Inches(2.2), Inches(0.75), "signer.signature")
-    else:
-        mark.paragraph_format.space_before = Pt(24)
-        mark.add_run("_______________________________")
-    name = doc.add_paragraph()
-    name.paragraph_format.space_after = Pt(0)
-    name.paragraph_format.keep_with_next = bool(block.lines)
-    name.add_run(block.name).bold = True
-    for i, line in enumerate(block.lines):
-        p = doc.add_paragraph(line)
-        p.paragraph_format.space_after = Pt(0)
-        p.paragraph_format.keep_with_next = i < len(block.lines) - 1
-        for run in p.runs:
-            run.font.size = Pt(10)
+        mark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        mark.paragraph_format.space_after = Pt(0)
+        _picture(mark.add_run(), block.image, Pt(layout.SIGNATURE_IMAGE[0]), Pt(layout.SIGNATURE_IMAGE[1]),
+                 "signer.signature")
+    else:  # a line to sign on: the gap, then a rule as long as the PDF's
+        _spacer(mark, layout.SIGNATURE_GAP)
+        mark.paragraph_format.space_after = Pt(3.6)
+        mark.paragraph_format.right_indent = Pt(layout.text_width() - layout.SIGNATURE_LINE_WIDTH)
+        mark._p.get_or_add_pPr().append(parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="0" w:color="000000"/></w:pBdr>'))
+    cell.add_paragraph(style=doc.styles["Signer Name"]).add_run(block.name)
+    for line in block.lines:
+        cell.add_paragraph(line, style=doc.styles["Signer"])
 
 
 def _references(doc, block: References) -> None:
@@ -410,7 +466,9 @@ def _references(doc, block: References) -> None:
         return
     _heading(doc, Heading((Run(block.title),), level=2))
     for entry in block.entries:
-        _add(doc, "List Number", entry)
+        reference = _add(doc, "List Number", entry)
+        apply_rule(reference.runs[0].font, reference.paragraph_format,
+                   dataclasses.replace(layout.STYLES["small"], left=0.0))
 
 
 def _unknown(doc, block: Block) -> None:

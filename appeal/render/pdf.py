@@ -1,7 +1,8 @@
 """Draw a :class:`~appeal.document.Letter` as a PDF (reportlab platypus).
 
-US Letter, the bundled DejaVu Serif fonts (embedded, covering Latin Extended and
-Vietnamese; even the canvas's initial font is ours, so no unembedded Helvetica), a
+US Letter, the bundled Liberation Serif fonts (embedded, metric-compatible with the
+Times New Roman the DOCX names, covering Latin Extended, Vietnamese, Greek and
+Cyrillic; even the canvas's initial font is ours, so no unembedded Helvetica), a
 running header on every page after the first and "Page N of M" on every page. Output
 is byte-stable for the same letter (reportlab's invariant mode).
 
@@ -9,7 +10,8 @@ User text is escaped before reportlab's paragraph markup sees it. Pages break
 cleanly: a heading, or a paragraph ending in ':' that introduces a quote or list,
 stays with what follows; quotes and the signature block are kept whole; a paragraph
 never leaves a single line at the top or bottom of a page. One function per block
-type; an unknown block type is an error.
+type; an unknown block type is an error. Sizes, spacing and margins come from
+:mod:`appeal.render.layout`, which the DOCX renderer shares.
 """
 
 from __future__ import annotations
@@ -21,32 +23,45 @@ from typing import Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import inch
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (Flowable, HRFlowable, Image, KeepTogether, ListFlowable, ListItem,
-                                Paragraph as RLParagraph, SimpleDocTemplate, Spacer, Table as RLTable, TableStyle)
+                                Paragraph as RLParagraph, BaseDocTemplate, Frame, PageTemplate, Spacer, Table as RLTable, TableStyle)
 
 from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
                              Table)
 from appeal.errors import RenderError
-from appeal.render import keeps_with_next
+from appeal.render import keeps_with_next, layout
 from appeal.resources import PACKAGE
 
-FAMILY = "DejaVuSerif"
-_FILES = {
-    FAMILY: "DejaVuSerif.ttf",
-    FAMILY + "-Bold": "DejaVuSerif-Bold.ttf",
-    FAMILY + "-Italic": "DejaVuSerif-Italic.ttf",
-    FAMILY + "-BoldItalic": "DejaVuSerif-BoldItalic.ttf",
-}
-MARGIN = inch
-GREY = colors.HexColor("#444444")
-RULE = colors.HexColor("#888888")
+FAMILY = "LiberationSerif"
+_FAMILY_NAMES = {"serif": FAMILY, "sans": "LiberationSans"}
+MARGIN = layout.MARGIN
+GREY = colors.HexColor(layout.GREY)
+RULE = colors.HexColor(layout.RULE)
+
+
+def face(family: str = layout.BODY_FAMILY, bold: bool = False, italic: bool = False) -> str:
+    """The registered name of a bundled face: ``LiberationSerif-Bold``."""
+    name = _FAMILY_NAMES[family]
+    suffix = ("Bold" if bold else "") + ("Italic" if italic else "")
+    return f"{name}-{suffix}" if suffix else name
+
+
+def _files() -> dict[str, str]:
+    files = {}
+    for key, family in layout.FAMILIES.items():
+        files[face(key)] = family.regular
+        files[face(key, bold=True)] = family.bold
+        files[face(key, italic=True)] = family.italic
+        files[face(key, bold=True, italic=True)] = family.bold_italic
+    return files
+
+
+_FILES = _files()
 
 
 @lru_cache(maxsize=1)
@@ -57,8 +72,9 @@ def fonts() -> dict[str, TTFont]:
         font = TTFont(name, str(PACKAGE / "fonts" / file))
         pdfmetrics.registerFont(font)
         loaded[name] = font
-    pdfmetrics.registerFontFamily(FAMILY, normal=FAMILY, bold=FAMILY + "-Bold", italic=FAMILY + "-Italic",
-                                  boldItalic=FAMILY + "-BoldItalic")
+    for key in layout.FAMILIES:
+        pdfmetrics.registerFontFamily(face(key), normal=face(key), bold=face(key, bold=True),
+                                      italic=face(key, italic=True), boldItalic=face(key, True, True))
     return loaded
 
 
@@ -83,35 +99,23 @@ def describe_missing(missing: set[str]) -> str:
     return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in sorted(missing))
 
 
+_ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+
+
+def paragraph_style(name: str, family: str = layout.BODY_FAMILY, colour: str | None = None) -> ParagraphStyle:
+    """A reportlab style from the shared layout rule ``name`` (no widows or orphans)."""
+    fonts()
+    rule = layout.STYLES[name]
+    return ParagraphStyle(
+        name, fontName=face(family, rule.bold, rule.italic), fontSize=rule.size, leading=rule.leading,
+        spaceBefore=rule.before, spaceAfter=rule.after, leftIndent=rule.left, rightIndent=rule.right,
+        alignment=_ALIGN[rule.align], textColor=colors.HexColor(colour or rule.colour or "#000000"),
+        allowWidows=0, allowOrphans=0)
+
+
 @lru_cache(maxsize=1)
 def _styles() -> dict[str, ParagraphStyle]:
-    fonts()
-    body = ParagraphStyle("body", fontName=FAMILY, fontSize=10.5, leading=14, spaceAfter=7, allowWidows=0,
-                          allowOrphans=0)
-    small = ParagraphStyle("small", parent=body, fontSize=9, leading=11.5)
-    return {
-        "body": body,
-        "address": ParagraphStyle("address", parent=body),
-        "small": small,
-        "signer": ParagraphStyle("signer", parent=small, spaceAfter=0),
-        "h1": ParagraphStyle("h1", parent=body, fontName=FAMILY + "-Bold", fontSize=14, leading=18,
-                             spaceBefore=8),
-        "h2": ParagraphStyle("h2", parent=body, fontName=FAMILY + "-Bold", fontSize=12, leading=16,
-                             spaceBefore=8),
-        "h3": ParagraphStyle("h3", parent=body, fontName=FAMILY + "-Bold", fontSize=10.5, leading=14,
-                             spaceBefore=6, spaceAfter=4),
-        "quote": ParagraphStyle("quote", parent=body, leftIndent=0.5 * inch, rightIndent=0.5 * inch,
-                                fontName=FAMILY + "-Italic", spaceAfter=2),
-        "attribution": ParagraphStyle("attribution", parent=body, fontSize=9, leading=12, alignment=TA_RIGHT,
-                                      rightIndent=0.5 * inch, spaceAfter=9),
-        "letterhead_name": ParagraphStyle("lh_name", parent=body, fontName=FAMILY + "-Bold", fontSize=15,
-                                          leading=19, alignment=TA_CENTER, spaceAfter=2),
-        "letterhead": ParagraphStyle("lh", parent=body, fontSize=9, leading=11.5, alignment=TA_CENTER,
-                                     spaceAfter=0, textColor=GREY),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=9.5, leading=12, spaceAfter=0),
-        "cell_bold": ParagraphStyle("cell_bold", parent=body, fontName=FAMILY + "-Bold", fontSize=9.5,
-                                    leading=12, spaceAfter=0),
-    }
+    return {name: paragraph_style(name) for name in layout.STYLES}
 
 
 def _text(value: str) -> str:
@@ -151,9 +155,8 @@ def _heading(block: Heading) -> list[Flowable]:
 
 
 def _paragraph(block: Paragraph) -> list[Flowable]:
-    style = block.style if block.style in ("address", "small") else "body"
-    flowable = _para(_markup(block.runs), style)
-    return [KeepTogether([flowable])] if style == "address" else [flowable]
+    flowable = _para(_markup(block.runs), "small" if block.style == "small" else "body")
+    return [KeepTogether([flowable])] if block.style == "address" else [flowable]
 
 
 def _quote(block: Quote) -> list[Flowable]:
@@ -161,10 +164,10 @@ def _quote(block: Quote) -> list[Flowable]:
 
 
 def _list(block: BulletList) -> list[Flowable]:
-    items = [ListItem(_para(_markup(item), "body"), leftIndent=18) for item in block.items]
+    items = [ListItem(_para(_markup(item), "body"), leftIndent=layout.LIST_INDENT) for item in block.items]
     kind = "1" if block.ordered else "bullet"
-    return [ListFlowable(items, bulletType=kind, start="1" if block.ordered else "•", leftIndent=18,
-                         bulletFontName=FAMILY, bulletFontSize=9)]
+    return [ListFlowable(items, bulletType=kind, start="1" if block.ordered else "•",
+                         leftIndent=layout.LIST_INDENT, bulletFontName=FAMILY, bulletFontSize=9)]
 
 
 def _table(block: Table) -> list[Flowable]:
@@ -175,55 +178,62 @@ def _table(block: Table) -> list[Flowable]:
             bold = (block.header and r == 0) or (not block.header and c == 0)
             cells.append(_para(_markup(runs), "cell_bold" if bold else "cell"))
         rows.append(cells)
-    width = LETTER[0] - 2 * MARGIN - 12  # the frame's own padding is 6 points a side
     columns = max(len(r) for r in rows)
-    col_widths = [width * 0.3] + [width * 0.7 / (columns - 1)] * (columns - 1) if columns > 1 else [width]
-    table = RLTable(rows, colWidths=col_widths, hAlign="LEFT", repeatRows=1 if block.header else 0)
+    table = RLTable(rows, colWidths=layout.column_widths(columns, layout.text_width()), hAlign="LEFT",
+                    repeatRows=1 if block.header else 0)
     shaded = (-1, 0) if block.header else (0, -1)
+    pad = layout.CELL_PADDING
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FAMILY),  # the table's own default is Helvetica, never embedded
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+        ("GRID", (0, 0), (-1, -1), layout.TABLE_GRID, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), shaded, colors.HexColor("#EEEEEE")),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("BACKGROUND", (0, 0), shaded, colors.HexColor(layout.SHADE)),
+        ("TOPPADDING", (0, 0), (-1, -1), pad["top"]),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad["bottom"]),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad["left"]),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad["right"]),
     ]))
-    return [table, Spacer(1, 10)]
+    return [table, Spacer(1, layout.TABLE_SPACE_AFTER)]
 
 
 def _signature(block: Signature) -> list[Flowable]:
     parts: list[Flowable] = [_para(_text(block.closing), "body")]
     if block.image is not None:
-        parts.append(_image(block.image, 2.2 * inch, 0.75 * inch, "signer.signature", "LEFT"))
+        parts.append(_image(block.image, *layout.SIGNATURE_IMAGE, "signer.signature", "LEFT"))
     else:
-        parts.append(Spacer(1, 30))
-        parts.append(HRFlowable(width=2.6 * inch, thickness=0.6, color=colors.black, hAlign="LEFT",
-                                spaceBefore=0, spaceAfter=3))
-    parts.append(_para(f"<b>{_text(block.name)}</b>", "address"))
+        parts.append(Spacer(1, layout.SIGNATURE_GAP))
+        parts.append(HRFlowable(width=layout.SIGNATURE_LINE_WIDTH, thickness=0.6, color=colors.black,
+                                hAlign="LEFT", spaceBefore=0, spaceAfter=3))
+    parts.append(_para(f"<b>{_text(block.name)}</b>", "signer_name"))
     parts.extend(_para(_text(line), "signer") for line in block.lines)
     return [KeepTogether(parts)]
 
 
 def _image(path, max_width: float, max_height: float, field: str, align: str) -> Image:
     """An image scaled to fit its box, keeping its proportions."""
-    try:
-        from reportlab.lib.utils import ImageReader
-
-        w, h = ImageReader(str(path)).getSize()
-    except Exception:
-        raise RenderError(f"{field}: not a readable image", file=str(path)) from None
+    w, h = image_size(path, field)
     scale = min(max_width / w, max_height / h)
     image = Image(str(path), width=w * scale, height=h * scale)
     image.hAlign = align
     return image
 
 
+def image_size(path, field: str) -> tuple[int, int]:
+    try:
+        from reportlab.lib.utils import ImageReader
+
+        return ImageReader(str(path)).getSize()
+    except Exception:
+        raise RenderError(f"{field}: not a readable image", file=str(path)) from None
+
+
 def _references(block: References) -> list[Flowable]:
     if not block.entries:
         return []
     head = _para(_text(block.title), "h2")
-    items = [ListItem(_para(_text(e), "small"), leftIndent=18) for e in block.entries]
-    return [head, ListFlowable(items, bulletType="1", leftIndent=18, bulletFontName=FAMILY, bulletFontSize=9)]
+    items = [ListItem(_para(_text(e), "small"), leftIndent=layout.LIST_INDENT) for e in block.entries]
+    return [head, ListFlowable(items, bulletType="1", leftIndent=layout.LIST_INDENT, bulletFontName=FAMILY,
+                               bulletFontSize=9)]
 
 
 def _unknown(block: Block) -> list[Flowable]:
@@ -245,11 +255,12 @@ def _letterhead(letter: Letter) -> list[Flowable]:
     head = letter.letterhead
     parts: list[Flowable] = []
     if head.logo is not None:
-        parts.append(_image(head.logo, 2.0 * inch, 0.8 * inch, "provider.logo", "CENTER"))
+        parts.append(_image(head.logo, *layout.LOGO_BOX, "provider.logo", "CENTER"))
         parts.append(Spacer(1, 4))
     parts.append(_para(_text(head.name), "letterhead_name"))
     parts.extend(_para(_text(line), "letterhead") for line in head.lines)
-    parts.append(HRFlowable(width="100%", thickness=0.75, color=RULE, spaceBefore=8, spaceAfter=14))
+    above, below = layout.LETTERHEAD_RULE_GAP
+    parts.append(HRFlowable(width="100%", thickness=0.75, color=RULE, spaceBefore=above, spaceAfter=below))
     return parts
 
 
@@ -303,32 +314,44 @@ def _numbered_canvas(letter: Letter):
 
         def _furniture(self, total: int) -> None:
             page = self._pageNumber
-            width, height = LETTER
+            width, height = layout.PAGE_WIDTH, layout.PAGE_HEIGHT
             self.setFillColor(GREY)
+            header, footer = layout.STYLES["running_header"], layout.STYLES["footer"]
             if page > 1:
                 text = unicodedata.normalize("NFC", letter.running_header)
-                size = 8.5
-                while size > 6 and pdfmetrics.stringWidth(text, FAMILY, size) > width - 2 * MARGIN:
+                size = header.size
+                while size > 6 and pdfmetrics.stringWidth(text, FAMILY, size) > layout.text_width():
                     size -= 0.5
+                baseline = height - layout.HEADER_DISTANCE - header.size
                 self.setFont(FAMILY, size)
-                self.drawRightString(width - MARGIN, height - 0.6 * inch, text)
+                self.drawRightString(width - MARGIN, baseline, text)
                 self.setStrokeColor(RULE)
                 self.setLineWidth(0.5)
-                self.line(MARGIN, height - 0.66 * inch, width - MARGIN, height - 0.66 * inch)
-            self.setFont(FAMILY, 8.5)
-            self.drawCentredString(width / 2, 0.55 * inch, f"Page {page} of {total}")
+                self.line(MARGIN, baseline - 3, width - MARGIN, baseline - 3)
+            self.setFont(FAMILY, footer.size)
+            self.drawCentredString(width / 2, layout.FOOTER_DISTANCE, f"Page {page} of {total}")
 
     return NumberedCanvas
+
+
+def _frame(margins: tuple[float, float, float, float], frame_id: str) -> Frame:
+    """The text area inside ``margins`` (top, right, bottom, left), with no padding of its own: the DOCX
+    has none, so both formats set lines the same width."""
+    top, right, bottom, left = margins
+    return Frame(left, bottom, layout.PAGE_WIDTH - left - right, layout.PAGE_HEIGHT - top - bottom,
+                 leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=frame_id)
 
 
 def render_pdf(letter: Letter) -> bytes:
     """The letter as PDF bytes (same letter, same bytes)."""
     _check(letter)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer, pagesize=LETTER, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
+    margins = (MARGIN,) * 4
+    doc = BaseDocTemplate(
+        buffer, pagesize=(layout.PAGE_WIDTH, layout.PAGE_HEIGHT),
         title=letter.title, author=letter.author, subject=letter.subject, keywords=", ".join(letter.keywords),
         creator="appeal", producer="appeal (reportlab)", invariant=1,
+        pageTemplates=[PageTemplate(id="page", frames=[_frame(margins, "text")])],
     )
     doc.build(_story(letter), canvasmaker=_numbered_canvas(letter))
     return buffer.getvalue()
