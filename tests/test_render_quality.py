@@ -122,7 +122,7 @@ def test_pdf_metadata_names_the_claim_and_carc(upmc):
 @needs("pdftotext")
 def test_pdftotext_reads_the_letter_in_order(upmc):
     text = flat(" ".join(pdftotext_pages(upmc[".pdf"])))
-    order = ["Riverside Spine & Motion Clinic (sample)", "November 27, 2026", "UPMC Health Plan", "Claim number",
+    order = ["Riverside Spine & Motion Clinic (sample)", "November 27, 2026", "Claim number",
              "Dear Reviewer:", "Why this code",
              "The term videofluoroscopy is synonymous", "CPT Assistant, September 2000, p. 4", "Enclosures",
              "Sincerely,", "Pat Example, CPC", "Billing Manager", "References"]
@@ -210,8 +210,9 @@ def test_docx_styles_are_real_word_styles(upmc):
     assert heading.font.name == "Times New Roman" and str(heading.font.color.rgb) == "000000"
     assert "asciiTheme" not in heading.element.xml  # Word would prefer the theme's font otherwise
     used = {p.style.name for p in document.paragraphs}
-    assert {"Heading 2", "Heading 3", "Quote", "Quote Attribution", "List Bullet", "Letterhead",
-            "List Number"} <= used
+    assert {"Heading 2", "Heading 3", "Quote", "Quote Attribution", "List Bullet", "List Number"} <= used
+    header = {p.style.name for p in document.sections[0].first_page_header.paragraphs}
+    assert {"Letterhead Name", "Letterhead"} <= header  # the letterhead is page 1's header
     for p in document.paragraphs:
         if p.style.name.startswith("Heading"):
             assert p.paragraph_format.keep_with_next
@@ -222,7 +223,8 @@ def test_docx_page_furniture(upmc):
     section = docx.Document(str(upmc[".docx"])).sections[0]
     assert section.page_width.inches == 8.5 and section.page_height.inches == 11
     assert section.different_first_page_header_footer
-    assert "".join(p.text for p in section.first_page_header.paragraphs).strip() == ""
+    first = "\n".join(p.text for p in section.first_page_header.paragraphs)
+    assert "Riverside Spine & Motion Clinic (sample)" in first and "NPI 1234567893 · TIN 12-3456789" in first
     assert "Claim SAMPLE-2026-000123" in section.header.paragraphs[0].text
     for footer in (section.footer, section.first_page_footer):
         xml = footer._element.xml
@@ -276,7 +278,9 @@ def test_signature_image_and_logo_in_both_formats(make_case, out, tmp_path):
     assert len(reader.pages[0].images) == 1  # the logo
     assert any(page.images for page in reader.pages[1:])  # the signature
     assert "_____" not in pdf_words(reader)
-    assert len(docx.Document(str(word)).inline_shapes) == 2
+    document = docx.Document(str(word))
+    assert len(document.inline_shapes) == 1  # the signature; the logo is in page 1's header
+    assert "<pic:pic" in document.sections[0].first_page_header._element.xml
 
 
 def pdf_words(reader: PdfReader) -> str:

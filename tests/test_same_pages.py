@@ -26,7 +26,7 @@ def page_starts(pdf: Path, words: int = 12) -> list[str]:
     starts = []
     for page in pages:
         lines = [line for line in page.splitlines() if line.strip() and not FURNITURE.match(line)]
-        starts.append(" ".join(" ".join(lines).split()[:words]))
+        starts.append(" ".join([w for w in " ".join(lines).split() if any(c.isalnum() for c in w)][:words]))
     return starts
 
 

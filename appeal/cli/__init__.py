@@ -95,6 +95,22 @@ citations_option = click.option("--citations", "citation_dirs", multiple=True,
 
 
 
+stationery_options = (
+    click.option("--stationery", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="A one-page PDF of your printed letterhead: the PDF letter's page 1 is laid over it "
+                      "(default: practice.stationery.first_page)."),
+    click.option("--stationery-rest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="A one-page PDF under every page after the first (default: plain pages)."),
+)
+
+
+def page_options(func: Callable) -> Callable:
+    """``--stationery`` and ``--stationery-rest``: what the PDF letter is printed on."""
+    for option in reversed(stationery_options):
+        func = option(func)
+    return func
+
+
 def letter_options(func: Callable) -> Callable:
     """``--date``, ``--templates``, ``--citations``, ``--workspace``: where a letter's parts come from."""
     for option in reversed((date_option, templates_option, citations_option, workspace_option)):

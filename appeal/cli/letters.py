@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options,
-                        report_generated, say, settings_from)
+                        page_options, report_generated, say, settings_from)
 
 
 @cli.command()
@@ -22,11 +22,12 @@ from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_op
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A Word document whose styles, header and logo the DOCX letter uses "
                    "(default: practice.reference_docx in appeal.yaml).")
+@page_options
 @letter_options
 @json_option
 @guarded
-def generate(case, out_dir, formats, strict, packet, reference_docx, date, template_dirs, citation_dirs, workspace,
-             as_json):
+def generate(case, out_dir, formats, strict, packet, reference_docx, stationery, stationery_rest, date,
+             template_dirs, citation_dirs, workspace, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
     from appeal.commands.generate import FORMATS, generate as run
 
@@ -41,6 +42,7 @@ def generate(case, out_dir, formats, strict, packet, reference_docx, date, templ
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
     settings.reference_docx = reference_docx
+    settings.stationery, settings.stationery_rest = stationery, stationery_rest
     result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce)
     for warning in result.prepared.warnings[len(shown):]:
         say(f"warning: {warning}")

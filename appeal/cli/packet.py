@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (cli, guarded, json_option, letter_options, report_generated, say, settings_from)
+from appeal.cli import (cli, guarded, json_option, letter_options, page_options, report_generated, say,
+                        settings_from)
 
 
 @cli.command()
@@ -14,15 +15,18 @@ from appeal.cli import (cli, guarded, json_option, letter_options, report_genera
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the packet.")
 @click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
+@page_options
 @letter_options
 @json_option
 @guarded
-def packet(case, out_dir, strict, date, template_dirs, citation_dirs, workspace, as_json):
+def packet(case, out_dir, strict, stationery, stationery_rest, date, template_dirs, citation_dirs, workspace,
+           as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
     from appeal.deliver.packet import write_packet
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
+    settings.stationery, settings.stationery_rest = stationery, stationery_rest
     result = write_packet(case, out_dir, settings, strict=strict)
     say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
     for exhibit in (result.packet or {}).get("exhibits", []):

@@ -8,6 +8,7 @@ functions, so importing :mod:`appeal` (and ``appeal --help``) stays fast.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
@@ -16,8 +17,9 @@ from typing import Callable, Iterable, Mapping
 from appeal.inputs.case import Case, load_case
 from appeal.checks import Finding, has_errors, run_checks
 from appeal.reference.citations import CitationLibrary
-from appeal.letters.compose import compose
-from appeal.letters.document import Letter
+from appeal.letters.compose import compose, letterhead
+from appeal.letters.document import Letter, Letterhead
+from appeal.render.layout import PageSetup
 from appeal.errors import OutputError, Problem, RenderError
 from appeal.deliver.files import case_key, choose_stem, ensure_dir, letter_stem, write_atomic
 from appeal.letters.remarks import apply_remark_codes
@@ -36,6 +38,9 @@ class Settings:
     citation_dirs: tuple[Path, ...] = ()
     workspace: Path | None = None
     reference_docx: Path | None = None
+    stationery: Path | None = None  # --stationery FIRST.pdf
+    stationery_rest: Path | None = None  # --stationery-rest REST.pdf
+    mail: bool = False  # the letters go by mail (batch --print): a window envelope needs the payer's address
 
     def templates(self) -> TemplateSet:
         return template_set(self.template_dirs, self.workspace)
@@ -58,6 +63,7 @@ class Prepared:
     letter: Letter
     warnings: list[str] = field(default_factory=list)
     reference_docx: Path | None = None
+    page: PageSetup = field(default_factory=PageSetup)
 
 
 @dataclass
@@ -97,12 +103,70 @@ def _prepare(case_path: Path | str, settings: Settings, templates: TemplateSet, 
 
 
 def with_workspace(prepared: Prepared, workspace: Workspace | None, settings: Settings) -> Prepared:
-    """What the workspace adds to a prepared letter: the payer directory's warnings, the reference DOCX."""
+    """What the workspace and the options add to a prepared letter: the payer directory's warnings, the
+    reference DOCX, the letterhead and page setup (stationery, envelope), and what they warn about."""
     case = prepared.case
     if workspace is not None:
         prepared.warnings[:0] = workspace.warnings_for(case.payer.id, case.payer.name)
     prepared.reference_docx = settings.reference_docx or (workspace.reference_docx if workspace else None)
+    profile = workspace.letterhead if workspace else {}
+    if profile:
+        prepared.letter = dataclasses.replace(prepared.letter, letterhead=practice_letterhead(case, profile))
+    prepared.page = page_setup(settings, workspace)
+    prepared.warnings.extend(page_warnings(prepared, bool(profile), settings.mail))
     return prepared
+
+
+def practice_letterhead(case: Case, profile: Mapping) -> Letterhead:
+    """The letterhead as ``practice.letterhead`` describes it; what it leaves out comes from the provider."""
+    p = case.provider
+    pick = lambda key, default: profile.get(key, default)  # noqa: E731
+    logo = pick("logo", None)
+    return letterhead(pick("name", p.name), tuple(pick("address", p.address)), pick("phone", p.phone),
+                      pick("fax", p.fax), pick("npi", p.npi), pick("tin", p.tin), Path(logo) if logo else p.logo)
+
+
+def page_setup(settings: Settings, workspace: Workspace | None) -> PageSetup:
+    """The page setup from the options (which win) and the practice profile."""
+    stationery = workspace.stationery if workspace else {}
+    first = settings.stationery or stationery.get("first_page")
+    rest = settings.stationery_rest or (stationery.get("other_pages") if not settings.stationery else None)
+    for option, path in (("--stationery", first), ("--stationery-rest", rest)):
+        if path is not None:
+            check_stationery(Path(path), option)
+    margins = stationery.get("margins")
+    profile = workspace.letterhead if workspace else {}
+    return PageSetup(envelope=(workspace.envelope if workspace else "window-10"), accent=profile.get("accent"),
+                     letterhead_font=profile.get("font", "serif"), stationery_first=first, stationery_rest=rest,
+                     margins=tuple(m * 72 for m in margins) if margins else None)
+
+
+def check_stationery(path: Path, option: str) -> None:
+    """A stationery file is a readable one-page PDF, else an error naming it and the option."""
+    from appeal.render.pdf import stationery_page
+
+    stationery_page(path, option)
+
+
+def page_warnings(prepared: Prepared, profile_letterhead: bool, mail: bool = False) -> list[str]:
+    """What the page setup cannot honour, each with its reason code in brackets."""
+    page, case, warnings = prepared.page, prepared.case, []
+    if mail and page.envelope == "window-10" and not case.payer.address:
+        warnings.append("the letter is laid out for a #10 window envelope (practice.envelope: window-10), but "
+                        "the case has no payer.address: the window stays empty and the letter cannot be mailed; "
+                        "add the payer's appeal address from its provider manual or denial letter "
+                        "[no-payer-address]")
+    if prepared.reference_docx is not None and page.stationery_first is None and not profile_letterhead:
+        warnings.append(f"the DOCX takes its letterhead from the reference DOCX {prepared.reference_docx.name}, "
+                        f"but the PDF carries the letterhead drawn from the billing provider (its name, address, "
+                        f"phone and fax, NPI and TIN): give the same letterhead as stationery (--stationery "
+                        f"FIRST.pdf or practice.stationery) or describe it under practice.letterhead "
+                        f"[reference-docx-letterhead]")
+    if page.stationery_first is not None and prepared.reference_docx is None:
+        warnings.append("the PDF is laid over the stationery, but the DOCX has no reference DOCX and draws the "
+                        "letterhead from the practice profile: give the Word version of the stationery with "
+                        "--reference-docx (or practice.reference_docx) [stationery-without-reference-docx]")
+    return warnings
 
 
 def prepare_case(case: Case, templates: TemplateSet, library: CitationLibrary,
@@ -131,15 +195,16 @@ def case_warnings(case: Case) -> list[str]:
     return warnings
 
 
-def render(letter: Letter, fmt: str, identifier: str = "", reference_docx: Path | None = None) -> bytes:
+def render(letter: Letter, fmt: str, identifier: str = "", reference_docx: Path | None = None,
+           page: PageSetup | None = None) -> bytes:
     if fmt == "docx":
         from appeal.render.docx import render_docx
 
-        return render_docx(letter, identifier=identifier, reference=reference_docx)
+        return render_docx(letter, identifier=identifier, reference=reference_docx, page=page)
     if fmt == "pdf":
         from appeal.render.pdf import render_pdf
 
-        return render_pdf(letter)
+        return render_pdf(letter, page)
     raise OutputError(f"unknown format '{fmt}'", file="--format")
 
 
@@ -156,8 +221,8 @@ def write_letter(prepared: Prepared, out_dir: Path, formats: Iterable[str] = FOR
     formats = tuple(formats)
     if "pdf" in formats:
         check_fonts(case)
-    rendered = {fmt: render(prepared.letter, fmt, identifier=key, reference_docx=prepared.reference_docx)
-                for fmt in formats}
+    rendered = {fmt: render(prepared.letter, fmt, identifier=key, reference_docx=prepared.reference_docx,
+                            page=prepared.page) for fmt in formats}
     paths = []
     for fmt, data in rendered.items():
         path = out_dir / f"{stem}.{fmt}"

@@ -206,7 +206,8 @@ def build_packet(prepared: Prepared, templates: TemplateSet, library: CitationLi
     for _ in range(_MAX_PASSES):
         exhibits = placed(exhibits, assumed)
         letter = compose(labelled(prepared.case, exhibits), library, templates, prepared.template)
-        letter_pdf = render_pdf(letter)
+        letter = dataclasses.replace(letter, letterhead=prepared.letter.letterhead)  # the profile's, if any
+        letter_pdf = render_pdf(letter, prepared.page)
         pages = _page_count(letter_pdf)
         if pages == assumed:
             break

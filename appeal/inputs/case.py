@@ -64,6 +64,7 @@ class Payer:
     name: str
     id: str | None = None
     address: tuple[str, ...] = ()
+    attention: str | None = None
     fax: str | None = None
     portal: str | None = None
     distinct_modifier: str = "59"
@@ -299,12 +300,13 @@ def _npi(r: Reader, at: tuple, required: bool = False) -> str | None:
 
 def _payer(r: Reader) -> Payer | None:
     at = ("payer",)
-    r.mapping(at, ("name", "id", "address", "fax", "portal", "distinct_modifier"), required=True)
+    r.mapping(at, ("name", "id", "attention", "address", "fax", "portal", "distinct_modifier"), required=True)
     name = r.text(at + ("name",), required=True)
     distinct = r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59"
     if not name:
         return None
     return Payer(name=name, id=r.text(at + ("id",)), address=r.text_list(at + ("address",)),
+                 attention=r.text(at + ("attention",)),
                  fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)), distinct_modifier=distinct)
 
 

@@ -35,8 +35,13 @@ PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal")
 PROVIDER_KEYS = ("name", "npi", "tin", "address", "phone", "fax", "logo")
 SIGNER_KEYS = ("name", "title", "credentials", "phone", "email", "signature")
-PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
-              "checked", "example")
+PAYER_KEYS = ("id", "name", "aliases", "attention", "address", "fax", "portal", "distinct_modifier",
+              "appeal_window_days", "checked", "example")
+LETTERHEAD_KEYS = ("name", "address", "phone", "fax", "npi", "tin", "logo", "accent", "font")
+LETTERHEAD_FONTS = ("serif", "sans")
+STATIONERY_KEYS = ("first_page", "other_pages", "margins")
+MARGIN_KEYS = ("top", "right", "bottom", "left")
+ENVELOPES = ("window-10", "none")
 ADJUSTMENT = r"(CO|PR|OA|PI|CR)-([0-9]{1,3}|[A-Z][0-9]{1,2}|P[0-9]{1,3})"
 
 
@@ -47,6 +52,7 @@ class PayerEntry:
     name: str
     id: str | None = None
     aliases: tuple[str, ...] = ()
+    attention: str | None = None
     address: tuple[str, ...] = ()
     fax: str | None = None
     portal: str | None = None
@@ -63,7 +69,7 @@ class PayerEntry:
             out["id"] = self.id
         if self.address:
             out["address"] = list(self.address)
-        for key in ("fax", "portal"):
+        for key in ("attention", "fax", "portal"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         return out
@@ -82,6 +88,11 @@ class Workspace:
     portal_max_files: int = 10
     portal_max_file_mb: int = 60
     reference_docx: Path | None = None
+    # practice.letterhead: what the letterhead shows beyond the provider (each key optional; logo absolute)
+    letterhead: dict = field(default_factory=dict)
+    # practice.stationery: {first_page, other_pages} as absolute paths, margins in inches (top, right, bottom, left)
+    stationery: dict = field(default_factory=dict)
+    envelope: str = "window-10"
 
     @property
     def profile(self) -> Path:
@@ -160,8 +171,11 @@ def load_workspace(root: Path | str) -> Workspace:
         return Workspace(root=root)
     if r.mapping((), PROFILE_KEYS) is None:
         raise WorkspaceError(r.problems)
-    r.mapping(("practice",), ("provider", "signer", "reference_docx"))
+    r.mapping(("practice",), ("provider", "signer", "reference_docx", "letterhead", "stationery", "envelope"))
     reference = r.text(("practice", "reference_docx"), accepted="a .docx file, relative to the workspace folder")
+    letterhead = _letterhead(r, root)
+    stationery = _stationery(r, root)
+    envelope = r.choice(("practice", "envelope"), ENVELOPES) or "window-10"
     provider = r.mapping(("practice", "provider"), PROVIDER_KEYS) or {}
     signer = r.mapping(("practice", "signer"), SIGNER_KEYS) or {}
     provider, signer = _absolute(provider, ("logo",), root), _absolute(signer, ("signature",), root)
@@ -189,7 +203,46 @@ def load_workspace(root: Path | str) -> Workspace:
     return Workspace(root=root, provider=provider, signer=signer, payers=payers, code_defaults=code_defaults,
                      routine_adjustments=routine, portal_max_files=int(max_files or 10),
                      portal_max_file_mb=int(max_mb or 60),
-                     reference_docx=(root / reference).resolve() if reference else None)
+                     reference_docx=(root / reference).resolve() if reference else None,
+                     letterhead=letterhead, stationery=stationery, envelope=envelope)
+
+
+def _letterhead(r: Reader, root: Path) -> dict:
+    """``practice.letterhead``: the letterhead's own name, lines, logo, accent colour and font."""
+    at = ("practice", "letterhead")
+    if r.mapping(at, LETTERHEAD_KEYS) is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("name", "phone", "fax", "npi", "tin", "logo"):
+        value = r.text(at + (key,))
+        if value:
+            out[key] = str((root / value).resolve()) if key == "logo" else value
+    if r.present(at + ("address",)):
+        out["address"] = r.text_list(at + ("address",))
+    accent = r.text(at + ("accent",), pattern=r"#?[0-9A-Fa-f]{6}", accepted="a colour as #RRGGBB, e.g. #1F4E79")
+    if accent:
+        out["accent"] = "#" + accent.lstrip("#").upper()
+    font = r.choice(at + ("font",), LETTERHEAD_FONTS)
+    if font:
+        out["font"] = font
+    return out
+
+
+def _stationery(r: Reader, root: Path) -> dict:
+    """``practice.stationery``: the printed letterhead pages (PDF) the letter is laid over, and its margins."""
+    at = ("practice", "stationery")
+    if r.mapping(at, STATIONERY_KEYS) is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("first_page", "other_pages"):
+        value = r.text(at + (key,), required=key == "first_page", accepted="a one-page PDF, relative to the "
+                       "workspace folder")
+        if value:
+            out[key] = (root / value).resolve()
+    if r.mapping(at + ("margins",), MARGIN_KEYS) is not None:
+        margins = [r.number(at + ("margins", side), minimum=0) for side in MARGIN_KEYS]
+        out["margins"] = tuple(float(m) if m is not None else 1.0 for m in margins)
+    return out
 
 
 def _absolute(section: dict, keys: tuple[str, ...], root: Path) -> dict:
@@ -216,6 +269,7 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
         return None
     return PayerEntry(
         name=name, id=r.text(at + ("id",)), aliases=r.text_list(at + ("aliases",)),
+        attention=r.text(at + ("attention",)),
         address=r.text_list(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
         distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
         appeal_window_days=windows, checked_source=r.text(at + ("checked", "source")),

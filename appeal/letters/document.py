@@ -1,7 +1,7 @@
 """The letter as plain data: what both renderers draw, and what golden files pin.
 
 A :class:`Letter` is a list of blocks (:class:`Heading`, :class:`Paragraph`,
-:class:`Quote`, :class:`BulletList`, :class:`Table`, :class:`Signature`,
+:class:`Recipient`, :class:`Quote`, :class:`BulletList`, :class:`Table`, :class:`Signature`,
 :class:`References`) plus the page furniture (letterhead, running header, PDF
 metadata). Inline text is a tuple of :class:`Run`. Everything is frozen and
 ``as_dict()`` gives JSON-ready data, so the document can be compared without the
@@ -30,6 +30,19 @@ class Run:
 class Heading:
     runs: tuple[Run, ...]
     level: int = 2
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The payer's address block: its name, an attention line, the street lines, city/state/ZIP last
+    (no phone or fax). With a window envelope the renderers place it in the window."""
+
+    name: str
+    attention: str | None = None
+    address: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        return [self.name, *([self.attention] if self.attention else []), *self.address]
 
 
 @dataclass(frozen=True)
@@ -80,7 +93,7 @@ class References:
     entries: tuple[str, ...]
 
 
-Block = Union[Heading, Paragraph, Quote, BulletList, Table, Signature, References]
+Block = Union[Heading, Paragraph, Recipient, Quote, BulletList, Table, Signature, References]
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,8 @@ def runs_text(runs: tuple[Run, ...]) -> str:
 def block_text(block: Block) -> list[str]:
     if isinstance(block, (Heading, Paragraph)):
         return [runs_text(block.runs)]
+    if isinstance(block, Recipient):
+        return block.lines()
     if isinstance(block, Quote):
         return [block.text, block.attribution]
     if isinstance(block, BulletList):

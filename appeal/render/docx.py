@@ -34,8 +34,8 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
 
-from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
-                             Table)
+from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, Recipient, References, Run,
+                                    Signature, Table)
 from appeal.errors import RenderError
 from appeal.render import keeps_with_next, layout
 
@@ -187,15 +187,20 @@ def _add(doc, style: str, text: str | None = None):
     return paragraph
 
 
-def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None) -> bytes:
+def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None,
+                page: layout.PageSetup | None = None) -> bytes:
     """The letter as DOCX bytes; ``reference`` is the practice's reference DOCX, if any."""
+    page = page or layout.PageSetup()
     doc = Document(io.BytesIO(reference_base(reference) if reference is not None else _blank()))
     section = doc.sections[0]
-    letterhead_in_header = _header_footer(section, letter)
-    if not letterhead_in_header:
-        _letterhead(doc, letter)
+    if not _header_footer(section, letter):
+        _letterhead(doc, section.first_page_header, letter, page)
     blocks = letter.blocks
+    if page.envelope == "window-10":
+        _window_address(doc, next((b for b in blocks if isinstance(b, Recipient)), None))
     for i, block in enumerate(blocks):
+        if isinstance(block, Recipient) and page.envelope == "window-10":
+            continue
         _RENDERERS.get(type(block), _unknown)(doc, block)
         if keeps_with_next(block) and i + 1 < len(blocks):
             doc.paragraphs[-1].paragraph_format.keep_with_next = True
@@ -295,20 +300,82 @@ def _copy_story(source, target) -> None:
                 element.set(attr, target_part.relate_to(target_ref, rel.reltype, is_external=rel.is_external))
 
 
-def _letterhead(doc, letter: Letter) -> None:
-    head = letter.letterhead
-    if head.logo is not None:
-        picture = _add(doc, "Letterhead")
-        picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        picture.paragraph_format.space_after = Pt(4)
-        _picture(picture.add_run(), head.logo, Pt(layout.LOGO_BOX[0]), Pt(layout.LOGO_BOX[1]), "provider.logo")
-    _add(doc, "Letterhead Name").add_run(head.name)
-    for line in head.lines:
-        _add(doc, "Letterhead", line)
-    _rule(_add(doc, "Letterhead"), *layout.LETTERHEAD_RULE_GAP)
+def _letterhead(doc, header, letter: Letter, page: layout.PageSetup) -> None:
+    """The letterhead in page 1's header, line for line as the PDF draws it (the same wrapped lines, exact
+    line heights), so the header is as tall as the PDF's letterhead and the body starts at the same place.
+    With a logo, a borderless two-cell table: the logo, and the lines set right."""
+    from appeal.render.pdf import letterhead_lines, logo_size
+
+    name, lines = letterhead_lines(letter, page.letterhead_font)
+    logo = logo_size(letter)
+    twips = lambda points: round(points * 20)  # noqa: E731
+    first = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+    if logo is not None:
+        widths = (twips(logo[0] + layout.LOGO_GAP), twips(layout.letterhead_text_width(logo[0])))
+        cells = "".join(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p/></w:tc>' for w in widths)
+        table = parse_xml(
+            f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblInd w:w="0" '
+            f'w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left '
+            f'w:w="0" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
+            f'</w:tblPr><w:tblGrid>{"".join(f"<w:gridCol w:w={chr(34)}{w}{chr(34)}/>" for w in widths)}</w:tblGrid>'
+            f'<w:tr>{cells}</w:tr></w:tbl>')
+        first._p.addprevious(table)
+        from docx.table import _Cell
+
+        logo_cell, text_cell = (_Cell(tc, header) for tc in table.iter(qn("w:tc")))
+        picture = logo_cell.paragraphs[0]
+        _spacer(picture, logo[1])
+        _picture(picture.add_run(), letter.letterhead.logo, Pt(logo[0]), Pt(logo[1]), "provider.logo")
+        paragraphs = [text_cell.paragraphs[0]] + [text_cell.add_paragraph() for _ in (name + lines)[1:]]
+        rule = first
+    else:
+        paragraphs = [first] + [header.add_paragraph() for _ in (name + lines)[1:]]
+        rule = header.add_paragraph()
+    _letterhead_lines(doc, paragraphs, name, lines, page, "right" if logo is not None else "center")
+    rule._p.style = _style_id(doc, "Letterhead")
+    _rule(rule, layout.RULE_ABOVE, layout.RULE_BELOW, page.accent)
 
 
-def _rule(paragraph, above: float, below: float) -> None:
+def _letterhead_lines(doc, paragraphs, name: list[str], lines: list[str], page: layout.PageSetup,
+                      align: str) -> None:
+    word = layout.FAMILIES[page.letterhead_font].word
+    accent = RGBColor(*layout.rgb(page.accent)) if page.accent else None
+    for i, (paragraph, text) in enumerate(zip(paragraphs, name + lines)):
+        is_name = i < len(name)
+        style = "Letterhead Name" if is_name else "Letterhead"
+        paragraph._p.style = _style_id(doc, style)
+        paragraph.alignment = _ALIGN[align]
+        run = paragraph.add_run(text)
+        run.font.name = word
+        if is_name:
+            paragraph.paragraph_format.space_after = Pt(layout.STYLES["letterhead_name"].after
+                                                        if i == len(name) - 1 else 0)
+            if accent is not None:
+                run.font.color.rgb = accent
+
+
+def _window_address(doc, recipient: Recipient | None) -> None:
+    """The payer's address in a frame at the #10 window, as the PDF places it. The frame spans the whole
+    keep-clear band and lets no text beside it (``notBeside``), so Word and LibreOffice set nothing else
+    there; without an address the frame stays empty and the band stays clear."""
+    from appeal.render.pdf import fit_address
+
+    band, box = layout.WINDOW_10.keep_clear(), layout.WINDOW_10.address_box()
+    twips = lambda points: round(points * 20)  # noqa: E731
+    fitted = fit_address(recipient) if recipient is not None and recipient.address else None
+    size, leading, lines = fitted if fitted else (layout.ADDRESS_SIZES[0][0], layout.ADDRESS_SIZES[0][1], [])
+    runs = "<w:r><w:br/></w:r>".join(
+        f'<w:r><w:rPr><w:sz w:val="{round(size * 2)}"/></w:rPr><w:t xml:space="preserve">{xml_escape(line)}</w:t></w:r>'
+        for line in lines)
+    xml = (f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{_style_id(doc, "Address")}"/>'
+           f'<w:framePr w:w="{twips(band.width)}" w:h="{twips(band.height)}" w:hRule="exact" w:wrap="notBeside" '
+           f'w:vAnchor="page" w:hAnchor="page" w:x="{twips(band.left)}" w:y="{twips(band.top)}"/>'
+           f'<w:spacing w:before="{twips(box.top - band.top + layout.ADDRESS_INSET)}" w:after="0" w:line="{twips(leading)}" '
+           f'w:lineRule="exact"/><w:ind w:left="{twips(box.left - band.left)}" w:right="0"/></w:pPr>{runs}</w:p>')
+    doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
+
+
+def _rule(paragraph, above: float, below: float, colour: str | None = None) -> None:
     """An empty paragraph drawn as a rule across the text width: ``above`` points high, a bottom border,
     then ``below`` points of space."""
     fmt = paragraph.paragraph_format
@@ -316,8 +383,8 @@ def _rule(paragraph, above: float, below: float) -> None:
     fmt.line_spacing = Pt(above)
     fmt.space_before, fmt.space_after = Pt(0), Pt(below)
     paragraph._p.get_or_add_pPr().append(parse_xml(
-        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="0" '
-        f'w:color="{layout.RULE.lstrip("#")}"/></w:pBdr>'))
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="{round(layout.RULE_WIDTH * 8)}" w:space="0" '
+        f'w:color="{(colour or layout.RULE).lstrip("#")}"/></w:pBdr>'))
 
 
 def _picture(run, path, max_width, max_height, field: str) -> None:
@@ -354,6 +421,15 @@ def _heading(doc, block: Heading) -> None:
 def _paragraph(doc, block: Paragraph) -> None:
     style = {"address": "Address", "small": "Reference"}.get(block.style, "Normal")
     _add_runs(_add(doc, style), block.runs)
+
+
+def _recipient(doc, block: Recipient) -> None:
+    """The payer's address in the flow (no window envelope): one paragraph, kept together."""
+    paragraph = _add(doc, "Address")
+    for i, line in enumerate(block.lines()):
+        if i:
+            paragraph.add_run().add_break()
+        paragraph.add_run(line)
 
 
 def _quote(doc, block: Quote) -> None:
@@ -442,7 +518,7 @@ def _signature(doc, block: Signature) -> None:
 
     cell = _Cell(table.find(f"{qn('w:tr')}/{qn('w:tc')}"), doc._body)
     closing = cell.paragraphs[0]
-    closing._p.get_or_add_pPr().append(parse_xml(f'<w:pStyle {nsdecls("w")} w:val="{_style_id(doc, "Normal")}"/>'))
+    closing._p.style = _style_id(doc, "Normal")
     closing.add_run(block.closing)
     mark = cell.add_paragraph(style=doc.styles["Normal"])
     if block.image is not None:
@@ -478,6 +554,7 @@ def _unknown(doc, block: Block) -> None:
 _RENDERERS: dict[type, Callable] = {
     Heading: _heading,
     Paragraph: _paragraph,
+    Recipient: _recipient,
     Quote: _quote,
     BulletList: _list,
     Table: _table,

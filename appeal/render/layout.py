@@ -112,3 +112,159 @@ def rgb(colour: str) -> tuple[int, int, int]:
     """``"#1F4E79"`` -> ``(31, 78, 121)``."""
     value = colour.lstrip("#")
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+# -- the page setup: letterhead look, stationery, envelope ----------------------------------------
+
+ENVELOPES = ("window-10", "none")
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How the letter's pages are laid out, from the practice profile and the command line.
+
+    ``accent`` colours the letterhead's name and rule; ``letterhead_font`` is a key of
+    :data:`FAMILIES`. With ``stationery_first`` (a one-page PDF) the PDF letter is laid over that
+    page, inside ``margins`` (top, right, bottom, left), and draws no letterhead of its own;
+    ``stationery_rest`` is the page under every later page (without it they are plain). With
+    ``envelope`` ``window-10`` the payer's address is placed in a #10 window (:data:`WINDOW_10`).
+    """
+
+    envelope: str = "window-10"
+    accent: str | None = None
+    letterhead_font: str = BODY_FAMILY
+    stationery_first: object | None = None  # a Path; object so this module needs no pathlib
+    stationery_rest: object | None = None
+    margins: tuple[float, float, float, float] | None = None
+
+    def first_margins(self) -> tuple[float, float, float, float]:
+        return self.margins if self.stationery_first is not None and self.margins else (MARGIN,) * 4
+
+    def rest_margins(self) -> tuple[float, float, float, float]:
+        return self.margins if self.stationery_rest is not None and self.margins else (MARGIN,) * 4
+
+
+# -- the letterhead, drawn from the top of page 1 in both formats ---------------------------------
+
+LOGO_GAP = 12.0  # between the logo (at the left margin) and the practice's name and lines (set right)
+RULE_ABOVE = 6.0  # the rule under the letterhead: this high a line, then the rule
+RULE_WIDTH = 0.75
+RULE_BELOW = 10.0  # the space under the rule before the body may start
+
+
+def letterhead_text_width(logo_width: float | None) -> float:
+    """The width the letterhead's lines wrap to: beside the logo when there is one."""
+    return text_width() - ((logo_width + LOGO_GAP) if logo_width else 0.0)
+
+
+def letterhead_height(name_lines: int, lines: int, logo_height: float | None) -> float:
+    """The letterhead's height from :data:`HEADER_DISTANCE`: the logo beside ``name_lines`` of the
+    practice's name and ``lines`` contact lines, then the rule with its space; the DOCX's first-page
+    header is exactly as tall. With a logo the letterhead is as tall as the taller of the two, so it
+    ends above a #10 window's band (:data:`WINDOW_10`)."""
+    name, line = STYLES["letterhead_name"], STYLES["letterhead"]
+    text = name_lines * name.leading + name.after + lines * line.leading
+    return max(text, logo_height or 0.0) + RULE_ABOVE + RULE_WIDTH + RULE_BELOW
+
+
+def body_top(letterhead: float, margins: tuple[float, float, float, float] | None = None) -> float:
+    """Where page 1's text starts, from the top: a header taller than the top margin pushes it down, as
+    Word and LibreOffice do."""
+    top = (margins or (MARGIN,) * 4)[0]
+    return max(top, HEADER_DISTANCE + letterhead)
+
+
+# -- the #10 window envelope ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on the page, in points from the page's top-left corner."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    def contains(self, other: "Box") -> bool:
+        return (self.left <= other.left and other.right <= self.right and self.top <= other.top
+                and other.bottom <= self.bottom)
+
+    def overlaps(self, other: "Box") -> bool:
+        return not (other.right <= self.left or self.right <= other.left or other.bottom <= self.top
+                    or self.bottom <= other.top)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a window envelope shows of page 1 as the folded sheet slides between the ends of its travel.
+
+    ``visible`` is the area seen at every position; ``travel`` how far the sheet slides across and
+    down. The window at either end is ``visible`` grown by the travel on one side; the address keeps
+    ``clear`` inside ``visible`` and nothing else may lie in either end's window.
+    """
+
+    visible: Box
+    travel: tuple[float, float]  # (across, down)
+    clear: float
+
+    def ends(self) -> tuple[Box, Box]:
+        v, (across, down) = self.visible, self.travel
+        high_left = Box(v.left - across, v.top - down, v.right, v.bottom)
+        low_right = Box(v.left, v.top, v.right + across, v.bottom + down)
+        return high_left, low_right
+
+    def address_box(self) -> Box:
+        v, c = self.visible, self.clear
+        return Box(v.left + c, v.top + c, v.right - c, v.bottom - c)
+
+    def keep_clear(self) -> Box:
+        """Both ends' windows together: only the address may lie here."""
+        a, b = self.ends()
+        return Box(max(0.0, min(a.left, b.left)), min(a.top, b.top), max(a.right, b.right), max(a.bottom, b.bottom))
+
+
+# The issue's figures for a standard #10 window envelope (see the README, "Mailing in a window envelope"):
+# the area seen however the sheet, folded in thirds, slides is about 2.0" to 2.9" from the top of the page
+# and about 3 1/2" wide from 7/8" (the window's distance from the envelope's left edge); the window is
+# 4 1/2" x 1 1/8", so the sheet slides 1" across (8 1/2" in a 9 1/2" envelope) and 1 1/8" - 0.9" down;
+# the address keeps 1/8" clear inside.
+WINDOW_10 = Window(visible=Box(0.875 * INCH, 2.0 * INCH, 4.375 * INCH, 2.9 * INCH),
+                   travel=(1.0 * INCH, 1.125 * INCH - 0.9 * INCH), clear=0.125 * INCH)
+
+# The address's sizes and line heights, largest first: the first at which its wrapped lines fit the address
+# box. A line's ink (ascent to descent, as text tools measure it) is about 1.3 times the font size; the
+# first line starts ADDRESS_INSET below the box's top.
+ADDRESS_SIZES = ((10.0, 11.5), (9.5, 11.0), (9.0, 10.2), (8.0, 8.8))
+ADDRESS_INK = 1.3
+ADDRESS_INSET = 1.0
+
+
+def fit_address(lines: list[str], measure, box: Box | None = None) -> tuple[float, float, list[str]] | None:
+    """The address as it fits the window: ``(size, leading, lines)``, each line wrapped at word breaks to
+    the box's width (``measure(text, size)`` gives a line's width); None when it fits at no size."""
+    box = box or WINDOW_10.address_box()
+    for size, leading in ADDRESS_SIZES:
+        wrapped = [part for line in lines for part in wrap(line, box.width, lambda t: measure(t, size))]
+        height = ADDRESS_INSET + (len(wrapped) - 1) * leading + ADDRESS_INK * size
+        if wrapped and height <= box.height and all(measure(w, size) <= box.width for w in wrapped):
+            return size, leading, wrapped
+    return None
+
+
+def wrap(text: str, width: float, measure) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` (a word wider than that stands alone)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and measure(lines[-1] + " " + word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines

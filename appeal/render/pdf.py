@@ -31,9 +31,9 @@ from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (Flowable, HRFlowable, Image, KeepTogether, ListFlowable, ListItem,
                                 Paragraph as RLParagraph, BaseDocTemplate, Frame, PageTemplate, Spacer, Table as RLTable, TableStyle)
 
-from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
-                             Table)
-from appeal.errors import RenderError
+from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, Recipient, References, Run,
+                                    Signature, Table)
+from appeal.errors import Problem, RenderError
 from appeal.render import keeps_with_next, layout
 from appeal.resources import PACKAGE
 
@@ -159,6 +159,11 @@ def _paragraph(block: Paragraph) -> list[Flowable]:
     return [KeepTogether([flowable])] if block.style == "address" else [flowable]
 
 
+def _recipient(block: Recipient) -> list[Flowable]:
+    """The payer's address in the flow (no window envelope): kept together."""
+    return [KeepTogether([_para("<br/>".join(_text(line) for line in block.lines()), "body")])]
+
+
 def _quote(block: Quote) -> list[Flowable]:
     return [KeepTogether([_para(_text(block.text), "quote"), _para(_text(block.attribution), "attribution")])]
 
@@ -243,6 +248,7 @@ def _unknown(block: Block) -> list[Flowable]:
 _RENDERERS: dict[type, Callable[[Block], list[Flowable]]] = {
     Heading: _heading,
     Paragraph: _paragraph,
+    Recipient: _recipient,
     Quote: _quote,
     BulletList: _list,
     Table: _table,
@@ -251,24 +257,152 @@ _RENDERERS: dict[type, Callable[[Block], list[Flowable]]] = {
 }
 
 
-def _letterhead(letter: Letter) -> list[Flowable]:
-    head = letter.letterhead
-    parts: list[Flowable] = []
-    if head.logo is not None:
-        parts.append(_image(head.logo, *layout.LOGO_BOX, "provider.logo", "CENTER"))
-        parts.append(Spacer(1, 4))
-    parts.append(_para(_text(head.name), "letterhead_name"))
-    parts.extend(_para(_text(line), "letterhead") for line in head.lines)
-    above, below = layout.LETTERHEAD_RULE_GAP
-    parts.append(HRFlowable(width="100%", thickness=0.75, color=RULE, spaceBefore=above, spaceAfter=below))
-    return parts
+def measure(text: str, size: float, family: str = layout.BODY_FAMILY, bold: bool = False) -> float:
+    """The width of ``text`` in points, as both formats set it (the fonts are metric-compatible)."""
+    fonts()
+    return pdfmetrics.stringWidth(unicodedata.normalize("NFC", text), face(family, bold), size)
 
 
-def _story(letter: Letter) -> list[Flowable]:
-    """The page's flowables; what keeps with the next block is bound to that block's first flowable."""
-    story = _letterhead(letter)
+def letterhead_lines(letter: Letter, family: str) -> tuple[list[str], list[str]]:
+    """The letterhead's name and contact lines, each wrapped to its width (both formats set these lines)."""
+    logo = logo_size(letter)
+    head, width = letter.letterhead, layout.letterhead_text_width(logo[0] if logo else None)
+    name_rule, line_rule = layout.STYLES["letterhead_name"], layout.STYLES["letterhead"]
+    name = layout.wrap(head.name, width, lambda t: measure(t, name_rule.size, family, bold=True))
+    lines = [part for line in head.lines
+             for part in layout.wrap(line, width, lambda t: measure(t, line_rule.size, family))]
+    return name, lines
+
+
+def logo_size(letter: Letter) -> tuple[float, float] | None:
+    """The logo's drawn size: its box, keeping its proportions."""
+    logo = letter.letterhead.logo
+    if logo is None:
+        return None
+    w, h = image_size(logo, "provider.logo")
+    scale = min(layout.LOGO_BOX[0] / w, layout.LOGO_BOX[1] / h)
+    return w * scale, h * scale
+
+
+def letterhead_height(letter: Letter, page: layout.PageSetup) -> float:
+    """How far page 1's letterhead reaches below the header distance (0 on stationery, which has its own)."""
+    if page.stationery_first is not None:
+        return 0.0
+    name, lines = letterhead_lines(letter, page.letterhead_font)
+    logo = logo_size(letter)
+    return layout.letterhead_height(len(name), len(lines), logo[1] if logo else None)
+
+
+def _draw_letterhead(canvas, letter: Letter, page: layout.PageSetup) -> None:
+    """The letterhead at the top of page 1, line for line as the DOCX's first-page header sets it: the logo
+    at the left margin with the lines set right beside it, or the lines centred without a logo."""
+    family = page.letterhead_font
+    name, lines = letterhead_lines(letter, family)
+    name_rule, line_rule = layout.STYLES["letterhead_name"], layout.STYLES["letterhead"]
+    accent = colors.HexColor(page.accent) if page.accent else colors.black
+    top = layout.PAGE_HEIGHT - layout.HEADER_DISTANCE
+    logo = logo_size(letter)
+    if logo is not None:
+        canvas.drawImage(str(letter.letterhead.logo), MARGIN, top - logo[1], logo[0], logo[1], mask="auto")
+        x, draw = layout.PAGE_WIDTH - MARGIN, canvas.drawRightString
+    else:
+        x, draw = layout.PAGE_WIDTH / 2, canvas.drawCentredString
+    y = top
+    canvas.setFillColor(accent)
+    canvas.setFont(face(family, bold=True), name_rule.size)
+    for line in name:
+        y -= name_rule.leading
+        draw(x, y + _descent(name_rule), unicodedata.normalize("NFC", line))
+    y -= name_rule.after
+    canvas.setFillColor(GREY)
+    canvas.setFont(face(family), line_rule.size)
+    for line in lines:
+        y -= line_rule.leading
+        draw(x, y + _descent(line_rule), unicodedata.normalize("NFC", line))
+    y = top - layout.letterhead_height(len(name), len(lines), logo[1] if logo else None) + layout.RULE_BELOW \
+        + layout.RULE_WIDTH / 2
+    canvas.setStrokeColor(colors.HexColor(page.accent) if page.accent else RULE)
+    canvas.setLineWidth(layout.RULE_WIDTH)
+    canvas.line(MARGIN, y, layout.PAGE_WIDTH - MARGIN, y)
+
+
+def _descent(rule: layout.TextStyle) -> float:
+    """A line's baseline above the bottom of its exact line height (as a word processor sets it)."""
+    return (rule.leading - rule.size) / 2 + rule.size * 0.216
+
+
+def _draw_address(canvas, letter: Letter) -> None:
+    """The payer's address in the #10 window's address box (the window stays empty without an address)."""
+    recipient = next((b for b in letter.blocks if isinstance(b, Recipient)), None)
+    if recipient is None or not recipient.address:
+        return
+    fitted = fit_address(recipient)
+    if fitted is None:
+        return
+    size, leading, lines = fitted
+    box = layout.WINDOW_10.address_box()
+    canvas.setFillColor(colors.black)
+    canvas.setFont(FAMILY, size)
+    y = layout.PAGE_HEIGHT - box.top - layout.ADDRESS_INSET
+    for line in lines:
+        y -= leading
+        canvas.drawString(box.left, y + (leading - size) / 2 + size * 0.216, unicodedata.normalize("NFC", line))
+
+
+def fit_address(recipient: Recipient):
+    """The address wrapped and sized to the window (``(size, leading, lines)``), or None when it cannot fit."""
+    return layout.fit_address(recipient.lines(), lambda text, size: measure(text, size))
+
+
+def stationery_page(path, option: str = "--stationery"):
+    """The one page of a stationery PDF, else an error naming the file."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise RenderError(f"{option}: the stationery PDF is password-protected", file=str(path))
+        pages = list(reader.pages)
+    except RenderError:
+        raise
+    except FileNotFoundError:
+        raise RenderError(f"{option}: the stationery file was not found", file=str(path)) from None
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+        raise RenderError(f"{option}: not a readable PDF", file=str(path)) from None
+    if len(pages) != 1:
+        raise RenderError([Problem(str(path), f"{option}: the stationery PDF has {len(pages)} pages",
+                                   accepted="a one-page PDF (the later pages' stationery goes in --stationery-rest)")])
+    return pages[0]
+
+
+def _on_stationery(data: bytes, page: layout.PageSetup) -> bytes:
+    """Each page of the letter laid over its stationery page (page 1 over the first, later ones over the rest)."""
+    from pypdf import PdfReader, PdfWriter
+
+    first = stationery_page(page.stationery_first, "--stationery")
+    rest = stationery_page(page.stationery_rest, "--stationery-rest") if page.stationery_rest else None
+    letter = PdfReader(io.BytesIO(data))
+    writer = PdfWriter()
+    for number, letter_page in enumerate(letter.pages):
+        under = first if number == 0 else rest
+        added = writer.add_page(letter_page)
+        if under is not None:
+            added.merge_page(under, over=False)
+    writer.add_metadata({k: v for k, v in (letter.metadata or {}).items()})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _story(letter: Letter, page: layout.PageSetup) -> list[Flowable]:
+    """The page's flowables; what keeps with the next block is bound to that block's first flowable.
+    With a window envelope the payer's address is not in the flow: it is drawn in the window."""
+    story: list[Flowable] = []
     pending: list[Flowable] = []
     for block in letter.blocks:
+        if isinstance(block, Recipient) and page.envelope == "window-10":
+            continue
         drawn = _RENDERERS.get(type(block), _unknown)(block)
         if keeps_with_next(block):
             pending.extend(drawn)
@@ -342,16 +476,40 @@ def _frame(margins: tuple[float, float, float, float], frame_id: str) -> Frame:
                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=frame_id)
 
 
-def render_pdf(letter: Letter) -> bytes:
+def _first_page_frames(letter: Letter, page: layout.PageSetup) -> list[Frame]:
+    """Page 1's text areas: below the letterhead; with a window envelope, above and below the window's
+    keep-clear band (the flow skips the band, as the DOCX's address frame makes Word skip it)."""
+    margins = page.first_margins()
+    top = layout.body_top(letterhead_height(letter, page), margins)
+    if page.envelope != "window-10":
+        return [_frame((top, *margins[1:]), "first")]
+    band = layout.WINDOW_10.keep_clear()
+    frames = []
+    if band.top - top >= layout.STYLES["body"].leading:
+        frames.append(_frame((top, margins[1], layout.PAGE_HEIGHT - band.top, margins[3]), "above-window"))
+    frames.append(_frame((max(band.bottom, top), *margins[1:]), "below-window"))
+    return frames
+
+
+def render_pdf(letter: Letter, page: layout.PageSetup | None = None) -> bytes:
     """The letter as PDF bytes (same letter, same bytes)."""
+    page = page or layout.PageSetup()
     _check(letter)
     buffer = io.BytesIO()
-    margins = (MARGIN,) * 4
+    def first_page(canvas, _doc) -> None:  # drawn before the text, so text extraction reads it first
+        if page.stationery_first is None:
+            _draw_letterhead(canvas, letter, page)
+        if page.envelope == "window-10":
+            _draw_address(canvas, letter)
+
+    first = PageTemplate(id="first", frames=_first_page_frames(letter, page), onPage=first_page,
+                         autoNextPageTemplate="rest")
+    rest = PageTemplate(id="rest", frames=[_frame(page.rest_margins(), "text")])
     doc = BaseDocTemplate(
         buffer, pagesize=(layout.PAGE_WIDTH, layout.PAGE_HEIGHT),
         title=letter.title, author=letter.author, subject=letter.subject, keywords=", ".join(letter.keywords),
-        creator="appeal", producer="appeal (reportlab)", invariant=1,
-        pageTemplates=[PageTemplate(id="page", frames=[_frame(margins, "text")])],
+        creator="appeal", producer="appeal (reportlab)", invariant=1, pageTemplates=[first, rest],
     )
-    doc.build(_story(letter), canvasmaker=_numbered_canvas(letter))
-    return buffer.getvalue()
+    doc.build(_story(letter, page), canvasmaker=_numbered_canvas(letter))
+    data = buffer.getvalue()
+    return _on_stationery(data, page) if page.stationery_first is not None else data
