@@ -12,9 +12,9 @@ import pytest
 
 from appeal.commands.generate import Settings, generate
 from appeal.render.layout import WINDOW_10, Box
+from test_render_quality import libreoffice_pdf, needs, run_tool
 
 from conftest import LETTER_DATE
-from test_render_quality import libreoffice_pdf, needs, run_tool
 
 ADDRESS = {"payer.attention": "Attn: Provider Appeals", "payer.address": ["PO Box 0000 (sample)",
                                                                           "Pittsburgh, PA 15000"],

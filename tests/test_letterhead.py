@@ -3,7 +3,6 @@ of the PDF and in the DOCX's first-page header; a practice's own stationery unde
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import docx
@@ -15,9 +14,9 @@ from reportlab.pdfgen import canvas
 
 from appeal.cli import cli
 from appeal.commands.generate import Settings, generate
+from test_render_quality import needs, run_tool
 
 from conftest import LETTER_DATE
-from test_render_quality import needs, run_tool
 
 PROFILE = """practice:
   letterhead:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from appeal.commands.generate import Settings, generate
+from test_render_quality import libreoffice_pdf, needs, run_tool
 
 from conftest import LETTER_DATE, SAMPLES
-from test_render_quality import libreoffice_pdf, needs, run_tool
 
 FURNITURE = re.compile(r"^\s*(Page \d+ of \d+|.* · Member ID .* · Claim .*)\s*$")
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (cli, guarded, json_option, letter_options, page_options, report_generated, say,
-                        settings_from)
+from appeal.cli.app import cli, guarded, json_option, letter_options, page_options, report_generated, say, settings_from
 
 
 @cli.command()
@@ -23,10 +22,10 @@ def packet(case, out_dir, strict, stationery, stationery_rest, date, template_di
            as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
-    from appeal.deliver.packet import write_packet
+    from appeal.commands.generate import write_packet
 
-    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
-    settings.stationery, settings.stationery_rest = stationery, stationery_rest
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, stationery=stationery,
+                             stationery_rest=stationery_rest)
     result = write_packet(case, out_dir, settings, strict=strict)
     say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
     for exhibit in (result.packet or {}).get("exhibits", []):

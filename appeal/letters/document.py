@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """Body text. ``style`` is ``body``, ``address`` (kept together) or ``small``."""
+    """Body text. ``style`` is ``body`` or ``address`` (lines kept together)."""
 
     runs: tuple[Run, ...]
     style: str = "body"
@@ -93,7 +93,7 @@ class References:
     entries: tuple[str, ...]
 
 
-Block = Union[Heading, Paragraph, Recipient, Quote, BulletList, Table, Signature, References]
+Block = Heading | Paragraph | Recipient | Quote | BulletList | Table | Signature | References
 
 
 @dataclass(frozen=True)
@@ -160,3 +160,33 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Path):
         return value.name  # a file's name, not where this machine keeps it
     return value
+
+
+# -- how the pages are laid out (not part of the letter's words; the golden files do not pin it) --
+
+ENVELOPES = ("window-10", "none")
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How the letter's pages are laid out, from the practice profile and the command line.
+
+    ``accent`` colours the letterhead's name and rule; ``letterhead_font`` is a key of
+    ``appeal.render.layout.FAMILIES``. With ``stationery_first`` (a one-page PDF) the PDF letter is laid over that
+    page, inside ``margins`` (top, right, bottom, left), and draws no letterhead of its own;
+    ``stationery_rest`` is the page under every later page (without it they are plain). With
+    ``envelope`` ``window-10`` the payer's address is placed in a #10 window (``layout.WINDOW_10``).
+    """
+
+    envelope: str = "window-10"
+    accent: str | None = None
+    letterhead_font: str = "serif"
+    stationery_first: Path | None = None
+    stationery_rest: Path | None = None
+    margins: tuple[float, float, float, float] | None = None  # points
+
+    def first_margins(self) -> tuple[float, float, float, float]:
+        return self.margins if self.stationery_first is not None and self.margins else (72.0,) * 4
+
+    def rest_margins(self) -> tuple[float, float, float, float]:
+        return self.margins if self.stationery_rest is not None and self.margins else (72.0,) * 4

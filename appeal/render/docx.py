@@ -22,10 +22,10 @@ import dataclasses
 import datetime as dt
 import io
 import zipfile
-from xml.sax.saxutils import escape as xml_escape
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
@@ -34,9 +34,20 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
 
-from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, Recipient, References, Run,
-                                    Signature, Table)
 from appeal.errors import RenderError
+from appeal.letters.document import (
+    Block,
+    BulletList,
+    Heading,
+    Letter,
+    Paragraph,
+    Quote,
+    Recipient,
+    References,
+    Run,
+    Signature,
+    Table,
+)
 from appeal.render import keeps_with_next, layout
 
 FONT = layout.FAMILIES[layout.BODY_FAMILY].word
@@ -370,8 +381,9 @@ def _window_address(doc, recipient: Recipient | None) -> None:
     xml = (f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{_style_id(doc, "Address")}"/>'
            f'<w:framePr w:w="{twips(band.width)}" w:h="{twips(band.height)}" w:hRule="exact" w:wrap="notBeside" '
            f'w:vAnchor="page" w:hAnchor="page" w:x="{twips(band.left)}" w:y="{twips(band.top)}"/>'
-           f'<w:spacing w:before="{twips(box.top - band.top + layout.ADDRESS_INSET)}" w:after="0" w:line="{twips(leading)}" '
-           f'w:lineRule="exact"/><w:ind w:left="{twips(box.left - band.left)}" w:right="0"/></w:pPr>{runs}</w:p>')
+           f'<w:spacing w:before="{twips(box.top - band.top + layout.ADDRESS_INSET)}" w:after="0" '
+           f'w:line="{twips(leading)}" w:lineRule="exact"/><w:ind w:left="{twips(box.left - band.left)}" '
+           f'w:right="0"/></w:pPr>{runs}</w:p>')
     doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
 
 

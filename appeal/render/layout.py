@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from appeal.letters.document import ENVELOPES, PageSetup  # noqa: F401  (the page setup is the model's)
+
 INCH = 72.0
 PAGE_WIDTH, PAGE_HEIGHT = 8.5 * INCH, 11 * INCH  # US Letter
 MARGIN = INCH  # all four sides, unless a stationery's profile sets its own
@@ -116,34 +118,6 @@ def rgb(colour: str) -> tuple[int, int, int]:
 
 # -- the page setup: letterhead look, stationery, envelope ----------------------------------------
 
-ENVELOPES = ("window-10", "none")
-
-
-@dataclass(frozen=True)
-class PageSetup:
-    """How the letter's pages are laid out, from the practice profile and the command line.
-
-    ``accent`` colours the letterhead's name and rule; ``letterhead_font`` is a key of
-    :data:`FAMILIES`. With ``stationery_first`` (a one-page PDF) the PDF letter is laid over that
-    page, inside ``margins`` (top, right, bottom, left), and draws no letterhead of its own;
-    ``stationery_rest`` is the page under every later page (without it they are plain). With
-    ``envelope`` ``window-10`` the payer's address is placed in a #10 window (:data:`WINDOW_10`).
-    """
-
-    envelope: str = "window-10"
-    accent: str | None = None
-    letterhead_font: str = BODY_FAMILY
-    stationery_first: object | None = None  # a Path; object so this module needs no pathlib
-    stationery_rest: object | None = None
-    margins: tuple[float, float, float, float] | None = None
-
-    def first_margins(self) -> tuple[float, float, float, float]:
-        return self.margins if self.stationery_first is not None and self.margins else (MARGIN,) * 4
-
-    def rest_margins(self) -> tuple[float, float, float, float]:
-        return self.margins if self.stationery_rest is not None and self.margins else (MARGIN,) * 4
-
-
 # -- the letterhead, drawn from the top of page 1 in both formats ---------------------------------
 
 LOGO_GAP = 12.0  # between the logo (at the left margin) and the practice's name and lines (set right)
@@ -193,11 +167,11 @@ class Box:
     def height(self) -> float:
         return self.bottom - self.top
 
-    def contains(self, other: "Box") -> bool:
+    def contains(self, other: Box) -> bool:
         return (self.left <= other.left and other.right <= self.right and self.top <= other.top
                 and other.bottom <= self.bottom)
 
-    def overlaps(self, other: "Box") -> bool:
+    def overlaps(self, other: Box) -> bool:
         return not (other.right <= self.left or self.right <= other.left or other.bottom <= self.top
                     or self.bottom <= other.top)
 
@@ -252,7 +226,7 @@ def fit_address(lines: list[str], measure, box: Box | None = None) -> tuple[floa
     the box's width (``measure(text, size)`` gives a line's width); None when it fits at no size."""
     box = box or WINDOW_10.address_box()
     for size, leading in ADDRESS_SIZES:
-        wrapped = [part for line in lines for part in wrap(line, box.width, lambda t: measure(t, size))]
+        wrapped = [part for line in lines for part in wrap(line, box.width, lambda t, s=size: measure(t, s))]
         height = ADDRESS_INSET + (len(wrapped) - 1) * leading + ADDRESS_INK * size
         if wrapped and height <= box.height and all(measure(w, size) <= box.width for w in wrapped):
             return size, leading, wrapped
