@@ -103,6 +103,22 @@ stationery_options = (
 )
 
 
+fax_options = (
+    click.option("--fax", is_flag=True, help="Also write the fax PDF: a cover sheet, then the letter and its "
+                                             "exhibits in black and white."),
+    click.option("--tiff", is_flag=True, help="Also write the fax as a TIFF Class F (204 x 196 dpi, Group 3 2-D) "
+                                              "for fax servers."),
+    click.option("--tiff-g4", is_flag=True, help="The TIFF in Group 4 instead of Group 3."),
+)
+
+
+def fax_flags(func: Callable) -> Callable:
+    """``--fax``, ``--tiff``, ``--tiff-g4``."""
+    for option in reversed(fax_options):
+        func = option(func)
+    return func
+
+
 def page_options(func: Callable) -> Callable:
     """``--stationery`` and ``--stationery-rest``: what the PDF letter is printed on."""
     for option in reversed(stationery_options):

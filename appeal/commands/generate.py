@@ -145,7 +145,8 @@ def validate(case_path: Path | str, settings: Settings | None = None,
 
 def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
              formats: Iterable[str] = FORMATS, packet: bool = False, strict: bool = False,
-             notify: Callable[[Prepared], None] | None = None, today: dt.date | None = None) -> Generated:
+             notify: Callable[[Prepared], None] | None = None, today: dt.date | None = None,
+             fax: bool = False, tiff: bool = False, tiff_g4: bool = False) -> Generated:
     """One case file -> its letter in each format, in ``out_dir``; with ``packet``, the appeal packet too.
 
     The coding check runs first and its findings come back with the result; with
@@ -160,16 +161,19 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
         notify(prepared)
     if strict and has_errors(findings):
         return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
-    if packet:
+    if packet or fax or tiff or tiff_g4:
         done = deliver_packet(prepared, sources.templates, sources.library, Path(out_dir), sources.workspace,
-                              formats)
+                              formats, fax=fax, tiff=tiff, tiff_g4=tiff_g4)
         return Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
     outputs = write_letter(prepared, Path(out_dir), formats)
     return Generated(prepared=prepared, outputs=outputs, findings=findings)
 
 
 def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
-                 formats: Iterable[str] = (), strict: bool = False, today: dt.date | None = None) -> Generated:
-    """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``), after the
-    same coding check as ``generate``; with ``strict``, a check error writes nothing."""
-    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, today=today)
+                 formats: Iterable[str] = (), strict: bool = False, today: dt.date | None = None,
+                 fax: bool = False, tiff: bool = False, tiff_g4: bool = False) -> Generated:
+    """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``; with ``fax`` the
+    fax PDF, with ``tiff`` its TIFF), after the same coding check as ``generate``; with ``strict``, a check
+    error writes nothing."""
+    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, today=today,
+                    fax=fax, tiff=tiff, tiff_g4=tiff_g4)

@@ -325,18 +325,39 @@ class Delivered:
 
 
 def deliver_packet(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,
-                   workspace: Workspace | None, formats: Iterable[str] = ()) -> Delivered:
-    """The packet for a built letter, written beside the letter in ``formats`` (same enclosure list).
+                   workspace: Workspace | None, formats: Iterable[str] = (), fax: bool = False,
+                   tiff: bool = False, tiff_g4: bool = False) -> Delivered:
+    """The packet for a built letter, written beside the letter in ``formats`` (same enclosure list);
+    with ``fax`` also the fax PDF (cover sheet, black and white), and with ``tiff`` its TIFF Class F.
 
-    Nothing is written until every enclosure has been read and the packet is built.
+    Nothing is written until every enclosure has been read and the packet (and fax) is built.
     """
+    from appeal.deliver import fax as faxing
+
     check_fonts(prepared.case)
+    fax = fax or tiff or tiff_g4
+    if fax:
+        faxing.payer_fax(prepared)  # a payer without a fax number stops here, before any work
     packet = build_packet(prepared, templates, library)
+    fax_data = faxing.fax_pdf(packet.prepared, packet.exhibits, packet.letter_pages) if fax else None
+    tiff_data = faxing.fax_tiff(fax_data, group4=tiff_g4) if fax_data is not None and (tiff or tiff_g4) else None
     out_dir = ensure_dir(out_dir)
     stem = letter_name(packet.prepared, out_dir)
     formats = tuple(f for f in formats if f in FORMATS)
     outputs = write_letter(packet.prepared, out_dir, formats, stem=stem) if formats else []
     path = out_dir / f"{packet_name(stem)}.pdf"
     write_atomic(path, packet.data)
+    faxed = []
+    for data, suffix in ((fax_data, ".pdf"), (tiff_data, ".tif")):
+        if data is not None:
+            faxed.append(out_dir / f"{fax_name(stem)}{suffix}")
+            write_atomic(faxed[-1], data)
     packet.prepared.warnings.extend(portal_warnings([path], workspace))
-    return Delivered(packet.prepared, [*outputs, path], path, packet.letter_pages, packet.exhibits)
+    return Delivered(packet.prepared, [*outputs, path, *faxed], path, packet.letter_pages, packet.exhibits)
+
+
+def fax_name(stem: str) -> str:
+    """``<stem>_fax``, still at most 64 characters."""
+    from appeal.deliver.fax import FAX_SUFFIX
+
+    return stem[: MAX_NAME - len(FAX_SUFFIX)] + FAX_SUFFIX

@@ -184,6 +184,7 @@ class PageSetup:
     stationery_first: Path | None = None
     stationery_rest: Path | None = None
     margins: tuple[float, float, float, float] | None = None  # points
+    monochrome: bool = False  # black and white, for a fax: no grey text, no shading, no accent colour
 
     def first_margins(self) -> tuple[float, float, float, float]:
         return self.margins if self.stationery_first is not None and self.margins else (72.0,) * 4

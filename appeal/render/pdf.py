@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Callable
 from xml.sax.saxutils import escape as xml_escape
@@ -66,6 +67,19 @@ _FAMILY_NAMES = {"serif": FAMILY, "sans": "LiberationSans"}
 MARGIN = layout.MARGIN
 GREY = colors.HexColor(layout.GREY)
 RULE = colors.HexColor(layout.RULE)
+_MONOCHROME: ContextVar[bool] = ContextVar("monochrome", default=False)  # set while a fax's letter is drawn
+
+
+def _grey() -> colors.Color:
+    return colors.black if _MONOCHROME.get() else GREY
+
+
+def _rule() -> colors.Color:
+    return colors.black if _MONOCHROME.get() else RULE
+
+
+def _accent(page: layout.PageSetup) -> colors.Color | None:
+    return colors.HexColor(page.accent) if page.accent and not page.monochrome else None
 
 
 def face(family: str = layout.BODY_FAMILY, bold: bool = False, italic: bool = False) -> str:
@@ -137,9 +151,13 @@ def paragraph_style(name: str, family: str = layout.BODY_FAMILY, colour: str | N
         allowWidows=0, allowOrphans=0)
 
 
-@lru_cache(maxsize=1)
 def _styles() -> dict[str, ParagraphStyle]:
-    return {name: paragraph_style(name) for name in layout.STYLES}
+    return _styles_in(_MONOCHROME.get())
+
+
+@lru_cache(maxsize=2)
+def _styles_in(monochrome: bool) -> dict[str, ParagraphStyle]:
+    return {name: paragraph_style(name, colour="#000000" if monochrome else None) for name in layout.STYLES}
 
 
 def _text(value: str) -> str:
@@ -214,9 +232,9 @@ def _table(block: Table) -> list[Flowable]:
     pad = layout.CELL_PADDING
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FAMILY),  # the table's own default is Helvetica, never embedded
-        ("GRID", (0, 0), (-1, -1), layout.TABLE_GRID, RULE),
+        ("GRID", (0, 0), (-1, -1), layout.TABLE_GRID, _rule()),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), shaded, colors.HexColor(layout.SHADE)),
+        ("BACKGROUND", (0, 0), shaded, colors.white if _MONOCHROME.get() else colors.HexColor(layout.SHADE)),
         ("TOPPADDING", (0, 0), (-1, -1), pad["top"]),
         ("BOTTOMPADDING", (0, 0), (-1, -1), pad["bottom"]),
         ("LEFTPADDING", (0, 0), (-1, -1), pad["left"]),
@@ -323,7 +341,7 @@ def _draw_letterhead(canvas, letter: Letter, page: layout.PageSetup) -> None:
     family = page.letterhead_font
     name, lines = letterhead_lines(letter, family)
     name_rule, line_rule = layout.STYLES["letterhead_name"], layout.STYLES["letterhead"]
-    accent = colors.HexColor(page.accent) if page.accent else colors.black
+    accent = _accent(page) or colors.black
     top = layout.PAGE_HEIGHT - layout.HEADER_DISTANCE
     logo = logo_size(letter)
     if logo is not None:
@@ -338,14 +356,14 @@ def _draw_letterhead(canvas, letter: Letter, page: layout.PageSetup) -> None:
         y -= name_rule.leading
         draw(x, y + _descent(name_rule), unicodedata.normalize("NFC", line))
     y -= name_rule.after
-    canvas.setFillColor(GREY)
+    canvas.setFillColor(_grey())
     canvas.setFont(face(family), line_rule.size)
     for line in lines:
         y -= line_rule.leading
         draw(x, y + _descent(line_rule), unicodedata.normalize("NFC", line))
     y = top - layout.letterhead_height(len(name), len(lines), logo[1] if logo else None) + layout.RULE_BELOW \
         + layout.RULE_WIDTH / 2
-    canvas.setStrokeColor(colors.HexColor(page.accent) if page.accent else RULE)
+    canvas.setStrokeColor(_accent(page) or _rule())
     canvas.setLineWidth(layout.RULE_WIDTH)
     canvas.line(MARGIN, y, layout.PAGE_WIDTH - MARGIN, y)
 
@@ -473,7 +491,7 @@ def _numbered_canvas(letter: Letter):
         def _furniture(self, total: int) -> None:
             page = self._pageNumber
             width, height = layout.PAGE_WIDTH, layout.PAGE_HEIGHT
-            self.setFillColor(GREY)
+            self.setFillColor(_grey())
             header, footer = layout.STYLES["running_header"], layout.STYLES["footer"]
             if page > 1:
                 text = unicodedata.normalize("NFC", letter.running_header)
@@ -483,7 +501,7 @@ def _numbered_canvas(letter: Letter):
                 baseline = height - layout.HEADER_DISTANCE - header.size
                 self.setFont(FAMILY, size)
                 self.drawRightString(width - MARGIN, baseline, text)
-                self.setStrokeColor(RULE)
+                self.setStrokeColor(_rule())
                 self.setLineWidth(0.5)
                 self.line(MARGIN, baseline - 3, width - MARGIN, baseline - 3)
             self.setFont(FAMILY, footer.size)
@@ -534,6 +552,10 @@ def render_pdf(letter: Letter, page: layout.PageSetup | None = None) -> bytes:
         title=letter.title, author=letter.author, subject=letter.subject, keywords=", ".join(letter.keywords),
         creator="appeal", producer="appeal (reportlab)", invariant=1, pageTemplates=[first, rest],
     )
-    doc.build(_story(letter, page), canvasmaker=_numbered_canvas(letter))
+    token = _MONOCHROME.set(page.monochrome)
+    try:
+        doc.build(_story(letter, page), canvasmaker=_numbered_canvas(letter))
+    finally:
+        _MONOCHROME.reset(token)
     data = buffer.getvalue()
     return _on_stationery(data, page) if page.stationery_first is not None else data
