@@ -10,9 +10,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from appeal.deliver import fax as faxing
+from test_render_quality import needs, run_tool
 
 from conftest import LETTER_DATE
-from test_render_quality import needs, run_tool
 
 FAXABLE = {"payer.fax": "(555) 010-0199", "payer.attention": "Provider Appeals"}
 

@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from appeal.errors import CaseError, Problem, RenderError
 from appeal.letters.build import Prepared
@@ -104,18 +105,24 @@ def cover_page(prepared: Prepared, total_pages: int) -> bytes:
     return buffer.getvalue()
 
 
-def fax_pdf(prepared: Prepared, exhibits: tuple, letter_pdf_pages: int) -> bytes:
-    """Cover sheet, then the letter and its exhibits (stamped as in the packet), in black and white."""
-    from pypdf import PdfReader, PdfWriter
+def monochrome_letter(prepared: Prepared, letter_pages: int) -> bytes:
+    """The letter drawn again in black and white; only colours differ, so its pages are the same."""
+    from pypdf import PdfReader
 
-    from appeal.deliver.packet import merge
     from appeal.render.pdf import render_pdf
 
     mono = render_pdf(prepared.letter, dataclasses.replace(prepared.page, monochrome=True))
-    if len(PdfReader(io.BytesIO(mono)).pages) != letter_pdf_pages:  # only colours differ; the layout is the same
+    if len(PdfReader(io.BytesIO(mono)).pages) != letter_pages:
         raise RenderError("the black-and-white letter did not keep the letter's page count",
                           file=str(prepared.case.source))
-    body = PdfReader(io.BytesIO(merge(mono, exhibits, prepared.case.claim.number)))
+    return mono
+
+
+def fax_pdf(prepared: Prepared, body_pdf: bytes) -> bytes:
+    """Cover sheet, then ``body_pdf`` (the black-and-white letter and its stamped exhibits), every image 1-bit."""
+    from pypdf import PdfReader, PdfWriter
+
+    body = PdfReader(io.BytesIO(body_pdf))
     cover = PdfReader(io.BytesIO(cover_page(prepared, 1 + len(body.pages))))
     writer = PdfWriter()
     writer.append(cover)
@@ -147,7 +154,7 @@ def fax_tiff(pdf: bytes, group4: bool = False) -> bytes:
     """Every page of ``pdf`` as a frame of a TIFF Class F (Group 3 2-D, or Group 4)."""
     frames = [_fit(frame) for frame in rasterise(pdf)]
     buffer = io.BytesIO()
-    options = {"compression": "group4" if group4 else "group3", "dpi": FAX_DPI}
+    options: dict[str, Any] = {"compression": "group4" if group4 else "group3", "dpi": FAX_DPI}
     if not group4:
         options["tiffinfo"] = {T4_OPTIONS: 1}
     frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:], **options)
@@ -188,7 +195,7 @@ def _with_pdftoppm(pdf: bytes, sizes: list[tuple[int, int]]) -> list:
 
 
 def _with_pdfium(pdf: bytes, sizes: list[tuple[int, int]]) -> list:
-    import pypdfium2
+    import pypdfium2  # type: ignore[import-untyped]
 
     document = pypdfium2.PdfDocument(pdf)
     try:

@@ -326,11 +326,12 @@ class Delivered:
 
 def deliver_packet(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,
                    workspace: Workspace | None, formats: Iterable[str] = (), fax: bool = False,
-                   tiff: bool = False, tiff_g4: bool = False) -> Delivered:
+                   tiff: bool = False, tiff_g4: bool = False, stem: str | None = None) -> Delivered:
     """The packet for a built letter, written beside the letter in ``formats`` (same enclosure list);
     with ``fax`` also the fax PDF (cover sheet, black and white), and with ``tiff`` its TIFF Class F.
 
-    Nothing is written until every enclosure has been read and the packet (and fax) is built.
+    Nothing is written until every enclosure has been read and the packet (and fax) is built. ``stem`` is a
+    name the caller has already claimed (``batch``).
     """
     from appeal.deliver import fax as faxing
 
@@ -339,10 +340,13 @@ def deliver_packet(prepared: Prepared, templates: TemplateSet, library: Citation
     if fax:
         faxing.payer_fax(prepared)  # a payer without a fax number stops here, before any work
     packet = build_packet(prepared, templates, library)
-    fax_data = faxing.fax_pdf(packet.prepared, packet.exhibits, packet.letter_pages) if fax else None
+    fax_data = None
+    if fax:
+        mono = faxing.monochrome_letter(packet.prepared, packet.letter_pages)
+        fax_data = faxing.fax_pdf(packet.prepared, merge(mono, packet.exhibits, prepared.case.claim.number))
     tiff_data = faxing.fax_tiff(fax_data, group4=tiff_g4) if fax_data is not None and (tiff or tiff_g4) else None
     out_dir = ensure_dir(out_dir)
-    stem = letter_name(packet.prepared, out_dir)
+    stem = stem or letter_name(packet.prepared, out_dir)
     formats = tuple(f for f in formats if f in FORMATS)
     outputs = write_letter(packet.prepared, out_dir, formats, stem=stem) if formats else []
     path = out_dir / f"{packet_name(stem)}.pdf"
