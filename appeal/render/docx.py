@@ -22,9 +22,10 @@ import dataclasses
 import datetime as dt
 import io
 import zipfile
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
@@ -48,7 +49,7 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import keeps_with_next, layout
+from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
 
 FONT = layout.FAMILIES[layout.BODY_FAMILY].word
 GREY = RGBColor(*layout.rgb(layout.GREY))
@@ -182,37 +183,45 @@ def _save(doc) -> bytes:
     return buffer.getvalue()
 
 
-def _style_id(doc, name: str) -> str:
-    """A style's id, looked up once per document: python-docx's lookup by name scans every
-    style each time, which was half the time of a letter."""
-    ids = doc.__dict__.setdefault("_appeal_style_ids", {})
-    if name not in ids:
-        ids[name] = doc.styles[name].style_id
-    return ids[name]
+@dataclass
+class _Page:
+    """The document a letter is being written into, and the ids of the styles it used so far.
 
+    Each style's id is looked up once per document: python-docx's lookup by name scans every
+    style each time, which was half the time of a letter.
+    """
 
-def _add(doc, style: str, text: str | None = None):
-    """A new paragraph in ``style``, set by its id."""
-    paragraph = doc.add_paragraph(text)
-    paragraph._p.style = _style_id(doc, style)
-    return paragraph
+    doc: Any
+    style_ids: dict[str, str] = field(default_factory=dict)
+
+    def style_id(self, name: str) -> str:
+        if name not in self.style_ids:
+            self.style_ids[name] = self.doc.styles[name].style_id
+        return self.style_ids[name]
+
+    def add(self, style: str, text: str | None = None):
+        """A new paragraph in ``style``, set by its id."""
+        paragraph = self.doc.add_paragraph(text)
+        paragraph._p.style = self.style_id(style)
+        return paragraph
 
 
 def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None,
                 page: layout.PageSetup | None = None) -> bytes:
     """The letter as DOCX bytes; ``reference`` is the practice's reference DOCX, if any."""
-    page = page or layout.PageSetup()
+    setup = page or layout.PageSetup()
     doc = Document(io.BytesIO(reference_base(reference) if reference is not None else _blank()))
+    writer = _Page(doc)
     section = doc.sections[0]
     if not _header_footer(section, letter):
-        _letterhead(doc, section.first_page_header, letter, page)
+        _letterhead(writer, section.first_page_header, letter, setup)
     blocks = letter.blocks
-    if page.envelope == "window-10":
-        _window_address(doc, next((b for b in blocks if isinstance(b, Recipient)), None))
+    if setup.envelope == "window-10":
+        _window_address(writer, next((b for b in blocks if isinstance(b, Recipient)), None))
     for i, block in enumerate(blocks):
-        if isinstance(block, Recipient) and page.envelope == "window-10":
+        if isinstance(block, Recipient) and setup.envelope == "window-10":
             continue
-        _RENDERERS.get(type(block), _unknown)(doc, block)
+        _RENDERERS.get(type(block), _unknown)(writer, block)
         if keeps_with_next(block) and i + 1 < len(blocks):
             doc.paragraphs[-1].paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
@@ -311,13 +320,13 @@ def _copy_story(source, target) -> None:
                 element.set(attr, target_part.relate_to(target_ref, rel.reltype, is_external=rel.is_external))
 
 
-def _letterhead(doc, header, letter: Letter, page: layout.PageSetup) -> None:
+def _letterhead(page: _Page, header, letter: Letter, setup: layout.PageSetup) -> None:
     """The letterhead in page 1's header, line for line as the PDF draws it (the same wrapped lines, exact
     line heights), so the header is as tall as the PDF's letterhead and the body starts at the same place.
     With a logo, a borderless two-cell table: the logo, and the lines set right."""
     from appeal.render.pdf import letterhead_lines, logo_size
 
-    name, lines = letterhead_lines(letter, page.letterhead_font)
+    name, lines = letterhead_lines(letter, setup.letterhead_font)
     logo = logo_size(letter)
     twips = lambda points: round(points * 20)  # noqa: E731
     first = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
@@ -342,19 +351,19 @@ def _letterhead(doc, header, letter: Letter, page: layout.PageSetup) -> None:
     else:
         paragraphs = [first] + [header.add_paragraph() for _ in (name + lines)[1:]]
         rule = header.add_paragraph()
-    _letterhead_lines(doc, paragraphs, name, lines, page, "right" if logo is not None else "center")
-    rule._p.style = _style_id(doc, "Letterhead")
-    _rule(rule, layout.RULE_ABOVE, layout.RULE_BELOW, page.accent)
+    _letterhead_lines(page, paragraphs, name, lines, setup, "right" if logo is not None else "center")
+    rule._p.style = page.style_id("Letterhead")
+    _rule(rule, layout.RULE_ABOVE, layout.RULE_BELOW, setup.accent)
 
 
-def _letterhead_lines(doc, paragraphs, name: list[str], lines: list[str], page: layout.PageSetup,
+def _letterhead_lines(page: _Page, paragraphs, name: list[str], lines: list[str], setup: layout.PageSetup,
                       align: str) -> None:
-    word = layout.FAMILIES[page.letterhead_font].word
-    accent = RGBColor(*layout.rgb(page.accent)) if page.accent else None
+    word = layout.FAMILIES[setup.letterhead_font].word
+    accent = RGBColor(*layout.rgb(setup.accent)) if setup.accent else None
     for i, (paragraph, text) in enumerate(zip(paragraphs, name + lines)):
         is_name = i < len(name)
         style = "Letterhead Name" if is_name else "Letterhead"
-        paragraph._p.style = _style_id(doc, style)
+        paragraph._p.style = page.style_id(style)
         paragraph.alignment = _ALIGN[align]
         run = paragraph.add_run(text)
         run.font.name = word
@@ -365,7 +374,7 @@ def _letterhead_lines(doc, paragraphs, name: list[str], lines: list[str], page: 
                 run.font.color.rgb = accent
 
 
-def _window_address(doc, recipient: Recipient | None) -> None:
+def _window_address(page: _Page, recipient: Recipient | None) -> None:
     """The payer's address in a frame at the #10 window, as the PDF places it. The frame spans the whole
     keep-clear band and lets no text beside it (``notBeside``), so Word and LibreOffice set nothing else
     there; without an address the frame stays empty and the band stays clear."""
@@ -378,13 +387,13 @@ def _window_address(doc, recipient: Recipient | None) -> None:
     runs = "<w:r><w:br/></w:r>".join(
         f'<w:r><w:rPr><w:sz w:val="{round(size * 2)}"/></w:rPr><w:t xml:space="preserve">{xml_escape(line)}</w:t></w:r>'
         for line in lines)
-    xml = (f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{_style_id(doc, "Address")}"/>'
+    xml = (f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{page.style_id("Address")}"/>'
            f'<w:framePr w:w="{twips(band.width)}" w:h="{twips(band.height)}" w:hRule="exact" w:wrap="notBeside" '
            f'w:vAnchor="page" w:hAnchor="page" w:x="{twips(band.left)}" w:y="{twips(band.top)}"/>'
            f'<w:spacing w:before="{twips(box.top - band.top + layout.ADDRESS_INSET)}" w:after="0" '
            f'w:line="{twips(leading)}" w:lineRule="exact"/><w:ind w:left="{twips(box.left - band.left)}" '
            f'w:right="0"/></w:pPr>{runs}</w:p>')
-    doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
+    page.doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
 
 
 def _rule(paragraph, above: float, below: float, colour: str | None = None) -> None:
@@ -424,53 +433,53 @@ def _add_runs(paragraph, runs: tuple[Run, ...]) -> None:
         r.italic = run.italic or None
 
 
-def _heading(doc, block: Heading) -> None:
-    paragraph = _add(doc, f"Heading {min(max(block.level, 1), 3)}")
+def _heading(page: _Page, block: Heading) -> None:
+    paragraph = page.add(f"Heading {heading_level(block.level)}")
     _add_runs(paragraph, block.runs)
     paragraph.paragraph_format.keep_with_next = True
 
 
-def _paragraph(doc, block: Paragraph) -> None:
+def _paragraph(page: _Page, block: Paragraph) -> None:
     style = {"address": "Address", "small": "Reference"}.get(block.style, "Normal")
-    _add_runs(_add(doc, style), block.runs)
+    _add_runs(page.add(style), block.runs)
 
 
-def _recipient(doc, block: Recipient) -> None:
+def _recipient(page: _Page, block: Recipient) -> None:
     """The payer's address in the flow (no window envelope): one paragraph, kept together."""
-    paragraph = _add(doc, "Address")
+    paragraph = page.add("Address")
     for i, line in enumerate(block.lines()):
         if i:
             paragraph.add_run().add_break()
         paragraph.add_run(line)
 
 
-def _quote(doc, block: Quote) -> None:
-    _add(doc, "Quote", block.text)
-    _add(doc, "Quote Attribution", block.attribution)
+def _quote(page: _Page, block: Quote) -> None:
+    page.add("Quote", block.text)
+    page.add("Quote Attribution", block.attribution)
 
 
-def _list(doc, block: BulletList) -> None:
+def _list(page: _Page, block: BulletList) -> None:
     style = "List Number" if block.ordered else "List Bullet"
     for i, item in enumerate(block.items):
-        paragraph = _add(doc, style)
+        paragraph = page.add(style)
         _add_runs(paragraph, item)
         paragraph.paragraph_format.keep_with_next = i < len(block.items) - 1 and len(block.items) <= 6
 
 
-def _table(doc, block: Table) -> None:
+def _table(page: _Page, block: Table) -> None:
     """The table as one piece of WordprocessingML: python-docx's cell-by-cell API cost a third of
     a letter's DOCX time. Fixed layout, the shared column widths and cell padding, the label column
     (or header row) shaded."""
     columns = max(len(row) for row in block.rows)
-    widths = [round(w * 20) for w in layout.column_widths(columns, layout.text_width())]
+    widths = [round(w * 20) for w in column_widths(layout.text_width(), columns)]
     total = sum(widths)
-    cell_style = _style_id(doc, "Table Text")
-    shade_fill = layout.SHADE.lstrip("#")
+    cell_style = page.style_id("Table Text")
+    shade_fill = LABEL_FILL
     rows = []
     for r, row in enumerate(block.rows):
         cells = []
         for c, runs in enumerate(row):
-            label = (block.header and r == 0) or (not block.header and c == 0)
+            label = is_label(block, r, c)
             shade = f'<w:shd w:val="clear" w:fill="{shade_fill}"/>' if label else ""
             cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr>'
                          f'<w:p><w:pPr><w:pStyle w:val="{cell_style}"/></w:pPr>{_runs_xml(runs, bold=label)}'
@@ -481,7 +490,7 @@ def _table(doc, block: Table) -> None:
     pad["bottom"] -= round(layout.TABLE_GRID * 20)  # a word processor adds the grid line to each row's height
     border = f'w:val="single" w:sz="{round(layout.TABLE_GRID * 8)}" w:space="0" w:color="{layout.RULE.lstrip("#")}"'
     borders = "".join(f"<w:{side} {border}/>" for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{_style_id(doc, "Table Grid")}"/>'
+    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{page.style_id("Table Grid")}"/>'
            f'<w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="left"/><w:tblInd w:w="0" w:type="dxa"/>'
            f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
            f'<w:tblCellMar><w:top w:w="{pad["top"]}" w:type="dxa"/><w:left w:w="{pad["left"]}" w:type="dxa"/>'
@@ -489,8 +498,8 @@ def _table(doc, block: Table) -> None:
            f'</w:tblCellMar>'
            f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
            f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
-    doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
-    _spacer(doc.add_paragraph(), layout.TABLE_SPACE_AFTER)
+    page.doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
+    _spacer(page.doc.add_paragraph(), layout.TABLE_SPACE_AFTER)
 
 
 def _spacer(paragraph, height: float) -> None:
@@ -514,7 +523,7 @@ def _runs_xml(runs: tuple[Run, ...], bold: bool = False) -> str:
     return "".join(out)
 
 
-def _signature(doc, block: Signature) -> None:
+def _signature(page: _Page, block: Signature) -> None:
     """The closing, the signature (image or a line to sign on), the signer's name and lines, in one
     borderless table cell whose row cannot split: Word and LibreOffice keep it whole on one page, as the
     PDF does (a chain of keep-with-next paragraphs, LibreOffice splits)."""
@@ -525,14 +534,14 @@ def _signature(doc, block: Signature) -> None:
            f'</w:tblGrid><w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr><w:tcW '
            f'w:w="{round(layout.text_width() * 20)}" w:type="dxa"/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>')
     table = parse_xml(xml)
-    doc.element.body.find(qn("w:sectPr")).addprevious(table)
+    page.doc.element.body.find(qn("w:sectPr")).addprevious(table)
     from docx.table import _Cell
 
-    cell = _Cell(table.find(f"{qn('w:tr')}/{qn('w:tc')}"), doc._body)
+    cell = _Cell(table.find(f"{qn('w:tr')}/{qn('w:tc')}"), page.doc._body)
     closing = cell.paragraphs[0]
-    closing._p.style = _style_id(doc, "Normal")
+    closing._p.style = page.style_id("Normal")
     closing.add_run(block.closing)
-    mark = cell.add_paragraph(style=doc.styles["Normal"])
+    mark = cell.add_paragraph(style=page.doc.styles["Normal"])
     if block.image is not None:
         mark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         mark.paragraph_format.space_after = Pt(0)
@@ -544,22 +553,22 @@ def _signature(doc, block: Signature) -> None:
         mark.paragraph_format.right_indent = Pt(layout.text_width() - layout.SIGNATURE_LINE_WIDTH)
         mark._p.get_or_add_pPr().append(parse_xml(
             f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="0" w:color="000000"/></w:pBdr>'))
-    cell.add_paragraph(style=doc.styles["Signer Name"]).add_run(block.name)
+    cell.add_paragraph(style=page.doc.styles["Signer Name"]).add_run(block.name)
     for line in block.lines:
-        cell.add_paragraph(line, style=doc.styles["Signer"])
+        cell.add_paragraph(line, style=page.doc.styles["Signer"])
 
 
-def _references(doc, block: References) -> None:
+def _references(page: _Page, block: References) -> None:
     if not block.entries:
         return
-    _heading(doc, Heading((Run(block.title),), level=2))
+    _heading(page, Heading((Run(block.title),), level=2))
     for entry in block.entries:
-        reference = _add(doc, "List Number", entry)
+        reference = page.add("List Number", entry)
         apply_rule(reference.runs[0].font, reference.paragraph_format,
                    dataclasses.replace(layout.STYLES["small"], left=0.0))
 
 
-def _unknown(doc, block: Block) -> None:
+def _unknown(page: _Page, block: Block) -> None:
     raise RenderError(f"the DOCX renderer has no rule for a {type(block).__name__} block")
 
 

@@ -60,7 +60,6 @@ class TextStyle:
 
 GREY = "#444444"
 RULE = "#888888"
-SHADE = "#EEEEEE"
 
 STYLES: dict[str, TextStyle] = {
     "body": TextStyle(10.5, 14, after=7),
@@ -82,8 +81,8 @@ STYLES: dict[str, TextStyle] = {
 }
 LIST_INDENT = 18.0  # a list item's text, from the margin; its bullet or number hangs in that space
 
-# The RE table: the label column takes 30% of the width; cells are padded as below.
-TABLE_LABEL_FRACTION = 0.3
+# The RE table (its column widths and label shading are appeal.render's column_widths and LABEL_FILL):
+# cells are padded as below.
 CELL_PADDING = {"top": 2.0, "bottom": 3.0, "left": 6.0, "right": 6.0}
 TABLE_GRID = 0.5  # the grid's line width
 TABLE_SPACE_AFTER = 10.0
@@ -100,14 +99,6 @@ def text_width(margins: tuple[float, float, float, float] | None = None) -> floa
     """The width between the left and right margins (``margins`` is top, right, bottom, left)."""
     top, right, bottom, left = margins or (MARGIN,) * 4
     return PAGE_WIDTH - left - right
-
-
-def column_widths(columns: int, width: float) -> list[float]:
-    """The RE table's column widths: a label column, the rest shared."""
-    if columns <= 1:
-        return [width]
-    label = width * TABLE_LABEL_FRACTION
-    return [label] + [(width - label) / (columns - 1)] * (columns - 1)
 
 
 def rgb(colour: str) -> tuple[int, int, int]:

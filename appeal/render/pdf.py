@@ -59,7 +59,7 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import keeps_with_next, layout
+from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
 from appeal.resources import PACKAGE
 
 FAMILY = "LiberationSerif"
@@ -193,7 +193,7 @@ def _check(letter: Letter) -> None:
 
 
 def _heading(block: Heading) -> list[Flowable]:
-    return [_para(_markup(block.runs), f"h{min(max(block.level, 1), 3)}")]
+    return [_para(_markup(block.runs), f"h{heading_level(block.level)}")]
 
 
 def _paragraph(block: Paragraph) -> list[Flowable]:
@@ -222,11 +222,11 @@ def _table(block: Table) -> list[Flowable]:
     for r, row in enumerate(block.rows):
         cells = []
         for c, runs in enumerate(row):
-            bold = (block.header and r == 0) or (not block.header and c == 0)
+            bold = is_label(block, r, c)
             cells.append(_para(_markup(runs), "cell_bold" if bold else "cell"))
         rows.append(cells)
     columns = max(len(r) for r in rows)
-    table = RLTable(rows, colWidths=layout.column_widths(columns, layout.text_width()), hAlign="LEFT",
+    table = RLTable(rows, colWidths=column_widths(layout.text_width(), columns), hAlign="LEFT",
                     repeatRows=1 if block.header else 0)
     shaded = (-1, 0) if block.header else (0, -1)
     pad = layout.CELL_PADDING
@@ -234,7 +234,7 @@ def _table(block: Table) -> list[Flowable]:
         ("FONT", (0, 0), (-1, -1), FAMILY),  # the table's own default is Helvetica, never embedded
         ("GRID", (0, 0), (-1, -1), layout.TABLE_GRID, _rule()),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), shaded, colors.white if _MONOCHROME.get() else colors.HexColor(layout.SHADE)),
+        ("BACKGROUND", (0, 0), shaded, colors.white if _MONOCHROME.get() else colors.HexColor("#" + LABEL_FILL)),
         ("TOPPADDING", (0, 0), (-1, -1), pad["top"]),
         ("BOTTOMPADDING", (0, 0), (-1, -1), pad["bottom"]),
         ("LEFTPADDING", (0, 0), (-1, -1), pad["left"]),
