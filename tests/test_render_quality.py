@@ -149,13 +149,25 @@ def _page_texts(pdf: bytes) -> list[str]:
     return [flat(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
+@pytest.mark.parametrize("on_stationery", [False, True], ids=["letterhead", "stationery"])
 @pytest.mark.parametrize("fillers", range(0, 30, 2))
-def test_signature_and_headings_are_never_left_alone(fillers):
-    """Wherever the page breaks, 'Sincerely,' sits with the signer and a heading with its text."""
+def test_signature_and_headings_are_never_left_alone(fillers, on_stationery, tmp_path):
+    """Wherever the page breaks, 'Sincerely,' sits with the signer and a heading with its text, with the
+    letterhead drawn or on a stationery with its own margins."""
+    from reportlab.pdfgen import canvas
+
+    from appeal.letters.document import PageSetup
+
+    setup = PageSetup()
+    if on_stationery:
+        blank = canvas.Canvas(str(tmp_path / "first.pdf"))
+        blank.showPage()
+        blank.save()
+        setup = PageSetup(stationery_first=tmp_path / "first.pdf", margins=(2.5 * 72, 72, 1.25 * 72, 72))
     letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
     filler = Paragraph((Run("A filler sentence that moves every later block down the page a little. "),))
     padded = dataclasses.replace(letter, blocks=(filler,) * fillers + letter.blocks)
-    pages = _page_texts(render_pdf(padded))
+    pages = _page_texts(render_pdf(padded, setup))
     for page in pages:
         body = page.rsplit("Page ", 1)[0].strip()
         for heading in ("Why this code", "Enclosures", "References"):
@@ -330,6 +342,9 @@ def test_reference_docx_supplies_styles_header_and_logo(reference):
     assert document.styles["Normal"].font.name == "Times New Roman"
     assert document.styles["Quote"].paragraph_format.left_indent == Pt(36)
     assert document.styles["Heading 2"].font.color.rgb == RGBColor(0, 0, 0)
+    table = document.tables[0]._tbl.xml  # the RE table carries its own widths, padding and grid
+    assert "<w:tblCellMar>" in table and 'w:color="888888"' in table
+    assert f'w:pStyle w:val="{document.styles["Table Text"].style_id}"' in table
     section = document.sections[0]
     assert section.different_first_page_header_footer
     first = section.first_page_header

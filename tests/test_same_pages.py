@@ -40,3 +40,20 @@ def test_the_docx_in_libreoffice_breaks_pages_as_the_pdf_does(sample, tmp_path):
     for number, (ours, theirs) in enumerate(zip(pdf, docx), start=1):
         assert theirs == ours, f"page {number} starts differently"
     assert len(pdf) >= 2  # the comparison has page breaks to compare
+
+
+@needs("soffice", "pdftotext")
+def test_with_a_practice_letterhead_and_a_window_address_the_pages_still_match(make_case, tmp_path):
+    from PIL import Image
+
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    Image.new("RGB", (400, 120), (31, 78, 121)).save(workspace / "logo.png")
+    (workspace / "appeal.yaml").write_text("practice:\n  letterhead:\n    logo: logo.png\n    accent: \"#1F4E79\"\n"
+                                           "    font: sans\n", encoding="utf-8")
+    case = make_case({"payer.attention": "Provider Appeals", "payer.address": ["PO Box 0000 (sample)",
+                                                                               "Pittsburgh, PA 15000"]})
+    result = generate(case, tmp_path / "out", Settings(date=LETTER_DATE, workspace=workspace))
+    outputs = {p.suffix: p for p in result.outputs}
+    pdf, docx = page_starts(outputs[".pdf"]), page_starts(libreoffice_pdf(outputs[".docx"], tmp_path))
+    assert docx == pdf and len(pdf) >= 2
