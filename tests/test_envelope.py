@@ -101,3 +101,9 @@ def test_envelope_none_leaves_the_address_in_the_flow(make_case, tmp_path):
     date, name = texts.index("November"), texts.index("UPMC")
     assert date < name  # the date, then the address, as the letter's text flows
     assert "(555) 010-0199" not in " ".join(texts)  # no fax inside the address block
+
+
+def test_an_address_too_long_for_the_window_warns_and_leaves_it_empty(make_case, tmp_path):
+    lines = [f"Address line {n} of a very long payer address block" for n in range(1, 7)]
+    result = generate(make_case({"payer.address": lines}), tmp_path / "out", Settings(date=LETTER_DATE))
+    assert any("[payer-address-too-long]" in w for w in result.prepared.warnings)

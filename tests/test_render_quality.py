@@ -224,7 +224,8 @@ def test_docx_styles_are_real_word_styles(upmc):
     assert heading.font.name == "Times New Roman" and str(heading.font.color.rgb) == "000000"
     assert "asciiTheme" not in heading.element.xml  # Word would prefer the theme's font otherwise
     used = {p.style.name for p in document.paragraphs}
-    assert {"Heading 2", "Heading 3", "Quote", "Quote Attribution", "List Bullet", "List Number"} <= used
+    assert {"Heading 2", "Heading 3", "Quote", "Quote Attribution", "List Bullet", "Reference List"} <= used
+    assert styles["Reference List"].base_style.name == "List Number"  # numbered, in the small type
     header = {p.style.name for p in document.sections[0].first_page_header.paragraphs}
     assert {"Letterhead Name", "Letterhead"} <= header  # the letterhead is page 1's header
     for p in document.paragraphs:

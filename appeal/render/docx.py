@@ -73,11 +73,15 @@ STYLE_RULES = {
     "Letterhead Name": "letterhead_name",
     "Address": "body",
     "Reference": "small",
+    "Reference List": "small",
+    "Running Header": "running_header",
+    "Page Footer": "footer",
     "Table Text": "cell",
     "Signer": "signer",
     "Signer Name": "signer_name",
 }
-_OWN_STYLES = ("Quote Attribution", "Letterhead", "Letterhead Name", "Address", "Reference", "Table Text",
+_OWN_STYLES = ("Quote Attribution", "Letterhead", "Letterhead Name", "Address", "Reference", "Reference List",
+               "Running Header", "Page Footer", "Table Text",
                "Signer", "Signer Name")
 
 
@@ -112,13 +116,14 @@ def _letter_styles(styles, family: str = layout.BODY_FAMILY) -> None:
     names = {s.name for s in styles}
     for name in _OWN_STYLES:
         if name not in names:
-            styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH).base_style = styles["Normal"]
+            base = styles["List Number"] if name == "Reference List" else styles["Normal"]
+            styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH).base_style = base
     word = layout.FAMILIES[family].word
     for name, rule_name in STYLE_RULES.items():
         style = styles[name]
         _plain_font(style, word)
         rule = layout.STYLES[rule_name]
-        if name.startswith("List"):  # the numbering definition sets the hanging indent (LIST_INDENT)
+        if name.startswith("List") or name == "Reference List":  # the numbering sets the hanging indent
             rule = dataclasses.replace(rule, left=0.0)
         apply_rule(style.font, style.paragraph_format, rule)
         for contextual in style.element.findall(f"{qn('w:pPr')}/{qn('w:contextualSpacing')}"):
@@ -213,7 +218,7 @@ def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None 
     doc = Document(io.BytesIO(reference_base(reference) if reference is not None else _blank()))
     writer = _Page(doc)
     section = doc.sections[0]
-    if not _header_footer(section, letter):
+    if not _header_footer(writer, section, letter):
         _letterhead(writer, section.first_page_header, letter, setup)
     blocks = letter.blocks
     if setup.envelope == "window-10":
@@ -260,16 +265,15 @@ def _field(paragraph, instr: str, half_points: int) -> None:
         f'<w:t>1</w:t></w:r></w:fldSimple>'))
 
 
-def _page_footer(footer) -> None:
+def _page_footer(page: _Page, footer) -> None:
     """"Page N of M" in a footer, unless the reference's footer already numbers its pages."""
     if "PAGE" in footer._element.xml:
         return
     paragraph = _free_paragraph(footer)
-    rule = layout.STYLES["footer"]
+    paragraph._p.style = page.style_id("Page Footer")
     for text, instr in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
-        run = paragraph.add_run(text)
-        apply_rule(run.font, paragraph.paragraph_format, rule)
-        _field(paragraph, instr, round(rule.size * 2))
+        paragraph.add_run(text)
+        _field(paragraph, instr, round(layout.STYLES["footer"].size * 2))
 
 
 def _free_paragraph(story):
@@ -288,19 +292,19 @@ def _has_content(story) -> bool:
     return any(p.text.strip() for p in story.paragraphs) or "<w:drawing" in xml or "<w:pict" in xml
 
 
-def _header_footer(section, letter: Letter) -> bool:
+def _header_footer(page: _Page, section, letter: Letter) -> bool:
     """Running header on pages 2+, page numbers on every page; True when page 1's header is a letterhead."""
     if not section.different_first_page_header_footer and _has_content(section.header):
         _copy_story(section.header, section.first_page_header)
     section.different_first_page_header_footer = True
     header = _free_paragraph(section.header)
-    run = header.add_run(letter.running_header)
-    apply_rule(run.font, header.paragraph_format, layout.STYLES["running_header"])
+    header._p.style = page.style_id("Running Header")
+    header.add_run(letter.running_header)
     header._p.get_or_add_pPr().append(parse_xml(
         f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="1" '
         f'w:color="{layout.RULE.lstrip("#")}"/></w:pBdr>'))
-    _page_footer(section.footer)
-    _page_footer(section.first_page_footer)
+    _page_footer(page, section.footer)
+    _page_footer(page, section.first_page_footer)
     return _has_content(section.first_page_header)
 
 
@@ -541,7 +545,7 @@ def _signature(page: _Page, block: Signature) -> None:
     closing = cell.paragraphs[0]
     closing._p.style = page.style_id("Normal")
     closing.add_run(block.closing)
-    mark = cell.add_paragraph(style=page.doc.styles["Normal"])
+    mark = _in_cell(page, cell, "Normal")
     if block.image is not None:
         mark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         mark.paragraph_format.space_after = Pt(0)
@@ -553,9 +557,16 @@ def _signature(page: _Page, block: Signature) -> None:
         mark.paragraph_format.right_indent = Pt(layout.text_width() - layout.SIGNATURE_LINE_WIDTH)
         mark._p.get_or_add_pPr().append(parse_xml(
             f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="0" w:color="000000"/></w:pBdr>'))
-    cell.add_paragraph(style=page.doc.styles["Signer Name"]).add_run(block.name)
+    _in_cell(page, cell, "Signer Name").add_run(block.name)
     for line in block.lines:
-        cell.add_paragraph(line, style=page.doc.styles["Signer"])
+        _in_cell(page, cell, "Signer").add_run(line)
+
+
+def _in_cell(page: _Page, cell, style: str):
+    """A new paragraph in a table cell, its style set by id (a lookup by name scans every style)."""
+    paragraph = cell.add_paragraph()
+    paragraph._p.style = page.style_id(style)
+    return paragraph
 
 
 def _references(page: _Page, block: References) -> None:
@@ -563,9 +574,7 @@ def _references(page: _Page, block: References) -> None:
         return
     _heading(page, Heading((Run(block.title),), level=2))
     for entry in block.entries:
-        reference = page.add("List Number", entry)
-        apply_rule(reference.runs[0].font, reference.paragraph_format,
-                   dataclasses.replace(layout.STYLES["small"], left=0.0))
+        page.add("Reference List", entry)
 
 
 def _unknown(page: _Page, block: Block) -> None:
