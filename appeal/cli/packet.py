@@ -17,6 +17,7 @@ from appeal.cli.app import (
     say,
     settings_from,
 )
+from appeal.cli.track import db_option, recorder_for, report_recorded
 
 
 @cli.command()
@@ -29,17 +30,21 @@ from appeal.cli.app import (
 @fax_flags
 @page_options
 @letter_options
+@db_option
 @json_option
 @guarded
 def packet(case, out_dir, strict, allow_outside, fax, tiff, tiff_g4, stationery, stationery_rest, date,
-           template_dirs, citation_dirs, workspace, as_json):
+           template_dirs, citation_dirs, workspace, db, as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
     from appeal.commands.generate import write_packet
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, allow_outside=allow_outside,
                              stationery=stationery, stationery_rest=stationery_rest)
-    result = write_packet(case, out_dir, settings, strict=strict, fax=fax, tiff=tiff, tiff_g4=tiff_g4)
+    recorder = recorder_for(settings, db, "appeal packet")
+    result = write_packet(case, out_dir, settings, strict=strict, fax=fax, tiff=tiff, tiff_g4=tiff_g4,
+                          recorder=recorder)
+    report_recorded(recorder)
     say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
     for exhibit in (result.packet or {}).get("exhibits", []):
         first, last = exhibit["first_page"], exhibit["last_page"]

@@ -21,6 +21,7 @@ from appeal.cli.app import (
     templates_option,
     workspace_option,
 )
+from appeal.cli.track import db_option, recorder_for, report_recorded
 from appeal.render.formats import FORMATS
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -94,10 +95,11 @@ def denials(files, workspace, as_json):
 @fax_flags
 @page_options
 @letter_options
+@db_option
 @json_option
 @guarded
 def batch(inputs, out_dir, jobs, force, formats, packet, reference_docx, print_to, fax, tiff, tiff_g4, stationery,
-          stationery_rest, date, template_dirs, citation_dirs, workspace, as_json):
+          stationery_rest, date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
@@ -105,9 +107,11 @@ def batch(inputs, out_dir, jobs, force, formats, packet, reference_docx, print_t
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0],
                              reference_docx=reference_docx, stationery=stationery, stationery_rest=stationery_rest)
-    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, packet=packet,
-                       fax=fax, tiff=tiff, tiff_g4=tiff_g4, print_to=print_to)
+    recorder = recorder_for(settings, db, "appeal batch ... --force")
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder=recorder,
+                       packet=packet, fax=fax, tiff=tiff, tiff_g4=tiff_g4, print_to=print_to)
     progress.close()
+    report_recorded(recorder)
     for warning in result.warnings:
         say(f"warning: {warning}")
     for outcome in result.outcomes:

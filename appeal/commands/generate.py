@@ -20,6 +20,7 @@ from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
 from appeal.inputs.case import Case, load_case
 from appeal.inputs.workspace import Workspace
+from appeal.ledger.recorder import Recorder
 from appeal.letters.build import Prepared, build_letter
 from appeal.letters.compose import letterhead
 from appeal.letters.document import Letterhead, PageSetup
@@ -159,12 +160,14 @@ def validate(case_path: Path | str, settings: Settings | None = None,
 def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
              formats: Iterable[str] = FORMATS, packet: bool = False, strict: bool = False,
              notify: Callable[[Prepared], None] | None = None, today: dt.date | None = None,
-             fax: bool = False, tiff: bool = False, tiff_g4: bool = False) -> Generated:
+             recorder: Recorder | None = None, fax: bool = False, tiff: bool = False,
+             tiff_g4: bool = False) -> Generated:
     """One case file -> its letter in each format, in ``out_dir``; with ``packet``, the appeal packet too.
 
     The coding check runs first and its findings come back with the result; with
     ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
+    ``recorder`` (a ledger is in use) records what was written as a drafted appeal.
     """
     today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
@@ -178,16 +181,22 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
         done = deliver_packet(prepared, sources.templates, sources.library, Path(out_dir), sources.workspace,
                               formats, allow_outside=sources.settings.allow_outside, fax=fax, tiff=tiff,
                               tiff_g4=tiff_g4)
-        return Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
-    outputs = write_letter(prepared, Path(out_dir), formats)
-    return Generated(prepared=prepared, outputs=outputs, findings=findings)
+        result = Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
+    else:
+        result = Generated(prepared=prepared, outputs=write_letter(prepared, Path(out_dir), formats),
+                           findings=findings)
+    if recorder is not None:
+        made = result.prepared
+        recorder.letter(made.case, made.template.id, result.outputs, made.bound.level)
+    return result
 
 
 def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
                  formats: Iterable[str] = (), strict: bool = False, today: dt.date | None = None,
-                 fax: bool = False, tiff: bool = False, tiff_g4: bool = False) -> Generated:
+                 recorder: Recorder | None = None, fax: bool = False, tiff: bool = False,
+                 tiff_g4: bool = False) -> Generated:
     """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``; with ``fax`` the
     fax PDF, with ``tiff`` its TIFF), after the same coding check as ``generate``; with ``strict``, a check
     error writes nothing."""
     return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, today=today,
-                    fax=fax, tiff=tiff, tiff_g4=tiff_g4)
+                    recorder=recorder, fax=fax, tiff=tiff, tiff_g4=tiff_g4)

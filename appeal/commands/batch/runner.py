@@ -17,6 +17,7 @@ from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, Summary
 from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
 from appeal.deliver.files import ensure_dir
 from appeal.errors import OutputError
+from appeal.ledger.recorder import Recorder
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 
@@ -24,13 +25,14 @@ from appeal.settings import Settings, Sources
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
               progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None,
-              packet: bool = False, fax: bool = False, tiff: bool = False, tiff_g4: bool = False,
-              print_to: Path | None = None) -> BatchResult:
+              recorder: Recorder | None = None, packet: bool = False, fax: bool = False, tiff: bool = False,
+              tiff_g4: bool = False, print_to: Path | None = None) -> BatchResult:
     """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
 
     ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
     full disk or a killed run still leaves the list of what was and was not written; at the end
-    it is rewritten in input order. ``packet``, ``fax``, ``tiff`` and ``tiff_g4`` deliver each letter as
+    it is rewritten in input order. ``recorder`` (a ledger is in use) records every letter made, in
+    one transaction, after the summary. ``packet``, ``fax``, ``tiff`` and ``tiff_g4`` deliver each letter as
     ``packet`` does; ``print_to`` also writes one print file of every ready letter and its exhibits, in the
     summary's order (the letters are then for mail: a letter without a payer address is not ready).
     """
@@ -79,6 +81,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
                                + ("" if log.error is None else f"; {log.error}"))
     if manifest.error:
         result.warnings.append(manifest.error)
+    if recorder is not None:
+        recorder.record([o.facts for o in result.outcomes if o.facts is not None])
     if print_to is not None:
         result.printed = _print(result, out_dir, Path(print_to))
     return result
