@@ -63,6 +63,7 @@ class Payer:
     name: str
     id: str | None = None
     address: tuple[str, ...] = ()
+    attention: str | None = None
     fax: str | None = None
     portal: str | None = None
     distinct_modifier: str = "59"
@@ -337,6 +338,7 @@ def _payer(r: Reader) -> Payer | None:
     if not name:
         return None
     return Payer(name=name, id=read(r, at, s, "id"), address=read(r, at, s, "address"),
+                 attention=read(r, at, s, "attention"),
                  fax=read(r, at, s, "fax"), portal=read(r, at, s, "portal"), distinct_modifier=distinct,
                  kind=kind, self_funded=bool(self_funded), grandfathered=bool(grandfathered))
 

@@ -122,6 +122,7 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
     "payer": (
         Key("name", required=True),
         Key("id"),
+        Key("attention"),
         Key("address", "list"),
         Key("fax"),
         Key("portal"),

@@ -36,8 +36,13 @@ PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "ledger")
 PROVIDER_KEYS = keys_of("provider")
 SIGNER_KEYS = keys_of("signer")
-PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "kind", "self_funded",
-              "grandfathered", "appeal_window_days", "response_days", "checked", "example")
+PAYER_KEYS = ("id", "name", "aliases", "attention", "address", "fax", "portal", "distinct_modifier", "kind",
+              "self_funded", "grandfathered", "appeal_window_days", "response_days", "checked", "example")
+LETTERHEAD_KEYS = ("name", "address", "phone", "fax", "npi", "tin", "logo", "accent", "font")
+LETTERHEAD_FONTS = ("serif", "sans")
+STATIONERY_KEYS = ("first_page", "other_pages", "margins")
+MARGIN_KEYS = ("top", "right", "bottom", "left")
+ENVELOPES = ("window-10", "none")
 ADJUSTMENT = rf"({'|'.join(GROUPS)})-{CARC}"
 
 
@@ -48,6 +53,7 @@ class PayerEntry:
     name: str
     id: str | None = None
     aliases: tuple[str, ...] = ()
+    attention: str | None = None
     address: tuple[str, ...] = ()
     fax: str | None = None
     portal: str | None = None
@@ -68,7 +74,7 @@ class PayerEntry:
             out["id"] = self.id
         if self.address:
             out["address"] = list(self.address)
-        for key in ("fax", "portal", "kind"):
+        for key in ("attention", "fax", "portal", "kind"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         for key in ("self_funded", "grandfathered"):
@@ -94,6 +100,11 @@ class Workspace:
     portal_max_files: int = 10
     portal_max_file_mb: int = 60
     reference_docx: Path | None = None
+    # practice.letterhead: what the letterhead shows beyond the provider (each key optional; logo absolute)
+    letterhead: dict = field(default_factory=dict)
+    # practice.stationery: {first_page, other_pages} as absolute paths, margins in inches (top, right, bottom, left)
+    stationery: dict = field(default_factory=dict)
+    envelope: str = "window-10"
     ledger_url: str | None = None  # `ledger: {url: ...}`: a shared PostgreSQL ledger instead of ledger.sqlite3
 
     @property
@@ -173,8 +184,11 @@ def load_workspace(root: Path | str) -> Workspace:
         return Workspace(root=root)
     if r.mapping((), PROFILE_KEYS) is None:
         raise WorkspaceError(r.problems)
-    r.mapping(("practice",), ("provider", "signer", "reference_docx"))
+    r.mapping(("practice",), ("provider", "signer", "reference_docx", "letterhead", "stationery", "envelope"))
     reference = r.text(("practice", "reference_docx"), accepted="a .docx file, relative to the workspace folder")
+    letterhead = _letterhead(r, root)
+    stationery = _stationery(r, root)
+    envelope = r.choice(("practice", "envelope"), ENVELOPES) or "window-10"
     provider = r.mapping(("practice", "provider"), PROVIDER_KEYS) or {}
     signer = r.mapping(("practice", "signer"), SIGNER_KEYS) or {}
     provider, signer = _absolute(provider, ("logo",), root), _absolute(signer, ("signature",), root)
@@ -205,7 +219,47 @@ def load_workspace(root: Path | str) -> Workspace:
     return Workspace(root=root, provider=provider, signer=signer, payers=payers, code_defaults=code_defaults,
                      routine_adjustments=routine, portal_max_files=int(max_files or 10),
                      portal_max_file_mb=int(max_mb or 60),
-                     reference_docx=(root / reference).resolve() if reference else None, ledger_url=ledger_url)
+                     reference_docx=(root / reference).resolve() if reference else None,
+                     letterhead=letterhead, stationery=stationery, envelope=envelope,
+                     ledger_url=ledger_url)
+
+
+def _letterhead(r: Reader, root: Path) -> dict:
+    """``practice.letterhead``: the letterhead's own name, lines, logo, accent colour and font."""
+    at = ("practice", "letterhead")
+    if r.mapping(at, LETTERHEAD_KEYS) is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("name", "phone", "fax", "npi", "tin", "logo"):
+        value = r.text(at + (key,))
+        if value:
+            out[key] = str((root / value).resolve()) if key == "logo" else value
+    if r.present(at + ("address",)):
+        out["address"] = r.text_list(at + ("address",))
+    accent = r.text(at + ("accent",), pattern=r"#?[0-9A-Fa-f]{6}", accepted="a colour as #RRGGBB, e.g. #1F4E79")
+    if accent:
+        out["accent"] = "#" + accent.lstrip("#").upper()
+    font = r.choice(at + ("font",), LETTERHEAD_FONTS)
+    if font:
+        out["font"] = font
+    return out
+
+
+def _stationery(r: Reader, root: Path) -> dict:
+    """``practice.stationery``: the printed letterhead pages (PDF) the letter is laid over, and its margins."""
+    at = ("practice", "stationery")
+    if r.mapping(at, STATIONERY_KEYS) is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("first_page", "other_pages"):
+        value = r.text(at + (key,), required=key == "first_page", accepted="a one-page PDF, relative to the "
+                       "workspace folder")
+        if value:
+            out[key] = (root / value).resolve()
+    if r.mapping(at + ("margins",), MARGIN_KEYS) is not None:
+        margins = [r.number(at + ("margins", side), minimum=Decimal(0)) for side in MARGIN_KEYS]
+        out["margins"] = tuple(float(m) if m is not None else 1.0 for m in margins)
+    return out
 
 
 def _absolute(section: dict, keys: tuple[str, ...], root: Path) -> dict:
@@ -227,6 +281,7 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
         return None
     return PayerEntry(
         name=name, id=r.text(at + ("id",)), aliases=r.text_list(at + ("aliases",)),
+        attention=r.text(at + ("attention",)),
         address=r.text_list(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
         distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
         kind=r.choice(at + ("kind",), PAYER_KINDS), self_funded=r.yes_no(at + ("self_funded",)),

@@ -16,7 +16,7 @@ from appeal.inputs.case import Case
 from appeal.inputs.workspace import PayerEntry
 from appeal.letters.bind import Bound, bind
 from appeal.letters.compose import compose
-from appeal.letters.document import Letter
+from appeal.letters.document import Letter, PageSetup
 from appeal.letters.select import select_template
 from appeal.letters.templates import TemplateMeta, TemplateSet
 from appeal.reference.citations import CitationLibrary
@@ -34,6 +34,7 @@ class Prepared:
     letter: Letter
     warnings: list[str] = field(default_factory=list)
     reference_docx: Path | None = None
+    page: PageSetup = field(default_factory=PageSetup)
 
 
 def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, meta: TemplateMeta | None = None,
