@@ -143,7 +143,7 @@ def test_check_renders_the_example_case(run, copy):
     edit(copy / "examples" / "my-189.yaml", "    recording: yes\n", "")
     result = run("templates", "check", "my-189", "--templates", copy)
     assert result.exit_code == 1
-    assert "appeal.facts.recording: the template needs this fact" in result.stderr
+    assert "appeal.facts.recording: template 'my-189' needs this fact" in result.stderr
     assert str(copy / "examples" / "my-189.yaml") in result.stderr
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from appeal.inputs.case import Case, coerce_facts, load_case
+from appeal.inputs.case import Case, coerce_facts, foreign_facts, load_case
 from appeal.checks import coding, route, sources  # noqa: F401  registers the rules, in this order
 from appeal.checks.model import RULES, SEVERITIES, Context, Finding, Rule, rule
 from appeal.reference.citations import CitationLibrary
@@ -50,10 +50,13 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
              templates: TemplateSet | None, meta: TemplateMeta | None) -> tuple[Context, list[Finding]]:
     findings: list[Finding] = []
     facts: dict[str, Any] = {}
+    templates = templates or template_set((), workspace.root if workspace else None)
     try:
         if meta is None:
-            meta, _ = select_template(case, templates or template_set((), workspace.root if workspace else None))
-        facts = coerce_facts(case, meta.facts)
+            meta, _ = select_template(case, templates)
+        owners = templates.fact_owners()
+        facts = coerce_facts(case, meta.facts, known=owners, template=meta.id)
+        findings += [_foreign_fact(case, meta, name, owners.get(name, [])) for name in foreign_facts(case, meta.facts)]
     except TemplateError as exc:
         findings += [Finding("template", "error", None, str(p), action="Name a template that exists "
                              "(appeal templates list).") for p in exc.problems]
@@ -61,6 +64,16 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
         findings += [_fact_finding(case, meta, p) for p in exc.problems]
     payer = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
     return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer), findings
+
+
+def _foreign_fact(case: Case, meta: TemplateMeta, name: str, owners: list[str]) -> Finding:
+    """A fact the case gives for another template (a case written for CARC 189, then denied CARC 55)."""
+    whose = (f"template {', '.join(repr(o) for o in owners)} uses it" if owners
+             else "the shared vocabulary declares it")
+    return Finding("other-template-fact", "note", None,
+                   f"appeal.facts.{name} is kept and not used: template '{meta.id}' does not use it ({whose}).",
+                   action="Nothing to do, unless you meant another fact of this template: "
+                          + (", ".join(meta.facts) or "it uses none") + ".")
 
 
 def _fact_finding(case: Case, meta: TemplateMeta | None, problem: Problem) -> Finding:

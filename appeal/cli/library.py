@@ -50,7 +50,7 @@ def templates_list(template_dirs, workspace, as_json):
 @guarded
 def templates_show(template_id, template_dirs, workspace, as_json):
     """Print template ID's file (front matter and body)."""
-    from appeal.commands.authoring import template_source
+    from appeal.commands.authoring import fact_lines, template_source
 
     meta, text = template_source(settings_from(template_dirs=template_dirs, workspace=workspace).templates(),
                                  template_id)
@@ -59,6 +59,7 @@ def templates_show(template_id, template_dirs, workspace, as_json):
         emit_json({**meta.as_dict(), "source": text})
     else:
         click.echo(text, nl=False)
+        click.echo("\n".join(["", *fact_lines(meta)]))
     return EXIT_OK
 
 

@@ -118,7 +118,7 @@ class _Composer:
 def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: TemplateMeta) -> Letter:
     """Render ``meta``'s template for ``case`` into a :class:`Letter`."""
     _check_case_against(case, library, meta)
-    facts = coerce_facts(case, meta.facts)
+    facts = coerce_facts(case, meta.facts, known=templates.fact_owners(), template=meta.id)
     composer = _Composer(case=case, library=library, meta=meta)
     context = _context(case, facts, composer, meta)
     env = templates.env
