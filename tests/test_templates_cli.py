@@ -210,3 +210,14 @@ def test_show_new_and_init_have_json(run, tmp_path):
     assert ws["files"][0].endswith("appeal.yaml")
     exported = json.loads(run("citations", "export", "--json").stdout)
     assert exported
+
+
+def test_new_names_templates_only_for_a_folder_that_is_not_searched(run, tmp_path, monkeypatch):
+    result = run("templates", "new", "my-a", "--from", "generic-reconsideration", "--dir", tmp_path / "mine")
+    assert f"then run: appeal templates check my-a --templates {tmp_path / 'mine'}" in result.stderr
+    monkeypatch.chdir(tmp_path)
+    assert run("init", "ws").exit_code == 0
+    monkeypatch.chdir(tmp_path / "ws")
+    result = run("templates", "new", "my-b", "--from", "generic-reconsideration", "--dir", "templates")
+    assert result.stderr.splitlines()[-1] == ("edit templates/my-b.md, then run: appeal templates check my-b")
+    assert run("templates", "check", "my-b").exit_code == 0

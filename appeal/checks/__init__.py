@@ -123,7 +123,8 @@ def check_files(paths: Iterable[Path | str], settings: Any, today: dt.date | Non
         except CaseError as exc:
             reports.append(CaseReport(path, problems=exc.problems))
             continue
-        reports.append(CaseReport(path, findings=_check_case(case, library, workspace, today, templates)))
+        reports.append(CaseReport(path, findings=_check_case(case, library, workspace, today or settings.date,
+                                                            templates)))
     return reports
 
 

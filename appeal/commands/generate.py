@@ -221,8 +221,9 @@ def _checked(case_path: Path | str, settings: Settings
     """The letter and the coding check's findings, with templates, citations and the workspace read once."""
     templates, library, workspace = settings.templates(), settings.library(), settings.load_workspace()
     prepared = _prepare(case_path, settings, templates, library, workspace)
-    findings = run_checks(prepared.case, library, workspace, templates=templates, letter=prepared.letter,
-                          template=prepared.template)
+    # a pinned letter date (--date) is also the day the check counts the appeal-by date from
+    findings = run_checks(prepared.case, library, workspace, today=settings.date, templates=templates,
+                          letter=prepared.letter, template=prepared.template)
     return prepared, findings, templates, library, workspace
 
 
