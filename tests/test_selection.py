@@ -43,7 +43,8 @@ def choose(path, folders=()):
     ({"denial.carc": "4", "denial.reason": "Modifier 59 not supported."}, "separate-anatomic-region",
      "(the denial's reason mentions '59')"),
     ({"denial.carc": "4", "denial.reason": "Modifier not valid; see $159 fee."}, "generic-reconsideration", ""),
-    ({"denial.carc": "16"}, "generic-reconsideration", "using the generic reconsideration"),
+    ({"denial.carc": "16"}, "missing-information", "lists CARC 16"),
+    ({"denial.carc": "147"}, "generic-reconsideration", "no template answers CARC 147; using the generic"),
     ({"denial.carc": "97", "template": "generic-reconsideration"}, "generic-reconsideration",
      "the case names template 'generic-reconsideration'"),
 ])

@@ -2,7 +2,7 @@
 
 :func:`run_checks` types the case's facts with the chosen template's declarations,
 then runs every registered rule (``appeal/checks/coding.py``, ``route.py``,
-``sources.py``, in that order) and returns their :class:`Finding` s: the severity
+``denials.py``, ``sources.py``, in that order) and returns their :class:`Finding` s: the severity
 (error, warning, note), the claim line, what is wrong, what to do (a code to bill,
 modifiers to add) and the library passages behind it. A fact that cannot be typed
 is itself a finding, and the rules that need no facts still run.
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from appeal.inputs.case import Case, coerce_facts, foreign_facts, load_case
-from appeal.checks import coding, route, sources  # noqa: F401  registers the rules, in this order
+from appeal.checks import coding, route, denials, sources  # noqa: F401  registers the rules, in this order
 from appeal.checks.model import RULES, SEVERITIES, Context, Finding, Rule, rule
 from appeal.reference.citations import CitationLibrary
 from appeal.letters.document import Letter, Quote

@@ -68,6 +68,7 @@ class Payer:
     fax: str | None = None
     portal: str | None = None
     distinct_modifier: str = "59"
+    timely_filing_days: int | None = None  # the payer's filing limit, days from the date of service
 
 
 @dataclass(frozen=True)
@@ -300,13 +301,16 @@ def _npi(r: Reader, at: tuple, required: bool = False) -> str | None:
 
 def _payer(r: Reader) -> Payer | None:
     at = ("payer",)
-    r.mapping(at, ("name", "id", "address", "fax", "portal", "distinct_modifier"), required=True)
+    r.mapping(at, ("name", "id", "address", "fax", "portal", "distinct_modifier", "timely_filing_days"),
+              required=True)
     name = r.text(at + ("name",), required=True)
     distinct = r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59"
+    filing = r.number(at + ("timely_filing_days",), minimum=Decimal(1))
     if not name:
         return None
     return Payer(name=name, id=r.text(at + ("id",)), address=r.text_list(at + ("address",)),
-                 fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)), distinct_modifier=distinct)
+                 fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)), distinct_modifier=distinct,
+                 timely_filing_days=int(filing) if filing is not None else None)
 
 
 def _patient(r: Reader, today: dt.date) -> Patient | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -36,7 +37,7 @@ PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "p
 PROVIDER_KEYS = ("name", "npi", "tin", "address", "phone", "fax", "logo")
 SIGNER_KEYS = ("name", "title", "credentials", "phone", "email", "signature")
 PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
-              "checked", "example")
+              "timely_filing_days", "checked", "example")
 ADJUSTMENT = r"(CO|PR|OA|PI|CR)-([0-9]{1,3}|[A-Z][0-9]{1,2}|P[0-9]{1,3})"
 
 
@@ -52,6 +53,7 @@ class PayerEntry:
     portal: str | None = None
     distinct_modifier: str = "59"
     appeal_window_days: dict[str, int] = field(default_factory=dict)
+    timely_filing_days: int | None = None  # the payer's filing limit: days from the date of service
     checked_source: str | None = None
     checked_date: Any = None
     example: bool = False
@@ -66,6 +68,8 @@ class PayerEntry:
         for key in ("fax", "portal"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        if self.timely_filing_days is not None:
+            out["timely_filing_days"] = str(self.timely_filing_days)
         return out
 
 
@@ -212,12 +216,14 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
             if days is not None:
                 windows[level] = int(days)
     r.mapping(at + ("checked",), ("source", "date"))
+    filing = r.number(at + ("timely_filing_days",), minimum=Decimal(1))
     if not name:
         return None
     return PayerEntry(
         name=name, id=r.text(at + ("id",)), aliases=r.text_list(at + ("aliases",)),
         address=r.text_list(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
         distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
-        appeal_window_days=windows, checked_source=r.text(at + ("checked", "source")),
+        appeal_window_days=windows, timely_filing_days=int(filing) if filing is not None else None,
+        checked_source=r.text(at + ("checked", "source")),
         checked_date=r.date(at + ("checked", "date")), example=bool(r.yes_no(at + ("example",), default=False)),
     )

@@ -44,12 +44,18 @@ class CodeTable:
         return entry.description if entry else None
 
 
+STAFF_NOTES = (" Usage:", " (Use only with Group Code")  # X12's notes for the payer's staff
+
+
 def without_usage(description: str | None) -> str | None:
-    """The description a letter quotes: the official text up to its X12 "Usage:" note (meant for
-    the payer's staff, not for a letter). What remains is still the source's words, verbatim."""
+    """The description a letter quotes: the official text up to its X12 "Usage:" note or its
+    "(Use only with Group Code ...)" note (meant for the payer's staff, not for a letter). What
+    remains is still the source's words, verbatim: a prefix."""
     if description is None:
         return None
-    return description.split(" Usage:", 1)[0].strip()
+    for note in STAFF_NOTES:
+        description = description.split(note, 1)[0]
+    return description.strip()
 
 
 @lru_cache(maxsize=1)

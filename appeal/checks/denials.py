@@ -1,0 +1,122 @@
+"""Rules about the denial reason itself: whether the case holds the evidence its letter needs.
+
+One small function per rule, each for the CARC codes its template answers (see
+``templates/``): the facts come from the shared vocabulary (``templates/facts.yaml``),
+so a rule reads the same fact whatever template the case chose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+from appeal.checks.model import Context, Finding, error, rule, warning
+
+DISTINCT_MODIFIERS = ("59", "XE", "XP", "XS", "XU", "76", "77", "91")
+
+
+def _carc(ctx: Context, *codes: str) -> bool:
+    return ctx.case.denial.carc in codes
+
+
+def _served(ctx: Context) -> dt.date:
+    return min(line.date for line in ctx.case.denied_lines)
+
+
+@rule("expected-enclosures")
+def expected_enclosures(ctx: Context) -> Iterator[Finding]:
+    """The template's letter rests on evidence, and the case encloses nothing."""
+    meta = ctx.template
+    if meta is None or not meta.enclosures or ctx.case.enclosures:
+        return
+    yield warning(None, f"The letter from template '{meta.id}' rests on evidence, and the case lists no "
+                        f"enclosures: " + "; ".join(meta.enclosures) + ".",
+                  action="List what you enclose under enclosures: (with a path, 'appeal packet' attaches it).")
+
+
+@rule("missing-information-remark")
+def missing_information_remark(ctx: Context) -> Iterator[Finding]:
+    """CARC 16 must come with a remark code naming what is missing; without one the letter cannot answer it."""
+    if not _carc(ctx, "16") or ctx.case.denial.rarc:
+        return
+    yield warning(None, "CARC 16 (lacks information) came with no remark code, so the case does not say what "
+                        "the payer found missing.",
+                  action="Find the remark code on the remittance (or ask the payer) and add it under denial.rarc.")
+
+
+@rule("duplicate-nothing-differs")
+def duplicate_nothing_differs(ctx: Context) -> Iterator[Finding]:
+    """CARC 18 when nothing tells this claim from the earlier one: it may really be a duplicate."""
+    if not _carc(ctx, "18") or ctx.fact("differences") or ctx.fact("replacement") is True:
+        return
+    if any(m in DISTINCT_MODIFIERS for line in ctx.case.denied_lines for m in line.modifiers):
+        return
+    yield warning(None, "CARC 18 (exact duplicate), and the case names nothing that differs from the earlier "
+                        "claim: no other date, modifier (59, XU, 76, 77), units or service, and it is not a "
+                        "replacement. It may really be a duplicate.",
+                  action="Compare the two claims. List what differs under appeal.facts.differences, or set "
+                         "appeal.facts.replacement: yes for a corrected claim (frequency code 7); if nothing "
+                         "differs, do not appeal.")
+
+
+@rule("timely-filing-window")
+def timely_filing_window(ctx: Context) -> Iterator[Finding]:
+    """CARC 29: the first submission must fall inside the payer's filing limit (or good cause be shown)."""
+    if not _carc(ctx, "29"):
+        return
+    sent, cause = ctx.fact("original_submission_date"), ctx.fact("good_cause")
+    served = _served(ctx)
+    limit = ctx.case.payer.timely_filing_days
+    if sent is None:
+        if not cause:
+            yield error(None, "CARC 29 (filing time limit expired), and the case gives no date the claim was "
+                              "first sent, nor good cause: the letter has nothing to prove timely filing with.",
+                        action="Add appeal.facts.original_submission_date (from the clearinghouse report) and "
+                               "acceptance_report, or appeal.facts.good_cause.")
+        return
+    days = (sent - served).days
+    if limit is None:
+        yield warning(None, f"The claim was first sent {days} days after the date of service, and neither the "
+                            f"case nor the payer directory gives {ctx.case.payer.name}'s filing limit, so the "
+                            f"check cannot tell whether that was in time.",
+                      action="Add timely_filing_days to the payer's entry in appeal.yaml (from the payer's "
+                             "provider manual).")
+    elif days > limit and not cause:
+        yield error(None, f"The claim was first sent on {sent:%m/%d/%Y}, {days} days after the date of service "
+                          f"{served:%m/%d/%Y}: outside {ctx.case.payer.name}'s filing limit of {limit} days. "
+                          f"No submission date inside the window is given.",
+                    action="Find an earlier submission accepted by the payer, or give appeal.facts.good_cause; "
+                           "otherwise the denial stands.")
+
+
+@rule("timely-filing-acceptance")
+def timely_filing_acceptance(ctx: Context) -> Iterator[Finding]:
+    """CARC 29: a submission date needs the payer's acceptance of the claim; a 999 accepts only the file."""
+    if not _carc(ctx, "29") or ctx.fact("original_submission_date") is None:
+        return
+    report = ctx.fact("acceptance_report") or ""
+    if not report:
+        yield warning(None, "The case gives the date the claim was first sent but no report of the payer's "
+                            "acceptance of it.",
+                      action="Add appeal.facts.acceptance_report: the 277CA claim acknowledgement (or the "
+                             "payer's own acknowledgement), and enclose it.")
+    elif "999" in report and "277" not in report:
+        yield warning(None, "The acceptance report is a 999: it acknowledges only that the file's syntax was "
+                            "readable, not that the payer accepted the claim.",
+                      action="Enclose the 277CA claim acknowledgement for that submission, or the payer's own "
+                             "acknowledgement of the claim.")
+
+
+@rule("authorization-after-service")
+def authorization_after_service(ctx: Context) -> Iterator[Finding]:
+    """CARC 197/15: an authorization dated after the service is a retro-authorization, and should say so."""
+    if not _carc(ctx, "197", "15"):
+        return
+    obtained = ctx.fact("authorization_date")
+    served = _served(ctx)
+    if obtained is None or obtained <= served or ctx.fact("retro_authorization_requested"):
+        return
+    yield warning(None, f"The authorization was obtained on {obtained:%m/%d/%Y}, after the date of service "
+                        f"{served:%m/%d/%Y}: the payer will read it as a retro-authorization.",
+                  action="If it was one, give appeal.facts.retro_authorization_requested (the date it was "
+                         "asked for) and, for an emergency, no_authorization_reason.")

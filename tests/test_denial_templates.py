@@ -1,0 +1,240 @@
+"""The letters for the denials billers see most: each template's sample, the turn between a corrected
+claim and an appeal as the facts change, and the check rules that belong to it (a case that triggers
+each rule, and a near miss that does not)."""
+
+from __future__ import annotations
+
+import pytest
+
+from appeal.checks import check_files
+from appeal.commands.generate import Settings, prepare
+from appeal.errors import CaseError
+from appeal.letters.document import Table, runs_text
+from appeal.reference.codes import code_table, without_usage
+
+from conftest import LETTER_DATE, SAMPLES, flat
+
+MISSING = SAMPLES / "missing-information-16.yaml"
+DUPLICATE = SAMPLES / "duplicate-claim-18.yaml"
+TIMELY = SAMPLES / "timely-filing-29.yaml"
+AUTHORIZATION = SAMPLES / "authorization-197.yaml"
+
+
+def letter(path):
+    return prepare(path, Settings(date=LETTER_DATE))
+
+
+def text(prepared) -> str:
+    return flat(prepared.letter.text())
+
+
+def re_title(prepared) -> str:
+    table = next(b for b in prepared.letter.blocks if isinstance(b, Table))
+    return runs_text(table.rows[0][1])
+
+
+def findings(path, rule_id):
+    """What `appeal check` finds (it runs the rules even when the letter cannot be composed)."""
+    [report] = check_files([path], Settings(date=LETTER_DATE))
+    return [f for f in report.findings if f.rule == rule_id]
+
+
+def fact_problem(path) -> str:
+    with pytest.raises(CaseError) as info:
+        letter(path)
+    [problem] = info.value.problems
+    return f"{problem.field}: {problem.message}"
+
+
+@pytest.mark.parametrize("sample, template", [
+    (MISSING, "missing-information"), (DUPLICATE, "duplicate-claim"), (TIMELY, "timely-filing"),
+    (AUTHORIZATION, "authorization")])
+def test_each_sample_gets_its_template_and_says_it_is_fictitious(sample, template):
+    assert letter(sample).template.id == template
+    assert "FICTITIOUS" in sample.read_text(encoding="utf-8").splitlines()[0]
+
+
+@pytest.mark.parametrize("sample", [MISSING, DUPLICATE, TIMELY, AUTHORIZATION])
+def test_the_letter_quotes_only_the_codes_official_words(sample):
+    prepared = letter(sample)
+    assert prepared.letter.meta["citations"] == []  # no source quoted: it argues from the facts
+    description = without_usage(code_table().carc(prepared.case.denial.carc))
+    assert f'"{description}' in text(prepared)
+
+
+# -- CARC 16 ----------------------------------------------------------------------------------------------
+
+def test_16_without_the_information_is_a_corrected_claim_that_supplies_it():
+    prepared = letter(MISSING)
+    assert re_title(prepared).startswith("Corrected claim")
+    said = text(prepared)
+    assert f'Remark code N290: "{code_table().rarc("N290")}"' in said
+    assert "supplies the information the denial named: the rendering provider, Dana Example, MD, NPI 1245319599" \
+        in said
+
+
+def test_16_turns_into_an_appeal_when_the_information_was_on_the_claim(make_case):
+    path = make_case({"appeal.facts": {"information_on_claim": "yes", "information_location": "loop 2310B, NM109"}},
+                     base=MISSING)
+    prepared = letter(path)
+    assert re_title(prepared) == "Request for reconsideration"
+    assert "The claim as first sent carried that information, in loop 2310B, NM109." in text(prepared)
+    assert "The enclosed corrected claim" not in text(prepared)
+
+
+def test_16_on_the_claim_must_say_where(make_case):
+    path = make_case({"appeal.facts": {"information_on_claim": "yes"}}, base=MISSING)
+    assert fact_problem(path).startswith("appeal.facts.information_location: this letter says the information "
+                                         "was on the claim: say where")
+
+
+def test_16_a_document_the_payer_asked_for_goes_with_a_reconsideration(make_case):
+    path = make_case({"appeal.level": "reconsideration", "denial.rarc": ["N350"],
+                      "appeal.facts": {"supplied_information": "the study report of 09/08/2026"}}, base=MISSING)
+    said = text(letter(path))
+    assert "to process claim SAMPLE-2026-001616 with the information enclosed: the study report" in said
+
+
+def test_rule_16_without_a_remark_code_warns(make_case):
+    [found] = findings(make_case({"denial.rarc": None}, base=MISSING), "missing-information-remark")
+    assert found.severity == "warning" and "no remark code" in found.message
+    assert not findings(MISSING, "missing-information-remark")
+
+
+# -- CARC 18 ----------------------------------------------------------------------------------------------
+
+def test_18_names_what_differs_and_asks_for_reconsideration():
+    prepared = letter(DUPLICATE)
+    assert re_title(prepared) == "Request for reconsideration"
+    said = text(prepared)
+    assert "as a duplicate of claim SAMPLE-2026-001801" in said
+    assert "The patient fell in the clinic at 2:50 pm" in said
+    assert "Claim line 1 (76120-76) carries modifier 76" in said
+
+
+def test_18_turns_into_a_corrected_claim_when_it_was_meant_as_a_replacement(make_case):
+    prepared = letter(make_case({"appeal.facts.replacement": "yes"}, base=DUPLICATE))
+    assert re_title(prepared).startswith("Corrected claim")
+    assert "with claim frequency code 7, replaces claim SAMPLE-2026-001801" in text(prepared)
+
+
+def test_rule_18_with_nothing_that_differs_warns_it_may_be_a_duplicate(make_case):
+    path = make_case({"appeal.facts.differences": None, "claim.lines.0.modifiers": None}, base=DUPLICATE)
+    [found] = findings(path, "duplicate-nothing-differs")
+    assert found.severity == "warning" and found.message.endswith("It may really be a duplicate.")
+    # near misses: a distinguishing modifier alone, or a replacement
+    assert not findings(make_case({"appeal.facts.differences": None}, base=DUPLICATE), "duplicate-nothing-differs")
+    assert not findings(make_case({"appeal.facts.differences": None, "claim.lines.0.modifiers": None,
+                                   "appeal.facts.replacement": "yes"}, base=DUPLICATE), "duplicate-nothing-differs")
+
+
+# -- CARC 29 ----------------------------------------------------------------------------------------------
+
+def test_29_proves_timely_filing_against_the_payers_limit():
+    said = text(letter(TIMELY))
+    assert "first sent to Example Health Plan (sample) on May 30, 2026, 26 days after the date of service" in said
+    assert "filing limit is 90 days from the date of service, so the claim was filed in time" in said
+    assert "277CA claim acknowledgement of 05/31/2026" in said
+
+
+def test_29_turns_from_proof_of_timely_filing_to_good_cause(make_case):
+    path = make_case({"appeal.facts.original_submission_date": "2026-09-01",
+                      "appeal.facts.good_cause": "Coverage was granted on 08/25/2026, back to 05/01/2026."},
+                     base=TIMELY)
+    said = text(letter(path))
+    assert "We ask Example Health Plan (sample) to accept claim SAMPLE-2026-002929 for good cause" in said
+    assert "Coverage was granted on 08/25/2026" in said
+    assert "so the claim was filed in time" not in said
+
+
+def test_29_is_never_a_corrected_claim(make_case):
+    path = make_case({"appeal.level": "corrected-claim"}, base=TIMELY)
+    with pytest.raises(CaseError) as info:
+        letter(path)
+    assert "template 'timely-filing' does not write a letter for the level 'corrected-claim'" in str(info.value)
+
+
+def test_rule_29_outside_the_window_is_an_error(make_case):
+    path = make_case({"appeal.facts.original_submission_date": "2026-09-01"}, base=TIMELY)
+    [found] = findings(path, "timely-filing-window")
+    assert found.severity == "error"
+    assert "120 days after the date of service 05/04/2026: outside Example Health Plan (sample)'s filing limit of " \
+           "90 days" in found.message
+    assert not findings(TIMELY, "timely-filing-window")  # 26 days: inside
+
+
+def test_rule_29_with_no_submission_date_and_no_good_cause_is_an_error(make_case):
+    path = make_case({"appeal.facts": {"acceptance_report": "277CA"}}, base=TIMELY)
+    [found] = findings(path, "timely-filing-window")
+    assert found.severity == "error" and "gives no date the claim was first sent" in found.message
+
+
+def test_rule_29_without_the_payers_limit_warns(make_case):
+    [found] = findings(make_case({"payer.timely_filing_days": None}, base=TIMELY), "timely-filing-window")
+    assert found.severity == "warning" and "timely_filing_days" in found.action
+
+
+def test_rule_29_a_999_is_not_the_payers_acceptance(make_case):
+    path = make_case({"appeal.facts.acceptance_report": "999 acknowledgement of 05/30/2026"}, base=TIMELY)
+    [found] = findings(path, "timely-filing-acceptance")
+    assert found.severity == "warning" and "only that the file's syntax was readable" in found.message
+    assert not findings(TIMELY, "timely-filing-acceptance")
+
+
+def test_the_filing_limit_comes_from_the_payer_directory(tmp_path, run):
+    assert run("init", tmp_path / "ws").exit_code == 0
+    case = tmp_path / "ws" / "cases" / "late.yaml"
+    case.write_text(TIMELY.read_text(encoding="utf-8").replace(
+        "  name: Example Health Plan (sample)\n  timely_filing_days: \"90\"\n", "  id: EXAMPLE-PAYER\n"),
+        encoding="utf-8")
+    prepared = prepare(case, Settings(date=LETTER_DATE, workspace=tmp_path / "ws"))
+    assert prepared.case.payer.timely_filing_days == 90  # the example profile's value
+    assert "filing limit is 90 days" in text(prepared)
+
+
+# -- CARC 197 and 15 --------------------------------------------------------------------------------------
+
+def test_197_with_the_number_missing_from_the_claim_is_a_corrected_claim():
+    prepared = letter(AUTHORIZATION)
+    assert re_title(prepared).startswith("Corrected claim")
+    assert "carries authorization number EXA-2026-0713-55, which the original claim lacked" in text(prepared)
+
+
+def test_197_turns_into_an_appeal_when_the_claim_carried_the_number(make_case):
+    prepared = letter(make_case({"appeal.facts.authorization_on_claim": "yes"}, base=AUTHORIZATION))
+    assert re_title(prepared) == "Request for reconsideration"
+    said = text(prepared)
+    assert "under authorization EXA-2026-0713-55" in said and "obtained on July 6, 2026" in said
+
+
+def test_15_gets_the_same_letter_and_an_emergency_needs_no_number(make_case):
+    path = make_case({"denial.carc": "15", "appeal.facts": {
+        "no_authorization_reason": "The study was done as an emergency after a fall, on the day of the fall."}},
+        base=AUTHORIZATION)
+    prepared = letter(path)
+    assert prepared.template.id == "authorization"
+    assert "no authorization was required for it" in text(prepared)
+
+
+def test_197_with_nothing_to_show_is_stopped(make_case):
+    path = make_case({"appeal.facts": None}, base=AUTHORIZATION)
+    assert fact_problem(path).startswith("appeal.facts.authorization_number: give the authorization number")
+
+
+def test_rule_197_an_authorization_after_the_service_is_a_retro_authorization(make_case):
+    path = make_case({"appeal.facts.authorization_date": "2026-07-20"}, base=AUTHORIZATION)
+    [found] = findings(path, "authorization-after-service")
+    assert found.severity == "warning" and "after the date of service 07/13/2026" in found.message
+    assert not findings(AUTHORIZATION, "authorization-after-service")
+    assert not findings(make_case({"appeal.facts.authorization_date": "2026-07-20",
+                                   "appeal.facts.retro_authorization_requested": "2026-07-14"},
+                                  base=AUTHORIZATION), "authorization-after-service")
+
+
+# -- every new template ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sample", [MISSING, DUPLICATE, TIMELY, AUTHORIZATION])
+def test_rule_a_letter_resting_on_evidence_with_nothing_enclosed_warns(make_case, sample):
+    [found] = findings(make_case({"enclosures": None}, base=sample), "expected-enclosures")
+    assert found.severity == "warning" and "lists no enclosures" in found.message
+    assert not findings(sample, "expected-enclosures")
