@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from appeal.checks import check_files
+from appeal.commands.check import check_files
 from appeal.commands.generate import Settings, prepare
 from appeal.errors import CaseError
 from appeal.letters.document import Table, runs_text

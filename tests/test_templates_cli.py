@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 from conftest import SAMPLES, UPMC
 
 BUILTINS = ["authorization", "duplicate-claim", "generic-reconsideration", "investigational-service",

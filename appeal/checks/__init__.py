@@ -1,15 +1,16 @@
 """The coding check: an expert second look at a case before its letter goes out.
 
-:func:`run_checks` types the case's facts with the chosen template's declarations,
-then runs every registered rule (``appeal/checks/coding.py``, ``route.py``,
-``denials.py``, ``sources.py``, in that order) and returns their :class:`Finding` s: the severity
+:func:`run_checks` types the case's facts with the chosen template's declarations
+(or reads them from the letter's ``Bound``), then runs every rule in :data:`RULES`, in
+that order, and returns their :class:`Finding` s: the severity
 (error, warning, note), the claim line, what is wrong, what to do (a code to bill,
 modifiers to add) and the library passages behind it. A fact that cannot be typed
 is itself a finding, and the rules that need no facts still run.
 
-To add a rule: write one small function in the module for its group, register it
-with ``@rule("<id>", cites=(("<citation id>", "<passage id>"), ...))`` and test a
-case that triggers it and a near miss that does not.
+To add a rule: write one small function in the module for its group
+(``coding.py``, ``route.py``, ``denials.py``, ``sources.py``), add its :class:`Rule` to
+:data:`RULES` with the passages it may cite, and test a case that triggers it and a
+near miss that does not.
 """
 
 from __future__ import annotations
@@ -17,27 +18,60 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
-from appeal.inputs.case import Case, coerce_facts, foreign_facts, load_case
-from appeal.checks import coding, route, denials, sources  # noqa: F401  registers the rules, in this order
-from appeal.checks.model import RULES, SEVERITIES, Context, Finding, Rule, rule
-from appeal.reference.citations import CitationLibrary
-from appeal.letters.document import Letter, Quote
-from appeal.errors import AppealError, CaseError, Problem, TemplateError
-from appeal.letters.templates import TemplateMeta, TemplateSet, select_template, template_set
+from appeal.checks import coding, denials, route, sources
+from appeal.checks.model import SEVERITIES, Context, Finding, Rule
+from appeal.errors import CaseError, Problem, TemplateError
+from appeal.inputs.case import Case, coerce_facts, foreign_facts
 from appeal.inputs.workspace import Workspace
+from appeal.letters.bind import Bound, requested_code
+from appeal.letters.document import Letter, Quote
+from appeal.letters.select import select_template
+from appeal.letters.templates import TemplateMeta, TemplateSet, template_set
+from appeal.reference.citations import CitationLibrary
 
-__all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "check_files", "describe", "exit_status",
-           "findings_text", "has_errors", "report_text", "rule", "run_checks"]
+__all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "describe", "exit_status",
+           "findings_text", "has_errors", "report_text", "run_checks"]
+
+# Every rule, in the order it runs (a review rule sees the findings of the rules above it).
+RULES: tuple[Rule, ...] = (
+    Rule("unlisted-code-recorded", coding.unlisted_code_recorded,
+         cites=(coding.UNLISTED_NOT_USED, coding.USE_76120_76125)),
+    Rule("videoradiography-not-recorded", coding.videoradiography_not_recorded, cites=(coding.DEFINITIONS,)),
+    Rule("unlisted-code-not-recorded", coding.unlisted_code_not_recorded, cites=(coding.DESCRIPTOR_76000,)),
+    Rule("unlisted-code-description", coding.unlisted_code_description),
+    Rule("swallowing-code", coding.swallowing_code, cites=(coding.DESCRIPTOR_74230, coding.USE_76120_76125)),
+    Rule("add-on-without-primary", coding.add_on_without_primary,
+         cites=(coding.DESCRIPTOR_76125, coding.USE_76120_76125)),
+    Rule("additional-views", coding.additional_views, cites=(coding.ADDITIONAL_VIEWS,)),
+    Rule("distinct-modifier", coding.distinct_modifier, cites=(coding.SEPARATE_REGIONS, coding.ADDITIONAL_VIEWS)),
+    Rule("investigational-policy", route.investigational_policy, cites=(route.DMX_POSITION,)),
+    Rule("appeal-route-closed", route.appeal_route_closed),
+    Rule("appeal-deadline", route.appeal_by_date),
+    Rule("no-reasons", route.no_reasons),
+    Rule("expected-enclosures", denials.expected_enclosures),
+    Rule("missing-information-remark", denials.missing_information_remark),
+    Rule("duplicate-nothing-differs", denials.duplicate_nothing_differs),
+    Rule("timely-filing-window", denials.timely_filing_window),
+    Rule("timely-filing-acceptance", denials.timely_filing_acceptance),
+    Rule("authorization-after-service", denials.authorization_after_service),
+    Rule("source-date", sources.source_date, review=True),
+)
 
 
 def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None = None,
                today: dt.date | None = None, templates: TemplateSet | None = None,
-               letter: Letter | None = None, template: TemplateMeta | None = None) -> list[Finding]:
-    """Every finding for ``case``, rule by rule. ``letter``, when composed, says exactly what it
-    quotes; ``template`` is the one it was composed with (else the check chooses it, as generate does)."""
-    ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates, template)
+               letter: Letter | None = None, template: TemplateMeta | None = None,
+               bound: Bound | None = None) -> list[Finding]:
+    """Every finding for ``case``, rule by rule.
+
+    ``bound`` and ``letter``, when the letter was built, say exactly what it decided (facts, level, the
+    code it requests) and what it quotes; without them the check binds what it can itself: it chooses
+    the template as ``generate`` does (or takes ``template``) and types the facts.
+    """
+    ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates,
+                             bound.template if bound else template, bound)
     if letter is not None:
         ctx = replace(ctx, letter_quotes=tuple(dict.fromkeys((b.citation, b.passage) for b in letter.blocks
                                                              if isinstance(b, Quote))))
@@ -47,15 +81,17 @@ def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None
 
 
 def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, today: dt.date,
-             templates: TemplateSet | None, meta: TemplateMeta | None) -> tuple[Context, list[Finding]]:
+             templates: TemplateSet | None, meta: TemplateMeta | None,
+             bound: Bound | None) -> tuple[Context, list[Finding]]:
     findings: list[Finding] = []
-    facts: dict[str, Any] = {}
+    facts: Mapping[str, Any] = bound.facts if bound else {}
     templates = templates or template_set((), workspace.root if workspace else None)
     try:
         if meta is None:
             meta, _ = select_template(case, templates)
         owners = templates.fact_owners()
-        facts = coerce_facts(case, meta.facts, known=owners, template=meta.id)
+        if bound is None:
+            facts = coerce_facts(case, meta.facts, known=owners, template=meta.id)
         findings += [_foreign_fact(case, meta, name, owners.get(name, [])) for name in foreign_facts(case, meta.facts)]
     except TemplateError as exc:
         findings += [Finding("template", "error", None, str(p), action="Name a template that exists "
@@ -63,7 +99,10 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
     except CaseError as exc:
         findings += [_fact_finding(case, meta, p) for p in exc.problems]
     payer = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
-    return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer), findings
+    level = bound.level if bound else case.appeal.level
+    asked = bound.requested_code if bound else requested_code(case, meta, facts)
+    return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer,
+                   level=level, letter_requests=asked), findings
 
 
 def _foreign_fact(case: Case, meta: TemplateMeta, name: str, owners: list[str]) -> Finding:
@@ -81,7 +120,7 @@ def _fact_finding(case: Case, meta: TemplateMeta | None, problem: Problem) -> Fi
     name = (problem.field or "").rsplit(".", 1)[-1]
     spec = meta.facts.get(name) if meta else None
     missing = spec is not None and spec.required and name not in case.appeal.facts
-    action = (f"Add appeal.facts.{name}: {spec.description}" if missing
+    action = (f"Add appeal.facts.{name}: {spec.description}" if spec is not None and missing
               else "Correct the fact; the rules that need facts were skipped.")
     return Finding("missing-fact" if missing else "invalid-fact", "error", None, str(problem), action=action)
 
@@ -106,40 +145,6 @@ class CaseReport:
         return {"case": str(self.case), "readable": self.readable,
                 "findings": [f.as_dict() for f in self.findings],
                 "errors": [p.as_dict() for p in self.problems]}
-
-
-def check_files(paths: Iterable[Path | str], settings: Any, today: dt.date | None = None) -> list[CaseReport]:
-    """Check each case file; one that cannot be read is reported and the others still checked.
-
-    ``settings`` is an :class:`appeal.commands.generate.Settings` (templates, citations, workspace, date).
-    """
-    workspace = settings.load_workspace()
-    templates, library = settings.templates(), settings.library()
-    defaults = workspace.case_defaults if workspace else None
-    reports = []
-    for path in map(Path, paths):
-        try:
-            case = load_case(path, date=settings.date, defaults=defaults)
-        except CaseError as exc:
-            reports.append(CaseReport(path, problems=exc.problems))
-            continue
-        reports.append(CaseReport(path, findings=_check_case(case, library, workspace, today or settings.date,
-                                                            templates)))
-    return reports
-
-
-def _check_case(case: Case, library: CitationLibrary, workspace: Workspace | None, today: dt.date | None,
-                templates: TemplateSet) -> list[Finding]:
-    """The rules on the case as written, told exactly what its letter quotes when the letter composes
-    (as ``generate`` would compose it); when it does not, the rules report what kept it from composing."""
-    from appeal.commands.generate import prepare_case
-
-    try:
-        prepared = prepare_case(case, templates, library)
-    except AppealError:
-        return run_checks(case, library, workspace, today, templates)
-    return run_checks(case, library, workspace, today, templates, letter=prepared.letter,
-                      template=prepared.template)
 
 
 def exit_status(reports: Iterable[CaseReport]) -> int:

@@ -1,6 +1,7 @@
 """Rules about the code billed: the ones the seed thread gives sources for.
 
-Each rule is one function; its citations are declared where it is registered.
+Each rule is one function; its id and the passages it may cite are declared in ``RULES``
+(``appeal/checks/__init__.py``).
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
+from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, warning
 from appeal.inputs.case import ClaimLine
-from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, rule, warning
+from appeal.letters.bind import specific_code as specific_code_for
 from appeal.reference.codes import code_table
 
 UNLISTED_NOT_USED = ("cpt-assistant-2000-09", "unlisted-not-used")
@@ -23,8 +25,8 @@ DESCRIPTOR_76125 = ("cpt-76125", "descriptor")
 
 
 def specific_code(ctx: Context) -> str:
-    """76125 when the recording complemented a routine examination, else 76120 (Coder's Desk Reference)."""
-    return "76125" if ctx.fact("with_routine_exam") is True else "76120"
+    """The specific code for the recorded study, as the letter would ask for it (``letters.bind``)."""
+    return specific_code_for(ctx.facts)
 
 
 def _how_to_bill(code: str) -> str:
@@ -33,7 +35,6 @@ def _how_to_bill(code: str) -> str:
     return "Bill 76120"
 
 
-@rule("unlisted-code-recorded", cites=(UNLISTED_NOT_USED, USE_76120_76125))
 def unlisted_code_recorded(ctx: Context) -> Iterator[Finding]:
     """An unlisted code for a recorded motion study: CPT has specific codes for it."""
     if ctx.recording is not True:
@@ -41,8 +42,8 @@ def unlisted_code_recorded(ctx: Context) -> Iterator[Finding]:
     code = specific_code(ctx)
     if ctx.requested == code:
         return
-    # The built-in letter for CARC 189 asks for the specific code itself when the case names none.
-    letter_asks = not ctx.requested and ctx.template is not None and ctx.template.id == "specific-code-required"
+    # The letter itself asks for the specific code (the built-in CARC 189 letter, when the case names none).
+    letter_asks = not ctx.requested and ctx.letter_requests == code
     make = error if ctx.requested else note if letter_asks else warning
     asked = f" The appeal asks for {ctx.requested} instead." if ctx.requested else ""
     action = (f"The letter asks for {code}; {_how_to_bill(code)[0].lower()}{_how_to_bill(code)[1:]} on the "
@@ -55,7 +56,6 @@ def unlisted_code_recorded(ctx: Context) -> Iterator[Finding]:
                    action=action, suggested_code=code, citations=(UNLISTED_NOT_USED, USE_76120_76125))
 
 
-@rule("videoradiography-not-recorded", cites=(DEFINITIONS,))
 def videoradiography_not_recorded(ctx: Context) -> Iterator[Finding]:
     """76120, 76125 and 74230 describe recordings; the case says none was made."""
     if ctx.recording is not False:
@@ -69,7 +69,6 @@ def videoradiography_not_recorded(ctx: Context) -> Iterator[Finding]:
                     citations=(DEFINITIONS,))
 
 
-@rule("unlisted-code-not-recorded", cites=(DESCRIPTOR_76000,))
 def unlisted_code_not_recorded(ctx: Context) -> Iterator[Finding]:
     """Fluoroscopy that was not recorded, billed unlisted: the specific fluoroscopy code may fit."""
     if ctx.recording is not False or ctx.requested:
@@ -83,7 +82,6 @@ def unlisted_code_not_recorded(ctx: Context) -> Iterator[Finding]:
                       suggested_code="76000", citations=(DESCRIPTOR_76000,))
 
 
-@rule("unlisted-code-description")
 def unlisted_code_description(ctx: Context) -> Iterator[Finding]:
     """An unlisted code is processed only with a description of the service (RARC N350)."""
     n350 = "N350" in ctx.case.denial.rarc
@@ -100,7 +98,6 @@ def unlisted_code_description(ctx: Context) -> Iterator[Finding]:
                           action="Add the description to the claim line (and to claim.lines[].description).")
 
 
-@rule("swallowing-code", cites=(DESCRIPTOR_74230, USE_76120_76125))
 def swallowing_code(ctx: Context) -> Iterator[Finding]:
     """74230 is the swallowing study; billed for anything else it is the wrong code."""
     lines = {line.number: line for line in ctx.case.claim.lines}
@@ -123,7 +120,6 @@ def _other_codes_on(ctx: Context, line: ClaimLine) -> set[str]:
     return {ln.code for ln in ctx.case.claim.lines if ln.date == line.date and ln.code != "76125"}
 
 
-@rule("add-on-without-primary", cites=(DESCRIPTOR_76125, USE_76120_76125))
 def add_on_without_primary(ctx: Context) -> Iterator[Finding]:
     """76125 is an add-on code: it needs a primary examination on the same date."""
     lines = [ln for ln in ctx.case.claim.lines if ln.code == "76125"]
@@ -152,7 +148,6 @@ def _too_few_regions(ctx: Context, group: list[ClaimLine]) -> bool:
     return bool(ctx.regions) and len(set(ctx.regions)) < len(group)
 
 
-@rule("additional-views", cites=(ADDITIONAL_VIEWS,))
 def additional_views(ctx: Context) -> Iterator[Finding]:
     """More lines of one code on one date than regions studied: extra views are not reported again."""
     for group in repeated_lines(ctx):
@@ -169,7 +164,6 @@ def additional_views(ctx: Context) -> Iterator[Finding]:
                     citations=(ADDITIONAL_VIEWS,))
 
 
-@rule("distinct-modifier", cites=(SEPARATE_REGIONS, ADDITIONAL_VIEWS))
 def distinct_modifier(ctx: Context) -> Iterator[Finding]:
     """Each additional region's line carries modifier 59, or the payer's XS."""
     wanted = distinct_modifier_for(ctx)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from appeal.checks.model import Context, Finding, error, rule, warning
+from appeal.checks.model import Context, Finding, error, warning
 
 DISTINCT_MODIFIERS = ("59", "XE", "XP", "XS", "XU", "76", "77", "91")
 
@@ -23,7 +23,6 @@ def _served(ctx: Context) -> dt.date:
     return min(line.date for line in ctx.case.denied_lines)
 
 
-@rule("expected-enclosures")
 def expected_enclosures(ctx: Context) -> Iterator[Finding]:
     """The template's letter rests on evidence, and the case encloses nothing."""
     meta = ctx.template
@@ -34,7 +33,6 @@ def expected_enclosures(ctx: Context) -> Iterator[Finding]:
                   action="List what you enclose under enclosures: (with a path, 'appeal packet' attaches it).")
 
 
-@rule("missing-information-remark")
 def missing_information_remark(ctx: Context) -> Iterator[Finding]:
     """CARC 16 must come with a remark code naming what is missing; without one the letter cannot answer it."""
     if not _carc(ctx, "16") or ctx.case.denial.rarc:
@@ -44,7 +42,6 @@ def missing_information_remark(ctx: Context) -> Iterator[Finding]:
                   action="Find the remark code on the remittance (or ask the payer) and add it under denial.rarc.")
 
 
-@rule("duplicate-nothing-differs")
 def duplicate_nothing_differs(ctx: Context) -> Iterator[Finding]:
     """CARC 18 when nothing tells this claim from the earlier one: it may really be a duplicate."""
     if not _carc(ctx, "18") or ctx.fact("differences") or ctx.fact("replacement") is True:
@@ -59,7 +56,6 @@ def duplicate_nothing_differs(ctx: Context) -> Iterator[Finding]:
                          "differs, do not appeal.")
 
 
-@rule("timely-filing-window")
 def timely_filing_window(ctx: Context) -> Iterator[Finding]:
     """CARC 29: the first submission must fall inside the payer's filing limit (or good cause be shown)."""
     if not _carc(ctx, "29"):
@@ -89,7 +85,6 @@ def timely_filing_window(ctx: Context) -> Iterator[Finding]:
                            "otherwise the denial stands.")
 
 
-@rule("timely-filing-acceptance")
 def timely_filing_acceptance(ctx: Context) -> Iterator[Finding]:
     """CARC 29: a submission date needs the payer's acceptance of the claim; a 999 accepts only the file."""
     if not _carc(ctx, "29") or ctx.fact("original_submission_date") is None:
@@ -107,7 +102,6 @@ def timely_filing_acceptance(ctx: Context) -> Iterator[Finding]:
                              "acknowledgement of the claim.")
 
 
-@rule("authorization-after-service")
 def authorization_after_service(ctx: Context) -> Iterator[Finding]:
     """CARC 197/15: an authorization dated after the service is a retro-authorization, and should say so."""
     if not _carc(ctx, "197", "15"):

@@ -14,8 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from appeal.errors import TemplateError
-from appeal.inputs.case import FACT_TYPES, FactSpec
+from appeal.inputs.case import FactSpec
 from appeal.inputs.fields import Reader
+from appeal.inputs.schema import FACT_TYPES
 from appeal.inputs.yamlread import load_yaml
 from appeal.resources import builtin_dir
 
