@@ -48,13 +48,18 @@ def fact_problem(path) -> str:
 
 @pytest.mark.parametrize("sample, template", [
     (MISSING, "missing-information"), (DUPLICATE, "duplicate-claim"), (TIMELY, "timely-filing"),
-    (AUTHORIZATION, "authorization")])
+    (AUTHORIZATION, "authorization"),
+    (SAMPLES / "medical-necessity-50.yaml", "medical-necessity"),
+    (SAMPLES / "diagnosis-procedure-11.yaml", "diagnosis-procedure"),
+    (SAMPLES / "coordination-of-benefits-22.yaml", "coordination-of-benefits")])
 def test_each_sample_gets_its_template_and_says_it_is_fictitious(sample, template):
     assert letter(sample).template.id == template
     assert "FICTITIOUS" in sample.read_text(encoding="utf-8").splitlines()[0]
 
 
-@pytest.mark.parametrize("sample", [MISSING, DUPLICATE, TIMELY, AUTHORIZATION])
+@pytest.mark.parametrize("sample", [MISSING, DUPLICATE, TIMELY, AUTHORIZATION, SAMPLES / "medical-necessity-50.yaml",
+                                    SAMPLES / "diagnosis-procedure-11.yaml",
+                                    SAMPLES / "coordination-of-benefits-22.yaml"])
 def test_the_letter_quotes_only_the_codes_official_words(sample):
     prepared = letter(sample)
     assert prepared.letter.meta["citations"] == []  # no source quoted: it argues from the facts
@@ -233,8 +238,113 @@ def test_rule_197_an_authorization_after_the_service_is_a_retro_authorization(ma
 
 # -- every new template ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("sample", [MISSING, DUPLICATE, TIMELY, AUTHORIZATION])
+@pytest.mark.parametrize("sample", [MISSING, DUPLICATE, TIMELY, AUTHORIZATION,
+                                    SAMPLES / "medical-necessity-50.yaml", SAMPLES / "diagnosis-procedure-11.yaml",
+                                    SAMPLES / "coordination-of-benefits-22.yaml"])
 def test_rule_a_letter_resting_on_evidence_with_nothing_enclosed_warns(make_case, sample):
     [found] = findings(make_case({"enclosures": None}, base=sample), "expected-enclosures")
     assert found.severity == "warning" and "lists no enclosures" in found.message
     assert not findings(sample, "expected-enclosures")
+
+
+# -- CARC 50 ----------------------------------------------------------------------------------------------
+
+NECESSITY = SAMPLES / "medical-necessity-50.yaml"
+DIAGNOSIS = SAMPLES / "diagnosis-procedure-11.yaml"
+COB = SAMPLES / "coordination-of-benefits-22.yaml"
+
+
+def test_50_argues_from_the_clinical_facts_and_asks_for_the_criteria_and_a_peer():
+    prepared = letter(NECESSITY)
+    assert prepared.template.id == "medical-necessity"
+    assert re_title(prepared) == "First-level appeal"
+    said = text(prepared)
+    assert "Clinical indication. Neck pain and headaches for ten weeks" in said
+    assert "Please send us the criteria Example Health Plan (sample) applied" in said
+    assert "a health care professional with appropriate training and experience in the field of medicine " \
+           "involved" in said
+
+
+def test_50_a_reconsideration_does_not_ask_for_the_peer_reviewer(make_case):
+    said = text(letter(make_case({"appeal.level": "reconsideration"}, base=NECESSITY)))
+    assert "Please send us the criteria" in said and "field of medicine involved" not in said
+
+
+def test_50_turns_into_a_corrected_claim_with_the_diagnoses_that_show_the_need(make_case):
+    prepared = letter(make_case({"appeal.level": None, "appeal.facts.corrected_diagnoses": ["S13.4XXA", "M50.21"]},
+                                base=NECESSITY))
+    assert re_title(prepared).startswith("Corrected claim")
+    assert "with the diagnoses S13.4XXA, M50.21, which show why the service was needed" in text(prepared)
+
+
+@pytest.mark.parametrize("carc", ["50"])
+def test_50_and_96_called_investigational_still_get_the_investigational_letter(make_case, carc):
+    path = make_case({"denial.carc": carc, "denial.reason": "Investigational for this indication.",
+                      "appeal.facts.treatment_impact": "Surgery was ruled out."}, base=NECESSITY)
+    prepared = letter(path)
+    assert prepared.template.id == "investigational-service"
+    assert "answers CARC " + carc + " when the payer calls the service investigational" in prepared.reason
+    assert "(also answering: " in prepared.reason
+
+
+def test_rule_50_without_a_guideline_warns(make_case):
+    [found] = findings(NECESSITY, "necessity-guideline")
+    assert found.severity == "warning" and "names no guideline" in found.message
+    path = make_case({"appeal.facts.guideline": "A clinical guideline, 2025"}, base=NECESSITY)
+    assert not findings(path, "necessity-guideline")
+    said = text(letter(path))
+    assert "the provider relied on A clinical guideline, 2025; the relevant pages are enclosed" in said
+
+
+# -- CARC 11 ----------------------------------------------------------------------------------------------
+
+def test_11_with_the_wrong_codes_is_a_corrected_claim_with_the_right_ones():
+    prepared = letter(DIAGNOSIS)
+    assert re_title(prepared).startswith("Corrected claim")
+    assert "with the diagnoses M54.50, M43.16 in place of M54.2" in text(prepared)
+
+
+def test_11_turns_into_an_appeal_saying_why_the_diagnosis_supports_the_procedure(make_case):
+    path = make_case({"appeal.facts": {"diagnosis_support": "Cervicalgia after a fall is the reason the motion "
+                                                            "of the cervical spine was studied."}}, base=DIAGNOSIS)
+    prepared = letter(path)
+    assert re_title(prepared) == "Request for reconsideration"
+    assert "Cervicalgia after a fall is the reason" in text(prepared)
+    assert "with the diagnoses the claim reports (M54.2)" in text(prepared)
+
+
+def test_rule_11_a_corrected_claim_with_the_same_diagnoses_warns(make_case):
+    path = make_case({"appeal.facts.corrected_diagnoses": ["M542"]}, base=DIAGNOSIS)
+    [found] = findings(path, "diagnosis-unchanged")
+    assert found.severity == "warning" and "would report the same thing again" in found.message
+    assert not findings(DIAGNOSIS, "diagnosis-unchanged")
+
+
+# -- CARC 22 ----------------------------------------------------------------------------------------------
+
+def test_22_with_a_primary_payer_is_a_corrected_claim_with_its_eob():
+    prepared = letter(COB)
+    assert re_title(prepared).startswith("Corrected claim")
+    said = text(prepared)
+    assert "the primary payer, Second Example Insurance Company (sample), whose explanation of benefits" in said
+    assert "paid $121.40" in said
+    assert f'"{code_table().rarc("MA04")}' not in said  # remark codes are in the RE table, not argued
+
+
+def test_22_turns_into_an_appeal_when_no_other_coverage_applied(make_case):
+    path = make_case({"appeal.facts": {"no_other_coverage": "yes",
+                                       "benefits_order": "the patient's only coverage is this plan"}}, base=COB)
+    prepared = letter(path)
+    assert re_title(prepared) == "Request for reconsideration"
+    assert "The patient had no other coverage on 04/07/2026" in text(prepared)
+
+
+def test_22_cannot_say_both(make_case):
+    path = make_case({"appeal.facts.no_other_coverage": "yes"}, base=COB)
+    assert fact_problem(path).startswith("appeal.facts.no_other_coverage: the case names a primary payer and says")
+
+
+def test_rule_22_a_primary_payer_without_what_it_paid_warns(make_case):
+    [found] = findings(make_case({"appeal.facts.primary_payer_paid": None}, base=COB), "cob-primary-eob")
+    assert found.severity == "warning" and "not what it paid" in found.message
+    assert not findings(COB, "cob-primary-eob")

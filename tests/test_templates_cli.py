@@ -9,7 +9,8 @@ import pytest
 
 from conftest import SAMPLES, UPMC
 
-BUILTINS = ["authorization", "duplicate-claim", "generic-reconsideration", "investigational-service",
+BUILTINS = ["authorization", "coordination-of-benefits", "diagnosis-procedure", "duplicate-claim",
+            "generic-reconsideration", "investigational-service", "medical-necessity",
             "missing-information", "separate-anatomic-region", "specific-code-required", "timely-filing"]
 
 

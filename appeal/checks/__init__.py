@@ -56,6 +56,9 @@ RULES: tuple[Rule, ...] = (
     Rule("timely-filing-window", denials.timely_filing_window),
     Rule("timely-filing-acceptance", denials.timely_filing_acceptance),
     Rule("authorization-after-service", denials.authorization_after_service),
+    Rule("necessity-guideline", denials.necessity_guideline),
+    Rule("diagnosis-unchanged", denials.diagnosis_unchanged),
+    Rule("cob-primary-eob", denials.cob_primary_eob),
     Rule("source-date", sources.source_date, review=True),
 )
 

@@ -114,3 +114,37 @@ def authorization_after_service(ctx: Context) -> Iterator[Finding]:
                         f"{served:%m/%d/%Y}: the payer will read it as a retro-authorization.",
                   action="If it was one, give appeal.facts.retro_authorization_requested (the date it was "
                          "asked for) and, for an emergency, no_authorization_reason.")
+
+
+def necessity_guideline(ctx: Context) -> Iterator[Finding]:
+    """CARC 50 argued from the clinical facts with no guideline named: the payer will weigh it against its own."""
+    meta = ctx.template
+    if not _carc(ctx, "50") or meta is None or "guideline" not in meta.facts or ctx.fact("guideline"):
+        return
+    if ctx.level == "corrected-claim" or (ctx.level is None and ctx.fact("corrected_diagnoses")):
+        return  # the letter is a corrected claim (the template chooses it from corrected_diagnoses)
+    yield warning(None, "CARC 50 (not medically necessary), and the case names no guideline the provider relied "
+                        "on: the payer will measure the clinical facts against its own criteria only.",
+                  action="Add appeal.facts.guideline (title, publisher, year) and enclose its relevant pages.")
+
+
+def diagnosis_unchanged(ctx: Context) -> Iterator[Finding]:
+    """CARC 11 answered with a corrected claim whose diagnoses are the ones already denied."""
+    corrected = set(ctx.fact("corrected_diagnoses") or ())
+    if not _carc(ctx, "11") or not corrected:
+        return
+    billed = {code.replace(".", "") for line in ctx.case.denied_lines for code in line.diagnoses}
+    if {code.replace(".", "") for code in corrected} <= billed:
+        yield warning(None, "The corrected claim's diagnoses (" + ", ".join(sorted(corrected)) + ") are all on "
+                            "the claim the payer denied: it would report the same thing again.",
+                      action="List the diagnoses the notes document that the claim lacked, or leave "
+                             "corrected_diagnoses out and give diagnosis_support for a reconsideration.")
+
+
+def cob_primary_eob(ctx: Context) -> Iterator[Finding]:
+    """CARC 22 with a primary payer named and nothing said of what it paid: the primary EOB is the evidence."""
+    if not _carc(ctx, "22") or not ctx.fact("primary_payer") or ctx.fact("primary_payer_paid") is not None:
+        return
+    yield warning(None, f"The case names {ctx.fact('primary_payer')} as the primary payer and not what it paid.",
+                  action="Add appeal.facts.primary_payer_paid (0 when it denied the claim) from its explanation "
+                         "of benefits, and enclose the EOB.")
