@@ -120,5 +120,6 @@ def test_letters_quote_each_description_up_to_its_usage_note():
         assert "Usage:" not in quoted
     assert without_usage(table.carc("97")).startswith("The benefit for this service is included")
     assert without_usage(table.carc("18")) == "Exact duplicate claim/service"
+    assert without_usage(table.carc("96")) == "Non-covered charge(s)."
     assert without_usage(table.carc("23")) == ("The impact of prior payer(s) adjudication including payments "
                                                "and/or adjustments.")

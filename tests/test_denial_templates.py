@@ -18,6 +18,10 @@ MISSING = SAMPLES / "missing-information-16.yaml"
 DUPLICATE = SAMPLES / "duplicate-claim-18.yaml"
 TIMELY = SAMPLES / "timely-filing-29.yaml"
 AUTHORIZATION = SAMPLES / "authorization-197.yaml"
+NEW_SAMPLES = [MISSING, DUPLICATE, TIMELY, AUTHORIZATION, SAMPLES / "medical-necessity-50.yaml",
+               SAMPLES / "diagnosis-procedure-11.yaml", SAMPLES / "coordination-of-benefits-22.yaml",
+               SAMPLES / "coverage-terminated-27.yaml", SAMPLES / "non-covered-service-96.yaml",
+               SAMPLES / "benefit-limit-151.yaml"]
 
 
 def letter(path):
@@ -51,15 +55,16 @@ def fact_problem(path) -> str:
     (AUTHORIZATION, "authorization"),
     (SAMPLES / "medical-necessity-50.yaml", "medical-necessity"),
     (SAMPLES / "diagnosis-procedure-11.yaml", "diagnosis-procedure"),
-    (SAMPLES / "coordination-of-benefits-22.yaml", "coordination-of-benefits")])
+    (SAMPLES / "coordination-of-benefits-22.yaml", "coordination-of-benefits"),
+    (SAMPLES / "coverage-terminated-27.yaml", "coverage-terminated"),
+    (SAMPLES / "non-covered-service-96.yaml", "non-covered-service"),
+    (SAMPLES / "benefit-limit-151.yaml", "benefit-limit")])
 def test_each_sample_gets_its_template_and_says_it_is_fictitious(sample, template):
     assert letter(sample).template.id == template
     assert "FICTITIOUS" in sample.read_text(encoding="utf-8").splitlines()[0]
 
 
-@pytest.mark.parametrize("sample", [MISSING, DUPLICATE, TIMELY, AUTHORIZATION, SAMPLES / "medical-necessity-50.yaml",
-                                    SAMPLES / "diagnosis-procedure-11.yaml",
-                                    SAMPLES / "coordination-of-benefits-22.yaml"])
+@pytest.mark.parametrize("sample", NEW_SAMPLES, ids=lambda p: p.stem)
 def test_the_letter_quotes_only_the_codes_official_words(sample):
     prepared = letter(sample)
     assert prepared.letter.meta["citations"] == []  # no source quoted: it argues from the facts
@@ -238,9 +243,7 @@ def test_rule_197_an_authorization_after_the_service_is_a_retro_authorization(ma
 
 # -- every new template ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("sample", [MISSING, DUPLICATE, TIMELY, AUTHORIZATION,
-                                    SAMPLES / "medical-necessity-50.yaml", SAMPLES / "diagnosis-procedure-11.yaml",
-                                    SAMPLES / "coordination-of-benefits-22.yaml"])
+@pytest.mark.parametrize("sample", NEW_SAMPLES, ids=lambda p: p.stem)
 def test_rule_a_letter_resting_on_evidence_with_nothing_enclosed_warns(make_case, sample):
     [found] = findings(make_case({"enclosures": None}, base=sample), "expected-enclosures")
     assert found.severity == "warning" and "lists no enclosures" in found.message
@@ -277,7 +280,7 @@ def test_50_turns_into_a_corrected_claim_with_the_diagnoses_that_show_the_need(m
     assert "with the diagnoses S13.4XXA, M50.21, which show why the service was needed" in text(prepared)
 
 
-@pytest.mark.parametrize("carc", ["50"])
+@pytest.mark.parametrize("carc", ["50", "96"])
 def test_50_and_96_called_investigational_still_get_the_investigational_letter(make_case, carc):
     path = make_case({"denial.carc": carc, "denial.reason": "Investigational for this indication.",
                       "appeal.facts.treatment_impact": "Surgery was ruled out."}, base=NECESSITY)
@@ -348,3 +351,110 @@ def test_rule_22_a_primary_payer_without_what_it_paid_warns(make_case):
     [found] = findings(make_case({"appeal.facts.primary_payer_paid": None}, base=COB), "cob-primary-eob")
     assert found.severity == "warning" and "not what it paid" in found.message
     assert not findings(COB, "cob-primary-eob")
+
+
+# -- CARC 27 ----------------------------------------------------------------------------------------------
+
+COVERAGE = SAMPLES / "coverage-terminated-27.yaml"
+NONCOVERED = SAMPLES / "non-covered-service-96.yaml"
+LIMIT = SAMPLES / "benefit-limit-151.yaml"
+
+
+def test_27_gives_the_eligibility_check_on_the_date_of_service():
+    prepared = letter(COVERAGE)
+    assert re_title(prepared) == "Request for reconsideration"
+    said = text(prepared)
+    assert "Eligibility was checked on March 16, 2026 (reference 271 trace number EX27-20260316-0042), and it " \
+           "showed coverage through March 31, 2026. The date of service was March 16, 2026." in said
+
+
+def test_27_turns_into_a_corrected_claim_when_the_date_of_service_was_wrong(make_case):
+    prepared = letter(make_case({"appeal.facts.correct_service_date": "2026-03-06"}, base=COVERAGE))
+    assert re_title(prepared).startswith("Corrected claim")
+    assert "reports the date the service was given, March 6, 2026, in place of 03/16/2026" in text(prepared)
+
+
+def test_rule_27_without_a_check_on_the_date_of_service_warns(make_case):
+    [found] = findings(make_case({"appeal.facts.eligibility_verified_on": "2026-03-02"}, base=COVERAGE),
+                       "eligibility-on-service-date")
+    assert found.severity == "warning" and "not on the date of service 03/16/2026" in found.message
+    [found] = findings(make_case({"appeal.facts": {"eligibility_reference": "x"}}, base=COVERAGE),
+                       "eligibility-on-service-date")
+    assert "gives no eligibility check" in found.message
+    assert not findings(COVERAGE, "eligibility-on-service-date")  # checked on the date of service
+
+
+def test_rule_27_a_check_that_shows_coverage_ended_is_an_error(make_case):
+    [found] = findings(make_case({"appeal.facts.coverage_through": "2026-03-10"}, base=COVERAGE),
+                       "eligibility-on-service-date")
+    assert found.severity == "error" and "it supports the denial" in found.message
+
+
+# -- CARC 96 and 204 --------------------------------------------------------------------------------------
+
+def test_96_names_the_plan_provision_and_asks_for_the_ones_applied():
+    prepared = letter(NONCOVERED)
+    assert prepared.template.id == "non-covered-service"
+    said = text(prepared)
+    assert '(claim adjustment reason code 96: "Non-covered charge(s).")' in said
+    assert "covers the service under section 4.3 of the certificate of coverage (sample)" in said
+    assert "Please send us the plan provisions Example Health Plan (sample) applied" in said
+
+
+def test_204_gets_the_same_letter(make_case):
+    prepared = letter(make_case({"denial.carc": "204", "denial.reason": None}, base=NONCOVERED))
+    assert prepared.template.id == "non-covered-service"
+    assert f'"{code_table().carc("204")}"' in text(prepared)
+
+
+def test_96_turns_into_a_corrected_claim_under_the_code_that_describes_it(make_case):
+    prepared = letter(make_case({"appeal.requested_code": "76000"}, base=NONCOVERED))
+    assert re_title(prepared).startswith("Corrected claim")
+    assert "reports the service billed as 76120 on 02/09/2026 as 76000" in text(prepared)
+
+
+def test_96_called_investigational_still_gets_the_investigational_letter(make_case):
+    path = make_case({"denial.reason": "Experimental and investigational.",
+                      "appeal.facts": {"indication": "Neck pain after a fall", "treatment_impact": "None yet"}},
+                     base=NONCOVERED)
+    prepared = letter(path)
+    assert prepared.template.id == "investigational-service"
+    assert "(also answering: non-covered-service)" in prepared.reason
+
+
+def test_rule_96_without_the_plan_provision_warns(make_case):
+    [found] = findings(make_case({"appeal.facts.plan_provision": None}, base=NONCOVERED), "plan-provision")
+    assert found.severity == "warning" and "names no plan provision" in found.message
+    assert not findings(NONCOVERED, "plan-provision")
+
+
+# -- CARC 119 and 151 -------------------------------------------------------------------------------------
+
+def test_151_says_why_this_service_is_not_the_one_counted():
+    prepared = letter(LIMIT)
+    assert re_title(prepared) == "Request for reconsideration"
+    assert "This one followed a car accident on 08/27/2026" in text(prepared)
+
+
+def test_119_turns_into_a_corrected_claim_that_adds_the_modifier(make_case):
+    prepared = letter(make_case({"denial.carc": "119", "appeal.facts.distinguishing_modifier": "76"}, base=LIMIT))
+    assert prepared.template.id == "benefit-limit"
+    assert re_title(prepared).startswith("Corrected claim")
+    assert "with modifier 76, which shows it is not the service already counted" in text(prepared)
+
+
+def test_151_with_an_exception(make_case):
+    path = make_case({"appeal.facts": {"limit_exception": "The plan allows more studies after a new injury."}},
+                     base=LIMIT)
+    assert "an exception to the limit applies" in text(letter(path))
+
+
+def test_rule_151_the_same_code_twice_on_a_date_without_a_modifier_warns(make_case):
+    second = {"date": "2026-08-31", "code": "76120", "charge": "202.37"}
+    data = {"claim.lines": [{"date": "2026-08-31", "code": "76120", "charge": "202.37"}, second],
+            "denial.lines": ["2"]}
+    [found] = findings(make_case(data, base=LIMIT), "benefit-limit-same-day")
+    assert found.severity == "warning" and found.line == 2 and "the payer counts it twice" in found.message
+    near = {"claim.lines": [data["claim.lines"][0], {**second, "modifiers": ["76"]}], "denial.lines": ["2"]}
+    assert not findings(make_case(near, base=LIMIT), "benefit-limit-same-day")
+    assert not findings(LIMIT, "benefit-limit-same-day")

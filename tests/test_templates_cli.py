@@ -9,9 +9,10 @@ import pytest
 
 from conftest import SAMPLES, UPMC
 
-BUILTINS = ["authorization", "coordination-of-benefits", "diagnosis-procedure", "duplicate-claim",
-            "generic-reconsideration", "investigational-service", "medical-necessity",
-            "missing-information", "separate-anatomic-region", "specific-code-required", "timely-filing"]
+BUILTINS = ["authorization", "benefit-limit", "coordination-of-benefits", "coverage-terminated",
+            "diagnosis-procedure", "duplicate-claim", "generic-reconsideration", "investigational-service",
+            "medical-necessity", "missing-information", "non-covered-service", "separate-anatomic-region",
+            "specific-code-required", "timely-filing"]
 
 
 @pytest.fixture

@@ -59,6 +59,9 @@ RULES: tuple[Rule, ...] = (
     Rule("necessity-guideline", denials.necessity_guideline),
     Rule("diagnosis-unchanged", denials.diagnosis_unchanged),
     Rule("cob-primary-eob", denials.cob_primary_eob),
+    Rule("eligibility-on-service-date", denials.eligibility_on_service_date),
+    Rule("plan-provision", denials.plan_provision),
+    Rule("benefit-limit-same-day", denials.benefit_limit_same_day),
     Rule("source-date", sources.source_date, review=True),
 )
 

@@ -148,3 +148,53 @@ def cob_primary_eob(ctx: Context) -> Iterator[Finding]:
     yield warning(None, f"The case names {ctx.fact('primary_payer')} as the primary payer and not what it paid.",
                   action="Add appeal.facts.primary_payer_paid (0 when it denied the claim) from its explanation "
                          "of benefits, and enclose the EOB.")
+
+
+def eligibility_on_service_date(ctx: Context) -> Iterator[Finding]:
+    """CARC 27: the letter rests on an eligibility check for the date of service."""
+    if not _carc(ctx, "27") or ctx.fact("correct_service_date"):
+        return
+    checked, through = ctx.fact("eligibility_verified_on"), ctx.fact("coverage_through")
+    served = _served(ctx)
+    if through is not None and through < served:
+        yield error(None, f"The eligibility check showed coverage through {through:%m/%d/%Y}, before the date of "
+                          f"service {served:%m/%d/%Y}: it supports the denial.",
+                    action="Check the date of service (correct_service_date if the claim carried a wrong one), "
+                           "or look for other coverage.")
+    elif checked is None:
+        yield warning(None, "CARC 27 (after coverage ended), and the case gives no eligibility check for the date "
+                            "of service.",
+                      action="Add appeal.facts.eligibility_verified_on and eligibility_reference (a 271 response "
+                             "or the payer's portal), and enclose it.")
+    elif checked != served:
+        yield warning(None, f"The eligibility check was made on {checked:%m/%d/%Y}, not on the date of service "
+                            f"{served:%m/%d/%Y}: the payer may answer that coverage had ended by then.",
+                      action="Enclose a check that shows coverage on the date of service itself (a 271 for that "
+                             "date).")
+
+
+def plan_provision(ctx: Context) -> Iterator[Finding]:
+    """CARC 96/204 argued without the plan provision: the letter can only say why it should be covered."""
+    meta = ctx.template
+    if not _carc(ctx, "96", "204") or meta is None or "plan_provision" not in meta.facts:
+        return
+    if ctx.fact("plan_provision") or ctx.case.appeal.requested_code:
+        return
+    yield warning(None, "CARC 96/204 (not covered), and the case names no plan provision that covers the service.",
+                  action="Find the section of the member's plan documents that covers it, give "
+                         "appeal.facts.plan_provision and enclose the page.")
+
+
+def benefit_limit_same_day(ctx: Context) -> Iterator[Finding]:
+    """CARC 119/151: the same code twice on one date with nothing telling the lines apart is counted twice."""
+    if not _carc(ctx, "119", "151") or ctx.fact("distinguishing_modifier"):
+        return
+    for line in ctx.case.denied_lines:
+        twins = [other for other in ctx.case.claim.lines if other.number != line.number
+                 and (other.code, other.date) == (line.code, line.date)]
+        if twins and not any(m in DISTINCT_MODIFIERS for ln in (line, *twins) for m in ln.modifiers):
+            yield warning(line.number, f"{line.code} is billed on {len(twins) + 1} lines on {line.date:%m/%d/%Y} "
+                                       f"with no modifier telling them apart: the payer counts it twice.",
+                          action="Add the modifier that shows the second is a different service (76, 77, "
+                                 "RT/LT) as appeal.facts.distinguishing_modifier, for a corrected claim.")
+            return

@@ -44,12 +44,14 @@ class CodeTable:
         return entry.description if entry else None
 
 
-STAFF_NOTES = (" Usage:", " (Use only with Group Code")  # X12's notes for the payer's staff
+# X12's notes for the payer's staff, which a letter leaves out
+STAFF_NOTES = (" Usage:", " (Use only with Group Code", " At least one Remark Code must be provided")
 
 
 def without_usage(description: str | None) -> str | None:
-    """The description a letter quotes: the official text up to its X12 "Usage:" note or its
-    "(Use only with Group Code ...)" note (meant for the payer's staff, not for a letter). What
+    """The description a letter quotes: the official text up to its X12 "Usage:" note, its
+    "(Use only with Group Code ...)" or its "At least one Remark Code must be provided" note
+    (meant for the payer's staff, not for a letter). What
     remains is still the source's words, verbatim: a prefix."""
     if description is None:
         return None
