@@ -18,10 +18,13 @@ MISSING = SAMPLES / "missing-information-16.yaml"
 DUPLICATE = SAMPLES / "duplicate-claim-18.yaml"
 TIMELY = SAMPLES / "timely-filing-29.yaml"
 AUTHORIZATION = SAMPLES / "authorization-197.yaml"
-NEW_SAMPLES = [MISSING, DUPLICATE, TIMELY, AUTHORIZATION, SAMPLES / "medical-necessity-50.yaml",
-               SAMPLES / "diagnosis-procedure-11.yaml", SAMPLES / "coordination-of-benefits-22.yaml",
-               SAMPLES / "coverage-terminated-27.yaml", SAMPLES / "non-covered-service-96.yaml",
-               SAMPLES / "benefit-limit-151.yaml"]
+NECESSITY = SAMPLES / "medical-necessity-50.yaml"
+DIAGNOSIS = SAMPLES / "diagnosis-procedure-11.yaml"
+COB = SAMPLES / "coordination-of-benefits-22.yaml"
+COVERAGE = SAMPLES / "coverage-terminated-27.yaml"
+NONCOVERED = SAMPLES / "non-covered-service-96.yaml"
+LIMIT = SAMPLES / "benefit-limit-151.yaml"
+NEW_SAMPLES = [MISSING, DUPLICATE, TIMELY, AUTHORIZATION, NECESSITY, DIAGNOSIS, COB, COVERAGE, NONCOVERED, LIMIT]
 
 
 def letter(path):
@@ -50,15 +53,12 @@ def fact_problem(path) -> str:
     return f"{problem.field}: {problem.message}"
 
 
-@pytest.mark.parametrize("sample, template", [
-    (MISSING, "missing-information"), (DUPLICATE, "duplicate-claim"), (TIMELY, "timely-filing"),
-    (AUTHORIZATION, "authorization"),
-    (SAMPLES / "medical-necessity-50.yaml", "medical-necessity"),
-    (SAMPLES / "diagnosis-procedure-11.yaml", "diagnosis-procedure"),
-    (SAMPLES / "coordination-of-benefits-22.yaml", "coordination-of-benefits"),
-    (SAMPLES / "coverage-terminated-27.yaml", "coverage-terminated"),
-    (SAMPLES / "non-covered-service-96.yaml", "non-covered-service"),
-    (SAMPLES / "benefit-limit-151.yaml", "benefit-limit")])
+TEMPLATE_OF = dict(zip(NEW_SAMPLES, ["missing-information", "duplicate-claim", "timely-filing", "authorization",
+                                     "medical-necessity", "diagnosis-procedure", "coordination-of-benefits",
+                                     "coverage-terminated", "non-covered-service", "benefit-limit"]))
+
+
+@pytest.mark.parametrize("sample, template", TEMPLATE_OF.items(), ids=lambda v: getattr(v, "stem", v))
 def test_each_sample_gets_its_template_and_says_it_is_fictitious(sample, template):
     assert letter(sample).template.id == template
     assert "FICTITIOUS" in sample.read_text(encoding="utf-8").splitlines()[0]
@@ -252,11 +252,6 @@ def test_rule_a_letter_resting_on_evidence_with_nothing_enclosed_warns(make_case
 
 # -- CARC 50 ----------------------------------------------------------------------------------------------
 
-NECESSITY = SAMPLES / "medical-necessity-50.yaml"
-DIAGNOSIS = SAMPLES / "diagnosis-procedure-11.yaml"
-COB = SAMPLES / "coordination-of-benefits-22.yaml"
-
-
 def test_50_argues_from_the_clinical_facts_and_asks_for_the_criteria_and_a_peer():
     prepared = letter(NECESSITY)
     assert prepared.template.id == "medical-necessity"
@@ -354,11 +349,6 @@ def test_rule_22_a_primary_payer_without_what_it_paid_warns(make_case):
 
 
 # -- CARC 27 ----------------------------------------------------------------------------------------------
-
-COVERAGE = SAMPLES / "coverage-terminated-27.yaml"
-NONCOVERED = SAMPLES / "non-covered-service-96.yaml"
-LIMIT = SAMPLES / "benefit-limit-151.yaml"
-
 
 def test_27_gives_the_eligibility_check_on_the_date_of_service():
     prepared = letter(COVERAGE)

@@ -19,6 +19,12 @@ def _carc(ctx: Context, *codes: str) -> bool:
     return ctx.case.denial.carc in codes
 
 
+def _lacks(ctx: Context, fact: str, *codes: str) -> bool:
+    """The denial is one of ``codes``, its template uses ``fact``, and the case does not give it."""
+    meta = ctx.template
+    return _carc(ctx, *codes) and meta is not None and fact in meta.facts and not ctx.fact(fact)
+
+
 def _served(ctx: Context) -> dt.date:
     return min(line.date for line in ctx.case.denied_lines)
 
@@ -118,8 +124,7 @@ def authorization_after_service(ctx: Context) -> Iterator[Finding]:
 
 def necessity_guideline(ctx: Context) -> Iterator[Finding]:
     """CARC 50 argued from the clinical facts with no guideline named: the payer will weigh it against its own."""
-    meta = ctx.template
-    if not _carc(ctx, "50") or meta is None or "guideline" not in meta.facts or ctx.fact("guideline"):
+    if not _lacks(ctx, "guideline", "50"):
         return
     if ctx.level == "corrected-claim" or (ctx.level is None and ctx.fact("corrected_diagnoses")):
         return  # the letter is a corrected claim (the template chooses it from corrected_diagnoses)
@@ -175,10 +180,7 @@ def eligibility_on_service_date(ctx: Context) -> Iterator[Finding]:
 
 def plan_provision(ctx: Context) -> Iterator[Finding]:
     """CARC 96/204 argued without the plan provision: the letter can only say why it should be covered."""
-    meta = ctx.template
-    if not _carc(ctx, "96", "204") or meta is None or "plan_provision" not in meta.facts:
-        return
-    if ctx.fact("plan_provision") or ctx.case.appeal.requested_code:
+    if not _lacks(ctx, "plan_provision", "96", "204") or ctx.case.appeal.requested_code:
         return
     yield warning(None, "CARC 96/204 (not covered), and the case names no plan provision that covers the service.",
                   action="Find the section of the member's plan documents that covers it, give "
