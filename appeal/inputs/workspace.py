@@ -37,7 +37,8 @@ PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "p
 PROVIDER_KEYS = keys_of("provider")
 SIGNER_KEYS = keys_of("signer")
 PAYER_KEYS = ("id", "name", "aliases", "attention", "address", "fax", "portal", "distinct_modifier",
-              "appeal_window_days", "response_days", "checked", "example")
+              "appeal_window_days", "response_days",
+              "timely_filing_days", "checked", "example")
 LETTERHEAD_KEYS = ("name", "address", "phone", "fax", "npi", "tin", "logo", "accent", "font")
 LETTERHEAD_FONTS = ("serif", "sans")
 STATIONERY_KEYS = ("first_page", "other_pages", "margins")
@@ -60,6 +61,7 @@ class PayerEntry:
     distinct_modifier: str = "59"
     appeal_window_days: dict[str, int] = field(default_factory=dict)
     response_days: dict[str, int] = field(default_factory=dict)  # days the payer takes to answer, per level
+    timely_filing_days: int | None = None  # the payer's filing limit: days from the date of service
     checked_source: str | None = None
     checked_date: Any = None
     example: bool = False
@@ -74,6 +76,8 @@ class PayerEntry:
         for key in ("attention", "fax", "portal"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        if self.timely_filing_days is not None:
+            out["timely_filing_days"] = str(self.timely_filing_days)
         return out
 
 
@@ -267,6 +271,7 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
     name = r.text(at + ("name",), required=True)
     windows, response = _per_level(r, at + ("appeal_window_days",)), _per_level(r, at + ("response_days",))
     r.mapping(at + ("checked",), ("source", "date"))
+    filing = r.number(at + ("timely_filing_days",), minimum=Decimal(1))
     if not name:
         return None
     return PayerEntry(
@@ -274,7 +279,9 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
         attention=r.text(at + ("attention",)),
         address=r.text_list(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
         distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
-        appeal_window_days=windows, response_days=response, checked_source=r.text(at + ("checked", "source")),
+        appeal_window_days=windows, response_days=response,
+        timely_filing_days=int(filing) if filing is not None else None,
+        checked_source=r.text(at + ("checked", "source")),
         checked_date=r.date(at + ("checked", "date")), example=bool(r.yes_no(at + ("example",), default=False)),
     )
 

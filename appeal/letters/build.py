@@ -44,7 +44,7 @@ def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, m
     packet's passes); ``exhibits`` gives enclosure lines their packet labels (see ``bind``).
     """
     meta, reason = (meta, f"template '{meta.id}' was given") if meta else select_template(case, templates)
-    bound = bind(case, meta, library, exhibits)
+    bound = bind(case, meta, library, exhibits, known=templates.fact_owners())
     letter = compose(bound, library, templates)
     return Prepared(case=case, template=meta, reason=reason, bound=bound, letter=letter,
                     warnings=[*bound.warnings, *case_warnings(case)])
