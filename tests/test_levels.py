@@ -21,10 +21,12 @@ from appeal.settings import Settings
 
 from conftest import LETTER_DATE, SAMPLES, flat
 
-GENERIC = SAMPLES / "generic-reconsideration.yaml"  # CARC 16, denied 2026-09-01, letter dated 2026-11-27
+GENERIC = SAMPLES / "generic-reconsideration.yaml"  # CARC 147, denied 2026-09-01, letter dated 2026-11-27
 PRIOR = {"appeal.prior_decision.date": "2026-10-15", "appeal.prior_decision.reference": "APL-77",
          "appeal.prior_decision.reason": "The information submitted does not support payment."}
-MEDICAL = {"denial.carc": "50", "denial.reason": "The service was not medically necessary."}
+# A medical-judgement denial, still in the generic letter (the matrix compares one letter's words across levels)
+MEDICAL = {"denial.carc": "50", "denial.reason": "The service was not medically necessary.",
+           "template": "generic-reconsideration"}
 REVIEW_ADDRESS = ["Independent Review Unit (sample)", "PO Box 100", "Springfield, PA 15001"]
 
 
@@ -65,12 +67,13 @@ WORDING = {
     "reconsideration": (["Request for reconsideration", "asks Example Health Plan (sample) to reconsider its denial",
                          "We ask Example Health Plan (sample) to reconsider the denial and to process the claim"], []),
     "first-level": (["First-level appeal", "This is a first-level appeal.",
-                     "We appeal the denial and ask Example Health Plan (sample) to reverse it"], ["reconsider"]),
+                     "We appeal, and ask Example Health Plan (sample) to reverse, the denial and to process the claim"], ["reconsider"]),
     "second-level": (["Second-level appeal", "Prior decision 10/15/2026 (reference APL-77)",
                       "second-level appeal of Example Health Plan (sample)'s decision dated October 15, 2026 "
                       "(reference APL-77), which upheld the denial",
                       'stating: "The information submitted does not support payment." This letter answers that '
-                      'reason.'], ["reconsider"]),
+                      'reason.', "We ask Example Health Plan (sample), at the second level, to reverse the denial and "
+                      "to process the claim"], ["reconsider"]),
     "external-review": (["Request for external review", *REVIEW_ADDRESS,
                          "independent external review of Example Health Plan (sample)'s final internal decision "
                          "dated October 15, 2026 (reference APL-77)",
@@ -260,6 +263,14 @@ def test_external_review_cites_the_rule_that_fits_the_plan(make_case):
     funded = flat(built(case_for(make_case, "erisa-plan", "external-review", **{"payer.self_funded": "yes"}))
                   .letter.text())
     assert "The external review rules of 29 CFR 2590.715-2719(a)(1) apply" in funded
+
+
+def test_the_medical_necessity_letter_goes_to_external_review(make_case):
+    case = make_case({**PRIOR, "appeal.level": "external-review", "payer.kind": "erisa-plan",
+                      "appeal.external_review_address": REVIEW_ADDRESS}, base=SAMPLES / "medical-necessity-50.yaml")
+    text = flat(built(case).letter.text())
+    assert "We ask the independent reviewer to reverse Example Health Plan (sample)'s final internal decision of" in text
+    assert "The external review rules of 45 CFR 147.136(a)(1) apply" in text and "reconsider" not in text
 
 
 def test_external_review_of_a_coding_denial_is_an_error_that_says_why(make_case):

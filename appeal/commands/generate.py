@@ -144,7 +144,9 @@ def page_warnings(prepared: Prepared, profile_letterhead: bool, mail: bool = Fal
 
 
 def checked(prepared: Prepared, sources: Sources, today: dt.date) -> list[Finding]:
-    """The coding check on a built letter: it reads what the letter decided and quotes."""
+    """The coding check on a built letter: it reads what the letter decided and quotes. A pinned letter
+    date (``--date``) is also the day the check counts the appeal-by date from."""
+    today = sources.settings.date or today
     return run_checks(prepared.case, sources.library, sources.workspace, today, templates=sources.templates,
                       letter=prepared.letter, bound=prepared.bound)
 

@@ -127,6 +127,7 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
         Key("fax"),
         Key("portal"),
         Key("distinct_modifier", "choice", choices=("59", "XS"), default="59"),
+        Key("timely_filing_days", "number", minimum=Decimal(1)),  # the filing limit, from the date of service
         Key("kind", "choice", choices=PAYER_KINDS, default=DEFAULT_KIND),
         Key("self_funded", "yesno"),
         Key("grandfathered", "yesno"),

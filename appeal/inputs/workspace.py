@@ -37,7 +37,8 @@ PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "p
 PROVIDER_KEYS = keys_of("provider")
 SIGNER_KEYS = keys_of("signer")
 PAYER_KEYS = ("id", "name", "aliases", "attention", "address", "fax", "portal", "distinct_modifier", "kind",
-              "self_funded", "grandfathered", "appeal_window_days", "response_days", "checked", "example")
+              "self_funded", "grandfathered", "appeal_window_days", "response_days", "timely_filing_days",
+              "checked", "example")
 LETTERHEAD_KEYS = ("name", "address", "phone", "fax", "npi", "tin", "logo", "accent", "font")
 LETTERHEAD_FONTS = ("serif", "sans")
 STATIONERY_KEYS = ("first_page", "other_pages", "margins")
@@ -63,6 +64,7 @@ class PayerEntry:
     grandfathered: bool | None = None
     appeal_window_days: dict[str, int] = field(default_factory=dict)
     response_days: dict[str, int] = field(default_factory=dict)  # days the payer takes to answer, per level
+    timely_filing_days: int | None = None  # the payer's filing limit: days from the date of service
     checked_source: str | None = None
     checked_date: Any = None
     example: bool = False
@@ -80,6 +82,8 @@ class PayerEntry:
         for key in ("self_funded", "grandfathered"):
             if getattr(self, key) is not None:
                 out[key] = "yes" if getattr(self, key) else "no"
+        if self.timely_filing_days is not None:
+            out["timely_filing_days"] = str(self.timely_filing_days)
         return out
 
     @property
@@ -277,6 +281,7 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
     name = r.text(at + ("name",), required=True)
     windows, response = _per_level(r, at + ("appeal_window_days",)), _per_level(r, at + ("response_days",))
     r.mapping(at + ("checked",), ("source", "date"))
+    filing = r.number(at + ("timely_filing_days",), minimum=Decimal(1))
     if not name:
         return None
     return PayerEntry(
@@ -286,6 +291,7 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
         distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
         kind=r.choice(at + ("kind",), PAYER_KINDS), self_funded=r.yes_no(at + ("self_funded",)),
         grandfathered=r.yes_no(at + ("grandfathered",)), appeal_window_days=windows, response_days=response,
+        timely_filing_days=int(filing) if filing is not None else None,
         checked_source=r.text(at + ("checked", "source")),
         checked_date=r.date(at + ("checked", "date")), example=bool(r.yes_no(at + ("example",), default=False)),
     )

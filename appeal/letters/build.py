@@ -46,7 +46,7 @@ def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, m
     is the payer directory's entry for the case's payer (its appeal windows).
     """
     meta, reason = (meta, f"template '{meta.id}' was given") if meta else select_template(case, templates)
-    bound = bind(case, meta, library, exhibits, directory)
+    bound = bind(case, meta, library, exhibits, known=templates.fact_owners(), directory=directory)
     letter = compose(bound, library, templates)
     return Prepared(case=case, template=meta, reason=reason, bound=bound, letter=letter,
                     warnings=[*bound.warnings, *case_warnings(case), *late_warnings(case, letter)])

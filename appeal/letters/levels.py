@@ -43,13 +43,14 @@ LEVEL_TITLES = {
 def we_ask(level: str, payer: str) -> str:
     """The start of the letter's request, in the level's words: ``We ask UPMC to reconsider the denial``.
 
-    A template goes on with ``and to reprocess ...``.
+    Each ends with what is appealed (the denial, the initial determination, the decision), so a template
+    goes on with ``of 76120 on 03/01/2026`` or ``and to reprocess ...``.
     """
     return {
         "redetermination": f"We request a redetermination: we ask {payer} to reverse the initial determination",
         "medicare-reconsideration": "We ask the Qualified Independent Contractor to reverse the redetermination",
-        "first-level": f"We appeal the denial and ask {payer} to reverse it",
-        "second-level": f"We ask {payer} to review the denial again at the second level, to reverse it",
+        "first-level": f"We appeal, and ask {payer} to reverse, the denial",
+        "second-level": f"We ask {payer}, at the second level, to reverse the denial",
         "external-review": f"We ask the independent reviewer to reverse {payer}'s final internal decision",
     }.get(level, f"We ask {payer} to reconsider the denial")
 
