@@ -373,3 +373,36 @@ def test_no_regulation_text_is_in_quotation_marks(make_case, kind, level):
     library = CitationLibrary.load()
     assert not [b for b in prepared.letter.blocks if isinstance(b, Quote)
                 and library.get(b.citation).kind == "regulation"]
+
+
+def test_the_readme_ladder_table_is_the_codes():
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### The payer's kind and its levels of appeal"):]
+    rows = re.findall(r"^\| (`.+?`.*?) \| (.+) \|$", section[: section.index("\n\n", section.index("| kind |"))],
+                      re.MULTILINE)
+    said: dict[str, tuple[str, ...]] = {}
+    for kinds, levels in rows:
+        for kind in re.findall(r"`([a-z-]+)`", kinds.split("(")[0]):
+            said[kind] = tuple(re.findall(r"`([a-z-]+)`", levels.split(";")[0].replace(" or ", " -> ")))
+    assert said == LADDERS
+
+
+def test_the_check_flags_a_late_medicare_letter_by_its_rule(make_case):
+    from appeal.commands.generate import checked
+    from appeal.settings import Sources
+
+    path = case_for(make_case, "medicare", "redetermination", **{"denial.date": "2026-06-01"})
+    prepared = built(path)
+    findings = checked(prepared, Sources.load(Settings(date=LETTER_DATE)), LETTER_DATE)
+    (late,) = [f for f in findings if f.rule == "appeal-deadline"]
+    assert late.severity == "error" and "42 CFR 405.942(a)" in late.message
+    assert "The case gives no reason it is late (appeal.good_cause)." in late.message
+
+
+def test_a_medicare_letter_names_no_external_review(make_case):
+    case = make_case({"payer.kind": "medicare", "appeal.level": "redetermination"},
+                     base=SAMPLES / "investigational-dmx.yaml")
+    text = flat(built(case).letter.text())
+    assert "external review" not in text and "reconsider" not in text.lower()
