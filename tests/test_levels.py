@@ -98,9 +98,9 @@ WORDING = {
 # The appeal-by date each level states when no payer directory gives a window: (date, source words).
 RULE_DATES = {
     "redetermination": ("January 4, 2027", "120 days from receipt of the initial determination, receipt presumed 5 "
-                        "days after its notice of 09/01/2026 (42 CFR 405.942(a))"),
+                        "days after its notice of 09/01/2026, per 42 CFR 405.942(a)"),
     "medicare-reconsideration": ("April 18, 2027", "180 days from receipt of the redetermination, receipt presumed 5 "
-                                 "days after its notice of 10/15/2026 (42 CFR 405.962(a))"),
+                                 "days after its notice of 10/15/2026, per 42 CFR 405.962(a)"),
 }
 MATRIX = [(kind, level) for kind in LADDERS for level in levels_of(kind)]
 
@@ -193,7 +193,7 @@ def test_a_late_letter_gives_its_good_cause_and_cites_the_rule(make_case):
     prepared = built(late)
     text = pdf_words(prepared.letter)
     assert ("This request is made after its appeal-by date of October 4, 2026 (120 days from receipt of the initial "
-            "determination, receipt presumed 5 days after its notice of 06/01/2026 (42 CFR 405.942(a)))." in text)
+            "determination, receipt presumed 5 days after its notice of 06/01/2026, per 42 CFR 405.942(a))." in text)
     assert ("We ask for the time to file to be extended for good cause (42 CFR 405.942(b)): The notice reached us "
             "on 10/20/2026" in text)
     assert not [w for w in prepared.warnings if "late-no-good-cause" in w]

@@ -106,7 +106,7 @@ def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date, to
     window = rule.days + rule.receipt_days
     due = start + dt.timedelta(days=window)
     basis = (f"{rule.days} days from receipt of {rule.notice}, receipt presumed {rule.receipt_days} days after "
-             f"its notice of {start:%m/%d/%Y} ({rule.cited})")
+             f"its notice of {start:%m/%d/%Y}, per {rule.cited}")
     return Deadline(level=level, due=due, window_days=window, days_left=(due - today).days, source=rule.cited,
                     basis=basis, citation=rule.citation)
 
