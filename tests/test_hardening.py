@@ -576,3 +576,13 @@ def test_batch_summary_exists_from_the_first_item(make_case, tmp_path):
     result = run_batch([cases], out, Settings(date=LETTER_DATE), jobs=1, progress=progress)
     assert result.exit_code == 0
     assert seen == [(1, "ok"), (2, "ok"), (3, "ok")]
+
+
+def test_a_control_character_yaml_refuses_is_a_named_error(tmp_path, run):
+    """Found by tests/test_fuzz.py: PyYAML's reader refuses it before parsing (an internal error before)."""
+    path = tmp_path / "case.yaml"
+    path.write_bytes(b"provider:\n  name: A\x1fB\n")
+    result = run("validate", path)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {path}:2: the file holds a control character (U+001F) that YAML does not allow "
+                              "(accepted: printable text)"]
