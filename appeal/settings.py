@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from appeal.inputs.workspace import Workspace, load_workspace
 from appeal.letters.templates import TemplateSet, template_set
@@ -59,7 +60,7 @@ class Sources:
         return cls(settings, settings.templates(), settings.library(), settings.load_workspace())
 
     @property
-    def case_defaults(self):
+    def case_defaults(self) -> Callable[[Any], dict] | None:
         """What the workspace fills in where a case is silent (``load_case(defaults=...)``)."""
         return self.workspace.case_defaults if self.workspace else None
 

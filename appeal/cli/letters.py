@@ -18,13 +18,14 @@ from appeal.cli.app import (
     say,
     settings_from,
 )
+from appeal.render.formats import FORMATS
 
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the letters.")
-@click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Only these formats (default: both).")
 @click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
 @click.option("--packet", is_flag=True, help="Also write the appeal packet: the letter and its enclosures' files "
@@ -41,7 +42,6 @@ def generate(case, out_dir, formats, strict, packet, allow_outside, reference_do
              workspace, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
     from appeal.commands.generate import generate as run
-    from appeal.render.formats import FORMATS
 
     shown: list[str] = []
 

@@ -9,7 +9,7 @@ payer's id, then its name) and its ``code_defaults`` (facts per procedure code).
 What neither gives is written into the case file marked ``FILL IN``; ``generate``
 and ``batch`` then report it as an ordinary validation error naming the field.
 
-A case written here is an ordinary case YAML file (see ``appeal.case``). It
+A case written here is an ordinary case YAML file (see ``appeal.inputs.case``). It
 carries the remittance's real data, so it is written only where the user asked;
 nothing here logs a name, id or amount.
 """

