@@ -59,12 +59,13 @@ def _run(*args) -> tuple[int, str]:
 
 
 def _named(code: int, output: str) -> None:
-    """Exit 0, 1 or 2; 2 with an error line naming something; never an internal error."""
+    """Exit 0, 1 or 2; 2 with an error line naming something (batch: an unreadable input); never an internal error."""
     assert code in (0, 1, 2), output
     assert "internal error" not in output, output
     assert "Traceback" not in output, output
     if code == 2:
-        assert any(line.startswith("error: ") and len(line) > len("error: ") for line in output.splitlines()), output
+        named = [line for line in output.splitlines() if line.startswith(("error: ", "unreadable: "))]
+        assert named and all(len(line.split(": ", 2)) == 3 for line in named), output
 
 
 def _renders(case: Path, folder: Path, *extra) -> None:

@@ -179,9 +179,9 @@ def load_yaml(path: Path | str, error: type[AppealError], text: str | None = Non
     try:
         loader = _BoundedLoader(text, allow_aliases=aliases > 0)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, found before parsing
-        line = text[: exc.position].count("\n") + 1
+        at = text[: exc.position].count("\n") + 1
         raise error([Problem(name, f"the file holds a control character (U+{exc.character:04X}) that YAML does not "
-                                   "allow", line=line, accepted="printable text")]) from None
+                                   "allow", line=at, accepted="printable text")]) from None
     try:
         node = loader.get_single_node()
     except _Refused as exc:
