@@ -29,7 +29,8 @@ from appeal.cli import cli
 from conftest import ROOT, UPMC, sample_data, set_path
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
-FUZZ = settings(max_examples=2_500 if LONG else 12, deadline=None, database=None,
+EXAMPLES = int(os.environ.get("APPEAL_FUZZ_EXAMPLES", 2_500 if LONG else 12))  # per test
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck),
                 phases=[Phase.explicit, Phase.generate])  # no shrinking: each example runs the CLI
 X12 = ROOT / "tests" / "data" / "x12" / "07_synthetic_carc189_76496.835"
