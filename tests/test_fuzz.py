@@ -15,6 +15,7 @@ import io
 import os
 import random
 import tempfile
+import time
 from pathlib import Path
 
 import docx
@@ -29,7 +30,8 @@ from appeal.cli import cli
 from conftest import ROOT, UPMC, sample_data, set_path
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
-EXAMPLES = int(os.environ.get("APPEAL_FUZZ_EXAMPLES", 2_500 if LONG else 12))  # per test
+EXAMPLES = int(os.environ.get("APPEAL_FUZZ_EXAMPLES", settings.default.max_examples if LONG else 12))  # per test
+HANG = 60.0  # seconds: an example that runs longer is a hang (a template's own budget is 5)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck),
                 phases=[Phase.explicit, Phase.generate])  # no shrinking: each example runs the CLI
@@ -55,7 +57,9 @@ FIELDS = [
 
 
 def _run(*args) -> tuple[int, str]:
+    started = time.monotonic()
     result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert time.monotonic() - started < HANG, f"a hang: {args[0]} took more than {HANG:g} s"
     return result.exit_code, result.output
 
 
