@@ -28,6 +28,7 @@ class Outcome:
     error: str = ""
     key: str = ""
     warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
+    facts: dict | None = field(default=None, repr=False, compare=False)  # for the ledger (appeal.ledger.facts)
 
     def row(self) -> list[str]:
         return [self.label, self.status, " ".join(self.outputs), self.template, self.appeal_by, self.error,

@@ -25,6 +25,7 @@ from appeal.deliver.letter import write_letter
 from appeal.errors import AppealError, Problem
 from appeal.inputs.case import Case, load_case, read_case
 from appeal.inputs.csvrow import row_located
+from appeal.ledger.facts import letter_facts
 from appeal.letters.build import build_letter
 from appeal.reference.deadlines import earliest_deadline
 from appeal.render.formats import FORMATS
@@ -83,7 +84,9 @@ class Worker:
         findings = checked(prepared, sources, job.today)
         said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
         return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                       self.appeal_by(case, prepared.bound.level), key=item.key, warnings=said)
+                       self.appeal_by(case, prepared.bound.level), key=item.key, warnings=said,
+                       facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
+                                          prepared.bound.level))
 
     def load(self, item: Item) -> Case:
         defaults, date = self.sources.case_defaults, self.job.settings.date
