@@ -1,9 +1,9 @@
 """Nothing outside ``-o`` holds the sample patient's name, date of birth or member id (issue 17).
 
-generate, packet, batch and import-835 run as the biller runs them (a subprocess), with HOME, TMPDIR and
+generate, packet, batch, import-835 and track run as the biller runs them (a subprocess), with HOME, TMPDIR and
 XDG_CACHE_HOME pointed at empty folders; afterwards every file outside the output folder (and the inputs
-themselves) is read and searched. The ledger, the one place outside ``-o`` the user asks to hold PHI,
-does not exist in these commands; when it does, it is the only file this scan may skip.
+themselves) is read and searched. The ledger (``<workspace>/ledger.sqlite3``), the one place outside ``-o``
+the user asks to hold PHI, is the only file the scan skips.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def leaks(roots: list[Path], skip: list[Path], needles: tuple[str, ...]) -> list
     """``file: needle`` for every file under ``roots`` (but ``skip``) whose name or content holds a needle."""
     found = []
     for root in roots:
-        for path in root.rglob("*"):
+        for path in (root.rglob("*") if root.is_dir() else [root]):
             if any(path == s or s in path.parents for s in skip) or not path.is_file():
                 continue
             data = readable(path)
@@ -102,5 +102,25 @@ def test_import_835_and_its_batch_leave_no_phi_outside_the_output_folder(sandbox
     run("import-835", remit, "-o", work / "cases", "--workspace", workspace)
     run("batch", remit, "-o", work / "out", "--jobs", "2", "--workspace", workspace)
     assert list((work / "cases").glob("*.yaml")) and list((work / "out").glob("*.pdf"))
-    assert leaks(list(folders.values()), [work / "cases", work / "out", remit], REMIT_PHI) == []
+    ledger = sorted(workspace.glob("ledger.sqlite3*"))  # batch records each letter in the workspace's ledger
+    assert leaks(list(folders.values()), [work / "cases", work / "out", remit, *ledger], REMIT_PHI) == []
     assert leaks([work / "cases"], [], ("00001612",))  # the scan finds the member id where it belongs
+
+
+def test_track_leaves_no_phi_outside_the_output_folder_but_the_ledger(sandbox):
+    folders, run = sandbox
+    work = folders["work"]
+    workspace = make_workspace(work / "practice")
+    case = work / "case.yaml"
+    shutil.copy(UPMC, case)
+    out = work / "out"
+    run("generate", case, "-o", out, "--workspace", workspace)
+    [letter] = out.glob("*.pdf")
+    run("track", "sent", letter, "--via", "portal", "--ref", "P-1", "--workspace", workspace)
+    run("track", "list", "--workspace", workspace)
+    run("track", "due", "--workspace", workspace)
+    run("track", "export", "--csv", out / "appeals.csv", "--workspace", workspace)
+    run("track", "stats", "--workspace", workspace)
+    ledger = sorted(workspace.glob("ledger.sqlite3*"))
+    assert ledger and leaks(ledger, [], ("0012345678",))  # the ledger holds the member id, as the user asked
+    assert leaks(list(folders.values()), [out, case, *ledger], SAMPLE_PHI) == []
