@@ -586,3 +586,23 @@ def test_a_control_character_yaml_refuses_is_a_named_error(tmp_path, run):
     assert result.exit_code == 2
     assert errors(result) == [f"error: {path}:2: the file holds a control character (U+001F) that YAML does not allow "
                               "(accepted: printable text)"]
+
+
+@pytest.mark.parametrize("logo, message", [
+    ("/dev/zero", "is not a regular file (a device, pipe or socket), not an image"),
+    ("bomb.png", "the image is too large to open (a decompression bomb?)"),
+    ("notes.png", "not a readable image"),
+])
+def test_a_logo_that_is_a_device_a_bomb_or_no_image_is_named_not_a_hang(make_case, tmp_path, logo, message):
+    from PIL import Image
+
+    Image.new("1", (20_000, 20_000)).save(tmp_path / "bomb.png")
+    (tmp_path / "notes.png").write_text("not an image")
+    case = make_case({"provider.logo": logo})
+    line = next(i for i, text in enumerate(case.read_text().splitlines(), 1) if "logo:" in text)
+    result = appeal_cli("validate", case, "--date", "2026-10-25", timeout=60)
+    assert result.returncode == 2
+    shown = logo if logo.startswith("/") else tmp_path / logo
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {case}:{line}: provider.logo: {shown}: {message} (accepted: a PNG or JPEG image of at most 20 MiB "
+        "and 50 million pixels)")

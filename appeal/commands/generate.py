@@ -22,6 +22,7 @@ from appeal.ledger.recorder import Recorder
 from appeal.letters.build import Prepared, build_letter
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS, render
+from appeal.render.images import check_images
 from appeal.settings import Settings, Sources
 
 
@@ -81,6 +82,7 @@ def validate(case_path: Path | str, settings: Settings | None = None,
     prepared = prepare(case_path, sources.settings, sources, today)
     findings = checked(prepared, sources, today)
     check_fonts(prepared.case)
+    check_images(prepared.case)
     for fmt in FORMATS:
         render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx)
     return prepared, findings

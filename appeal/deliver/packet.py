@@ -36,6 +36,7 @@ from appeal.letters.templates import TemplateSet
 from appeal.reference.citations import CitationLibrary
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS
+from appeal.render.images import check_images
 
 IMAGE_FORMATS = ("PNG", "JPEG", "TIFF")
 ACCEPTED = "a PDF (not password-protected), PNG, JPEG or TIFF file"
@@ -366,6 +367,7 @@ def deliver_packet(prepared: Prepared, templates: TemplateSet, library: Citation
     Nothing is written until every enclosure has been read and the packet is built.
     """
     check_fonts(prepared.case)
+    check_images(prepared.case)
     packet = build_packet(prepared, templates, library, workspace, allow_outside)
     out_dir = ensure_dir(out_dir)
     stem = letter_name(packet.prepared, out_dir)
