@@ -606,3 +606,22 @@ def test_a_logo_that_is_a_device_a_bomb_or_no_image_is_named_not_a_hang(make_cas
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: {case}:{line}: provider.logo: {shown}: {message} (accepted: a PNG or JPEG image of at most 20 MiB "
         "and 50 million pixels)")
+
+
+def test_a_batch_items_internal_error_never_echoes_its_message(make_case, run, tmp_path, monkeypatch):
+    import csv
+
+    import appeal.commands.batch.worker
+
+    def broken(*args, **kwargs):
+        raise ValueError("Jane Q. Sample SAMPLE-2026-000123")
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    make_case(name="cases/c0.yaml")
+    monkeypatch.setattr(appeal.commands.batch.worker, "build_letter", broken)
+    result = run("batch", cases, "-o", tmp_path / "o", "--jobs", "1")
+    assert result.exit_code == 1
+    [row] = list(csv.DictReader((tmp_path / "o" / "summary.csv").open(encoding="utf-8")))
+    assert row["error"].startswith("internal error (ValueError at worker.py:")
+    assert "Jane" not in result.output + row["error"] and "SAMPLE-2026" not in row["error"]
