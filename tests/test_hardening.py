@@ -625,3 +625,21 @@ def test_a_batch_items_internal_error_never_echoes_its_message(make_case, run, t
     [row] = list(csv.DictReader((tmp_path / "o" / "summary.csv").open(encoding="utf-8")))
     assert row["error"].startswith("internal error (ValueError at worker.py:")
     assert "Jane" not in result.output + row["error"] and "SAMPLE-2026" not in row["error"]
+
+
+def test_a_reference_docx_that_is_a_device_or_a_zip_bomb_is_named(make_case, run, tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "letterhead.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"\0" * (300 * 1024 * 1024))
+    assert bomb.stat().st_size < 1_000_000
+    result = run("generate", make_case(), "-o", tmp_path / "o", "--reference-docx", bomb)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {bomb}: reference DOCX: it unpacks to 314,572,800 bytes (a zip bomb?); at most "
+                              "209,715,200 (accepted: a Word .docx file of at most 20 MiB)"]
+    result = appeal_cli("generate", make_case(), "-o", tmp_path / "o", "--reference-docx", "/dev/zero", timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: /dev/zero: reference DOCX: is not a regular file (a device, pipe or socket), not a .docx file "
+        "(accepted: a Word .docx file of at most 20 MiB)")

@@ -29,7 +29,7 @@ def write_letter(prepared: Prepared, out_dir: Path, formats: Iterable[str] = FOR
     formats = tuple(formats)
     if "pdf" in formats:
         check_fonts(case)
-    check_images(case)
+    check_images(case, prepared.reference_docx if "docx" in formats else None)
     rendered = {fmt: render(prepared.letter, fmt, identifier=key, reference_docx=prepared.reference_docx,
                             page=prepared.page) for fmt in formats}
     paths = []
