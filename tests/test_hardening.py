@@ -643,3 +643,10 @@ def test_a_reference_docx_that_is_a_device_or_a_zip_bomb_is_named(make_case, run
     assert result.stderr.strip().splitlines()[-1] == (
         "error: /dev/zero: reference DOCX: is not a regular file (a device, pipe or socket), not a .docx file "
         "(accepted: a Word .docx file of at most 20 MiB)")
+
+
+def test_stationery_that_is_a_device_is_named_not_a_hang(make_case, tmp_path):
+    result = appeal_cli("generate", make_case(), "-o", tmp_path / "o", "--stationery", "/dev/zero", timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: /dev/zero: --stationery: is not a regular file (a device, pipe or socket), not a PDF")
