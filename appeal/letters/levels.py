@@ -83,7 +83,7 @@ def level_problems(case: Case, level: str | None) -> list[Problem]:
         if case.payer.grandfathered:
             problem(("payer", "grandfathered"), "an external review is not open to a grandfathered plan "
                     "(payer.grandfathered: yes): the external review rules of 45 CFR 147.136 and 29 CFR "
-                    "2590.715-2719 apply to plans that are not grandfathered",
+                    "2590.715-2719 apply, in general, to plans that are not grandfathered (paragraph (a)(1) of each)",
                     "a second-level appeal to the plan, or payer.grandfathered: no if the plan is not grandfathered")
         if medical_judgement(case) is None:
             description = code_table().carc(case.denial.carc)
