@@ -406,3 +406,19 @@ def test_a_medicare_letter_names_no_external_review(make_case):
                      base=SAMPLES / "investigational-dmx.yaml")
     text = flat(built(case).letter.text())
     assert "external review" not in text and "reconsider" not in text.lower()
+
+
+@pytest.mark.parametrize("kind, level", [(k, lv) for k, lv in MATRIX if lv != "corrected-claim"],
+                         ids=[f"{k}-{lv}" for k, lv in MATRIX if lv != "corrected-claim"])
+def test_the_payer_directorys_window_gives_each_levels_date_and_says_so(make_case, tmp_path, kind, level):
+    ws = tmp_path / "practice"
+    ws.mkdir()
+    windows = ", ".join(f"{lv}: 90" for lv in levels_of(kind) if lv != "corrected-claim")
+    (ws / "appeal.yaml").write_text(f"payers:\n  - name: Example Health Plan (sample)\n    kind: {kind}\n"
+                                    f"    appeal_window_days: {{{windows}}}\n", encoding="utf-8")
+    prepared = built(case_for(make_case, kind, level, **{"payer.kind": None}), workspace=ws)
+    text = pdf_words(prepared.letter)
+    assert ("is made in time: it is due by November 30, 2026 (90 days from the denial of 09/01/2026, per the payer "
+            "directory entry for Example Health Plan (sample))." in text)  # the directory's window wins over a rule
+    assert prepared.letter.meta["appeal_by"]["source"] == "payer directory"
+    assert prepared.case.payer.kind == kind  # the kind came from the directory
