@@ -125,14 +125,18 @@ def report_generated(result, what: str, as_json: bool) -> int:
 
     for line in findings_text(result.findings):
         say(line)
+    verdict = result.verdict
     if result.blocked:
-        say(f"strict: the coding check found errors; no {what} was written")
+        say(f"strict: the letter is {verdict.status}, not ready; no {what} was written")
     if as_json:
         emit_json(result.as_dict())
     else:
         for path in result.outputs:
             click.echo(str(path))
-    return EXIT_PROBLEMS if result.blocked else EXIT_OK
+    for reason in verdict.reasons:
+        say(f"{verdict.status}: {reason.message} [{reason.code}]")
+    say(verdict.line())  # the last line: ready, review or blocked
+    return EXIT_PROBLEMS if result.blocked or verdict.status == "blocked" else EXIT_OK
 
 
 def main() -> None:

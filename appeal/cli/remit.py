@@ -69,24 +69,28 @@ def denials(files, workspace, as_json):
 @click.option("--force", is_flag=True, help="Make every letter again, even those an earlier run completed.")
 @click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
               help="Only these formats (default: both).")
+@click.option("--strict", is_flag=True, help="Write only the letters whose verdict is ready; the others are "
+                                            "listed as skipped, with their reasons.")
 @letter_options
 @json_option
 @guarded
-def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
+def batch(inputs, out_dir, jobs, force, formats, strict, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.commands.batch import Progress, run_batch
     from appeal.commands.generate import FORMATS
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
-    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress)
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, strict=strict)
     progress.close()
     for warning in result.warnings:
         say(f"warning: {warning}")
     for outcome in result.outcomes:
         if outcome.error:
             say(f"{outcome.status}: {outcome.label}: {outcome.error}")
-    say(f"{result.count('ok')} written, {result.count('skipped')} already done, {result.count('failed')} failed, "
+    review = sum(1 for o in result.outcomes if o.verdict and o.verdict != "ready")
+    say(f"{result.count('written')} written ({review} not ready: see the verdict in summary.csv), "
+        f"{result.count('skipped')} skipped, {result.count('failed')} failed, "
         f"{result.count('unreadable')} unreadable; summary: {result.summary}")
     if as_json:
         emit_json(result.as_dict())

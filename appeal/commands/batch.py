@@ -41,10 +41,10 @@ from typing import Callable, Iterable, Iterator
 
 from appeal import __version__
 from appeal.inputs.case import Case, load_case, read_case
-from appeal.checks import run_checks
 from appeal.reference.deadlines import earliest_deadline
 from appeal.errors import AppealError, CaseError, Problem
-from appeal.commands.generate import FORMATS, Settings, prepare_case, with_workspace, write_letter
+from appeal.commands.generate import (FORMATS, Settings, check_prepared, prepare_case, verdict_of, with_workspace,
+                                      write_letter)
 from appeal.deliver.files import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
 from appeal.commands.remit import drafts, read_remittance, warning_lines
 from appeal.resources import builtin_dir
@@ -52,7 +52,7 @@ from appeal.inputs.yamlread import Located
 
 STATE_DIR = ".batch"
 SUMMARY = "summary.csv"
-SUMMARY_COLUMNS = ("input", "status", "outputs", "template", "appeal_by", "error", "warnings")
+SUMMARY_COLUMNS = ("input", "status", "verdict", "reasons", "outputs", "template", "appeal_by", "error", "warnings")
 CASE_SUFFIXES = (".yaml", ".yml")
 COLLECT_EVERY = 10  # letters between full garbage collections in a worker (see run_item)
 FLUSH_SECONDS = 1.0
@@ -80,21 +80,26 @@ class Outcome:
 
     seq: int
     label: str
-    status: str  # ok, skipped (done by an earlier run), failed, unreadable
+    status: str  # written, skipped (done by an earlier run, or not ready under --strict), failed, unreadable
     outputs: tuple[str, ...] = ()
     template: str = ""
     appeal_by: str = ""
     error: str = ""
     key: str = ""
     warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
+    verdict: str = ""  # ready, review or blocked (empty when no letter was composed)
+    reasons: tuple[tuple[str, str], ...] = ()  # (code, message) behind a review or blocked verdict
 
     def row(self) -> list[str]:
-        return [self.label, self.status, " ".join(self.outputs), self.template, self.appeal_by, self.error,
-                " | ".join(self.warnings)]
+        status = "failed" if self.status == "unreadable" else self.status
+        return [self.label, status, self.verdict, " | ".join(f"{c}: {m}" if m else c for c, m in self.reasons),
+                " ".join(self.outputs), self.template, self.appeal_by, self.error, " | ".join(self.warnings)]
 
     def as_dict(self) -> dict:
-        return dict(zip(SUMMARY_COLUMNS, [self.label, self.status, list(self.outputs), self.template,
-                                          self.appeal_by, self.error, list(self.warnings)]))
+        verdict = {"status": self.verdict, "reasons": [{"code": c, "message": m} for c, m in self.reasons]}
+        return dict(zip(SUMMARY_COLUMNS, [self.label, self.status, verdict, [c for c, _ in self.reasons],
+                                          list(self.outputs), self.template, self.appeal_by, self.error,
+                                          list(self.warnings)]))
 
 
 @dataclass
@@ -116,7 +121,7 @@ class BatchResult:
 
     def as_dict(self) -> dict:
         return {"ok": self.exit_code == 0, "summary": str(self.summary) if self.summary else None,
-                "counts": {s: self.count(s) for s in ("ok", "skipped", "failed", "unreadable")},
+                "counts": {s: self.count(s) for s in ("written", "skipped", "failed", "unreadable")},
                 "items": [o.as_dict() for o in self.outcomes], "warnings": self.warnings}
 
 
@@ -293,6 +298,7 @@ class _State:
     settings: Settings
     out_dir: Path | None = None
     formats: tuple[str, ...] = FORMATS
+    strict: bool = False
     made: int = 0
 
 
@@ -309,13 +315,13 @@ def _worker_state(settings: Settings) -> _State:
     return _STATE
 
 
-def _init(settings: Settings, out_dir: Path, formats: tuple[str, ...]) -> None:
+def _init(settings: Settings, out_dir: Path, formats: tuple[str, ...], strict: bool = False) -> None:
     """Pool initializer: build the per-process state once, and load the renderers."""
     import appeal.render.docx  # noqa: F401  imported once per worker, not per letter
     import appeal.render.pdf  # noqa: F401
 
     state = _worker_state(settings)
-    state.out_dir, state.formats = out_dir, formats
+    state.out_dir, state.formats, state.strict = out_dir, formats, strict
 
 
 def run_item(item: Item) -> Outcome:
@@ -334,6 +340,14 @@ def run_item(item: Item) -> Outcome:
         case = _load(item, state)
         prepared = with_workspace(prepare_case(case, state.templates, state.library), state.workspace,
                                   state.settings)
+        findings = check_prepared(prepared, state.library, state.workspace, state.templates)
+        judged = verdict_of(prepared, findings)
+        reasons = tuple((r.code, r.message) for r in judged.reasons)
+        said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
+        if state.strict and not judged.ready:
+            return Outcome(item.seq, item.label, "skipped", (), prepared.template.id, _appeal_by(case, state),
+                           error=f"--strict: the letter is {judged.status}, not ready; not written",
+                           key=item.key, warnings=said, verdict=judged.status, reasons=reasons)
         stem = claim_stem(state.out_dir, batch_stem(case), case_key(case.source))
         paths = write_letter(prepared, state.out_dir, state.formats, stem=stem)
     except AppealError as exc:
@@ -342,11 +356,8 @@ def run_item(item: Item) -> Outcome:
     except Exception as exc:  # a bug of ours: report it on this item, keep going
         return Outcome(item.seq, item.label, "failed", key=item.key,
                        error=f"internal error ({type(exc).__name__}: {exc}); please report it")
-    findings = run_checks(prepared.case, state.library, state.workspace, templates=state.templates,
-                          letter=prepared.letter, template=prepared.template)
-    said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
-    return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                   _appeal_by(case, state), key=item.key, warnings=said)
+    return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
+                   _appeal_by(case, state), key=item.key, warnings=said, verdict=judged.status, reasons=reasons)
 
 
 def describe(problem: Problem, item: Item) -> str:
@@ -448,7 +459,8 @@ class Manifest:
         return None
 
     def record(self, outcome: Outcome) -> None:
-        self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template}
+        self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template,
+                                  "verdict": outcome.verdict, "reasons": [c for c, _ in outcome.reasons]}
         self.dirty = True
         if time.monotonic() - self.flushed > FLUSH_SECONDS:
             self.flush()
@@ -491,7 +503,7 @@ def remove_stale_parts(out_dir: Path) -> None:
 
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
-              progress: Callable[[Outcome], None] | None = None) -> BatchResult:
+              progress: Callable[[Outcome], None] | None = None, strict: bool = False) -> BatchResult:
     """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item."""
     out_dir = ensure_dir(Path(out_dir))
     formats = tuple(formats)
@@ -505,7 +517,7 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
 
     def done(outcome: Outcome) -> None:
         result.outcomes.append(outcome)
-        if outcome.status == "ok":
+        if outcome.status == "written":
             manifest.record(outcome)
         if progress:
             progress(outcome)
@@ -514,11 +526,11 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     jobs = max(1, jobs or os.cpu_count() or 1)
     try:
         if jobs == 1:
-            _init(settings, out_dir, formats)
+            _init(settings, out_dir, formats, strict)
             for item in todo:
                 done(run_item(item))
         else:
-            _in_pool(todo, jobs, (settings, out_dir, formats), done)
+            _in_pool(todo, jobs, (settings, out_dir, formats, strict), done)
     finally:
         manifest.flush()
     result.outcomes.sort(key=lambda o: o.seq)
@@ -535,7 +547,8 @@ def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Pat
             continue
         entry = None if force else manifest.complete(item.key, out_dir)
         if entry:
-            done(Outcome(item.seq, item.label, "skipped", tuple(entry["outputs"]), entry.get("template", "")))
+            done(Outcome(item.seq, item.label, "skipped", tuple(entry["outputs"]), entry.get("template", ""),
+                         verdict=entry.get("verdict", ""), reasons=tuple((c, "") for c in entry.get("reasons", []))))
         else:
             yield item
 
@@ -579,13 +592,13 @@ class Progress:
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
-        self.counts = {"ok": 0, "skipped": 0, "failed": 0, "unreadable": 0}
+        self.counts = {"written": 0, "skipped": 0, "failed": 0, "unreadable": 0}
         self.active = self.stream.isatty()
 
     def __call__(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
         if self.active:
-            self.stream.write(f"\r{sum(self.counts.values())} items: {self.counts['ok']} written, "
+            self.stream.write(f"\r{sum(self.counts.values())} items: {self.counts['written']} written, "
                               f"{self.counts['skipped']} already done, "
                               f"{self.counts['failed'] + self.counts['unreadable']} failed ")
             self.stream.flush()

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from appeal.inputs.case import Case, load_case
-from appeal.checks import Finding, has_errors, run_checks
+from appeal.checks import Finding, run_checks
+from appeal.checks.verdict import Verdict, verdict
 from appeal.reference.citations import CitationLibrary
 from appeal.letters.compose import compose
 from appeal.letters.document import Letter
@@ -65,8 +66,9 @@ class Generated:
     prepared: Prepared
     outputs: list[Path]
     findings: list[Finding] = field(default_factory=list)
-    blocked: bool = False
+    blocked: bool = False  # --strict and the letter is not ready: nothing was written
     packet: dict | None = None  # the appeal packet: its file, the letter's pages, each exhibit's pages
+    verdict: Verdict = field(default_factory=lambda: Verdict("ready"))
 
     def as_dict(self) -> dict:
         packet = {"packet": self.packet} if self.packet is not None else {}
@@ -78,6 +80,7 @@ class Generated:
             "warnings": list(self.prepared.warnings),
             "findings": [f.as_dict() for f in self.findings],
             "blocked": self.blocked,
+            "verdict": self.verdict.as_dict(),
             **packet,
         }
 
@@ -221,9 +224,19 @@ def _checked(case_path: Path | str, settings: Settings
     """The letter and the coding check's findings, with templates, citations and the workspace read once."""
     templates, library, workspace = settings.templates(), settings.library(), settings.load_workspace()
     prepared = _prepare(case_path, settings, templates, library, workspace)
-    findings = run_checks(prepared.case, library, workspace, templates=templates, letter=prepared.letter,
-                          template=prepared.template)
-    return prepared, findings, templates, library, workspace
+    return prepared, check_prepared(prepared, library, workspace, templates), templates, library, workspace
+
+
+def check_prepared(prepared: Prepared, library: CitationLibrary, workspace: Workspace | None,
+                   templates: TemplateSet) -> list[Finding]:
+    """The coding check on a composed letter (told exactly what it quotes and asks for)."""
+    return run_checks(prepared.case, library, workspace, templates=templates, letter=prepared.letter,
+                      template=prepared.template)
+
+
+def verdict_of(prepared: Prepared, findings: list[Finding]) -> Verdict:
+    """The verdict on a prepared letter: ready, review (with every reason) or blocked."""
+    return verdict(prepared.case, prepared.letter, findings, prepared.letter.meta.get("level"))
 
 
 def validate(case_path: Path | str, settings: Settings | None = None) -> tuple[Prepared, list[Finding]]:
@@ -239,21 +252,22 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
              notify: Callable[[Prepared], None] | None = None) -> Generated:
     """One case file -> its letter in each format, in ``out_dir``; with ``packet``, the appeal packet too.
 
-    The coding check runs first and its findings come back with the result; with
-    ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
+    The coding check runs first and its findings and the verdict come back with the result; with
+    ``strict``, only a ``ready`` letter is written (otherwise nothing is, and ``blocked`` is set).
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
     """
     settings = settings or Settings()
     prepared, findings, templates, library, workspace = _checked(case_path, settings)
     if notify is not None:  # the template chosen and the remark-code warnings, before anything is written
         notify(prepared)
-    if strict and has_errors(findings):
-        return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
+    judged = verdict_of(prepared, findings)
+    if strict and not judged.ready:
+        return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True, verdict=judged)
     if packet:
         from appeal.deliver.packet import packet_from
 
         result = packet_from(prepared, templates, library, Path(out_dir), workspace, formats)
-        result.findings = findings
+        result.findings, result.verdict = findings, judged
         return result
     outputs = write_letter(prepared, Path(out_dir), formats)
-    return Generated(prepared=prepared, outputs=outputs, findings=findings)
+    return Generated(prepared=prepared, outputs=outputs, findings=findings, verdict=judged)

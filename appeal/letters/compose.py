@@ -25,6 +25,7 @@ from appeal.reference.codes import code_table, without_usage
 from appeal.letters.document import (Block, BulletList, Heading, Letter, Letterhead, Paragraph, Quote, References, Run,
                              Signature, Table)
 from appeal.errors import AppealError, CaseError, CitationError, Problem, TemplateError
+from appeal.letters.request import Request, decide
 from appeal.letters.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
@@ -57,8 +58,10 @@ class _Composer:
         return self.placeholder(lambda: Quote(passage.text, entry.attribution, entry.id, passage.id))
 
     def descriptor(self, code: str) -> str:
-        """The CPT descriptor of ``code`` from the library (entry ``cpt-<code>``), as text."""
+        """The CPT descriptor of ``code`` from the library (entry ``cpt-<code>``), as text; the entry is
+        listed under References."""
         entry = self.library.get(f"cpt-{code}")
+        self.cite(entry.id)
         return Safe(escape(self.library.passage(entry.id, "descriptor").text))
 
     def fact_problem(self, name: str, message: str) -> str:
@@ -108,6 +111,10 @@ class _Composer:
         lines += [f"Email: {signer.email}"] if signer.email else []
         return self.placeholder(lambda: Signature("Sincerely,", name, tuple(lines), signer.signature))
 
+    def attachment(self, title: str = "Coding references") -> Safe:
+        """The heading of an attachment after the signature (further support), on a page of its own."""
+        return self.placeholder(lambda: Heading((Run(str(title)),), level=2, new_page=True))
+
     def references(self, title: str = "References") -> Safe:
         def make() -> Block:
             return References(title, tuple(self.library.get(c).reference for c in self.cited))
@@ -119,8 +126,9 @@ def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: 
     """Render ``meta``'s template for ``case`` into a :class:`Letter`."""
     _check_case_against(case, library, meta)
     facts = coerce_facts(case, meta.facts)
+    request = decide(case, facts, meta, library)
     composer = _Composer(case=case, library=library, meta=meta)
-    context = _context(case, facts, composer, meta)
+    context = _context(case, facts, composer, meta, request)
     env = templates.env
     try:
         template = env.get_template(meta.name)
@@ -143,7 +151,8 @@ def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: 
         keywords=tuple(dict.fromkeys(["appeal", f"claim {case.claim.number}", f"CARC {case.denial.carc}",
                                       *(f"RARC {r}" for r in case.denial.rarc),
                                       *(line.code for line in case.denied_lines)])),
-        meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited)},
+        meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited),
+              "level": request.level, "changes": [c.as_dict() for c in request.changes]},
     )
 
 
@@ -186,7 +195,7 @@ def _letterhead(case: Case) -> Letterhead:
     return Letterhead(name=p.name, lines=tuple(x for x in (*p.address, contact, ids) if x), logo=p.logo)
 
 
-def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -> dict:
+def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta, request: Request) -> dict:
     appeal = dataclasses.replace(case.appeal, facts=facts)
     codes = code_table()
     return {
@@ -199,6 +208,7 @@ def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -
         "signer": case.signer,
         "enclosures": case.enclosures,
         "denied_lines": case.denied_lines,
+        "request": request,
         "template": meta,
         "carc_text": lambda code: without_usage(codes.carc(code)),
         "rarc_text": lambda code: without_usage(codes.rarc(code)),
@@ -213,6 +223,7 @@ def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -
         "paragraphs": composer.paragraphs,
         "signature": composer.signature,
         "references": composer.references,
+        "attachment": composer.attachment,
         "long_date": long_date,
         "short_date": short_date,
         "money": money,

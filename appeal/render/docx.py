@@ -181,7 +181,7 @@ def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None 
     blocks = letter.blocks
     for i, block in enumerate(blocks):
         _RENDERERS.get(type(block), _unknown)(doc, block)
-        if keeps_with_next(block) and i + 1 < len(blocks):
+        if i + 1 < len(blocks) and keeps_with_next(block, blocks[i + 1]):
             doc.paragraphs[-1].paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
     return _stable(_save(doc), dt.date.fromisoformat(letter.meta["date"]))
@@ -326,6 +326,7 @@ def _heading(doc, block: Heading) -> None:
     paragraph = _add(doc, f"Heading {min(max(block.level, 1), 3)}")
     _add_runs(paragraph, block.runs)
     paragraph.paragraph_format.keep_with_next = True
+    paragraph.paragraph_format.page_break_before = block.new_page or None
 
 
 def _paragraph(doc, block: Paragraph) -> None:

@@ -28,7 +28,7 @@ from reportlab.lib.units import inch
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import (Flowable, HRFlowable, Image, KeepTogether, ListFlowable, ListItem,
+from reportlab.platypus import (Flowable, HRFlowable, Image, KeepTogether, ListFlowable, ListItem, PageBreak,
                                 Paragraph as RLParagraph, SimpleDocTemplate, Spacer, Table as RLTable, TableStyle)
 
 from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
@@ -45,6 +45,8 @@ _FILES = {
     FAMILY + "-BoldItalic": "DejaVuSerif-BoldItalic.ttf",
 }
 MARGIN = inch
+LINE = 14  # the body text's leading
+SLACK = 1.25 * inch  # the most a page may be left blank to keep a block whole (the page-fill rule: 75%)
 GREY = colors.HexColor("#444444")
 RULE = colors.HexColor("#888888")
 
@@ -146,6 +148,61 @@ def _check(letter: Letter) -> None:
                           f"{describe_missing(missing)}", file=f"template {letter.meta.get('template', '?')}")
 
 
+class _Keep(KeepTogether):
+    """Kept together, unless moving it to the next page would leave more than ``SLACK`` of this page blank:
+    then it flows, and the paragraphs' own rules (never one line alone at a page's foot or head) keep a
+    heading or an introduction with at least two lines of what follows."""
+
+    def split(self, aW, aH):
+        if aH > SLACK and getattr(self, "_H", 0) > aH:
+            pieces = _regroup(self._content)
+            *first, last = pieces
+            # what comes before the last piece, and two lines of it, must fit, or the start would stand alone
+            height = lambda f: _height(f, aW, aH, self.canv)  # noqa: E731
+            if sum(height(f) for f in first) + min(height(last), 3 * LINE) <= aH:
+                return pieces
+        return super().split(aW, aH)
+
+
+class _QuoteKeep(KeepTogether):
+    """A quote and its attribution: a quote of four lines or more may break across pages, with at least two
+    lines on each side and the attribution under its last lines; a shorter one stays whole."""
+
+    def split(self, aW, aH):
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        text, attribution = self._content
+        if self._H > aH and aH >= 3 * LINE:
+            parts = text.split(aW, aH - 2 * text.style.leading)
+            if len(parts) == 2:
+                return [parts[0], KeepTogether([parts[1], attribution])]
+        return super().split(aW, aH)
+
+
+def _height(flowable: Flowable, aW: float, aH: float, canv) -> float:
+    """The height a flowable takes, with its space before and after (a kept group's whole height)."""
+    flowable.canv = canv
+    if isinstance(flowable, KeepTogether):
+        flowable.wrap(aW, aH)
+        return flowable._H
+    return flowable.wrap(aW, aH)[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+
+
+def _style_name(flowable: Flowable) -> str:
+    return getattr(getattr(flowable, "style", None), "name", "")
+
+
+def _regroup(flowables: list[Flowable]) -> list[Flowable]:
+    """A flowing group's pieces, each quote again bound to its attribution."""
+    out: list[Flowable] = []
+    for flowable in flowables:
+        if _style_name(flowable) == "attribution" and out and _style_name(out[-1]) == "quote":
+            out[-1] = _QuoteKeep([out[-1], flowable])
+        else:
+            out.append(flowable)
+    return out
+
+
 def _heading(block: Heading) -> list[Flowable]:
     return [_para(_markup(block.runs), f"h{min(max(block.level, 1), 3)}")]
 
@@ -157,7 +214,7 @@ def _paragraph(block: Paragraph) -> list[Flowable]:
 
 
 def _quote(block: Quote) -> list[Flowable]:
-    return [KeepTogether([_para(_text(block.text), "quote"), _para(_text(block.attribution), "attribution")])]
+    return [_QuoteKeep([_para(_text(block.text), "quote"), _para(_text(block.attribution), "attribution")])]
 
 
 def _list(block: BulletList) -> list[Flowable]:
@@ -223,7 +280,10 @@ def _references(block: References) -> list[Flowable]:
         return []
     head = _para(_text(block.title), "h2")
     items = [ListItem(_para(_text(e), "small"), leftIndent=18) for e in block.entries]
-    return [head, ListFlowable(items, bulletType="1", leftIndent=18, bulletFontName=FAMILY, bulletFontSize=9)]
+    return [KeepTogether([head, ListFlowable(items[:1], bulletType="1", leftIndent=18, bulletFontName=FAMILY,
+                                             bulletFontSize=9)]),
+            *([ListFlowable(items[1:], bulletType="1", start="2", leftIndent=18, bulletFontName=FAMILY,
+                            bulletFontSize=9)] if len(items) > 1 else [])]
 
 
 def _unknown(block: Block) -> list[Flowable]:
@@ -257,13 +317,19 @@ def _story(letter: Letter) -> list[Flowable]:
     """The page's flowables; what keeps with the next block is bound to that block's first flowable."""
     story = _letterhead(letter)
     pending: list[Flowable] = []
-    for block in letter.blocks:
+    blocks = letter.blocks
+    for i, block in enumerate(blocks):
+        if isinstance(block, Heading) and block.new_page:  # an attachment starts on a page of its own
+            story.extend(pending)
+            story.append(PageBreak())
+            pending = []
         drawn = _RENDERERS.get(type(block), _unknown)(block)
-        if keeps_with_next(block):
+        if keeps_with_next(block, blocks[i + 1] if i + 1 < len(blocks) else None):
             pending.extend(drawn)
             continue
         if pending and drawn:
-            story.append(KeepTogether(_unwrap(pending + drawn[:1])))
+            keep = KeepTogether if isinstance(block, Signature) else _Keep  # a signature never splits
+            story.append(keep(_unwrap(pending + drawn[:1])))
             drawn, pending = drawn[1:], []
         story.extend(drawn)
     story.extend(pending)
