@@ -77,8 +77,8 @@ def test_a_remittance_becomes_the_carc189_letter_in_one_run(batch, out):
     result = batch(F07, extra=["--jobs", "1"])
     assert result.exit_code == 0, result.stderr
     rows = summary(out)
-    assert [(r["status"], r["template"]) for r in rows] == [("ok", "specific-code-required"),
-                                                           ("ok", "generic-reconsideration")]
+    assert [(r["status"], r["template"]) for r in rows] == [("written", "specific-code-required"),
+                                                           ("written", "generic-reconsideration")]
     assert rows[0]["input"] == f"{F07}#Example-Payer_4276512332_CO-189.yaml"
     assert rows[0]["outputs"] == ("Example-Payer_4276512332_CO-189_2026-11-27.docx "
                                   "Example-Payer_4276512332_CO-189_2026-11-27.pdf")
@@ -112,7 +112,7 @@ def test_csv_rows_become_letters_and_a_bad_row_names_its_line_and_column(batch, 
     assert result.exit_code == 1
     got = summary(out)
     assert [(r["input"], r["status"]) for r in got] == [
-        (f"{source}:2", "ok"), (f"{source}:3", "failed"), (f"{source}:4", "failed")]
+        (f"{source}:2", "written"), (f"{source}:3", "failed"), (f"{source}:4", "failed")]
     assert got[1]["error"] == ("column claim.lines.0.code: '7649X' is not valid (accepted: a 5-character CPT or "
                                "HCPCS code such as 76120, 0042T or G0283)")
     assert got[2]["error"].startswith("column appeal.facts.recording: the template needs this fact: Was the motion")
@@ -129,17 +129,17 @@ def test_a_rerun_skips_completed_letters_and_force_redoes_them(batch, out, tmp_p
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
     again = batch(source, extra=["--jobs", "1", "--json"])
     document = json.loads(again.stdout)
-    assert again.exit_code == 0 and document["counts"] == {"ok": 0, "skipped": 2, "failed": 0, "unreadable": 0}
+    assert again.exit_code == 0 and document["counts"] == {"written": 0, "skipped": 2, "failed": 0, "unreadable": 0}
     assert [i["outputs"] for i in document["items"]] == [r["outputs"].split() for r in summary(out)]
     assert all(p.stat().st_mtime_ns == before[p.name] for p in letters(out, "pdf"))
     # an edited row is made again, under the same name; the other is still skipped
     write_csv(source, [csv_row(1, **{"claim.lines.0.charge": "400.00"}), csv_row(2)])
     assert batch(source, extra=["--jobs", "1"]).exit_code == 0
-    assert [r["status"] for r in summary(out)] == ["ok", "skipped"]
+    assert [r["status"] for r in summary(out)] == ["written", "skipped"]
     assert "$400.00" in pdf_text(out / "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf")
     assert len(letters(out, "pdf")) == 2
     batch(source, extra=["--jobs", "1", "--force"])
-    assert [r["status"] for r in summary(out)] == ["ok", "ok"]
+    assert [r["status"] for r in summary(out)] == ["written", "written"]
     manifest = (out / ".batch" / "manifest.json").read_text()
     assert "Jane" not in manifest and "SAMPLE-000001" in manifest  # hashes and file names only
 
@@ -152,7 +152,7 @@ def test_one_bad_input_never_stops_the_others(batch, out, tmp_path, make_case):
     assert result.exit_code == 1
     got = summary(out)
     assert [(Path(r["input"]).name, r["status"]) for r in got] == [
-        ("letter.835", "unreadable"), (UPMC.name, "ok"), ("broken.yaml", "failed"), ("missing.yaml", "unreadable")]
+        ("letter.835", "unreadable"), (UPMC.name, "written"), ("broken.yaml", "failed"), ("missing.yaml", "unreadable")]
     assert got[0]["error"].endswith("found 'Dear pay' where an ISA or ST*835 segment should start "
                                     "(accepted: an X12 835 remittance (ISA ... ST*835 ...))")
     assert got[2]["error"] == ("line 3: provider.npi: '1234567890' fails the NPI check digit "
@@ -265,8 +265,8 @@ def test_a_batch_killed_midway_finishes_on_the_next_run(ws, tmp_path):
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     rows = summary(out)
-    assert len(rows) == 30 and {r["status"] for r in rows} <= {"ok", "skipped"}
-    assert sum(r["status"] == "ok" for r in rows) >= 30 - made_before
+    assert len(rows) == 30 and {r["status"] for r in rows} <= {"written", "skipped"}
+    assert sum(r["status"] == "written" for r in rows) >= 30 - made_before
     assert not list(out.rglob("*.part"))
     pdfs, docxs = letters(out, "pdf"), letters(out, "docx")
     assert len(pdfs) == len(docxs) == 30
