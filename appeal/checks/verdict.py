@@ -16,7 +16,7 @@ from typing import Iterable
 
 from appeal.checks.model import Finding
 from appeal.checks.route import PASSED
-from appeal.inputs.case import Case
+from appeal.letters.bind import CORRECTED, Bound
 from appeal.letters.document import Letter
 
 READY, REVIEW, BLOCKED = "ready", "review", "blocked"
@@ -89,26 +89,26 @@ def decide(reasons: Iterable[Reason]) -> Verdict:
     return Verdict(status, unique)
 
 
-def verdict(case: Case, letter: Letter, findings: Iterable[Finding], level: str | None = None) -> Verdict:
-    """The verdict on ``letter`` for ``case`` (as the letter treats it, remark codes applied), given the
-    coding check's ``findings``. ``level`` is the letter's level when the template chose it."""
-    return decide([*_case_reasons(case, letter, level), *_finding_reasons(findings)])
+def verdict(bound: Bound, letter: Letter, findings: Iterable[Finding]) -> Verdict:
+    """The verdict on ``letter``, built from ``bound`` (the case as the letter treats it: its level and
+    request), given the coding check's ``findings``."""
+    return decide([*_case_reasons(bound, letter), *_finding_reasons(findings)])
 
 
-def _case_reasons(case: Case, letter: Letter, level: str | None) -> Iterable[Reason]:
+def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
+    case = bound.case
     if not case.payer.address:
         yield Reason("no-payer-address", f"no address for {case.payer.name}: add payer.address (from the denial "
                                          f"or the payer's provider manual) or a payer directory entry")
     text = letter.text()
     if "FILL IN" in text:
         yield Reason("fill-in", "the letter still says FILL IN: complete the case file where it says so")
-    listed = " ".join(e.description for e in case.enclosures).lower()
+    listed = " ".join(e.description for e in bound.enclosures).lower()
     for pattern, what, words in ANNOUNCED:
         if pattern.search(text) and not any(word in listed for word in words):
             yield Reason("enclosure-not-listed", f"the letter says {what} is enclosed, and the enclosures do not "
                                                  f"list it: add it to enclosures")
-    changes = letter.meta.get("changes")
-    if (level or case.appeal.level) == "corrected-claim" and changes == []:
+    if bound.level == CORRECTED and not bound.request.changes:
         yield Reason("no-change-listed", "the corrected claim names no changed line: set appeal.requested_code "
                                          "(and appeal.requested_modifiers) to what the corrected claim reports")
 

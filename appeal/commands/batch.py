@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import gc
 import hashlib
 import io
@@ -43,10 +44,13 @@ from appeal import __version__
 from appeal.inputs.case import Case, load_case, read_case
 from appeal.reference.deadlines import earliest_deadline
 from appeal.errors import AppealError, CaseError, Problem
-from appeal.commands.generate import (FORMATS, Settings, check_prepared, prepare_case, verdict_of, with_workspace,
-                                      write_letter)
-from appeal.deliver.files import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
+from appeal.commands.generate import checked, verdict_of, with_workspace
 from appeal.commands.remit import drafts, read_remittance, warning_lines
+from appeal.deliver.files import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
+from appeal.deliver.letter import write_letter
+from appeal.letters.build import build_letter
+from appeal.render.formats import FORMATS
+from appeal.settings import Settings, Sources
 from appeal.resources import builtin_dir
 from appeal.inputs.yamlread import Located
 
@@ -185,7 +189,7 @@ def _remit_items(path: Path, settings: Settings, fingerprint: str, warnings: lis
     warnings.extend(warning_lines(remit))
     state = _worker_state(settings)
     count = 0
-    for draft in drafts(remit, state.workspace, state.templates):
+    for draft in drafts(remit, state.sources.workspace, state.sources.templates):
         source = f"{path}#{draft.name}"
         count += 1
         yield Item(0, "text", source, source, _hash(fingerprint, "text", draft.text), text=draft.text)
@@ -292,9 +296,7 @@ def _note_lines(located: Located, node, path: tuple, line: int) -> None:
 class _State:
     """What each worker builds once: templates, citations, the workspace and the options."""
 
-    templates: object
-    library: object
-    workspace: object
+    sources: Sources
     settings: Settings
     out_dir: Path | None = None
     formats: tuple[str, ...] = FORMATS
@@ -308,10 +310,9 @@ _STATE: _State | None = None
 def _worker_state(settings: Settings) -> _State:
     global _STATE
     if _STATE is None or _STATE.settings != settings:
-        templates = settings.templates()
-        templates.all()
-        _STATE = _State(templates=templates, library=settings.library(), workspace=settings.load_workspace(),
-                        settings=settings)
+        sources = Sources.load(settings)
+        sources.templates.all()
+        _STATE = _State(sources=sources, settings=settings)
     return _STATE
 
 
@@ -338,14 +339,15 @@ def run_item(item: Item) -> Outcome:
         gc.collect()
     try:
         case = _load(item, state)
-        prepared = with_workspace(prepare_case(case, state.templates, state.library), state.workspace,
-                                  state.settings)
-        findings = check_prepared(prepared, state.library, state.workspace, state.templates)
+        sources = state.sources
+        prepared = with_workspace(build_letter(case, sources.templates, sources.library), sources)
+        findings = checked(prepared, sources, dt.date.today())
         judged = verdict_of(prepared, findings)
         reasons = tuple((r.code, r.message) for r in judged.reasons)
         said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
         if state.strict and not judged.ready:
-            return Outcome(item.seq, item.label, "skipped", (), prepared.template.id, _appeal_by(case, state),
+            return Outcome(item.seq, item.label, "skipped", (), prepared.template.id,
+                           _appeal_by(case, prepared.bound.level, state),
                            error=f"--strict: the letter is {judged.status}, not ready; not written",
                            key=item.key, warnings=said, verdict=judged.status, reasons=reasons)
         stem = claim_stem(state.out_dir, batch_stem(case), case_key(case.source))
@@ -357,7 +359,8 @@ def run_item(item: Item) -> Outcome:
         return Outcome(item.seq, item.label, "failed", key=item.key,
                        error=f"internal error ({type(exc).__name__}: {exc}); please report it")
     return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
-                   _appeal_by(case, state), key=item.key, warnings=said, verdict=judged.status, reasons=reasons)
+                   _appeal_by(case, prepared.bound.level, state), key=item.key, warnings=said,
+                   verdict=judged.status, reasons=reasons)
 
 
 def describe(problem: Problem, item: Item) -> str:
@@ -381,7 +384,7 @@ def _column(field: str) -> str:
 
 
 def _load(item: Item, state: _State) -> Case:
-    defaults = state.workspace.case_defaults if state.workspace else None
+    defaults = state.sources.case_defaults
     date = state.settings.date
     if item.kind == "row":
         located = row_located(item.file, item.line, item.columns, item.cells)
@@ -389,10 +392,10 @@ def _load(item: Item, state: _State) -> Case:
     return load_case(item.source, date=date, defaults=defaults, text=item.text)
 
 
-def _appeal_by(case: Case, state: _State) -> str:
-    workspace = state.workspace
+def _appeal_by(case: Case, level: str | None, state: _State) -> str:
+    workspace = state.sources.workspace
     entry = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
-    deadline = earliest_deadline(entry, case.denial.date, case.appeal.level)
+    deadline = earliest_deadline(entry, case.denial.date, level)
     return deadline.text() if deadline else ""
 
 
