@@ -82,16 +82,18 @@ def test_a_remittance_becomes_the_carc189_letter_in_one_run(batch, out):
     assert rows[0]["input"] == f"{F07}#Example-Payer_4276512332_CO-189.yaml"
     assert rows[0]["outputs"] == ("Example-Payer_4276512332_CO-189_2026-11-27.docx "
                                   "Example-Payer_4276512332_CO-189_2026-11-27.pdf")
-    assert rows[0]["appeal_by"] == "2004-12-27 PAST DUE"  # 60 days from the 2004-10-28 remittance
+    # the letter is a corrected claim: the corrected-claim window, 365 days from the 2004-10-28 remittance
+    assert rows[0]["appeal_by"] == "2005-10-28 PAST DUE"
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
     docx = flat(docx_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.docx"))
     for text in (pdf, docx):
-        assert "Requested code 76120" in text or "Requested code | 76120" in text
-        assert "reports the service billed as 76496 on 11/29/2003 as 76120" in text
+        assert "line 1, 11/29/2003: 76496 -> 76120" in text
+        assert "It reports the service as 76120" in text
         assert "the unlisted code 76499 should not be used to identify a cineradiography" in text
         assert "CPT Assistant, September 2000" in text
         assert "JOHANN S BACH" in text and "4276512332" in text and "Riverside Spine & Motion Clinic" in text
-    assert "2 written, 0 already done, 0 failed" in result.stderr
+    assert "2 written (2 not ready: see the verdict in summary.csv), 0 skipped, 0 failed" in result.stderr
+    assert [r["verdict"] for r in rows] == ["review", "review"]  # the remittance gives no payer address
 
 
 def test_import_then_batch_the_folder_gives_the_same_letter(ws, out, tmp_path, batch):
@@ -102,7 +104,7 @@ def test_import_then_batch_the_folder_gives_the_same_letter(ws, out, tmp_path, b
     assert result.exit_code == 0, result.stderr
     assert [r["input"] for r in summary(out)] == [str(p) for p in sorted(cases.glob("*.yaml"))]
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
-    assert "reports the service billed as 76496 on 11/29/2003 as 76120" in pdf
+    assert "line 1, 11/29/2003: 76496 -> 76120" in pdf
 
 
 def test_csv_rows_become_letters_and_a_bad_row_names_its_line_and_column(batch, out, tmp_path):
@@ -152,7 +154,7 @@ def test_one_bad_input_never_stops_the_others(batch, out, tmp_path, make_case):
     assert result.exit_code == 1
     got = summary(out)
     assert [(Path(r["input"]).name, r["status"]) for r in got] == [
-        ("letter.835", "unreadable"), (UPMC.name, "written"), ("broken.yaml", "failed"), ("missing.yaml", "unreadable")]
+        ("letter.835", "failed"), (UPMC.name, "written"), ("broken.yaml", "failed"), ("missing.yaml", "failed")]
     assert got[0]["error"].endswith("found 'Dear pay' where an ISA or ST*835 segment should start "
                                     "(accepted: an X12 835 remittance (ISA ... ST*835 ...))")
     assert got[2]["error"] == ("line 3: provider.npi: '1234567890' fails the NPI check digit "
@@ -167,10 +169,10 @@ def test_nothing_readable_exits_2(batch, out, tmp_path):
     result = batch(empty, tmp_path / "nothing-here.csv", latin1, folder)
     assert result.exit_code == 2
     assert [(r["status"], r["error"]) for r in summary(out)] == [
-        ("unreadable", f"{empty}: file is empty (accepted: an X12 835 remittance (ISA ... ST*835 ...))"),
-        ("unreadable", "file not found"),
-        ("unreadable", "the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)"),
-        ("unreadable", "the folder holds no case files (*.yaml)")]
+        ("failed", f"{empty}: file is empty (accepted: an X12 835 remittance (ISA ... ST*835 ...))"),
+        ("failed", "file not found"),
+        ("failed", "the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)"),
+        ("failed", "the folder holds no case files (*.yaml)")]
 
 
 def test_parallel_workers_never_share_a_name(batch, out, tmp_path):
@@ -287,4 +289,5 @@ def test_summary_carries_the_letters_warnings(run, make_case, tmp_path):
     result = run("batch", cases, "-o", out, "--jobs", "1", "--date", "2026-11-27")
     assert result.exit_code == 0, result.stderr
     [row] = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
-    assert row["status"] == "ok" and "gives no reasons" in row["warnings"]
+    assert row["status"] == "written" and "gives no reasons" in row["warnings"]
+    assert row["verdict"] == "review" and "no-reasons: " in row["reasons"]  # never "ok"

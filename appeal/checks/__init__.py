@@ -46,8 +46,9 @@ def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None
     ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates,
                              bound.template if bound else template, bound)
     if letter is not None:
-        ctx = replace(ctx, letter_quotes=tuple(dict.fromkeys((b.citation, b.passage) for b in letter.blocks
-                                                             if isinstance(b, Quote))))
+        quoted = [(b.citation, b.passage) for b in letter.blocks if isinstance(b, Quote)]
+        quoted += [(cid, pid) for cid, pid in letter.meta.get("quoted_inline", ())]
+        ctx = replace(ctx, letter_quotes=tuple(dict.fromkeys(quoted)))
     for entry in RULES:
         findings.extend(entry.run(ctx, findings))
     return [corrected_by_letter(f, ctx.request) for f in findings]

@@ -44,6 +44,7 @@ class _Composer:
     nonce: str = dataclasses.field(default_factory=lambda: secrets.token_hex(4))
     blocks: list[Callable[[], Block]] = dataclasses.field(default_factory=list)
     cited: list[str] = dataclasses.field(default_factory=list)
+    inline: list[list[str]] = dataclasses.field(default_factory=list)  # [id, passage] quoted within a sentence
 
     def placeholder(self, make: Callable[[], Block]) -> Safe:
         self.blocks.append(make)
@@ -65,6 +66,8 @@ class _Composer:
         listed under References."""
         entry = self.library.get(f"cpt-{code}")
         self.cite(entry.id)
+        if [entry.id, "descriptor"] not in self.inline:
+            self.inline.append([entry.id, "descriptor"])
         return Safe(escape(self.library.passage(entry.id, "descriptor").text))
 
     def fact_problem(self, name: str, message: str) -> str:
@@ -153,7 +156,7 @@ def compose(bound: Bound, library: CitationLibrary, templates: TemplateSet) -> L
                                       *(f"RARC {r}" for r in case.denial.rarc),
                                       *(line.code for line in case.denied_lines)])),
         meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited),
-              "level": bound.request.level, "changes": [c.as_dict() for c in bound.request.changes]},
+              "quoted_inline": list(composer.inline), "level": bound.request.level, "changes": [c.as_dict() for c in bound.request.changes]},
     )
 
 
