@@ -55,7 +55,8 @@ def test_the_worked_example_runs_as_written(tmp_path, monkeypatch):
                     os.chdir(line.split(None, 1)[1])
                     continue
                 code, printed = run_command(line)
-                assert code == 0, f"{line}\n{printed}"
+                expected_code = int(arg.split("=", 1)[1]) if arg.startswith("exit=") else 0
+                assert code == expected_code, f"{line}\n{printed}"
                 output += printed
         elif kind == "output":
             for expected in filter(str.strip, text.splitlines()):

@@ -122,6 +122,7 @@ def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None,
 def report_generated(result, what: str, as_json: bool) -> int:
     """The end of ``generate`` and ``packet``: the check's findings, then the JSON document or the paths."""
     from appeal.checks import findings_text
+    from appeal.checks.verdict import REASONS
 
     for line in findings_text(result.findings):
         say(line)
@@ -134,6 +135,6 @@ def report_generated(result, what: str, as_json: bool) -> int:
         for path in result.outputs:
             click.echo(str(path))
     for reason in verdict.reasons:
-        say(f"{verdict.status}: {reason.message} [{reason.code}]")
+        say(f"{REASONS[reason.code][0]}: {reason.message} [{reason.code}]")
     say(verdict.line())  # the last line: ready, review or blocked
     return EXIT_PROBLEMS if result.blocked or verdict.status == "blocked" else EXIT_OK
