@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from appeal.checks.model import MOTION, Context, Finding, error, rule, warning
-from appeal.reference.codes import code_table
+from appeal.reference.codes import code_table, without_usage
 from appeal.reference.deadlines import earliest_deadline
 
 DMX_POSITION = ("dmx-policy-unnamed-payer", "position")
@@ -38,7 +38,7 @@ def investigational_policy(ctx: Context) -> Iterator[Finding]:
         return  # the letter answers the policy itself
     if not codes & set(MOTION) or not ctx.mentions(SPINE):
         return  # the policy covers motion imaging of the spine, nothing else
-    carc55 = code_table().carc("55")
+    carc55 = without_usage(code_table().carc("55"))
     said = f' ("{carc55}")' if carc55 else ""
     yield warning(None, f"A payer medical policy in the library calls DMX, cineradiography and videofluoroscopy of "
                         f"the spine investigational: an appeal on coding alone may be met next by CARC 55{said}.",

@@ -113,8 +113,9 @@ class _Composer:
         signer, provider = self.case.signer, self.case.provider
         name = signer.name + (f", {signer.credentials}" if signer.credentials else "")
         lines = [signer.title, provider.name]
-        lines += [f"Phone: {signer.phone}"] if signer.phone else []
-        lines += [f"Email: {signer.email}"] if signer.email else []
+        contact = [f"Phone: {signer.phone}"] if signer.phone else []
+        contact += [f"Email: {signer.email}"] if signer.email else []
+        lines += [" · ".join(contact)] if contact else []  # one line: the signature block stays short
         return self.placeholder(lambda: Signature("Sincerely,", name, tuple(lines), signer.signature))
 
     def attachment(self, title: str = "Coding references") -> Safe:

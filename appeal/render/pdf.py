@@ -46,6 +46,7 @@ _FILES = {
 }
 MARGIN = inch
 LINE = 14  # the body text's leading
+SQUEEZE = 14  # how far the signature space may shrink to keep the signature block on a full page
 SLACK = 1.25 * inch  # the most a page may be left blank to keep a block whole (the page-fill rule: 75%)
 GREY = colors.HexColor("#444444")
 RULE = colors.HexColor("#888888")
@@ -96,6 +97,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "address": ParagraphStyle("address", parent=body),
         "small": small,
         "signer": ParagraphStyle("signer", parent=small, spaceAfter=0),
+        "signer_name": ParagraphStyle("signer_name", parent=body, spaceAfter=1),
         "h1": ParagraphStyle("h1", parent=body, fontName=FAMILY + "-Bold", fontSize=14, leading=18,
                              spaceBefore=8),
         "h2": ParagraphStyle("h2", parent=body, fontName=FAMILY + "-Bold", fontSize=12, leading=16,
@@ -159,7 +161,7 @@ class _Keep(KeepTogether):
             *first, last = pieces
             # what comes before the last piece, and two lines of it, must fit, or the start would stand alone
             height = lambda f: _height(f, aW, aH, self.canv)  # noqa: E731
-            if sum(height(f) for f in first) + min(height(last), 3 * LINE) <= aH:
+            if sum(height(f) for f in first) + min(height(last), 2 * LINE + 2) <= aH:
                 return pieces
         return super().split(aW, aH)
 
@@ -248,15 +250,31 @@ def _table(block: Table) -> list[Flowable]:
     return [table, Spacer(1, 10)]
 
 
+class _SignatureKeep(KeepTogether):
+    """The closing paragraph, "Sincerely" and the signature, on one page. When they miss the page by no more
+    than ``SQUEEZE`` points, the space left for the handwritten signature gives way, so the page stays full
+    and the block never stands alone on the last page."""
+
+    def split(self, aW, aH):
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        short = self._H - aH
+        spacer = next((f for f in self._content if isinstance(f, Spacer)), None)
+        if 0 < short <= SQUEEZE and spacer is not None:
+            spacer.height -= short + 0.5
+            return list(self._content)
+        return super().split(aW, aH)
+
+
 def _signature(block: Signature) -> list[Flowable]:
     parts: list[Flowable] = [_para(_text(block.closing), "body")]
     if block.image is not None:
         parts.append(_image(block.image, 2.2 * inch, 0.75 * inch, "signer.signature", "LEFT"))
     else:
-        parts.append(Spacer(1, 30))
+        parts.append(Spacer(1, 28))
         parts.append(HRFlowable(width=2.6 * inch, thickness=0.6, color=colors.black, hAlign="LEFT",
                                 spaceBefore=0, spaceAfter=3))
-    parts.append(_para(f"<b>{_text(block.name)}</b>", "address"))
+    parts.append(_para(f"<b>{_text(block.name)}</b>", "signer_name"))
     parts.extend(_para(_text(line), "signer") for line in block.lines)
     return [KeepTogether(parts)]
 
@@ -328,7 +346,7 @@ def _story(letter: Letter) -> list[Flowable]:
             pending.extend(drawn)
             continue
         if pending and drawn:
-            keep = KeepTogether if isinstance(block, Signature) else _Keep  # a signature never splits
+            keep = _SignatureKeep if isinstance(block, Signature) else _Keep  # a signature never splits
             story.append(keep(_unwrap(pending + drawn[:1])))
             drawn, pending = drawn[1:], []
         story.extend(drawn)
