@@ -19,12 +19,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from appeal.cli import cli
-from appeal.letters.document import Heading, Paragraph, Quote, Run, Signature
 from appeal.commands.generate import generate, prepare
-from appeal.render.formats import render
-from appeal.settings import Settings
+from appeal.letters.document import Heading, Paragraph, Quote, Run, Signature
 from appeal.render.docx import render_docx
+from appeal.render.formats import render
 from appeal.render.pdf import render_pdf
+from appeal.settings import Settings
 
 from conftest import LETTER_DATE, UPMC, docx_text, flat
 
@@ -125,7 +125,7 @@ def test_pdftotext_reads_the_letter_in_order(upmc):
     order = ["Riverside Spine & Motion Clinic (sample)", "November 27, 2026", "UPMC Health Plan", "Claim number",
              "Dear Reviewer:", "Why this code",
              "CPT Assistant, September 2000, p. 4", "the unlisted code 76499 should not be used", "Enclosures",
-             "Sincerely,", "Pat Example, CPC", "Billing Manager", "Coding references",
+             "Sincerely,", "Pat Example, CPC", "Billing Manager", "on the recording methods",
              "The term videofluoroscopy is synonymous", "References"]
     positions = [text.find(part) for part in order]
     assert -1 not in positions, [p for p, at in zip(order, positions) if at == -1]

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from appeal.inputs.case import Case
-from appeal.reference.codes import code_table
 from appeal.letters.templates import TemplateMeta
+from appeal.reference.codes import code_table
 
 NOT_APPEALABLE = ("N211",)
 RESUBMIT = ("N704", "MA130")
