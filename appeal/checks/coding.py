@@ -11,7 +11,8 @@ from typing import Iterator
 
 from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, warning
 from appeal.inputs.case import ClaimLine
-from appeal.letters.bind import is_unlisted, specific_code as specific_code_for
+from appeal.letters.bind import is_unlisted
+from appeal.letters.bind import specific_code as specific_code_for
 from appeal.reference.codes import code_table
 
 UNLISTED_NOT_USED = ("cpt-assistant-2000-09", "unlisted-not-used")

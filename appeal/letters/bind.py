@@ -38,7 +38,7 @@ class Bound:
     template: TemplateMeta
     facts: Mapping[str, Any]
     level: str
-    request: "Request"
+    request: Request
     enclosures: tuple[Enclosure, ...]
     warnings: tuple[str, ...] = ()
 

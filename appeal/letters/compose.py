@@ -168,7 +168,8 @@ def compose(bound: Bound, library: CitationLibrary, templates: TemplateSet) -> L
                                       *(f"RARC {r}" for r in case.denial.rarc),
                                       *(line.code for line in case.denied_lines)])),
         meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited),
-              "quoted_inline": list(composer.inline), "level": bound.request.level, "changes": [c.as_dict() for c in bound.request.changes]},
+              "quoted_inline": list(composer.inline), "level": bound.request.level,
+              "changes": [c.as_dict() for c in bound.request.changes]},
     )
 
 
