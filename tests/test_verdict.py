@@ -174,6 +174,18 @@ def test_a_letter_that_needs_review_says_why(make_case, sources, changes, reason
     assert all(r.message for r in verdict.reasons)
 
 
+def test_a_corrected_claim_that_names_no_changed_line_needs_review(make_case, sources):
+    case = make_case({"appeal.level": "corrected-claim", "payer.address": ADDRESS,
+                      "enclosures": ["Corrected claim (CMS-1500)", "Radiology report, 08/03/2026"]}, base=GENERIC)
+    _, _, verdict = built(case, sources)
+    assert verdict.status == "review" and codes(verdict) == ["no-change-listed"]
+    named = make_case({"appeal.level": "corrected-claim", "payer.address": ADDRESS, "appeal.requested_code": "76125",
+                       "appeal.requested_modifiers": ["26"],
+                       "enclosures": ["Corrected claim (CMS-1500)", "Radiology report, 08/03/2026"]}, base=GENERIC)
+    prepared, _, _ = built(named, sources)
+    assert "line 1, 08/03/2026: 76120 -> 76125-26" in flat(prepared.letter.text())
+
+
 def test_a_generic_letter_without_reasons_needs_review_chosen_or_forced(make_case, sources):
     bare = {"appeal.notes": None, "appeal.citations": None, "payer.address": ADDRESS}
     for case in (make_case(bare, base=GENERIC), make_case({**bare, "template": "generic-reconsideration",

@@ -49,6 +49,7 @@ ANNOUNCED = (
      "a corrected claim", ("claim", "cms-1500", "ub-04", "837")),
     (re.compile(r"\benclosed (?:radiology )?report|\benclosed records|records? (?:is|are) enclosed", re.I),
      "the report or records", ("report", "record", "notes", "chart")),
+    (re.compile(r"\bauthorization\b[^.]{0,60}\bis enclosed", re.I), "the member's authorization", ("authoriz",)),
 )
 
 
