@@ -68,7 +68,7 @@ _FILES = {
 }
 MARGIN = inch
 LINE = 14  # the body text's leading
-SQUEEZE = 14  # how far the signature space may shrink to keep the signature block on a full page
+SQUEEZE = 16  # how far the signature space may shrink to keep the signature block on a full page
 SLACK = 1.25 * inch  # the most a page may be left blank to keep a block whole (the page-fill rule: 75%)
 GREY = colors.HexColor("#444444")
 RULE = colors.HexColor("#888888")
