@@ -15,12 +15,13 @@ from typing import Callable, Iterable
 
 from appeal.checks import Finding, run_checks
 from appeal.checks.verdict import Verdict, verdict
+from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
 from appeal.inputs.case import load_case
 from appeal.letters.build import Prepared, build_letter
 from appeal.render.fonts import check_fonts
-from appeal.render.formats import FORMATS
+from appeal.render.formats import FORMATS, render
 from appeal.settings import Settings, Sources
 
 
@@ -80,12 +81,15 @@ def verdict_of(prepared: Prepared, findings: list[Finding]) -> Verdict:
 def validate(case_path: Path | str, settings: Settings | None = None,
              today: dt.date | None = None) -> tuple[Prepared, list[Finding]]:
     """Everything ``generate`` checks before it writes: the case, its template and letter,
-    the PDF fonts for every field, and the coding check. Writes nothing."""
+    the PDF fonts for every field, the coding check, and both renderers, which draw the
+    letter in memory (so a case that validates renders). Writes nothing."""
     today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
     prepared = prepare(case_path, sources.settings, sources, today)
     findings = checked(prepared, sources, today)
     check_fonts(prepared.case)
+    for fmt in FORMATS:
+        render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx)
     return prepared, findings
 
 
@@ -109,7 +113,7 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
         return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True, verdict=judged)
     if packet:
         done = deliver_packet(prepared, sources.templates, sources.library, Path(out_dir), sources.workspace,
-                              formats)
+                              formats, allow_outside=sources.settings.allow_outside)
         return Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict(),
                          verdict=judged)
     outputs = write_letter(prepared, Path(out_dir), formats)
