@@ -186,6 +186,14 @@ def test_a_corrected_claim_that_names_no_changed_line_needs_review(make_case, so
     assert "line 1, 08/03/2026: 76120 -> 76125-26" in flat(prepared.letter.text())
 
 
+def test_ma130_sends_a_new_claim_and_an_enclosure_saying_frequency_7_needs_review(make_case, sources):
+    case = make_case({"denial.rarc": ["MA130"], "payer.address": ADDRESS})
+    prepared, _, verdict = built(case, sources)
+    assert prepared.bound.request.frequency == "1"
+    assert "a new claim (claim frequency code 1)" in flat(prepared.letter.text())
+    assert codes(verdict) == ["enclosure-mismatch"]  # the sample lists "Corrected claim (CMS-1500), frequency code 7"
+
+
 def test_a_generic_letter_without_reasons_needs_review_chosen_or_forced(make_case, sources):
     bare = {"appeal.notes": None, "appeal.citations": None, "payer.address": ADDRESS}
     for case in (make_case(bare, base=GENERIC), make_case({**bare, "template": "generic-reconsideration",
@@ -269,3 +277,29 @@ def test_the_investigational_policy_warning_only_for_the_policys_services_and_co
     knee = make_case({"claim.lines.0.description": "Digital motion fluoroscopy of the knee, recorded to DVD",
                       "appeal.facts.regions": ["knee"]})
     assert not warned(knee)  # the policy covers the spine only
+
+
+# -- the check rules behind the premises, each with a near miss ---------------------------------------------------
+
+def _rules(path, sources) -> set[str]:
+    return {f.rule for f in built(path, sources)[1]}
+
+
+def test_the_189_rules_fire_on_their_codes_only(make_case, sources):
+    assert "specific-code-denied-189" in _rules(make_case({"claim.lines.0.code": "76120"}), sources)
+    assert "code-unknown-189" in _rules(make_case({"claim.lines.0.code": "00100"}), sources)
+    unlisted = _rules(UPMC, sources)
+    assert not {"specific-code-denied-189", "code-unknown-189"} & unlisted  # 76496: the library calls it unlisted
+    other_carc = _rules(make_case({"claim.lines.0.code": "00100", "appeal.notes": "Why."}, base=GENERIC), sources)
+    assert "code-unknown-189" not in other_carc  # CARC 16: nothing to say about unlisted codes
+
+
+def test_the_example_payer_rule_fires_only_for_an_example_entry(make_case, tmp_path):
+    for example, expected in (("yes", True), ("no", False)):
+        ws = tmp_path / f"ws-{example}"
+        ws.mkdir()
+        (ws / "appeal.yaml").write_text(yaml.safe_dump({"payers": [{
+            "name": "UPMC Health Plan", "id": "SAMPLE-UPMC", "example": example, "address": ADDRESS}]}),
+            encoding="utf-8")
+        sources = Sources.load(Settings(date=LETTER_DATE, workspace=ws))
+        assert ("example-payer" in _rules(UPMC, sources)) is expected

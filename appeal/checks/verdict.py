@@ -30,6 +30,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "enclosure-not-listed": (REVIEW, "the letter says something is enclosed (a corrected claim, a report) that the "
                                      "enclosures do not list"),
     "no-change-listed": (REVIEW, "a corrected claim that names no changed line"),
+    "enclosure-mismatch": (REVIEW, "an enclosure names another claim frequency code than the letter (a new claim, "
+                                   "frequency 1, where the enclosure says 7, or the reverse)"),
     "example-payer": (REVIEW, "the payer directory entry is still an example (`example: yes`)"),
     "appeal-by-passed": (REVIEW, "the appeal-by date has passed"),
     "fill-in": (REVIEW, "the letter still says FILL IN"),
@@ -51,6 +53,9 @@ ANNOUNCED = (
      "the report or records", ("report", "record", "notes", "chart")),
     (re.compile(r"\bauthorization\b[^.]{0,60}\bis enclosed", re.I), "the member's authorization", ("authoriz",)),
 )
+
+
+_FREQUENCY = re.compile(r"\bfrequency(?: code)? (\d)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,12 @@ def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
         if pattern.search(text) and not any(word in listed for word in words):
             yield Reason("enclosure-not-listed", f"the letter says {what} is enclosed, and the enclosures do not "
                                                  f"list it: add it to enclosures")
+    frequency = bound.request.frequency
+    for enclosure in bound.enclosures:
+        said = _FREQUENCY.search(enclosure.description)
+        if frequency and said and said.group(1) != frequency:
+            yield Reason("enclosure-mismatch", f"the enclosure '{enclosure.description}' says frequency code "
+                                               f"{said.group(1)}, and the letter sends frequency code {frequency}")
     if bound.level == CORRECTED and not bound.request.changes:
         yield Reason("no-change-listed", "the corrected claim names no changed line: set appeal.requested_code "
                                          "(and appeal.requested_modifiers) to what the corrected claim reports")
