@@ -189,3 +189,15 @@ def test_libreoffice_renders_the_docx_without_stranding_a_heading_or_the_signatu
     if any(isinstance(b, Heading) and b.new_page for b in letter.blocks):
         attachment = next(i for i, page in enumerate(pages) if any(line in ATTACHMENTS for line in page.lines[:2]))
         assert any("Sincerely," in page.lines for page in pages[:attachment])  # the attachment follows
+
+
+@needs("pdftotext")
+def test_the_pdf_shows_each_changed_line_in_the_re_block_and_the_request(letters):
+    """Read back from the PDF: the corrected line, with the modifier the additional region now carries."""
+    for name, changed in (("separate-regions-corrected", "line 2, 06/02/2026: 76120 -> 76120-59"),
+                          ("upmc-two-regions-xs", "added line, 09/15/2026: 76120-XS")):
+        _, pdf, _ = letters[name]
+        text = " ".join(" ".join(page.lines) for page in bbox_pages(pdf))
+        re_block, request = text.split("Dear Reviewer:")[0], text.split("Dear Reviewer:")[1].split("Why")[0]
+        assert "Corrected line(s)" in re_block and changed in re_block.replace("  ", " "), name
+        assert changed in request, name
