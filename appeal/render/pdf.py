@@ -196,8 +196,11 @@ class _QuoteKeep(KeepTogether):
         if getattr(self, "_wrapInfo", None) != (aW, aH):
             self.wrap(aW, aH)
         text, attribution = self._content
-        if self._H > aH and aH >= 3 * LINE:
-            parts = text.split(aW, aH - 2 * text.style.leading)
+        leading = text.style.leading
+        # when the words alone fit, a line at least goes over to the attribution (widow control makes it two)
+        limit = aH if text.wrap(aW, aH)[1] > aH else aH - leading
+        if self._H > aH and limit >= 2 * leading:
+            parts = text.split(aW, limit)
             if len(parts) == 2:
                 return [parts[0], KeepTogether([parts[1], attribution])]
         return super().split(aW, aH)
