@@ -328,11 +328,9 @@ def test_an_appeal_due_within_a_week_is_a_warning(check, tmp_path):
     assert found.severity == "warning" and "in 4 days" in found.message
 
 
-def test_without_a_level_the_window_of_the_level_the_letter_is_written_at_counts(check, tmp_path):
-    """The case names no level; the letter (bind's request) is a corrected claim, so its window counts."""
-    assert not rule(check(None, _workspace(tmp_path), dt.date(2026, 12, 20)), "appeal-deadline")
-    [found] = rule(check(None, _workspace(tmp_path), dt.date(2027, 1, 15)), "appeal-deadline")
-    assert "corrected-claim" in found.message and "01/18/2027" in found.message
+def test_without_a_level_the_shortest_window_counts(check, tmp_path):
+    [found] = rule(check(None, _workspace(tmp_path), dt.date(2026, 12, 20)), "appeal-deadline")
+    assert "reconsideration" in found.message
 
 
 def test_an_appeal_well_within_its_window_or_without_a_directory_is_quiet(check, tmp_path):

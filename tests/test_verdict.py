@@ -71,7 +71,7 @@ def test_189_on_a_specific_code_is_a_reconsideration_that_says_so(make_case, sou
                       else "Recorded motion study, cervical spine"})
     prepared, findings, verdict = built(case, sources)
     letter, text = prepared.letter, body(prepared.letter)
-    assert prepared.bound.level == "reconsideration" and prepared.bound.request.changes == ()
+    assert prepared.bound.request.level == "reconsideration" and prepared.bound.request.changes == ()
     assert re_rows(letter)["Re:"] == "Request for reconsideration"
     assert f"process {code} as billed" in text and "please name that code in writing" in text
     assert f"{code} is neither: it is itself a specific CPT code" in text

@@ -116,7 +116,8 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
     payer = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
     request = bound.request if bound else decide(case, facts, meta, library, case.appeal.level)
     return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer,
-                   level=request.level, letter_requests=request.code, request=request), findings
+                   level=bound.level if bound else case.appeal.level, letter_requests=request.code,
+                   request=request), findings
 
 
 def _fact_finding(case: Case, meta: TemplateMeta | None, problem: Problem) -> Finding:

@@ -120,7 +120,7 @@ def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
         if frequency and said and said.group(1) != frequency:
             yield Reason("enclosure-mismatch", f"the enclosure '{enclosure.description}' says frequency code "
                                                f"{said.group(1)}, and the letter sends frequency code {frequency}")
-    if bound.level == CORRECTED and not bound.request.changes:
+    if bound.request.level == CORRECTED and not bound.request.changes:
         yield Reason("no-change-listed", "the corrected claim names no changed line: set appeal.requested_code "
                                          "(and appeal.requested_modifiers) to what the corrected claim reports")
 

@@ -19,6 +19,7 @@ from appeal.cli.app import (
     templates_option,
     workspace_option,
 )
+from appeal.cli.track import db_option, recorder_for, report_recorded
 from appeal.render.formats import FORMATS
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -84,17 +85,22 @@ def denials(files, workspace, as_json):
 @click.option("--strict", is_flag=True, help="Write only the letters whose verdict is ready; the others are "
                                             "listed as skipped, with their reasons.")
 @letter_options
+@db_option
 @json_option
 @guarded
-def batch(inputs, out_dir, jobs, force, formats, strict, date, template_dirs, citation_dirs, workspace, as_json):
+def batch(inputs, out_dir, jobs, force, formats, strict, date, template_dirs, citation_dirs, workspace, db,
+          as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
-    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, strict=strict)
+    recorder = recorder_for(settings, db, "appeal batch ... --force")
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder=recorder,
+                       strict=strict)
     progress.close()
+    report_recorded(recorder)
     for warning in result.warnings:
         say(f"warning: {warning}")
     for outcome in result.outcomes:

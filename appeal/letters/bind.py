@@ -37,7 +37,7 @@ class Bound:
     case: Case
     template: TemplateMeta
     facts: Mapping[str, Any]
-    level: str
+    level: str | None  # the level after remark codes (None: the case names none); the letter's is request.level
     request: Request
     enclosures: tuple[Enclosure, ...]
     warnings: tuple[str, ...] = ()
@@ -67,7 +67,7 @@ def bind(case: Case, template: TemplateMeta, library: CitationLibrary,
     request = decide(case, facts, template, library, level)
     labels = exhibits or {}
     enclosures = tuple(Enclosure(labels[i], e.path) if i in labels else e for i, e in enumerate(case.enclosures))
-    return Bound(case=case, template=template, facts=facts, level=request.level, request=request,
+    return Bound(case=case, template=template, facts=facts, level=level, request=request,
                  enclosures=enclosures, warnings=tuple(warnings))
 
 

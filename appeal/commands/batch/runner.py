@@ -16,6 +16,7 @@ from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, Summary
 from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
 from appeal.deliver.files import ensure_dir
 from appeal.errors import OutputError
+from appeal.ledger.recorder import Recorder
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 
@@ -23,13 +24,14 @@ from appeal.settings import Settings, Sources
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
               progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None,
-              strict: bool = False) -> BatchResult:
+              recorder: Recorder | None = None, strict: bool = False) -> BatchResult:
     """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
     With ``strict``, only letters whose verdict is ready are written.
 
     ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
     full disk or a killed run still leaves the list of what was and was not written; at the end
-    it is rewritten in input order.
+    it is rewritten in input order. ``recorder`` (a ledger is in use) records every letter made, in
+    one transaction, after the summary.
     """
     out_dir = ensure_dir(Path(out_dir))
     job = Job(settings, out_dir, tuple(formats), today or dt.date.today(), strict)
@@ -73,6 +75,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
                                + ("" if log.error is None else f"; {log.error}"))
     if manifest.error:
         result.warnings.append(manifest.error)
+    if recorder is not None:
+        recorder.record([o.facts for o in result.outcomes if o.facts is not None])
     return result
 
 

@@ -30,6 +30,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
     verdict: str = ""  # ready, review or blocked (empty when no letter was built)
     reasons: tuple[tuple[str, str], ...] = ()  # (code, message) behind a review or blocked verdict
+    facts: dict | None = field(default=None, repr=False, compare=False)  # for the ledger (appeal.ledger.facts)
 
     def row(self) -> list[str]:
         status = "failed" if self.status == "unreadable" else self.status  # the summary says written/skipped/failed

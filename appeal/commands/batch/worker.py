@@ -25,6 +25,7 @@ from appeal.deliver.letter import write_letter
 from appeal.errors import AppealError, Problem
 from appeal.inputs.case import Case, load_case, read_case
 from appeal.inputs.csvrow import row_located
+from appeal.ledger.facts import letter_facts
 from appeal.letters.build import build_letter
 from appeal.reference.deadlines import earliest_deadline
 from appeal.render.formats import FORMATS
@@ -91,7 +92,9 @@ class Worker:
             return Outcome(item.seq, item.label, "failed", key=item.key,
                            error=f"internal error ({type(exc).__name__} in {Path(where).name}); please report it")
         return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
-                       appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons)
+                       appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons,
+                       facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
+                                          prepared.bound.level))
 
     def load(self, item: Item) -> Case:
         defaults, date = self.sources.case_defaults, self.job.settings.date
