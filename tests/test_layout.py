@@ -170,8 +170,7 @@ def test_the_docx_carries_the_keep_rules(letters):
     for p in paragraphs:
         if p.style.name.startswith("Heading"):
             assert p.paragraph_format.keep_with_next, p.text
-    closing = texts.index("Sincerely,") - 1
-    assert texts[closing].startswith("For anything further, please contact")
+    closing = next(i for i, text in enumerate(texts) if text.startswith("For anything further, please contact"))
     assert paragraphs[closing].paragraph_format.keep_with_next  # the closing paragraph stays with "Sincerely"
     attachment = paragraphs[texts.index("Coding references")]
     assert attachment.paragraph_format.page_break_before

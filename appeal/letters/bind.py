@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from appeal.errors import CaseError, CitationError, Problem
 from appeal.inputs.case import Case, ClaimLine, Enclosure, coerce_facts
@@ -55,14 +55,15 @@ def specific_code(facts: Mapping[str, Any]) -> str:
 
 
 def bind(case: Case, template: TemplateMeta, library: CitationLibrary,
-         exhibits: Mapping[int, str] | None = None) -> Bound:
+         exhibits: Mapping[int, str] | None = None, known: Iterable[str] = ()) -> Bound:
     """Bind ``case`` to ``template``; every problem the case has with them in one :class:`CaseError`.
 
     ``exhibits`` maps an enclosure's index to the line the packet gives it
-    ("Exhibit 1 (pages 4-5 of this packet): ...").
+    ("Exhibit 1 (pages 4-5 of this packet): ..."). ``known`` are the facts other templates and the
+    shared vocabulary declare: the case may carry them (kept, not used); any other fact is an error.
     """
     check_against(case, library, template)
-    facts = coerce_facts(case, template.facts)
+    facts = coerce_facts(case, template.facts, known=known, template=template.id)
     level, warnings = remark_level(case, template)
     request = decide(case, facts, template, library, level)
     labels = exhibits or {}

@@ -49,6 +49,7 @@ class BatchResult:
     outcomes: list[Outcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     summary: Path | None = None
+    printed: Path | None = None  # --print: the one PDF of every ready letter, for mail
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -64,7 +65,8 @@ class BatchResult:
     def as_dict(self) -> dict:
         return {"ok": self.exit_code == 0, "summary": str(self.summary) if self.summary else None,
                 "counts": {s: self.count(s) for s in STATUSES},
-                "items": [o.as_dict() for o in self.outcomes], "warnings": self.warnings}
+                "items": [o.as_dict() for o in self.outcomes], "warnings": self.warnings,
+                "print": str(self.printed) if self.printed else None}
 
 
 class SummaryLog:
