@@ -23,7 +23,7 @@ from appeal.commands.generate import checked, verdict_of, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
-from appeal.errors import AppealError, Problem
+from appeal.errors import AppealError, Problem, origin
 from appeal.inputs.case import Case, load_case, read_case
 from appeal.inputs.csvrow import row_located
 from appeal.ledger.facts import letter_facts
@@ -104,9 +104,8 @@ class Worker:
             return Outcome(item.seq, item.label, "failed", key=item.key,
                            error=f"not written: cannot write in {job.out_dir}: {why(exc)}")
         except Exception as exc:  # a bug of ours: report it on this item, keep going (its message may hold PHI)
-            where = exc.__traceback__.tb_frame.f_code.co_filename if exc.__traceback__ else "?"
             return Outcome(item.seq, item.label, "failed", key=item.key,
-                           error=f"internal error ({type(exc).__name__} in {Path(where).name}); please report it")
+                           error=f"internal error ({type(exc).__name__} at {origin(exc)}); please report it")
         return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
                        appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons,
                        facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
