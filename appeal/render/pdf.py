@@ -537,7 +537,7 @@ def _story(letter: Letter, page: layout.PageSetup) -> list[Flowable]:
             drawn, pending = drawn[1:], []
         story.extend(drawn)
     story.extend(pending)
-    return story
+    return story or [Spacer(1, 0)]  # a letter with no body still has its page (letterhead, address, footer)
 
 
 def _unwrap(flowables: list[Flowable]) -> list[Flowable]:
