@@ -180,6 +180,10 @@ def compose(bound: Bound, library: CitationLibrary, templates: TemplateSet) -> L
         raise TemplateError([Problem(str(meta.file), f"the template's text contains {refused} (line {line} of the "
                                      "rendered text), which a letter cannot carry", accepted="printable text")])
     blocks = _to_blocks(markdown, composer, meta)
+    if not any(not (isinstance(b, References) and not b.entries) for b in blocks):
+        raise TemplateError([Problem(str(meta.file), "the template renders an empty letter (nothing but an empty "
+                                     "references list)", accepted="a letter body; most templates extend "
+                                     "base/letter.md")])
     return Letter(
         letterhead=_letterhead(case),
         blocks=tuple(blocks),
