@@ -49,21 +49,8 @@ def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, m
     bound = bind(case, meta, library, exhibits, known=templates.fact_owners(), directory=directory)
     letter = compose(bound, library, templates)
     return Prepared(case=case, template=meta, reason=reason, bound=bound, letter=letter,
-                    warnings=[*bound.warnings, *case_warnings(case), *late_warnings(case, letter)])
+                    warnings=[*bound.warnings, *case_warnings(case)])
 
-
-LATE_NO_GOOD_CAUSE = "late-no-good-cause"
-
-
-def late_warnings(case: Case, letter: Letter) -> list[str]:
-    """A letter past its appeal-by date with no reason for the delay (``appeal.good_cause``) needs review:
-    the warning carries the reason code ``late-no-good-cause``."""
-    due = letter.meta.get("appeal_by")
-    if not due or not due.get("late") or case.appeal.good_cause:
-        return []
-    return [f"[{LATE_NO_GOOD_CAUSE}] the letter is dated after its appeal-by date {due['due']} "
-            f"({due['basis']}) and gives no reason for the delay: add appeal.good_cause (why it is late), "
-            f"which the letter states"]
 
 
 def case_warnings(case: Case) -> list[str]:

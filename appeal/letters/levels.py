@@ -29,16 +29,6 @@ MEDICAL_WORDS = re.compile(r"investigational|experimental|medical(ly)? necess|no
 RESCISSION_WORDS = re.compile(r"rescission|rescind", re.IGNORECASE)
 AUTHORISATION_WORDS = re.compile(r"authori[sz]", re.IGNORECASE)
 
-LEVEL_TITLES = {
-    "corrected-claim": "Corrected claim",
-    "reconsideration": "Request for reconsideration",
-    "redetermination": "Request for redetermination",
-    "medicare-reconsideration": "Request for reconsideration by the Qualified Independent Contractor",
-    "first-level": "First-level appeal",
-    "second-level": "Second-level appeal",
-    "external-review": "Request for external review",
-}
-
 
 def we_ask(level: str, payer: str) -> str:
     """The start of the letter's request, in the level's words: ``We ask UPMC to reconsider the denial``.

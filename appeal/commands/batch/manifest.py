@@ -47,7 +47,8 @@ class Manifest:
         return None
 
     def record(self, outcome: Outcome) -> None:
-        self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template}
+        self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template,
+                                  "verdict": outcome.verdict, "reasons": [c for c, _ in outcome.reasons]}
         self.dirty = True
         if time.monotonic() - self.flushed > FLUSH_SECONDS:
             self.flush()

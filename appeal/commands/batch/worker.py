@@ -19,7 +19,7 @@ from pathlib import Path
 from appeal.commands.batch.items import Item
 from appeal.commands.batch.manifest import STATE_DIR
 from appeal.commands.batch.summary import Outcome
-from appeal.commands.generate import checked, directory_entry, with_workspace
+from appeal.commands.generate import checked, directory_entry, verdict_of, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
@@ -47,6 +47,7 @@ class Job:
     fax: bool = False
     tiff: bool = False
     tiff_g4: bool = False
+    strict: bool = False  # write only letters whose verdict is ready
 
     def delivery(self) -> tuple[str, ...]:
         """What each item produces, for the manifest's fingerprint: the formats and the deliveries."""
@@ -78,6 +79,15 @@ class Worker:
             case = self.load(item)
             prepared = with_workspace(build_letter(case, sources.templates, sources.library,
                                                    directory=directory_entry(sources, case)), sources)
+            findings = checked(prepared, sources, job.today)
+            judged = verdict_of(prepared, findings)
+            reasons = tuple((r.code, r.message) for r in judged.reasons)
+            said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
+            appeal_by = self.appeal_by(case, prepared.bound.level)
+            if job.strict and not judged.ready:
+                return Outcome(item.seq, item.label, "skipped", (), prepared.template.id, appeal_by,
+                               error=f"--strict: the letter is {judged.status}, not ready; not written",
+                               key=item.key, warnings=said, verdict=judged.status, reasons=reasons)
             stem = claim_stem(job.out_dir / STATE_DIR / "names", job.out_dir,
                               batch_stem(case.payer.name, case.claim.number, case.denial.group, case.denial.carc,
                                          case.appeal.date), case_key(case.source))
@@ -97,10 +107,8 @@ class Worker:
         except Exception as exc:  # a bug of ours: report it on this item, keep going (its message may hold PHI)
             return Outcome(item.seq, item.label, "failed", key=item.key,
                            error=f"internal error ({type(exc).__name__} at {origin(exc)}); please report it")
-        findings = checked(prepared, sources, job.today)
-        said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
-        return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                       self.appeal_by(case, prepared.bound.level), key=item.key, warnings=said,
+        return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
+                       appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons,
                        facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
                                           prepared.bound.level))
 
