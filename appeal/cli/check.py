@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (citations_option, cli, emit_json, guarded, json_option, say, settings_from, templates_option,
+from appeal.cli import (citations_option, cli, emit_json, examples, guarded, json_option, say, settings_from, templates_option,
                         workspace_option)
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal check CASE.yaml", "appeal check cases/*.yaml --json"))
 @click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
 @templates_option
 @citations_option
@@ -21,7 +21,7 @@ def check(cases, template_dirs, citation_dirs, workspace, as_json):
     """Check CASES for the wrong code, a weak appeal and a missed deadline.
 
     Exit 0 when no errors, 1 when a check found errors, 2 when a case cannot be read (the
-    others are still checked). --json prints {"cases": [{case, readable, findings, errors}]}.
+    others are still checked). --json prints {"ok", "cases": [{case, readable, findings, errors}]}.
     """
     from appeal.checks import check_files, exit_status, report_text
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options,
+from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, examples, guarded, json_option, letter_options,
                         report_generated, say, settings_from)
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal generate samples/upmc-76496-specific-code.yaml -o out/",
+                             "appeal generate CASE.yaml -o out/ --packet --strict"))
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the letters.")
@@ -47,7 +48,7 @@ def generate(case, out_dir, formats, strict, packet, reference_docx, date, templ
     return report_generated(result, "letter", as_json)
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal validate CASE.yaml", "appeal validate CASE.yaml --json"))
 @click.argument("case", type=click.Path(path_type=Path))
 @letter_options
 @json_option
@@ -67,7 +68,7 @@ def validate(case, date, template_dirs, citation_dirs, workspace, as_json):
         say(line)
     errors = has_errors(findings)
     if as_json:
-        emit_json({"ok": not errors, "case": str(case), "template": prepared.template.id,
+        emit_json({"case": str(case), "template": prepared.template.id,
                    "reason": prepared.reason, "warnings": prepared.warnings,
                    "findings": [f.as_dict() for f in findings]})
     else:

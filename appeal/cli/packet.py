@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (cli, guarded, json_option, letter_options, report_generated, say, settings_from)
+from appeal.cli import (cli, examples, guarded, json_option, letter_options, report_generated, say, settings_from)
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal packet CASE.yaml -o out/", "appeal packet CASE.yaml -o out/ --strict"))
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the packet.")

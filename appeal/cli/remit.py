@@ -6,13 +6,15 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, guarded, json_option, letter_options, say,
+from appeal.cli.table import KEEP, Column, echo_table, render
+from appeal.cli import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, examples, guarded, json_option, letter_options, say,
                         settings_from, templates_option, workspace_option)
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
 
-@cli.command("import-835")
+@cli.command("import-835", epilog=examples("appeal import-835 ERA.835 -o cases/",
+                                           "appeal import-835 ERA.835 -o cases/ --force"))
 @remit_files
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cases"),
               show_default=True, help="Folder for the case files.")
@@ -38,7 +40,7 @@ def import_835(files, out_dir, force, template_dirs, workspace, as_json):
     return EXIT_OK
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal denials ERA.835", "appeal denials ERA.835 --json"))
 @remit_files
 @workspace_option
 @json_option
@@ -55,13 +57,40 @@ def denials(files, workspace, as_json):
     if as_json:
         emit_json(result.as_dict())
     elif result.rows:
-        click.echo(result.table())
-    else:
+        echo_table(denials_table(result.rows))
+        for reason in dict.fromkeys(r["appeal_by_missing"]["reason"] for r in result.rows if r["appeal_by_missing"]):
+            say(f"no appeal-by date: {reason}")
+    elif not result.problems:
         say("no denials")
     return EXIT_UNUSABLE if result.problems else EXIT_OK
 
 
-@cli.command()
+DENIAL_COLUMNS = (Column("claim", 10), Column("account", 8), Column("patient", 10), Column("DOS"),
+                  Column("code", 6, list=True), Column("mod", 3, list=True), Column("CARC"), Column("RARC", 5, list=True), Column("amount"),
+                  Column("appeal by", 10))
+# Narrowed in this order until the table fits: the patient's name first; the money and reason never.
+DENIAL_WRAP = (2, 4, 7, 5, 9, 1, 0)
+FLAG_STYLE = {"PAST DUE": {"fg": "red", "bold": True}, "due soon": {"fg": "yellow", "bold": True}}
+
+
+def denials_table(rows: list[dict], width: int = 100) -> list[str]:
+    """The denials as lines of at most ``width`` characters; PAST DUE and due soon are coloured."""
+    body = [[r["claim"], r["account"], r["patient"], r["dos"], ",".join(r["codes"]), ",".join(r["modifiers"]),
+             "-".join(p for p in (r["group"], r["carc"]) if p) or "denied", ",".join(r["rarc"]), r["amount"],
+             " ".join(filter(None, (r["appeal_by"]["due"], r["flag"].replace(" ", KEEP)))) if r["appeal_by"]
+             else f"({r['appeal_by_missing']['short']})"] for r in rows]
+
+    def style(column: int, text: str) -> str:
+        if column != len(DENIAL_COLUMNS) - 1:
+            return text
+        for flag, look in FLAG_STYLE.items():
+            text = text.replace(flag, click.style(flag, **look))
+        return text
+
+    return render(DENIAL_COLUMNS, body, width, DENIAL_WRAP, style)
+
+
+@cli.command(epilog=examples("appeal batch ERA.835 -o out/", "appeal batch cases/ -o out/ --jobs 2"))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the letters and summary.csv.")

@@ -140,7 +140,8 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
     claim = denial.claim
     lines = [claim.lines[n - 1] for n in denial.lines] or claim.lines
     dates = sorted({d for line in lines if (d := line.date_from or claim.service_from)})
-    deadline = earliest_deadline(payer_entry(workspace, txn), remit_date(txn), today=today)
+    entry = payer_entry(workspace, txn)
+    deadline = earliest_deadline(entry, remit_date(txn), today=today)
     return {
         "file": remit.path,
         "claim": claim.payer_claim_number or claim.account,
@@ -152,15 +153,37 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
         "group": denial.group,
         "carc": denial.carc,
         "rarc": list(denial.rarc),
-        "amount": str(denial.amount),
+        "amount": cents(denial.amount),
         "lines": list(denial.lines),
         "whole_claim_denied": denial.whole_claim_denied,
         "status": claim.status_text or claim.status,
         "payer": txn.payer.name,
         "remit_date": remit_date(txn).isoformat() if remit_date(txn) else "",
         "appeal_by": deadline.as_dict() if deadline else None,
+        "appeal_by_missing": None if deadline else no_deadline_reason(workspace, entry, txn),
         "flag": deadline.flag if deadline else "",
     }
+
+
+def cents(amount: Decimal | None) -> str:
+    """An amount as a biller reads it: always two decimals (``34.00``, ``22.75``), exact."""
+    return "" if amount is None else f"{amount:.2f}"
+
+
+def no_deadline_reason(workspace: Workspace | None, entry: PayerEntry | None, txn: Transaction) -> dict:
+    """Why the appeal-by date is missing, so the biller knows what to add."""
+    if workspace is None:
+        return {"short": "no directory", "reason": "no payer directory: no workspace (appeal.yaml) was found; run "
+                                                   "in your workspace or give --workspace DIR"}
+    if entry is None:
+        return {"short": "payer not listed",
+                "reason": f"the payer '{txn.payer.name or txn.payer.id}' is not in the payer directory "
+                          f"({workspace.profile}); add it with its appeal_window_days"}
+    if not entry.appeal_window_days:
+        return {"short": "no window", "reason": f"the payer directory entry '{entry.name}' ({workspace.profile}) "
+                                                f"gives no appeal_window_days"}
+    return {"short": "no remit date", "reason": "the remittance gives no payment date (BPR16) or production date "
+                                                "(DTM*405) to count the appeal window from"}
 
 
 @dataclass
@@ -171,17 +194,6 @@ class DenialList:
 
     def as_dict(self) -> dict:
         return {"denials": self.rows, "warnings": self.warnings, "errors": [p.as_dict() for p in self.problems]}
-
-    def table(self) -> str:
-        """The rows as an aligned text table."""
-        header = ["claim", "patient", "DOS", "code", "modifiers", "group/CARC", "RARC", "amount", "appeal by"]
-        body = [[r["claim"], r["patient"], r["dos"], ",".join(r["codes"]), ",".join(r["modifiers"]),
-                 "-".join(p for p in (r["group"], r["carc"]) if p) or "denied", ",".join(r["rarc"]), r["amount"],
-                 (r["appeal_by"]["due"] + (f" {r['flag']}" if r["flag"] else "")) if r["appeal_by"] else ""]
-                for r in self.rows]
-        widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
-        return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
-                         for row in [header, *body])
 
 
 def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date | None = None) -> DenialList:
