@@ -45,7 +45,8 @@ from appeal.checks import run_checks
 from appeal.reference.deadlines import earliest_deadline
 from appeal.errors import AppealError, CaseError, Problem
 from appeal.commands.generate import FORMATS, Settings, prepare_case, with_workspace, write_letter
-from appeal.deliver.files import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
+from appeal.deliver.files import (MAX_NAME, case_key, ensure_dir, slug, write_atomic, write_text_atomic,
+                                  written_for)
 from appeal.commands.remit import drafts, read_remittance, warning_lines
 from appeal.resources import builtin_dir
 from appeal.inputs.yamlread import Located
@@ -405,7 +406,7 @@ def claim_stem(out_dir: Path, stem: str, key: str) -> str:
 
 def _claim(marker: Path, key: str, letter: Path) -> bool:
     try:
-        return marker.read_text() == key
+        return marker.read_text().strip() == key
     except FileNotFoundError:
         pass
     docx = letter.with_name(letter.name + ".docx")
@@ -415,11 +416,11 @@ def _claim(marker: Path, key: str, letter: Path) -> bool:
     fd, tmp = tempfile.mkstemp(prefix=f".{marker.name}.", suffix=".part", dir=marker.parent)
     try:
         with os.fdopen(fd, "w") as fh:
-            fh.write(key)
+            fh.write(key + "\n")
         os.link(tmp, marker)  # fails if another worker claimed the name first
         return True
     except FileExistsError:
-        return marker.read_text() == key
+        return marker.read_text().strip() == key
     finally:
         os.unlink(tmp)
 
@@ -455,7 +456,7 @@ class Manifest:
 
     def flush(self) -> None:
         if self.dirty:
-            write_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0).encode("utf-8"))
+            write_text_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0))
             self.dirty, self.flushed = False, time.monotonic()
 
 

@@ -27,7 +27,7 @@ from appeal.inputs.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, np
 from appeal.reference.deadlines import Deadline, earliest_deadline
 from appeal.errors import Problem, RemittanceError
 from appeal.commands.generate import Settings
-from appeal.deliver.files import ensure_dir, slug, write_atomic
+from appeal.deliver.files import ensure_dir, slug, write_text_atomic
 from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
 from appeal.inputs.workspace import PayerEntry, Workspace
 from appeal.inputs.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
@@ -525,7 +525,7 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
                                    f"(--force replaces it)")
         else:
             status = "written"
-            write_atomic(path, draft.text.encode("utf-8"))
+            write_text_atomic(path, draft.text)
         result.cases.append((path, draft, status))
     return result
 

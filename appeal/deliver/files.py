@@ -79,6 +79,11 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """A text file (YAML, CSV, JSON, Markdown) written atomically, as UTF-8, ending with a newline."""
+    write_atomic(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
