@@ -246,7 +246,7 @@ def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, worksp
     meta, reason = select_template(_probe(txn, denial, payer_name, defaults, today), templates)
     deadline = earliest_deadline(entry, remit_date(txn), today=today)
     writer = _CaseWriter()
-    gaps = _profile_gaps(workspace, txn)
+    gaps = _profile_gaps(workspace, txn, claim)
     writer.header(remit, txn, denial, meta, reason, deadline, gaps)
     _write_provider(writer, workspace, txn)
     _write_payer(writer, txn, payer_name)
@@ -353,9 +353,10 @@ def _payee_fields(txn: Transaction) -> dict:
     return out
 
 
-def _profile_gaps(workspace: Workspace | None, txn: Transaction) -> list[str]:
+def _profile_gaps(workspace: Workspace | None, txn: Transaction, claim: RemitClaim) -> list[str]:
     provider = dict(workspace.provider) if workspace else {}
-    signer = dict(workspace.signer) if workspace else {}
+    rendering = claim.rendering_provider
+    signer = workspace.signer_for(rendering.npi if rendering else None) if workspace else {}
     given = {f"provider.{k}" for k in (provider or _payee_fields(txn))} | {f"signer.{k}" for k in signer}
     return [dotted for dotted in PROFILE_FIELDS if dotted not in given]
 

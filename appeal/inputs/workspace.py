@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from appeal.inputs.case import LEVELS
+from appeal.inputs.case import LEVELS, npi_is_valid
 from appeal.errors import WorkspaceError
 from appeal.inputs.fields import Reader
 from appeal.inputs.yamlread import load_yaml
@@ -34,6 +34,7 @@ from appeal.inputs.yamlread import load_yaml
 PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal")
 PROVIDER_KEYS = ("name", "npi", "tin", "address", "phone", "fax", "logo")
+RENDERING_KEYS = ("npi", "name", "signer")  # practice.providers[]: who signs for each rendering provider
 SIGNER_KEYS = ("name", "title", "credentials", "phone", "email", "signature")
 PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
               "checked", "example")
@@ -70,10 +71,20 @@ class PayerEntry:
 
 
 @dataclass(frozen=True)
+class RenderingEntry:
+    """One of the practice's rendering providers (``practice.providers``) and who signs their letters."""
+
+    npi: str
+    signer: dict
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class Workspace:
     root: Path
     provider: dict = field(default_factory=dict)
     signer: dict = field(default_factory=dict)
+    providers: tuple[RenderingEntry, ...] = ()
     payers: tuple[PayerEntry, ...] = ()
     code_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     routine_adjustments: frozenset[tuple[str, str]] | None = None
@@ -100,13 +111,21 @@ class Workspace:
                     return entry
         return None
 
+    def signer_for(self, rendering_npi: str | None) -> dict:
+        """The signer of the rendering provider with this NPI when the profile lists one, else the practice's."""
+        for entry in self.providers:
+            if rendering_npi and entry.npi == rendering_npi.strip():
+                return dict(entry.signer)
+        return dict(self.signer)
+
     def case_defaults(self, data: Any) -> dict:
         """What the profile adds under a case's raw data (the case always wins)."""
         out: dict[str, Any] = {}
         if self.provider:
             out["provider"] = dict(self.provider)
-        if self.signer:
-            out["signer"] = dict(self.signer)
+        signer = self.signer_for(_rendering_npi(data))
+        if signer:
+            out["signer"] = signer
         payer = data.get("payer") if isinstance(data, dict) else None
         if isinstance(payer, dict):
             entry = self.find_payer(_text(payer.get("id")), _text(payer.get("name")))
@@ -130,6 +149,13 @@ class Workspace:
             for name, value in self.code_defaults.get(code, {}).items():
                 facts.setdefault(name, value)
         return facts
+
+
+def _rendering_npi(data: Any) -> str | None:
+    """``claim.rendering_provider.npi`` of a case's raw data (from the case, or NM1*82 in an 835)."""
+    for key in ("claim", "rendering_provider", "npi"):
+        data = data.get(key) if isinstance(data, dict) else None
+    return _text(data)
 
 
 def _text(value: Any) -> str | None:
@@ -160,11 +186,12 @@ def load_workspace(root: Path | str) -> Workspace:
         return Workspace(root=root)
     if r.mapping((), PROFILE_KEYS) is None:
         raise WorkspaceError(r.problems)
-    r.mapping(("practice",), ("provider", "signer", "reference_docx"))
+    r.mapping(("practice",), ("provider", "signer", "providers", "reference_docx"))
     reference = r.text(("practice", "reference_docx"), accepted="a .docx file, relative to the workspace folder")
     provider = r.mapping(("practice", "provider"), PROVIDER_KEYS) or {}
     signer = r.mapping(("practice", "signer"), SIGNER_KEYS) or {}
     provider, signer = _absolute(provider, ("logo",), root), _absolute(signer, ("signature",), root)
+    providers = _providers(r, root)
     payers = tuple(p for i in range(len(r.items(("payers",)))) if (p := _payer(r, ("payers", i))) is not None)
     code_defaults: dict[str, dict[str, Any]] = {}
     raw_codes = r.get(("code_defaults",))
@@ -186,7 +213,7 @@ def load_workspace(root: Path | str) -> Workspace:
     max_mb = r.number(("portal", "max_file_mb"), minimum=1)
     if r.problems:
         raise WorkspaceError(r.problems)
-    return Workspace(root=root, provider=provider, signer=signer, payers=payers, code_defaults=code_defaults,
+    return Workspace(root=root, provider=provider, signer=signer, providers=providers, payers=payers, code_defaults=code_defaults,
                      routine_adjustments=routine, portal_max_files=int(max_files or 10),
                      portal_max_file_mb=int(max_mb or 60),
                      reference_docx=(root / reference).resolve() if reference else None)
@@ -199,6 +226,30 @@ def _absolute(section: dict, keys: tuple[str, ...], root: Path) -> dict:
         if isinstance(out.get(key), str) and out[key].strip():
             out[key] = str((root / out[key].strip()).resolve())
     return out
+
+
+def _providers(r: Reader, root: Path) -> tuple[RenderingEntry, ...]:
+    """``practice.providers``: each rendering provider's NPI and signer (with its signature image)."""
+    out: list[RenderingEntry] = []
+    accepted = "a 10-digit NPI with a valid check digit"
+    for i in range(len(r.items(("practice", "providers"), what="a list of {npi, name, signer}"))):
+        at = ("practice", "providers", i)
+        if r.mapping(at, RENDERING_KEYS, required=True) is None:
+            continue
+        npi = r.text(at + ("npi",), required=True, pattern=r"\d{10}", accepted=accepted)
+        if npi and not npi_is_valid(npi):
+            r.problem(at + ("npi",), f"'{npi}' fails the NPI check digit", accepted)
+            npi = None
+        if npi and any(entry.npi == npi for entry in out):
+            r.problem(at + ("npi",), f"the NPI {npi} is listed twice", "each rendering provider once")
+            npi = None
+        signer = r.mapping(at + ("signer",), SIGNER_KEYS, required=True) or {}
+        r.text(at + ("signer", "name"), required=True)
+        r.text(at + ("signer", "title"), required=True)
+        if npi and signer:
+            out.append(RenderingEntry(npi=npi, name=r.text(at + ("name",)),
+                                      signer=_absolute(signer, ("signature",), root)))
+    return tuple(out)
 
 
 def _payer(r: Reader, at: tuple) -> PayerEntry | None:
