@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from appeal.cli import COMMAND_ORDER, cli
+from appeal.cli.app import COMMAND_ORDER, cli
 
 from conftest import ROOT
 

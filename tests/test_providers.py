@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
+from appeal.settings import Settings
 from appeal.errors import WorkspaceError
 from appeal.inputs.workspace import load_workspace
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, InOrder, citations_option, cli, emit_json, examples, guarded,
-                        json_option, say, settings_from, templates_option, workspace_option)
+from appeal.cli.app import (EXIT_OK, EXIT_PROBLEMS, InOrder, citations_option, cli, emit_json, examples, guarded,
+                            json_option, say, settings_from, templates_option, workspace_option)
 
 
 # -- templates ------------------------------------------------------------------------------

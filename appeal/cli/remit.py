@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from appeal.cli.table import KEEP, Column, echo_table, render
-from appeal.cli import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, examples, guarded, json_option, letter_options, say,
-                        settings_from, templates_option, workspace_option)
+from appeal.cli.app import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, examples, guarded, json_option,
+                            letter_options, say, settings_from, templates_option, workspace_option)
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -104,7 +104,7 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
 def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.commands.batch import Progress, run_batch
-    from appeal.commands.generate import FORMATS
+    from appeal.render.formats import FORMATS
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])

@@ -1,0 +1,181 @@
+"""The ``appeal`` command group and what its commands share: options, error handling, output.
+
+Exit status, for every command: 0 done; 1 ran but found problems; 2 the input could
+not be used. ``--json`` prints exactly one JSON document on stdout; every message,
+warning and error goes to stderr. No command shows a traceback.
+
+Library modules are imported inside the commands, so ``appeal --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from appeal import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        from appeal.inputs.fields import parse_date
+
+        parsed = parse_date(value)
+        if parsed is None:
+            self.fail(f"'{value}' is not a date (accepted: YYYY-MM-DD or MM/DD/YYYY)", param, ctx)
+        return parsed
+
+
+JSON_KEY = "appeal.json"
+
+
+def emit_json(document: dict) -> None:
+    """Hand the command's JSON document to :func:`guarded`, which prints it once the exit status is known.
+
+    Every document is an object whose ``ok`` is true exactly when the exit status is 0
+    (the shapes are JSON Schemas in docs/json/); ``ok`` is set here, in one place.
+    """
+    click.get_current_context().meta[JSON_KEY] = document
+
+
+def _print_json(document: dict, code: int) -> None:
+    body = {key: value for key, value in document.items() if key != "ok"}
+    click.echo(json.dumps({"ok": code == EXIT_OK, **body}, indent=2, ensure_ascii=False, default=str))
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: one or two examples, the last thing ``--help`` shows."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
+# The order of the work: set up, see the denials, make the letters, check them, send them, follow them up.
+COMMAND_ORDER = ("init", "denials", "import-835", "generate", "validate", "check", "packet", "batch", "track",
+                 "templates", "citations", "codes")
+
+
+class InOrder(click.Group):
+    """A group whose commands are listed in the order they are defined (list, show, new, check), not A to Z."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+class WorkOrder(InOrder):
+    """The top level: commands in the order of the work (``COMMAND_ORDER``); any other after them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(super().list_commands(ctx), key=lambda name: rank.get(name, len(rank)))
+
+
+def say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def guarded(func: Callable) -> Callable:
+    """Turn every user-caused error into its message and exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from appeal.errors import AppealError
+
+        as_json = kwargs.get("as_json", False)
+        meta = click.get_current_context().meta
+        try:
+            code = func(*args, **kwargs) or EXIT_OK
+            if JSON_KEY in meta:
+                _print_json(meta.pop(JSON_KEY), code)
+        except AppealError as exc:
+            for problem in exc.problems:
+                say(f"error: {problem}")
+            if as_json:
+                _print_json({"errors": [p.as_dict() for p in exc.problems]}, exc.exit_code)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            say("interrupted")
+            sys.exit(130)
+        except BrokenPipeError:  # the reader stopped early (`appeal citations list | head`): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OK)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # a bug of ours: say so plainly, without a traceback
+            say(f"error: internal error ({type(exc).__name__}: {exc}); please report it")
+            if as_json:
+                _print_json({"errors": [{"message": f"internal error: {type(exc).__name__}"}]}, EXIT_UNUSABLE)
+            sys.exit(EXIT_UNUSABLE)
+        sys.exit(code)
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+date_option = click.option("--date", type=DateType(), default=None,
+                           help="The letter date (default: appeal.date, SOURCE_DATE_EPOCH, or today).")
+templates_option = click.option("--templates", "template_dirs", multiple=True,
+                                type=click.Path(file_okay=False, path_type=Path),
+                                help="A folder of your own templates, searched before the built-ins (repeatable).")
+workspace_option = click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+                                help="The practice workspace (appeal.yaml); default: found from the current folder "
+                                     "or the case file's folder.")
+citations_option = click.option("--citations", "citation_dirs", multiple=True,
+                                type=click.Path(file_okay=False, path_type=Path),
+                                help="A folder of your own citation files, searched first (repeatable).")
+
+
+def letter_options(func: Callable) -> Callable:
+    """``--date``, ``--templates``, ``--citations``, ``--workspace``: where a letter's parts come from."""
+    for option in reversed((date_option, templates_option, citations_option, workspace_option)):
+        func = option(func)
+    return func
+
+
+@click.group(cls=WorkOrder, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=examples("appeal init my-practice/", "appeal batch ERA.835 -o out/"))
+@click.version_option(__version__, prog_name="appeal")
+def cli() -> None:
+    """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF).
+
+    The work, in order: init a workspace, list the denials in a remittance, make the
+    letters (generate, or batch for a day's remittance), check them, send them.
+    """
+
+
+def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None, near: Path | None = None,
+                  reference_docx: Path | None = None):
+    """The library's settings from the common options; the workspace is found when not given."""
+    from appeal.inputs.workspace import find_workspace
+    from appeal.settings import Settings
+
+    if workspace is None:
+        workspace = find_workspace() or (find_workspace(Path(near).parent) if near else None)
+    return Settings(date=date, template_dirs=tuple(template_dirs), citation_dirs=tuple(citation_dirs),
+                    workspace=workspace, reference_docx=reference_docx)
+
+
+def report_generated(result, what: str, as_json: bool) -> int:
+    """The end of ``generate`` and ``packet``: the check's findings, then the JSON document or the paths."""
+    from appeal.checks import findings_text
+
+    for line in findings_text(result.findings):
+        say(line)
+    if result.blocked:
+        say(f"strict: the coding check found errors; no {what} was written")
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        for path in result.outputs:
+            click.echo(str(path))
+    return EXIT_PROBLEMS if result.blocked else EXIT_OK
