@@ -84,3 +84,7 @@ class RemittanceError(AppealError):
 
 class CodeError(AppealError):
     """A CARC or RARC code asked for is not in the shipped reference table (appeal/data/codes.yaml)."""
+
+
+class TableError(AppealError):
+    """A CSV or XLSX input, or its column map, cannot be used (no header, unmapped columns, a bad map)."""

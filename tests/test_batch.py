@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appeal.commands.batch import row_located
+from appeal.inputs.table import row_located
 from appeal.inputs.case import read_case
 from appeal.cli import cli
 from appeal.errors import CaseError
@@ -169,7 +169,7 @@ def test_nothing_readable_exits_2(batch, out, tmp_path):
     assert [(r["status"], r["error"]) for r in summary(out)] == [
         ("unreadable", f"{empty}: file is empty (accepted: an X12 835 remittance (ISA ... ST*835 ...))"),
         ("unreadable", "file not found"),
-        ("unreadable", "the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)"),
+        ("unreadable", f"{latin1}: the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)"),
         ("unreadable", "the folder holds no case files (*.yaml)")]
 
 

@@ -90,7 +90,7 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
     return render(DENIAL_COLUMNS, body, width, DENIAL_WRAP, style)
 
 
-@cli.command(epilog=examples("appeal batch ERA.835 -o out/", "appeal batch cases/ -o out/ --jobs 2"))
+@cli.command(epilog=examples("appeal batch ERA.835 -o out/", "appeal batch claims.xlsx --columns columns.yaml -o out/"))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the letters and summary.csv.")
@@ -98,17 +98,20 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
 @click.option("--force", is_flag=True, help="Make every letter again, even those an earlier run completed.")
 @click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
               help="Only these formats (default: both).")
+@click.option("--columns", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A column map (YAML, 'Your Header: field') for CSV and XLSX inputs with your own headers "
+                   "(default: csv_columns in appeal.yaml).")
 @letter_options
 @json_option
 @guarded
-def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
+def batch(inputs, out_dir, jobs, force, formats, columns, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.commands.batch import Progress, run_batch
     from appeal.render.formats import FORMATS
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
-    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress)
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, columns)
     progress.close()
     for warning in result.warnings:
         say(f"warning: {warning}")

@@ -22,6 +22,7 @@ are dotted field paths such as ``patient.name`` or ``claim.lines.0.code``).
 
 from __future__ import annotations
 
+import copy
 import csv
 import dataclasses
 import datetime as dt
@@ -43,7 +44,7 @@ from typing import Callable, Iterable, Iterator
 from appeal import __version__
 from appeal.inputs.case import Case, load_case, read_case
 from appeal.reference.deadlines import earliest_deadline
-from appeal.errors import AppealError, CaseError, Problem
+from appeal.errors import AppealError, Problem
 from appeal.commands.generate import checked, with_workspace
 from appeal.commands.remit import drafts, read_remittance, warning_lines
 from appeal.deliver.files import (MAX_NAME, case_key, ensure_dir, slug, write_atomic, write_text_atomic,
@@ -53,6 +54,7 @@ from appeal.letters.build import build_letter
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 from appeal.resources import builtin_dir
+from appeal.inputs.table import ColumnMap, is_table, load_column_map, read_table
 from appeal.inputs.yamlread import Located
 
 STATE_DIR = ".batch"
@@ -75,8 +77,8 @@ class Item:
     text: str | None = None
     file: str = ""
     line: int = 0
-    columns: tuple[str, ...] = ()
-    cells: tuple[str, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()  # a table's (field, header) pairs, to name a problem's column
+    located: Located | None = None  # a table's case data, read in the main process
 
 
 @dataclass(frozen=True)
@@ -128,16 +130,17 @@ class BatchResult:
 # ------------------------------------------------------------------ inputs
 
 def iter_items(inputs: Iterable[Path], settings: Settings, fingerprint: str,
-               warnings: list[str]) -> Iterator[Item | Outcome]:
+               warnings: list[str], columns: ColumnMap | None = None) -> Iterator[Item | Outcome]:
     """Every item of every input, in order, lazily; an input that cannot be read is an Outcome."""
     seq = 0
     for path in inputs:
-        for found in _items_of(Path(path), settings, fingerprint, warnings):
+        for found in _items_of(Path(path), settings, fingerprint, warnings, columns):
             yield dataclasses.replace(found, seq=seq)
             seq += 1
 
 
-def _items_of(path: Path, settings: Settings, fingerprint: str, warnings: list[str]) -> Iterator[Item | Outcome]:
+def _items_of(path: Path, settings: Settings, fingerprint: str, warnings: list[str],
+              columns: ColumnMap | None = None) -> Iterator[Item | Outcome]:
     try:
         if path.is_dir():
             cases = sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES and p.is_file())
@@ -147,8 +150,8 @@ def _items_of(path: Path, settings: Settings, fingerprint: str, warnings: list[s
                 yield _case_item(case, fingerprint)
         elif path.suffix.lower() in CASE_SUFFIXES:
             yield _case_item(path, fingerprint)
-        elif path.suffix.lower() == ".csv":
-            yield from _csv_items(path, fingerprint)
+        elif is_table(path):
+            yield from _table_items(path, columns, fingerprint)
         else:
             yield from _remit_items(path, settings, fingerprint, warnings)
     except AppealError as exc:
@@ -157,10 +160,6 @@ def _items_of(path: Path, settings: Settings, fingerprint: str, warnings: list[s
         yield _unreadable(path, "file not found")
     except OSError as exc:
         yield _unreadable(path, f"cannot read the file: {exc.strerror}")
-    except UnicodeDecodeError:
-        yield _unreadable(path, "the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)")
-    except csv.Error as exc:
-        yield _unreadable(path, f"the CSV file cannot be read: {exc}")
 
 
 def _unreadable(path: Path, message: str) -> Outcome:
@@ -193,97 +192,16 @@ def _remit_items(path: Path, settings: Settings, fingerprint: str, warnings: lis
         warnings.append(f"{path}: no denials in this remittance; nothing to appeal")
 
 
-def _csv_items(path: Path, fingerprint: str) -> Iterator[Item | Outcome]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        problem = _header_problem(header)
-        if problem:
-            yield _unreadable(path, problem)
-            return
-        columns = tuple(c.strip() for c in header)
-        line = reader.line_num + 1
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                yield Item(0, "row", f"{path}:{line}", f"{path}#line{line}",
-                           _hash(fingerprint, "row", *columns, *cells), file=str(path), line=line,
-                           columns=columns, cells=tuple(cells))
-            line = reader.line_num + 1
-
-
-def _header_problem(header: list[str] | None) -> str | None:
-    if not header or not any(c.strip() for c in header):
-        return "the CSV file has no header row (accepted: dotted field names such as patient.name)"
-    names = [c.strip() for c in header]
-    if "" in names:
-        return f"column {names.index('') + 1} of the header has no name"
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        return f"the header names column(s) {', '.join(repeated)} twice"
-    return None
-
-
-# ------------------------------------------------------------ CSV -> case
-
-def row_located(file: str, line: int, columns: tuple[str, ...], cells: tuple[str, ...]) -> Located:
-    """A CSV row as the nested data a case file would hold; every field is on the row's line."""
-    data: dict = {}
-    problems: list[Problem] = []
-    if len(cells) > len(columns):
-        problems.append(Problem(file, f"the row has {len(cells)} cells but the header names {len(columns)} "
-                                      "columns", line=line, accepted="one cell per column"))
-    for column, value in zip(columns, cells):
-        if value.strip():
-            _put(data, column, value.strip(), file, line, problems)
-    if problems:
-        raise CaseError(problems)
-    located = Located(data=_lists(data, (), file, line, problems), file=file)
-    if problems:
-        raise CaseError(problems)
-    _note_lines(located, located.data, (), line)
-    return located
-
-
-def _put(data: dict, column: str, value: str, file: str, line: int, problems: list[Problem]) -> None:
-    parts = column.split(".")
-    if any(not p for p in parts):
-        problems.append(Problem(file, f"column '{column}' is not a dotted field path", line=line, field=column,
-                                accepted="names such as patient.name or claim.lines.0.code"))
-        return
-    node = data
-    for part in parts[:-1]:
-        key = int(part) if part.isdigit() else part
-        node = node.setdefault(key, {})
-        if not isinstance(node, dict):
-            break
-    key = int(parts[-1]) if parts[-1].isdigit() else parts[-1]
-    if not isinstance(node, dict) or key in node:
-        problems.append(Problem(file, f"column '{column}' clashes with another column", line=line, field=column,
-                                accepted="each field once, either as a value or as a section"))
-        return
-    node[key] = value
-
-
-def _lists(node, path: tuple, file: str, line: int, problems: list[Problem]):
-    """Sections keyed by numbers (``claim.lines.0``) become lists."""
-    if not isinstance(node, dict):
-        return node
-    out = {k: _lists(v, path + (k,), file, line, problems) for k, v in node.items()}
-    numbered = [k for k in out if isinstance(k, int)]
-    if not numbered:
-        return out
-    if len(numbered) < len(out):
-        problems.append(Problem(file, "mixes numbered and named columns", line=line,
-                                field=".".join(map(str, path)), accepted="claim.lines.0.code, claim.lines.1.code"))
-        return {}
-    return [out.get(i) for i in range(max(numbered) + 1)]
-
-
-def _note_lines(located: Located, node, path: tuple, line: int) -> None:
-    located.lines[path] = line
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, value in items:
-        _note_lines(located, value, path + (key,), line)
+def _table_items(path: Path, columns: ColumnMap | None, fingerprint: str) -> Iterator[Item | Outcome]:
+    """A CSV or XLSX file: one item per case (a row, or a claim's rows and one denial reason)."""
+    for found in read_table(path, columns):
+        item = Item(0, "row", found.label, found.source, "", file=str(path), line=found.line,
+                    columns=found.columns, located=found.located)
+        if found.problems:
+            yield Outcome(0, found.label, "failed", error="; ".join(describe(p, item) for p in found.problems))
+            continue
+        data = json.dumps(found.located.data, sort_keys=True, ensure_ascii=False)
+        yield dataclasses.replace(item, key=_hash(fingerprint, "row", found.source, data))
 
 
 # ------------------------------------------------------------ the worker
@@ -353,29 +271,35 @@ def run_item(item: Item) -> Outcome:
 def describe(problem: Problem, item: Item) -> str:
     """A problem in the item's own input, without repeating the input's name (the summary names it).
 
-    In a CSV row the field is named as its column (``claim.lines.0.code``); the
-    row's line is already in the item's name.
+    In a table the field is named as its column (its header: ``claim.lines.0.code``, or the
+    office's own ``CPT``); a case made of one row has its line in the item's name, one made of
+    several rows names the row.
     """
     if problem.file not in (item.source, item.file or item.source):
         return str(problem)
-    parts = [f"line {problem.line}"] if problem.line and item.kind != "row" else []
+    parts = [f"{'row' if item.kind == 'row' else 'line'} {problem.line}"] if problem.line and not (
+        item.kind == "row" and item.line) else []
     if problem.field:
-        parts.append(f"column {_column(problem.field)}" if item.kind == "row" else problem.field)
+        parts.append(f"column {_column(problem.field, item.columns)}" if item.kind == "row" else problem.field)
     accepted = f" (accepted: {problem.accepted})" if problem.accepted else ""
     return ": ".join(parts + [problem.message + accepted])
 
 
-def _column(field: str) -> str:
-    """``claim.lines[0].code`` -> ``claim.lines.0.code``, as the CSV header names it."""
-    return re.sub(r"\[(\d+)\]", r".\1", field)
+def _column(field: str, columns: tuple[tuple[str, str], ...] = ()) -> str:
+    """``claim.lines[0].code`` as its table names it: ``claim.lines.0.code``, or the header mapped to it."""
+    headers = dict(columns)
+    dotted = re.sub(r"\[(\d+)\]", r".\1", field)
+    header = headers.get(dotted) or headers.get(re.sub(r"\[\d+\]", "[]", field))
+    if header is None and field in headers.values():
+        return f"'{field}'"
+    return f"'{header}'" if header and header != dotted else dotted
 
 
 def _load(item: Item, state: _State) -> Case:
     defaults = state.sources.case_defaults
     date = state.settings.date
     if item.kind == "row":
-        located = row_located(item.file, item.line, item.columns, item.cells)
-        return read_case(located, Path(item.source), date=date, defaults=defaults)
+        return read_case(copy.deepcopy(item.located), Path(item.source), date=date, defaults=defaults)
     return load_case(item.source, date=date, defaults=defaults, text=item.text)
 
 
@@ -492,17 +416,23 @@ def remove_stale_parts(out_dir: Path) -> None:
 
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
-              progress: Callable[[Outcome], None] | None = None) -> BatchResult:
-    """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item."""
+              progress: Callable[[Outcome], None] | None = None, columns: Path | None = None) -> BatchResult:
+    """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
+
+    ``columns`` is a column map for CSV and XLSX inputs (else ``csv_columns`` in the profile).
+    """
+    column_map = load_column_map(columns) if columns is not None else None  # a bad map stops the run (exit 2)
     out_dir = ensure_dir(Path(out_dir))
     formats = tuple(formats)
     state_dir = ensure_dir(out_dir / STATE_DIR)
     remove_stale_parts(out_dir)
     manifest = Manifest(state_dir / "manifest.json")
     result = BatchResult()
-    _worker_state(settings)  # a bad profile, template or citation file stops the run here (exit 2)
+    state = _worker_state(settings)  # a bad profile, template or citation file stops the run here (exit 2)
+    if column_map is None and state.sources.workspace is not None:
+        column_map = state.sources.workspace.csv_columns
     stamp = fingerprint(settings, formats)
-    items = iter_items(inputs, settings, stamp, result.warnings)
+    items = iter_items(inputs, settings, stamp, result.warnings, column_map)
 
     def done(outcome: Outcome) -> None:
         result.outcomes.append(outcome)

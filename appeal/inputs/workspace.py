@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from appeal.inputs.case import LEVELS, npi_is_valid
-from appeal.errors import WorkspaceError
+from appeal.errors import TableError, WorkspaceError
 from appeal.inputs.fields import Reader
-from appeal.inputs.yamlread import load_yaml
+from appeal.inputs.table import column_map
+from appeal.inputs.yamlread import Located, load_yaml
 
 PROFILE = "appeal.yaml"
-PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal")
+PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "csv_columns")
 PROVIDER_KEYS = ("name", "npi", "tin", "address", "phone", "fax", "logo")
 RENDERING_KEYS = ("npi", "name", "signer")  # practice.providers[]: who signs for each rendering provider
 SIGNER_KEYS = ("name", "title", "credentials", "phone", "email", "signature")
@@ -93,6 +94,7 @@ class Workspace:
     portal_max_files: int = 10
     portal_max_file_mb: int = 60
     reference_docx: Path | None = None
+    csv_columns: Any = None  # a table.ColumnMap: the office's spreadsheet headers -> case fields
 
     @property
     def profile(self) -> Path:
@@ -208,6 +210,13 @@ def load_workspace(root: Path | str) -> Workspace:
         items = r.text_list(("routine_adjustments",), pattern=ADJUSTMENT, upper=True,
                             accepted="group-reason pairs such as CO-45, PR-1")
         routine = frozenset(tuple(item.split("-", 1)) for item in items)
+    csv_columns = None
+    if r.present(("csv_columns",)):
+        try:
+            csv_columns = column_map(r.get(("csv_columns",)), f"{root / PROFILE}: csv_columns",
+                                     _under(located, "csv_columns"))
+        except TableError as exc:
+            r.problems.extend(exc.problems)
     r.mapping(("portal",), ("max_files", "max_file_mb"))
     max_files = r.number(("portal", "max_files"), minimum=1)
     max_mb = r.number(("portal", "max_file_mb"), minimum=1)
@@ -216,7 +225,13 @@ def load_workspace(root: Path | str) -> Workspace:
     return Workspace(root=root, provider=provider, signer=signer, providers=providers, payers=payers, code_defaults=code_defaults,
                      routine_adjustments=routine, portal_max_files=int(max_files or 10),
                      portal_max_file_mb=int(max_mb or 60),
-                     reference_docx=(root / reference).resolve() if reference else None)
+                     reference_docx=(root / reference).resolve() if reference else None, csv_columns=csv_columns)
+
+
+def _under(located: Located, key: str) -> Located:
+    """The part of the profile under ``key``, keeping its lines (problems name appeal.yaml's lines)."""
+    lines = {path[1:]: line for path, line in located.lines.items() if path[:1] == (key,)}
+    return Located(data=located.data[key], file=located.file, lines=lines)
 
 
 def _absolute(section: dict, keys: tuple[str, ...], root: Path) -> dict:
