@@ -4,7 +4,6 @@ with named lists, as its JSON Schema in docs/json/ says."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 import jsonschema

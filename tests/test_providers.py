@@ -9,11 +9,11 @@ import pytest
 from PIL import Image
 
 from appeal.commands.generate import prepare
-from appeal.settings import Settings
 from appeal.errors import WorkspaceError
 from appeal.inputs.workspace import load_workspace
+from appeal.settings import Settings
 
-from conftest import pdf_text, flat
+from conftest import flat, pdf_text
 from x12_workspace import PROFILE, X12, make_workspace
 
 PROVIDERS = """\

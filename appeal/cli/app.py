@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import click
 
@@ -144,7 +144,7 @@ def letter_options(func: Callable) -> Callable:
 
 @click.group(cls=WorkOrder, context_settings={"help_option_names": ["-h", "--help"]},
              epilog=examples("appeal init my-practice/", "appeal batch ERA.835 -o out/"))
-@click.version_option(__version__, prog_name="appeal")
+@click.version_option(__version__, "-V", "--version", prog_name="appeal")
 def cli() -> None:
     """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF).
 

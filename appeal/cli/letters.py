@@ -6,8 +6,19 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, examples, guarded, json_option, letter_options,
-                            report_generated, say, settings_from)
+from appeal.cli.app import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    cli,
+    emit_json,
+    examples,
+    guarded,
+    json_option,
+    letter_options,
+    report_generated,
+    say,
+    settings_from,
+)
 
 
 @cli.command(epilog=examples("appeal generate samples/upmc-76496-specific-code.yaml -o out/",

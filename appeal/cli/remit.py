@@ -6,9 +6,21 @@ from pathlib import Path
 
 import click
 
+from appeal.cli.app import (
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    cli,
+    emit_json,
+    examples,
+    guarded,
+    json_option,
+    letter_options,
+    say,
+    settings_from,
+    templates_option,
+    workspace_option,
+)
 from appeal.cli.table import KEEP, Column, echo_table, render
-from appeal.cli.app import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, examples, guarded, json_option,
-                            letter_options, say, settings_from, templates_option, workspace_option)
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -66,11 +78,12 @@ def denials(files, workspace, as_json):
 
 
 DENIAL_COLUMNS = (Column("claim", 10), Column("account", 8), Column("patient", 10), Column("DOS"),
-                  Column("code", 6, list=True), Column("mod", 3, list=True), Column("CARC"), Column("RARC", 5, list=True), Column("amount"),
+                  Column("code", 6, list=True), Column("mod", 3, list=True), Column("CARC"),
+                  Column("RARC", 5, list=True), Column("amount"),
                   Column("appeal by", 10))
 # Narrowed in this order until the table fits: the patient's name first; the money and reason never.
 DENIAL_WRAP = (2, 4, 7, 5, 9, 1, 0)
-FLAG_STYLE = {"PAST DUE": {"fg": "red", "bold": True}, "due soon": {"fg": "yellow", "bold": True}}
+FLAG_COLOUR = {"PAST DUE": "red", "due soon": "yellow"}  # bold, on a terminal
 
 
 def denials_table(rows: list[dict], width: int = 100) -> list[str]:
@@ -83,14 +96,15 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
     def style(column: int, text: str) -> str:
         if column != len(DENIAL_COLUMNS) - 1:
             return text
-        for flag, look in FLAG_STYLE.items():
-            text = text.replace(flag, click.style(flag, **look))
+        for flag, colour in FLAG_COLOUR.items():
+            text = text.replace(flag, click.style(flag, fg=colour, bold=True))
         return text
 
     return render(DENIAL_COLUMNS, body, width, DENIAL_WRAP, style)
 
 
-@cli.command(epilog=examples("appeal batch ERA.835 -o out/", "appeal batch claims.xlsx --columns columns.yaml -o out/"))
+@cli.command(epilog=examples("appeal batch ERA.835 -o out/",
+                             "appeal batch claims.xlsx --columns columns.yaml -o out/"))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the letters and summary.csv.")
@@ -106,12 +120,13 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
 @guarded
 def batch(inputs, out_dir, jobs, force, formats, columns, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
-    from appeal.commands.batch import Progress, run_batch
+    from appeal.cli.progress import Progress
+    from appeal.commands.batch.runner import run_batch
     from appeal.render.formats import FORMATS
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
-    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, columns)
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, columns=columns)
     progress.close()
     for warning in result.warnings:
         say(f"warning: {warning}")

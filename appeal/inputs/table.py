@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from appeal.errors import CaseError, Problem, TableError
+from appeal.inputs.csvrow import row_located
 from appeal.inputs.fields import Reader
 from appeal.inputs.yamlread import Located, load_yaml
 
@@ -144,7 +145,7 @@ def read_table(path: Path, columns: ColumnMap | None = None) -> Iterator[TableCa
     path = Path(path)
     header, rows, excel = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
     names = _header(path, header, columns)
-    targets = [columns.fields.get(n) for n in names] if columns else list(names)
+    targets: list[str | None] = [columns.fields.get(n) for n in names] if columns else list(names)
     if columns:
         _check_mapped(path, names, columns)
     by_line = any(t and t.startswith(LINES + ".") for t in targets)
@@ -354,64 +355,12 @@ def _one_row(path: Path, line: int, targets: list[str | None], values: dict[str,
     return TableCase(label, source, located, (), described, line)
 
 
-def row_located(file: str, line: int, columns: tuple[str, ...], cells: tuple[str, ...]) -> Located:
-    """A row whose headers are dotted field paths, as the nested data a case file would hold."""
-    data: dict = {}
-    problems: list[Problem] = []
-    if len(cells) > len(columns):
-        problems.append(Problem(file, f"the row has {len(cells)} cells but the header names {len(columns)} "
-                                      "columns", line=line, accepted="one cell per column"))
-    for column, value in zip(columns, cells):
-        if value.strip():
-            _put_checked(data, column, value.strip(), file, line, problems)
-    if problems:
-        raise CaseError(problems)
-    located = Located(data=_lists_checked(data, (), file, line, problems), file=file)
-    if problems:
-        raise CaseError(problems)
-    _note_lines(located, located.data, (), line)
-    return located
-
-
-def _put_checked(data: dict, column: str, value: str, file: str, line: int, problems: list[Problem]) -> None:
-    parts = column.split(".")
-    if any(not p for p in parts):
-        problems.append(Problem(file, f"column '{column}' is not a dotted field path", line=line, field=column,
-                                accepted="names such as patient.name or claim.lines.0.code"))
-        return
-    node = data
-    for part in parts[:-1]:
-        key = int(part) if part.isdigit() else part
-        node = node.setdefault(key, {})
-        if not isinstance(node, dict):
-            break
-    key = int(parts[-1]) if parts[-1].isdigit() else parts[-1]
-    if not isinstance(node, dict) or key in node:
-        problems.append(Problem(file, f"column '{column}' clashes with another column", line=line, field=column,
-                                accepted="each field once, either as a value or as a section"))
-        return
-    node[key] = value
-
-
-def _lists_checked(node, path: tuple, file: str, line: int, problems: list[Problem]):
-    if not isinstance(node, dict):
-        return node
-    out = {k: _lists_checked(v, path + (k,), file, line, problems) for k, v in node.items()}
-    numbered = [k for k in out if isinstance(k, int)]
-    if not numbered:
-        return out
-    if len(numbered) < len(out):
-        problems.append(Problem(file, "mixes numbered and named columns", line=line,
-                                field=".".join(map(str, path)), accepted="claim.lines.0.code, claim.lines.1.code"))
-        return {}
-    return [out.get(i) for i in range(max(numbered) + 1)]
-
-
-def _note_lines(located: Located, node, path: tuple, line: int) -> None:
+def _fill_lines(located: Located, node, path: tuple, line: int) -> None:
+    """Every path not yet placed gets ``line`` (a claim's first row)."""
     located.lines.setdefault(path, line)
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, value in items:
-        _note_lines(located, value, path + (key,), line)
+        _fill_lines(located, value, path + (key,), line)
 
 
 def _claims(path: Path, parsed: list[tuple[int, dict[str, str], list[Problem]]],
@@ -487,7 +436,7 @@ def _claim_cases(path: Path, rows: list[tuple[int, dict[str, str], list[Problem]
             yield TableCase(label, source, None, tuple(reason_problems), described, one)
             continue
         located.data = _lists(located.data)
-        _note_lines(located, located.data, (), lines_of[0])
+        _fill_lines(located, located.data, (), lines_of[0])
         yield TableCase(label, source, located, (), described, one)
 
 

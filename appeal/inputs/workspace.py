@@ -23,23 +23,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
-from appeal.inputs.case import LEVELS, npi_is_valid
 from appeal.errors import TableError, WorkspaceError
+from appeal.inputs.case import npi_is_valid
 from appeal.inputs.fields import Reader
+from appeal.inputs.schema import CARC, GROUPS, LEVELS, keys_of
 from appeal.inputs.table import column_map
 from appeal.inputs.yamlread import Located, load_yaml
 
 PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "csv_columns")
-PROVIDER_KEYS = ("name", "npi", "tin", "address", "phone", "fax", "logo")
+PROVIDER_KEYS = keys_of("provider")
 RENDERING_KEYS = ("npi", "name", "signer")  # practice.providers[]: who signs for each rendering provider
-SIGNER_KEYS = ("name", "title", "credentials", "phone", "email", "signature")
+SIGNER_KEYS = keys_of("signer")
 PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
               "checked", "example")
-ADJUSTMENT = r"(CO|PR|OA|PI|CR)-([0-9]{1,3}|[A-Z][0-9]{1,2}|P[0-9]{1,3})"
+ADJUSTMENT = rf"({'|'.join(GROUPS)})-{CARC}"
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ def load_workspace(root: Path | str) -> Workspace:
     if r.present(("routine_adjustments",)):
         items = r.text_list(("routine_adjustments",), pattern=ADJUSTMENT, upper=True,
                             accepted="group-reason pairs such as CO-45, PR-1")
-        routine = frozenset(tuple(item.split("-", 1)) for item in items)
+        routine = frozenset((group, reason) for group, reason in (item.split("-", 1) for item in items))
     csv_columns = None
     if r.present(("csv_columns",)):
         try:
@@ -218,11 +220,12 @@ def load_workspace(root: Path | str) -> Workspace:
         except TableError as exc:
             r.problems.extend(exc.problems)
     r.mapping(("portal",), ("max_files", "max_file_mb"))
-    max_files = r.number(("portal", "max_files"), minimum=1)
-    max_mb = r.number(("portal", "max_file_mb"), minimum=1)
+    max_files = r.number(("portal", "max_files"), minimum=Decimal(1))
+    max_mb = r.number(("portal", "max_file_mb"), minimum=Decimal(1))
     if r.problems:
         raise WorkspaceError(r.problems)
-    return Workspace(root=root, provider=provider, signer=signer, providers=providers, payers=payers, code_defaults=code_defaults,
+    return Workspace(root=root, provider=provider, signer=signer, providers=providers, payers=payers,
+                     code_defaults=code_defaults,
                      routine_adjustments=routine, portal_max_files=int(max_files or 10),
                      portal_max_file_mb=int(max_mb or 60),
                      reference_docx=(root / reference).resolve() if reference else None, csv_columns=csv_columns)
@@ -274,7 +277,7 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
     windows: dict[str, int] = {}
     if r.mapping(at + ("appeal_window_days",), LEVELS) is not None:
         for level in LEVELS:
-            days = r.number(at + ("appeal_window_days", level), minimum=1)
+            days = r.number(at + ("appeal_window_days", level), minimum=Decimal(1))
             if days is not None:
                 windows[level] = int(days)
     r.mapping(at + ("checked",), ("source", "date"))

@@ -17,6 +17,7 @@ import yaml
 
 from appeal.errors import AppealError, Problem
 
+
 @dataclass
 class Located:
     """Plain data (dict / list / str) and the line each path was written on."""

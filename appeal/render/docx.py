@@ -21,10 +21,10 @@ import copy
 import datetime as dt
 import io
 import zipfile
-from xml.sax.saxutils import escape as xml_escape
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
@@ -33,9 +33,19 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches, Pt, RGBColor
 
-from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
-                             Table)
 from appeal.errors import RenderError
+from appeal.letters.document import (
+    Block,
+    BulletList,
+    Heading,
+    Letter,
+    Paragraph,
+    Quote,
+    References,
+    Run,
+    Signature,
+    Table,
+)
 from appeal.render import keeps_with_next
 
 FONT = "Times New Roman"

@@ -1,0 +1,147 @@
+"""The batch's inputs, one :class:`Item` per letter to make, read lazily in order.
+
+Case files, folders of them, X12 835 remittances (one case per denial, built as
+``import-835`` would write it) and CSV or XLSX spreadsheets (``appeal.inputs.table``). An input that
+cannot be read becomes an ``unreadable`` :class:`Outcome`; the others go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from appeal.commands.batch.summary import Outcome
+from appeal.commands.remit import drafts, read_remittance, warning_lines
+from appeal.errors import AppealError, Problem
+from appeal.inputs.table import ColumnMap, is_table, read_table
+from appeal.inputs.yamlread import Located
+from appeal.settings import Sources
+
+CASE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One letter to make. ``kind``: ``case`` (a file), ``text`` (a case from a remittance), ``row`` (a table)."""
+
+    seq: int
+    kind: str
+    label: str
+    source: str
+    key: str
+    text: str | None = None
+    file: str = ""
+    line: int = 0
+    columns: tuple[tuple[str, str], ...] = ()  # a table's (field, header) pairs, to name a problem's column
+    located: Located | None = None  # a table's case data, read in the main process
+
+
+def iter_items(inputs: Iterable[Path], sources: Sources, fingerprint: str, warnings: list[str],
+               today: dt.date | None = None, columns: ColumnMap | None = None) -> Iterator[Item | Outcome]:
+    """Every item of every input, in order, lazily; an input that cannot be read is an Outcome.
+
+    ``columns`` maps the headers of CSV and XLSX inputs to case fields.
+    """
+    seq = 0
+    for path in inputs:
+        for found in _items_of(Path(path), sources, fingerprint, warnings, today, columns):
+            yield dataclasses.replace(found, seq=seq)
+            seq += 1
+
+
+def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
+              today: dt.date | None, columns: ColumnMap | None) -> Iterator[Item | Outcome]:
+    try:
+        if path.is_dir():
+            cases = sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES and p.is_file())
+            if not cases:
+                yield _unreadable(path, "the folder holds no case files (*.yaml)")
+            for case in cases:
+                yield _case_item(case, fingerprint)
+        elif path.suffix.lower() in CASE_SUFFIXES:
+            yield _case_item(path, fingerprint)
+        elif is_table(path):
+            yield from _table_items(path, columns, fingerprint)
+        else:
+            yield from _remit_items(path, sources, fingerprint, warnings, today)
+    except AppealError as exc:
+        yield _unreadable(path, "; ".join(str(p) for p in exc.problems))
+    except FileNotFoundError:
+        yield _unreadable(path, "file not found")
+    except OSError as exc:
+        yield _unreadable(path, f"cannot read the file: {exc.strerror}")
+
+
+def _unreadable(path: Path, message: str) -> Outcome:
+    return Outcome(0, str(path), "unreadable", error=message)
+
+
+def _hash(fingerprint: str, *parts: str | bytes) -> str:
+    digest = hashlib.sha256(fingerprint.encode())
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def _case_item(path: Path, fingerprint: str) -> Item:
+    data = path.read_bytes()
+    return Item(0, "case", str(path), str(path), _hash(fingerprint, "case", data))
+
+
+def _remit_items(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
+                 today: dt.date | None) -> Iterator[Item]:
+    remit = read_remittance(path)
+    warnings.extend(warning_lines(remit))
+    count = 0
+    for draft in drafts(remit, sources.workspace, sources.templates, today):
+        source = f"{path}#{draft.name}"
+        count += 1
+        yield Item(0, "text", source, source, _hash(fingerprint, "text", draft.text), text=draft.text)
+    if not count:
+        warnings.append(f"{path}: no denials in this remittance; nothing to appeal")
+
+
+def _table_items(path: Path, columns: ColumnMap | None, fingerprint: str) -> Iterator[Item | Outcome]:
+    """A CSV or XLSX file: one item per case (a row, or a claim's rows and one denial reason)."""
+    for found in read_table(path, columns):
+        item = Item(0, "row", found.label, found.source, "", file=str(path), line=found.line,
+                    columns=found.columns, located=found.located)
+        if found.problems or found.located is None:
+            yield Outcome(0, found.label, "failed", error="; ".join(describe(p, item) for p in found.problems))
+            continue
+        data = json.dumps(found.located.data, sort_keys=True, ensure_ascii=False)
+        yield dataclasses.replace(item, key=_hash(fingerprint, "row", found.source, data))
+
+
+def describe(problem: Problem, item: Item) -> str:
+    """A problem in the item's own input, without repeating the input's name (the summary names it).
+
+    In a table the field is named as its column (its header: ``claim.lines.0.code``, or the
+    office's own ``CPT``); a case made of one row has its line in the item's name, one made of
+    several rows names the row.
+    """
+    if problem.file not in (item.source, item.file or item.source):
+        return str(problem)
+    table = item.kind == "row"
+    parts = [f"{'row' if table else 'line'} {problem.line}"] if problem.line and not (table and item.line) else []
+    if problem.field:
+        parts.append(f"column {_column(problem.field, item.columns)}" if table else problem.field)
+    accepted = f" (accepted: {problem.accepted})" if problem.accepted else ""
+    return ": ".join(parts + [problem.message + accepted])
+
+
+def _column(field: str, columns: tuple[tuple[str, str], ...] = ()) -> str:
+    """``claim.lines[0].code`` as its table names it: ``claim.lines.0.code``, or the header mapped to it."""
+    headers = dict(columns)
+    dotted = re.sub(r"\[(\d+)\]", r".\1", field)
+    header = headers.get(dotted) or headers.get(re.sub(r"\[\d+\]", "[]", field))
+    if header is None and field in headers.values():
+        return f"'{field}'"
+    return f"'{header}'" if header and header != dotted else dotted
