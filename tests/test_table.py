@@ -87,9 +87,9 @@ def test_an_office_export_becomes_letters_through_a_column_map(ws, tmp_path):
     assert result.exit_code == 0, result.stderr
     rows = summary(out)
     assert [(r["input"], r["status"], r["template"]) for r in rows] == [
-        (f"{source}:2-4 CO-189", "ok", "specific-code-required"), (f"{source}:2-4 CO-16", "ok",
+        (f"{source}:2-4 CO-189", "written", "specific-code-required"), (f"{source}:2-4 CO-16", "written",
                                                                    "generic-reconsideration"),
-        (f"{source}:3", "ok", "generic-reconsideration")]
+        (f"{source}:3", "written", "generic-reconsideration")]
     letter = flat(pdf_text(out / "Synthetic-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf"))
     assert "Jane Sample" in letter and "76496" in letter and "0012345" in letter
     both = flat(docx_text(out / "Synthetic-Health-Plan_SAMPLE-000001_CO-16_2026-11-27.docx"))
@@ -122,7 +122,7 @@ def test_the_column_map_can_live_in_the_profile(tmp_path):
     out = tmp_path / "out"
     result = run_batch(ws, out, write_csv(tmp_path / "export.csv", ROWS[1:2]))
     assert result.exit_code == 0, result.stderr
-    assert [r["status"] for r in summary(out)] == ["ok"]
+    assert [r["status"] for r in summary(out)] == ["written"]
 
 
 def test_rows_of_one_claim_that_disagree_are_an_error_naming_the_rows(ws, tmp_path):
@@ -151,7 +151,7 @@ def test_an_unmapped_column_and_a_missing_field_are_listed(ws, tmp_path):
     result = run_batch(ws, out, source, columns=columns)
     assert result.exit_code == 2
     [row] = summary(out)
-    assert row["status"] == "unreadable"
+    assert row["status"] == "failed"
     assert f"{source}:1: the column map ({columns}) does not say what 'Member ID', 'Denied On', 'Posted By' " \
            "hold(s)" in row["error"]
     assert f"{source}:1: no column holds patient.member_id, denial.date" in row["error"]
@@ -212,8 +212,8 @@ def test_an_xlsx_file_becomes_letters_through_a_column_map(ws, tmp_path):
     out = tmp_path / "out"
     result = run_batch(ws, out, source, columns=columns)
     assert result.exit_code == 0, result.stderr
-    assert [(r["input"], r["status"]) for r in summary(out)] == [(f"{source}:2-3 CO-189", "ok"),
-                                                                 (f"{source}:2-3 CO-16", "ok")]
+    assert [(r["input"], r["status"]) for r in summary(out)] == [(f"{source}:2-3 CO-189", "written"),
+                                                                 (f"{source}:2-3 CO-16", "written")]
     letter = flat(pdf_text(out / "Synthetic-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf"))
     assert "Jane Sample" in letter and "$350.79" in letter
 

@@ -115,10 +115,13 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
 @click.option("--columns", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A column map (YAML, 'Your Header: field') for CSV and XLSX inputs with your own headers "
                    "(default: csv_columns in appeal.yaml).")
+@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the summary (the day's worklist) as this Excel workbook.")
 @letter_options
 @json_option
 @guarded
-def batch(inputs, out_dir, jobs, force, formats, columns, date, template_dirs, citation_dirs, workspace, as_json):
+def batch(inputs, out_dir, jobs, force, formats, columns, xlsx, date, template_dirs, citation_dirs, workspace,
+          as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
@@ -126,7 +129,8 @@ def batch(inputs, out_dir, jobs, force, formats, columns, date, template_dirs, c
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
-    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, columns=columns)
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, columns=columns,
+                       xlsx=xlsx)
     progress.close()
     for warning in result.warnings:
         say(f"warning: {warning}")

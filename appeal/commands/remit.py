@@ -217,11 +217,11 @@ def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSe
     used: set[str] = set()
     for txn, denial in remit_denials(remit, workspace):
         draft = build_draft(remit, txn, denial, workspace, templates, today)
-        draft.name = _unique(draft.name, used)
+        draft.name = unique_name(draft.name, used)
         yield draft
 
 
-def _unique(name: str, used: set[str]) -> str:
+def unique_name(name: str, used: set[str]) -> str:
     """``name``, or ``<stem>-2.yaml``... when an earlier draft has it (``deliver.files.allocate``)."""
     stem = allocate(name[: -len(CASE_SUFFIX)], lambda candidate: candidate + CASE_SUFFIX not in used)
     used.add(stem + CASE_SUFFIX)
@@ -500,24 +500,30 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
     if planned:
         ensure_dir(out_dir)
     for path, draft in planned:
-        existing = _read(path) if path.is_file() else None
-        if existing == draft.text:
-            status = "unchanged"
-        elif existing is not None and not force:
-            status = "kept"
+        status = place_case(path, draft.text, force)
+        if status == "kept":
             result.warnings.append(f"{path}: differs from what this import writes (edited since?); kept as it is "
                                    f"(--force replaces it)")
-        else:
-            status = "written"
-            write_text_atomic(path, draft.text)
         result.cases.append((path, draft, status))
     return result
+
+
+def place_case(path: Path, text: str, force: bool = False) -> str:
+    """Write one case file, unless it is already there as written (``unchanged``) or a biller has edited it
+    (``kept``, unless ``force``); ``written`` otherwise."""
+    existing = _read(path) if path.is_file() else None
+    if existing == text:
+        return "unchanged"
+    if existing is not None and not force:
+        return "kept"
+    write_text_atomic(path, text)
+    return "written"
 
 
 def _across_files(found: Iterable[Draft], used: set[str]) -> Iterator[Draft]:
     """Names stay unique when two remittances hold the same claim and reason."""
     for draft in found:
-        draft.name = _unique(draft.name, used)
+        draft.name = unique_name(draft.name, used)
         yield draft
 
 

@@ -12,12 +12,13 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from appeal.commands.batch.summary import Outcome
-from appeal.commands.remit import drafts, read_remittance, warning_lines
+from appeal.commands.remit import drafts, place_case, read_remittance, unique_name, warning_lines
+from appeal.deliver.files import ensure_dir
 from appeal.errors import AppealError, Problem
 from appeal.inputs.table import ColumnMap, is_table, read_table
 from appeal.inputs.yamlread import Located
@@ -43,20 +44,24 @@ class Item:
 
 
 def iter_items(inputs: Iterable[Path], sources: Sources, fingerprint: str, warnings: list[str],
-               today: dt.date | None = None, columns: ColumnMap | None = None) -> Iterator[Item | Outcome]:
+               today: dt.date | None = None, columns: ColumnMap | None = None,
+               cases: Path | None = None) -> Iterator[Item | Outcome]:
     """Every item of every input, in order, lazily; an input that cannot be read is an Outcome.
 
-    ``columns`` maps the headers of CSV and XLSX inputs to case fields.
+    ``columns`` maps the headers of CSV and XLSX inputs to case fields; ``cases`` is the
+    folder for the case files made from remittances.
     """
     seq = 0
+    folder = CaseFolder(cases) if cases is not None else None
     for path in inputs:
-        for found in _items_of(Path(path), sources, fingerprint, warnings, today, columns):
+        for found in _items_of(Path(path), sources, fingerprint, warnings, today, columns, folder):
             yield dataclasses.replace(found, seq=seq)
             seq += 1
 
 
 def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
-              today: dt.date | None, columns: ColumnMap | None) -> Iterator[Item | Outcome]:
+              today: dt.date | None, columns: ColumnMap | None,
+              folder: CaseFolder | None) -> Iterator[Item | Outcome]:
     try:
         if path.is_dir():
             cases = sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES and p.is_file())
@@ -69,7 +74,7 @@ def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str
         elif is_table(path):
             yield from _table_items(path, columns, fingerprint)
         else:
-            yield from _remit_items(path, sources, fingerprint, warnings, today)
+            yield from _remit_items(path, sources, fingerprint, warnings, today, folder)
     except AppealError as exc:
         yield _unreadable(path, "; ".join(str(p) for p in exc.problems))
     except FileNotFoundError:
@@ -90,20 +95,41 @@ def _hash(fingerprint: str, *parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class CaseFolder:
+    """``out/cases/``: the case files a batch makes from remittances, named as ``import-835`` names them."""
+
+    folder: Path
+    used: set[str] = field(default_factory=set)
+
+    def place(self, name: str, text: str, warnings: list[str]) -> Path:
+        path = ensure_dir(self.folder) / unique_name(name, self.used)
+        if place_case(path, text) == "kept":
+            warnings.append(f"{path}: edited since it was made from the remittance; used as it is (delete it to "
+                            "make it again from the remittance)")
+        return path
+
+
 def _case_item(path: Path, fingerprint: str) -> Item:
     data = path.read_bytes()
     return Item(0, "case", str(path), str(path), _hash(fingerprint, "case", data))
 
 
 def _remit_items(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
-                 today: dt.date | None) -> Iterator[Item]:
+                 today: dt.date | None, cases: CaseFolder | None) -> Iterator[Item]:
+    """One item per denial; with ``cases``, each case file is written there first (and an edited one kept and
+    used), so an error's file and line are on disk for the biller to fix."""
     remit = read_remittance(path)
     warnings.extend(warning_lines(remit))
     count = 0
     for draft in drafts(remit, sources.workspace, sources.templates, today):
-        source = f"{path}#{draft.name}"
         count += 1
-        yield Item(0, "text", source, source, _hash(fingerprint, "text", draft.text), text=draft.text)
+        if cases is None:
+            source = f"{path}#{draft.name}"
+            yield Item(0, "text", source, source, _hash(fingerprint, "text", draft.text), text=draft.text)
+            continue
+        case = cases.place(draft.name, draft.text, warnings)
+        yield _case_item(case, fingerprint)
     if not count:
         warnings.append(f"{path}: no denials in this remittance; nothing to appeal")
 

@@ -20,6 +20,7 @@ from appeal.resources import builtin_dir
 from appeal.settings import Settings
 
 STATE_DIR = ".batch"
+CASES_DIR = "cases"  # the case files made from remittances, for the biller to fix and rerun
 FLUSH_SECONDS = 1.0
 
 
@@ -45,7 +46,10 @@ class Manifest:
         return None
 
     def record(self, outcome: Outcome) -> None:
-        self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template}
+        # what a resumed row needs besides the case (read again from the input): no patient data here
+        self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template,
+                                  "level": outcome.level, "verdict": outcome.verdict, "reasons": outcome.reasons,
+                                  "warnings": list(outcome.warnings)}
         self.dirty = True
         if time.monotonic() - self.flushed > FLUSH_SECONDS:
             self.flush()
@@ -79,6 +83,6 @@ def _file_bytes(path: Path) -> bytes:
 
 def remove_stale_parts(out_dir: Path) -> None:
     """Temporary files a killed run left (``.<name>.<random>.part``): they may hold PHI."""
-    for folder in (out_dir, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
+    for folder in (out_dir, out_dir / CASES_DIR, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
         for path in folder.glob(".*.part") if folder.is_dir() else ():
             path.unlink(missing_ok=True)

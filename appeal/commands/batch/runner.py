@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from appeal.commands.batch.items import Item, iter_items
-from appeal.commands.batch.manifest import STATE_DIR, Manifest, fingerprint, remove_stale_parts
+from appeal.commands.batch.manifest import CASES_DIR, STATE_DIR, Manifest, fingerprint, remove_stale_parts
 from appeal.commands.batch.summary import BatchResult, Outcome, write_summary
 from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
 from appeal.deliver.files import ensure_dir
@@ -23,10 +23,11 @@ from appeal.settings import Settings, Sources
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
               progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None,
-              columns: Path | None = None) -> BatchResult:
+              columns: Path | None = None, xlsx: Path | None = None) -> BatchResult:
     """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
 
-    ``columns`` is a column map for CSV and XLSX inputs (else ``csv_columns`` in the profile).
+    ``columns`` is a column map for CSV and XLSX inputs (else ``csv_columns`` in the profile);
+    ``xlsx`` is a workbook to write the summary to as well.
     """
     column_map = load_column_map(columns) if columns is not None else None  # a bad map stops the run (exit 2)
     out_dir = ensure_dir(Path(out_dir))
@@ -40,7 +41,7 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     stamp = fingerprint(settings, job.formats)
     if column_map is None and sources.workspace is not None:
         column_map = sources.workspace.csv_columns
-    items = iter_items(inputs, sources, stamp, result.warnings, job.today, column_map)
+    items = iter_items(inputs, sources, stamp, result.warnings, job.today, column_map, out_dir / CASES_DIR)
 
     def done(outcome: Outcome) -> None:
         result.outcomes.append(outcome)
@@ -49,11 +50,11 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
         if progress:
             progress(outcome)
 
-    todo = _skip_done(items, manifest, out_dir, force, done)
+    worker = Worker(job, sources)  # in this process, with the sources already read
+    todo = _skip_done(items, manifest, out_dir, force, done, worker)
     jobs = max(1, jobs or os.cpu_count() or 1)
     try:
         if jobs == 1:
-            worker = Worker(job, sources)  # in this process, with the sources already read
             for item in todo:
                 done(worker.run(item))
         else:
@@ -61,12 +62,12 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     finally:
         manifest.flush()
     result.outcomes.sort(key=lambda o: o.seq)
-    result.summary = write_summary(out_dir, result.outcomes)
+    result.summary = write_summary(out_dir, result.outcomes, xlsx)
     return result
 
 
 def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Path, force: bool,
-               done: Callable[[Outcome], None]) -> Iterator[Item]:
+               done: Callable[[Outcome], None], worker: Worker) -> Iterator[Item]:
     """Items still to make; the rest (unreadable inputs, letters already made) are reported at once."""
     for item in items:
         if isinstance(item, Outcome):
@@ -74,7 +75,7 @@ def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Pat
             continue
         entry = None if force else manifest.complete(item.key, out_dir)
         if entry:
-            done(Outcome(item.seq, item.label, "skipped", tuple(entry["outputs"]), entry.get("template", "")))
+            done(worker.resumed(item, entry))
         else:
             yield item
 

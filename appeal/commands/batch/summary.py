@@ -2,16 +2,45 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
-from appeal.deliver.files import write_atomic
+from appeal.deliver.sheet import write_csv, write_xlsx
+from appeal.inputs.case import Case
 
 SUMMARY = "summary.csv"
-SUMMARY_COLUMNS = ("input", "status", "outputs", "template", "appeal_by", "error", "warnings")
+# The day's worklist: one row per item (a denial), the case's facts, the letter's files, what went wrong.
+SUMMARY_COLUMNS = ("input", "status", "verdict", "reasons", "claim", "account", "patient", "payer", "dos", "codes",
+                   "group", "carc", "rarc", "amount", "level", "appeal_by", "template", "docx", "pdf", "packet", "fax",
+                   "tiff", "error", "warnings")
+CASE_COLUMNS = ("claim", "account", "patient", "payer", "dos", "codes", "group", "carc", "rarc", "amount")
 STATUSES = ("ok", "skipped", "failed", "unreadable")
+SHOWN = {"ok": "written", "skipped": "skipped", "failed": "failed", "unreadable": "failed"}
+FILE_COLUMNS = ("docx", "pdf", "packet", "fax", "tiff")
+
+
+def case_columns(case: Case) -> tuple[tuple[str, str], ...]:
+    """What the worklist shows of a case: the claim, the patient, the denied lines and the reason.
+
+    ``amount`` is the charge of the denied lines (what the appeal is about), exact to the cent.
+    """
+    lines = case.denied_lines
+    charges = [line.charge for line in lines if line.charge is not None]
+    values = (case.claim.number, case.claim.account or "", case.patient.name, case.payer.name,
+              min(line.date for line in lines).isoformat() if lines else "", " ".join(line.code for line in lines),
+              case.denial.group or "", case.denial.carc, " ".join(case.denial.rarc),
+              f"{sum(charges, Decimal(0)):.2f}" if charges else "")
+    return tuple(zip(CASE_COLUMNS, values))
+
+
+def file_column(name: str) -> str:
+    """Which worklist column a written file goes in."""
+    if name.endswith("_packet.pdf"):
+        return "packet"
+    suffix = name.rsplit(".", 1)[-1].lower()
+    return {"tif": "tiff"}.get(suffix, suffix)
 
 
 @dataclass(frozen=True)
@@ -27,14 +56,29 @@ class Outcome:
     error: str = ""
     key: str = ""
     warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
+    level: str = ""
+    verdict: str = ""
+    reasons: str = ""
+    case: tuple[tuple[str, str], ...] = ()  # case_columns(): read from the input, never stored in out/.batch/
+
+    def columns(self) -> dict[str, str]:
+        """The summary row, by column."""
+        row = dict.fromkeys(SUMMARY_COLUMNS, "")
+        row.update(self.case)
+        row.update(input=self.label, status=SHOWN[self.status], verdict=self.verdict, reasons=self.reasons,
+                   level=self.level, appeal_by=self.appeal_by, template=self.template, error=self.error,
+                   warnings=" | ".join(self.warnings))
+        for name in self.outputs:
+            column = file_column(name)
+            if column in FILE_COLUMNS:
+                row[column] = " ".join(filter(None, (row[column], name)))
+        return row
 
     def row(self) -> list[str]:
-        return [self.label, self.status, " ".join(self.outputs), self.template, self.appeal_by, self.error,
-                " | ".join(self.warnings)]
+        return list(self.columns().values())
 
     def as_dict(self) -> dict:
-        return dict(zip(SUMMARY_COLUMNS, [self.label, self.status, list(self.outputs), self.template,
-                                          self.appeal_by, self.error, list(self.warnings)]))
+        return {**self.columns(), "warnings": list(self.warnings)}
 
 
 @dataclass
@@ -60,12 +104,38 @@ class BatchResult:
                 "items": [o.as_dict() for o in self.outcomes], "warnings": self.warnings}
 
 
-def write_summary(out_dir: Path, outcomes: list[Outcome]) -> Path:
-    """``summary.csv``: one row per input item, written atomically at the end of the run."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(SUMMARY_COLUMNS)
-    writer.writerows(o.row() for o in outcomes)
+def write_summary(out_dir: Path, outcomes: list[Outcome], xlsx: Path | None = None) -> Path:
+    """``summary.csv`` (and the same as an Excel workbook, ``xlsx``): one row per item, written atomically."""
     path = out_dir / SUMMARY
-    write_atomic(path, buffer.getvalue().encode("utf-8"))
+    write_csv(path, SUMMARY_COLUMNS, (o.row() for o in outcomes))
+    if xlsx is not None:
+        rows = [o.columns() for o in outcomes]
+        flags = [row["appeal_by"][11:] for row in rows]
+
+        def style(r: int, column: int, value: object) -> dict | None:
+            colour = FLAG_COLOURS.get(flags[r]) if column == _APPEAL_BY else None
+            return {"color": colour, "bold": True} if colour else None
+
+        write_xlsx(xlsx, SUMMARY_COLUMNS, [_typed(row) for row in rows], title="worklist", widths=XLSX_WIDTHS,
+                   style=style)
     return path
+
+
+XLSX_WIDTHS = {SUMMARY_COLUMNS.index(c): w for c, w in (("input", 40), ("patient", 24), ("payer", 24),
+                                                         ("error", 60), ("warnings", 60))}
+FLAG_COLOURS = {"PAST DUE": "C00000", "due soon": "B35C00"}  # the appeal-by date in red, or amber
+_APPEAL_BY = SUMMARY_COLUMNS.index("appeal_by")
+
+
+def _typed(row: dict[str, str]) -> list:
+    """Dates as dates (the appeal-by flag becomes the cell's colour), the amount as an exact number."""
+    out: list = list(row.values())
+    for column in ("dos", "appeal_by"):
+        text = row[column]
+        try:
+            out[SUMMARY_COLUMNS.index(column)] = dt.date.fromisoformat(text[:10]) if text else ""
+        except ValueError:
+            pass  # not a date: kept as the text it is
+    if row["amount"]:
+        out[SUMMARY_COLUMNS.index("amount")] = Decimal(row["amount"])
+    return out

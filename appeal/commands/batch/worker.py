@@ -18,7 +18,7 @@ from pathlib import Path
 
 from appeal.commands.batch.items import Item, describe
 from appeal.commands.batch.manifest import STATE_DIR
-from appeal.commands.batch.summary import Outcome
+from appeal.commands.batch.summary import Outcome, case_columns
 from appeal.commands.generate import checked, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem
 from appeal.deliver.letter import write_letter
@@ -62,6 +62,7 @@ class Worker:
         if self.made % COLLECT_EVERY == 0:
             gc.collect()
         job, sources = self.job, self.sources
+        case: Case | None = None
         try:
             case = self.load(item)
             prepared = with_workspace(build_letter(case, sources.templates, sources.library), sources)
@@ -70,15 +71,30 @@ class Worker:
                                          case.appeal.date), case_key(case.source))
             paths = write_letter(prepared, job.out_dir, job.formats, stem=stem)
         except AppealError as exc:
-            return Outcome(item.seq, item.label, "failed", key=item.key,
+            return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error="; ".join(describe(p, item) for p in exc.problems))
         except Exception as exc:  # a bug of ours: report it on this item, keep going
-            return Outcome(item.seq, item.label, "failed", key=item.key,
+            return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error=f"internal error ({type(exc).__name__}: {exc}); please report it")
         findings = checked(prepared, sources, job.today)
         said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
+        level = prepared.bound.level or ""
         return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                       self.appeal_by(case, prepared.bound.level), key=item.key, warnings=said)
+                       self.appeal_by(case, level or None), key=item.key, warnings=said, level=level,
+                       case=case_columns(case))
+
+    def resumed(self, item: Item, entry: dict) -> Outcome:
+        """The row of an item an earlier run made: the letter's columns from the manifest, the case's read again
+        from the input (the manifest holds no patient data), the appeal-by date flagged against today."""
+        try:
+            case = self.load(item)
+        except AppealError:  # unchanged since its letters were made, so this does not happen; say nothing wrong
+            case = None
+        level = entry.get("level", "")
+        return Outcome(item.seq, item.label, "skipped", tuple(entry["outputs"]), entry.get("template", ""),
+                       self.appeal_by(case, level or None) if case else "", key=item.key,
+                       warnings=tuple(entry.get("warnings", ())), level=level, verdict=entry.get("verdict", ""),
+                       reasons=entry.get("reasons", ""), case=case_columns(case) if case else ())
 
     def load(self, item: Item) -> Case:
         defaults, date = self.sources.case_defaults, self.job.settings.date
