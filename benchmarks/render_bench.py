@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 from appeal.commands.generate import prepare
-from appeal.settings import Settings
 from appeal.deliver.packet import build_packet, merge
 from appeal.render.docx import render_docx
 from appeal.render.pdf import render_pdf
+from appeal.settings import Settings, Sources
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "upmc-76496-specific-code.yaml"
@@ -31,10 +31,11 @@ def per_call(label: str, func, n: int) -> None:
 
 def main(n: int = 20) -> None:
     settings = Settings(date=dt.date(2026, 11, 27))
-    templates, library = settings.templates(), settings.library()
-    prepared = prepare(SAMPLE, settings, templates, library)
+    sources = Sources.load(settings)
+    templates, library = sources.templates, sources.library
+    prepared = prepare(SAMPLE, settings, sources)
     letter = prepared.letter
-    per_call("compose (prepare)", lambda: prepare(SAMPLE, settings, templates, library), n)
+    per_call("compose (prepare)", lambda: prepare(SAMPLE, settings, sources), n)
     per_call("render_pdf", lambda: render_pdf(letter), n)
     per_call("render_docx", lambda: render_docx(letter), n)
     pdf = render_pdf(letter)

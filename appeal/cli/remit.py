@@ -21,6 +21,7 @@ from appeal.cli.app import (
     workspace_option,
 )
 from appeal.cli.table import KEEP, Column, echo_table, render
+from appeal.render.formats import FORMATS
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -110,7 +111,7 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
               show_default=True, help="Folder for the letters and summary.csv.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 @click.option("--force", is_flag=True, help="Make every letter again, even those an earlier run completed.")
-@click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Only these formats (default: both).")
 @click.option("--columns", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A column map (YAML, 'Your Header: field') for CSV and XLSX inputs with your own headers "
@@ -125,7 +126,6 @@ def batch(inputs, out_dir, jobs, force, formats, columns, xlsx, date, template_d
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
-    from appeal.render.formats import FORMATS
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])

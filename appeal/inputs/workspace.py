@@ -32,7 +32,7 @@ from appeal.inputs.case import npi_is_valid
 from appeal.inputs.fields import Reader
 from appeal.inputs.schema import CARC, GROUPS, LEVELS, keys_of
 from appeal.inputs.table import column_map
-from appeal.inputs.yamlread import Located, load_yaml
+from appeal.inputs.yamlread import PROFILE_ALIASES, Located, load_yaml
 
 PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "csv_columns")
@@ -184,7 +184,7 @@ def load_workspace(root: Path | str) -> Workspace:
     root = Path(root)
     if not root.is_dir():
         raise WorkspaceError("the workspace folder does not exist", file=str(root))
-    located = load_yaml(root / PROFILE, WorkspaceError)
+    located = load_yaml(root / PROFILE, WorkspaceError, aliases=PROFILE_ALIASES)
     r = Reader(located)
     if located.data is None:
         return Workspace(root=root)

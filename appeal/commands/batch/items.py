@@ -19,9 +19,10 @@ from typing import Iterable, Iterator
 from appeal.commands.batch.summary import Outcome
 from appeal.commands.remit import drafts, place_case, read_remittance, unique_name, warning_lines
 from appeal.deliver.files import ensure_dir
-from appeal.errors import AppealError, Problem
+from appeal.errors import AppealError, CaseError, Problem
+from appeal.inputs.case import MAX_CASE_BYTES
 from appeal.inputs.table import ColumnMap, is_table, read_table
-from appeal.inputs.yamlread import Located
+from appeal.inputs.yamlread import FileRefused, Located, open_regular
 from appeal.settings import Sources
 
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -71,6 +72,8 @@ def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str
                 yield _case_item(case, fingerprint)
         elif path.suffix.lower() in CASE_SUFFIXES:
             yield _case_item(path, fingerprint)
+        elif path.exists() and not path.is_file():
+            yield _unreadable(path, "is not a regular file (a device, pipe or socket)")
         elif is_table(path):
             yield from _table_items(path, columns, fingerprint)
         else:
@@ -111,7 +114,10 @@ class CaseFolder:
 
 
 def _case_item(path: Path, fingerprint: str) -> Item:
-    data = path.read_bytes()
+    try:
+        data = open_regular(path, MAX_CASE_BYTES, kind="a case file")
+    except FileRefused as exc:
+        raise CaseError(str(exc), file=str(path)) from None
     return Item(0, "case", str(path), str(path), _hash(fingerprint, "case", data))
 
 

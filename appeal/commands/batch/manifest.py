@@ -16,6 +16,7 @@ from typing import Iterable
 from appeal import __version__
 from appeal.commands.batch.summary import Outcome
 from appeal.deliver.files import write_text_atomic
+from appeal.errors import OutputError
 from appeal.resources import builtin_dir
 from appeal.settings import Settings
 
@@ -32,6 +33,7 @@ class Manifest:
         self.done: dict[str, dict] = {}
         self.dirty = False
         self.flushed = time.monotonic()
+        self.error: str | None = None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == 1 and isinstance(data.get("done"), dict):
@@ -55,8 +57,13 @@ class Manifest:
             self.flush()
 
     def flush(self) -> None:
+        """Save the resume state; a failure (a full disk) costs only resuming, so it is a warning, once."""
         if self.dirty:
-            write_text_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0))
+            try:
+                write_text_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0))
+            except OutputError as exc:
+                if self.error is None:
+                    self.error = f"the resume state was not saved ({exc}); a rerun makes every letter again"
             self.dirty, self.flushed = False, time.monotonic()
 
 
@@ -85,4 +92,7 @@ def remove_stale_parts(out_dir: Path) -> None:
     """Temporary files a killed run left (``.<name>.<random>.part``): they may hold PHI."""
     for folder in (out_dir, out_dir / CASES_DIR, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
         for path in folder.glob(".*.part") if folder.is_dir() else ():
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass  # a read-only folder: writing there fails next, with its own message
