@@ -88,3 +88,12 @@ class CodeError(AppealError):
 
 class TableError(AppealError):
     """A CSV or XLSX input, or its column map, cannot be used (no header, unmapped columns, a bad map)."""
+
+
+class LedgerError(AppealError):
+    """The appeal ledger cannot be used: locked past the timeout, read-only, made by a newer version,
+    not a ledger at all, or a server that does not answer. The message never shows a password."""
+
+
+class TrackError(AppealError):
+    """A ``track`` command names no appeal, one the ledger does not hold, or one that matches several."""

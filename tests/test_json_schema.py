@@ -61,6 +61,15 @@ CASES: dict[tuple[str, ...], tuple[str, list[list[str]]]] = {
     ("citations", "export"): ("citations-export", [[], ["--citations", "{tmp}/bad-citations"]]),
     ("codes", "carc"): ("codes", [["189"], ["ZZZ9"]]),
     ("codes", "rarc"): ("codes", [["N657"]]),
+    ("track", "sent"): ("track", [["--claim", "NO-SUCH-CLAIM", "--via", "portal", "--workspace", "{ws}"]]),
+    ("track", "outcome"): ("track", [["--claim", "NO-SUCH-CLAIM", "--result", "upheld", "--workspace", "{ws}"]]),
+    ("track", "list"): ("track", [["--workspace", "{ws}"], ["--workspace", "{tmp}/missing-ws"]]),
+    ("track", "due"): ("track", [["--workspace", "{ws}"]]),
+    ("track", "export"): ("track", [["--csv", "{tmp}/appeals.csv", "--workspace", "{ws}"]]),
+    ("track", "reconcile"): ("track", [[str(F07), "--workspace", "{ws}"], ["{tmp}/missing.835", "--workspace",
+                                                                         "{ws}"]]),
+    ("track", "next"): ("track", [["--claim", "NO-SUCH-CLAIM", "--workspace", "{ws}", "-o", "{out}"]]),
+    ("track", "stats"): ("track", [["--workspace", "{ws}"]]),
 }
 
 

@@ -19,6 +19,7 @@ from appeal.cli.app import (
     say,
     settings_from,
 )
+from appeal.cli.track import db_option, recorder_for, report_recorded
 from appeal.render.formats import FORMATS
 
 
@@ -38,10 +39,11 @@ from appeal.render.formats import FORMATS
               help="A Word document whose styles, header and logo the DOCX letter uses "
                    "(default: practice.reference_docx in appeal.yaml).")
 @letter_options
+@db_option
 @json_option
 @guarded
 def generate(case, out_dir, formats, strict, packet, allow_outside, reference_docx, date, template_dirs, citation_dirs,
-             workspace, as_json):
+             workspace, db, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
     from appeal.commands.generate import generate as run
 
@@ -56,7 +58,10 @@ def generate(case, out_dir, formats, strict, packet, allow_outside, reference_do
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, reference_docx=reference_docx,
                              allow_outside=allow_outside)
-    result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce)
+    recorder = recorder_for(settings, db, "appeal generate")
+    result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce,
+                 recorder=recorder)
+    report_recorded(recorder)
     for warning in result.prepared.warnings[len(shown):]:
         say(f"warning: {warning}")
     return report_generated(result, "letter", as_json)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from appeal.cli.app import cli, examples, guarded, json_option, letter_options, report_generated, say, settings_from
+from appeal.cli.track import db_option, recorder_for, report_recorded
 
 
 @cli.command(epilog=examples("appeal packet CASE.yaml -o out/", "appeal packet CASE.yaml -o out/ --strict"))
@@ -17,15 +18,18 @@ from appeal.cli.app import cli, examples, guarded, json_option, letter_options, 
 @click.option("--allow-outside", is_flag=True, help="Take enclosure files from outside the case's folder and the "
                                                     "workspace.")
 @letter_options
+@db_option
 @json_option
 @guarded
-def packet(case, out_dir, strict, allow_outside, date, template_dirs, citation_dirs, workspace, as_json):
+def packet(case, out_dir, strict, allow_outside, date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
     from appeal.commands.generate import write_packet
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, allow_outside=allow_outside)
-    result = write_packet(case, out_dir, settings, strict=strict)
+    recorder = recorder_for(settings, db, "appeal packet")
+    result = write_packet(case, out_dir, settings, strict=strict, recorder=recorder)
+    report_recorded(recorder)
     say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
     for exhibit in (result.packet or {}).get("exhibits", []):
         first, last = exhibit["first_page"], exhibit["last_page"]

@@ -21,6 +21,7 @@ from appeal.cli.app import (
     workspace_option,
 )
 from appeal.cli.table import KEEP, Column, echo_table, render
+from appeal.cli.track import db_option, recorder_for, report_recorded
 from appeal.render.formats import FORMATS
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -119,9 +120,10 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
 @click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the summary (the day's worklist) as this Excel workbook.")
 @letter_options
+@db_option
 @json_option
 @guarded
-def batch(inputs, out_dir, jobs, force, formats, columns, xlsx, date, template_dirs, citation_dirs, workspace,
+def batch(inputs, out_dir, jobs, force, formats, columns, xlsx, date, template_dirs, citation_dirs, workspace, db,
           as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
@@ -129,9 +131,11 @@ def batch(inputs, out_dir, jobs, force, formats, columns, xlsx, date, template_d
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
-    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, columns=columns,
-                       xlsx=xlsx)
+    recorder = recorder_for(settings, db, "appeal batch ... --force")
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder=recorder,
+                       columns=columns, xlsx=xlsx)
     progress.close()
+    report_recorded(recorder)
     for warning in result.warnings:
         say(f"warning: {warning}")
     for outcome in result.outcomes:

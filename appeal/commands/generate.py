@@ -18,6 +18,7 @@ from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
 from appeal.inputs.case import load_case
+from appeal.ledger.recorder import Recorder
 from appeal.letters.build import Prepared, build_letter
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS, render
@@ -87,12 +88,14 @@ def validate(case_path: Path | str, settings: Settings | None = None,
 
 def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
              formats: Iterable[str] = FORMATS, packet: bool = False, strict: bool = False,
-             notify: Callable[[Prepared], None] | None = None, today: dt.date | None = None) -> Generated:
+             notify: Callable[[Prepared], None] | None = None, today: dt.date | None = None,
+             recorder: Recorder | None = None) -> Generated:
     """One case file -> its letter in each format, in ``out_dir``; with ``packet``, the appeal packet too.
 
     The coding check runs first and its findings come back with the result; with
     ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
+    ``recorder`` (a ledger is in use) records what was written as a drafted appeal.
     """
     today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
@@ -105,13 +108,20 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     if packet:
         done = deliver_packet(prepared, sources.templates, sources.library, Path(out_dir), sources.workspace,
                               formats, allow_outside=sources.settings.allow_outside)
-        return Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
-    outputs = write_letter(prepared, Path(out_dir), formats)
-    return Generated(prepared=prepared, outputs=outputs, findings=findings)
+        result = Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
+    else:
+        result = Generated(prepared=prepared, outputs=write_letter(prepared, Path(out_dir), formats),
+                           findings=findings)
+    if recorder is not None:
+        made = result.prepared
+        recorder.letter(made.case, made.template.id, result.outputs, made.bound.level)
+    return result
 
 
 def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
-                 formats: Iterable[str] = (), strict: bool = False, today: dt.date | None = None) -> Generated:
+                 formats: Iterable[str] = (), strict: bool = False, today: dt.date | None = None,
+                 recorder: Recorder | None = None) -> Generated:
     """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``), after the
     same coding check as ``generate``; with ``strict``, a check error writes nothing."""
-    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, today=today)
+    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, today=today,
+                    recorder=recorder)

@@ -35,12 +35,12 @@ from appeal.inputs.table import column_map
 from appeal.inputs.yamlread import PROFILE_ALIASES, Located, load_yaml
 
 PROFILE = "appeal.yaml"
-PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "csv_columns")
+PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "csv_columns", "ledger")
 PROVIDER_KEYS = keys_of("provider")
 RENDERING_KEYS = ("npi", "name", "signer")  # practice.providers[]: who signs for each rendering provider
 SIGNER_KEYS = keys_of("signer")
 PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
-              "checked", "example")
+              "response_days", "checked", "example")
 ADJUSTMENT = rf"({'|'.join(GROUPS)})-{CARC}"
 
 
@@ -56,6 +56,7 @@ class PayerEntry:
     portal: str | None = None
     distinct_modifier: str = "59"
     appeal_window_days: dict[str, int] = field(default_factory=dict)
+    response_days: dict[str, int] = field(default_factory=dict)  # days the payer takes to answer, per level
     checked_source: str | None = None
     checked_date: Any = None
     example: bool = False
@@ -97,6 +98,7 @@ class Workspace:
     portal_max_file_mb: int = 60
     reference_docx: Path | None = None
     csv_columns: Any = None  # a table.ColumnMap: the office's spreadsheet headers -> case fields
+    ledger_url: str | None = None  # `ledger: {url: ...}`: a shared PostgreSQL ledger instead of ledger.sqlite3
 
     @property
     def profile(self) -> Path:
@@ -222,13 +224,17 @@ def load_workspace(root: Path | str) -> Workspace:
     r.mapping(("portal",), ("max_files", "max_file_mb"))
     max_files = r.number(("portal", "max_files"), minimum=Decimal(1))
     max_mb = r.number(("portal", "max_file_mb"), minimum=Decimal(1))
+    r.mapping(("ledger",), ("url",))
+    ledger_url = r.text(("ledger", "url"), accepted="postgresql://user@host/dbname (the password in the environment "
+                                                     "or ~/.pgpass, never here), or a SQLite file path")
     if r.problems:
         raise WorkspaceError(r.problems)
     return Workspace(root=root, provider=provider, signer=signer, providers=providers, payers=payers,
                      code_defaults=code_defaults,
                      routine_adjustments=routine, portal_max_files=int(max_files or 10),
                      portal_max_file_mb=int(max_mb or 60),
-                     reference_docx=(root / reference).resolve() if reference else None, csv_columns=csv_columns)
+                     reference_docx=(root / reference).resolve() if reference else None, csv_columns=csv_columns,
+                     ledger_url=ledger_url)
 
 
 def _under(located: Located, key: str) -> Located:
@@ -274,12 +280,7 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
     if r.mapping(at, PAYER_KEYS, required=True) is None:
         return None
     name = r.text(at + ("name",), required=True)
-    windows: dict[str, int] = {}
-    if r.mapping(at + ("appeal_window_days",), LEVELS) is not None:
-        for level in LEVELS:
-            days = r.number(at + ("appeal_window_days", level), minimum=Decimal(1))
-            if days is not None:
-                windows[level] = int(days)
+    windows, response = _per_level(r, at + ("appeal_window_days",)), _per_level(r, at + ("response_days",))
     r.mapping(at + ("checked",), ("source", "date"))
     if not name:
         return None
@@ -287,6 +288,17 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
         name=name, id=r.text(at + ("id",)), aliases=r.text_list(at + ("aliases",)),
         address=r.text_list(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
         distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
-        appeal_window_days=windows, checked_source=r.text(at + ("checked", "source")),
+        appeal_window_days=windows, response_days=response, checked_source=r.text(at + ("checked", "source")),
         checked_date=r.date(at + ("checked", "date")), example=bool(r.yes_no(at + ("example",), default=False)),
     )
+
+
+def _per_level(r: Reader, at: tuple) -> dict[str, int]:
+    """``{level: days}`` for a payer's appeal windows or response times."""
+    days: dict[str, int] = {}
+    if r.mapping(at, LEVELS) is not None:
+        for level in LEVELS:
+            value = r.number(at + (level,), minimum=Decimal(1))
+            if value is not None:
+                days[level] = int(value)
+    return days

@@ -17,6 +17,7 @@ from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
 from appeal.deliver.files import ensure_dir
 from appeal.errors import OutputError
 from appeal.inputs.table import load_column_map
+from appeal.ledger.recorder import Recorder
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 
@@ -24,11 +25,14 @@ from appeal.settings import Settings, Sources
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
               progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None,
-              columns: Path | None = None, xlsx: Path | None = None) -> BatchResult:
+              recorder: Recorder | None = None, columns: Path | None = None,
+              xlsx: Path | None = None) -> BatchResult:
     """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
 
     ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
     full disk or a killed run still leaves the list of what was and was not written; at the end
+    it is rewritten in input order. ``recorder`` (a ledger is in use) records every letter made, in
+    one transaction, after the summary.
     it is rewritten in input order. ``columns`` is a column map for CSV and XLSX inputs (else
     ``csv_columns`` in the profile); ``xlsx`` is a workbook to write the summary to as well.
     """
@@ -77,6 +81,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
                                + ("" if log.error is None else f"; {log.error}"))
     if manifest.error:
         result.warnings.append(manifest.error)
+    if recorder is not None:
+        recorder.record([o.facts for o in result.outcomes if o.facts is not None])
     return result
 
 

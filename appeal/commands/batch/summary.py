@@ -63,6 +63,8 @@ class Outcome:
     reasons: str = ""
     case: tuple[tuple[str, str], ...] = ()  # case_columns(): read from the input, never stored in out/.batch/
 
+    facts: dict | None = field(default=None, repr=False, compare=False)  # for the ledger (appeal.ledger.facts)
+
     def columns(self) -> dict[str, str]:
         """The summary row, by column."""
         row = dict.fromkeys(SUMMARY_COLUMNS, "")

@@ -24,6 +24,7 @@ from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
 from appeal.errors import AppealError
 from appeal.inputs.case import Case, load_case, read_case
+from appeal.ledger.facts import letter_facts
 from appeal.letters.build import build_letter
 from appeal.reference.deadlines import earliest_deadline
 from appeal.render.formats import FORMATS
@@ -85,7 +86,9 @@ class Worker:
         level = prepared.bound.level or ""
         return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
                        self.appeal_by(case, level or None), key=item.key, warnings=said, level=level,
-                       case=case_columns(case))
+                       case=case_columns(case),
+                       facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
+                                          prepared.bound.level))
 
     def resumed(self, item: Item, entry: dict) -> Outcome:
         """The row of an item an earlier run made: the letter's columns from the manifest, the case's read again
