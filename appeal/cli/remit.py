@@ -128,12 +128,13 @@ def batch(inputs, out_dir, jobs, force, formats, columns, xlsx, date, template_d
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
+    from appeal.commands.batch.summary import SUMMARY
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
     recorder = recorder_for(settings, db, "appeal batch ... --force")
     result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder=recorder,
-                       columns=columns, xlsx=xlsx)
+                       columns=columns, xlsx=xlsx, started=progress.start)
     progress.close()
     report_recorded(recorder)
     for warning in result.warnings:
@@ -143,6 +144,9 @@ def batch(inputs, out_dir, jobs, force, formats, columns, xlsx, date, template_d
             say(f"{outcome.status}: {outcome.label}: {outcome.error}")
     say(f"{result.count('ok')} written, {result.count('skipped')} already done, {result.count('failed')} failed, "
         f"{result.count('unreadable')} unreadable; summary: {result.summary}")
+    if result.interrupted:
+        say(f"interrupted: {SUMMARY} lists the {len(result.outcomes)} item(s) done; rerun the same command to "
+            "resume")
     if as_json:
         emit_json(result.as_dict())
     return result.exit_code

@@ -26,7 +26,7 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
               force: bool = False, formats: Iterable[str] = FORMATS,
               progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None,
               recorder: Recorder | None = None, columns: Path | None = None,
-              xlsx: Path | None = None) -> BatchResult:
+              xlsx: Path | None = None, started: Callable[[int], None] | None = None) -> BatchResult:
     """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
 
     ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
@@ -35,6 +35,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     one transaction, after the summary.
     it is rewritten in input order. ``columns`` is a column map for CSV and XLSX inputs (else
     ``csv_columns`` in the profile); ``xlsx`` is a workbook to write the summary to as well.
+    ``started`` is told the number of items before the first is made. Ctrl-C stops the run
+    after the letters in progress: ``interrupted`` is set and the summary lists what was done.
     """
     column_map = load_column_map(columns) if columns is not None else None  # a bad map stops the run (exit 2)
     out_dir = ensure_dir(Path(out_dir))
@@ -61,7 +63,10 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
             progress(outcome)
 
     worker = Worker(job, sources)  # in this process, with the sources already read
-    todo = _skip_done(items, manifest, out_dir, force, done, worker)
+    listed = list(items)  # small (a case file's path, a table row's data): the progress bar needs the total
+    if started:
+        started(len(listed))
+    todo = _skip_done(iter(listed), manifest, out_dir, force, done, worker)
     jobs = max(1, jobs or os.cpu_count() or 1)
     try:
         if jobs == 1:
@@ -69,6 +74,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
                 done(worker.run(item))
         else:
             _in_pool(todo, jobs, job, done)
+    except KeyboardInterrupt:  # Ctrl-C: what was done is kept, and listed in summary.csv; a rerun resumes
+        result.interrupted = True
     finally:
         manifest.flush()
         log.close()
@@ -107,9 +114,9 @@ def _in_pool(todo: Iterator[Item], jobs: int, job: Job, done: Callable[[Outcome]
     carry the parent's parsed remittance (about 3 KB per claim) in its own memory.
     """
     context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker,
-                             initargs=(job,)) as pool:
-        pending = set()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker, initargs=(job,))
+    pending: set = set()
+    try:
         for item in todo:
             pending.add(pool.submit(run_item, job, item))
             if len(pending) >= 2 * jobs:
@@ -118,3 +125,10 @@ def _in_pool(todo: Iterator[Item], jobs: int, job: Job, done: Callable[[Outcome]
                     done(future.result())
         for future in pending:
             done(future.result())
+    except KeyboardInterrupt:  # the letters being made are finished and kept; the queued ones are not started
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future in pending:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                done(future.result())
+        raise
+    pool.shutdown()

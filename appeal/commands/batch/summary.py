@@ -19,6 +19,7 @@ SUMMARY_COLUMNS = ("input", "status", "verdict", "reasons", "claim", "account", 
                    "tiff", "error", "warnings")
 CASE_COLUMNS = ("claim", "account", "patient", "payer", "dos", "codes", "group", "carc", "rarc", "amount")
 STATUSES = ("ok", "skipped", "failed", "unreadable")
+INTERRUPTED = 130  # the one exit status besides 0, 1 and 2 (the shell's for Ctrl-C)
 SHOWN = {"ok": "written", "skipped": "skipped", "failed": "failed", "unreadable": "failed"}
 FILE_COLUMNS = ("docx", "pdf", "packet", "fax", "tiff")
 
@@ -90,13 +91,16 @@ class BatchResult:
     outcomes: list[Outcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     summary: Path | None = None
+    interrupted: bool = False  # Ctrl-C: the outcomes are what was done; a rerun of the same command resumes
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
     @property
     def exit_code(self) -> int:
-        """0 all letters made; 1 some items failed; 2 nothing could be read."""
+        """0 all letters made; 1 some items failed; 2 nothing could be read; 130 stopped by Ctrl-C."""
+        if self.interrupted:
+            return INTERRUPTED
         unreadable = self.count("unreadable")
         if unreadable and unreadable == len(self.outcomes):
             return 2

@@ -127,9 +127,17 @@ def worker_for(job: Job) -> Worker:
 
 
 def start_worker(job: Job) -> None:
-    """Pool initializer: build the job's worker once per process, and load the renderers."""
+    """Pool initializer: build the job's worker once per process, and load the renderers.
+
+    Ctrl-C reaches every process of the terminal's group: a worker ignores it and finishes its
+    letter, and the runner stops handing out items.
+    """
+    import signal
+
     import appeal.render.docx  # noqa: F401  imported once per worker, not per letter
     import appeal.render.pdf  # noqa: F401
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     worker_for(job)
 
