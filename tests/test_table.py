@@ -47,9 +47,9 @@ ROWS = [  # claim SAMPLE-000001: two lines denied for two reasons; claim SAMPLE-
     ["Synthetic Health Plan", "SAMPLE-000001", "A-1", "Jane Sample", "0012345", "09/15/2026", "76496", "",
      "350.79", "10/20/2026", "CO", "189", "N657", NOTE, "yes", "no", "pat"],
     ["Synthetic Health Plan", "SAMPLE-000002", "A-2", "John Example", "0099999", "09/16/2026", "76120", "",
-     "$202.37", "10/20/2026", "CO", "16", "", NOTE, "", "", "pat"],
+     "$202.37", "10/20/2026", "CO", "252", "", NOTE, "", "", "pat"],
     ["Synthetic Health Plan", "SAMPLE-000001", "A-1", "Jane Sample", "0012345", "09/15/2026", "72040", "59",
-     "120.00", "10/20/2026", "CO", "16", "M15", NOTE, "", "", "kim"],
+     "120.00", "10/20/2026", "CO", "252", "M15", NOTE, "", "", "kim"],
 ]
 
 
@@ -87,14 +87,14 @@ def test_an_office_export_becomes_letters_through_a_column_map(ws, tmp_path):
     assert result.exit_code == 0, result.stderr
     rows = summary(out)
     assert [(r["input"], r["status"], r["template"]) for r in rows] == [
-        (f"{source}:2-4 CO-189", "written", "specific-code-required"), (f"{source}:2-4 CO-16", "written",
+        (f"{source}:2-4 CO-189", "written", "specific-code-required"), (f"{source}:2-4 CO-252", "written",
                                                                    "generic-reconsideration"),
         (f"{source}:3", "written", "generic-reconsideration")]
     letter = flat(pdf_text(out / "Synthetic-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf"))
     assert "Jane Sample" in letter and "76496" in letter and "0012345" in letter
-    both = flat(docx_text(out / "Synthetic-Health-Plan_SAMPLE-000001_CO-16_2026-11-27.docx"))
+    both = flat(docx_text(out / "Synthetic-Health-Plan_SAMPLE-000001_CO-252_2026-11-27.docx"))
     assert "72040" in both and NOTE in both
-    assert "John Example" in flat(pdf_text(out / "Synthetic-Health-Plan_SAMPLE-000002_CO-16_2026-11-27.pdf"))
+    assert "John Example" in flat(pdf_text(out / "Synthetic-Health-Plan_SAMPLE-000002_CO-252_2026-11-27.pdf"))
 
 
 def test_a_claim_is_split_per_denial_with_the_lines_of_each_reason(tmp_path):
@@ -103,7 +103,7 @@ def test_a_claim_is_split_per_denial_with_the_lines_of_each_reason(tmp_path):
     first, second, other = (f.located.data for f in found)
     assert [line["code"] for line in first["claim"]["lines"]] == ["76496", "72040"]
     assert (first["denial"]["carc"], first["denial"]["lines"], first["denial"]["rarc"]) == ("189", ["1"], "N657")
-    assert (second["denial"]["carc"], second["denial"]["lines"], second["denial"]["rarc"]) == ("16", ["2"], "M15")
+    assert (second["denial"]["carc"], second["denial"]["lines"], second["denial"]["rarc"]) == ("252", ["2"], "M15")
     assert first["claim"]["lines"][1] == {"date": "09/15/2026", "code": "72040", "modifiers": "59",
                                           "charge": "120.00"}
     assert "Posted By" not in str(first) and "lines" not in other["denial"]  # one line, one reason
@@ -135,7 +135,7 @@ def test_rows_of_one_claim_that_disagree_are_an_error_naming_the_rows(ws, tmp_pa
     result = run_batch(ws, out, source, columns=columns)
     assert result.exit_code == 1
     failed = [r for r in summary(out) if r["status"] == "failed"]
-    assert [r["input"] for r in failed] == [f"{source}:2-4 CO-189", f"{source}:2-4 CO-16"]
+    assert [r["input"] for r in failed] == [f"{source}:2-4 CO-189", f"{source}:2-4 CO-252"]
     assert failed[0]["error"] == ("row 2: column 'Member ID': rows 2, 4 are one claim (payer and claim number) "
                                   "but differ in this column (accepted: the same value on every row of a claim, "
                                   "or one claim number per claim)")
@@ -195,7 +195,7 @@ XLSX_ROWS = [  # as Excel holds them: text codes and ids, numbers for amounts an
     ["Synthetic Health Plan", "SAMPLE-000001", "A-1", "Jane Sample", "0012345", dt.datetime(2026, 9, 15), "76496",
      None, 350.79, dt.date(2026, 10, 20), "CO", 189, "N657", NOTE, True, False, "pat"],
     ["Synthetic Health Plan", "SAMPLE-000001", "A-1", "Jane Sample", "0012345", dt.datetime(2026, 9, 15), "72040",
-     "59", 120, dt.date(2026, 10, 20), "CO", 16, None, NOTE, None, None, "kim"],
+     "59", 120, dt.date(2026, 10, 20), "CO", 252, None, NOTE, None, None, "kim"],
 ]
 
 
@@ -213,7 +213,7 @@ def test_an_xlsx_file_becomes_letters_through_a_column_map(ws, tmp_path):
     result = run_batch(ws, out, source, columns=columns)
     assert result.exit_code == 0, result.stderr
     assert [(r["input"], r["status"]) for r in summary(out)] == [(f"{source}:2-3 CO-189", "written"),
-                                                                 (f"{source}:2-3 CO-16", "written")]
+                                                                 (f"{source}:2-3 CO-252", "written")]
     letter = flat(pdf_text(out / "Synthetic-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf"))
     assert "Jane Sample" in letter and "$350.79" in letter
 

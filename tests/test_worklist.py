@@ -132,3 +132,14 @@ def test_batch_from_an_835_keeps_its_case_files_and_uses_an_edited_one(ws, tmp_p
     assert f"{case}: edited since it was made from the remittance; used as it is" in again.stderr
     assert [r["status"] for r in rows(out)] == ["skipped", "written"]
     assert json.loads(again.stdout)["items"][1]["docx"] == "Synthetic-Health-Plan_PCN0001_CO-97_2026-11-27.docx"
+
+
+def test_each_file_goes_in_its_own_column(ws, tmp_path):
+    from appeal.commands.batch.summary import file_column
+
+    out = tmp_path / "out"
+    assert batch(ws, out, UPMC, extra=["--packet"]).exit_code == 0
+    [row] = rows(out)
+    stem = "UPMC-Health-Plan_SAMPLE-2026-000123_CO-189_2026-11-27"
+    assert (row["docx"], row["pdf"], row["packet"]) == (f"{stem}.docx", f"{stem}.pdf", f"{stem}_packet.pdf")
+    assert [file_column(n) for n in (f"{stem}_fax.pdf", f"{stem}_fax.tif")] == ["fax", "tiff"]

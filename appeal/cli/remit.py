@@ -12,9 +12,11 @@ from appeal.cli.app import (
     cli,
     emit_json,
     examples,
+    fax_flags,
     guarded,
     json_option,
     letter_options,
+    page_options,
     say,
     settings_from,
     templates_option,
@@ -114,6 +116,16 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
 @click.option("--force", is_flag=True, help="Make every letter again, even those an earlier run completed.")
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Only these formats (default: both).")
+@click.option("--packet", is_flag=True, help="Also write each letter's appeal packet (the letter and its "
+                                            "enclosures' files as one PDF).")
+@click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A Word document whose styles, header and logo the DOCX letters use "
+                   "(default: practice.reference_docx in appeal.yaml).")
+@click.option("--print", "print_to", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write FILE.pdf: every ready letter and its exhibits, in the summary's order, each letter "
+                   "starting on an odd page (for duplex printing and mail).")
+@fax_flags
+@page_options
 @click.option("--columns", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A column map (YAML, 'Your Header: field') for CSV and XLSX inputs with your own headers "
                    "(default: csv_columns in appeal.yaml).")
@@ -123,18 +135,20 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
 @db_option
 @json_option
 @guarded
-def batch(inputs, out_dir, jobs, force, formats, columns, xlsx, date, template_dirs, citation_dirs, workspace, db,
-          as_json):
+def batch(inputs, out_dir, jobs, force, formats, packet, reference_docx, print_to, fax, tiff, tiff_g4, stationery,
+          stationery_rest, columns, xlsx, date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
     from appeal.commands.batch.summary import SUMMARY
 
     progress = Progress()
-    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0],
+                             reference_docx=reference_docx, stationery=stationery, stationery_rest=stationery_rest)
     recorder = recorder_for(settings, db, "appeal batch ... --force")
     result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder=recorder,
-                       columns=columns, xlsx=xlsx, started=progress.start)
+                       packet=packet, fax=fax, tiff=tiff, tiff_g4=tiff_g4, print_to=print_to, columns=columns,
+                       xlsx=xlsx, started=progress.start)
     progress.close()
     report_recorded(recorder)
     for warning in result.warnings:
@@ -143,7 +157,8 @@ def batch(inputs, out_dir, jobs, force, formats, columns, xlsx, date, template_d
         if outcome.error:
             say(f"{outcome.status}: {outcome.label}: {outcome.error}")
     say(f"{result.count('ok')} written, {result.count('skipped')} already done, {result.count('failed')} failed, "
-        f"{result.count('unreadable')} unreadable; summary: {result.summary}")
+        f"{result.count('unreadable')} unreadable; summary: {result.summary}"
+        + (f"; print file: {result.printed}" if result.printed else ""))
     if result.interrupted:
         say(f"interrupted: {SUMMARY} lists the {len(result.outcomes)} item(s) done; rerun the same command to "
             "resume")

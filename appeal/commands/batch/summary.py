@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from appeal.deliver.fax import FAX_SUFFIX
+from appeal.deliver.packet import SUFFIX as PACKET_SUFFIX
 from appeal.deliver.sheet import safe_text, write_csv, write_xlsx
 from appeal.inputs.case import Case
 
@@ -40,8 +42,10 @@ def case_columns(case: Case) -> tuple[tuple[str, str], ...]:
 
 def file_column(name: str) -> str:
     """Which worklist column a written file goes in."""
-    if name.endswith("_packet.pdf"):
+    if name.endswith(f"{PACKET_SUFFIX}.pdf"):
         return "packet"
+    if name.endswith(f"{FAX_SUFFIX}.pdf"):
+        return "fax"
     suffix = name.rsplit(".", 1)[-1].lower()
     return {"tif": "tiff"}.get(suffix, suffix)
 
@@ -92,6 +96,7 @@ class BatchResult:
     warnings: list[str] = field(default_factory=list)
     summary: Path | None = None
     interrupted: bool = False  # Ctrl-C: the outcomes are what was done; a rerun of the same command resumes
+    printed: Path | None = None  # --print: the one PDF of every ready letter, for mail
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -109,7 +114,8 @@ class BatchResult:
     def as_dict(self) -> dict:
         return {"ok": self.exit_code == 0, "summary": str(self.summary) if self.summary else None,
                 "counts": {s: self.count(s) for s in STATUSES},
-                "items": [o.as_dict() for o in self.outcomes], "warnings": self.warnings}
+                "items": [o.as_dict() for o in self.outcomes], "warnings": self.warnings,
+                "print": str(self.printed) if self.printed else None}
 
 
 class SummaryLog:

@@ -22,6 +22,7 @@ from appeal.commands.batch.summary import Outcome, case_columns
 from appeal.commands.generate import checked, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
+from appeal.deliver.packet import deliver_packet
 from appeal.errors import AppealError
 from appeal.inputs.case import Case, load_case, read_case
 from appeal.ledger.facts import letter_facts
@@ -41,6 +42,15 @@ class Job:
     out_dir: Path
     formats: tuple[str, ...] = FORMATS
     today: dt.date = field(default_factory=dt.date.today)
+    packet: bool = False  # also each letter's appeal packet (always with --print: the letter and its exhibits)
+    fax: bool = False
+    tiff: bool = False
+    tiff_g4: bool = False
+
+    def delivery(self) -> tuple[str, ...]:
+        """What each item produces, for the manifest's fingerprint: the formats and the deliveries."""
+        flags = ("packet", "fax", "tiff", "tiff_g4")
+        return (*self.formats, *(flag for flag in flags if getattr(self, flag)))
 
 
 @dataclass
@@ -70,7 +80,13 @@ class Worker:
             stem = claim_stem(job.out_dir / STATE_DIR / "names", job.out_dir,
                               batch_stem(case.payer.name, case.claim.number, case.denial.group, case.denial.carc,
                                          case.appeal.date), case_key(case.source))
-            paths = write_letter(prepared, job.out_dir, job.formats, stem=stem)
+            if job.packet or job.fax or job.tiff or job.tiff_g4:
+                paths = deliver_packet(prepared, sources.templates, sources.library, job.out_dir, sources.workspace,
+                                       job.formats, allow_outside=job.settings.allow_outside, fax=job.fax,
+                                       tiff=job.tiff, tiff_g4=job.tiff_g4,
+                                       stem=stem).outputs
+            else:
+                paths = write_letter(prepared, job.out_dir, job.formats, stem=stem)
         except AppealError as exc:
             return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error="; ".join(describe(p, item) for p in exc.problems))
