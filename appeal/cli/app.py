@@ -89,7 +89,7 @@ def guarded(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from appeal.errors import AppealError
+        from appeal.errors import AppealError, origin
 
         as_json = kwargs.get("as_json", False)
         meta = click.get_current_context().meta
@@ -112,24 +112,13 @@ def guarded(func: Callable) -> Callable:
         except click.exceptions.Exit:
             raise
         except Exception as exc:  # a bug of ours: say so plainly, without a traceback, and without its message
-            say(f"error: internal error ({type(exc).__name__} at {_origin(exc)}); please report it")
+            say(f"error: internal error ({type(exc).__name__} at {origin(exc)}); please report it")
             if as_json:
                 _print_json({"errors": [{"message": f"internal error: {type(exc).__name__}"}]}, EXIT_UNUSABLE)
             sys.exit(EXIT_UNUSABLE)
         sys.exit(code)
 
     return wrapper
-
-
-def _origin(exc: BaseException) -> str:
-    """``file.py:line`` of the innermost frame of ours in ``exc``'s traceback: where to look, and no data."""
-    where, tb = "?", exc.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if f"{os.sep}appeal{os.sep}" in filename:
-            where = f"{Path(filename).name}:{tb.tb_lineno}"
-        tb = tb.tb_next
-    return where
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")

@@ -18,14 +18,17 @@ from appeal.checks import Finding, has_errors, run_checks
 from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
+from appeal.errors import RenderError
 from appeal.inputs.case import Case, load_case
 from appeal.inputs.workspace import Workspace
+from appeal.inputs.yamlread import FileRefused, open_regular
 from appeal.ledger.recorder import Recorder
 from appeal.letters.build import Prepared, build_letter
 from appeal.letters.compose import letterhead
 from appeal.letters.document import Letterhead, PageSetup
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS, render
+from appeal.render.images import check_images
 from appeal.settings import Settings, Sources
 
 
@@ -99,10 +102,21 @@ def page_setup(settings: Settings, workspace: Workspace | None) -> PageSetup:
                      margins=tuple(m * 72 for m in margins) if margins else None)
 
 
+MAX_STATIONERY_BYTES = 20 * 1024 * 1024
+
+
 def check_stationery(path: Path, option: str) -> None:
-    """A stationery file is a readable one-page PDF, else an error naming it and the option."""
+    """A stationery file is a readable one-page PDF, else an error naming it and the option.
+
+    It must be a regular file of at most 20 MiB, checked before it is read (a FIFO would hang the letter).
+    """
     from appeal.render.pdf import stationery_page
 
+    try:
+        open_regular(path, MAX_STATIONERY_BYTES, kind="a PDF")
+    except FileRefused as exc:
+        if path.exists() or path.is_symlink():
+            raise RenderError(f"{option}: {exc}", file=str(path)) from None
     stationery_page(path, option)
 
 
@@ -154,8 +168,10 @@ def validate(case_path: Path | str, settings: Settings | None = None,
     prepared = prepare(case_path, sources.settings, sources, today)
     findings = checked(prepared, sources, today)
     check_fonts(prepared.case)
+    check_images(prepared.case, prepared.reference_docx)
     for fmt in FORMATS:
-        render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx)
+        render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx,
+               page=prepared.page)
     return prepared, findings
 
 

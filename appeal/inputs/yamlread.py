@@ -176,7 +176,12 @@ def load_yaml(path: Path | str, error: type[AppealError], text: str | None = Non
     elif len(text) > limit:
         raise error([Problem(name, f"the YAML text is {_size(len(text))}, larger than the {_size(limit)} accepted",
                              accepted=f"at most {_size(limit)}")])
-    loader = _BoundedLoader(text, allow_aliases=aliases > 0)
+    try:
+        loader = _BoundedLoader(text, allow_aliases=aliases > 0)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, found before parsing
+        at = text[: exc.position].count("\n") + 1
+        raise error([Problem(name, f"the file holds a control character (U+{exc.character:04X}) that YAML does not "
+                                   "allow", line=at, accepted="printable text")]) from None
     try:
         node = loader.get_single_node()
     except _Refused as exc:

@@ -23,7 +23,7 @@ from appeal.commands.generate import checked, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
-from appeal.errors import AppealError
+from appeal.errors import AppealError, origin
 from appeal.inputs.case import Case, load_case, read_case
 from appeal.ledger.facts import letter_facts
 from appeal.letters.build import build_letter
@@ -94,9 +94,8 @@ class Worker:
             return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error=f"not written: cannot write in {job.out_dir}: {why(exc)}")
         except Exception as exc:  # a bug of ours: report it on this item, keep going (its message may hold PHI)
-            where = exc.__traceback__.tb_frame.f_code.co_filename if exc.__traceback__ else "?"
             return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
-                           error=f"internal error ({type(exc).__name__} in {Path(where).name}); please report it")
+                           error=f"internal error ({type(exc).__name__} at {origin(exc)}); please report it")
         findings = checked(prepared, sources, job.today)
         said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
         level = prepared.bound.level or ""
