@@ -58,6 +58,12 @@ def ws(tmp_path: Path) -> Path:
     return make_workspace(tmp_path / "practice")
 
 
+def map_file(folder: Path, text: str = MAP) -> Path:
+    path = folder / "columns.yaml"
+    path.write_text(text)
+    return path
+
+
 def write_csv(path: Path, rows: list[list], header=HEADER) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -79,8 +85,7 @@ def summary(out: Path) -> list[dict]:
 
 
 def test_an_office_export_becomes_letters_through_a_column_map(ws, tmp_path):
-    columns = tmp_path / "columns.yaml"
-    columns.write_text(MAP)
+    columns = map_file(tmp_path)
     source = write_csv(tmp_path / "export.csv", ROWS)
     out = tmp_path / "out"
     result = run_batch(ws, out, source, columns=columns)
@@ -128,8 +133,7 @@ def test_the_column_map_can_live_in_the_profile(tmp_path):
 def test_rows_of_one_claim_that_disagree_are_an_error_naming_the_rows(ws, tmp_path):
     rows = [list(r) for r in ROWS]
     rows[2][4] = "0012346"  # the member id differs between rows 2 and 4 of one claim
-    columns = tmp_path / "columns.yaml"
-    columns.write_text(MAP)
+    columns = map_file(tmp_path)
     out = tmp_path / "out"
     source = write_csv(tmp_path / "export.csv", rows)
     result = run_batch(ws, out, source, columns=columns)
@@ -200,8 +204,7 @@ XLSX_ROWS = [  # as Excel holds them: text codes and ids, numbers for amounts an
 
 
 def test_an_xlsx_file_becomes_letters_through_a_column_map(ws, tmp_path):
-    columns = tmp_path / "columns.yaml"
-    columns.write_text(MAP)
+    columns = map_file(tmp_path)
     source = write_xlsx(tmp_path / "export.xlsx", XLSX_ROWS)
     found = list(read_table(source, load_column_map(columns)))
     data = found[0].located.data
@@ -229,8 +232,7 @@ def test_an_xlsx_file_becomes_letters_through_a_column_map(ws, tmp_path):
 def test_an_excel_cell_of_the_wrong_type_is_an_error_naming_the_cell(ws, tmp_path, column, value, message):
     rows = [list(XLSX_ROWS[0])]
     rows[0][column] = value
-    columns = tmp_path / "columns.yaml"
-    columns.write_text(MAP)
+    columns = map_file(tmp_path)
     out = tmp_path / "out"
     source = write_xlsx(tmp_path / "export.xlsx", rows)
     result = run_batch(ws, out, source, columns=columns)
