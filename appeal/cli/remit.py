@@ -137,7 +137,11 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
 @guarded
 def batch(inputs, out_dir, jobs, force, formats, packet, reference_docx, print_to, fax, tiff, tiff_g4, stationery,
           stationery_rest, columns, xlsx, date, template_dirs, citation_dirs, workspace, db, as_json):
-    """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
+    """Write the letters for every INPUT: case files, folders of them, X12 835 files, CSV or XLSX spreadsheets.
+
+    out/summary.csv (and --xlsx) is the day's worklist, one row per denial. Ctrl-C stops after the letters in
+    progress, writes the summary for what was done and exits 130: rerun the same command to resume.
+    """
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
     from appeal.commands.batch.summary import SUMMARY
