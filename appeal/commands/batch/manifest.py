@@ -50,7 +50,8 @@ class Manifest:
     def record(self, outcome: Outcome) -> None:
         # what a resumed row needs besides the case (read again from the input): no patient data here
         self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template,
-                                  "level": outcome.level, "verdict": outcome.verdict, "reasons": outcome.reasons,
+                                  "level": outcome.level, "verdict": outcome.verdict,
+                                  "reasons": [list(reason) for reason in outcome.reasons],
                                   "warnings": list(outcome.warnings)}
         self.dirty = True
         if time.monotonic() - self.flushed > FLUSH_SECONDS:

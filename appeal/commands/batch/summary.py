@@ -64,8 +64,8 @@ class Outcome:
     key: str = ""
     warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
     level: str = ""
-    verdict: str = ""
-    reasons: str = ""
+    verdict: str = ""  # ready, review or blocked (empty when no letter was built)
+    reasons: tuple[tuple[str, str], ...] = ()  # (code, message) behind a review or blocked verdict
     case: tuple[tuple[str, str], ...] = ()  # case_columns(): read from the input, never stored in out/.batch/
 
     facts: dict | None = field(default=None, repr=False, compare=False)  # for the ledger (appeal.ledger.facts)
@@ -74,7 +74,8 @@ class Outcome:
         """The summary row, by column."""
         row = dict.fromkeys(SUMMARY_COLUMNS, "")
         row.update(self.case)
-        row.update(input=self.label, status=SHOWN[self.status], verdict=self.verdict, reasons=self.reasons,
+        row.update(input=self.label, status=SHOWN[self.status], verdict=self.verdict,
+                   reasons=" | ".join(f"{c}: {m}" if m else c for c, m in self.reasons),
                    level=self.level, appeal_by=self.appeal_by, template=self.template, error=self.error,
                    warnings=" | ".join(self.warnings))
         for name in self.outputs:

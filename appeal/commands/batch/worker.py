@@ -116,7 +116,8 @@ class Worker:
         return Outcome(item.seq, item.label, "skipped", tuple(entry["outputs"]), entry.get("template", ""),
                        self.appeal_by(case, level or None) if case else "", key=item.key,
                        warnings=tuple(entry.get("warnings", ())), level=level, verdict=entry.get("verdict", ""),
-                       reasons=entry.get("reasons", ""), case=case_columns(case) if case else ())
+                       reasons=tuple((str(r[0]), str(r[1])) for r in entry.get("reasons", []) if len(r) == 2),
+                       case=case_columns(case) if case else ())
 
     def load(self, item: Item) -> Case:
         defaults, date = self.sources.case_defaults, self.job.settings.date
