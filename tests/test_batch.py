@@ -86,12 +86,13 @@ def test_a_remittance_becomes_the_carc189_letter_in_one_run(batch, out):
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
     docx = flat(docx_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.docx"))
     for text in (pdf, docx):
-        assert "Requested code 76120" in text or "Requested code | 76120" in text
-        assert "reports the service billed as 76496 on 11/29/2003 as 76120" in text
+        assert "line 1, 11/29/2003: 76496 -> 76120" in text
+        assert "It reports the service as 76120" in text
         assert "the unlisted code 76499 should not be used to identify a cineradiography" in text
         assert "CPT Assistant, September 2000" in text
         assert "JOHANN S BACH" in text and "4276512332" in text and "Riverside Spine & Motion Clinic" in text
-    assert "2 written, 0 already done, 0 failed" in result.stderr
+    assert "2 written (2 not ready: see the verdict in summary.csv), 0 skipped, 0 failed" in result.stderr
+    assert [r["verdict"] for r in rows] == ["review", "review"]  # the remittance gives no payer address
 
 
 def test_import_then_batch_the_folder_gives_the_same_letter(ws, out, tmp_path, batch):
@@ -102,7 +103,7 @@ def test_import_then_batch_the_folder_gives_the_same_letter(ws, out, tmp_path, b
     assert result.exit_code == 0, result.stderr
     assert [r["input"] for r in summary(out)] == [str(p) for p in sorted(cases.glob("*.yaml"))]
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
-    assert "reports the service billed as 76496 on 11/29/2003 as 76120" in pdf
+    assert "line 1, 11/29/2003: 76496 -> 76120" in pdf
 
 
 def test_csv_rows_become_letters_and_a_bad_row_names_its_line_and_column(batch, out, tmp_path):
@@ -129,7 +130,7 @@ def test_a_rerun_skips_completed_letters_and_force_redoes_them(batch, out, tmp_p
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
     again = batch(source, extra=["--jobs", "1", "--json"])
     document = json.loads(again.stdout)
-    assert again.exit_code == 0 and document["counts"] == {"ok": 0, "skipped": 2, "failed": 0, "unreadable": 0}
+    assert again.exit_code == 0 and document["counts"] == {"written": 0, "skipped": 2, "failed": 0, "unreadable": 0}
     assert [(i["docx"], i["pdf"]) for i in document["items"]] == [(r["docx"], r["pdf"]) for r in summary(out)]
     assert all(p.stat().st_mtime_ns == before[p.name] for p in letters(out, "pdf"))
     # an edited row is made again, under the same name; the other is still skipped
@@ -288,3 +289,4 @@ def test_summary_carries_the_letters_warnings(run, make_case, tmp_path):
     assert result.exit_code == 0, result.stderr
     [row] = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
     assert row["status"] == "written" and "gives no reasons" in row["warnings"]
+    assert row["verdict"] == "review" and "no-reasons: " in row["reasons"]  # never "ok"

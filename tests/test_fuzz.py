@@ -78,7 +78,7 @@ def _renders(case: Path, folder: Path, *extra) -> None:
     out = folder / "out"
     code, output = _run("generate", case, "-o", out, "--date", "2026-10-25", *extra)
     _named(code, output)
-    assert code == 0, output
+    assert code == 0 or (code == 1 and "verdict: blocked" in output), output  # a blocked letter is still written
     [pdf] = out.glob("*.pdf")
     [word] = out.glob("*.docx")
     assert len(PdfReader(str(pdf)).pages) >= 1

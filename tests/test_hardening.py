@@ -650,3 +650,9 @@ def test_stationery_that_is_a_device_is_named_not_a_hang(make_case, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         "error: /dev/zero: --stationery: is not a regular file (a device, pipe or socket), not a PDF")
+
+
+def test_a_template_that_renders_an_empty_letter_is_an_error(body):
+    """Found by tests/test_fuzz.py: the letter was written as a PDF of no pages."""
+    template_error(body("{{ references() }}"), body.file, None, "the template renders an empty letter (nothing but "
+                   "an empty references list) (accepted: a letter body; most templates extend base/letter.md)")

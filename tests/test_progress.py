@@ -31,7 +31,7 @@ class Clock:
         return self.now
 
 
-def outcome(status: str = "ok") -> Outcome:
+def outcome(status: str = "written") -> Outcome:
     return Outcome(0, "x", status)
 
 
@@ -55,7 +55,7 @@ def test_off_a_terminal_one_line_every_few_seconds():
     progress.start(100)
     for n in range(30):
         clock.now += 0.5  # two items a second: 15 s in all
-        progress(outcome("failed" if n == 3 else "ok"))
+        progress(outcome("failed" if n == 3 else "written"))
     progress.close()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 4  # after 5, 10 and 15 seconds, and the last word

@@ -126,8 +126,9 @@ def test_pdftotext_reads_the_letter_in_order(upmc):
     text = flat(" ".join(pdftotext_pages(upmc[".pdf"])))
     order = ["Riverside Spine & Motion Clinic (sample)", "November 27, 2026", "Claim number",
              "Dear Reviewer:", "Why this code",
-             "The term videofluoroscopy is synonymous", "CPT Assistant, September 2000, p. 4", "Enclosures",
-             "Sincerely,", "Pat Example, CPC", "Billing Manager", "References"]
+             "CPT Assistant, September 2000, p. 4", "the unlisted code 76499 should not be used", "Enclosures",
+             "Sincerely,", "Pat Example, CPC", "Billing Manager", "on the recording methods",
+             "The term videofluoroscopy is synonymous", "References"]
     positions = [text.find(part) for part in order]
     assert -1 not in positions, [p for p, at in zip(order, positions) if at == -1]
     assert positions == sorted(positions)

@@ -70,6 +70,8 @@ def test_a_resumed_row_keeps_every_column_and_the_manifest_holds_no_patient_data
     for before, after in zip(first, second):
         assert {**before, "status": ""} == {**after, "status": ""}
     assert second[2]["patient"] == "Jane Q. Sample" and second[2]["warnings"] == first[2]["warnings"] != ""
+    assert second[0]["verdict"] in ("ready", "review", "blocked") and second[0]["reasons"] == first[0]["reasons"]
+    assert any(": " in r["reasons"] for r in second if r["status"] == "skipped")  # each reason with its message
     state = "".join(p.read_text() for p in (out / ".batch").rglob("*") if p.is_file())
     # the letters' file names (with the payer's claim number) were there before; names, ids, accounts are not
     for phi in ("Jane Q. Sample", "TEST PATIENT", "PATIENT", "ACCT-0001", "MEMBER0001", "500.04"):

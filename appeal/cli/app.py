@@ -202,14 +202,19 @@ def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None,
 def report_generated(result, what: str, as_json: bool) -> int:
     """The end of ``generate`` and ``packet``: the check's findings, then the JSON document or the paths."""
     from appeal.checks import findings_text
+    from appeal.checks.verdict import REASONS
 
     for line in findings_text(result.findings):
         say(line)
+    verdict = result.verdict
     if result.blocked:
-        say(f"strict: the coding check found errors; no {what} was written")
+        say(f"strict: the letter is {verdict.status}, not ready; no {what} was written")
     if as_json:
         emit_json(result.as_dict())
     else:
         for path in result.outputs:
             click.echo(str(path))
-    return EXIT_PROBLEMS if result.blocked else EXIT_OK
+    for reason in verdict.reasons:
+        say(f"{REASONS[reason.code][0]}: {reason.message} [{reason.code}]")
+    say(verdict.line())  # the last line: ready, review or blocked
+    return EXIT_PROBLEMS if result.blocked or verdict.status == "blocked" else EXIT_OK

@@ -65,7 +65,7 @@ class Progress:
     def line(self) -> None:
         """``batch: 120 of 446 items (100 written, 10 already done, 10 failed); 3.1/s, about 1m45s left``."""
         self.said = self.clock()
-        self.stream.write(f"batch: {self.done} of {self.total} items ({self.counts['ok']} written, "
+        self.stream.write(f"batch: {self.done} of {self.total} items ({self.counts['written']} written, "
                           f"{self.counts['skipped']} already done, "
                           f"{self.counts['failed'] + self.counts['unreadable']} failed); {self.pace()}\n")
         self.stream.flush()

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from appeal.checks import Finding, has_errors, run_checks
+from appeal.checks import Finding, run_checks
+from appeal.checks.verdict import Verdict, verdict
 from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
@@ -37,8 +38,9 @@ class Generated:
     prepared: Prepared
     outputs: list[Path]
     findings: list[Finding] = field(default_factory=list)
-    blocked: bool = False
+    blocked: bool = False  # --strict and the letter is not ready: nothing was written
     packet: dict | None = None  # the appeal packet: its file, the letter's pages, each exhibit's pages
+    verdict: Verdict = field(default_factory=lambda: Verdict("ready"))
 
     def as_dict(self) -> dict:
         packet = {"packet": self.packet} if self.packet is not None else {}
@@ -50,6 +52,7 @@ class Generated:
             "warnings": list(self.prepared.warnings),
             "findings": [f.as_dict() for f in self.findings],
             "blocked": self.blocked,
+            "verdict": self.verdict.as_dict(),
             **packet,
         }
 
@@ -158,6 +161,11 @@ def checked(prepared: Prepared, sources: Sources, today: dt.date) -> list[Findin
                       letter=prepared.letter, bound=prepared.bound)
 
 
+def verdict_of(prepared: Prepared, findings: list[Finding]) -> Verdict:
+    """The verdict on a built letter: ready, review (with every reason) or blocked."""
+    return verdict(prepared.bound, prepared.letter, findings)
+
+
 def validate(case_path: Path | str, settings: Settings | None = None,
              today: dt.date | None = None) -> tuple[Prepared, list[Finding]]:
     """Everything ``generate`` checks before it writes: the case, its template and letter,
@@ -182,8 +190,8 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
              tiff_g4: bool = False) -> Generated:
     """One case file -> its letter in each format, in ``out_dir``; with ``packet``, the appeal packet too.
 
-    The coding check runs first and its findings come back with the result; with
-    ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
+    The coding check runs first and its findings and the verdict come back with the result; with
+    ``strict``, only a ``ready`` letter is written (otherwise nothing is, and ``blocked`` is set).
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
     ``recorder`` (a ledger is in use) records what was written as a drafted appeal.
     """
@@ -193,16 +201,18 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     findings = checked(prepared, sources, today)
     if notify is not None:  # the template chosen and the remark-code warnings, before anything is written
         notify(prepared)
-    if strict and has_errors(findings):
-        return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
+    judged = verdict_of(prepared, findings)
+    if strict and not judged.ready:
+        return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True, verdict=judged)
     if packet or fax or tiff or tiff_g4:
         done = deliver_packet(prepared, sources.templates, sources.library, Path(out_dir), sources.workspace,
                               formats, allow_outside=sources.settings.allow_outside, fax=fax, tiff=tiff,
                               tiff_g4=tiff_g4)
-        result = Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
+        result = Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict(),
+                           verdict=judged)
     else:
         result = Generated(prepared=prepared, outputs=write_letter(prepared, Path(out_dir), formats),
-                           findings=findings)
+                           findings=findings, verdict=judged)
     if recorder is not None:
         made = result.prepared
         recorder.letter(made.case, made.template.id, result.outputs, made.bound.level)
@@ -214,7 +224,7 @@ def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings 
                  recorder: Recorder | None = None, fax: bool = False, tiff: bool = False,
                  tiff_g4: bool = False) -> Generated:
     """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``; with ``fax`` the
-    fax PDF, with ``tiff`` its TIFF), after the same coding check as ``generate``; with ``strict``, a check
-    error writes nothing."""
+    fax PDF, with ``tiff`` its TIFF), after the same coding check as ``generate``; with ``strict``, only a
+    ready letter's packet is written."""
     return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, today=today,
                     recorder=recorder, fax=fax, tiff=tiff, tiff_g4=tiff_g4)

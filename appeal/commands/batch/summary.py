@@ -20,9 +20,9 @@ SUMMARY_COLUMNS = ("input", "status", "verdict", "reasons", "claim", "account", 
                    "group", "carc", "rarc", "amount", "level", "appeal_by", "template", "docx", "pdf", "packet", "fax",
                    "tiff", "error", "warnings")
 CASE_COLUMNS = ("claim", "account", "patient", "payer", "dos", "codes", "group", "carc", "rarc", "amount")
-STATUSES = ("ok", "skipped", "failed", "unreadable")
+STATUSES = ("written", "skipped", "failed", "unreadable")
 INTERRUPTED = 130  # the one exit status besides 0, 1 and 2 (the shell's for Ctrl-C)
-SHOWN = {"ok": "written", "skipped": "skipped", "failed": "failed", "unreadable": "failed"}
+SHOWN = {"written": "written", "skipped": "skipped", "failed": "failed", "unreadable": "failed"}
 FILE_COLUMNS = ("docx", "pdf", "packet", "fax", "tiff")
 
 
@@ -56,7 +56,7 @@ class Outcome:
 
     seq: int
     label: str
-    status: str  # ok, skipped (done by an earlier run), failed, unreadable
+    status: str  # written, skipped (done by an earlier run, or not ready under --strict), failed, unreadable
     outputs: tuple[str, ...] = ()
     template: str = ""
     appeal_by: str = ""
@@ -88,7 +88,10 @@ class Outcome:
         return list(self.columns().values())
 
     def as_dict(self) -> dict:
-        return {**self.columns(), "warnings": list(self.warnings)}
+        """The row's columns, with the lists as lists and the verdict as an object (as ``generate --json``)."""
+        verdict = {"status": self.verdict, "reasons": [{"code": c, "message": m} for c, m in self.reasons]}
+        return {**self.columns(), "verdict": verdict, "reasons": [c for c, _ in self.reasons],
+                "warnings": list(self.warnings)}
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import Path
 from appeal.commands.batch.items import Item, describe
 from appeal.commands.batch.manifest import STATE_DIR
 from appeal.commands.batch.summary import Outcome, case_columns
-from appeal.commands.generate import checked, with_workspace
+from appeal.commands.generate import checked, verdict_of, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
@@ -46,6 +46,7 @@ class Job:
     fax: bool = False
     tiff: bool = False
     tiff_g4: bool = False
+    strict: bool = False  # write only letters whose verdict is ready
 
     def delivery(self) -> tuple[str, ...]:
         """What each item produces, for the manifest's fingerprint: the formats and the deliveries."""
@@ -77,6 +78,15 @@ class Worker:
         try:
             case = self.load(item)
             prepared = with_workspace(build_letter(case, sources.templates, sources.library), sources)
+            findings = checked(prepared, sources, job.today)
+            judged = verdict_of(prepared, findings)
+            reasons = tuple((r.code, r.message) for r in judged.reasons)
+            said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
+            appeal_by = self.appeal_by(case, prepared.bound.level)
+            if job.strict and not judged.ready:
+                return Outcome(item.seq, item.label, "skipped", (), prepared.template.id, appeal_by,
+                               error=f"--strict: the letter is {judged.status}, not ready; not written",
+                               key=item.key, warnings=said, verdict=judged.status, reasons=reasons)
             stem = claim_stem(job.out_dir / STATE_DIR / "names", job.out_dir,
                               batch_stem(case.payer.name, case.claim.number, case.denial.group, case.denial.carc,
                                          case.appeal.date), case_key(case.source))
@@ -96,11 +106,9 @@ class Worker:
         except Exception as exc:  # a bug of ours: report it on this item, keep going (its message may hold PHI)
             return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error=f"internal error ({type(exc).__name__} at {origin(exc)}); please report it")
-        findings = checked(prepared, sources, job.today)
-        said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
         level = prepared.bound.level or ""
-        return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                       self.appeal_by(case, level or None), key=item.key, warnings=said, level=level,
+        return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
+                       appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons, level=level,
                        case=case_columns(case),
                        facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
                                           prepared.bound.level))
