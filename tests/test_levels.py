@@ -331,7 +331,15 @@ def test_denials_and_the_case_file_header_say_where_the_date_came_from(tmp_path)
         listed = list_denials([x12], Settings(workspace=ws), dt.date(2024, 1, 10))
         row = listed.rows[0]
     assert row["appeal_by"]["source"] == "42 CFR 405.942(a)" and row["appeal_by"]["level"] == "redetermination"
-    assert "42 CFR 405.942(a)" in listed.table().splitlines()[1]
+    from appeal.cli.remit import sources_said
+
+    assert sources_said(listed.rows) == ["appeal by: from the rule of 42 CFR 405.942(a) for 2 denials"]
+    from click.testing import CliRunner
+
+    from appeal.cli import cli
+
+    shown = CliRunner().invoke(cli, ["denials", str(x12), "--workspace", str(ws)])
+    assert shown.exit_code == 0 and "appeal by: from the rule of 42 CFR 405.942(a) for 2 denials" in shown.stderr
     out = tmp_path / "cases"
     import_835([x12], out, Settings(workspace=ws))
     header = next(out.glob("*.yaml")).read_text(encoding="utf-8")

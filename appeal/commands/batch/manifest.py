@@ -15,12 +15,13 @@ from typing import Iterable
 
 from appeal import __version__
 from appeal.commands.batch.summary import Outcome
-from appeal.deliver.files import write_atomic
+from appeal.deliver.files import write_text_atomic
 from appeal.errors import OutputError
 from appeal.resources import builtin_dir
 from appeal.settings import Settings
 
 STATE_DIR = ".batch"
+CASES_DIR = "cases"  # the case files made from remittances, for the biller to fix and rerun
 FLUSH_SECONDS = 1.0
 
 
@@ -47,8 +48,11 @@ class Manifest:
         return None
 
     def record(self, outcome: Outcome) -> None:
+        # what a resumed row needs besides the case (read again from the input): no patient data here
         self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template,
-                                  "verdict": outcome.verdict, "reasons": [c for c, _ in outcome.reasons]}
+                                  "level": outcome.level, "verdict": outcome.verdict,
+                                  "reasons": [list(reason) for reason in outcome.reasons],
+                                  "warnings": list(outcome.warnings)}
         self.dirty = True
         if time.monotonic() - self.flushed > FLUSH_SECONDS:
             self.flush()
@@ -57,7 +61,7 @@ class Manifest:
         """Save the resume state; a failure (a full disk) costs only resuming, so it is a warning, once."""
         if self.dirty:
             try:
-                write_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0).encode("utf-8"))
+                write_text_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0))
             except OutputError as exc:
                 if self.error is None:
                     self.error = f"the resume state was not saved ({exc}); a rerun makes every letter again"
@@ -87,7 +91,7 @@ def _file_bytes(path: Path) -> bytes:
 
 def remove_stale_parts(out_dir: Path) -> None:
     """Temporary files a killed run left (``.<name>.<random>.part``): they may hold PHI."""
-    for folder in (out_dir, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
+    for folder in (out_dir, out_dir / CASES_DIR, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
         for path in folder.glob(".*.part") if folder.is_dir() else ():
             try:
                 path.unlink(missing_ok=True)
