@@ -21,6 +21,8 @@ import copy
 import datetime as dt
 import io
 import zipfile
+import zlib
+from dataclasses import dataclass
 from xml.sax.saxutils import escape as xml_escape
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +33,13 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.opc.part import XmlPart
+from docx.opc.parts.coreprops import CorePropertiesPart
+from docx.opc.pkgwriter import PackageWriter
+from docx.parts.document import DocumentPart
+from docx.parts.hdrftr import FooterPart, HeaderPart
 from docx.shared import Inches, Pt, RGBColor
+from lxml import etree
 
 from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
                              Table)
@@ -115,17 +123,6 @@ def _blank() -> bytes:
     return _save(doc)
 
 
-def reference_base(path: Path | str) -> bytes:
-    """The practice's reference DOCX with its body cleared and the letter's styles added (cached)."""
-    path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError:
-        raise RenderError("the reference DOCX was not found", file=str(path)) from None
-    return _reference_base(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=8)
 def _reference_base(path: str, mtime_ns: int, size: int) -> bytes:
     try:
         doc = Document(path)
@@ -173,7 +170,14 @@ def _add(doc, style: str, text: str | None = None):
 
 def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None) -> bytes:
     """The letter as DOCX bytes; ``reference`` is the practice's reference DOCX, if any."""
-    doc = Document(io.BytesIO(reference_base(reference) if reference is not None else _blank()))
+    base = _reference_package(reference) if reference is not None else _blank_package()
+    doc = base.document()
+    _fill(doc, letter, identifier)
+    return base.zip(doc, dt.date.fromisoformat(letter.meta["date"]))
+
+
+def _fill(doc, letter: Letter, identifier: str) -> None:
+    """Everything that differs between letters: the body, the header and footer, the core properties."""
     section = doc.sections[0]
     letterhead_in_header = _header_footer(section, letter)
     if not letterhead_in_header:
@@ -184,19 +188,143 @@ def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None 
         if keeps_with_next(block) and i + 1 < len(blocks):
             doc.paragraphs[-1].paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
-    return _stable(_save(doc), dt.date.fromisoformat(letter.meta["date"]))
 
 
-def _stable(data: bytes, day: dt.date) -> bytes:
-    """The same letter gives the same bytes: every zip entry stamped with the letter date, not the clock."""
-    stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+# -- packaging: the base parsed once, its unchanging parts deflated once, one zip pass ----
+
+_STYLE_NAMES = NEEDED_STYLES + ("Quote Attribution", "Letterhead", "Address")
+
+
+@dataclass(frozen=True)
+class _Deflated:
+    """One zip member's content, deflated as ``zipfile`` deflates it (level 6, raw stream)."""
+
+    crc: int
+    size: int
+    data: bytes
+
+    @classmethod
+    def of(cls, raw: bytes) -> "_Deflated":
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        return cls(zlib.crc32(raw), len(raw), compressor.compress(raw) + compressor.flush())
+
+
+class _Members:
+    """Collects what python-docx's ``PackageWriter`` would put in the zip, member by member, in order."""
+
+    def __init__(self) -> None:
+        self.members: list[tuple[str, bytes]] = []
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.members.append((pack_uri.membername, blob))
+
+
+def _members(doc) -> list[tuple[str, bytes]]:
+    """The package's zip members as ``Document.save`` writes them, without writing a zip."""
+    package = doc.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    members = _Members()
+    PackageWriter._write_content_types_stream(members, parts)
+    PackageWriter._write_pkg_rels(members, package.rels)
+    PackageWriter._write_parts(members, parts)
+    return members.members
+
+
+def _is_live(part) -> bool:
+    """A part a letter changes: the main document, its headers and footers, the core properties."""
+    return isinstance(part, (DocumentPart, HeaderPart, FooterPart, CorePropertiesPart))
+
+
+@dataclass(frozen=True)
+class _Package:
+    """A base document ready for many letters.
+
+    ``slim`` is the base with the XML of every part a letter never changes (styles, stylesWithEffects,
+    theme, settings, numbering...) emptied down to its root element, so opening it per letter parses a
+    few KB instead of 800; ``frozen`` holds those parts (and their rels) exactly as saving the full base
+    would write them, already deflated. The style ids the body needs are looked up once, here.
+    """
+
+    slim: bytes
+    frozen: dict[str, _Deflated]
+    style_ids: dict[str, str]
+
+    @classmethod
+    def of(cls, base: bytes) -> "_Package":
+        doc = Document(io.BytesIO(base))
+        style_ids = {name: doc.styles[name].style_id for name in _STYLE_NAMES}
+        frozen_parts = [part for part in doc.part.package.parts if not _is_live(part)]
+        names = {part.partname.membername for part in frozen_parts}
+        names |= {part.partname.rels_uri.membername for part in frozen_parts}
+        frozen = {name: _Deflated.of(raw) for name, raw in _members(doc) if name in names}
+        xml_names = {part.partname.membername for part in frozen_parts if isinstance(part, XmlPart)}
+        return cls(_emptied(base, xml_names), frozen, style_ids)
+
+    def document(self):
+        doc = Document(io.BytesIO(self.slim))
+        doc.__dict__["_appeal_style_ids"] = dict(self.style_ids)
+        return doc
+
+    def zip(self, doc, day: dt.date) -> bytes:
+        """The letter's DOCX in one pass: each member stamped with the letter date, not the clock, so the
+        same letter gives the same bytes; frozen parts are the base's, deflated once."""
+        stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+        return _zip([(name, self.frozen.get(name) or _Deflated.of(raw)) for name, raw in _members(doc)], stamp)
+
+
+def _emptied(base: bytes, names: set[str]) -> bytes:
+    """``base`` with the named XML members cut down to their root element (same tag, namespaces, attributes)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
+            data = source.read(info.filename)
+            if info.filename in names:
+                root = etree.fromstring(data)
+                for child in list(root):
+                    root.remove(child)
+                data = etree.tostring(root, encoding="UTF-8", standalone=True)
+            target.writestr(info, data)
     return out.getvalue()
+
+
+def _zip(members: list[tuple[str, _Deflated]], stamp: tuple[int, ...]) -> bytes:
+    """The bytes ``zipfile`` writes for these members (deflated, mode 0600, dated ``stamp``), from
+    content deflated beforehand: ``zipfile`` cannot take deflated data, so the local headers are
+    written here and ``ZipFile`` writes the central directory."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, member in members:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            info.CRC, info.file_size, info.compress_size = member.crc, member.size, len(member.data)
+            info.header_offset = out.tell()
+            out.write(info.FileHeader(False))
+            out.write(member.data)
+            archive.filelist.append(info)
+            archive.NameToInfo[name] = info
+        archive.start_dir = out.tell()
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _blank_package() -> _Package:
+    return _Package.of(_blank())
+
+
+def _reference_package(path: Path | str) -> _Package:
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise RenderError("the reference DOCX was not found", file=str(path)) from None
+    return _reference_package_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _reference_package_cached(path: str, mtime_ns: int, size: int) -> _Package:
+    return _Package.of(_reference_base(path, mtime_ns, size))
 
 
 def _properties(doc, letter: Letter, identifier: str) -> None:

@@ -1,0 +1,110 @@
+"""What the renderers build once per process (the DOCX base, its deflated parts, the PDF fonts and
+paragraph parses) never changes a letter: a cached render gives the same bytes as an uncached one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from appeal.commands.generate import Settings, prepare
+from appeal.render import docx as docx_render
+
+from conftest import LETTER_DATE, ROOT, SAMPLES, UPMC
+
+SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
+
+
+def _python_docx_save(base: bytes, letter, identifier: str = "") -> bytes:
+    """The letter the plain way: the whole base opened, filled, saved by python-docx, then re-zipped
+    with every member stamped with the letter date (what the renderer did before it packaged itself)."""
+    doc = docx.Document(io.BytesIO(base))
+    docx_render._fill(doc, letter, identifier)
+    saved = io.BytesIO()
+    doc.save(saved)
+    day = dt.date.fromisoformat(letter.meta["date"])
+    stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=lambda p: p.stem)
+def test_docx_is_the_bytes_python_docx_would_save(sample):
+    letter = prepare(sample, Settings(date=LETTER_DATE)).letter
+    assert docx_render.render_docx(letter, identifier="ID-1") == _python_docx_save(docx_render._blank(), letter,
+                                                                                    "ID-1")
+
+
+def test_docx_with_a_reference_letterhead_is_the_bytes_python_docx_would_save(tmp_path):
+    from docx.shared import Inches
+    from PIL import Image
+
+    Image.new("RGB", (600, 200), "navy").save(tmp_path / "logo.png")
+    reference = docx.Document()
+    reference.styles["Normal"].font.name = "Georgia"
+    header = reference.sections[0].header.paragraphs[0]
+    header.text = "ACME Practice Letterhead"
+    header.add_run().add_picture(str(tmp_path / "logo.png"), width=Inches(1))
+    reference.add_paragraph("Body text the letter never shows.")
+    path = tmp_path / "letterhead.docx"
+    reference.save(str(path))
+    letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
+    stat = path.stat()
+    base = docx_render._reference_base(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    made = docx_render.render_docx(letter, reference=path)
+    assert made == _python_docx_save(base, letter)
+    assert "ACME Practice Letterhead" in docx.Document(io.BytesIO(made)).sections[0].first_page_header.paragraphs[0].text
+
+
+_IN_A_FRESH_PROCESS = """
+import datetime as dt, hashlib, json, sys
+from pathlib import Path
+from appeal.commands.generate import Settings, prepare
+from appeal.render.docx import render_docx
+from appeal.render.pdf import render_pdf
+
+settings = Settings(date=dt.date(2026, 11, 27))
+templates, library = settings.templates(), settings.library()
+letters = [prepare(Path(p), settings, templates, library).letter for p in sys.argv[2:]]
+if sys.argv[1] == "reversed":
+    letters.reverse()
+order = [0] + [i % len(letters) for i in range(1, 99)] + [0]  # the first letter, again as the hundredth
+seen = {"docx": [], "pdf": []}
+for i in order:
+    for fmt, render in (("docx", render_docx), ("pdf", render_pdf)):
+        seen[fmt].append((i, hashlib.sha256(render(letters[i])).hexdigest()))
+print(json.dumps({"renders": len(order), "seen": seen}))
+"""
+
+
+@pytest.mark.parametrize("order", ["forward", "reversed"])
+def test_the_first_and_the_hundredth_letter_of_a_process_are_the_same_bytes(order):
+    """A letter drawn first (every cache empty) and drawn again as the hundredth of its process (every
+    cache warm), in either order of the samples: the same DOCX and the same PDF."""
+    result = subprocess.run([sys.executable, "-c", _IN_A_FRESH_PROCESS, order, *map(str, SAMPLE_FILES)],
+                            capture_output=True, text=True, cwd=ROOT, check=True)
+    report = json.loads(result.stdout)
+    assert report["renders"] >= 100
+    for fmt, seen in report["seen"].items():
+        first_index, first_hash = seen[0]
+        last_index, last_hash = seen[-1]
+        assert first_index == last_index
+        assert first_hash == last_hash, fmt
+        by_letter: dict[int, set[str]] = {}
+        for index, digest in seen:
+            by_letter.setdefault(index, set()).add(digest)
+        assert all(len(digests) == 1 for digests in by_letter.values()), fmt
+        assert len(by_letter) == len(SAMPLE_FILES)
+        assert len({next(iter(d)) for d in by_letter.values()}) == len(SAMPLE_FILES)  # the letters differ
