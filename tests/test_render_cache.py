@@ -3,6 +3,7 @@ paragraph parses) never changes a letter: a cached render gives the same bytes a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -15,6 +16,7 @@ import docx
 import pytest
 
 from appeal.commands.generate import Settings, prepare
+from appeal.letters.document import BulletList, Heading, Paragraph, Quote, Run
 from appeal.render import docx as docx_render
 
 from conftest import LETTER_DATE, ROOT, SAMPLES, UPMC
@@ -23,10 +25,14 @@ SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
 
 
 def _python_docx_save(base: bytes, letter, identifier: str = "") -> bytes:
-    """The letter the plain way: the whole base opened, filled, saved by python-docx, then re-zipped
-    with every member stamped with the letter date (what the renderer did before it packaged itself)."""
+    """The letter the plain way: the whole base opened, filled through python-docx's paragraph API, saved
+    by python-docx, then re-zipped with every member stamped with the letter date (what the renderer did
+    before it built paragraphs from XML and packaged itself)."""
     doc = docx.Document(io.BytesIO(base))
-    docx_render._fill(doc, letter, identifier)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(docx_render, "_add", docx_render._add_by_api)
+        patch.setattr(docx_render, "_add_runs", docx_render._add_runs_by_api)
+        docx_render._fill(doc, letter, identifier)
     saved = io.BytesIO()
     doc.save(saved)
     day = dt.date.fromisoformat(letter.meta["date"])
@@ -45,6 +51,18 @@ def test_docx_is_the_bytes_python_docx_would_save(sample):
     letter = prepare(sample, Settings(date=LETTER_DATE)).letter
     assert docx_render.render_docx(letter, identifier="ID-1") == _python_docx_save(docx_render._blank(), letter,
                                                                                     "ID-1")
+
+
+def test_docx_body_from_xml_pieces_is_what_the_paragraph_api_writes():
+    """Text python-docx treats specially: spaces at either end, tabs and line breaks, markup characters,
+    empty runs, bold and italic, line breaks between runs."""
+    letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
+    runs = (Run(" lead"), Run("trail ", bold=True), Run("<b>&amp;\"'</b>", italic=True), Run(""),
+            Run("tab\there", bold=True, italic=True), Run("", br=True), Run("line\nbreak\r"), Run("\u00a0nbsp"))
+    odd = dataclasses.replace(letter, blocks=(Heading(runs), Paragraph(runs), BulletList((runs, runs)),
+                                              Quote(" quoted\ttext ", " attribution ", "c", "p"),
+                                              Paragraph(runs, style="address")) + letter.blocks)
+    assert docx_render.render_docx(odd) == _python_docx_save(docx_render._blank(), odd)
 
 
 def test_docx_with_a_reference_letterhead_is_the_bytes_python_docx_would_save(tmp_path):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from docx.opc.pkgwriter import PackageWriter
 from docx.parts.document import DocumentPart
 from docx.parts.hdrftr import FooterPart, HeaderPart
 from docx.shared import Inches, Pt, RGBColor
+from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
 from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
@@ -162,10 +164,38 @@ def _style_id(doc, name: str) -> str:
 
 
 def _add(doc, style: str, text: str | None = None):
-    """A new paragraph in ``style``, set by its id."""
+    """A new paragraph in ``style``, set by its id; built from XML (see :func:`_api_run_xml`)."""
+    if text and _NOT_PLAIN.search(text):
+        return _add_by_api(doc, style, text)
+    style_xml = f'<w:pPr><w:pStyle w:val="{xml_escape(_style_id(doc, style), _QUOTE)}"/></w:pPr>'
+    p = parse_xml(f'<w:p {_W}>{style_xml}{_api_run_xml(text) if text else ""}</w:p>')
+    doc.element.body.sectPr.addprevious(p)  # where Document.add_paragraph puts it
+    return DocxParagraph(p, doc._body)
+
+
+def _add_by_api(doc, style: str, text: str | None = None):
     paragraph = doc.add_paragraph(text)
     paragraph._p.style = _style_id(doc, style)
     return paragraph
+
+
+# -- prebuilt XML: what python-docx's per-paragraph API writes, as text parsed once ----------
+
+_W = nsdecls("w")
+_P = qn("w:p")
+_QUOTE = {'"': "&quot;"}
+_NOT_PLAIN = re.compile(r"[\x00-\x1f]")  # tabs and line breaks become elements; other controls are errors
+
+
+def _api_run_xml(text: str, bold: bool | None = None, italic: bool | None = None, props: bool = False) -> str:
+    """One ``<w:r>`` exactly as ``Paragraph.add_run(text)`` writes it, then ``run.bold = bold`` and
+    ``run.italic = italic`` when ``props`` (those setters leave an ``<w:rPr>`` even when empty).
+    The text must be plain (:data:`_NOT_PLAIN`): python-docx turns tabs and newlines into elements."""
+    rpr = f"<w:rPr>{'<w:b/>' if bold else ''}{'<w:i/>' if italic else ''}</w:rPr>" if props else ""
+    if not text:
+        return f"<w:r>{rpr}</w:r>"
+    space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+    return f"<w:r>{rpr}<w:t{space}>{xml_escape(text)}</w:t></w:r>"
 
 
 def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None) -> bytes:
@@ -186,8 +216,16 @@ def _fill(doc, letter: Letter, identifier: str) -> None:
     for i, block in enumerate(blocks):
         _RENDERERS.get(type(block), _unknown)(doc, block)
         if keeps_with_next(block) and i + 1 < len(blocks):
-            doc.paragraphs[-1].paragraph_format.keep_with_next = True
+            _last_paragraph(doc).paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
+
+
+def _last_paragraph(doc) -> DocxParagraph:
+    """``doc.paragraphs[-1]`` without listing every paragraph of the letter."""
+    element = doc.element.body.sectPr
+    while element.tag != _P:
+        element = element.getprevious()
+    return DocxParagraph(element, doc._body)
 
 
 # -- packaging: the base parsed once, its unchanging parts deflated once, one zip pass ----
@@ -275,9 +313,10 @@ class _Package:
 
 
 def _emptied(base: bytes, names: set[str]) -> bytes:
-    """``base`` with the named XML members cut down to their root element (same tag, namespaces, attributes)."""
+    """``base`` with the named XML members cut down to their root element (same tag, namespaces,
+    attributes), stored rather than deflated: it is opened once per letter."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename in names:
@@ -285,7 +324,7 @@ def _emptied(base: bytes, names: set[str]) -> bytes:
                 for child in list(root):
                     root.remove(child)
                 data = etree.tostring(root, encoding="UTF-8", standalone=True)
-            target.writestr(info, data)
+            target.writestr(info.filename, data)
     return out.getvalue()
 
 
@@ -441,6 +480,17 @@ def _picture(run, path, max_width, max_height, field: str) -> None:
 # -- blocks ---------------------------------------------------------------------------
 
 def _add_runs(paragraph, runs: tuple[Run, ...]) -> None:
+    if any(_NOT_PLAIN.search(run.text) for run in runs if not run.br):
+        _add_runs_by_api(paragraph, runs)
+        return
+    pieces = ("<w:r><w:br/></w:r>" if run.br else _api_run_xml(run.text, run.bold, run.italic, props=True)
+              for run in runs)
+    p = paragraph._p
+    for r in parse_xml(f'<w:p {_W}>{"".join(pieces)}</w:p>'):
+        p.append(r)
+
+
+def _add_runs_by_api(paragraph, runs: tuple[Run, ...]) -> None:
     for run in runs:
         if run.br:
             paragraph.add_run().add_break()
