@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
+from appeal.settings import Settings
 from appeal.deliver.packet import build_packet, merge
 from appeal.render.docx import render_docx
 from appeal.render.pdf import render_pdf

@@ -349,7 +349,8 @@ def test_quoted_sources_older_than_the_service_get_a_note(check):
 
 def test_with_the_letter_the_note_names_exactly_what_it_quotes(make_case, library):
     """The 76125 letter quotes the 76125 descriptor (no date in the source), not 76120's."""
-    from appeal.commands.generate import Settings, prepare
+    from appeal.commands.generate import prepare
+    from appeal.settings import Settings
 
     prepared = prepare(make_case({"appeal.facts.with_routine_exam": "yes"}), Settings(date=TODAY))
     findings = run_checks(prepared.case, library, None, TODAY, letter=prepared.letter)

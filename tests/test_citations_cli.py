@@ -9,7 +9,8 @@ import yaml
 
 from appeal.reference.citations import CitationLibrary
 from appeal.errors import CitationError
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
+from appeal.settings import Settings
 
 from conftest import ROOT, SAMPLES
 

@@ -6,7 +6,8 @@ import pytest
 
 from appeal.letters.document import Quote, Table, runs_text
 from appeal.errors import CaseError, TemplateError
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
+from appeal.settings import Settings
 
 from conftest import LETTER_DATE, SAMPLES, flat
 

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from appeal.inputs.case import load_case
 from appeal.cli import cli
-from appeal.commands.generate import check_fonts
+from appeal.render.fonts import check_fonts
 from appeal.render.pdf import _FILES, fonts, missing_glyphs
 from appeal.resources import PACKAGE
 
@@ -70,7 +70,8 @@ def test_a_docx_only_letter_is_not_held_to_the_pdf_fonts(make_case, out):
 
 
 def test_every_vietnamese_letter_survives_the_pdf(make_case, out):
-    from appeal.commands.generate import Settings, generate
+    from appeal.commands.generate import generate
+    from appeal.settings import Settings
 
     from conftest import LETTER_DATE
 

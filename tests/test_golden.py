@@ -12,7 +12,8 @@ import os
 
 import pytest
 
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
+from appeal.settings import Settings
 
 from conftest import LETTER_DATE, ROOT, SAMPLES
 

@@ -16,8 +16,9 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
 from appeal.cli import cli
-from appeal.commands.generate import Settings
-from appeal.deliver.packet import packet_name, portal_warnings, write_packet
+from appeal.settings import Settings
+from appeal.commands.generate import write_packet
+from appeal.deliver.packet import packet_name, portal_warnings
 
 from conftest import LETTER_DATE, docx_text, flat
 

@@ -11,7 +11,8 @@ import pytest
 
 from appeal.inputs.case import load_case
 from appeal.errors import CaseError, RemittanceError
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
+from appeal.settings import Settings
 from appeal.commands.remit import drafts, import_835, list_denials, read_remittance, read_remittances
 from appeal.letters.templates import template_set
 from appeal.inputs.workspace import load_workspace

@@ -6,7 +6,9 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from appeal.commands.generate import Settings, generate, prepare, render
+from appeal.commands.generate import generate, prepare
+from appeal.render.formats import render
+from appeal.settings import Settings
 
 from conftest import LETTER_DATE, UPMC, docx_text, flat, pdf_text
 

@@ -20,7 +20,9 @@ from pypdf import PdfReader
 
 from appeal.cli import cli
 from appeal.letters.document import Heading, Paragraph, Quote, Run, Signature
-from appeal.commands.generate import Settings, generate, prepare, render
+from appeal.commands.generate import generate, prepare
+from appeal.render.formats import render
+from appeal.settings import Settings
 from appeal.render.docx import render_docx
 from appeal.render.pdf import render_pdf
 

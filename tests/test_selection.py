@@ -13,7 +13,8 @@ from appeal.inputs.case import load_case
 from appeal.cli import cli
 from appeal.reference.codes import code_table
 from appeal.letters.document import Table, runs_text
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
+from appeal.settings import Settings
 from appeal.letters.templates import CarcCondition, select_template, template_set
 
 from conftest import LETTER_DATE, SAMPLES, flat

@@ -6,7 +6,8 @@ import pytest
 
 from appeal.reference.citations import CitationLibrary, normalize_space
 from appeal.letters.document import Quote
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
+from appeal.settings import Settings
 
 from conftest import LETTER_DATE, SAMPLES, SEEDS
 

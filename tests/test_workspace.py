@@ -62,7 +62,8 @@ def test_case_values_win_over_the_profile(ws, run, tmp_path):
     # valid (exit 1 only when the coding check finds errors, e.g. the example's appeal window has passed)
     assert result.exit_code in (0, 1), result.stderr
     assert json.loads(result.stdout)["template"]
-    from appeal.commands.generate import Settings, prepare
+    from appeal.commands.generate import prepare
+    from appeal.settings import Settings
     text = flat(prepare(ws / "cases" / "mine.yaml", Settings(workspace=ws)).letter.text())
     assert "Case Clinic" in text and "Example Practice" not in text
     assert "PO Box 1 (sample)" in text and "Replace with the address" not in text

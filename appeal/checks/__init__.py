@@ -17,27 +17,34 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
-from appeal.inputs.case import Case, coerce_facts, load_case
 from appeal.checks import coding, route, sources  # noqa: F401  registers the rules, in this order
 from appeal.checks.model import RULES, SEVERITIES, Context, Finding, Rule, rule
-from appeal.reference.citations import CitationLibrary
-from appeal.letters.document import Letter, Quote
-from appeal.errors import AppealError, CaseError, Problem, TemplateError
-from appeal.letters.templates import TemplateMeta, TemplateSet, select_template, template_set
+from appeal.errors import CaseError, Problem, TemplateError
+from appeal.inputs.case import Case, coerce_facts
 from appeal.inputs.workspace import Workspace
+from appeal.letters.bind import Bound, requested_code
+from appeal.letters.document import Letter, Quote
+from appeal.letters.templates import TemplateMeta, TemplateSet, select_template, template_set
+from appeal.reference.citations import CitationLibrary
 
-__all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "check_files", "describe", "exit_status",
+__all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "describe", "exit_status",
            "findings_text", "has_errors", "report_text", "rule", "run_checks"]
 
 
 def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None = None,
                today: dt.date | None = None, templates: TemplateSet | None = None,
-               letter: Letter | None = None, template: TemplateMeta | None = None) -> list[Finding]:
-    """Every finding for ``case``, rule by rule. ``letter``, when composed, says exactly what it
-    quotes; ``template`` is the one it was composed with (else the check chooses it, as generate does)."""
-    ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates, template)
+               letter: Letter | None = None, template: TemplateMeta | None = None,
+               bound: Bound | None = None) -> list[Finding]:
+    """Every finding for ``case``, rule by rule.
+
+    ``bound`` and ``letter``, when the letter was built, say exactly what it decided (facts, level, the
+    code it requests) and what it quotes; without them the check binds what it can itself: it chooses
+    the template as ``generate`` does (or takes ``template``) and types the facts.
+    """
+    ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates,
+                             bound.template if bound else template, bound)
     if letter is not None:
         ctx = replace(ctx, letter_quotes=tuple(dict.fromkeys((b.citation, b.passage) for b in letter.blocks
                                                              if isinstance(b, Quote))))
@@ -47,20 +54,25 @@ def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None
 
 
 def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, today: dt.date,
-             templates: TemplateSet | None, meta: TemplateMeta | None) -> tuple[Context, list[Finding]]:
+             templates: TemplateSet | None, meta: TemplateMeta | None,
+             bound: Bound | None) -> tuple[Context, list[Finding]]:
     findings: list[Finding] = []
-    facts: dict[str, Any] = {}
+    facts: Mapping[str, Any] = bound.facts if bound else {}
     try:
         if meta is None:
             meta, _ = select_template(case, templates or template_set((), workspace.root if workspace else None))
-        facts = coerce_facts(case, meta.facts)
+        if bound is None:
+            facts = coerce_facts(case, meta.facts)
     except TemplateError as exc:
         findings += [Finding("template", "error", None, str(p), action="Name a template that exists "
                              "(appeal templates list).") for p in exc.problems]
     except CaseError as exc:
         findings += [_fact_finding(case, meta, p) for p in exc.problems]
     payer = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
-    return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer), findings
+    level = bound.level if bound else case.appeal.level
+    asked = bound.requested_code if bound else requested_code(case, meta, facts)
+    return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer,
+                   level=level, letter_requests=asked), findings
 
 
 def _fact_finding(case: Case, meta: TemplateMeta | None, problem: Problem) -> Finding:
@@ -93,39 +105,6 @@ class CaseReport:
         return {"case": str(self.case), "readable": self.readable,
                 "findings": [f.as_dict() for f in self.findings],
                 "errors": [p.as_dict() for p in self.problems]}
-
-
-def check_files(paths: Iterable[Path | str], settings: Any, today: dt.date | None = None) -> list[CaseReport]:
-    """Check each case file; one that cannot be read is reported and the others still checked.
-
-    ``settings`` is an :class:`appeal.commands.generate.Settings` (templates, citations, workspace, date).
-    """
-    workspace = settings.load_workspace()
-    templates, library = settings.templates(), settings.library()
-    defaults = workspace.case_defaults if workspace else None
-    reports = []
-    for path in map(Path, paths):
-        try:
-            case = load_case(path, date=settings.date, defaults=defaults)
-        except CaseError as exc:
-            reports.append(CaseReport(path, problems=exc.problems))
-            continue
-        reports.append(CaseReport(path, findings=_check_case(case, library, workspace, today, templates)))
-    return reports
-
-
-def _check_case(case: Case, library: CitationLibrary, workspace: Workspace | None, today: dt.date | None,
-                templates: TemplateSet) -> list[Finding]:
-    """The rules on the case as written, told exactly what its letter quotes when the letter composes
-    (as ``generate`` would compose it); when it does not, the rules report what kept it from composing."""
-    from appeal.commands.generate import prepare_case
-
-    try:
-        prepared = prepare_case(case, templates, library)
-    except AppealError:
-        return run_checks(case, library, workspace, today, templates)
-    return run_checks(case, library, workspace, today, templates, letter=prepared.letter,
-                      template=prepared.template)
 
 
 def exit_status(reports: Iterable[CaseReport]) -> int:

@@ -10,6 +10,7 @@ from typing import Iterator
 
 from appeal.inputs.case import ClaimLine
 from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, rule, warning
+from appeal.letters.bind import specific_code as specific_code_for
 from appeal.reference.codes import code_table
 
 UNLISTED_NOT_USED = ("cpt-assistant-2000-09", "unlisted-not-used")
@@ -23,8 +24,8 @@ DESCRIPTOR_76125 = ("cpt-76125", "descriptor")
 
 
 def specific_code(ctx: Context) -> str:
-    """76125 when the recording complemented a routine examination, else 76120 (Coder's Desk Reference)."""
-    return "76125" if ctx.fact("with_routine_exam") is True else "76120"
+    """The specific code for the recorded study, as the letter would ask for it (``letters.bind``)."""
+    return specific_code_for(ctx.facts)
 
 
 def _how_to_bill(code: str) -> str:
@@ -41,8 +42,8 @@ def unlisted_code_recorded(ctx: Context) -> Iterator[Finding]:
     code = specific_code(ctx)
     if ctx.requested == code:
         return
-    # The built-in letter for CARC 189 asks for the specific code itself when the case names none.
-    letter_asks = not ctx.requested and ctx.template is not None and ctx.template.id == "specific-code-required"
+    # The letter itself asks for the specific code (the built-in CARC 189 letter, when the case names none).
+    letter_asks = not ctx.requested and ctx.letter_requests == code
     make = error if ctx.requested else note if letter_asks else warning
     asked = f" The appeal asks for {ctx.requested} instead." if ctx.requested else ""
     action = (f"The letter asks for {code}; {_how_to_bill(code)[0].lower()}{_how_to_bill(code)[1:]} on the "

@@ -77,6 +77,8 @@ class Context:
     template: TemplateMeta | None = None
     payer: PayerEntry | None = None
     letter_quotes: tuple[tuple[str, str], ...] | None = None  # what the composed letter quotes, when known
+    level: str | None = None  # the level the letter is written at (after remark codes; see letters.bind)
+    letter_requests: str | None = None  # the code the letter asks for (letters.bind.requested_code)
 
     def fact(self, name: str, default: Any = None) -> Any:
         value = self.facts.get(name)

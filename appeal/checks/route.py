@@ -48,7 +48,7 @@ def appeal_route_closed(ctx: Context) -> Iterator[Finding]:
         if remark not in CLOSED_ROUTE:
             continue
         action, open_level = CLOSED_ROUTE[remark]
-        if open_level and ctx.case.appeal.level == open_level:
+        if open_level and ctx.level == open_level:
             continue
         said = code_table().rarc(remark)
         yield error(None, f"Remark {remark}" + (f' says: "{said}"' if said else " closes the appeal route") + ".",
@@ -59,7 +59,7 @@ def appeal_route_closed(ctx: Context) -> Iterator[Finding]:
 def appeal_by_date(ctx: Context) -> Iterator[Finding]:
     """The appeal-by date from the payer directory has passed, or is within a week."""
     # the window for the case's level; with no level, the shortest window the directory gives
-    due = earliest_deadline(ctx.payer, ctx.case.denial.date, ctx.case.appeal.level, ctx.today)
+    due = earliest_deadline(ctx.payer, ctx.case.denial.date, ctx.level, ctx.today)
     if due is None or not (due.past_due or due.due_soon):
         return
     entry = ctx.payer

@@ -1,147 +1,21 @@
-"""The ``appeal`` command line: each command parses options and calls one library function.
+"""The ``appeal`` command line: each command parses options and calls one function in ``appeal.commands``.
 
 Exit status, for every command: 0 done; 1 ran but found problems; 2 the input could
 not be used. ``--json`` prints exactly one JSON document on stdout; every message,
 warning and error goes to stderr. No command shows a traceback.
 
+The group and its shared options are in :mod:`appeal.cli.app`; each command group
+lives in its own module and registers itself on the group when imported here.
 Library modules are imported inside the commands, so ``appeal --help`` stays instant.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import json
-import os
-import sys
-from pathlib import Path
-from typing import Any, Callable
+from appeal.cli import check, letters, library, packet, remit  # noqa: F401  registers the commands
+from appeal.cli.app import cli
 
-import click
-
-from appeal import __version__
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
-
-
-class DateType(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, dt.date):
-            return value
-        from appeal.inputs.fields import parse_date
-
-        parsed = parse_date(value)
-        if parsed is None:
-            self.fail(f"'{value}' is not a date (accepted: YYYY-MM-DD or MM/DD/YYYY)", param, ctx)
-        return parsed
-
-
-def emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def guarded(func: Callable) -> Callable:
-    """Turn every user-caused error into its message and exit code; never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from appeal.errors import AppealError
-
-        as_json = kwargs.get("as_json", False)
-        try:
-            code = func(*args, **kwargs)
-        except AppealError as exc:
-            for problem in exc.problems:
-                say(f"error: {problem}")
-            if as_json:
-                emit_json({"ok": False, "errors": [p.as_dict() for p in exc.problems]})
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            say("interrupted")
-            sys.exit(130)
-        except BrokenPipeError:  # the reader stopped early (`appeal citations list | head`): not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_OK)
-        except click.exceptions.Exit:
-            raise
-        except Exception as exc:  # a bug of ours: say so plainly, without a traceback
-            say(f"error: internal error ({type(exc).__name__}: {exc}); please report it")
-            if as_json:
-                emit_json({"ok": False, "errors": [{"message": f"internal error: {type(exc).__name__}"}]})
-            sys.exit(EXIT_UNUSABLE)
-        sys.exit(code or EXIT_OK)
-
-    return wrapper
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-date_option = click.option("--date", type=DateType(), default=None,
-                           help="The letter date (default: appeal.date, SOURCE_DATE_EPOCH, or today).")
-templates_option = click.option("--templates", "template_dirs", multiple=True,
-                                type=click.Path(file_okay=False, path_type=Path),
-                                help="A folder of your own templates, searched before the built-ins (repeatable).")
-workspace_option = click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
-                                help="The practice workspace (appeal.yaml); default: found from the current folder "
-                                     "or the case file's folder.")
-citations_option = click.option("--citations", "citation_dirs", multiple=True,
-                                type=click.Path(file_okay=False, path_type=Path),
-                                help="A folder of your own citation files, searched first (repeatable).")
-
-
-
-def letter_options(func: Callable) -> Callable:
-    """``--date``, ``--templates``, ``--citations``, ``--workspace``: where a letter's parts come from."""
-    for option in reversed((date_option, templates_option, citations_option, workspace_option)):
-        func = option(func)
-    return func
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="appeal")
-def cli() -> None:
-    """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF)."""
-
-
-def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None, near: Path | None = None):
-    """The library's settings from the common options; the workspace is found when not given."""
-    from appeal.commands.generate import Settings
-    from appeal.inputs.workspace import find_workspace
-
-    if workspace is None:
-        workspace = find_workspace() or (find_workspace(Path(near).parent) if near else None)
-    return Settings(date=date, template_dirs=tuple(template_dirs), citation_dirs=tuple(citation_dirs),
-                    workspace=workspace)
-
-
-def report_generated(result, what: str, as_json: bool) -> int:
-    """The end of ``generate`` and ``packet``: the check's findings, then the JSON document or the paths."""
-    from appeal.checks import findings_text
-
-    for line in findings_text(result.findings):
-        say(line)
-    if result.blocked:
-        say(f"strict: the coding check found errors; no {what} was written")
-    if as_json:
-        emit_json(result.as_dict())
-    else:
-        for path in result.outputs:
-            click.echo(str(path))
-    return EXIT_PROBLEMS if result.blocked else EXIT_OK
+__all__ = ["cli", "main"]
 
 
 def main() -> None:
     cli(prog_name="appeal")
-
-
-# Each command group lives in its own module and registers itself on ``cli``.
-from appeal.cli import letters  # noqa: E402,F401  generate, validate
-from appeal.cli import library  # noqa: E402,F401  templates, citations, codes, init (issue 3)
-from appeal.cli import remit  # noqa: E402,F401  import-835, denials, batch (issue 5)
-from appeal.cli import check  # noqa: E402,F401  check (issue 6)
-from appeal.cli import packet  # noqa: E402,F401  packet (issue 4)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (citations_option, cli, emit_json, guarded, json_option, say, settings_from, templates_option,
+from appeal.cli.app import (citations_option, cli, emit_json, guarded, json_option, say, settings_from, templates_option,
                         workspace_option)
 
 
@@ -23,7 +23,8 @@ def check(cases, template_dirs, citation_dirs, workspace, as_json):
     Exit 0 when no errors, 1 when a check found errors, 2 when a case cannot be read (the
     others are still checked). --json prints {"cases": [{case, readable, findings, errors}]}.
     """
-    from appeal.checks import check_files, exit_status, report_text
+    from appeal.checks import exit_status, report_text
+    from appeal.commands.check import check_files
 
     reports = check_files(cases, settings_from(None, template_dirs, citation_dirs, workspace, near=cases[0]))
     for report in reports:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options,
+from appeal.cli.app import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options,
                         report_generated, say, settings_from)
 
 
@@ -28,7 +28,8 @@ from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_op
 def generate(case, out_dir, formats, strict, packet, reference_docx, date, template_dirs, citation_dirs, workspace,
              as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
-    from appeal.commands.generate import FORMATS, generate as run
+    from appeal.commands.generate import generate as run
+    from appeal.render.formats import FORMATS
 
     shown: list[str] = []
 
@@ -39,8 +40,7 @@ def generate(case, out_dir, formats, strict, packet, reference_docx, date, templ
             say(f"warning: {warning}")
         shown.extend(prepared.warnings)
 
-    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
-    settings.reference_docx = reference_docx
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, reference_docx=reference_docx)
     result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce)
     for warning in result.prepared.warnings[len(shown):]:
         say(f"warning: {warning}")

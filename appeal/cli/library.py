@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, EXIT_PROBLEMS, citations_option, cli, emit_json, guarded, json_option, say,
+from appeal.cli.app import (EXIT_OK, EXIT_PROBLEMS, citations_option, cli, emit_json, guarded, json_option, say,
                         settings_from, templates_option, workspace_option)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (cli, guarded, json_option, letter_options, report_generated, say, settings_from)
+from appeal.cli.app import (cli, guarded, json_option, letter_options, report_generated, say, settings_from)
 
 
 @cli.command()
@@ -20,7 +20,7 @@ from appeal.cli import (cli, guarded, json_option, letter_options, report_genera
 def packet(case, out_dir, strict, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
-    from appeal.deliver.packet import write_packet
+    from appeal.commands.generate import write_packet
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
     result = write_packet(case, out_dir, settings, strict=strict)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from appeal.cli import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, guarded, json_option, letter_options, say,
+from appeal.cli.app import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, guarded, json_option, letter_options, say,
                         settings_from, templates_option, workspace_option)
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -75,7 +75,7 @@ def denials(files, workspace, as_json):
 def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.commands.batch import Progress, run_batch
-    from appeal.commands.generate import FORMATS
+    from appeal.render.formats import FORMATS
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])

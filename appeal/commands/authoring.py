@@ -21,7 +21,9 @@ from appeal.errors import AppealError, CodeError, Problem, TemplateError, Worksp
 from appeal.deliver.files import ensure_dir, write_atomic
 from appeal.resources import data_file
 from appeal.letters.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
+from appeal.inputs.case import load_case
 from appeal.inputs.workspace import PROFILE, Workspace, load_workspace
+from appeal.letters.build import build_letter
 from appeal.inputs.yamlread import load_yaml, read_text
 
 TEMPLATE_ID = r"[a-z0-9][a-z0-9-]*"
@@ -250,12 +252,9 @@ def _check_listed_citations(meta: TemplateMeta, library: CitationLibrary) -> lis
 def _render_example(meta: TemplateMeta, templates: TemplateSet, library: CitationLibrary,
                     workspace: Workspace | None) -> list[Problem]:
     """Compose the example case with this template, as ``generate`` would; its problems, if any."""
-    from appeal.inputs.case import load_case
-    from appeal.commands.generate import prepare_case
-
     try:
         case = load_case(meta.example, defaults=workspace.case_defaults if workspace else None)
-        prepare_case(case, templates, library, meta=meta)
+        build_letter(case, templates, library, meta=meta)
     except AppealError as exc:
         return list(exc.problems)
     return []

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import gc
 import hashlib
 import io
@@ -41,12 +42,15 @@ from typing import Callable, Iterable, Iterator
 
 from appeal import __version__
 from appeal.inputs.case import Case, load_case, read_case
-from appeal.checks import run_checks
 from appeal.reference.deadlines import earliest_deadline
 from appeal.errors import AppealError, CaseError, Problem
-from appeal.commands.generate import FORMATS, Settings, prepare_case, with_workspace, write_letter
-from appeal.deliver.files import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
+from appeal.commands.generate import checked, with_workspace
 from appeal.commands.remit import drafts, read_remittance, warning_lines
+from appeal.deliver.files import MAX_NAME, case_key, ensure_dir, slug, write_atomic, written_for
+from appeal.deliver.letter import write_letter
+from appeal.letters.build import build_letter
+from appeal.render.formats import FORMATS
+from appeal.settings import Settings, Sources
 from appeal.resources import builtin_dir
 from appeal.inputs.yamlread import Located
 
@@ -180,7 +184,7 @@ def _remit_items(path: Path, settings: Settings, fingerprint: str, warnings: lis
     warnings.extend(warning_lines(remit))
     state = _worker_state(settings)
     count = 0
-    for draft in drafts(remit, state.workspace, state.templates):
+    for draft in drafts(remit, state.sources.workspace, state.sources.templates):
         source = f"{path}#{draft.name}"
         count += 1
         yield Item(0, "text", source, source, _hash(fingerprint, "text", draft.text), text=draft.text)
@@ -287,9 +291,7 @@ def _note_lines(located: Located, node, path: tuple, line: int) -> None:
 class _State:
     """What each worker builds once: templates, citations, the workspace and the options."""
 
-    templates: object
-    library: object
-    workspace: object
+    sources: Sources
     settings: Settings
     out_dir: Path | None = None
     formats: tuple[str, ...] = FORMATS
@@ -302,10 +304,9 @@ _STATE: _State | None = None
 def _worker_state(settings: Settings) -> _State:
     global _STATE
     if _STATE is None or _STATE.settings != settings:
-        templates = settings.templates()
-        templates.all()
-        _STATE = _State(templates=templates, library=settings.library(), workspace=settings.load_workspace(),
-                        settings=settings)
+        sources = Sources.load(settings)
+        sources.templates.all()
+        _STATE = _State(sources=sources, settings=settings)
     return _STATE
 
 
@@ -332,8 +333,8 @@ def run_item(item: Item) -> Outcome:
         gc.collect()
     try:
         case = _load(item, state)
-        prepared = with_workspace(prepare_case(case, state.templates, state.library), state.workspace,
-                                  state.settings)
+        sources = state.sources
+        prepared = with_workspace(build_letter(case, sources.templates, sources.library), sources)
         stem = claim_stem(state.out_dir, batch_stem(case), case_key(case.source))
         paths = write_letter(prepared, state.out_dir, state.formats, stem=stem)
     except AppealError as exc:
@@ -342,11 +343,10 @@ def run_item(item: Item) -> Outcome:
     except Exception as exc:  # a bug of ours: report it on this item, keep going
         return Outcome(item.seq, item.label, "failed", key=item.key,
                        error=f"internal error ({type(exc).__name__}: {exc}); please report it")
-    findings = run_checks(prepared.case, state.library, state.workspace, templates=state.templates,
-                          letter=prepared.letter, template=prepared.template)
+    findings = checked(prepared, state.sources, dt.date.today())
     said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
     return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                   _appeal_by(case, state), key=item.key, warnings=said)
+                   _appeal_by(case, prepared.bound.level, state), key=item.key, warnings=said)
 
 
 def describe(problem: Problem, item: Item) -> str:
@@ -370,7 +370,7 @@ def _column(field: str) -> str:
 
 
 def _load(item: Item, state: _State) -> Case:
-    defaults = state.workspace.case_defaults if state.workspace else None
+    defaults = state.sources.case_defaults
     date = state.settings.date
     if item.kind == "row":
         located = row_located(item.file, item.line, item.columns, item.cells)
@@ -378,10 +378,10 @@ def _load(item: Item, state: _State) -> Case:
     return load_case(item.source, date=date, defaults=defaults, text=item.text)
 
 
-def _appeal_by(case: Case, state: _State) -> str:
-    workspace = state.workspace
+def _appeal_by(case: Case, level: str | None, state: _State) -> str:
+    workspace = state.sources.workspace
     entry = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
-    deadline = earliest_deadline(entry, case.denial.date, case.appeal.level)
+    deadline = earliest_deadline(entry, case.denial.date, level)
     return deadline.text() if deadline else ""
 
 

@@ -26,7 +26,7 @@ from typing import Iterable, Iterator
 from appeal.inputs.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, npi_is_valid
 from appeal.reference.deadlines import Deadline, earliest_deadline
 from appeal.errors import Problem, RemittanceError
-from appeal.commands.generate import Settings
+from appeal.settings import Settings
 from appeal.deliver.files import ensure_dir, slug, write_atomic
 from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
 from appeal.inputs.workspace import PayerEntry, Workspace

@@ -8,8 +8,10 @@ each exhibit's pages in the packet.
 That list changes the letter, and the letter's length moves the exhibits, so the
 packet is built in two passes: first every enclosure is read and its pages counted
 (a missing, unreadable, encrypted or corrupt one stops everything: nothing is
-written), then the letter is composed with the page ranges, drawn and measured; if
-its page count is not the one assumed, it is composed again with the ranges moved.
+written), then the letter is built (``letters.build_letter``, with the page ranges
+as the enclosures' labels), drawn and measured; if its page count is not the one
+assumed, it is built again with the ranges moved. The loop lives here, and nothing
+is written back into the case: the labels go to ``bind`` as exhibit labels.
 
 PDFs are merged and stamped with pypdf; reportlab draws the stamps and places images
 (PNG, JPEG, TIFF, one page per TIFF frame) on pages.
@@ -23,16 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from appeal.inputs.case import Case, Enclosure
-from appeal.reference.citations import CitationLibrary
-from appeal.letters.compose import compose
-from appeal.errors import CaseError, Problem, RenderError
-from appeal.commands.generate import (FORMATS, Generated, Prepared, Settings, check_fonts, generate, letter_name,
-                             write_letter)
 from appeal.deliver.files import MAX_NAME, ensure_dir, write_atomic
-from appeal.letters.templates import TemplateSet
+from appeal.deliver.letter import letter_name, write_letter
+from appeal.errors import CaseError, Problem, RenderError
+from appeal.inputs.case import Case
 from appeal.inputs.workspace import Workspace
 from appeal.inputs.yamlread import dotted
+from appeal.letters.build import Prepared, build_letter
+from appeal.letters.templates import TemplateSet
+from appeal.reference.citations import CitationLibrary
+from appeal.render.fonts import check_fonts
+from appeal.render.formats import FORMATS
 
 IMAGE_FORMATS = ("PNG", "JPEG", "TIFF")
 ACCEPTED = "a PDF (not password-protected), PNG, JPEG or TIFF file"
@@ -46,6 +49,7 @@ class Exhibit:
     """One enclosure with a file, read and counted; ``pdf`` is the file, or its images on pages."""
 
     number: int
+    index: int  # the enclosure's place in the case's enclosures
     description: str
     path: Path
     pdf: bytes
@@ -90,7 +94,7 @@ def read_exhibits(case: Case) -> tuple[Exhibit, ...]:
             problems.append(Problem(str(case.source), f"{enclosure.path}: {exc}", field=dotted(at),
                                     line=case.located.line(at) if case.located else None, accepted=ACCEPTED))
             continue
-        exhibits.append(Exhibit(len(exhibits) + 1, enclosure.description, enclosure.path, pdf, pages))
+        exhibits.append(Exhibit(len(exhibits) + 1, index, enclosure.description, enclosure.path, pdf, pages))
     if problems:
         raise CaseError(problems)
     return tuple(exhibits)
@@ -180,12 +184,9 @@ def _place_image(pdf, frame, jpeg: bytes | None) -> None:
 
 # -- the letter with its exhibits' pages ----------------------------------------------
 
-def labelled(case: Case, exhibits: tuple[Exhibit, ...]) -> Case:
-    """The case with each enclosure that is an exhibit described by its exhibit number and pages."""
-    by_path = {exhibit.path: exhibit for exhibit in exhibits}
-    enclosures = tuple(Enclosure(by_path[e.path].label(), e.path) if e.path in by_path else e
-                       for e in case.enclosures)
-    return dataclasses.replace(case, enclosures=enclosures)
+def labels(exhibits: tuple[Exhibit, ...]) -> dict[int, str]:
+    """Each exhibit's enclosure line (its number and pages), by the enclosure's index, for ``bind``."""
+    return {exhibit.index: exhibit.label() for exhibit in exhibits}
 
 
 def placed(exhibits: tuple[Exhibit, ...], letter_pages: int) -> tuple[Exhibit, ...]:
@@ -205,8 +206,8 @@ def build_packet(prepared: Prepared, templates: TemplateSet, library: CitationLi
     assumed = 1
     for _ in range(_MAX_PASSES):
         exhibits = placed(exhibits, assumed)
-        letter = compose(labelled(prepared.case, exhibits), library, templates, prepared.template)
-        letter_pdf = render_pdf(letter)
+        built = build_letter(prepared.case, templates, library, prepared.template, labels(exhibits))
+        letter_pdf = render_pdf(built.letter)
         pages = _page_count(letter_pdf)
         if pages == assumed:
             break
@@ -214,7 +215,7 @@ def build_packet(prepared: Prepared, templates: TemplateSet, library: CitationLi
     else:
         raise RenderError("the letter's page count did not settle with the exhibits' page ranges in it",
                           file=str(prepared.case.source))
-    settled = dataclasses.replace(prepared, letter=letter)
+    settled = dataclasses.replace(prepared, letter=built.letter, bound=built.bound)
     data = merge(letter_pdf, exhibits, prepared.case.claim.number)
     return Packet(settled, letter_pdf, pages, exhibits, data)
 
@@ -306,16 +307,24 @@ def portal_warnings(files: Iterable[Path], workspace: Workspace | None) -> list[
     return warnings
 
 
-def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
-                 formats: Iterable[str] = (), strict: bool = False) -> Generated:
-    """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``), after the
-    same coding check as ``generate``; with ``strict``, a check error writes nothing."""
-    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict)
+@dataclass(frozen=True)
+class Delivered:
+    """What :func:`deliver_packet` wrote: the settled letter, its files (the packet last) and the packet."""
+
+    prepared: Prepared
+    outputs: list[Path]
+    packet: Path
+    letter_pages: int
+    exhibits: tuple[Exhibit, ...]
+
+    def as_dict(self) -> dict:
+        return {"file": str(self.packet), "letter_pages": self.letter_pages,
+                "exhibits": [e.as_dict() for e in self.exhibits]}
 
 
-def packet_from(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,
-                workspace: Workspace | None, formats: Iterable[str] = ()) -> Generated:
-    """The packet for a prepared letter, written beside the letter in ``formats`` (same enclosure list).
+def deliver_packet(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,
+                   workspace: Workspace | None, formats: Iterable[str] = ()) -> Delivered:
+    """The packet for a built letter, written beside the letter in ``formats`` (same enclosure list).
 
     Nothing is written until every enclosure has been read and the packet is built.
     """
@@ -328,6 +337,4 @@ def packet_from(prepared: Prepared, templates: TemplateSet, library: CitationLib
     path = out_dir / f"{packet_name(stem)}.pdf"
     write_atomic(path, packet.data)
     packet.prepared.warnings.extend(portal_warnings([path], workspace))
-    return Generated(prepared=packet.prepared, outputs=[*outputs, path],
-                     packet={"file": str(path), "letter_pages": packet.letter_pages,
-                             "exhibits": [e.as_dict() for e in packet.exhibits]})
+    return Delivered(packet.prepared, [*outputs, path], path, packet.letter_pages, packet.exhibits)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from appeal.errors import CaseError, Problem
 from appeal.inputs.fields import Reader
@@ -98,11 +98,6 @@ class Claim:
     rendering_provider: RenderingProvider | None = None
 
     @property
-    def total_charge(self) -> Decimal | None:
-        charges = [line.charge for line in self.lines if line.charge is not None]
-        return sum(charges, Decimal(0)) if charges else None
-
-    @property
     def dates(self) -> tuple[dt.date, ...]:
         return tuple(sorted({line.date for line in self.lines}))
 
@@ -179,8 +174,21 @@ class Case:
             return self.claim.lines
         return tuple(line for line in self.claim.lines if line.number in self.denial.lines)
 
-    def fact_line(self, name: str) -> int | None:
-        return self.located.line(("appeal", "facts", name)) if self.located else None
+
+def case_texts(value: Any, at: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """``(path, text)`` for every string in a case: its dataclasses, lists and facts (not its source)."""
+    if isinstance(value, str):
+        yield at, value
+    elif is_dataclass(value):
+        for f in fields(value):
+            if f.name not in ("source", "located"):
+                yield from case_texts(getattr(value, f.name), at + (f.name,))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from case_texts(item, at + (i,))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from case_texts(item, at + (key,))
 
 
 def npi_is_valid(npi: str) -> bool:

@@ -1,4 +1,7 @@
-"""compose(case, library, templates) -> Letter: Jinja, then Markdown, then the document model.
+"""compose(bound, library, templates) -> Letter: Jinja, then Markdown, then the document model.
+
+It renders a :class:`~appeal.letters.bind.Bound` (the case with its typed facts, level,
+requested code and enclosure lines, decided in ``bind``) and validates nothing itself.
 
 The template renders Markdown. Every value from the case is escaped on its way in
 (Jinja's ``finalize``), so a name like ``<b>Ann & *Bo*</b>`` is text, never markup.
@@ -19,12 +22,13 @@ import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from appeal.inputs.case import Case, coerce_facts
+from appeal.inputs.case import Case
+from appeal.letters.bind import Bound, specific_code
 from appeal.reference.citations import CitationLibrary
 from appeal.reference.codes import code_table, without_usage
 from appeal.letters.document import (Block, BulletList, Heading, Letter, Letterhead, Paragraph, Quote, References, Run,
                              Signature, Table)
-from appeal.errors import AppealError, CaseError, CitationError, Problem, TemplateError
+from appeal.errors import AppealError, CaseError, Problem, TemplateError
 from appeal.letters.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
@@ -115,12 +119,11 @@ class _Composer:
         return self.placeholder(make)
 
 
-def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: TemplateMeta) -> Letter:
-    """Render ``meta``'s template for ``case`` into a :class:`Letter`."""
-    _check_case_against(case, library, meta)
-    facts = coerce_facts(case, meta.facts)
+def compose(bound: Bound, library: CitationLibrary, templates: TemplateSet) -> Letter:
+    """Render the bound template for the bound case into a :class:`Letter`."""
+    case, meta = bound.case, bound.template
     composer = _Composer(case=case, library=library, meta=meta)
-    context = _context(case, facts, composer, meta)
+    context = _context(bound, composer)
     env = templates.env
     try:
         template = env.get_template(meta.name)
@@ -147,31 +150,6 @@ def compose(case: Case, library: CitationLibrary, templates: TemplateSet, meta: 
     )
 
 
-def _check_case_against(case: Case, library: CitationLibrary, meta: TemplateMeta) -> None:
-    """What the case asks of this template and library: a level the template writes, passages that exist.
-
-    Reported at the case's own lines, so a biller's typo is never blamed on a built-in template.
-    """
-    problems = []
-    located = case.located
-    if case.appeal.level and meta.levels and not meta.writes(case.appeal.level):
-        problems.append(Problem(str(case.source), f"template '{meta.id}' does not write a letter for the level "
-                                f"'{case.appeal.level}'", line=located.line(("appeal", "level")) if located else None,
-                                field="appeal.level", accepted=", ".join(meta.levels)))
-    for i, ref in enumerate(case.appeal.citations):
-        try:
-            library.passage(ref.id, ref.passage)
-        except CitationError as exc:
-            field = "id" if ref.id not in library.entries else "passage"
-            at = ("appeal", "citations", i, field)
-            problems.extend(Problem(str(case.source), p.message, line=located.line(at) if located else ref.line,
-                                    field=f"appeal.citations[{i}].{field}",
-                                    accepted="an id and passage from 'appeal citations list'")
-                            for p in exc.problems)
-    if problems:
-        raise CaseError(problems)
-
-
 def _where(exc: AppealError, templates: TemplateSet, meta: TemplateMeta) -> tuple[str, int | None]:
     from appeal.letters.templates import template_location
 
@@ -186,8 +164,10 @@ def _letterhead(case: Case) -> Letterhead:
     return Letterhead(name=p.name, lines=tuple(x for x in (*p.address, contact, ids) if x), logo=p.logo)
 
 
-def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -> dict:
-    appeal = dataclasses.replace(case.appeal, facts=facts)
+def _context(bound: Bound, composer: _Composer) -> dict:
+    """What a template sees: the case's sections, with ``appeal`` as bound (typed facts, the level)."""
+    case = bound.case
+    appeal = dataclasses.replace(case.appeal, facts=dict(bound.facts), level=bound.level)
     codes = code_table()
     return {
         "provider": case.provider,
@@ -197,9 +177,11 @@ def _context(case: Case, facts: dict, composer: _Composer, meta: TemplateMeta) -
         "denial": case.denial,
         "appeal": appeal,
         "signer": case.signer,
-        "enclosures": case.enclosures,
+        "enclosures": bound.enclosures,
         "denied_lines": case.denied_lines,
-        "template": meta,
+        "requested_code": bound.requested_code,
+        "specific_code": specific_code(bound.facts),
+        "template": bound.template,
         "carc_text": lambda code: without_usage(codes.carc(code)),
         "rarc_text": lambda code: without_usage(codes.rarc(code)),
         "quote": composer.quote,

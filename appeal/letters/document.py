@@ -34,7 +34,7 @@ class Heading:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """Body text. ``style`` is ``body``, ``address`` (kept together) or ``small``."""
+    """Body text. ``style`` is ``body`` or ``address`` (lines kept together)."""
 
     runs: tuple[Run, ...]
     style: str = "body"

@@ -5,12 +5,11 @@ decision may not be appealed, and N704 and MA130 say the claim is to be
 resubmitted (corrected) instead. For those, the biller is warned, quoting the
 code's official description from ``appeal/data/codes.yaml``. For N704 and MA130 the
 letter becomes a corrected-claim cover letter when the case did not choose a level
-and the template says (front matter ``levels``) that it writes one.
+and the template says (front matter ``levels``) that it writes one: :func:`remark_level`
+gives that level to ``bind``; the case is never rewritten.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 from appeal.inputs.case import Case
 from appeal.reference.codes import code_table
@@ -26,8 +25,8 @@ def _quoted(code: str) -> str:
     return f'remark code {code} ("{description}")' if description else f"remark code {code}"
 
 
-def apply_remark_codes(case: Case, meta: TemplateMeta) -> tuple[Case, list[str]]:
-    """The case as the letter should treat it, and the warnings to show before writing."""
+def remark_level(case: Case, meta: TemplateMeta) -> tuple[str | None, list[str]]:
+    """The level the letter is written at, given the remark codes, and the warnings to show before writing."""
     warnings = []
     remarks = set(case.denial.rarc)
     for code in NOT_APPEALABLE:
@@ -35,10 +34,10 @@ def apply_remark_codes(case: Case, meta: TemplateMeta) -> tuple[Case, list[str]]
             warnings.append(f"{_quoted(code)}: the payer says this decision cannot be appealed. Check the denial "
                             f"with the payer before sending this letter.")
     resubmit = [code for code in RESUBMIT if code in remarks]
-    if not resubmit:
-        return case, warnings
-    said = " and ".join(_quoted(code) for code in resubmit)
     level = case.appeal.level
+    if not resubmit:
+        return level, warnings
+    said = " and ".join(_quoted(code) for code in resubmit)
     if level == CORRECTED:
         warnings.append(f"{said}: the payer asks for a corrected claim rather than an appeal; this letter is a "
                         f"corrected-claim cover letter, as the case asks.")
@@ -52,5 +51,5 @@ def apply_remark_codes(case: Case, meta: TemplateMeta) -> tuple[Case, list[str]]
     else:
         warnings.append(f"{said}: the payer asks for a corrected claim rather than an appeal, so this letter is a "
                         f"corrected-claim cover letter (set appeal.level to choose another level).")
-        case = dataclasses.replace(case, appeal=dataclasses.replace(case.appeal, level=CORRECTED))
-    return case, warnings
+        level = CORRECTED
+    return level, warnings

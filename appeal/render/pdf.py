@@ -192,7 +192,7 @@ def _heading(block: Heading) -> list[Flowable]:
 
 
 def _paragraph(block: Paragraph) -> list[Flowable]:
-    style = block.style if block.style in ("address", "small") else "body"
+    style = "address" if block.style == "address" else "body"
     flowable = _para(_markup(block.runs), style)
     return [KeepTogether([flowable])] if style == "address" else [flowable]
 
