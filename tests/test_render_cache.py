@@ -15,9 +15,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
 from appeal.letters.document import BulletList, Heading, Paragraph, Quote, Run
 from appeal.render import docx as docx_render
+from appeal.settings import Settings
 
 from conftest import LETTER_DATE, ROOT, SAMPLES, UPMC
 
@@ -89,13 +90,14 @@ def test_docx_with_a_reference_letterhead_is_the_bytes_python_docx_would_save(tm
 _IN_A_FRESH_PROCESS = """
 import datetime as dt, hashlib, json, sys
 from pathlib import Path
-from appeal.commands.generate import Settings, prepare
+from appeal.commands.generate import prepare
 from appeal.render.docx import render_docx
 from appeal.render.pdf import render_pdf
+from appeal.settings import Settings, Sources
 
 settings = Settings(date=dt.date(2026, 11, 27))
-templates, library = settings.templates(), settings.library()
-letters = [prepare(Path(p), settings, templates, library).letter for p in sys.argv[2:]]
+sources = Sources.load(settings)
+letters = [prepare(Path(p), settings, sources).letter for p in sys.argv[2:]]
 if sys.argv[1] == "reversed":
     letters.reverse()
 order = [0] + [i % len(letters) for i in range(1, 99)] + [0]  # the first letter, again as the hundredth
