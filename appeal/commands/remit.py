@@ -17,7 +17,7 @@ nothing here logs a name, id or amount.
 from __future__ import annotations
 
 import datetime as dt
-import json
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +27,7 @@ from appeal.inputs.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, np
 from appeal.reference.deadlines import Deadline, earliest_deadline
 from appeal.errors import Problem, RemittanceError
 from appeal.settings import Settings
-from appeal.deliver.files import ensure_dir, slug, write_atomic
+from appeal.deliver.files import ensure_dir, slug, write_atomic_many
 from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
 from appeal.inputs.workspace import PayerEntry, Workspace
 from appeal.inputs.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
@@ -207,6 +207,7 @@ def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSe
            today: dt.date | None = None) -> Iterator[Draft]:
     """One :class:`Draft` per denial, with unique, deterministic file names (no patient data in them)."""
     used: set[str] = set()
+    templates = templates.read_once()
     for txn, denial in remit_denials(remit, workspace):
         draft = build_draft(remit, txn, denial, workspace, templates, today)
         draft.name = _unique(draft.name, used)
@@ -315,7 +316,7 @@ def _scalar(value) -> str:
     """A double-quoted YAML scalar (JSON strings are valid YAML), or a flow list of them."""
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
+    return encode_basestring(str(value))  # what json.dumps(value, ensure_ascii=False) writes, without its set-up
 
 
 def _person_name(person, last_first: bool = False) -> str:
@@ -503,6 +504,7 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
                                                                      {p.name for p, _ in planned}))
     if planned:
         ensure_dir(out_dir)
+    writes: list[tuple[Path, bytes]] = []
     for path, draft in planned:
         existing = _read(path) if path.is_file() else None
         if existing == draft.text:
@@ -513,8 +515,9 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
                                    f"(--force replaces it)")
         else:
             status = "written"
-            write_atomic(path, draft.text.encode("utf-8"))
+            writes.append((path, draft.text.encode("utf-8")))
         result.cases.append((path, draft, status))
+    write_atomic_many(writes)
     return result
 
 
