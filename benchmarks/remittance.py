@@ -30,7 +30,7 @@ def _claim(n: int) -> list[str]:
     status = "1" if denial is None else ("4" if n % 7 == 0 else "1")
     segments = [f"CLP*ACCT-{n:06d}*{status}*735.04*{'0' if status == '4' else '235.00'}**12*PCN{n:06d}*11*1",
                 f"NM1*QC*1*PATIENT*SYNTHETIC{n}*Q***MI*MEMBER{n:06d}",
-                f"NM1*82*1*DOCTOR*EXAMPLE****XX*1234567893",
+                "NM1*82*1*DOCTOR*EXAMPLE****XX*1234567893",
                 f"REF*1L*GROUP{n % 50:03d}", f"DTM*232*{day}", f"DTM*233*{day}", "AMT*AU*735.04"]
     code = denial[3] + denial[4] if denial else "99213"
     segments += [f"SVC*HC:{code}*500.04*0**1", f"DTM*472*{day}", f"REF*6R*LINE{n:06d}A"]

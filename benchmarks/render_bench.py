@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 from appeal.commands.generate import prepare
-from appeal.settings import Settings
 from appeal.deliver.packet import build_packet, merge
 from appeal.render.docx import render_docx
 from appeal.render.pdf import render_pdf
+from appeal.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "upmc-76496-specific-code.yaml"

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appeal.commands.batch import row_located
-from appeal.inputs.case import read_case
 from appeal.cli import cli
 from appeal.errors import CaseError
+from appeal.inputs.case import read_case
+from appeal.inputs.csvrow import row_located
 
 from conftest import UPMC, docx_text, flat, pdf_text
 from x12_workspace import X12, make_workspace

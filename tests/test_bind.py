@@ -62,5 +62,5 @@ def test_letters_are_built_by_one_function():
     assert set(_calls("bind")) == {"appeal/letters/build.py"}
     assert set(_calls("compose")) == {"appeal/letters/build.py"}
     callers = set(_calls("build_letter"))
-    assert {"appeal/commands/generate.py", "appeal/deliver/packet.py", "appeal/commands/batch.py",
+    assert {"appeal/commands/generate.py", "appeal/deliver/packet.py", "appeal/commands/batch/worker.py",
             "appeal/commands/check.py", "appeal/commands/authoring.py"} <= callers

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from appeal.inputs.case import FactSpec, coerce_facts, load_case, npi_is_valid
 from appeal.errors import CaseError
+from appeal.inputs.case import FactSpec, coerce_facts, load_case, npi_is_valid
 from appeal.inputs.fields import parse_amount, parse_date, parse_yes_no
 
 from conftest import UPMC

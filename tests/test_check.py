@@ -9,11 +9,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appeal.inputs.case import load_case
 from appeal.checks import RULES, run_checks
+from appeal.inputs.case import load_case
+from appeal.inputs.workspace import load_workspace
 from appeal.reference.citations import CitationLibrary
 from appeal.reference.codes import code_table
-from appeal.inputs.workspace import load_workspace
 
 from conftest import ROOT, UPMC
 

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-
 from conftest import UPMC
 
 FINDING_KEYS = {"rule", "severity", "line", "message", "suggested_code", "suggested_modifiers", "citations"}

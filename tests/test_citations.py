@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from appeal.reference.citations import CitationLibrary, normalize_space
 from appeal.errors import CitationError
+from appeal.reference.citations import CitationLibrary, normalize_space
 
 from conftest import SEEDS
 

@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
-from appeal.reference.citations import CitationLibrary
-from appeal.errors import CitationError
 from appeal.commands.generate import prepare
+from appeal.errors import CitationError
+from appeal.reference.citations import CitationLibrary
 from appeal.settings import Settings
 
 from conftest import ROOT, SAMPLES

@@ -122,8 +122,8 @@ def test_generate_warns_about_a_missing_enclosure_and_an_early_date(run, out, ma
 
 
 def test_denial_lines_are_checked_against_the_lines_typed(make_case):
-    from appeal.inputs.case import load_case
     from appeal.errors import CaseError
+    from appeal.inputs.case import load_case
 
     with pytest.raises(CaseError) as info:
         load_case(make_case({"claim.lines.0.code": "bad", "denial.lines": ["1"]}))

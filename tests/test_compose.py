@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from appeal.letters.document import Quote, Table, runs_text
-from appeal.errors import CaseError, TemplateError
 from appeal.commands.generate import prepare
+from appeal.errors import CaseError, TemplateError
+from appeal.letters.document import Quote, Table, runs_text
 from appeal.settings import Settings
 
 from conftest import LETTER_DATE, SAMPLES, flat

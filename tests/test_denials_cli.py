@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 from x12_workspace import X12, make_workspace
 
 F01 = X12 / "01_nebraska_medicaid_deident_5010.835"

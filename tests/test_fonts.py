@@ -6,11 +6,12 @@ from __future__ import annotations
 import string
 
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from appeal.inputs.case import load_case
 from appeal.cli import cli
+from appeal.inputs.case import load_case
 from appeal.render.fonts import check_fonts
 from appeal.render.pdf import _FILES, fonts, missing_glyphs
 from appeal.resources import PACKAGE

@@ -16,9 +16,9 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
 from appeal.cli import cli
-from appeal.settings import Settings
 from appeal.commands.generate import write_packet
 from appeal.deliver.packet import packet_name, portal_warnings
+from appeal.settings import Settings
 
 from conftest import LETTER_DATE, docx_text, flat
 

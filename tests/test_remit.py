@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from appeal.inputs.case import load_case
-from appeal.errors import CaseError, RemittanceError
 from appeal.commands.generate import prepare
-from appeal.settings import Settings
 from appeal.commands.remit import drafts, import_835, list_denials, read_remittance, read_remittances
-from appeal.letters.templates import template_set
+from appeal.errors import CaseError, RemittanceError
+from appeal.inputs.case import load_case
 from appeal.inputs.workspace import load_workspace
 from appeal.inputs.yamlread import load_yaml
+from appeal.letters.templates import template_set
+from appeal.settings import Settings
 
 from x12_workspace import PROFILE, X12, make_workspace
 

@@ -19,12 +19,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from appeal.cli import cli
-from appeal.letters.document import Heading, Paragraph, Quote, Run, Signature
 from appeal.commands.generate import generate, prepare
-from appeal.render.formats import render
-from appeal.settings import Settings
+from appeal.letters.document import Heading, Paragraph, Quote, Run, Signature
 from appeal.render.docx import render_docx
+from appeal.render.formats import render
 from appeal.render.pdf import render_pdf
+from appeal.settings import Settings
 
 from conftest import LETTER_DATE, UPMC, docx_text, flat
 

@@ -7,15 +7,18 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from appeal.inputs.case import load_case
 from appeal.cli import cli
-from appeal.reference.codes import code_table
-from appeal.letters.document import Table, runs_text
 from appeal.commands.generate import prepare
+from appeal.inputs.case import load_case
+from appeal.letters.document import Table, runs_text
+from appeal.letters.select import select_template
+from appeal.letters.templates import CarcCondition, template_set
+from appeal.reference.codes import code_table
 from appeal.settings import Settings
-from appeal.letters.templates import CarcCondition, select_template, template_set
 
 from conftest import LETTER_DATE, SAMPLES, flat
 

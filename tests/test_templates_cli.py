@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 from conftest import SAMPLES, UPMC
 
 BUILTINS = ["generic-reconsideration", "investigational-service", "separate-anatomic-region",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from appeal.reference.citations import CitationLibrary, normalize_space
-from appeal.letters.document import Quote
 from appeal.commands.generate import prepare
+from appeal.letters.document import Quote
+from appeal.reference.citations import CitationLibrary, normalize_space
 from appeal.settings import Settings
 
 from conftest import LETTER_DATE, SAMPLES, SEEDS

@@ -17,7 +17,11 @@ from hypothesis import strategies as st
 
 from appeal.errors import AppealError
 from appeal.inputs.x12 import (
-    ROUTINE_ADJUSTMENTS, Remittance, X12Error, find_denials, parse_835,
+    ROUTINE_ADJUSTMENTS,
+    Remittance,
+    X12Error,
+    find_denials,
+    parse_835,
 )
 
 DATA = Path(__file__).parent / "data" / "x12"

@@ -10,7 +10,7 @@ import yaml
 
 from appeal.errors import CaseError
 from appeal.inputs import yamlread
-from appeal.inputs.yamlread import compose, load_yaml
+from appeal.inputs.yamlread import compose_nodes, load_yaml
 
 from conftest import ROOT
 
@@ -56,7 +56,7 @@ TRICKY = {
 @pytest.mark.parametrize("name,text", list(_documents()) + list(TRICKY.items()),
                          ids=[n for n, _ in _documents()] + list(TRICKY))
 def test_libyaml_composes_what_the_pure_loader_composes(name, text):
-    assert _tree(compose(text, fast=True)) == _tree(compose(text, fast=False))
+    assert _tree(compose_nodes(text, fast=True)) == _tree(compose_nodes(text, fast=False))
 
 
 BROKEN = {

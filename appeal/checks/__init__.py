@@ -1,15 +1,16 @@
 """The coding check: an expert second look at a case before its letter goes out.
 
-:func:`run_checks` types the case's facts with the chosen template's declarations,
-then runs every registered rule (``appeal/checks/coding.py``, ``route.py``,
-``sources.py``, in that order) and returns their :class:`Finding` s: the severity
+:func:`run_checks` types the case's facts with the chosen template's declarations
+(or reads them from the letter's ``Bound``), then runs every rule in :data:`RULES`, in
+that order, and returns their :class:`Finding` s: the severity
 (error, warning, note), the claim line, what is wrong, what to do (a code to bill,
 modifiers to add) and the library passages behind it. A fact that cannot be typed
 is itself a finding, and the rules that need no facts still run.
 
-To add a rule: write one small function in the module for its group, register it
-with ``@rule("<id>", cites=(("<citation id>", "<passage id>"), ...))`` and test a
-case that triggers it and a near miss that does not.
+To add a rule: write one small function in the module for its group
+(``coding.py``, ``route.py``, ``sources.py``), add its :class:`Rule` to
+:data:`RULES` with the passages it may cite, and test a case that triggers it and a
+near miss that does not.
 """
 
 from __future__ import annotations
@@ -19,18 +20,38 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from appeal.checks import coding, route, sources  # noqa: F401  registers the rules, in this order
-from appeal.checks.model import RULES, SEVERITIES, Context, Finding, Rule, rule
+from appeal.checks import coding, route, sources
+from appeal.checks.model import SEVERITIES, Context, Finding, Rule
 from appeal.errors import CaseError, Problem, TemplateError
 from appeal.inputs.case import Case, coerce_facts
 from appeal.inputs.workspace import Workspace
 from appeal.letters.bind import Bound, requested_code
 from appeal.letters.document import Letter, Quote
-from appeal.letters.templates import TemplateMeta, TemplateSet, select_template, template_set
+from appeal.letters.select import select_template
+from appeal.letters.templates import TemplateMeta, TemplateSet, template_set
 from appeal.reference.citations import CitationLibrary
 
 __all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "describe", "exit_status",
-           "findings_text", "has_errors", "report_text", "rule", "run_checks"]
+           "findings_text", "has_errors", "report_text", "run_checks"]
+
+# Every rule, in the order it runs (a review rule sees the findings of the rules above it).
+RULES: tuple[Rule, ...] = (
+    Rule("unlisted-code-recorded", coding.unlisted_code_recorded,
+         cites=(coding.UNLISTED_NOT_USED, coding.USE_76120_76125)),
+    Rule("videoradiography-not-recorded", coding.videoradiography_not_recorded, cites=(coding.DEFINITIONS,)),
+    Rule("unlisted-code-not-recorded", coding.unlisted_code_not_recorded, cites=(coding.DESCRIPTOR_76000,)),
+    Rule("unlisted-code-description", coding.unlisted_code_description),
+    Rule("swallowing-code", coding.swallowing_code, cites=(coding.DESCRIPTOR_74230, coding.USE_76120_76125)),
+    Rule("add-on-without-primary", coding.add_on_without_primary,
+         cites=(coding.DESCRIPTOR_76125, coding.USE_76120_76125)),
+    Rule("additional-views", coding.additional_views, cites=(coding.ADDITIONAL_VIEWS,)),
+    Rule("distinct-modifier", coding.distinct_modifier, cites=(coding.SEPARATE_REGIONS, coding.ADDITIONAL_VIEWS)),
+    Rule("investigational-policy", route.investigational_policy, cites=(route.DMX_POSITION,)),
+    Rule("appeal-route-closed", route.appeal_route_closed),
+    Rule("appeal-deadline", route.appeal_by_date),
+    Rule("no-reasons", route.no_reasons),
+    Rule("source-date", sources.source_date, review=True),
+)
 
 
 def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None = None,
@@ -80,7 +101,7 @@ def _fact_finding(case: Case, meta: TemplateMeta | None, problem: Problem) -> Fi
     name = (problem.field or "").rsplit(".", 1)[-1]
     spec = meta.facts.get(name) if meta else None
     missing = spec is not None and spec.required and name not in case.appeal.facts
-    action = (f"Add appeal.facts.{name}: {spec.description}" if missing
+    action = (f"Add appeal.facts.{name}: {spec.description}" if spec is not None and missing
               else "Correct the fact; the rules that need facts were skipped.")
     return Finding("missing-fact" if missing else "invalid-fact", "error", None, str(problem), action=action)
 

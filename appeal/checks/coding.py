@@ -1,6 +1,7 @@
 """Rules about the code billed: the ones the seed thread gives sources for.
 
-Each rule is one function; its citations are declared where it is registered.
+Each rule is one function; its id and the passages it may cite are declared in ``RULES``
+(``appeal/checks/__init__.py``).
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
+from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, warning
 from appeal.inputs.case import ClaimLine
-from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, rule, warning
 from appeal.letters.bind import specific_code as specific_code_for
 from appeal.reference.codes import code_table
 
@@ -34,7 +35,6 @@ def _how_to_bill(code: str) -> str:
     return "Bill 76120"
 
 
-@rule("unlisted-code-recorded", cites=(UNLISTED_NOT_USED, USE_76120_76125))
 def unlisted_code_recorded(ctx: Context) -> Iterator[Finding]:
     """An unlisted code for a recorded motion study: CPT has specific codes for it."""
     if ctx.recording is not True:
@@ -56,7 +56,6 @@ def unlisted_code_recorded(ctx: Context) -> Iterator[Finding]:
                    action=action, suggested_code=code, citations=(UNLISTED_NOT_USED, USE_76120_76125))
 
 
-@rule("videoradiography-not-recorded", cites=(DEFINITIONS,))
 def videoradiography_not_recorded(ctx: Context) -> Iterator[Finding]:
     """76120, 76125 and 74230 describe recordings; the case says none was made."""
     if ctx.recording is not False:
@@ -70,7 +69,6 @@ def videoradiography_not_recorded(ctx: Context) -> Iterator[Finding]:
                     citations=(DEFINITIONS,))
 
 
-@rule("unlisted-code-not-recorded", cites=(DESCRIPTOR_76000,))
 def unlisted_code_not_recorded(ctx: Context) -> Iterator[Finding]:
     """Fluoroscopy that was not recorded, billed unlisted: the specific fluoroscopy code may fit."""
     if ctx.recording is not False or ctx.requested:
@@ -84,7 +82,6 @@ def unlisted_code_not_recorded(ctx: Context) -> Iterator[Finding]:
                       suggested_code="76000", citations=(DESCRIPTOR_76000,))
 
 
-@rule("unlisted-code-description")
 def unlisted_code_description(ctx: Context) -> Iterator[Finding]:
     """An unlisted code is processed only with a description of the service (RARC N350)."""
     n350 = "N350" in ctx.case.denial.rarc
@@ -101,7 +98,6 @@ def unlisted_code_description(ctx: Context) -> Iterator[Finding]:
                           action="Add the description to the claim line (and to claim.lines[].description).")
 
 
-@rule("swallowing-code", cites=(DESCRIPTOR_74230, USE_76120_76125))
 def swallowing_code(ctx: Context) -> Iterator[Finding]:
     """74230 is the swallowing study; billed for anything else it is the wrong code."""
     lines = {line.number: line for line in ctx.case.claim.lines}
@@ -124,7 +120,6 @@ def _other_codes_on(ctx: Context, line: ClaimLine) -> set[str]:
     return {ln.code for ln in ctx.case.claim.lines if ln.date == line.date and ln.code != "76125"}
 
 
-@rule("add-on-without-primary", cites=(DESCRIPTOR_76125, USE_76120_76125))
 def add_on_without_primary(ctx: Context) -> Iterator[Finding]:
     """76125 is an add-on code: it needs a primary examination on the same date."""
     lines = [ln for ln in ctx.case.claim.lines if ln.code == "76125"]
@@ -153,7 +148,6 @@ def _too_few_regions(ctx: Context, group: list[ClaimLine]) -> bool:
     return bool(ctx.regions) and len(set(ctx.regions)) < len(group)
 
 
-@rule("additional-views", cites=(ADDITIONAL_VIEWS,))
 def additional_views(ctx: Context) -> Iterator[Finding]:
     """More lines of one code on one date than regions studied: extra views are not reported again."""
     for group in repeated_lines(ctx):
@@ -170,7 +164,6 @@ def additional_views(ctx: Context) -> Iterator[Finding]:
                     citations=(ADDITIONAL_VIEWS,))
 
 
-@rule("distinct-modifier", cites=(SEPARATE_REGIONS, ADDITIONAL_VIEWS))
 def distinct_modifier(ctx: Context) -> Iterator[Finding]:
     """Each additional region's line carries modifier 59, or the payer's XS."""
     wanted = distinct_modifier_for(ctx)

@@ -1,10 +1,10 @@
-"""The small model every check rule works on: :class:`Finding`, :class:`Context` and the rule registry.
+"""The small model every check rule works on: :class:`Finding`, :class:`Context` and :class:`Rule`.
 
-A rule is one function registered with :func:`rule`: it gets the :class:`Context`
-(the case, its typed facts, the library, the payer directory entry, today) and
-yields findings. The registry stamps each finding with the rule's id and keeps
-only citations the rule declared and the library holds, so a finding can never
-point at a passage that is not there.
+A rule is one function: it gets the :class:`Context` (the case, its typed facts, the
+library, the payer directory entry, today, what the letter decided) and yields
+findings. Its :class:`Rule` entry in ``RULES`` stamps each finding with the rule's id
+and keeps only citations the rule declared and the library holds, so a finding can
+never point at a passage that is not there.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from appeal.inputs.case import Case, ClaimLine
-from appeal.reference.citations import CitationLibrary
-from appeal.letters.templates import TemplateMeta
 from appeal.inputs.workspace import PayerEntry
+from appeal.letters.templates import TemplateMeta
+from appeal.reference.citations import CitationLibrary
 
 SEVERITIES = ("error", "warning", "note")
 Cite = tuple[str, str]
@@ -135,7 +135,7 @@ RuleFunc = Callable[..., Iterable[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A registered rule. A ``review`` rule also gets the findings of the rules before it."""
+    """A rule in ``RULES``. A ``review`` rule also gets the findings of the rules before it."""
 
     id: str
     func: RuleFunc
@@ -154,16 +154,3 @@ class Rule:
 def _holds(library: CitationLibrary, cite: Cite) -> bool:
     entry = library.entries.get(cite[0])
     return entry is not None and bool(entry.passages.get(cite[1]) and entry.passages[cite[1]].text)
-
-
-RULES: list[Rule] = []
-
-
-def rule(rule_id: str, cites: Iterable[Cite] = (), review: bool = False) -> Callable[[RuleFunc], RuleFunc]:
-    """Register a rule function under ``rule_id`` with the passages it may cite."""
-
-    def register(func: RuleFunc) -> RuleFunc:
-        RULES.append(Rule(rule_id, func, tuple(cites), review))
-        return func
-
-    return register

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from appeal.checks.model import MOTION, Context, Finding, error, rule, warning
+from appeal.checks.model import MOTION, Context, Finding, error, warning
 from appeal.reference.codes import code_table
 from appeal.reference.deadlines import earliest_deadline
 
@@ -23,7 +23,6 @@ CLOSED_ROUTE = {
 }
 
 
-@rule("investigational-policy", cites=(DMX_POSITION,))
 def investigational_policy(ctx: Context) -> Iterator[Finding]:
     """A payer policy calls spinal motion imaging investigational: the next denial may be CARC 55."""
     case = ctx.case
@@ -41,7 +40,6 @@ def investigational_policy(ctx: Context) -> Iterator[Finding]:
                   citations=(DMX_POSITION,))
 
 
-@rule("appeal-route-closed")
 def appeal_route_closed(ctx: Context) -> Iterator[Finding]:
     """N211 (no appeal), N704 and MA130 (resubmit instead) close the appeal route."""
     for remark in ctx.case.denial.rarc:
@@ -55,7 +53,6 @@ def appeal_route_closed(ctx: Context) -> Iterator[Finding]:
                     action=action)
 
 
-@rule("appeal-deadline")
 def appeal_by_date(ctx: Context) -> Iterator[Finding]:
     """The appeal-by date from the payer directory has passed, or is within a week."""
     # the window for the case's level; with no level, the shortest window the directory gives
@@ -63,6 +60,7 @@ def appeal_by_date(ctx: Context) -> Iterator[Finding]:
     if due is None or not (due.past_due or due.due_soon):
         return
     entry = ctx.payer
+    assert entry is not None  # a deadline comes only from a payer directory entry
     window = (f"{due.window_days} days from the denial of {ctx.case.denial.date:%m/%d/%Y} for a {due.level}, "
               f"per the payer directory entry for {entry.name}")
     checked = " ".join(str(part) for part in (entry.checked_source, entry.checked_date) if part)
@@ -77,7 +75,6 @@ def appeal_by_date(ctx: Context) -> Iterator[Finding]:
                       action="Send it now, by a route that shows the date received.")
 
 
-@rule("no-reasons")
 def no_reasons(ctx: Context) -> Iterator[Finding]:
     """The generic letter argues only from the biller's notes and chosen passages: with neither, it gives
     the payer no reason to change its decision."""

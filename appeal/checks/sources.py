@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from appeal.checks.model import Cite, Context, Finding, note, rule
+from appeal.checks.model import Cite, Context, Finding, note
 
 _QUOTE_CALL = re.compile(r"""quote\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']\s*\)""")
 
@@ -45,14 +45,15 @@ def _template_quotes(ctx: Context) -> set[Cite]:
     return set(_QUOTE_CALL.findall(text))
 
 
-@rule("source-date", review=True)
 def source_date(ctx: Context, earlier: list[Finding]) -> Iterator[Finding]:
     """A quoted source whose text is as of a date before the service: confirm the current wording."""
     served = min(line.date for line in ctx.case.denied_lines)
     for cid, cites in quoted(ctx, earlier).items():
         entry = ctx.library.entries.get(cid)
-        edition = entry and (entry.as_of or entry.date)
-        if entry and not edition and entry.kind == "descriptor":
+        if entry is None:
+            continue
+        edition = entry.as_of or entry.date
+        if not edition and entry.kind == "descriptor":
             yield note(None, f"{entry.attribution} is quoted, and the source gives no date for its wording.",
                        action="Confirm the current wording before the letter goes out.", citations=tuple(cites))
             continue

@@ -102,7 +102,7 @@ def letter_options(func: Callable) -> Callable:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="appeal")
+@click.version_option(__version__, "-V", "--version", prog_name="appeal")
 def cli() -> None:
     """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF)."""
 

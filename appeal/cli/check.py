@@ -6,8 +6,17 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import (citations_option, cli, emit_json, guarded, json_option, say, settings_from, templates_option,
-                        workspace_option)
+from appeal.cli.app import (
+    citations_option,
+    cli,
+    emit_json,
+    guarded,
+    json_option,
+    say,
+    settings_from,
+    templates_option,
+    workspace_option,
+)
 
 
 @cli.command()

@@ -6,8 +6,18 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import (EXIT_OK, EXIT_PROBLEMS, cli, emit_json, guarded, json_option, letter_options,
-                        report_generated, say, settings_from)
+from appeal.cli.app import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    cli,
+    emit_json,
+    guarded,
+    json_option,
+    letter_options,
+    report_generated,
+    say,
+    settings_from,
+)
 
 
 @cli.command()

@@ -11,9 +11,19 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import (EXIT_OK, EXIT_PROBLEMS, citations_option, cli, emit_json, guarded, json_option, say,
-                        settings_from, templates_option, workspace_option)
-
+from appeal.cli.app import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    citations_option,
+    cli,
+    emit_json,
+    guarded,
+    json_option,
+    say,
+    settings_from,
+    templates_option,
+    workspace_option,
+)
 
 # -- templates ------------------------------------------------------------------------------
 
@@ -97,8 +107,8 @@ def templates_check(ids, template_dirs, citation_dirs, workspace, as_json):
 
     Exit 1 when any problem is found; exit 2 when an ID is not a template.
     """
-    from appeal.errors import CitationError
     from appeal.commands.authoring import check_templates
+    from appeal.errors import CitationError
 
     settings = settings_from(template_dirs=template_dirs, citation_dirs=citation_dirs, workspace=workspace)
     try:

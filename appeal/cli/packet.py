@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import (cli, guarded, json_option, letter_options, report_generated, say, settings_from)
+from appeal.cli.app import cli, guarded, json_option, letter_options, report_generated, say, settings_from
 
 
 @cli.command()

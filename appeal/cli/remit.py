@@ -6,8 +6,19 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import (EXIT_OK, EXIT_UNUSABLE, cli, emit_json, guarded, json_option, letter_options, say,
-                        settings_from, templates_option, workspace_option)
+from appeal.cli.app import (
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    cli,
+    emit_json,
+    guarded,
+    json_option,
+    letter_options,
+    say,
+    settings_from,
+    templates_option,
+    workspace_option,
+)
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -74,7 +85,8 @@ def denials(files, workspace, as_json):
 @guarded
 def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
-    from appeal.commands.batch import Progress, run_batch
+    from appeal.cli.progress import Progress
+    from appeal.commands.batch.runner import run_batch
     from appeal.render.formats import FORMATS
 
     progress = Progress()

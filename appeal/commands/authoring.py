@@ -15,18 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from appeal.deliver.files import ensure_dir, write_atomic
+from appeal.errors import AppealError, CodeError, Problem, TemplateError, WorkspaceError
+from appeal.inputs.case import load_case
+from appeal.inputs.schema import TEMPLATE_ID
+from appeal.inputs.workspace import PROFILE, Workspace, load_workspace
+from appeal.inputs.yamlread import load_yaml, read_text
+from appeal.letters.build import build_letter
+from appeal.letters.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
 from appeal.reference.citations import CitationLibrary
 from appeal.reference.codes import CodeEntry, code_table
-from appeal.errors import AppealError, CodeError, Problem, TemplateError, WorkspaceError
-from appeal.deliver.files import ensure_dir, write_atomic
 from appeal.resources import data_file
-from appeal.letters.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
-from appeal.inputs.case import load_case
-from appeal.inputs.workspace import PROFILE, Workspace, load_workspace
-from appeal.letters.build import build_letter
-from appeal.inputs.yamlread import load_yaml, read_text
 
-TEMPLATE_ID = r"[a-z0-9][a-z0-9-]*"
 FACT_HOLDERS = ("facts",)  # the name templates give appeal.facts: {% set facts = appeal.facts %}
 WORKSPACE_FOLDERS = ("templates", "citations", "cases")
 
@@ -61,7 +61,7 @@ def new_template(templates: TemplateSet, new_id: str, from_id: str, folder: Path
         if path is not None and path.exists():
             raise TemplateError([Problem(str(path), "the file already exists; nothing was overwritten",
                                          accepted="a new id, or another --dir")])
-    example_text = read_text(meta.example, TemplateError) if example else None
+    example_text = read_text(meta.example, TemplateError) if example and meta.example else ""
     text = _with_front_matter(text, "id", new_id)
     text = _with_front_matter(text, "example", f"examples/{new_id}.yaml") if example else text
     ensure_dir(target.parent)
@@ -252,6 +252,7 @@ def _check_listed_citations(meta: TemplateMeta, library: CitationLibrary) -> lis
 def _render_example(meta: TemplateMeta, templates: TemplateSet, library: CitationLibrary,
                     workspace: Workspace | None) -> list[Problem]:
     """Compose the example case with this template, as ``generate`` would; its problems, if any."""
+    assert meta.example is not None  # _check_one renders only a template that names its example
     try:
         case = load_case(meta.example, defaults=workspace.case_defaults if workspace else None)
         build_letter(case, templates, library, meta=meta)

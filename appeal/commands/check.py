@@ -20,7 +20,7 @@ def check_files(paths: Iterable[Path | str], settings: Settings, today: dt.date 
     reports = []
     for path in map(Path, paths):
         try:
-            case = load_case(path, date=settings.date, defaults=sources.case_defaults)
+            case = load_case(path, date=settings.date, defaults=sources.case_defaults, today=today)
         except CaseError as exc:
             reports.append(CaseReport(path, problems=exc.problems))
             continue

@@ -45,11 +45,12 @@ class Generated:
         }
 
 
-def prepare(case_path: Path | str, settings: Settings | None = None, sources: Sources | None = None) -> Prepared:
+def prepare(case_path: Path | str, settings: Settings | None = None, sources: Sources | None = None,
+            today: dt.date | None = None) -> Prepared:
     """Validate the case, choose its template and compose the letter; write nothing."""
     settings = settings or Settings()
     sources = sources or Sources.load(settings)
-    case = load_case(case_path, date=settings.date, defaults=sources.case_defaults)
+    case = load_case(case_path, date=settings.date, defaults=sources.case_defaults, today=today)
     return with_workspace(build_letter(case, sources.templates, sources.library), sources)
 
 
@@ -72,9 +73,10 @@ def validate(case_path: Path | str, settings: Settings | None = None,
              today: dt.date | None = None) -> tuple[Prepared, list[Finding]]:
     """Everything ``generate`` checks before it writes: the case, its template and letter,
     the PDF fonts for every field, and the coding check. Writes nothing."""
+    today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
-    prepared = prepare(case_path, sources.settings, sources)
-    findings = checked(prepared, sources, today or dt.date.today())
+    prepared = prepare(case_path, sources.settings, sources, today)
+    findings = checked(prepared, sources, today)
     check_fonts(prepared.case)
     return prepared, findings
 
@@ -88,9 +90,10 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
     """
+    today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
-    prepared = prepare(case_path, sources.settings, sources)
-    findings = checked(prepared, sources, today or dt.date.today())
+    prepared = prepare(case_path, sources.settings, sources, today)
+    findings = checked(prepared, sources, today)
     if notify is not None:  # the template chosen and the remark-code warnings, before anything is written
         notify(prepared)
     if strict and has_errors(findings):

@@ -17,35 +17,30 @@ nothing here logs a name, id or amount.
 from __future__ import annotations
 
 import datetime as dt
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from appeal.inputs.case import Appeal, Case, Claim, ClaimLine, Denial, Payer, npi_is_valid
-from appeal.reference.deadlines import Deadline, earliest_deadline
+from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_atomic_many
 from appeal.errors import Problem, RemittanceError
-from appeal.settings import Settings
-from appeal.deliver.files import ensure_dir, slug, write_atomic_many
-from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
+from appeal.inputs.case import npi_is_valid
+from appeal.inputs.schema import FACT_ACCEPTED, profile_fields
 from appeal.inputs.workspace import PayerEntry, Workspace
-from appeal.inputs.x12 import ROUTINE_ADJUSTMENTS, Remittance, Transaction, find_denials, parse_835
 from appeal.inputs.x12 import Claim as RemitClaim
 from appeal.inputs.x12 import Denial as RemitDenial
+from appeal.inputs.x12 import Remittance, Transaction, find_denials, parse_835, routine_adjustments
 from appeal.inputs.yamlread import read_bytes
+from appeal.letters.select import DenialKey, DeniedLine, select_template
+from appeal.letters.templates import TemplateMeta, TemplateSet
+from appeal.reference.deadlines import Deadline, earliest_deadline
+from appeal.settings import Settings
 
-FACT_ACCEPTED = {"yesno": "yes or no", "text": "text", "list": "a list, e.g. [cervical spine]",
-                 "date": "a date, YYYY-MM-DD", "number": "a number"}
+CASE_SUFFIX = ".yaml"
 # Required fields a profile gives; when neither the remittance nor the profile has one,
 # the case file names it in its FILL IN header (an empty key would hide a later profile value).
-PROFILE_FIELDS = {
-    "provider.name": "the billing provider's name",
-    "provider.npi": "the billing provider's 10-digit NPI",
-    "provider.address": "the billing provider's address, as a list of lines",
-    "signer.name": "who signs the letter",
-    "signer.title": "the signer's title, e.g. Billing Manager",
-}
+PROFILE_FIELDS = profile_fields()
 
 
 @dataclass
@@ -89,7 +84,7 @@ def routine_set(workspace: Workspace | None) -> frozenset[tuple[str, str]]:
     """The profile's ``routine_adjustments`` replace the default list when given."""
     if workspace is not None and workspace.routine_adjustments is not None:
         return workspace.routine_adjustments
-    return ROUTINE_ADJUSTMENTS
+    return routine_adjustments()
 
 
 def warning_lines(remit: Remittance, shown: int = 5) -> list[str]:
@@ -157,7 +152,7 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
         "whole_claim_denied": denial.whole_claim_denied,
         "status": claim.status_text or claim.status,
         "payer": txn.payer.name,
-        "remit_date": remit_date(txn).isoformat() if remit_date(txn) else "",
+        "remit_date": remitted.isoformat() if (remitted := remit_date(txn)) else "",
         "appeal_by": deadline.as_dict() if deadline else None,
         "flag": deadline.flag if deadline else "",
     }
@@ -176,7 +171,7 @@ class DenialList:
         """The rows as an aligned text table."""
         header = ["claim", "patient", "DOS", "code", "modifiers", "group/CARC", "RARC", "amount", "appeal by"]
         body = [[r["claim"], r["patient"], r["dos"], ",".join(r["codes"]), ",".join(r["modifiers"]),
-                 "-".join(p for p in (r["group"], r["carc"]) if p) or "denied", ",".join(r["rarc"]), r["amount"],
+                 reason_code(r["group"], r["carc"]) or "denied", ",".join(r["rarc"]), r["amount"],
                  (r["appeal_by"]["due"] + (f" {r['flag']}" if r["flag"] else "")) if r["appeal_by"] else ""]
                 for r in self.rows]
         widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
@@ -187,6 +182,7 @@ class DenialList:
 def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date | None = None) -> DenialList:
     """``appeal denials``: every denial of every file, writing nothing; a file that is not an 835 is
     reported in ``problems`` and the others are still listed."""
+    today = today or dt.date.today()
     workspace = settings.load_workspace()
     result = DenialList()
     for path in files:
@@ -215,13 +211,10 @@ def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSe
 
 
 def _unique(name: str, used: set[str]) -> str:
-    stem, n = name[: -len(".yaml")], 1
-    candidate = name
-    while candidate in used:
-        n += 1
-        candidate = f"{stem}-{n}.yaml"
-    used.add(candidate)
-    return candidate
+    """``name``, or ``<stem>-2.yaml``... when an earlier draft has it (``deliver.files.allocate``)."""
+    stem = allocate(name[: -len(CASE_SUFFIX)], lambda candidate: candidate + CASE_SUFFIX not in used)
+    used.add(stem + CASE_SUFFIX)
+    return stem + CASE_SUFFIX
 
 
 def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, workspace: Workspace | None,
@@ -232,7 +225,7 @@ def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, worksp
     payer_name = entry.name if entry else txn.payer.name
     codes = [claim.lines[n - 1].code for n in denial.lines] or [line.code for line in claim.lines]
     defaults = workspace.facts_for(codes) if workspace else {}
-    meta, reason = select_template(_probe(txn, denial, payer_name, defaults, today), templates)
+    meta, reason = select_template(_denial_key(denial, defaults), templates)
     deadline = earliest_deadline(entry, remit_date(txn), today=today)
     writer = _CaseWriter()
     gaps = _profile_gaps(workspace, txn)
@@ -243,29 +236,18 @@ def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, worksp
     _write_claim(writer, claim)
     _write_denial(writer, txn, denial)
     _write_facts(writer, meta, defaults, codes)
-    reason_code = "-".join(p for p in (denial.group, denial.carc) if p) or "denied"
     number = claim.payer_claim_number or f"claim-at-segment-{claim.segment_index}"
-    name = f"{slug(payer_name)}_{slug(number, 28)}_{slug(reason_code, 12)}.yaml"
+    name = name_stem(payer_name, number, reason_code(denial.group, denial.carc) or "denied") + CASE_SUFFIX
     return Draft(name=name, text=writer.text(), template=meta.id, fill_in=gaps + writer.fill_in,
                  deadline=deadline, denial=denial)
 
 
-def _probe(txn: Transaction, denial: RemitDenial, payer_name: str, facts: dict, today: dt.date | None) -> Case:
-    """Enough of a case to choose its template before the case is complete.
-
-    ``select_template`` reads the denial, the denied lines and the facts; the
-    remittance and the profile give those even when the provider or signer is
-    still to be filled in, so the template (and the facts it needs) are known.
-    """
-    claim = denial.claim
-    lines = tuple(ClaimLine(number=i, date=line.date_from or claim.service_from, code=line.code,
-                            modifiers=line.modifiers) for i, line in enumerate(claim.lines, start=1))
-    date = remit_date(txn) or today or dt.date.today()
-    return Case(source=Path("<remittance>"), provider=None, payer=Payer(name=payer_name), patient=None,
-                claim=Claim(number=claim.payer_claim_number, lines=lines),
-                denial=Denial(date=date, carc=denial.carc, group=denial.group or None, rarc=denial.rarc,
-                              lines=denial.lines),
-                appeal=Appeal(date=date, facts=dict(facts)), signer=None)
+def _denial_key(denial: RemitDenial, facts: dict) -> DenialKey:
+    """What choosing the template reads, from the remittance and the profile: the denial, the denied lines'
+    modifiers and the facts; the provider or signer may still be to fill in."""
+    lines = tuple(DeniedLine(number, line.modifiers) for number, line in enumerate(denial.claim.lines, start=1)
+                  if not denial.lines or number in denial.lines)
+    return DenialKey(carc=denial.carc, rarc=denial.rarc, denied_lines=lines, facts=dict(facts))
 
 
 class _CaseWriter:
@@ -296,7 +278,7 @@ class _CaseWriter:
     def header(self, remit: Remittance, txn: Transaction, denial: RemitDenial, meta: TemplateMeta, reason: str,
                deadline: Deadline | None, gaps: list[str]) -> None:
         claim = denial.claim
-        code = "-".join(p for p in (denial.group, denial.carc) if p) or "the whole claim (no adjustment code)"
+        code = reason_code(denial.group, denial.carc) or "the whole claim (no adjustment code)"
         where = f"line(s) {', '.join(map(str, denial.lines))}" if denial.lines else "the claim"
         self.comment(f"Case imported from the X12 835 remittance {Path(remit.path).name} "
                      f"(transaction {txn.control_number}, CLP at segment {claim.segment_index}).")
@@ -493,6 +475,7 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
     this import would write (a biller filled it in) is kept, with a warning, unless
     ``force``; the other case files are written.
     """
+    today = today or dt.date.today()
     workspace, templates = settings.load_workspace(), settings.templates()
     remits = read_remittances(files)
     result = Imported()

@@ -1,5 +1,9 @@
 """Writing letters: safe file names, atomic writes, no silent overwrites.
 
+Every file name a run makes (a letter, its packet, a batch letter, a case file drafted
+from a remittance) comes from :func:`name_stem`, and every clash is settled by
+:func:`allocate`: the first of ``<stem>``, ``<stem>-2``, ``<stem>-3``, ... that is free.
+
 A file appears whole or not at all: bytes go to a temporary file beside the target,
 are flushed to disk, then renamed over it. The temporary file is removed on any
 failure, so a crash never leaves half a letter (nor PHI in a stray temp file).
@@ -15,11 +19,12 @@ import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from appeal.errors import OutputError
 
 MAX_NAME = 64
+PAYER_CHARS, CLAIM_CHARS, REASON_CHARS = 24, 28, 12  # each part's share of a name
 
 
 def slug(text: str, limit: int = 24) -> str:
@@ -29,10 +34,47 @@ def slug(text: str, limit: int = 24) -> str:
     return cleaned[:limit].strip("-") or "x"
 
 
+def name_stem(payer: str, claim_number: str, reason: str | None = None, date: dt.date | None = None) -> str:
+    """``<payer>_<claim>[_<reason>][_<date>]``, at most 64 characters, safe for every portal.
+
+    The payer is cut at 24 characters, the claim number at 28, the reason (``CO-189``) at 12.
+    """
+    parts = [slug(payer, PAYER_CHARS), slug(claim_number, CLAIM_CHARS)]
+    parts += [slug(reason, REASON_CHARS)] if reason is not None else []
+    parts += [date.isoformat()] if date is not None else []
+    return "_".join(parts)[:MAX_NAME]
+
+
 def letter_stem(payer: str, claim_number: str, date: dt.date) -> str:
-    """``<payer>_<claim>_<date>``, at most 64 characters, safe for every portal."""
-    stem = f"{slug(payer)}_{slug(claim_number, 28)}_{date.isoformat()}"
-    return stem[:MAX_NAME]
+    """A letter's name: ``<payer>_<claim>_<date>``."""
+    return name_stem(payer, claim_number, date=date)
+
+
+def reason_code(group: str | None, carc: str | None) -> str:
+    """``CO-189``: the denial's group and CARC, as names and tables show them."""
+    return "-".join(p for p in (group, carc) if p)
+
+
+def batch_stem(payer: str, claim_number: str, group: str | None, carc: str, date: dt.date) -> str:
+    """A batch letter's name: ``<payer>_<claim>_<group>-<CARC>_<date>``; the reason keeps two denials of one
+    claim apart."""
+    return name_stem(payer, claim_number, reason_code(group, carc), date)
+
+
+def numbered(stem: str, n: int) -> str:
+    """``stem`` for the first, then ``stem-2``, ``stem-3``, ..., still at most 64 characters."""
+    if n == 1:
+        return stem
+    suffix = f"-{n}"
+    return stem[: MAX_NAME - len(suffix)] + suffix
+
+
+def allocate(stem: str, free: Callable[[str], bool]) -> str:
+    """The first of ``stem``, ``stem-2``, ... that ``free`` accepts."""
+    n = 1
+    while not free(numbered(stem, n)):
+        n += 1
+    return numbered(stem, n)
 
 
 def case_key(source: Path) -> str:
@@ -58,16 +100,42 @@ def choose_stem(out_dir: Path, stem: str, key: str, taken: set[str] | None = Non
     case is kept, and this letter gets ``-2``, ``-3``, ... instead.
     """
     taken = taken if taken is not None else set()
-    candidate, n = stem, 1
-    while True:
+
+    def free(candidate: str) -> bool:
         docx, pdf = out_dir / f"{candidate}.docx", out_dir / f"{candidate}.pdf"
         exists = docx.exists() or pdf.exists()
-        ours = exists and written_for(docx) == key
-        if candidate not in taken and (not exists or ours):
-            return candidate, candidate != stem
-        n += 1
-        suffix = f"-{n}"
-        candidate = stem[: MAX_NAME - len(suffix)] + suffix
+        return candidate not in taken and (not exists or written_for(docx) == key)
+
+    chosen = allocate(stem, free)
+    return chosen, chosen != stem
+
+
+def claim_stem(names: Path, out_dir: Path, stem: str, key: str) -> str:
+    """A letter name no other case holds, claimed atomically by a marker file in ``names`` that holds the
+    case's key, so parallel batch workers never share one."""
+    names.mkdir(parents=True, exist_ok=True)
+    return allocate(stem, lambda candidate: _claim(names / candidate, key, out_dir / candidate))
+
+
+def _claim(marker: Path, key: str, letter: Path) -> bool:
+    try:
+        return marker.read_text() == key
+    except FileNotFoundError:
+        pass
+    docx = letter.with_name(letter.name + ".docx")
+    pdf = letter.with_name(letter.name + ".pdf")
+    if (docx.exists() or pdf.exists()) and written_for(docx) != key:
+        return False  # a letter made outside the batch (appeal generate) for another case
+    fd, tmp = tempfile.mkstemp(prefix=f".{marker.name}.", suffix=".part", dir=marker.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        os.link(tmp, marker)  # fails if another worker claimed the name first
+        return True
+    except FileExistsError:
+        return marker.read_text() == key
+    finally:
+        os.unlink(tmp)
 
 
 def ensure_dir(path: Path) -> Path:

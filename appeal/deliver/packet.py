@@ -83,7 +83,8 @@ class Packet:
 
 def read_exhibits(case: Case) -> tuple[Exhibit, ...]:
     """Every enclosure that has a file, as PDF bytes with its page count; every problem in one error."""
-    exhibits, problems = [], []
+    exhibits: list[Exhibit] = []
+    problems: list[Problem] = []
     for index, enclosure in enumerate(case.enclosures):
         if enclosure.path is None:
             continue

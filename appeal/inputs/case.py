@@ -21,26 +21,10 @@ from typing import Any, Callable, Iterator, Mapping
 
 from appeal.errors import CaseError, Problem
 from appeal.inputs.fields import Reader
+from appeal.inputs.schema import FACT_ACCEPTED, key, keys_of, read
 from appeal.inputs.yamlread import Located, load_yaml
 
-LEVELS = (
-    "corrected-claim",
-    "reconsideration",
-    "redetermination",
-    "first-level",
-    "second-level",
-    "external-review",
-)
-FACT_TYPES = ("yesno", "text", "list", "date", "number")
-CODE = r"(\d{4}[0-9FTUM]|[A-V]\d{4})"
-CODE_ACCEPTED = "a 5-character CPT or HCPCS code such as 76120, 0042T or G0283"
-MODIFIER = r"[A-Z0-9]{2}"
-ICD10 = r"[A-Z]\d[0-9A-Z](\.?[0-9A-Z]{1,4})?"
-CARC = r"(\d{1,3}|[A-Z]\d{1,2}|P\d{1,3})"
-RARC = r"[A-Z]{1,2}\d{1,4}"
-GROUPS = ("CO", "PR", "OA", "PI", "CR")
-
-TOP_KEYS = ("template", "provider", "payer", "patient", "claim", "denial", "appeal", "enclosures", "signer")
+TOP_KEYS = keys_of("")
 
 
 @dataclass(frozen=True)
@@ -208,30 +192,32 @@ def npi_is_valid(npi: str) -> bool:
     return (10 - total % 10) % 10 == int(npi[9])
 
 
-def letter_date(explicit: dt.date | None = None) -> dt.date:
-    """``--date`` when given, else ``SOURCE_DATE_EPOCH``, else today."""
+def letter_date(explicit: dt.date | None = None, today: dt.date | None = None) -> dt.date:
+    """``--date`` when given, else ``SOURCE_DATE_EPOCH``, else today (the command's, when it gives one)."""
     if explicit is not None:
         return explicit
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
-    return dt.date.today()
+    return today or dt.date.today()
 
 
 def load_case(path: Path | str, *, date: dt.date | None = None,
-              defaults: Callable[[dict], Mapping] | None = None, text: str | None = None) -> Case:
-    """Read and validate one case file. ``date`` (from ``--date``) overrides ``appeal.date``.
+              defaults: Callable[[dict], Mapping] | None = None, text: str | None = None,
+              today: dt.date | None = None) -> Case:
+    """Read and validate one case file. ``date`` (from ``--date``) overrides ``appeal.date``; ``today``
+    (the command's) is what a date of birth must be before and the letter date when nothing else gives one.
 
     ``defaults`` is given the case's raw data and returns what to fill in where the
     case is silent (a workspace's provider, signer, payer directory entry); the case
     always wins.
     """
     path = Path(path)
-    return read_case(load_yaml(path, CaseError, text=text), path, date=date, defaults=defaults)
+    return read_case(load_yaml(path, CaseError, text=text), path, date=date, defaults=defaults, today=today)
 
 
 def read_case(located: Located, path: Path, *, date: dt.date | None = None,
-              defaults: Callable[[dict], Mapping] | None = None) -> Case:
+              defaults: Callable[[dict], Mapping] | None = None, today: dt.date | None = None) -> Case:
     """Validate case data already read (a YAML file, or a CSV row with its line); see :func:`load_case`.
 
     ``path`` is the case's identity and the folder its relative paths start from;
@@ -245,102 +231,102 @@ def read_case(located: Located, path: Path, *, date: dt.date | None = None,
                                  accepted="sections: " + ", ".join(TOP_KEYS))])
     if defaults is not None:
         located.data = _merge(dict(defaults(located.data)), located.data)
-    return _read_case(Reader(located), path, date)
+    return _read_case(Reader(located), path, date, today or dt.date.today())
 
 
 def _merge(base: dict, over: dict) -> dict:
     out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+    for name, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(name), dict):
+            out[name] = _merge(out[name], value)
         else:
-            out[key] = value
+            out[name] = value
     return out
 
 
-def _read_case(r: Reader, path: Path, date: dt.date | None) -> Case:
+def _read_case(r: Reader, path: Path, date: dt.date | None, today: dt.date) -> Case:
     r.mapping((), TOP_KEYS)
     folder = path.parent
-    today = dt.date.today()
     provider = _provider(r, folder)
     payer = _payer(r)
     patient = _patient(r, today)
     claim = _claim(r)
     denial = _denial(r, len(r.items(("claim", "lines"))))  # as typed, even when a line is invalid
-    appeal = _appeal(r, date)
+    appeal = _appeal(r, date, today)
     signer = _signer(r, folder)
     enclosures = _enclosures(r, folder)
-    template = r.text(("template",), pattern=r"[a-z0-9][a-z0-9-]*",
-                      accepted="a template id: lower-case letters, digits and '-'")
+    template = read(r, (), "", "template")
     if r.problems:
         raise CaseError(r.problems)
+    # every section that read as None recorded a problem, so with none they are all here
+    assert provider and payer and patient and claim and denial and signer
     return Case(source=path, provider=provider, payer=payer, patient=patient, claim=claim, denial=denial,
                 appeal=appeal, signer=signer, enclosures=enclosures, template=template, located=r.located)
 
 
-def _file_path(r: Reader, at: tuple, folder: Path) -> Path | None:
-    value = r.text(at, accepted="a file path, relative to the case file's folder")
+def _file_path(r: Reader, at: tuple, section: str, name: str, folder: Path) -> Path | None:
+    value = read(r, at, section, name)
     return (folder / value) if value else None
 
 
 def _provider(r: Reader, folder: Path) -> Provider | None:
-    at = ("provider",)
-    r.mapping(at, ("name", "npi", "tin", "address", "phone", "fax", "logo"), required=True)
-    name = r.text(at + ("name",), required=True)
-    npi = _npi(r, at + ("npi",), required=True)
-    tin = r.text(at + ("tin",), pattern=r"\d{2}-?\d{7}", accepted="a 9-digit TIN/EIN such as 12-3456789")
-    address = r.text_list(at + ("address",), required=True, accepted="the address as a list of lines")
-    phone = r.text(at + ("phone",))
-    fax = r.text(at + ("fax",))
-    logo = _file_path(r, at + ("logo",), folder)
+    at, s = ("provider",), "provider"
+    read(r, (), "", s)
+    name = read(r, at, s, "name")
+    npi = _npi(r, at, s)
+    tin = read(r, at, s, "tin")
+    address = read(r, at, s, "address")
+    phone = read(r, at, s, "phone")
+    fax = read(r, at, s, "fax")
+    logo = _file_path(r, at, s, "logo", folder)
     if name and npi and address:
         return Provider(name=name, npi=npi, tin=tin, address=address, phone=phone, fax=fax, logo=logo)
     return None
 
 
-def _npi(r: Reader, at: tuple, required: bool = False) -> str | None:
-    accepted = "a 10-digit NPI with a valid check digit"
-    npi = r.text(at, required=required, pattern=r"\d{10}", accepted=accepted)
+def _npi(r: Reader, at: tuple, section: str) -> str | None:
+    npi = read(r, at, section, "npi")
     if npi and not npi_is_valid(npi):
-        r.problem(at, f"'{npi}' fails the NPI check digit", accepted)
+        r.problem(at + ("npi",), f"'{npi}' fails the NPI check digit", key(section, "npi").accepted)
         return None
     return npi
 
 
 def _payer(r: Reader) -> Payer | None:
-    at = ("payer",)
-    r.mapping(at, ("name", "id", "address", "fax", "portal", "distinct_modifier"), required=True)
-    name = r.text(at + ("name",), required=True)
-    distinct = r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59"
+    at, s = ("payer",), "payer"
+    read(r, (), "", s)
+    name = read(r, at, s, "name")
+    distinct = read(r, at, s, "distinct_modifier")
     if not name:
         return None
-    return Payer(name=name, id=r.text(at + ("id",)), address=r.text_list(at + ("address",)),
-                 fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)), distinct_modifier=distinct)
+    return Payer(name=name, id=read(r, at, s, "id"), address=read(r, at, s, "address"),
+                 fax=read(r, at, s, "fax"), portal=read(r, at, s, "portal"), distinct_modifier=distinct)
 
 
 def _patient(r: Reader, today: dt.date) -> Patient | None:
-    at = ("patient",)
-    r.mapping(at, ("name", "member_id", "dob", "subscriber_name", "group_number"), required=True)
-    name = r.text(at + ("name",), required=True)
-    member_id = r.text(at + ("member_id",), required=True, accepted="the member id on the patient's card")
-    dob = r.date(at + ("dob",), past=True, today=today)
+    at, s = ("patient",), "patient"
+    read(r, (), "", s)
+    name = read(r, at, s, "name")
+    member_id = read(r, at, s, "member_id")
+    dob = read(r, at, s, "dob", today=today)
     if not (name and member_id):
         return None
-    return Patient(name=name, member_id=member_id, dob=dob, subscriber_name=r.text(at + ("subscriber_name",)),
-                   group_number=r.text(at + ("group_number",)))
+    return Patient(name=name, member_id=member_id, dob=dob, subscriber_name=read(r, at, s, "subscriber_name"),
+                   group_number=read(r, at, s, "group_number"))
 
 
 def _claim(r: Reader) -> Claim | None:
-    at = ("claim",)
-    r.mapping(at, ("number", "account", "lines", "rendering_provider"), required=True)
-    number = r.text(at + ("number",), required=True, accepted="the payer's claim number")
-    account = r.text(at + ("account",))
+    at, s = ("claim",), "claim"
+    read(r, (), "", s)
+    number = read(r, at, s, "number")
+    account = read(r, at, s, "account")
     rendering = None
-    if r.mapping(at + ("rendering_provider",), ("name", "npi")) is not None:
-        rp_name = r.text(at + ("rendering_provider", "name"), required=True)
-        rp_npi = _npi(r, at + ("rendering_provider", "npi"))
+    if read(r, at, s, "rendering_provider") is not None:
+        sub = "claim.rendering_provider"
+        rp_name = read(r, at + ("rendering_provider",), sub, "name")
+        rp_npi = _npi(r, at + ("rendering_provider",), sub)
         rendering = RenderingProvider(rp_name, rp_npi) if rp_name else None
-    raw_lines = r.items(at + ("lines",), required=True, what="at least one claim line (date, code, ...)")
+    raw_lines = read(r, at, s, "lines")
     lines = []
     for i in range(len(raw_lines)):
         line = _claim_line(r, at + ("lines", i), i + 1)
@@ -352,34 +338,30 @@ def _claim(r: Reader) -> Claim | None:
 
 
 def _claim_line(r: Reader, at: tuple, number: int) -> ClaimLine | None:
-    if r.mapping(at, ("date", "code", "modifiers", "units", "charge", "diagnoses", "description"),
-                 required=True) is None:
+    s = "claim.lines[]"
+    if r.mapping(at, keys_of(s), required=True) is None:
         return None
-    date = r.date(at + ("date",), required=True)
-    code = r.text(at + ("code",), required=True, pattern=CODE, accepted=CODE_ACCEPTED, upper=True)
-    modifiers = r.text_list(at + ("modifiers",), pattern=MODIFIER, upper=True, split=True,
-                            accepted="2-character modifiers such as 59, 26, XS")
-    units = r.number(at + ("units",), minimum=Decimal(1), default=Decimal(1))
-    charge = r.amount(at + ("charge",), minimum=Decimal(0))
-    diagnoses = r.text_list(at + ("diagnoses",), pattern=ICD10, upper=True, split=True,
-                            accepted="ICD-10-CM codes such as M54.2 or S13.4XXA")
+    date = read(r, at, s, "date")
+    code = read(r, at, s, "code")
+    modifiers = read(r, at, s, "modifiers")
+    units = read(r, at, s, "units")
+    charge = read(r, at, s, "charge")
+    diagnoses = read(r, at, s, "diagnoses")
     if date and code and units is not None:
         return ClaimLine(number=number, date=date, code=code, modifiers=modifiers, units=units, charge=charge,
-                         diagnoses=diagnoses, description=r.text(at + ("description",)))
+                         diagnoses=diagnoses, description=read(r, at, s, "description"))
     return None
 
 
 def _denial(r: Reader, line_count: int) -> Denial | None:
-    at = ("denial",)
-    r.mapping(at, ("date", "carc", "group", "rarc", "reason", "lines"), required=True)
-    date = r.date(at + ("date",), required=True)
-    carc = r.text(at + ("carc",), required=True, pattern=CARC, upper=True,
-                  accepted="a claim adjustment reason code such as 189, 97 or B7")
-    group = r.choice(at + ("group",), GROUPS)
-    rarc = r.text_list(at + ("rarc",), pattern=RARC, upper=True, split=True,
-                       accepted="remark codes such as N657, M51, MA130")
+    at, s = ("denial",), "denial"
+    read(r, (), "", s)
+    date = read(r, at, s, "date")
+    carc = read(r, at, s, "carc")
+    group = read(r, at, s, "group")
+    rarc = read(r, at, s, "rarc")
     lines = []
-    for i, raw in enumerate(r.items(at + ("lines",))):
+    for i, raw in enumerate(read(r, at, s, "lines")):
         text = raw if isinstance(raw, str) else ""
         if not text.isdigit() or not 1 <= int(text) <= max(line_count, 1):
             r.problem(at + ("lines", i), f"'{text}' is not a line of the claim",
@@ -387,65 +369,65 @@ def _denial(r: Reader, line_count: int) -> Denial | None:
         else:
             lines.append(int(text))
     if date and carc:
-        return Denial(date=date, carc=carc, group=group, rarc=rarc, reason=r.text(at + ("reason",)),
+        return Denial(date=date, carc=carc, group=group, rarc=rarc, reason=read(r, at, s, "reason"),
                       lines=tuple(lines))
     return None
 
 
-def _appeal(r: Reader, date: dt.date | None) -> Appeal:
-    at = ("appeal",)
-    r.mapping(at, ("level", "date", "requested_code", "requested_modifiers", "prior_decision", "facts",
-                   "citations", "notes"))
-    level = r.choice(at + ("level",), LEVELS)
-    written = r.date(at + ("date",))
-    requested = r.text(at + ("requested_code",), pattern=CODE, accepted=CODE_ACCEPTED, upper=True)
-    modifiers = r.text_list(at + ("requested_modifiers",), pattern=MODIFIER, upper=True, split=True,
-                            accepted="2-character modifiers such as 59, 26, XS")
+def _appeal(r: Reader, date: dt.date | None, today: dt.date) -> Appeal:
+    at, s = ("appeal",), "appeal"
+    read(r, (), "", s)
+    level = read(r, at, s, "level")
+    written = read(r, at, s, "date")
+    requested = read(r, at, s, "requested_code")
+    modifiers = read(r, at, s, "requested_modifiers")
     prior = None
-    if r.mapping(at + ("prior_decision",), ("date", "reference")) is not None:
-        prior = PriorDecision(date=r.date(at + ("prior_decision", "date")),
-                              reference=r.text(at + ("prior_decision", "reference")))
+    if read(r, at, s, "prior_decision") is not None:
+        sub = ("appeal", "prior_decision")
+        prior = PriorDecision(date=read(r, sub, "appeal.prior_decision", "date"),
+                              reference=read(r, sub, "appeal.prior_decision", "reference"))
     facts = r.get(at + ("facts",)) if r.present(at + ("facts",)) else {}
     if not isinstance(facts, dict):
         r.problem(at + ("facts",), "must be a section of named facts", "name: value pairs")
         facts = {}
     citations = []
-    for i, raw in enumerate(r.items(at + ("citations",))):
-        item = at + ("citations", i)
-        if r.mapping(item, ("id", "passage"), required=True) is None:
+    for i in range(len(read(r, at, s, "citations"))):
+        item, sub_s = at + ("citations", i), "appeal.citations[]"
+        if r.mapping(item, keys_of(sub_s), required=True) is None:
             continue
-        cid = r.text(item + ("id",), required=True, accepted="a citation id; see 'appeal citations list'")
-        passage = r.text(item + ("passage",), required=True, accepted="a passage id of that citation")
+        cid = read(r, item, sub_s, "id")
+        passage = read(r, item, sub_s, "passage")
         if cid and passage:
             citations.append(CitationRef(cid, passage, r.located.line(item)))
-    return Appeal(date=date or written or letter_date(), level=level, requested_code=requested,
+    return Appeal(date=date or written or letter_date(today=today), level=level, requested_code=requested,
                   requested_modifiers=modifiers, prior_decision=prior, facts=dict(facts),
-                  citations=tuple(citations), notes=r.text(at + ("notes",)))
+                  citations=tuple(citations), notes=read(r, at, s, "notes"))
 
 
 def _signer(r: Reader, folder: Path) -> Signer | None:
-    at = ("signer",)
-    r.mapping(at, ("name", "title", "credentials", "phone", "email", "signature"), required=True)
-    name = r.text(at + ("name",), required=True)
-    title = r.text(at + ("title",), required=True)
+    at, s = ("signer",), "signer"
+    read(r, (), "", s)
+    name = read(r, at, s, "name")
+    title = read(r, at, s, "title")
     if not (name and title):
         return None
-    return Signer(name=name, title=title, credentials=r.text(at + ("credentials",)), phone=r.text(at + ("phone",)),
-                  email=r.text(at + ("email",)), signature=_file_path(r, at + ("signature",), folder))
+    return Signer(name=name, title=title, credentials=read(r, at, s, "credentials"), phone=read(r, at, s, "phone"),
+                  email=read(r, at, s, "email"), signature=_file_path(r, at, s, "signature", folder))
 
 
 def _enclosures(r: Reader, folder: Path) -> tuple[Enclosure, ...]:
     out = []
-    for i, raw in enumerate(r.items(("enclosures",))):
+    s = "enclosures[]"
+    for i, raw in enumerate(read(r, (), "", "enclosures")):
         at = ("enclosures", i)
         if isinstance(raw, str):
             out.append(Enclosure(description=raw.strip()))
             continue
-        if r.mapping(at, ("description", "path"), required=True) is None:
+        if r.mapping(at, keys_of(s), required=True) is None:
             continue
-        description = r.text(at + ("description",), required=True)
+        description = read(r, at, s, "description")
         if description:
-            out.append(Enclosure(description=description, path=_file_path(r, at + ("path",), folder)))
+            out.append(Enclosure(description=description, path=_file_path(r, at, s, "path", folder)))
     return tuple(out)
 
 
@@ -476,22 +458,13 @@ def coerce_facts(case: Case, specs: Mapping[str, FactSpec]) -> dict[str, Any]:
         if not r.present(path):
             if spec.required:
                 r.problem(path, f"the template needs this fact: {spec.description}",
-                          _FACT_ACCEPTED[spec.type])
+                          FACT_ACCEPTED[spec.type])
             out[name] = spec.default if spec.type != "list" or spec.default is not None else ()
             continue
         out[name] = _coerce(r, path, spec)
     if r.problems:
         raise CaseError(r.problems)
     return out
-
-
-_FACT_ACCEPTED = {
-    "yesno": "yes or no",
-    "text": "text",
-    "list": "a list of text",
-    "date": "a date as YYYY-MM-DD",
-    "number": "a number",
-}
 
 
 def _coerce(r: Reader, path: tuple, spec: FactSpec) -> Any:

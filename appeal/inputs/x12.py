@@ -21,13 +21,16 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 from appeal.errors import Problem, RemittanceError
+from appeal.inputs.schema import GROUPS
 from appeal.resources import data_file
 
 __all__ = ["X12Error", "Warning835", "Adjustment", "Person", "Party", "ServiceLine", "Claim",
            "Transaction", "Remittance", "Denial", "parse_835", "find_denials",
-           "ROUTINE_ADJUSTMENTS", "CLAIM_STATUS_TEXT"]
+           "routine_adjustments", "CLAIM_STATUS_TEXT"]
 
 CLAIM_STATUS_TEXT = {
     "1": "Processed as Primary",
@@ -42,8 +45,10 @@ CLAIM_STATUS_TEXT = {
 }
 
 
-def _routine_adjustments() -> frozenset[tuple[str, str]]:
-    """The default routine (group, reason) pairs, kept as data in appeal/data/routine_adjustments.yaml."""
+@lru_cache(maxsize=1)
+def routine_adjustments() -> frozenset[tuple[str, str]]:
+    """The default routine (group, reason) pairs, kept as data in appeal/data/routine_adjustments.yaml
+    (read on first use, not when the module is imported)."""
     import yaml
 
     with data_file("routine_adjustments.yaml").open(encoding="utf-8") as fh:
@@ -51,7 +56,11 @@ def _routine_adjustments() -> frozenset[tuple[str, str]]:
     return frozenset(tuple(item.split("-", 1)) for item in items)
 
 
-ROUTINE_ADJUSTMENTS: frozenset[tuple[str, str]] = _routine_adjustments()
+def __getattr__(name: str) -> frozenset[tuple[str, str]]:
+    """``ROUTINE_ADJUSTMENTS``, the default list, read when first asked for."""
+    if name == "ROUTINE_ADJUSTMENTS":
+        return routine_adjustments()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Segments that may appear in the header (before the first CLP) and that are
 # skipped silently when not otherwise read.
@@ -65,7 +74,7 @@ _CLAIM_DATES = {"232": "service_from", "233": "service_to", "050": "received_dat
 _CLAIM_PEOPLE = {"QC": "patient", "IL": "subscriber", "74": "corrected_patient",
                  "82": "rendering_provider"}
 _CLAIM_GROUP_END = frozenset({"LX", "TS3", "TS2", "PLB"})
-_CAS_GROUPS = frozenset({"CO", "PR", "OA", "PI", "CR"})
+_CAS_GROUPS = frozenset(GROUPS)
 # SVC01-1 product/service id qualifiers of 5010 plus those only 4010 allowed.
 _SVC_QUALIFIERS = frozenset({
     "AD", "ER", "HC", "HP", "IV", "N4", "NU", "WK",
@@ -369,6 +378,7 @@ class _Reader:
         self.party = ""
 
     def end_transaction(self) -> None:
+        assert self.txn is not None  # the segment loop calls this only inside a transaction
         expected = str(self.idx - self.txn.segment_index + 1)
         raw = _el(self.seg, 1)
         if not (re.fullmatch(r"[0-9]+", raw) and raw.lstrip("0") == expected):
@@ -378,6 +388,7 @@ class _Reader:
     # ---- header (1000 loops)
     def in_header(self, sid: str) -> None:
         seg, txn = self.seg, self.txn
+        assert txn is not None
         if sid == "BPR":
             self.bpr()
         elif sid == "TRN":
@@ -391,6 +402,7 @@ class _Reader:
 
     def bpr(self) -> None:
         txn = self.txn
+        assert txn is not None
         txn.payment_amount = self.amount(2, "payment amount", required=True)
         txn.payment_method = _el(self.seg, 4)
         txn.payment_date = self.date(16)
@@ -400,7 +412,9 @@ class _Reader:
 
     def party_segment(self, sid: str) -> None:
         """N1/N3/N4/REF of the payer (N1*PR) or payee (N1*PE) loop."""
-        seg = self.seg
+        seg, txn = self.seg, self.txn
+        assert txn is not None
+        changes: dict[str, Any]
         if sid == "N1":
             self.party = _el(seg, 1)
             changes = {"name": _el(seg, 2), "id_qualifier": _el(seg, 3), "id": _el(seg, 4)}
@@ -413,9 +427,9 @@ class _Reader:
         else:
             return
         if self.party == "PR":
-            self.txn.payer = replace(self.txn.payer, **changes)
+            txn.payer = replace(txn.payer, **changes)
         elif self.party == "PE":
-            self.txn.payee = replace(self.txn.payee, **changes)
+            txn.payee = replace(txn.payee, **changes)
 
     # ---- claim (2100 loop)
     def start_claim(self) -> None:
@@ -429,11 +443,13 @@ class _Reader:
             frequency=_el(seg, 9))
         if _el(seg, 2) not in CLAIM_STATUS_TEXT:
             self.warn(f"unknown claim status code (CLP02) {_el(seg, 2)[:4]!r}")
+        assert self.txn is not None
         self.txn.claims.append(self.claim)
         self.line = None
 
     def in_claim(self, sid: str) -> None:
         claim = self.claim
+        assert claim is not None
         if sid == "CAS":
             claim.adjustments.extend(self.cas())
         elif sid == "NM1":
@@ -512,6 +528,7 @@ class _Reader:
 
     def in_line(self, sid: str) -> None:
         line, kind = self.line, _el(self.seg, 1)
+        assert line is not None
         if sid == "CAS":
             line.adjustments.extend(self.cas())
         elif sid == "DTM" and kind == "472":
@@ -574,13 +591,14 @@ def parse_835(data: bytes | str, path: str = "<input>") -> Remittance:
 # ------------------------------------------------------------------- denials
 
 def find_denials(remit: Remittance,
-                 routine: frozenset[tuple[str, str]] = ROUTINE_ADJUSTMENTS) -> list[Denial]:
+                 routine: frozenset[tuple[str, str]] | None = None) -> list[Denial]:
     """One Denial per (claim, group, CARC), in file order.
 
     An adjustment is a denial when (group, reason) is not routine; on a claim
     with CLP02=4 every adjustment counts.  Reversals that a later claim
     corrects are left out (parse_835 has already warned about the pair).
     """
+    routine = routine_adjustments() if routine is None else routine
     denials: list[Denial] = []
     for claim in remit.claims:
         if claim.corrected_by is None:
@@ -590,7 +608,7 @@ def find_denials(remit: Remittance,
 
 def _claim_denials(claim: Claim, routine: frozenset[tuple[str, str]]) -> list[Denial]:
     whole = claim.status == "4"
-    located = [(0, adj, []) for adj in claim.adjustments]
+    located: list[tuple[int, Adjustment, list[str]]] = [(0, adj, []) for adj in claim.adjustments]
     located += [(number, adj, line.remarks)
                 for number, line in enumerate(claim.lines, start=1) for adj in line.adjustments]
     groups: dict[tuple[str, str], tuple[list[int], list[Decimal], list[str]]] = {}

@@ -17,6 +17,7 @@ import yaml
 
 from appeal.errors import AppealError, Problem
 
+
 @dataclass
 class Located:
     """Plain data (dict / list / str) and the line each path was written on."""
@@ -79,7 +80,7 @@ def load_yaml(path: Path | str, error: type[AppealError], text: str | None = Non
     if text is None:
         text = read_text(path, error)
     try:
-        node = compose(text)
+        node = compose_nodes(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -102,7 +103,7 @@ FAST_LOADER = getattr(yaml, "CBaseLoader", None)
 """libyaml's composer, where PyYAML was built with it (it is, in PyYAML's wheels); None otherwise."""
 
 
-def compose(text: str, fast: bool = True) -> yaml.Node | None:
+def compose_nodes(text: str, fast: bool = True) -> yaml.Node | None:
     """The document's nodes, every scalar a string, each with its line mark.
 
     libyaml composes the same nodes with the same line marks as PyYAML's pure-Python loader, some

@@ -16,7 +16,8 @@ from appeal.inputs.case import Case
 from appeal.letters.bind import Bound, bind
 from appeal.letters.compose import compose
 from appeal.letters.document import Letter
-from appeal.letters.templates import TemplateMeta, TemplateSet, select_template
+from appeal.letters.select import select_template
+from appeal.letters.templates import TemplateMeta, TemplateSet
 from appeal.reference.citations import CitationLibrary
 
 
@@ -51,7 +52,11 @@ def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, m
 def case_warnings(case: Case) -> list[str]:
     """What is odd about a valid case and worth saying before the letter goes out."""
     warnings = []
-    where = (lambda at: f"{case.source}:{case.located.line(at)}") if case.located else (lambda at: str(case.source))
+    located = case.located
+
+    def where(at: tuple) -> str:
+        return f"{case.source}:{located.line(at)}" if located else str(case.source)
+
     for i, enclosure in enumerate(case.enclosures):
         if enclosure.path is not None and not enclosure.path.is_file():
             warnings.append(f"{where(('enclosures', i, 'path'))}: enclosures[{i}].path: {enclosure.path} is not "

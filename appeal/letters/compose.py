@@ -22,14 +22,25 @@ import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from appeal.errors import AppealError, CaseError, Problem, TemplateError
 from appeal.inputs.case import Case
 from appeal.letters.bind import Bound, specific_code
+from appeal.letters.document import (
+    Block,
+    BulletList,
+    Heading,
+    Letter,
+    Letterhead,
+    Paragraph,
+    Quote,
+    References,
+    Run,
+    Signature,
+    Table,
+)
+from appeal.letters.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
 from appeal.reference.citations import CitationLibrary
 from appeal.reference.codes import code_table, without_usage
-from appeal.letters.document import (Block, BulletList, Heading, Letter, Letterhead, Paragraph, Quote, References, Run,
-                             Signature, Table)
-from appeal.errors import AppealError, CaseError, Problem, TemplateError
-from appeal.letters.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 
@@ -77,7 +88,7 @@ class _Composer:
         raise CaseError([Problem(str(self.case.source), message, line=line, field=field)])
 
     def address(self, *parts: Any) -> Safe:
-        lines = []
+        lines: list[str] = []
         for part in parts:
             if isinstance(part, (list, tuple)):
                 lines.extend(str(p) for p in part if p)
@@ -223,11 +234,11 @@ def _to_blocks(markdown: str, composer: _Composer, meta: TemplateMeta) -> list[B
             blocks.append(Heading(_runs(tokens[i + 1], meta), level=int(tok.tag[1])))
             i += 3
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
-            i, block = _list(tokens, i, meta)
-            blocks.append(block)
+            i, bullets = _list(tokens, i, meta)
+            blocks.append(bullets)
         elif tok.type == "table_open":
-            i, block = _table(tokens, i, meta)
-            blocks.append(block)
+            i, table = _table(tokens, i, meta)
+            blocks.append(table)
         else:
             raise _unsupported(tok, meta)
     return blocks

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class References:
     entries: tuple[str, ...]
 
 
-Block = Union[Heading, Paragraph, Quote, BulletList, Table, Signature, References]
+Block = Heading | Paragraph | Quote | BulletList | Table | Signature | References
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ gives that level to ``bind``; the case is never rewritten.
 from __future__ import annotations
 
 from appeal.inputs.case import Case
-from appeal.reference.codes import code_table
 from appeal.letters.templates import TemplateMeta
+from appeal.reference.codes import code_table
 
 NOT_APPEALABLE = ("N211",)
 RESUBMIT = ("N704", "MA130")

@@ -21,22 +21,58 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, Protocol
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from appeal.inputs.case import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, Case, FactSpec
 from appeal.errors import Problem, TemplateError
-from appeal.resources import builtin_dir
+from appeal.inputs.case import FactSpec
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
+from appeal.inputs.schema import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
 from appeal.inputs.yamlread import load_yaml, read_text
+from appeal.resources import builtin_dir
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
 SUFFIX = ".md"
 META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "facts", "citations", "example")
 CONDITION_KEYS = ("carc", "when", "reason_mentions", "modifiers", "fact")
 BUILTIN_PREFIX = "!builtin"
+
+
+class _Reason(Protocol):
+    @property
+    def carc(self) -> str: ...
+    @property
+    def rarc(self) -> tuple[str, ...]: ...
+    @property
+    def reason(self) -> str | None: ...
+
+
+class _Line(Protocol):
+    @property
+    def number(self) -> int: ...
+    @property
+    def modifiers(self) -> tuple[str, ...]: ...
+
+
+class _Asked(Protocol):
+    @property
+    def facts(self) -> Mapping[str, Any]: ...
+
+
+class Denied(Protocol):
+    """What choosing a template reads: a :class:`~appeal.inputs.case.Case`, or the smaller
+    :class:`~appeal.letters.select.DenialKey` built before a case is complete."""
+
+    @property
+    def template(self) -> str | None: ...
+    @property
+    def denial(self) -> _Reason: ...
+    @property
+    def denied_lines(self) -> tuple[_Line, ...]: ...
+    @property
+    def appeal(self) -> _Asked: ...
 
 
 @dataclass(frozen=True)
@@ -55,8 +91,9 @@ class CarcCondition:
     modifiers: tuple[str, ...] = ()
     fact: str | None = None
 
-    def met_by(self, case: Case) -> str | None:
-        """What in ``case`` meets the condition, or ``None``."""
+    def met_by(self, case: Denied) -> str | None:
+        """What in ``case`` (a case, or the :class:`~appeal.letters.select.DenialKey` of one) meets the
+        condition, or ``None``."""
         reason = case.denial.reason or ""
         for word in self.words:
             if re.search(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", reason, re.IGNORECASE):
@@ -97,7 +134,7 @@ class TemplateMeta:
         """The name Jinja knows the template by."""
         return self.id + SUFFIX
 
-    def answers(self, case: Case) -> str | None:
+    def answers(self, case: Denied) -> str | None:
         """Why this template answers ``case``'s CARC, or ``None`` when it does not."""
         carc = case.denial.carc
         if carc in self.carc:
@@ -299,7 +336,7 @@ def _read_meta(path: Path, origin: str) -> TemplateMeta:
                                      accepted="id, title, carc, rarc, facts, citations, example")])
     r = Reader(located)
     r.mapping((), META_KEYS)
-    tid = r.text(("id",), required=True, pattern=r"[a-z0-9][a-z0-9-]*",
+    tid = r.text(("id",), required=True, pattern=TEMPLATE_ID,
                  accepted="lower-case letters, digits and '-'")
     if tid and tid != path.stem:
         r.problem(("id",), f"the id '{tid}' does not match the file name '{path.name}'", f"id: {path.stem}")
@@ -376,40 +413,6 @@ def _decimal(text: str) -> Decimal | None:
         return Decimal(text)
     except ArithmeticError:
         return None
-
-
-def select_template(case: Case, templates: TemplateSet) -> tuple[TemplateMeta, str]:
-    """The template for ``case`` and why it was chosen.
-
-    The case's ``template:`` wins. Otherwise the templates that answer the denial's
-    CARC (listed under ``carc``, or under ``carc_when`` with its condition met),
-    preferring the one whose RARC list meets the case's remark codes, then the more
-    specific (fewer CARC codes), then the one found first in the lookup order; with
-    none, ``generic-reconsideration``.
-    """
-    if case.template:
-        return templates.get(case.template), f"the case names template '{case.template}'"
-    carc = case.denial.carc
-    order = {origin: i for i, (_, origin) in enumerate(templates.folders)}
-    candidates = [(meta, why) for meta in templates.all().values() if (why := meta.answers(case))]
-    if not candidates:
-        meta = templates.get("generic-reconsideration")
-        return meta, f"no template answers CARC {carc}; using the generic reconsideration"
-    remarks = set(case.denial.rarc)
-
-    def rank(item: tuple[TemplateMeta, str]) -> tuple:
-        meta = item[0]
-        return (-len(remarks & set(meta.rarc)), len(meta.carc) + len(meta.carc_when),
-                order.get(meta.origin, len(order)), meta.id)
-
-    best, reason = sorted(candidates, key=rank)[0]
-    matched = sorted(remarks & set(best.rarc))
-    if matched:
-        reason += f" and remark code {', '.join(matched)}"
-    if len(candidates) > 1:
-        others = ", ".join(m.id for m, _ in candidates if m is not best)
-        reason += f" (also answering: {others})"
-    return best, reason
 
 
 def template_location(exc: BaseException, templates: TemplateSet) -> tuple[str | None, int | None]:

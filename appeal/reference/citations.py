@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Iterable
 
 from appeal.errors import CitationError, Problem
-from appeal.resources import builtin_dir
 from appeal.inputs.fields import Reader
 from appeal.inputs.yamlread import load_yaml
+from appeal.resources import builtin_dir
 
 KINDS = ("article", "correction", "book", "descriptor", "policy", "literature", "qa", "regulation", "other")
 USES = ("quote", "explicit-only", "reference-only")
@@ -119,7 +119,7 @@ class CitationLibrary:
         self.entries = entries
 
     @classmethod
-    def load(cls, folders: Iterable[Path] = ()) -> "CitationLibrary":
+    def load(cls, folders: Iterable[Path] = ()) -> CitationLibrary:
         """Load ``folders`` (user folders first) and then the built-in library."""
         entries: dict[str, Citation] = {}
         problems: list[Problem] = []
@@ -198,7 +198,7 @@ def _read_file(path: Path) -> list[Citation]:
     data = located.data
     if isinstance(data, dict) and "citations" in data:
         r.mapping((), ("citations",))
-        roots = [("citations", i) for i in range(len(r.items(("citations",))))]
+        roots: list[tuple] = [("citations", i) for i in range(len(r.items(("citations",))))]
     elif isinstance(data, dict):
         roots = [()]
     else:

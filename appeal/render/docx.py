@@ -24,28 +24,38 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass
-from xml.sax.saxutils import escape as xml_escape
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.opc.oxml import serialize_part_xml
 from docx.opc.part import XmlPart
 from docx.opc.parts.coreprops import CorePropertiesPart
 from docx.opc.pkgwriter import PackageWriter
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.parts.document import DocumentPart
 from docx.parts.hdrftr import FooterPart, HeaderPart
 from docx.shared import Inches, Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
-from lxml import etree
 
-from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
-                             Table)
 from appeal.errors import RenderError
+from appeal.letters.document import (
+    Block,
+    BulletList,
+    Heading,
+    Letter,
+    Paragraph,
+    Quote,
+    References,
+    Run,
+    Signature,
+    Table,
+)
 from appeal.render import keeps_with_next
 
 FONT = "Times New Roman"
@@ -242,7 +252,7 @@ class _Deflated:
     data: bytes
 
     @classmethod
-    def of(cls, raw: bytes) -> "_Deflated":
+    def of(cls, raw: bytes) -> _Deflated:
         compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
         return cls(zlib.crc32(raw), len(raw), compressor.compress(raw) + compressor.flush())
 
@@ -264,9 +274,10 @@ def _members(doc) -> list[tuple[str, bytes]]:
     for part in parts:
         part.before_marshal()
     members = _Members()
-    PackageWriter._write_content_types_stream(members, parts)
-    PackageWriter._write_pkg_rels(members, package.rels)
-    PackageWriter._write_parts(members, parts)
+    writer: Any = members  # PackageWriter asks only for write(pack_uri, blob)
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)
     return members.members
 
 
@@ -290,7 +301,7 @@ class _Package:
     style_ids: dict[str, str]
 
     @classmethod
-    def of(cls, base: bytes) -> "_Package":
+    def of(cls, base: bytes) -> _Package:
         doc = Document(io.BytesIO(base))
         style_ids = {name: doc.styles[name].style_id for name in _STYLE_NAMES}
         frozen_parts = [part for part in doc.part.package.parts if not _is_live(part)]
@@ -320,15 +331,15 @@ def _emptied(base: bytes, names: set[str]) -> bytes:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename in names:
-                root = etree.fromstring(data)
+                root = parse_xml(data)
                 for child in list(root):
                     root.remove(child)
-                data = etree.tostring(root, encoding="UTF-8", standalone=True)
+                data = serialize_part_xml(root)
             target.writestr(info.filename, data)
     return out.getvalue()
 
 
-def _zip(members: list[tuple[str, _Deflated]], stamp: tuple[int, ...]) -> bytes:
+def _zip(members: list[tuple[str, _Deflated]], stamp: tuple[int, int, int, int, int, int]) -> bytes:
     """The bytes ``zipfile`` writes for these members (deflated, mode 0600, dated ``stamp``), from
     content deflated beforehand: ``zipfile`` cannot take deflated data, so the local headers are
     written here and ``ZipFile`` writes the central directory."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from functools import lru_cache
-from typing import Callable
+from typing import Any, Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from reportlab.lib import colors
@@ -28,12 +28,33 @@ from reportlab.lib.units import inch
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import (Flowable, HRFlowable, Image, KeepTogether, ListFlowable, ListItem,
-                                Paragraph as RLParagraph, SimpleDocTemplate, Spacer, Table as RLTable, TableStyle)
+from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
+    Image,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    SimpleDocTemplate,
+    Spacer,
+    TableStyle,
+)
+from reportlab.platypus import Paragraph as RLParagraph
+from reportlab.platypus import Table as RLTable
 
-from appeal.letters.document import (Block, BulletList, Heading, Letter, Paragraph, Quote, References, Run, Signature,
-                             Table)
 from appeal.errors import RenderError
+from appeal.letters.document import (
+    Block,
+    BulletList,
+    Heading,
+    Letter,
+    Paragraph,
+    Quote,
+    References,
+    Run,
+    Signature,
+    Table,
+)
 from appeal.render import keeps_with_next
 from appeal.resources import PACKAGE
 
@@ -271,7 +292,7 @@ def _unknown(block: Block) -> list[Flowable]:
     raise RenderError(f"the PDF renderer has no rule for a {type(block).__name__} block")
 
 
-_RENDERERS: dict[type, Callable[[Block], list[Flowable]]] = {
+_RENDERERS: dict[type, Callable[[Any], list[Flowable]]] = {  # one per block type
     Heading: _heading,
     Paragraph: _paragraph,
     Quote: _quote,

@@ -1,0 +1,24 @@
+"""``appeal batch``: many inputs -> every letter, in parallel, resumable, one summary.
+
+``items`` reads the inputs, ``worker`` makes one letter, ``manifest`` remembers what
+was made, ``summary`` writes ``summary.csv``, and ``runner`` ties them together.
+
+Inputs are case files, folders of them, X12 835 remittances (one case per denial,
+built as ``import-835`` would write it) or CSV files (one case per row; columns
+are dotted field paths such as ``patient.name`` or ``claim.lines.0.code``).
+
+- **Parallel:** items go to a process pool whose workers each build the
+  templates, citation library and workspace once (``worker.start_worker``). Items
+  are submitted in a bounded window, so memory stays flat however many there are.
+- **One bad item never stops the others:** each item's problems become its row
+  in ``summary.csv``; the exit status says whether any failed.
+- **Resumable:** ``out/.batch/manifest.json`` maps a hash of each item's content
+  (and of the templates, citations, profile and formats it was made with) to
+  the file names it produced; a rerun skips items whose letters are all there.
+  The manifest holds hashes and file names only, never patient data.
+- **No partial files:** letters are written atomically; temporary files that a
+  killed run left behind are removed when the next run starts.
+- **Race-free names:** a worker claims a letter name by creating
+  ``out/.batch/names/<stem>`` (an atomic link) holding the case's key; a name
+  held by another case gets ``-2``, ``-3``, ...
+"""
