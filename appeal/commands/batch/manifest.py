@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
+import os
 from pathlib import Path
-from typing import Iterable
+from typing import IO, Iterable, Iterator
 
 from appeal import __version__
 from appeal.commands.batch.summary import Outcome
@@ -20,23 +20,46 @@ from appeal.resources import builtin_dir
 from appeal.settings import Settings
 
 STATE_DIR = ".batch"
-FLUSH_SECONDS = 1.0
 
 
 class Manifest:
-    """Content hash -> the file names its letters were written to (no patient data)."""
+    """Content hash -> the file names its letters were written to (no patient data).
+
+    ``manifest.json`` is what earlier runs made. While a run goes, each letter made is appended to
+    ``manifest.log`` as one JSON line, so the work per letter stays the same however long the run
+    (rewriting the whole manifest every second grew with it); :meth:`flush` folds the log into
+    ``manifest.json`` once, at the end, and removes it. A run killed before that leaves its log,
+    and the next run reads it back (a line cut short by the kill is ignored: its letter is made
+    again). New entries live in the log, not in memory, so the parent stays the same size.
+    """
 
     def __init__(self, path: Path):
         self.path = path
+        self.log_path = path.with_name(path.stem + ".log")
         self.done: dict[str, dict] = {}
-        self.dirty = False
-        self.flushed = time.monotonic()
+        self._log: IO[str] | None = None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == 1 and isinstance(data.get("done"), dict):
                 self.done = data["done"]
         except (OSError, ValueError, AttributeError):
             pass  # no manifest yet, or an unreadable one: every item is made again
+        self.done.update(self._logged())
+
+    def _logged(self) -> Iterator[tuple[str, dict]]:
+        """The entries in the log, in order; a line that is not a whole entry is skipped."""
+        try:
+            lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        except (OSError, ValueError):
+            return
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                key, outputs, template = entry["key"], entry["outputs"], entry["template"]
+            except (ValueError, TypeError, KeyError):
+                continue
+            if isinstance(key, str) and isinstance(outputs, list):
+                yield key, {"outputs": outputs, "template": template}
 
     def complete(self, key: str, out_dir: Path) -> dict | None:
         entry = self.done.get(key)
@@ -45,15 +68,38 @@ class Manifest:
         return None
 
     def record(self, outcome: Outcome) -> None:
-        self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template}
-        self.dirty = True
-        if time.monotonic() - self.flushed > FLUSH_SECONDS:
-            self.flush()
+        """Append one made item to the log (flushed to the operating system at once)."""
+        if self._log is None:
+            cut_short = self._ends_mid_line()
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._log = os.fdopen(fd, "a", encoding="utf-8")
+            if cut_short:
+                self._log.write("\n")
+        entry = {"key": outcome.key, "outputs": list(outcome.outputs), "template": outcome.template}
+        self._log.write(json.dumps(entry) + "\n")
+        self._log.flush()
+
+    def _ends_mid_line(self) -> bool:
+        """Whether a killed run's log ends in a line cut short (the next entry must start a new line)."""
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(-1, os.SEEK_END)
+                return log.read(1) != b"\n"
+        except OSError:  # no log, or an empty one
+            return False
 
     def flush(self) -> None:
-        if self.dirty:
-            write_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0).encode("utf-8"))
-            self.dirty, self.flushed = False, time.monotonic()
+        """``manifest.json`` rewritten once with what the log added; the log removed."""
+        if self._log is None and not self.log_path.exists():
+            return
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        done = dict(self.done)
+        done.update(self._logged())
+        write_atomic(self.path, json.dumps({"version": 1, "done": done}).encode("utf-8"))
+        self.done = done
+        self.log_path.unlink(missing_ok=True)
 
 
 def fingerprint(settings: Settings, formats: Iterable[str]) -> str:
