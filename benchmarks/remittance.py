@@ -4,8 +4,8 @@
 rendering provider, claim dates, references and amounts, two or three service lines each with its
 date, line control number, adjustments (a routine contractual one beside the denial) and remark
 codes; about four claims in five carry a denial, across the CARCs our templates answer (189, 55, 97,
-16 and others). ``simple(count)`` is one denied 76496 line per claim, as ``bench_batch.py`` uses for
-letters.
+16 and others). ``simple(count)`` is one denied 76496 line per claim: the
+sample letter, for the batch benchmark.
 """
 
 from __future__ import annotations
