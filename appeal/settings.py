@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from appeal.inputs.workspace import Workspace, load_workspace
 from appeal.letters.templates import TemplateSet, template_set
@@ -29,6 +30,7 @@ class Settings:
     citation_dirs: tuple[Path, ...] = ()
     workspace: Path | None = None
     reference_docx: Path | None = None
+    allow_outside: bool = False  # packet enclosures may come from outside the case's folder and the workspace
 
     def templates(self) -> TemplateSet:
         return template_set(self.template_dirs, self.workspace)
@@ -58,7 +60,7 @@ class Sources:
         return cls(settings, settings.templates(), settings.library(), settings.load_workspace())
 
     @property
-    def case_defaults(self):
+    def case_defaults(self) -> Callable[[Any], dict] | None:
         """What the workspace fills in where a case is silent (``load_case(defaults=...)``)."""
         return self.workspace.case_defaults if self.workspace else None
 

@@ -208,13 +208,15 @@ def test_portal_limits_warn(tmp_path):
 def test_cli_warns_when_the_packet_exceeds_the_profiles_limit(make_case, out, tmp_path):
     workspace = tmp_path / "ws"
     workspace.mkdir()
-    (workspace / "appeal.yaml").write_text("portal:\n  max_file_mb: 1\n", encoding="utf-8")
-    noise = tmp_path / "noise.png"
-    Image.frombytes("RGB", (800, 800), os.urandom(800 * 800 * 3)).save(noise)
-    case = make_case({"enclosures": [{"description": "Scan", "path": str(noise)}]})
+    (workspace / "appeal.yaml").write_text("portal:\n  max_file_mb: 2\n", encoding="utf-8")
+    scans = []
+    for i in range(2):  # each enclosure within the limit, the packet of both over it
+        scans.append(tmp_path / f"noise{i}.png")
+        Image.frombytes("RGB", (800, 800), os.urandom(800 * 800 * 3)).save(scans[-1])
+    case = make_case({"enclosures": [{"description": "Scan", "path": str(p)} for p in scans]})
     result = run("packet", case, "-o", out, "--workspace", workspace, "--date", "2026-11-27")
     assert result.exit_code == 0, result.stderr
-    assert re.search(r"warning: \S+_packet\.pdf is \d\.\d MB; the portal takes files up to 1 MB "
+    assert re.search(r"warning: \S+_packet\.pdf is \d\.\d MB; the portal takes files up to 2 MB "
                      r"\(portal\.max_file_mb\)", result.stderr)
 
 

@@ -56,7 +56,10 @@ TRICKY = {
 @pytest.mark.parametrize("name,text", list(_documents()) + list(TRICKY.items()),
                          ids=[n for n, _ in _documents()] + list(TRICKY))
 def test_libyaml_composes_what_the_pure_loader_composes(name, text):
-    assert _tree(compose_nodes(text, fast=True)) == _tree(compose_nodes(text, fast=False))
+    fast, fast_edges = compose_nodes(text, allow_aliases=True, fast=True)
+    pure, pure_edges = compose_nodes(text, allow_aliases=True, fast=False)
+    assert _tree(fast) == _tree(pure)
+    assert len(fast_edges) == len(pure_edges)
 
 
 BROKEN = {
@@ -66,6 +69,8 @@ BROKEN = {
     "two documents": "a: 1\n---\nb: 2\n",
     "mapping in a plain scalar": "a: b: c\n",
     "unclosed flow": "a: [1, 2\nb: 3\n",
+    "nested too deep": "a:\n" + "".join("  " * i + f"- k{i}:\n" for i in range(1, 40)) + "  " * 40 + "- x\n",
+    "nested too deep in flow": "a: " + "[" * 40 + "]" * 40 + "\n",
     "a list where a value is": "next: - not a list\n",
 }
 
@@ -80,4 +85,4 @@ def test_a_broken_file_gets_the_pure_loaders_error_and_line(tmp_path, text, monk
     with pytest.raises(CaseError) as pure:
         load_yaml(path, CaseError)
     assert str(fast.value) == str(pure.value)
-    assert "YAML" in str(fast.value) and f"{path}:" in str(fast.value)
+    assert str(fast.value).startswith(f"{path}:")

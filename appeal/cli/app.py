@@ -70,14 +70,25 @@ def guarded(func: Callable) -> Callable:
             sys.exit(EXIT_OK)
         except click.exceptions.Exit:
             raise
-        except Exception as exc:  # a bug of ours: say so plainly, without a traceback
-            say(f"error: internal error ({type(exc).__name__}: {exc}); please report it")
+        except Exception as exc:  # a bug of ours: say so plainly, without a traceback, and without its message
+            say(f"error: internal error ({type(exc).__name__} at {_origin(exc)}); please report it")
             if as_json:
                 emit_json({"ok": False, "errors": [{"message": f"internal error: {type(exc).__name__}"}]})
             sys.exit(EXIT_UNUSABLE)
         sys.exit(code or EXIT_OK)
 
     return wrapper
+
+
+def _origin(exc: BaseException) -> str:
+    """``file.py:line`` of the innermost frame of ours in ``exc``'s traceback: where to look, and no data."""
+    where, tb = "?", exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if f"{os.sep}appeal{os.sep}" in filename:
+            where = f"{Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
@@ -108,7 +119,7 @@ def cli() -> None:
 
 
 def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None, near: Path | None = None,
-                  reference_docx: Path | None = None):
+                  reference_docx: Path | None = None, allow_outside: bool = False):
     """The library's settings from the common options; the workspace is found when not given."""
     from appeal.inputs.workspace import find_workspace
     from appeal.settings import Settings
@@ -116,7 +127,7 @@ def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None,
     if workspace is None:
         workspace = find_workspace() or (find_workspace(Path(near).parent) if near else None)
     return Settings(date=date, template_dirs=tuple(template_dirs), citation_dirs=tuple(citation_dirs),
-                    workspace=workspace, reference_docx=reference_docx)
+                    workspace=workspace, reference_docx=reference_docx, allow_outside=allow_outside)
 
 
 def report_generated(result, what: str, as_json: bool) -> int:

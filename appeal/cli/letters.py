@@ -18,28 +18,30 @@ from appeal.cli.app import (
     say,
     settings_from,
 )
+from appeal.render.formats import FORMATS
 
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the letters.")
-@click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Only these formats (default: both).")
 @click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
 @click.option("--packet", is_flag=True, help="Also write the appeal packet: the letter and its enclosures' files "
                                             "as one PDF.")
+@click.option("--allow-outside", is_flag=True, help="With --packet: take enclosure files from outside the case's "
+                                                    "folder and the workspace.")
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A Word document whose styles, header and logo the DOCX letter uses "
                    "(default: practice.reference_docx in appeal.yaml).")
 @letter_options
 @json_option
 @guarded
-def generate(case, out_dir, formats, strict, packet, reference_docx, date, template_dirs, citation_dirs, workspace,
-             as_json):
+def generate(case, out_dir, formats, strict, packet, allow_outside, reference_docx, date, template_dirs, citation_dirs,
+             workspace, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
     from appeal.commands.generate import generate as run
-    from appeal.render.formats import FORMATS
 
     shown: list[str] = []
 
@@ -50,7 +52,8 @@ def generate(case, out_dir, formats, strict, packet, reference_docx, date, templ
             say(f"warning: {warning}")
         shown.extend(prepared.warnings)
 
-    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, reference_docx=reference_docx)
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, reference_docx=reference_docx,
+                             allow_outside=allow_outside)
     result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce)
     for warning in result.prepared.warnings[len(shown):]:
         say(f"warning: {warning}")

@@ -14,15 +14,17 @@ from appeal.cli.app import cli, guarded, json_option, letter_options, report_gen
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the packet.")
 @click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
+@click.option("--allow-outside", is_flag=True, help="Take enclosure files from outside the case's folder and the "
+                                                    "workspace.")
 @letter_options
 @json_option
 @guarded
-def packet(case, out_dir, strict, date, template_dirs, citation_dirs, workspace, as_json):
+def packet(case, out_dir, strict, allow_outside, date, template_dirs, citation_dirs, workspace, as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
     from appeal.commands.generate import write_packet
 
-    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case)
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, allow_outside=allow_outside)
     result = write_packet(case, out_dir, settings, strict=strict)
     say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
     for exhibit in (result.packet or {}).get("exhibits", []):

@@ -19,6 +19,7 @@ from appeal.cli.app import (
     templates_option,
     workspace_option,
 )
+from appeal.render.formats import FORMATS
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -78,7 +79,7 @@ def denials(files, workspace, as_json):
               show_default=True, help="Folder for the letters and summary.csv.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 @click.option("--force", is_flag=True, help="Make every letter again, even those an earlier run completed.")
-@click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Only these formats (default: both).")
 @letter_options
 @json_option
@@ -87,7 +88,6 @@ def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_d
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
-    from appeal.render.formats import FORMATS
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])

@@ -9,6 +9,7 @@ case, collecting every problem (file and line) instead of stopping at the first.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from appeal.errors import AppealError, CodeError, Problem, TemplateError, Worksp
 from appeal.inputs.case import load_case
 from appeal.inputs.schema import TEMPLATE_ID
 from appeal.inputs.workspace import PROFILE, Workspace, load_workspace
-from appeal.inputs.yamlread import load_yaml, read_text
+from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
 from appeal.letters.build import build_letter
 from appeal.letters.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
 from appeal.reference.citations import CitationLibrary
@@ -114,7 +115,7 @@ class TemplateCheck:
 
 
 def check_templates(templates: TemplateSet, library: CitationLibrary | None, ids: tuple[str, ...] = (),
-                    workspace: Workspace | None = None) -> TemplateCheck:
+                    workspace: Workspace | None = None, today: dt.date | None = None) -> TemplateCheck:
     """Check the templates named by ``ids`` (default: every template found) and render their examples.
 
     An unknown id is an error (the command's input is unusable); a problem inside a
@@ -122,6 +123,7 @@ def check_templates(templates: TemplateSet, library: CitationLibrary | None, ids
     library itself failed to load: its problems are the caller's to report.
     """
     result = TemplateCheck()
+    today = today or dt.date.today()
     for path, origin in _template_files(templates, ids):
         try:
             meta = read_meta(path, origin)
@@ -130,7 +132,7 @@ def check_templates(templates: TemplateSet, library: CitationLibrary | None, ids
             result.problems.extend(exc.problems)
             continue
         result.checked.append(meta)
-        result.problems.extend(_check_one(meta, templates, library, workspace))
+        result.problems.extend(_check_one(meta, templates, library, workspace, today))
     result.problems = [dataclasses.replace(p, file=_shown(p.file)) for p in result.problems]
     return result
 
@@ -161,7 +163,7 @@ def _template_files(templates: TemplateSet, ids: tuple[str, ...]) -> Iterator[tu
 
 
 def _check_one(meta: TemplateMeta, templates: TemplateSet, library: CitationLibrary | None,
-               workspace: Workspace | None) -> list[Problem]:
+               workspace: Workspace | None, today: dt.date) -> list[Problem]:
     import jinja2
 
     file = str(meta.file)
@@ -171,6 +173,9 @@ def _check_one(meta: TemplateMeta, templates: TemplateSet, library: CitationLibr
     except jinja2.TemplateSyntaxError as exc:
         return [Problem(file, f"template syntax error: {exc.message}", line=exc.lineno,
                         accepted="Jinja syntax; see docs/templates.md")]
+    except RecursionError:
+        return [Problem(file, "the template's expressions nest too deep to read",
+                        accepted="expressions nested a few levels, not hundreds")]
     problems = sorted(_check_calls(meta, tree, templates, library) + _check_facts(meta, tree),
                       key=lambda p: p.line or 0)
     if library is not None:
@@ -179,7 +184,7 @@ def _check_one(meta: TemplateMeta, templates: TemplateSet, library: CitationLibr
         problems.append(Problem(file, "the template has no example case", line=1, field="example",
                                 accepted="example: a case file path, relative to the template"))
     elif not problems and library is not None:
-        problems += _render_example(meta, templates, library, workspace)
+        problems += _render_example(meta, templates, library, workspace, today)
     return problems
 
 
@@ -238,7 +243,7 @@ def _undeclared(file: str, name: str, line: int) -> Problem:
 
 def _check_listed_citations(meta: TemplateMeta, library: CitationLibrary) -> list[Problem]:
     front = split_front_matter(read_text(meta.file, TemplateError))[0] or ""
-    located = load_yaml(meta.file, TemplateError, text=front)
+    located = load_yaml(meta.file, TemplateError, text=front, aliases=PROFILE_ALIASES)
     problems = []
     for i, cid in enumerate(meta.citations):
         try:
@@ -250,11 +255,11 @@ def _check_listed_citations(meta: TemplateMeta, library: CitationLibrary) -> lis
 
 
 def _render_example(meta: TemplateMeta, templates: TemplateSet, library: CitationLibrary,
-                    workspace: Workspace | None) -> list[Problem]:
+                    workspace: Workspace | None, today: dt.date) -> list[Problem]:
     """Compose the example case with this template, as ``generate`` would; its problems, if any."""
     assert meta.example is not None  # _check_one renders only a template that names its example
     try:
-        case = load_case(meta.example, defaults=workspace.case_defaults if workspace else None)
+        case = load_case(meta.example, defaults=workspace.case_defaults if workspace else None, today=today)
         build_letter(case, templates, library, meta=meta)
     except AppealError as exc:
         return list(exc.problems)

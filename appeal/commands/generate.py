@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from appeal.checks import Finding, has_errors, run_checks
+from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
 from appeal.inputs.case import load_case
 from appeal.letters.build import Prepared, build_letter
 from appeal.render.fonts import check_fonts
-from appeal.render.formats import FORMATS
+from appeal.render.formats import FORMATS, render
 from appeal.settings import Settings, Sources
 
 
@@ -72,12 +73,15 @@ def checked(prepared: Prepared, sources: Sources, today: dt.date) -> list[Findin
 def validate(case_path: Path | str, settings: Settings | None = None,
              today: dt.date | None = None) -> tuple[Prepared, list[Finding]]:
     """Everything ``generate`` checks before it writes: the case, its template and letter,
-    the PDF fonts for every field, and the coding check. Writes nothing."""
+    the PDF fonts for every field, the coding check, and both renderers, which draw the
+    letter in memory (so a case that validates renders). Writes nothing."""
     today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
     prepared = prepare(case_path, sources.settings, sources, today)
     findings = checked(prepared, sources, today)
     check_fonts(prepared.case)
+    for fmt in FORMATS:
+        render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx)
     return prepared, findings
 
 
@@ -100,7 +104,7 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
         return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
     if packet:
         done = deliver_packet(prepared, sources.templates, sources.library, Path(out_dir), sources.workspace,
-                              formats)
+                              formats, allow_outside=sources.settings.allow_outside)
         return Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
     outputs = write_letter(prepared, Path(out_dir), formats)
     return Generated(prepared=prepared, outputs=outputs, findings=findings)

@@ -9,7 +9,7 @@ payer's id, then its name) and its ``code_defaults`` (facts per procedure code).
 What neither gives is written into the case file marked ``FILL IN``; ``generate``
 and ``batch`` then report it as an ordinary validation error naming the field.
 
-A case written here is an ordinary case YAML file (see ``appeal.case``). It
+A case written here is an ordinary case YAML file (see ``appeal.inputs.case``). It
 carries the remittance's real data, so it is written only where the user asked;
 nothing here logs a name, id or amount.
 """
@@ -28,9 +28,16 @@ from appeal.errors import Problem, RemittanceError
 from appeal.inputs.case import npi_is_valid
 from appeal.inputs.schema import FACT_ACCEPTED, profile_fields
 from appeal.inputs.workspace import PayerEntry, Workspace
+from appeal.inputs.x12 import (
+    MAX_REMITTANCE_BYTES,
+    Remittance,
+    Transaction,
+    find_denials,
+    parse_835,
+    routine_adjustments,
+)
 from appeal.inputs.x12 import Claim as RemitClaim
 from appeal.inputs.x12 import Denial as RemitDenial
-from appeal.inputs.x12 import Remittance, Transaction, find_denials, parse_835, routine_adjustments
 from appeal.inputs.yamlread import read_bytes
 from appeal.letters.select import DenialKey, DeniedLine, select_template
 from appeal.letters.templates import TemplateMeta, TemplateSet
@@ -64,7 +71,7 @@ class Draft:
 def read_remittance(path: Path | str) -> Remittance:
     """Parse one 835 file; only a file that is not an 835 at all is an error."""
     path = Path(path)
-    return parse_835(read_bytes(path, RemittanceError, kind="an 835 file"), str(path))
+    return parse_835(read_bytes(path, RemittanceError, kind="an 835 file", limit=MAX_REMITTANCE_BYTES), str(path))
 
 
 def read_remittances(files: Iterable[Path | str]) -> list[Remittance]:

@@ -12,6 +12,7 @@ failure, so a crash never leaves half a letter (nor PHI in a stray temp file).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
@@ -139,13 +140,21 @@ def _claim(marker: Path, key: str, letter: Path) -> bool:
 
 
 def ensure_dir(path: Path) -> Path:
+    """``path`` as a writable folder; one it creates is readable by its owner only (0700), as its letters are."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the output folder: {exc.strerror}", file=str(path)) from None
+        raise OutputError(f"cannot create the output folder: {why(exc)}", file=str(path)) from None
     if not os.access(path, os.W_OK):
-        raise OutputError("the output folder is not writable", file=str(path))
+        raise OutputError("the output folder is not writable (accepted: a folder you can write to)", file=str(path))
     return path
+
+
+def why(exc: OSError) -> str:
+    """What an OS error means for the biller: a full disk and a read-only folder said plainly."""
+    plain = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+             errno.EROFS: "the folder is on a read-only disk", errno.EACCES: "permission denied"}
+    return plain.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -194,7 +203,7 @@ def _temporary(path: Path, data: bytes, sync: bool) -> str:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:
-        raise OutputError(f"cannot write the file: {exc.strerror}", file=str(path)) from None
+        raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -204,7 +213,7 @@ def _temporary(path: Path, data: bytes, sync: bool) -> str:
     except BaseException as exc:
         _remove(tmp)
         if isinstance(exc, OSError):
-            raise OutputError(f"cannot write the file: {exc.strerror}", file=str(path)) from None
+            raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
         raise
     return tmp
 
@@ -215,12 +224,12 @@ def _into_place(tmp: str, path: Path) -> None:
     except BaseException as exc:
         _remove(tmp)
         if isinstance(exc, OSError):
-            raise OutputError(f"cannot write the file: {exc.strerror}", file=str(path)) from None
+            raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
         raise
 
 
 def _remove(tmp: str) -> None:
     try:
         os.unlink(tmp)
-    except FileNotFoundError:
+    except OSError:
         pass

@@ -30,7 +30,7 @@ from appeal.deliver.letter import letter_name, write_letter
 from appeal.errors import CaseError, Problem, RenderError
 from appeal.inputs.case import Case
 from appeal.inputs.workspace import Workspace
-from appeal.inputs.yamlread import dotted
+from appeal.inputs.yamlread import FileRefused, dotted, open_regular
 from appeal.letters.build import Prepared, build_letter
 from appeal.letters.templates import TemplateSet
 from appeal.reference.citations import CitationLibrary
@@ -81,19 +81,33 @@ class Packet:
 
 # -- reading the enclosures -----------------------------------------------------------
 
-def read_exhibits(case: Case) -> tuple[Exhibit, ...]:
-    """Every enclosure that has a file, as PDF bytes with its page count; every problem in one error."""
+def read_exhibits(case: Case, workspace: Workspace | None = None, allow_outside: bool = False
+                  ) -> tuple[Exhibit, ...]:
+    """Every enclosure that has a file, as PDF bytes with its page count; every problem in one error.
+
+    An enclosure must be a regular file within the portal's per-file limit (checked before it is
+    read) in the case's folder or the workspace (its symlinks resolved first), unless ``allow_outside``:
+    a shared case file must not put another patient's record into a packet sent to a payer.
+    """
+    limits = workspace or Workspace(root=Path("."))
+    limit = limits.portal_max_file_mb * 1_000_000
+    roots = [case.source.parent.resolve()] + ([workspace.root.resolve()] if workspace is not None else [])
+    accepted = f"{ACCEPTED} of at most {limits.portal_max_file_mb} MB (portal.max_file_mb)"
     exhibits: list[Exhibit] = []
     problems: list[Problem] = []
     for index, enclosure in enumerate(case.enclosures):
         if enclosure.path is None:
             continue
+        at = ("enclosures", index, "path")
         try:
-            pdf, pages = _as_pdf(enclosure.path)
+            real = enclosure.path.resolve()
+            if not allow_outside and not any(real.is_relative_to(root) for root in roots):
+                raise _Unusable(f"is outside the case's folder{' and the workspace' if workspace else ''} "
+                                f"({real}); give --allow-outside to enclose it")
+            pdf, pages = _as_pdf(real, limit)
         except _Unusable as exc:
-            at = ("enclosures", index, "path")
             problems.append(Problem(str(case.source), f"{enclosure.path}: {exc}", field=dotted(at),
-                                    line=case.located.line(at) if case.located else None, accepted=ACCEPTED))
+                                    line=case.located.line(at) if case.located else None, accepted=accepted))
             continue
         exhibits.append(Exhibit(len(exhibits) + 1, index, enclosure.description, enclosure.path, pdf, pages))
     if problems:
@@ -105,32 +119,37 @@ class _Unusable(Exception):
     """Why an enclosure file cannot go into a packet (becomes a Problem naming it)."""
 
 
-def _as_pdf(path: Path) -> tuple[bytes, int]:
+ENCRYPTED = "the PDF is encrypted (password-protected); portals and payers cannot open it"
+MAX_PIXELS = 50_000_000  # one image page (a letter page scanned at 600 dpi is 34 million)
+MAX_FRAMES = 500  # pages of one TIFF
+
+
+def _as_pdf(path: Path, limit: int) -> tuple[bytes, int]:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise _Unusable("file not found") from None
-    except OSError as exc:
-        raise _Unusable(f"cannot be read ({exc.strerror})") from None
+        data = open_regular(path, limit, kind="a PDF or image file")
+    except FileRefused as exc:
+        raise _Unusable(str(exc)) from None
     if b"%PDF-" in data[:1024]:
         return data, _pdf_pages(data)
     return _images_as_pdf(data)
 
 
 def _pdf_pages(data: bytes) -> int:
+    """The page count of a PDF that opens without a password; encryption of any kind is refused."""
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise _Unusable("the PDF is encrypted (password-protected); portals and payers cannot open it")
+            raise _Unusable(ENCRYPTED)
         pages = len(reader.pages)
         for page in reader.pages:
             page.get_contents()  # reads each page, so a damaged one fails here and not half way through
     except _Unusable:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError):
+    except Exception:  # noqa: BLE001 - whatever pypdf raises on a file it cannot read
+        if b"/Encrypt" in data:  # an encryption pypdf cannot even open (certificates, unknown handlers)
+            raise _Unusable(ENCRYPTED) from None
         raise _Unusable("the PDF is damaged and cannot be read") from None
     if pages == 0:
         raise _Unusable("the PDF has no pages")
@@ -138,19 +157,13 @@ def _pdf_pages(data: bytes) -> int:
 
 
 def _images_as_pdf(data: bytes) -> tuple[bytes, int]:
-    """An image file on US Letter pages, one page per frame (multi-page TIFF scans)."""
-    from PIL import Image, ImageSequence, UnidentifiedImageError
+    """An image file on US Letter pages, one page per frame (multi-page TIFF scans), one frame at a time.
 
-    try:
-        image = Image.open(io.BytesIO(data))
-        kind = image.format
-        if kind not in IMAGE_FORMATS:
-            raise _Unusable(f"a {kind} image; a packet takes PNG, JPEG or TIFF")
-        frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
-    except _Unusable:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise _Unusable("neither a PDF nor a readable image") from None
+    Each frame's size is checked before it is decoded, so a decompression bomb is refused, not unpacked.
+    """
+    import warnings
+
+    from PIL import Image, ImageSequence, UnidentifiedImageError
     from reportlab.pdfgen import canvas
 
     from appeal.render.pdf import FAMILY, fonts
@@ -158,10 +171,32 @@ def _images_as_pdf(data: bytes) -> tuple[bytes, int]:
     fonts()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, invariant=1, initialFontName=FAMILY)  # no unembedded Helvetica
-    for frame in frames:
-        _place_image(pdf, frame, data if kind == "JPEG" and len(frames) == 1 else None)
+    count = 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            kind = image.format
+            if kind not in IMAGE_FORMATS:
+                raise _Unusable(f"a {kind} image; a packet takes PNG, JPEG or TIFF")
+            frames = getattr(image, "n_frames", 1)
+            if frames > MAX_FRAMES:
+                raise _Unusable(f"the image has {frames:,} pages; at most {MAX_FRAMES}")
+            for frame in ImageSequence.Iterator(image):
+                width, height = frame.size
+                if width * height > MAX_PIXELS:
+                    raise _Unusable(f"an image page is {width:,} x {height:,} pixels (a decompression bomb?); "
+                                    f"at most {MAX_PIXELS // 1_000_000} million pixels a page")
+                _place_image(pdf, frame.copy(), data if kind == "JPEG" and frames == 1 else None)
+                count += 1
+    except _Unusable:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _Unusable("the image is too large to open (a decompression bomb?)") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        raise _Unusable("neither a PDF nor a readable image") from None
     pdf.save()
-    return buffer.getvalue(), len(frames)
+    return buffer.getvalue(), count
 
 
 def _place_image(pdf, frame, jpeg: bytes | None) -> None:
@@ -199,11 +234,12 @@ def placed(exhibits: tuple[Exhibit, ...], letter_pages: int) -> tuple[Exhibit, .
     return tuple(out)
 
 
-def build_packet(prepared: Prepared, templates: TemplateSet, library: CitationLibrary) -> Packet:
+def build_packet(prepared: Prepared, templates: TemplateSet, library: CitationLibrary,
+                 workspace: Workspace | None = None, allow_outside: bool = False) -> Packet:
     """Read the enclosures, settle the letter's page count with their ranges in it, then merge and stamp."""
     from appeal.render.pdf import render_pdf
 
-    exhibits = read_exhibits(prepared.case)
+    exhibits = read_exhibits(prepared.case, workspace, allow_outside)
     assumed = 1
     for _ in range(_MAX_PASSES):
         exhibits = placed(exhibits, assumed)
@@ -324,13 +360,13 @@ class Delivered:
 
 
 def deliver_packet(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,
-                   workspace: Workspace | None, formats: Iterable[str] = ()) -> Delivered:
+                   workspace: Workspace | None, formats: Iterable[str] = (), allow_outside: bool = False) -> Delivered:
     """The packet for a built letter, written beside the letter in ``formats`` (same enclosure list).
 
     Nothing is written until every enclosure has been read and the packet is built.
     """
     check_fonts(prepared.case)
-    packet = build_packet(prepared, templates, library)
+    packet = build_packet(prepared, templates, library, workspace, allow_outside)
     out_dir = ensure_dir(out_dir)
     stem = letter_name(packet.prepared, out_dir)
     formats = tuple(f for f in formats if f in FORMATS)

@@ -17,12 +17,27 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, cast
 
 from appeal.errors import CaseError, Problem
 from appeal.inputs.fields import Reader
 from appeal.inputs.schema import FACT_ACCEPTED, key, keys_of, read
-from appeal.inputs.yamlread import Located, load_yaml
+from appeal.inputs.yamlread import NO_ALIASES, Located, load_yaml
+
+MAX_CASE_BYTES = 1024 * 1024  # a case file is a few KB; 1 MiB is far more than any needs
+MAX_TEXT = 1_000  # any text field
+TEXT_LIMITS = {
+    ("appeal", "notes"): 20_000,
+    ("claim", "account"): 38,  # X12 CLP01, the patient control number
+    ("claim", "number"): 50,  # X12 CLP07, the payer claim control number
+    ("patient", "member_id"): 80,  # X12 NM109
+}
+# Fields whose values are PHI: a problem names the field and what is accepted, never the value.
+PRIVATE_FIELDS = frozenset({
+    ("patient", "name"), ("patient", "member_id"), ("patient", "dob"), ("patient", "subscriber_name"),
+    ("patient", "group_number"), ("claim", "number"), ("claim", "account"),
+    ("appeal", "prior_decision", "reference"),
+})
 
 TOP_KEYS = keys_of("")
 
@@ -213,7 +228,13 @@ def load_case(path: Path | str, *, date: dt.date | None = None,
     always wins.
     """
     path = Path(path)
-    return read_case(load_yaml(path, CaseError, text=text), path, date=date, defaults=defaults, today=today)
+    located = load_yaml(path, CaseError, text=text, aliases=NO_ALIASES, limit=MAX_CASE_BYTES)
+    return read_case(located, path, date=date, defaults=defaults, today=today)
+
+
+def case_reader(located: Located) -> Reader:
+    """A :class:`Reader` with the case file's limits: text lengths, and PHI never repeated in a problem."""
+    return Reader(located, max_text=MAX_TEXT, limits=TEXT_LIMITS, private=PRIVATE_FIELDS)
 
 
 def read_case(located: Located, path: Path, *, date: dt.date | None = None,
@@ -231,7 +252,7 @@ def read_case(located: Located, path: Path, *, date: dt.date | None = None,
                                  accepted="sections: " + ", ".join(TOP_KEYS))])
     if defaults is not None:
         located.data = _merge(dict(defaults(located.data)), located.data)
-    return _read_case(Reader(located), path, date, today or dt.date.today())
+    return _read_case(case_reader(located), path, date, today or dt.date.today())
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -258,10 +279,11 @@ def _read_case(r: Reader, path: Path, date: dt.date | None, today: dt.date) -> C
     template = read(r, (), "", "template")
     if r.problems:
         raise CaseError(r.problems)
-    # every section that read as None recorded a problem, so with none they are all here
-    assert provider and payer and patient and claim and denial and signer
-    return Case(source=path, provider=provider, payer=payer, patient=patient, claim=claim, denial=denial,
-                appeal=appeal, signer=signer, enclosures=enclosures, template=template, located=r.located)
+    # A section reads as None only with a problem recorded, or (a known gap) when a required text is blank.
+    return Case(source=path, provider=cast(Provider, provider), payer=cast(Payer, payer),
+                patient=cast(Patient, patient), claim=cast(Claim, claim), denial=cast(Denial, denial),
+                appeal=appeal, signer=cast(Signer, signer), enclosures=enclosures, template=template,
+                located=r.located)
 
 
 def _file_path(r: Reader, at: tuple, section: str, name: str, folder: Path) -> Path | None:
@@ -421,7 +443,9 @@ def _enclosures(r: Reader, folder: Path) -> tuple[Enclosure, ...]:
     for i, raw in enumerate(read(r, (), "", "enclosures")):
         at = ("enclosures", i)
         if isinstance(raw, str):
-            out.append(Enclosure(description=raw.strip()))
+            description = r.text(at)
+            if description:
+                out.append(Enclosure(description=description))
             continue
         if r.mapping(at, keys_of(s), required=True) is None:
             continue
@@ -449,7 +473,7 @@ def coerce_facts(case: Case, specs: Mapping[str, FactSpec]) -> dict[str, Any]:
     silently ignored); an optional fact left out takes the declared default.
     """
     located = case.located or Located(data={"appeal": {"facts": dict(case.appeal.facts)}}, file=str(case.source))
-    r = Reader(located)
+    r = case_reader(located)
     at = ("appeal", "facts")
     r.mapping(at, list(specs))
     out: dict[str, Any] = {}

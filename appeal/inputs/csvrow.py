@@ -9,6 +9,8 @@ from __future__ import annotations
 from appeal.errors import CaseError, Problem
 from appeal.inputs.yamlread import Located
 
+MAX_ITEMS = 999  # numbered columns (claim.lines.N): an 835 claim has at most 999 service lines
+
 
 def row_located(file: str, line: int, columns: tuple[str, ...], cells: tuple[str, ...]) -> Located:
     """A CSV row as the nested data a case file would hold; every field is on the row's line."""
@@ -61,6 +63,10 @@ def _lists(node, path: tuple, file: str, line: int, problems: list[Problem]):
         problems.append(Problem(file, "mixes numbered and named columns", line=line,
                                 field=".".join(map(str, path)), accepted="claim.lines.0.code, claim.lines.1.code"))
         return {}
+    if max(numbered) >= MAX_ITEMS:
+        problems.append(Problem(file, f"numbers an item {max(numbered)}", line=line, field=".".join(map(str, path)),
+                                accepted=f"item numbers from 0 to {MAX_ITEMS - 1}"))
+        return []
     return [out.get(i) for i in range(max(numbered) + 1)]
 
 

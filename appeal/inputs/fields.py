@@ -12,10 +12,21 @@ import datetime as dt
 import difflib
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from appeal.errors import Problem
 from appeal.inputs.yamlread import Located, dotted
+
+# Characters no letter carries: C0 and C1 controls but tab and newline, lone surrogates, the bidirectional
+# embedding, override and isolate controls (a U+202E in a name reverses what the payer reads), non-characters.
+REFUSED_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                                "\ud800-\udfff\ufffe\uffff]")
+_CHARACTER_NAMES = {0x202A: "a left-to-right embedding", 0x202B: "a right-to-left embedding",
+                    0x202C: "a pop-directional-formatting", 0x202D: "a left-to-right override",
+                    0x202E: "a right-to-left override", 0x2066: "a left-to-right isolate",
+                    0x2067: "a right-to-left isolate", 0x2068: "a first-strong isolate",
+                    0x2069: "a pop-directional-isolate"}
+TEXT_ACCEPTED = "printable text: no control characters (but tab and newline), no bidirectional controls"
 
 YES = frozenset({"yes", "y", "true", "t", "on", "1"})
 NO = frozenset({"no", "n", "false", "f", "off", "0"})
@@ -31,6 +42,23 @@ def parse_date(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def refused_character(text: str) -> str | None:
+    """``"a right-to-left override character (U+202E)"`` for the first character no letter carries, or ``None``."""
+    found = REFUSED_CHARACTERS.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if code in _CHARACTER_NAMES:
+        what = _CHARACTER_NAMES[code] + " character"
+    elif 0xD800 <= code <= 0xDFFF:
+        what = "a lone surrogate"
+    elif code in (0xFFFE, 0xFFFF):
+        what = "a non-character"
+    else:
+        what = "a control character"
+    return f"{what} (U+{code:04X})"
 
 
 def parse_yes_no(text: str) -> bool | None:
@@ -56,11 +84,26 @@ def parse_amount(text: str) -> Decimal | None:
 
 
 class Reader:
-    """Typed access to located YAML data, collecting problems instead of raising."""
+    """Typed access to located YAML data, collecting problems instead of raising.
 
-    def __init__(self, located: Located):
+    ``max_text`` caps every text value (``limits`` per field, by dotted path without list
+    indices, e.g. ``("appeal", "notes")``). The value of a field in ``private`` (a patient's
+    name, member id, date of birth, a claim number) is never repeated in a problem.
+    """
+
+    def __init__(self, located: Located, max_text: int | None = None,
+                 limits: Mapping[tuple, int] | None = None, private: Iterable[tuple] = ()):
         self.located = located
         self.problems: list[Problem] = []
+        self.max_text = max_text
+        self.limits = dict(limits or {})
+        self.private = frozenset(private)
+
+    def shown(self, path: tuple, value: Any) -> str:
+        """``'value'`` for a problem's message; for a private field, only that the value is wrong."""
+        if _generic(path) in self.private:
+            return "the value"
+        return f"'{value}'"
 
     # -- bookkeeping -------------------------------------------------------------
     def problem(self, path: tuple, message: str, accepted: str | None = None) -> None:
@@ -134,11 +177,24 @@ class Reader:
         if not isinstance(value, str):
             self.problem(path, f"must be text, not {_kind(value)}", accepted or "text")
             return None
-        value = value.strip()
+        value = value.replace("\r\n", "\n").strip()
+        refused = refused_character(value)
+        if refused:
+            self.problem(path, f"contains {refused}, which a letter cannot carry", TEXT_ACCEPTED)
+            return None
+        if not value:  # only spaces: as good as missing
+            if required:
+                self.problem(path, "is required (it holds only spaces)", accepted or "text")
+            return None
+        limit = self.limits.get(_generic(path), self.max_text)
+        if limit is not None and len(value) > limit:
+            self.problem(path, f"is {len(value):,} characters long, more than the {limit:,} accepted",
+                         f"at most {limit:,} characters")
+            return None
         if upper:
             value = value.upper()
         if pattern and not re.fullmatch(pattern, value):
-            self.problem(path, f"'{value}' is not valid", accepted)
+            self.problem(path, f"{self.shown(path, value)} is not valid", accepted)
             return None
         return value
 
@@ -162,10 +218,11 @@ class Reader:
             return None
         parsed = parse_date(value)
         if parsed is None:
-            self.problem(path, f"'{value}' is not a real date", accepted)
+            self.problem(path, f"{self.shown(path, value)} is not a real date", accepted)
             return None
         if past and parsed >= (today or dt.date.today()):
-            self.problem(path, f"{parsed.isoformat()} is not in the past", "a date before today")
+            shown = "the date" if _generic(path) in self.private else parsed.isoformat()
+            self.problem(path, f"{shown} is not in the past", "a date before today")
             return None
         return parsed
 
@@ -224,7 +281,7 @@ class Reader:
             for part in parts:
                 value = part.upper() if upper else part
                 if pattern and not re.fullmatch(pattern, value):
-                    self.problem(path, f"'{part}' is not valid", accepted)
+                    self.problem(path, f"{self.shown(path, part)} is not valid", accepted)
                 else:
                     out.append(value)
             return tuple(out)
@@ -234,6 +291,11 @@ class Reader:
             if value is not None:
                 out.append(value)
         return tuple(out)
+
+
+def _generic(path: tuple) -> tuple:
+    """A path without its list indices: ``("claim", "lines", 0, "code")`` -> ``("claim", "lines", "code")``."""
+    return tuple(part for part in path if not isinstance(part, int))
 
 
 def _kind(value: Any) -> str:

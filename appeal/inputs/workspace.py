@@ -30,7 +30,7 @@ from typing import Any, Iterable
 from appeal.errors import WorkspaceError
 from appeal.inputs.fields import Reader
 from appeal.inputs.schema import CARC, GROUPS, LEVELS, keys_of
-from appeal.inputs.yamlread import load_yaml
+from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml
 
 PROFILE = "appeal.yaml"
 PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal")
@@ -155,7 +155,7 @@ def load_workspace(root: Path | str) -> Workspace:
     root = Path(root)
     if not root.is_dir():
         raise WorkspaceError("the workspace folder does not exist", file=str(root))
-    located = load_yaml(root / PROFILE, WorkspaceError)
+    located = load_yaml(root / PROFILE, WorkspaceError, aliases=PROFILE_ALIASES)
     r = Reader(located)
     if located.data is None:
         return Workspace(root=root)

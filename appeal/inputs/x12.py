@@ -75,6 +75,7 @@ _CLAIM_PEOPLE = {"QC": "patient", "IL": "subscriber", "74": "corrected_patient",
                  "82": "rendering_provider"}
 _CLAIM_GROUP_END = frozenset({"LX", "TS3", "TS2", "PLB"})
 _CAS_GROUPS = frozenset(GROUPS)
+MAX_REMITTANCE_BYTES = 256 * 1024 * 1024  # the largest 835 file read (a year of a large practice is far less)
 # SVC01-1 product/service id qualifiers of 5010 plus those only 4010 allowed.
 _SVC_QUALIFIERS = frozenset({
     "AD", "ER", "HC", "HP", "IV", "N4", "NU", "WK",

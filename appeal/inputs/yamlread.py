@@ -9,6 +9,8 @@ name the line it is on.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,12 @@ import yaml
 
 from appeal.errors import AppealError, Problem
 
+MiB = 1024 * 1024
+MAX_YAML_BYTES = MiB  # a case file, a practice profile, a citation file
+MAX_DEPTH = 32  # sections and lists inside each other; a case file needs 5
+MAX_VALUES = 200_000  # values after aliases are expanded
+NO_ALIASES = 0
+PROFILE_ALIASES = 100  # alias expansions allowed where YAML files are shared settings (appeal.yaml, front matter)
 
 @dataclass
 class Located:
@@ -47,23 +55,69 @@ def dotted(path: tuple) -> str:
     return out
 
 
-def read_bytes(path: Path, error: type[AppealError], kind: str = "a file") -> bytes:
-    """The file's bytes, or ``error`` naming what went wrong; ``kind`` is what a folder is not."""
-    name = str(path)
+class FileRefused(Exception):
+    """Why a path cannot be read as an input file: the message names what it is and what is accepted."""
+
+
+def open_regular(path: Path, limit: int, kind: str = "a file") -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes; else :class:`FileRefused`.
+
+    The file is opened without blocking and checked with ``fstat`` before a byte is read, so a FIFO,
+    a device such as ``/dev/zero`` or a file too large is refused at once instead of hanging.
+    """
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise error("file not found", file=name) from None
+        raise FileRefused("file not found") from None
     except IsADirectoryError:
-        raise error(f"is a folder, not {kind}", file=name) from None
+        raise FileRefused(f"is a folder, not {kind}") from None
     except OSError as exc:
-        raise error(f"cannot read the file: {exc.strerror}", file=name) from None
+        raise FileRefused(f"cannot read the file: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise FileRefused(f"is a folder, not {kind}")
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused(f"is not a regular file (a device, pipe or socket), not {kind}")
+        if info.st_size > limit:
+            raise FileRefused(f"is {info.st_size:,} bytes, larger than the {_size(limit)} accepted")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, min(MiB, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # it grew while being read
+                raise FileRefused(f"is larger than the {_size(limit)} accepted")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FileRefused(f"cannot read the file: {exc.strerror}") from None
+    finally:
+        os.close(fd)
 
 
-def read_text(path: Path, error: type[AppealError]) -> str:
+def _size(n: int) -> str:
+    if n >= MiB and n % MiB == 0:
+        return f"{n // MiB} MiB"
+    return f"{n:,} bytes"
+
+
+def read_bytes(path: Path, error: type[AppealError], kind: str = "a file", limit: int = MAX_YAML_BYTES) -> bytes:
+    """The file's bytes, or ``error`` naming what went wrong; ``kind`` is what a folder is not.
+
+    Only a regular file of at most ``limit`` bytes is read.
+    """
+    try:
+        return open_regular(Path(path), limit, kind)
+    except FileRefused as exc:
+        raise error(str(exc), file=str(path)) from None
+
+
+def read_text(path: Path, error: type[AppealError], limit: int = MAX_YAML_BYTES) -> str:
     """The file's text, or ``error`` naming what went wrong."""
     name = str(path)
-    raw = read_bytes(path, error)
+    raw = read_bytes(path, error, limit=limit)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -73,14 +127,59 @@ def read_text(path: Path, error: type[AppealError]) -> str:
         ) from None
 
 
-def load_yaml(path: Path | str, error: type[AppealError], text: str | None = None) -> Located:
-    """Parse one YAML document from ``path`` (or ``text``) into :class:`Located`."""
+class _Refused(Exception):
+    def __init__(self, mark, message: str, accepted: str):
+        super().__init__(message)
+        self.line = mark.line + 1 if mark else None
+        self.message, self.accepted = message, accepted
+
+
+class _BoundedLoader(yaml.BaseLoader):
+    """PyYAML's BaseLoader that refuses anchors and aliases (when not allowed) and deep nesting as it composes."""
+
+    def __init__(self, stream, allow_aliases: bool):
+        super().__init__(stream)
+        self.allow_aliases = allow_aliases
+        self.depth = 0
+        self.alias_edges: set[tuple[int, Any]] = set()  # (parent node, index or key node) reached by an alias
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if not self.allow_aliases and (isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None)):
+            what = "an alias (*)" if isinstance(event, yaml.AliasEvent) else "an anchor (&)"
+            raise _Refused(event.start_mark, f"{what}: this file takes no YAML anchors or aliases",
+                           "each value written out where it is used")
+        if isinstance(event, yaml.AliasEvent) and parent is not None:
+            self.alias_edges.add(_edge(parent, index))
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _Refused(event.start_mark, f"sections and lists are nested more than {MAX_DEPTH} deep",
+                               f"at most {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def load_yaml(path: Path | str, error: type[AppealError], text: str | None = None,
+              aliases: int = NO_ALIASES, limit: int = MAX_YAML_BYTES) -> Located:
+    """Parse one YAML document from ``path`` (or ``text``) into :class:`Located`.
+
+    ``aliases`` is how many alias expansions the file may use (0: no anchors or aliases at all); ``limit``
+    the largest file, in bytes, that is read. Deep nesting and alias bombs are errors, found before
+    anything is expanded, so any file is answered at once and in little memory.
+    """
     path = Path(path)
     name = str(path)
     if text is None:
-        text = read_text(path, error)
+        text = read_text(path, error, limit=limit)
+    elif len(text) > limit:
+        raise error([Problem(name, f"the YAML text is {_size(len(text))}, larger than the {_size(limit)} accepted",
+                             accepted=f"at most {_size(limit)}")])
     try:
-        node = compose_nodes(text)
+        node, alias_edges = compose_nodes(text, allow_aliases=aliases > 0)
+    except _Refused as exc:
+        raise error([Problem(name, exc.message, line=exc.line, accepted=exc.accepted)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -93,7 +192,10 @@ def load_yaml(path: Path | str, error: type[AppealError], text: str | None = Non
     located = Located(data=None, file=name)
     problems: list[Problem] = []
     if node is not None:
-        located.data = _convert(node, (), located, problems)
+        try:
+            located.data = _Converter(located, problems, aliases, alias_edges).convert(node, (), node, None)
+        except _Refused as exc:
+            raise error([Problem(name, exc.message, line=exc.line, accepted=exc.accepted)]) from None
     if problems:
         raise error(problems)
     return located
@@ -103,28 +205,100 @@ FAST_LOADER = getattr(yaml, "CBaseLoader", None)
 """libyaml's composer, where PyYAML was built with it (it is, in PyYAML's wheels); None otherwise."""
 
 
-def compose_nodes(text: str, fast: bool = True) -> yaml.Node | None:
-    """The document's nodes, every scalar a string, each with its line mark.
+def compose_nodes(text: str, allow_aliases: bool = False, fast: bool = True) -> tuple[yaml.Node | None, set]:
+    """The document's nodes (every scalar a string, each with its line mark) and the alias edges found.
 
-    libyaml composes the same nodes with the same line marks as PyYAML's pure-Python loader, some
-    twenty times faster. A document libyaml rejects is composed again by the pure loader, so a user
-    always sees the pure loader's error and its line, as before; without libyaml the pure loader does
-    it all.
+    libyaml composes the same nodes with the same line marks as PyYAML's pure-Python loader, some twenty
+    times faster. It is used for a document that cannot hold an anchor or an alias (no ``&`` or ``*`` in
+    it at all, as in most case files), with the same depth limit checked on its nodes; any other document,
+    and one libyaml rejects, is composed by the pure, bounded loader, so a user always sees its error and
+    line, as before.
     """
-    if fast and FAST_LOADER is not None:
+    if fast and FAST_LOADER is not None and "&" not in text and "*" not in text:
         try:
-            return yaml.compose(text, Loader=FAST_LOADER)
+            node = yaml.compose(text, Loader=FAST_LOADER)
         except yaml.YAMLError:
             pass
-    return yaml.compose(text, Loader=yaml.BaseLoader)
+        else:
+            _check_depth(node)
+            return node, set()
+    loader = _BoundedLoader(text, allow_aliases=allow_aliases)
+    try:
+        return loader.get_single_node(), loader.alias_edges
+    finally:
+        loader.dispose()
 
 
-def _convert(node: yaml.Node, path: tuple, located: Located, problems: list[Problem]) -> Any:
+def _check_depth(root: yaml.Node | None) -> None:
+    """The bounded loader's depth limit, on composed nodes: the first node too deep, in document order."""
+    todo = [(root, 1)] if root is not None else []
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise _Refused(node.start_mark, f"sections and lists are nested more than {MAX_DEPTH} deep",
+                           f"at most {MAX_DEPTH} levels")
+        if isinstance(node, yaml.SequenceNode):
+            todo.extend((child, depth + 1) for child in reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend((child, depth + 1) for pair in reversed(node.value) for child in reversed(pair))
+
+
+@dataclass
+class _Converter:
+    """Nodes -> plain data, counting each alias expansion (a node met again) and every value made."""
+
+    located: Located
+    problems: list[Problem]
+    aliases: int
+    alias_edges: set
+    expansions: int = 0
+    values: int = 0
+    open: set = field(default_factory=set)  # the nodes being converted: an alias to one of them is a loop
+
+    def convert(self, node: yaml.Node, path: tuple, parent: yaml.Node, index: Any) -> Any:
+        here = _Mark(self.located.line(path))
+        if id(node) in self.open:
+            raise _Refused(here, "an alias refers to the section or list it is in", "aliases to other values")
+        if _edge(parent, index) in self.alias_edges:
+            self.expansions += 1
+            if self.expansions > self.aliases:
+                raise _Refused(here, f"the aliases expand more than {self.aliases} times",
+                               f"at most {self.aliases} alias expansions")
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _Refused(here, f"the aliases expand to more than {MAX_VALUES:,} values", "a smaller file")
+        if len(path) > MAX_DEPTH:
+            raise _Refused(here, f"sections and lists are nested more than {MAX_DEPTH} deep",
+                           f"at most {MAX_DEPTH} levels")
+        self.open.add(id(node))
+        try:
+            return _convert(node, path, self.located, self.problems, self.convert)
+        finally:
+            self.open.discard(id(node))
+
+
+def _edge(parent: yaml.Node, index: Any) -> tuple[int, Any]:
+    """One edge of the node graph: a parent and the list index or key node under it."""
+    return id(parent), id(index) if isinstance(index, yaml.Node) else index
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A stand-in for a YAML mark: ``line`` is 0-based, as PyYAML's are."""
+
+    at: int | None
+
+    @property
+    def line(self) -> int:
+        return (self.at or 1) - 1
+
+
+def _convert(node: yaml.Node, path: tuple, located: Located, problems: list[Problem], convert) -> Any:
     located.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         return node.value
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, path + (i,), located, problems) for i, item in enumerate(node.value)]
+        return [convert(item, path + (i,), node, i) for i, item in enumerate(node.value)]
     out: dict[str, Any] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
@@ -141,5 +315,5 @@ def _convert(node: yaml.Node, path: tuple, located: Located, problems: list[Prob
             )
             continue
         located.lines[path + (key,)] = key_node.start_mark.line + 1
-        out[key] = _convert(value_node, path + (key,), located, problems)
+        out[key] = convert(value_node, path + (key,), node, key_node)
     return out

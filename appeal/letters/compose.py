@@ -18,12 +18,12 @@ import re
 import secrets
 from typing import Any, Callable
 
-import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from appeal.errors import AppealError, CaseError, Problem, TemplateError
 from appeal.inputs.case import Case
+from appeal.inputs.fields import REFUSED_CHARACTERS, refused_character
 from appeal.letters.bind import Bound, specific_code
 from appeal.letters.document import (
     Block,
@@ -38,10 +38,22 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.letters.templates import Safe, TemplateMeta, TemplateSet, escape, long_date, money, render_error, short_date
+from appeal.letters.sandbox import render_bounded, text_value
+from appeal.letters.templates import (
+    Safe,
+    TemplateMeta,
+    TemplateSet,
+    TemplateView,
+    escape,
+    long_date,
+    money,
+    render_error,
+    short_date,
+)
 from appeal.reference.citations import CitationLibrary
 from appeal.reference.codes import code_table, without_usage
 
+CORE_PROPERTY_LIMIT = 255  # DOCX core properties (title, subject, keywords, author) hold at most 255 characters
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 
 
@@ -138,27 +150,47 @@ def compose(bound: Bound, library: CitationLibrary, templates: TemplateSet) -> L
     env = templates.env
     try:
         template = env.get_template(meta.name)
-        markdown = template.render(context)
+        markdown = render_bounded(template, context)
     except CaseError:
         raise
     except AppealError as exc:
         file, line = _where(exc, templates, meta)
         raise type(exc)([dataclasses.replace(p, file=file, line=line) for p in exc.problems]) from None
-    except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError) as exc:
+    except Exception as exc:  # whatever a template does wrong is the template's error, with its file and line
         raise render_error(exc, templates, str(meta.file)) from None
+    refused = refused_character(markdown)
+    if refused:
+        line = markdown[: REFUSED_CHARACTERS.search(markdown).start()].count("\n") + 1  # type: ignore[union-attr]
+        raise TemplateError([Problem(str(meta.file), f"the template's text contains {refused} (line {line} of the "
+                                     "rendered text), which a letter cannot carry", accepted="printable text")])
     blocks = _to_blocks(markdown, composer, meta)
     return Letter(
         letterhead=_letterhead(case),
         blocks=tuple(blocks),
         running_header=f"{case.patient.name} · Member ID {case.patient.member_id} · Claim {case.claim.number}",
-        title=f"Appeal of claim {case.claim.number}: {meta.title}",
-        author=case.provider.name,
-        subject=f"Appeal of denial (CARC {case.denial.carc}) of claim {case.claim.number} to {case.payer.name}",
-        keywords=tuple(dict.fromkeys(["appeal", f"claim {case.claim.number}", f"CARC {case.denial.carc}",
-                                      *(f"RARC {r}" for r in case.denial.rarc),
-                                      *(line.code for line in case.denied_lines)])),
+        title=_property(f"Appeal of claim {case.claim.number}: {meta.title}"),
+        author=_property(case.provider.name),
+        subject=_property(f"Appeal of denial (CARC {case.denial.carc}) of claim {case.claim.number} to "
+                          f"{case.payer.name}"),
+        keywords=_keywords(["appeal", f"claim {case.claim.number}", f"CARC {case.denial.carc}",
+                            *(f"RARC {r}" for r in case.denial.rarc), *(line.code for line in case.denied_lines)]),
         meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited)},
     )
+
+
+def _property(text: str) -> str:
+    """A document property within what every format holds (a long payer name is cut, with an ellipsis)."""
+    return text if len(text) <= CORE_PROPERTY_LIMIT else text[: CORE_PROPERTY_LIMIT - 1] + "\u2026"
+
+
+def _keywords(words: list[str]) -> tuple[str, ...]:
+    """The keywords, once each, as many as fit in one property when joined with ', '."""
+    out: list[str] = []
+    for word in dict.fromkeys(words):
+        if len(", ".join([*out, word])) > CORE_PROPERTY_LIMIT:
+            break
+        out.append(word)
+    return tuple(out)
 
 
 def _where(exc: AppealError, templates: TemplateSet, meta: TemplateMeta) -> tuple[str, int | None]:
@@ -192,7 +224,7 @@ def _context(bound: Bound, composer: _Composer) -> dict:
         "denied_lines": case.denied_lines,
         "requested_code": bound.requested_code,
         "specific_code": specific_code(bound.facts),
-        "template": bound.template,
+        "template": TemplateView.of(bound.template),
         "carc_text": lambda code: without_usage(codes.carc(code)),
         "rarc_text": lambda code: without_usage(codes.rarc(code)),
         "quote": composer.quote,
@@ -209,7 +241,7 @@ def _context(bound: Bound, composer: _Composer) -> dict:
         "long_date": long_date,
         "short_date": short_date,
         "money": money,
-        "raw": lambda text: Safe(str(text)),
+        "raw": lambda text: Safe(text_value(text)),
     }
 
 

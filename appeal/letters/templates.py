@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
 from appeal.errors import Problem, TemplateError
 from appeal.inputs.case import FactSpec
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
 from appeal.inputs.schema import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
-from appeal.inputs.yamlread import load_yaml, read_text
+from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
+from appeal.letters.sandbox import LetterEnvironment, OverBudget, Unprintable, given, text_value
 from appeal.resources import builtin_dir
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
@@ -168,6 +169,23 @@ class TemplateMeta:
         }
 
 
+@dataclass(frozen=True)
+class TemplateView:
+    """What a template sees of itself (``template``): its front matter, never a path of the machine."""
+
+    id: str
+    title: str
+    description: str
+    carc: tuple[str, ...]
+    rarc: tuple[str, ...]
+    levels: tuple[str, ...]
+    citations: tuple[str, ...]
+
+    @classmethod
+    def of(cls, meta: TemplateMeta) -> TemplateView:
+        return cls(meta.id, meta.title, meta.description, meta.carc, meta.rarc, meta.levels, meta.citations)
+
+
 def split_front_matter(text: str) -> tuple[str | None, str]:
     """``(front matter YAML, body)``; both keep the file's line numbers.
 
@@ -211,13 +229,9 @@ class FrontMatterLoader(jinja2.FileSystemLoader):
         return split_front_matter(source)[1], filename, uptodate
 
 
-class LetterEnvironment(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, refusing file objects as well."""
-
-    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if isinstance(obj, Path):
-            return False
-        return super().is_safe_attribute(obj, attr, value)
+def printed(value: Any) -> str:
+    """The environment's ``finalize``: only text, numbers and dates are printed, always escaped."""
+    return escape(text_value(value))
 
 
 @dataclass(frozen=True)
@@ -295,12 +309,11 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     ])
     env = LetterEnvironment(
         loader=loader,
-        undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
-        finalize=escape,
+        finalize=printed,
     )
     env.filters.update(short_date=short_date, long_date=long_date, money=money, billed_code=billed_code)
     return env
@@ -330,7 +343,7 @@ def _read_meta(path: Path, origin: str) -> TemplateMeta:
     if front is None:
         raise TemplateError([Problem(str(path), "the template has no front matter", line=1,
                                      accepted="a first line '---', YAML fields (id, title, carc, facts), '---'")])
-    located = load_yaml(path, TemplateError, text=front)
+    located = load_yaml(path, TemplateError, text=front, aliases=PROFILE_ALIASES)
     if not isinstance(located.data, dict):
         raise TemplateError([Problem(str(path), "the front matter must be YAML fields", line=2,
                                      accepted="id, title, carc, rarc, facts, citations, example")])
@@ -441,6 +454,15 @@ def render_error(exc: BaseException, templates: TemplateSet, name: str) -> Templ
         message = f"the template used something that is not allowed in letters: {exc}"
     elif isinstance(exc, jinja2.UndefinedError):
         message = f"undefined value: {exc.message}"
+    elif isinstance(exc, RecursionError):
+        message = ("the template includes or extends itself, or a macro calls itself, without end "
+                   "(or its expressions nest too deep)")
+    elif isinstance(exc, (Unprintable, OverBudget)):
+        message = str(exc)
+    elif isinstance(exc, LookupError):
+        message = f"the template asked for an item that is not there ({type(exc).__name__}: {exc})"
+    elif isinstance(exc, MemoryError):
+        message = "the template needs more memory than a letter may take"
     else:
         message = str(getattr(exc, "message", None) or exc)
     return TemplateError([Problem(file or name, message, line=line)])
@@ -448,14 +470,14 @@ def render_error(exc: BaseException, templates: TemplateSet, name: str) -> Templ
 
 def long_date(value: dt.date | None) -> str:
     """``November 27, 2026``."""
-    if value is None:
+    if value is None or not given(value):
         return ""
     return f"{value:%B} {value.day}, {value.year}"
 
 
 def short_date(value: dt.date | None) -> str:
     """``11/27/2026``, as claim forms print dates."""
-    return f"{value:%m/%d/%Y}" if value else ""
+    return f"{value:%m/%d/%Y}" if given(value) else ""
 
 
 def billed_code(line: Any) -> str:
@@ -464,4 +486,4 @@ def billed_code(line: Any) -> str:
 
 
 def money(value: Decimal | None) -> str:
-    return f"${value:,.2f}" if value is not None else ""
+    return f"${value:,.2f}" if given(value) else ""

@@ -23,7 +23,7 @@ from typing import Iterable
 
 from appeal.errors import CitationError, Problem
 from appeal.inputs.fields import Reader
-from appeal.inputs.yamlread import load_yaml
+from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml
 from appeal.resources import builtin_dir
 
 KINDS = ("article", "correction", "book", "descriptor", "policy", "literature", "qa", "regulation", "other")
@@ -193,7 +193,7 @@ class CitationLibrary:
 
 
 def _read_file(path: Path) -> list[Citation]:
-    located = load_yaml(path, CitationError)
+    located = load_yaml(path, CitationError, aliases=PROFILE_ALIASES)
     r = Reader(located)
     data = located.data
     if isinstance(data, dict) and "citations" in data:

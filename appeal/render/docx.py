@@ -1,4 +1,4 @@
-"""Draw a :class:`~appeal.document.Letter` as a Word document (python-docx).
+"""Draw a :class:`~appeal.letters.document.Letter` as a Word document (python-docx).
 
 The letter uses Word's own styles (Normal, Heading 1-3, Quote, List Bullet, List
 Number, Table Grid) plus three of ours (Quote Attribution, Letterhead, Address), so a
@@ -23,7 +23,7 @@ import io
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -56,7 +56,7 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import keeps_with_next
+from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next
 
 FONT = "Times New Roman"
 GREY = RGBColor(0x44, 0x44, 0x44)
@@ -164,28 +164,40 @@ def _save(doc) -> bytes:
     return buffer.getvalue()
 
 
-def _style_id(doc, name: str) -> str:
-    """A style's id, looked up once per document: python-docx's lookup by name scans every
-    style each time, which was half the time of a letter."""
-    ids = doc.__dict__.setdefault("_appeal_style_ids", {})
-    if name not in ids:
-        ids[name] = doc.styles[name].style_id
-    return ids[name]
+@dataclass
+class _Page:
+    """The document a letter is being written into, and the ids of the styles it used so far.
+
+    Each style's id is looked up once per document: python-docx's lookup by name scans every
+    style each time, which was half the time of a letter.
+    """
+
+    doc: Any
+    style_ids: dict[str, str] = field(default_factory=dict)
+
+    def style_id(self, name: str) -> str:
+        if name not in self.style_ids:
+            self.style_ids[name] = self.doc.styles[name].style_id
+        return self.style_ids[name]
+
+    def add(self, style: str, text: str | None = None):
+        """A new paragraph in ``style``, set by its id."""
+        return _add(self, style, text)
 
 
-def _add(doc, style: str, text: str | None = None):
-    """A new paragraph in ``style``, set by its id; built from XML (see :func:`_api_run_xml`)."""
+def _add(page: _Page, style: str, text: str | None = None):
+    """A new paragraph, built from XML (see :func:`_api_run_xml`) unless its text has tabs or line breaks."""
     if text and _NOT_PLAIN.search(text):
-        return _add_by_api(doc, style, text)
-    style_xml = f'<w:pPr><w:pStyle w:val="{xml_escape(_style_id(doc, style), _QUOTE)}"/></w:pPr>'
+        return _add_by_api(page, style, text)
+    style_xml = f'<w:pPr><w:pStyle w:val="{xml_escape(page.style_id(style), _QUOTE)}"/></w:pPr>'
     p = parse_xml(f'<w:p {_W}>{style_xml}{_api_run_xml(text) if text else ""}</w:p>')
-    doc.element.body.sectPr.addprevious(p)  # where Document.add_paragraph puts it
-    return DocxParagraph(p, doc._body)
+    page.doc.element.body.sectPr.addprevious(p)  # where Document.add_paragraph puts it
+    return DocxParagraph(p, page.doc._body)
 
 
-def _add_by_api(doc, style: str, text: str | None = None):
-    paragraph = doc.add_paragraph(text)
-    paragraph._p.style = _style_id(doc, style)
+def _add_by_api(page: _Page, style: str, text: str | None = None):
+    paragraph = page.doc.add_paragraph(text)
+    paragraph._p.style = page.style_id(style)
     return paragraph
 
 
@@ -212,19 +224,20 @@ def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None 
     """The letter as DOCX bytes; ``reference`` is the practice's reference DOCX, if any."""
     base = _reference_package(reference) if reference is not None else _blank_package()
     doc = base.document()
-    _fill(doc, letter, identifier)
+    _fill(doc, letter, identifier, base.style_ids)
     return base.zip(doc, dt.date.fromisoformat(letter.meta["date"]))
 
 
-def _fill(doc, letter: Letter, identifier: str) -> None:
+def _fill(doc, letter: Letter, identifier: str, style_ids: dict[str, str] | None = None) -> None:
     """Everything that differs between letters: the body, the header and footer, the core properties."""
+    page = _Page(doc, dict(style_ids or {}))
     section = doc.sections[0]
     letterhead_in_header = _header_footer(section, letter)
     if not letterhead_in_header:
-        _letterhead(doc, letter)
+        _letterhead(page, letter)
     blocks = letter.blocks
     for i, block in enumerate(blocks):
-        _RENDERERS.get(type(block), _unknown)(doc, block)
+        _RENDERERS.get(type(block), _unknown)(page, block)
         if keeps_with_next(block) and i + 1 < len(blocks):
             _last_paragraph(doc).paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
@@ -312,9 +325,7 @@ class _Package:
         return cls(_emptied(base, xml_names), frozen, style_ids)
 
     def document(self):
-        doc = Document(io.BytesIO(self.slim))
-        doc.__dict__["_appeal_style_ids"] = dict(self.style_ids)
-        return doc
+        return Document(io.BytesIO(self.slim))
 
     def zip(self, doc, day: dt.date) -> bytes:
         """The letter's DOCX in one pass: each member stamped with the letter date, not the clock, so the
@@ -458,17 +469,17 @@ def _copy_story(source, target) -> None:
                 element.set(attr, target_part.relate_to(target_ref, rel.reltype, is_external=rel.is_external))
 
 
-def _letterhead(doc, letter: Letter) -> None:
+def _letterhead(page: _Page, letter: Letter) -> None:
     head = letter.letterhead
     if head.logo is not None:
-        picture = _add(doc, "Letterhead")
+        picture = page.add("Letterhead")
         _picture(picture.add_run(), head.logo, Inches(2.0), Inches(0.8), "provider.logo")
-    name = _add(doc, "Letterhead")
+    name = page.add("Letterhead")
     run = name.add_run(head.name)
     run.bold = True
     run.font.size = Pt(15)
     run.font.color.rgb = RGBColor(0, 0, 0)
-    lines = [_add(doc, "Letterhead", line) for line in head.lines]
+    lines = [page.add("Letterhead", line) for line in head.lines]
     last = (lines or [name])[-1]
     last.paragraph_format.space_after = Pt(14)
     last._p.get_or_add_pPr().append(parse_xml(
@@ -511,52 +522,52 @@ def _add_runs_by_api(paragraph, runs: tuple[Run, ...]) -> None:
         r.italic = run.italic or None
 
 
-def _heading(doc, block: Heading) -> None:
-    paragraph = _add(doc, f"Heading {min(max(block.level, 1), 3)}")
+def _heading(page: _Page, block: Heading) -> None:
+    paragraph = page.add(f"Heading {heading_level(block.level)}")
     _add_runs(paragraph, block.runs)
     paragraph.paragraph_format.keep_with_next = True
 
 
-def _paragraph(doc, block: Paragraph) -> None:
+def _paragraph(page: _Page, block: Paragraph) -> None:
     style = {"address": "Address"}.get(block.style, "Normal")
-    _add_runs(_add(doc, style), block.runs)
+    _add_runs(page.add(style), block.runs)
 
 
-def _quote(doc, block: Quote) -> None:
-    _add(doc, "Quote", block.text)
-    _add(doc, "Quote Attribution", block.attribution)
+def _quote(page: _Page, block: Quote) -> None:
+    page.add("Quote", block.text)
+    page.add("Quote Attribution", block.attribution)
 
 
-def _list(doc, block: BulletList) -> None:
+def _list(page: _Page, block: BulletList) -> None:
     style = "List Number" if block.ordered else "List Bullet"
     for i, item in enumerate(block.items):
-        paragraph = _add(doc, style)
+        paragraph = page.add(style)
         _add_runs(paragraph, item)
         paragraph.paragraph_format.keep_with_next = i < len(block.items) - 1 and len(block.items) <= 6
 
 
-def _table(doc, block: Table) -> None:
+def _table(page: _Page, block: Table) -> None:
     """The table as one piece of WordprocessingML: python-docx's cell-by-cell API cost a third of
     a letter's DOCX time. Fixed layout, 30/70 columns, the label column (or header row) shaded."""
     columns = max(len(row) for row in block.rows)
     total = 9360  # 6.5 inches in twentieths of a point
-    widths = [total * 3 // 10] + [total * 7 // 10 // (columns - 1)] * (columns - 1) if columns > 1 else [total]
+    widths = [int(width) for width in column_widths(total, columns)]
     rows = []
     for r, row in enumerate(block.rows):
         cells = []
         for c, runs in enumerate(row):
-            label = (block.header and r == 0) or (not block.header and c == 0)
-            shade = '<w:shd w:val="clear" w:fill="EEEEEE"/>' if label else ""
+            label = is_label(block, r, c)
+            shade = f'<w:shd w:val="clear" w:fill="{LABEL_FILL}"/>' if label else ""
             cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr>'
                          f'<w:p><w:pPr><w:spacing w:after="0"/></w:pPr>{_runs_xml(runs, bold=label)}</w:p></w:tc>')
         rows.append("<w:tr>" + "".join(cells) + "</w:tr>")
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{_style_id(doc, "Table Grid")}"/>'
+    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{page.style_id("Table Grid")}"/>'
            f'<w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="left"/><w:tblLayout w:type="fixed"/>'
            f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
            f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
-    doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
-    doc.add_paragraph()
+    page.doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
+    page.doc.add_paragraph()
 
 
 def _runs_xml(runs: tuple[Run, ...], bold: bool = False) -> str:
@@ -571,10 +582,10 @@ def _runs_xml(runs: tuple[Run, ...], bold: bool = False) -> str:
     return "".join(out)
 
 
-def _signature(doc, block: Signature) -> None:
-    closing = doc.add_paragraph(block.closing)
+def _signature(page: _Page, block: Signature) -> None:
+    closing = page.doc.add_paragraph(block.closing)
     closing.paragraph_format.keep_with_next = True
-    mark = doc.add_paragraph()
+    mark = page.doc.add_paragraph()
     mark.paragraph_format.keep_with_next = True
     mark.paragraph_format.space_after = Pt(0)
     if block.image is not None:
@@ -582,27 +593,27 @@ def _signature(doc, block: Signature) -> None:
     else:
         mark.paragraph_format.space_before = Pt(24)
         mark.add_run("_______________________________")
-    name = doc.add_paragraph()
+    name = page.doc.add_paragraph()
     name.paragraph_format.space_after = Pt(0)
     name.paragraph_format.keep_with_next = bool(block.lines)
     name.add_run(block.name).bold = True
     for i, line in enumerate(block.lines):
-        p = doc.add_paragraph(line)
+        p = page.doc.add_paragraph(line)
         p.paragraph_format.space_after = Pt(0)
         p.paragraph_format.keep_with_next = i < len(block.lines) - 1
         for run in p.runs:
             run.font.size = Pt(10)
 
 
-def _references(doc, block: References) -> None:
+def _references(page: _Page, block: References) -> None:
     if not block.entries:
         return
-    _heading(doc, Heading((Run(block.title),), level=2))
+    _heading(page, Heading((Run(block.title),), level=2))
     for entry in block.entries:
-        _add(doc, "List Number", entry)
+        page.add("List Number", entry)
 
 
-def _unknown(doc, block: Block) -> None:
+def _unknown(page: _Page, block: Block) -> None:
     raise RenderError(f"the DOCX renderer has no rule for a {type(block).__name__} block")
 
 

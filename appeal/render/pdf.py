@@ -1,4 +1,4 @@
-"""Draw a :class:`~appeal.document.Letter` as a PDF (reportlab platypus).
+"""Draw a :class:`~appeal.letters.document.Letter` as a PDF (reportlab platypus).
 
 US Letter, the bundled DejaVu Serif fonts (embedded, covering Latin Extended and
 Vietnamese; even the canvas's initial font is ours, so no unembedded Helvetica), a
@@ -55,7 +55,7 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import keeps_with_next
+from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next
 from appeal.resources import PACKAGE
 
 FAMILY = "DejaVuSerif"
@@ -209,7 +209,7 @@ def _check(letter: Letter) -> None:
 
 
 def _heading(block: Heading) -> list[Flowable]:
-    return [_para(_markup(block.runs), f"h{min(max(block.level, 1), 3)}")]
+    return [_para(_markup(block.runs), f"h{heading_level(block.level)}")]
 
 
 def _paragraph(block: Paragraph) -> list[Flowable]:
@@ -234,19 +234,19 @@ def _table(block: Table) -> list[Flowable]:
     for r, row in enumerate(block.rows):
         cells = []
         for c, runs in enumerate(row):
-            bold = (block.header and r == 0) or (not block.header and c == 0)
+            bold = is_label(block, r, c)
             cells.append(_para(_markup(runs), "cell_bold" if bold else "cell"))
         rows.append(cells)
     width = LETTER[0] - 2 * MARGIN - 12  # the frame's own padding is 6 points a side
     columns = max(len(r) for r in rows)
-    col_widths = [width * 0.3] + [width * 0.7 / (columns - 1)] * (columns - 1) if columns > 1 else [width]
+    col_widths = column_widths(width, columns)
     table = RLTable(rows, colWidths=col_widths, hAlign="LEFT", repeatRows=1 if block.header else 0)
     shaded = (-1, 0) if block.header else (0, -1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FAMILY),  # the table's own default is Helvetica, never embedded
         ("GRID", (0, 0), (-1, -1), 0.5, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), shaded, colors.HexColor("#EEEEEE")),
+        ("BACKGROUND", (0, 0), shaded, colors.HexColor(f"#{LABEL_FILL}")),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))

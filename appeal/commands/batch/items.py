@@ -17,7 +17,9 @@ from typing import Iterable, Iterator
 
 from appeal.commands.batch.summary import Outcome
 from appeal.commands.remit import drafts, read_remittance, warning_lines
-from appeal.errors import AppealError
+from appeal.errors import AppealError, CaseError
+from appeal.inputs.case import MAX_CASE_BYTES
+from appeal.inputs.yamlread import FileRefused, open_regular
 from appeal.settings import Sources
 
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -60,6 +62,8 @@ def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str
                 yield _case_item(case, fingerprint)
         elif path.suffix.lower() in CASE_SUFFIXES:
             yield _case_item(path, fingerprint)
+        elif path.exists() and not path.is_file():
+            yield _unreadable(path, "is not a regular file (a device, pipe or socket)")
         elif path.suffix.lower() == ".csv":
             yield from _csv_items(path, fingerprint)
         else:
@@ -89,7 +93,10 @@ def _hash(fingerprint: str, *parts: str | bytes) -> str:
 
 
 def _case_item(path: Path, fingerprint: str) -> Item:
-    data = path.read_bytes()
+    try:
+        data = open_regular(path, MAX_CASE_BYTES, kind="a case file")
+    except FileRefused as exc:
+        raise CaseError(str(exc), file=str(path)) from None
     return Item(0, "case", str(path), str(path), _hash(fingerprint, "case", data))
 
 

@@ -16,6 +16,7 @@ from typing import IO, Iterable, Iterator
 from appeal import __version__
 from appeal.commands.batch.summary import Outcome
 from appeal.deliver.files import write_atomic
+from appeal.errors import OutputError
 from appeal.resources import builtin_dir
 from appeal.settings import Settings
 
@@ -38,6 +39,7 @@ class Manifest:
         self.log_path = path.with_name(path.stem + ".log")
         self.done: dict[str, dict] = {}
         self._log: IO[str] | None = None
+        self.error: str | None = None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == 1 and isinstance(data.get("done"), dict):
@@ -69,15 +71,20 @@ class Manifest:
 
     def record(self, outcome: Outcome) -> None:
         """Append one made item to the log (flushed to the operating system at once)."""
-        if self._log is None:
-            cut_short = self._ends_mid_line()
-            fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            self._log = os.fdopen(fd, "a", encoding="utf-8")
-            if cut_short:
-                self._log.write("\n")
+        if self.error is not None:
+            return
         entry = {"key": outcome.key, "outputs": list(outcome.outputs), "template": outcome.template}
-        self._log.write(json.dumps(entry) + "\n")
-        self._log.flush()
+        try:
+            if self._log is None:
+                cut_short = self._ends_mid_line()
+                fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                self._log = os.fdopen(fd, "a", encoding="utf-8")
+                if cut_short:
+                    self._log.write("\n")
+            self._log.write(json.dumps(entry) + "\n")
+            self._log.flush()
+        except OSError as exc:
+            self._failed(OutputError(f"cannot write the file: {exc.strerror}", file=str(self.log_path)))
 
     def _ends_mid_line(self) -> bool:
         """Whether a killed run's log ends in a line cut short (the next entry must start a new line)."""
@@ -89,17 +96,26 @@ class Manifest:
             return False
 
     def flush(self) -> None:
-        """``manifest.json`` rewritten once with what the log added; the log removed."""
-        if self._log is None and not self.log_path.exists():
-            return
+        """``manifest.json`` rewritten once with what the log added, and the log removed. A failure (a full
+        disk) costs only resuming, so it is a warning, once."""
         if self._log is not None:
             self._log.close()
             self._log = None
+        if not self.log_path.exists():
+            return
         done = dict(self.done)
         done.update(self._logged())
-        write_atomic(self.path, json.dumps({"version": 1, "done": done}).encode("utf-8"))
+        try:
+            write_atomic(self.path, json.dumps({"version": 1, "done": done}).encode("utf-8"))
+        except OutputError as exc:
+            self._failed(exc)
+            return  # the log stays: the next run reads it back
         self.done = done
         self.log_path.unlink(missing_ok=True)
+
+    def _failed(self, exc: Exception) -> None:
+        if self.error is None:
+            self.error = f"the resume state was not saved ({exc}); a rerun makes every letter again"
 
 
 def fingerprint(settings: Settings, formats: Iterable[str]) -> str:
@@ -127,4 +143,7 @@ def remove_stale_parts(out_dir: Path) -> None:
     """Temporary files a killed run left (``.<name>.<random>.part``): they may hold PHI."""
     for folder in (out_dir, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
         for path in folder.glob(".*.part") if folder.is_dir() else ():
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass  # a read-only folder: writing there fails next, with its own message

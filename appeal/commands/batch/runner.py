@@ -12,9 +12,10 @@ from typing import Callable, Iterable, Iterator
 
 from appeal.commands.batch.items import Item, iter_items
 from appeal.commands.batch.manifest import STATE_DIR, Manifest, fingerprint, remove_stale_parts
-from appeal.commands.batch.summary import BatchResult, Outcome, write_summary
+from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, SummaryLog, write_summary
 from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
 from appeal.deliver.files import ensure_dir
+from appeal.errors import OutputError
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 
@@ -22,7 +23,12 @@ from appeal.settings import Settings, Sources
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
               progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None) -> BatchResult:
-    """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item."""
+    """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
+
+    ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
+    full disk or a killed run still leaves the list of what was and was not written; at the end
+    it is rewritten in input order.
+    """
     out_dir = ensure_dir(Path(out_dir))
     job = Job(settings, out_dir, tuple(formats), today or dt.date.today())
     state_dir = ensure_dir(out_dir / STATE_DIR)
@@ -34,8 +40,11 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     stamp = fingerprint(settings, job.formats)
     items = iter_items(inputs, sources, stamp, result.warnings, job.today)
 
+    log = SummaryLog(out_dir / SUMMARY)
+
     def done(outcome: Outcome) -> None:
         result.outcomes.append(outcome)
+        log.append(outcome)
         if outcome.status == "ok":
             manifest.record(outcome)
         if progress:
@@ -52,8 +61,16 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
             _in_pool(todo, jobs, job, done)
     finally:
         manifest.flush()
+        log.close()
     result.outcomes.sort(key=lambda o: o.seq)
-    result.summary = write_summary(out_dir, result.outcomes)
+    try:
+        result.summary = write_summary(out_dir, result.outcomes)
+    except OutputError as exc:  # the rows appended as items finished stay, in the order they finished
+        result.summary = log.path if log.error is None else None
+        result.warnings.append(f"summary.csv was not rewritten in input order ({exc})"
+                               + ("" if log.error is None else f"; {log.error}"))
+    if manifest.error:
+        result.warnings.append(manifest.error)
     return result
 
 

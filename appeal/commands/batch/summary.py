@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,50 @@ class BatchResult:
         return {"ok": self.exit_code == 0, "summary": str(self.summary) if self.summary else None,
                 "counts": {s: self.count(s) for s in STATUSES},
                 "items": [o.as_dict() for o in self.outcomes], "warnings": self.warnings}
+
+
+class SummaryLog:
+    """``summary.csv`` as the run goes: the header at once, then a row as each item finishes (flushed).
+
+    A write that fails (a full disk) stops the log, never the batch; the error is kept for the result.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.error: str | None = None
+        self.fh = None
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            self.writer = csv.writer(self.fh, lineterminator="\n")
+            self._write(SUMMARY_COLUMNS)
+        except OSError as exc:
+            self._fail(exc)
+
+    def append(self, outcome: Outcome) -> None:
+        if self.fh is not None:
+            self._write(outcome.row())
+
+    def _write(self, row) -> None:
+        if self.fh is None:
+            return
+        try:
+            self.writer.writerow(row)
+            self.fh.flush()
+        except OSError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        self.error = f"summary.csv could not be written as items finished: {exc.strerror or exc}"
+        self.close()
+
+    def close(self) -> None:
+        if self.fh is not None:
+            try:
+                self.fh.close()
+            except OSError:
+                pass
+            self.fh = None
 
 
 def write_summary(out_dir: Path, outcomes: list[Outcome]) -> Path:

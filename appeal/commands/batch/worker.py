@@ -20,7 +20,7 @@ from appeal.commands.batch.items import Item
 from appeal.commands.batch.manifest import STATE_DIR
 from appeal.commands.batch.summary import Outcome
 from appeal.commands.generate import checked, with_workspace
-from appeal.deliver.files import batch_stem, case_key, claim_stem
+from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
 from appeal.errors import AppealError, Problem
 from appeal.inputs.case import Case, load_case, read_case
@@ -86,9 +86,13 @@ class Worker:
         except AppealError as exc:
             return Outcome(item.seq, item.label, "failed", key=item.key,
                            error="; ".join(describe(p, item) for p in exc.problems))
-        except Exception as exc:  # a bug of ours: report it on this item, keep going
+        except OSError as exc:  # the output folder (a full disk, a read-only folder) while claiming a name
             return Outcome(item.seq, item.label, "failed", key=item.key,
-                           error=f"internal error ({type(exc).__name__}: {exc}); please report it")
+                           error=f"not written: cannot write in {job.out_dir}: {why(exc)}")
+        except Exception as exc:  # a bug of ours: report it on this item, keep going (its message may hold PHI)
+            where = exc.__traceback__.tb_frame.f_code.co_filename if exc.__traceback__ else "?"
+            return Outcome(item.seq, item.label, "failed", key=item.key,
+                           error=f"internal error ({type(exc).__name__} in {Path(where).name}); please report it")
         findings = checked(prepared, sources, job.today)
         said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
         return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
