@@ -465,7 +465,8 @@ def markdown(results: dict, command: str) -> str:
     lines = [
         "# Performance",
         "",
-        f"Written by `{command}` on {m['date']} (regenerate it with the same command; nothing here is a test).",
+        f"Written by `{command}` on {m['date']}, in {results.get('elapsed_s', 0) / 60:.0f} minutes "
+        "(regenerate it with the same command; nothing here is a test).",
         "",
         f"**Machine:** {m['cpu']}, {m['cores']} cores, {m['system']}, Python {m['python']} "
         f"(libyaml: {'yes' if m['libyaml'] else 'no'}). **Versions:** {versions}.",
@@ -569,6 +570,7 @@ def main() -> None:
     quick = args.quick
     cores = os.cpu_count() or 1
     results: dict = {"machine": machine(), "quick": quick}
+    began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="appeal-bench-") as tmp:
         folder = Path(tmp)
         (folder / "appeal.yaml").write_text(PROFILE)
@@ -590,6 +592,7 @@ def main() -> None:
         results["libreoffice"] = step("libreoffice", libreoffice, folder, 1 if quick else 3)
         results["tools"] = step("docxtpl, weasyprint", docxtpl_and_weasyprint, 10 if quick else 30)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["elapsed_s"] = round(time.perf_counter() - began)
     results["verdicts"] = verdicts(results)
     command = "python benchmarks/run.py" + (" --quick" if quick else "")
     docs = ROOT / "docs"

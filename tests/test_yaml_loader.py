@@ -86,3 +86,22 @@ def test_a_broken_file_gets_the_pure_loaders_error_and_line(tmp_path, text, monk
         load_yaml(path, CaseError)
     assert str(fast.value) == str(pure.value)
     assert str(fast.value).startswith(f"{path}:")
+
+
+def test_a_case_file_with_an_ampersand_in_a_name_is_composed_by_libyaml(monkeypatch):
+    used = []
+    compose = yaml.compose
+    monkeypatch.setattr(yamlread.yaml, "compose", lambda text, Loader: used.append(Loader) or compose(text, Loader))
+    text = (ROOT / "samples" / "upmc-76496-specific-code.yaml").read_text(encoding="utf-8")
+    assert "Spine & Motion" in text
+    load_yaml(ROOT / "samples" / "upmc-76496-specific-code.yaml", CaseError)
+    assert used == [yamlread.FAST_LOADER]
+
+
+@pytest.mark.parametrize("text", ["a: &x 1\nb: *x\n", "a: [&x 1, *x]\n", "a: {k: &x v}\n"])
+def test_anchors_and_aliases_are_left_to_the_bounded_loader(tmp_path, text):
+    path = tmp_path / "case.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CaseError) as refused:
+        load_yaml(path, CaseError)
+    assert "takes no YAML anchors or aliases" in str(refused.value) and f"{path}:1:" in str(refused.value)

@@ -10,6 +10,7 @@ name the line it is on.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,19 +210,19 @@ def compose_nodes(text: str, allow_aliases: bool = False, fast: bool = True) -> 
     """The document's nodes (every scalar a string, each with its line mark) and the alias edges found.
 
     libyaml composes the same nodes with the same line marks as PyYAML's pure-Python loader, some twenty
-    times faster. It is used for a document that cannot hold an anchor or an alias (no ``&`` or ``*`` in
-    it at all, as in most case files), with the same depth limit checked on its nodes; any other document,
-    and one libyaml rejects, is composed by the pure, bounded loader, so a user always sees its error and
-    line, as before.
+    times faster. It is used for a document that cannot hold an anchor or an alias (no ``&`` or ``*``
+    where one could start: "Spine & Motion" is fine), with the same depth limit checked on its nodes;
+    any other document, and one libyaml rejects, is composed by the pure, bounded loader, so a user
+    always sees its error and line, as before.
     """
-    if fast and FAST_LOADER is not None and "&" not in text and "*" not in text:
+    if fast and FAST_LOADER is not None and not _MAY_HOLD_ANCHOR.search(text):
         try:
             node = yaml.compose(text, Loader=FAST_LOADER)
         except yaml.YAMLError:
             pass
         else:
-            _check_depth(node)
-            return node, set()
+            if _check_depth(node):
+                return node, set()
     loader = _BoundedLoader(text, allow_aliases=allow_aliases)
     try:
         return loader.get_single_node(), loader.alias_edges
@@ -229,11 +230,20 @@ def compose_nodes(text: str, allow_aliases: bool = False, fast: bool = True) -> 
         loader.dispose()
 
 
-def _check_depth(root: yaml.Node | None) -> None:
-    """The bounded loader's depth limit, on composed nodes: the first node too deep, in document order."""
+_MAY_HOLD_ANCHOR = re.compile(r"(?:^|[\s\[\]{},:?-])[&*][^\s]", re.MULTILINE)
+"""An ``&`` or ``*`` followed by a name, where a YAML anchor or alias could start (or a false alarm)."""
+
+
+def _check_depth(root: yaml.Node | None) -> bool:
+    """The bounded loader's depth limit, on composed nodes: the first node too deep, in document order.
+    False when a node is met twice (an alias after all): the bounded loader must read the file."""
     todo = [(root, 1)] if root is not None else []
+    seen: set[int] = set()
     while todo:
         node, depth = todo.pop()
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
         if depth > MAX_DEPTH:
             raise _Refused(node.start_mark, f"sections and lists are nested more than {MAX_DEPTH} deep",
                            f"at most {MAX_DEPTH} levels")
@@ -241,6 +251,7 @@ def _check_depth(root: yaml.Node | None) -> None:
             todo.extend((child, depth + 1) for child in reversed(node.value))
         elif isinstance(node, yaml.MappingNode):
             todo.extend((child, depth + 1) for pair in reversed(node.value) for child in reversed(pair))
+    return True
 
 
 @dataclass
