@@ -84,3 +84,12 @@ class RemittanceError(AppealError):
 
 class CodeError(AppealError):
     """A CARC or RARC code asked for is not in the shipped reference table (appeal/data/codes.yaml)."""
+
+
+class LedgerError(AppealError):
+    """The appeal ledger cannot be used: locked past the timeout, read-only, made by a newer version,
+    not a ledger at all, or a server that does not answer. The message never shows a password."""
+
+
+class TrackError(AppealError):
+    """A ``track`` command names no appeal, one the ledger does not hold, or one that matches several."""

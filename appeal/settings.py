@@ -30,6 +30,9 @@ class Settings:
     citation_dirs: tuple[Path, ...] = ()
     workspace: Path | None = None
     reference_docx: Path | None = None
+    stationery: Path | None = None  # --stationery FIRST.pdf
+    stationery_rest: Path | None = None  # --stationery-rest REST.pdf
+    mail: bool = False  # the letters go by mail (batch --print): a window envelope needs the payer's address
     allow_outside: bool = False  # packet enclosures may come from outside the case's folder and the workspace
 
     def templates(self) -> TemplateSet:

@@ -115,7 +115,7 @@ def test_csv_rows_become_letters_and_a_bad_row_names_its_line_and_column(batch, 
         (f"{source}:2", "ok"), (f"{source}:3", "failed"), (f"{source}:4", "failed")]
     assert got[1]["error"] == ("column claim.lines.0.code: '7649X' is not valid (accepted: a 5-character CPT or "
                                "HCPCS code such as 76120, 0042T or G0283)")
-    assert got[2]["error"].startswith("column appeal.facts.recording: the template needs this fact: Was the motion")
+    assert got[2]["error"].startswith("column appeal.facts.recording: template 'specific-code-required' needs this fact: Was the motion")
     assert f"failed: {source}:3: column claim.lines.0.code" in result.stderr
     assert got[0]["outputs"] == "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.docx " \
                                 "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf"

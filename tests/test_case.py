@@ -145,7 +145,7 @@ def test_fact_problems(make_case):
     with pytest.raises(CaseError) as info:
         coerce_facts(case, SPECS)
     text = "\n".join(str(p) for p in info.value.problems)
-    assert "appeal.facts.recordng: unknown field 'recordng'; did you mean 'recording'?" in text
+    assert "appeal.facts.recordng: unknown fact 'recordng': no template uses it; did you mean 'recording'?" in text
     assert "appeal.facts.recording: the template needs this fact: Was it recorded?" in text
     assert "appeal.facts.when: 'soon' is not a real date" in text
     assert "appeal.facts.count: 'many' is not a number" in text

@@ -15,6 +15,8 @@ REQUIRED_CARC = [
     "96", "97", "189", "197", "204", "236", "251", "253", "A7",
     # codes seen in sample remits
     "26", "94", "147", "165", "176",
+    # the denials billers see most (issue 12)
+    "15", "18", "22", "27", "119", "151",
 ]
 # Required but not traceable to a citable source, so deliberately absent:
 UNSOURCED_CARC = ["42", "A2"]
@@ -22,6 +24,7 @@ UNSOURCED_CARC = ["42", "A2"]
 REQUIRED_RARC = [
     "M51", "N56", "N350", "N657", "N1", "N211", "N704", "MA130",
     "N14", "N20", "N36", "N206", "N220", "M68", "MA02",
+    "N290", "MA04", "N30", "N54", "N130",
 ]
 
 
@@ -116,3 +119,7 @@ def test_letters_quote_each_description_up_to_its_usage_note():
         assert quoted and entry.description.startswith(quoted), (kind, code)
         assert "Usage:" not in quoted
     assert without_usage(table.carc("97")).startswith("The benefit for this service is included")
+    assert without_usage(table.carc("18")) == "Exact duplicate claim/service"
+    assert without_usage(table.carc("96")) == "Non-covered charge(s)."
+    assert without_usage(table.carc("23")) == ("The impact of prior payer(s) adjudication including payments "
+                                               "and/or adjustments.")

@@ -93,7 +93,7 @@ def test_not_recorded_without_a_code_defends_the_unlisted_code(make_case):
 def test_missing_required_fact_names_the_fact(make_case):
     with pytest.raises(CaseError) as info:
         letter_for(make_case({"appeal.facts": {"recording_medium": "DVD"}}))
-    assert "appeal.facts.recording: the template needs this fact" in str(info.value)
+    assert "appeal.facts.recording: template 'specific-code-required' needs this fact" in str(info.value)
 
 
 def test_user_text_is_never_markup(make_case):

@@ -20,21 +20,24 @@ from conftest import UPMC, flat
 
 VIETNAMESE = "".join(chr(c) for c in range(0x1EA0, 0x1EFA)) + "ĂăÂâĐđÊêÔôƠơƯư"
 LATIN_EXTENDED = "".join(chr(c) for c in range(0x00C0, 0x0250) if chr(c).isalpha())
+GREEK = "".join(chr(c) for c in range(0x0391, 0x03CA) if chr(c).isalpha())
+CYRILLIC = "".join(chr(c) for c in range(0x0400, 0x0460) if chr(c).isalpha())
 
 
 def test_each_bundled_font_ships_with_its_licence():
     folder = PACKAGE / "fonts"
     assert {p.name for p in folder.glob("*.ttf")} == set(_FILES.values())
     licence = (folder / "LICENSE.txt").read_text(encoding="utf-8")
-    assert "DejaVu" in licence and "Bitstream" in licence
+    assert "Liberation" in licence and "SIL Open Font License" in licence
 
 
 def test_fonts_are_registered_once_per_process():
     assert fonts() is fonts()
 
 
-def test_fonts_cover_latin_extended_and_vietnamese():
-    assert missing_glyphs(VIETNAMESE + LATIN_EXTENDED + string.printable) == set()
+def test_fonts_cover_latin_extended_vietnamese_greek_and_cyrillic():
+    assert missing_glyphs(VIETNAMESE + LATIN_EXTENDED + GREEK + CYRILLIC + string.printable) == set()
+    assert missing_glyphs("Νικόλαος Παπαδόπουλος Анна Кузнецова") == set()
     assert missing_glyphs("José Núñez-Ørsted Łukasz Żółć Nguyễn Văn An") == set()
 
 

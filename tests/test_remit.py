@@ -93,7 +93,7 @@ def test_a_fact_the_profile_does_not_give_is_marked_and_generate_names_it(tmp_pa
         prepare(path, Settings(workspace=ws))
     [problem] = info.value.problems
     assert problem.field == "appeal.facts.recording"
-    assert problem.message.startswith("the template needs this fact: Was the motion study recorded")
+    assert problem.message.startswith("template 'specific-code-required' needs this fact: Was the motion study recorded")
     assert problem.line == draft.text.splitlines().index(line) + 1
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
 from PIL import Image
 from pypdf import PdfReader
 
@@ -99,7 +101,7 @@ def test_every_pdf_font_is_embedded(upmc, named):
         assert rows, "pdffonts lists the fonts"
         for row in rows:
             assert row.split()[-5] == "yes", row  # the 'emb' column
-            assert "DejaVuSerif" in row.split()[0]
+            assert "LiberationSerif" in row.split()[0]
 
 
 def test_pdf_has_no_javascript_or_encryption(upmc):
@@ -122,7 +124,7 @@ def test_pdf_metadata_names_the_claim_and_carc(upmc):
 @needs("pdftotext")
 def test_pdftotext_reads_the_letter_in_order(upmc):
     text = flat(" ".join(pdftotext_pages(upmc[".pdf"])))
-    order = ["Riverside Spine & Motion Clinic (sample)", "November 27, 2026", "UPMC Health Plan", "Claim number",
+    order = ["Riverside Spine & Motion Clinic (sample)", "November 27, 2026", "Claim number",
              "Dear Reviewer:", "Why this code",
              "The term videofluoroscopy is synonymous", "CPT Assistant, September 2000, p. 4", "Enclosures",
              "Sincerely,", "Pat Example, CPC", "Billing Manager", "References"]
@@ -147,13 +149,25 @@ def _page_texts(pdf: bytes) -> list[str]:
     return [flat(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
+@pytest.mark.parametrize("on_stationery", [False, True], ids=["letterhead", "stationery"])
 @pytest.mark.parametrize("fillers", range(0, 30, 2))
-def test_signature_and_headings_are_never_left_alone(fillers):
-    """Wherever the page breaks, 'Sincerely,' sits with the signer and a heading with its text."""
+def test_signature_and_headings_are_never_left_alone(fillers, on_stationery, tmp_path):
+    """Wherever the page breaks, 'Sincerely,' sits with the signer and a heading with its text, with the
+    letterhead drawn or on a stationery with its own margins."""
+    from reportlab.pdfgen import canvas
+
+    from appeal.letters.document import PageSetup
+
+    setup = PageSetup()
+    if on_stationery:
+        blank = canvas.Canvas(str(tmp_path / "first.pdf"))
+        blank.showPage()
+        blank.save()
+        setup = PageSetup(stationery_first=tmp_path / "first.pdf", margins=(2.5 * 72, 72, 1.25 * 72, 72))
     letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
     filler = Paragraph((Run("A filler sentence that moves every later block down the page a little. "),))
     padded = dataclasses.replace(letter, blocks=(filler,) * fillers + letter.blocks)
-    pages = _page_texts(render_pdf(padded))
+    pages = _page_texts(render_pdf(padded, setup))
     for page in pages:
         body = page.rsplit("Page ", 1)[0].strip()
         for heading in ("Why this code", "Enclosures", "References"):
@@ -210,8 +224,10 @@ def test_docx_styles_are_real_word_styles(upmc):
     assert heading.font.name == "Times New Roman" and str(heading.font.color.rgb) == "000000"
     assert "asciiTheme" not in heading.element.xml  # Word would prefer the theme's font otherwise
     used = {p.style.name for p in document.paragraphs}
-    assert {"Heading 2", "Heading 3", "Quote", "Quote Attribution", "List Bullet", "Letterhead",
-            "List Number"} <= used
+    assert {"Heading 2", "Heading 3", "Quote", "Quote Attribution", "List Bullet", "Reference List"} <= used
+    assert styles["Reference List"].base_style.name == "List Number"  # numbered, in the small type
+    header = {p.style.name for p in document.sections[0].first_page_header.paragraphs}
+    assert {"Letterhead Name", "Letterhead"} <= header  # the letterhead is page 1's header
     for p in document.paragraphs:
         if p.style.name.startswith("Heading"):
             assert p.paragraph_format.keep_with_next
@@ -222,18 +238,23 @@ def test_docx_page_furniture(upmc):
     section = docx.Document(str(upmc[".docx"])).sections[0]
     assert section.page_width.inches == 8.5 and section.page_height.inches == 11
     assert section.different_first_page_header_footer
-    assert "".join(p.text for p in section.first_page_header.paragraphs).strip() == ""
+    first = "\n".join(p.text for p in section.first_page_header.paragraphs)
+    assert "Riverside Spine & Motion Clinic (sample)" in first and "NPI 1234567893 · TIN 12-3456789" in first
     assert "Claim SAMPLE-2026-000123" in section.header.paragraphs[0].text
     for footer in (section.footer, section.first_page_footer):
         xml = footer._element.xml
         assert 'w:instr=" PAGE "' in xml and 'w:instr=" NUMPAGES "' in xml
 
 
-def test_docx_signature_paragraphs_keep_together(upmc):
-    paragraphs = docx.Document(str(upmc[".docx"])).paragraphs
-    start = next(i for i, p in enumerate(paragraphs) if p.text == "Sincerely,")
-    block = paragraphs[start:start + 3]
-    assert all(p.paragraph_format.keep_with_next for p in block)
+def _signature_cell(document):
+    return next(table.rows[0] for table in document.tables if table.rows[0].cells[0].paragraphs[0].text == "Sincerely,")
+
+
+def test_docx_signature_is_kept_whole_on_one_page(upmc):
+    row = _signature_cell(docx.Document(str(upmc[".docx"])))
+    assert row._tr.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None  # a row that cannot split
+    texts = [p.text for p in row.cells[0].paragraphs]
+    assert texts[0] == "Sincerely," and "Pat Example, CPC" in texts and "Billing Manager" in texts
 
 
 @needs("soffice", "pdftotext")
@@ -272,7 +293,9 @@ def test_signature_image_and_logo_in_both_formats(make_case, out, tmp_path):
     assert len(reader.pages[0].images) == 1  # the logo
     assert any(page.images for page in reader.pages[1:])  # the signature
     assert "_____" not in pdf_words(reader)
-    assert len(docx.Document(str(word)).inline_shapes) == 2
+    document = docx.Document(str(word))
+    assert len(document.inline_shapes) == 1  # the signature; the logo is in page 1's header
+    assert "<pic:pic" in document.sections[0].first_page_header._element.xml
 
 
 def pdf_words(reader: PdfReader) -> str:
@@ -280,7 +303,8 @@ def pdf_words(reader: PdfReader) -> str:
 
 
 def test_without_a_signature_image_there_is_a_line_to_sign_on(upmc):
-    assert "____" in docx_text(upmc[".docx"])
+    mark = _signature_cell(docx.Document(str(upmc[".docx"]))).cells[0].paragraphs[1]
+    assert mark._p.find(f"{qn('w:pPr')}/{qn('w:pBdr')}/{qn('w:bottom')}") is not None  # the rule to sign on
     reader = PdfReader(str(upmc[".pdf"]))
     assert not any(page.images for page in reader.pages)
 
@@ -314,7 +338,14 @@ def reference(tmp_path) -> Path:
 def test_reference_docx_supplies_styles_header_and_logo(reference):
     letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
     document = docx.Document(io.BytesIO(render_docx(letter, reference=reference)))
-    assert document.styles["Normal"].font.name == "Georgia"
+    # the letter's own styles are applied over the reference's, so they survive it: the font the PDF
+    # matches, the quote's indent, black headings
+    assert document.styles["Normal"].font.name == "Times New Roman"
+    assert document.styles["Quote"].paragraph_format.left_indent == Pt(36)
+    assert document.styles["Heading 2"].font.color.rgb == RGBColor(0, 0, 0)
+    table = document.tables[0]._tbl.xml  # the RE table carries its own widths, padding and grid
+    assert "<w:tblCellMar>" in table and 'w:color="888888"' in table
+    assert f'w:pStyle w:val="{document.styles["Table Text"].style_id}"' in table
     section = document.sections[0]
     assert section.different_first_page_header_footer
     first = section.first_page_header

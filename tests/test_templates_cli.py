@@ -9,8 +9,10 @@ import pytest
 
 from conftest import SAMPLES, UPMC
 
-BUILTINS = ["generic-reconsideration", "investigational-service", "separate-anatomic-region",
-            "specific-code-required"]
+BUILTINS = ["authorization", "benefit-limit", "coordination-of-benefits", "coverage-terminated",
+            "diagnosis-procedure", "duplicate-claim", "generic-reconsideration", "investigational-service",
+            "medical-necessity", "missing-information", "non-covered-service", "separate-anatomic-region",
+            "specific-code-required", "timely-filing"]
 
 
 @pytest.fixture
@@ -97,7 +99,7 @@ def test_new_with_unusable_input_exits_2(run, tmp_path, args, message):
 def test_every_builtin_passes_check(run):
     result = run("templates", "check")
     assert result.exit_code == 0, result.stderr
-    assert "checked 4 template(s): no problems" in result.stderr
+    assert f"checked {len(BUILTINS)} template(s): no problems" in result.stderr
 
 
 def test_check_json_is_one_document(run, copy):
@@ -142,7 +144,7 @@ def test_check_renders_the_example_case(run, copy):
     edit(copy / "examples" / "my-189.yaml", "    recording: yes\n", "")
     result = run("templates", "check", "my-189", "--templates", copy)
     assert result.exit_code == 1
-    assert "appeal.facts.recording: the template needs this fact" in result.stderr
+    assert "appeal.facts.recording: template 'my-189' needs this fact" in result.stderr
     assert str(copy / "examples" / "my-189.yaml") in result.stderr
 
 
@@ -209,3 +211,14 @@ def test_show_new_and_init_have_json(run, tmp_path):
     assert ws["files"][0].endswith("appeal.yaml")
     exported = json.loads(run("citations", "export", "--json").stdout)
     assert exported
+
+
+def test_new_names_templates_only_for_a_folder_that_is_not_searched(run, tmp_path, monkeypatch):
+    result = run("templates", "new", "my-a", "--from", "generic-reconsideration", "--dir", tmp_path / "mine")
+    assert f"then run: appeal templates check my-a --templates {tmp_path / 'mine'}" in result.stderr
+    monkeypatch.chdir(tmp_path)
+    assert run("init", "ws").exit_code == 0
+    monkeypatch.chdir(tmp_path / "ws")
+    result = run("templates", "new", "my-b", "--from", "generic-reconsideration", "--dir", "templates")
+    assert result.stderr.splitlines()[-1] == ("edit templates/my-b.md, then run: appeal templates check my-b")
+    assert run("templates", "check", "my-b").exit_code == 0

@@ -29,7 +29,7 @@ def wheel(tmp_path_factory):
 def test_wheel_holds_templates_citations_fonts_and_data(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for expected in ("appeal/_builtin/templates/specific-code-required.md", "appeal/_builtin/templates/base/letter.md",
-                     "appeal/_builtin/citations/cpt-assistant-2000-09.yaml", "appeal/fonts/DejaVuSerif.ttf",
+                     "appeal/_builtin/citations/cpt-assistant-2000-09.yaml", "appeal/fonts/LiberationSerif-Regular.ttf",
                      "appeal/fonts/LICENSE.txt", "appeal/data/codes.yaml"):
         assert expected in names
 

@@ -8,7 +8,7 @@ modifiers to add) and the library passages behind it. A fact that cannot be type
 is itself a finding, and the rules that need no facts still run.
 
 To add a rule: write one small function in the module for its group
-(``coding.py``, ``route.py``, ``sources.py``), add its :class:`Rule` to
+(``coding.py``, ``route.py``, ``denials.py``, ``sources.py``), add its :class:`Rule` to
 :data:`RULES` with the passages it may cite, and test a case that triggers it and a
 near miss that does not.
 """
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from appeal.checks import coding, route, sources
+from appeal.checks import coding, denials, route, sources
 from appeal.checks.model import SEVERITIES, Context, Finding, Rule
 from appeal.errors import CaseError, Problem, TemplateError
-from appeal.inputs.case import Case, coerce_facts
+from appeal.inputs.case import Case, coerce_facts, foreign_facts
 from appeal.inputs.workspace import Workspace
 from appeal.letters.bind import Bound, requested_code
 from appeal.letters.document import Letter, Quote
@@ -50,6 +50,18 @@ RULES: tuple[Rule, ...] = (
     Rule("appeal-route-closed", route.appeal_route_closed),
     Rule("appeal-deadline", route.appeal_by_date),
     Rule("no-reasons", route.no_reasons),
+    Rule("expected-enclosures", denials.expected_enclosures),
+    Rule("missing-information-remark", denials.missing_information_remark),
+    Rule("duplicate-nothing-differs", denials.duplicate_nothing_differs),
+    Rule("timely-filing-window", denials.timely_filing_window),
+    Rule("timely-filing-acceptance", denials.timely_filing_acceptance),
+    Rule("authorization-after-service", denials.authorization_after_service),
+    Rule("necessity-guideline", denials.necessity_guideline),
+    Rule("diagnosis-unchanged", denials.diagnosis_unchanged),
+    Rule("cob-primary-eob", denials.cob_primary_eob),
+    Rule("eligibility-on-service-date", denials.eligibility_on_service_date),
+    Rule("plan-provision", denials.plan_provision),
+    Rule("benefit-limit-same-day", denials.benefit_limit_same_day),
     Rule("source-date", sources.source_date, review=True),
 )
 
@@ -79,11 +91,14 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
              bound: Bound | None) -> tuple[Context, list[Finding]]:
     findings: list[Finding] = []
     facts: Mapping[str, Any] = bound.facts if bound else {}
+    templates = templates or template_set((), workspace.root if workspace else None)
     try:
         if meta is None:
-            meta, _ = select_template(case, templates or template_set((), workspace.root if workspace else None))
+            meta, _ = select_template(case, templates)
+        owners = templates.fact_owners()
         if bound is None:
-            facts = coerce_facts(case, meta.facts)
+            facts = coerce_facts(case, meta.facts, known=owners, template=meta.id)
+        findings += [_foreign_fact(case, meta, name, owners.get(name, [])) for name in foreign_facts(case, meta.facts)]
     except TemplateError as exc:
         findings += [Finding("template", "error", None, str(p), action="Name a template that exists "
                              "(appeal templates list).") for p in exc.problems]
@@ -94,6 +109,16 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
     asked = bound.requested_code if bound else requested_code(case, meta, facts)
     return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer,
                    level=level, letter_requests=asked), findings
+
+
+def _foreign_fact(case: Case, meta: TemplateMeta, name: str, owners: list[str]) -> Finding:
+    """A fact the case gives for another template (a case written for CARC 189, then denied CARC 55)."""
+    whose = (f"template {', '.join(repr(o) for o in owners)} uses it" if owners
+             else "the shared vocabulary declares it")
+    return Finding("other-template-fact", "note", None,
+                   f"appeal.facts.{name} is kept and not used: template '{meta.id}' does not use it ({whose}).",
+                   action="Nothing to do, unless you meant another fact of this template: "
+                          + (", ".join(meta.facts) or "it uses none") + ".")
 
 
 def _fact_finding(case: Case, meta: TemplateMeta | None, problem: Problem) -> Finding:

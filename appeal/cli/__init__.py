@@ -11,7 +11,7 @@ Library modules are imported inside the commands, so ``appeal --help`` stays ins
 
 from __future__ import annotations
 
-from appeal.cli import authoring, check, letters, packet, remit  # noqa: F401  registers the commands
+from appeal.cli import authoring, check, letters, packet, remit, track  # noqa: F401  registers the commands
 from appeal.cli.app import cli
 
 __all__ = ["cli", "main"]

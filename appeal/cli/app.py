@@ -105,6 +105,38 @@ citations_option = click.option("--citations", "citation_dirs", multiple=True,
                                 help="A folder of your own citation files, searched first (repeatable).")
 
 
+stationery_options = (
+    click.option("--stationery", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="A one-page PDF of your printed letterhead: the PDF letter's page 1 is laid over it "
+                      "(default: practice.stationery.first_page)."),
+    click.option("--stationery-rest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="A one-page PDF under every page after the first (default: plain pages)."),
+)
+
+
+fax_options = (
+    click.option("--fax", is_flag=True, help="Also write the fax PDF: a cover sheet, then the letter and its "
+                                             "exhibits in black and white."),
+    click.option("--tiff", is_flag=True, help="Also write the fax as a TIFF Class F (204 x 196 dpi, Group 3 2-D) "
+                                              "for fax servers."),
+    click.option("--tiff-g4", is_flag=True, help="The TIFF in Group 4 instead of Group 3."),
+)
+
+
+def fax_flags(func: Callable) -> Callable:
+    """``--fax``, ``--tiff``, ``--tiff-g4``."""
+    for option in reversed(fax_options):
+        func = option(func)
+    return func
+
+
+def page_options(func: Callable) -> Callable:
+    """``--stationery`` and ``--stationery-rest``: what the PDF letter is printed on."""
+    for option in reversed(stationery_options):
+        func = option(func)
+    return func
+
+
 def letter_options(func: Callable) -> Callable:
     """``--date``, ``--templates``, ``--citations``, ``--workspace``: where a letter's parts come from."""
     for option in reversed((date_option, templates_option, citations_option, workspace_option)):
@@ -119,7 +151,8 @@ def cli() -> None:
 
 
 def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None, near: Path | None = None,
-                  reference_docx: Path | None = None, allow_outside: bool = False):
+                  reference_docx: Path | None = None, allow_outside: bool = False, stationery: Path | None = None,
+                  stationery_rest: Path | None = None, mail: bool = False):
     """The library's settings from the common options; the workspace is found when not given."""
     from appeal.inputs.workspace import find_workspace
     from appeal.settings import Settings
@@ -127,7 +160,8 @@ def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None,
     if workspace is None:
         workspace = find_workspace() or (find_workspace(Path(near).parent) if near else None)
     return Settings(date=date, template_dirs=tuple(template_dirs), citation_dirs=tuple(citation_dirs),
-                    workspace=workspace, reference_docx=reference_docx, allow_outside=allow_outside)
+                    workspace=workspace, reference_docx=reference_docx, allow_outside=allow_outside,
+                    stationery=stationery, stationery_rest=stationery_rest, mail=mail)
 
 
 def report_generated(result, what: str, as_json: bool) -> int:

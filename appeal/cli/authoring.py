@@ -60,7 +60,7 @@ def templates_list(template_dirs, workspace, as_json):
 @guarded
 def templates_show(template_id, template_dirs, workspace, as_json):
     """Print template ID's file (front matter and body)."""
-    from appeal.commands.authoring import template_source
+    from appeal.commands.authoring import fact_lines, template_source
 
     meta, text = template_source(settings_from(template_dirs=template_dirs, workspace=workspace).templates(),
                                  template_id)
@@ -69,6 +69,7 @@ def templates_show(template_id, template_dirs, workspace, as_json):
         emit_json({**meta.as_dict(), "source": text})
     else:
         click.echo(text, nl=False)
+        click.echo("\n".join(["", *fact_lines(meta)]))
     return EXIT_OK
 
 
@@ -85,13 +86,15 @@ def templates_new(new_id, from_id, folder, template_dirs, workspace, as_json):
     """Copy template --from to DIR/ID.md with the id changed, ready to edit (never overwrites)."""
     from appeal.commands.authoring import new_template
 
-    written = new_template(settings_from(template_dirs=template_dirs, workspace=workspace).templates(),
-                           new_id, from_id, folder)
+    settings = settings_from(template_dirs=template_dirs, workspace=workspace)
+    written = new_template(settings.templates(), new_id, from_id, folder)
     if as_json:
         emit_json({"template": new_id, "files": [str(p) for p in written]})
     else:
         click.echo("\n".join(str(path) for path in written))
-    say(f"edit {written[0]}, then run: appeal templates check {new_id} --templates {folder}")
+    # the workspace's own templates/ folder is searched without being named
+    found = settings.workspace is not None and Path(folder).resolve() == (settings.workspace / "templates").resolve()
+    say(f"edit {written[0]}, then run: appeal templates check {new_id}" + ("" if found else f" --templates {folder}"))
     return EXIT_OK
 
 

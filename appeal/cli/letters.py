@@ -14,10 +14,12 @@ from appeal.cli.app import (
     guarded,
     json_option,
     letter_options,
+    page_options,
     report_generated,
     say,
     settings_from,
 )
+from appeal.cli.track import db_option, recorder_for, report_recorded
 from appeal.render.formats import FORMATS
 
 
@@ -35,11 +37,13 @@ from appeal.render.formats import FORMATS
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A Word document whose styles, header and logo the DOCX letter uses "
                    "(default: practice.reference_docx in appeal.yaml).")
+@page_options
 @letter_options
+@db_option
 @json_option
 @guarded
-def generate(case, out_dir, formats, strict, packet, allow_outside, reference_docx, date, template_dirs, citation_dirs,
-             workspace, as_json):
+def generate(case, out_dir, formats, strict, packet, allow_outside, reference_docx, stationery, stationery_rest,
+             date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
     from appeal.commands.generate import generate as run
 
@@ -53,8 +57,11 @@ def generate(case, out_dir, formats, strict, packet, allow_outside, reference_do
         shown.extend(prepared.warnings)
 
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, reference_docx=reference_docx,
-                             allow_outside=allow_outside)
-    result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce)
+                             allow_outside=allow_outside, stationery=stationery, stationery_rest=stationery_rest)
+    recorder = recorder_for(settings, db, "appeal generate")
+    result = run(case, out_dir, settings, formats or FORMATS, packet=packet, strict=strict, notify=announce,
+                 recorder=recorder)
+    report_recorded(recorder)
     for warning in result.prepared.warnings[len(shown):]:
         say(f"warning: {warning}")
     return report_generated(result, "letter", as_json)

@@ -6,7 +6,18 @@ from pathlib import Path
 
 import click
 
-from appeal.cli.app import cli, guarded, json_option, letter_options, report_generated, say, settings_from
+from appeal.cli.app import (
+    cli,
+    fax_flags,
+    guarded,
+    json_option,
+    letter_options,
+    page_options,
+    report_generated,
+    say,
+    settings_from,
+)
+from appeal.cli.track import db_option, recorder_for, report_recorded
 
 
 @cli.command()
@@ -16,16 +27,24 @@ from appeal.cli.app import cli, guarded, json_option, letter_options, report_gen
 @click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
 @click.option("--allow-outside", is_flag=True, help="Take enclosure files from outside the case's folder and the "
                                                     "workspace.")
+@fax_flags
+@page_options
 @letter_options
+@db_option
 @json_option
 @guarded
-def packet(case, out_dir, strict, allow_outside, date, template_dirs, citation_dirs, workspace, as_json):
+def packet(case, out_dir, strict, allow_outside, fax, tiff, tiff_g4, stationery, stationery_rest, date,
+           template_dirs, citation_dirs, workspace, db, as_json):
     """Write the appeal packet for CASE: the letter, then each enclosure that has a file (PDF, PNG, JPEG or
     TIFF), every enclosure page stamped with its exhibit and page, as one PDF."""
     from appeal.commands.generate import write_packet
 
-    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, allow_outside=allow_outside)
-    result = write_packet(case, out_dir, settings, strict=strict)
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=case, allow_outside=allow_outside,
+                             stationery=stationery, stationery_rest=stationery_rest)
+    recorder = recorder_for(settings, db, "appeal packet")
+    result = write_packet(case, out_dir, settings, strict=strict, fax=fax, tiff=tiff, tiff_g4=tiff_g4,
+                          recorder=recorder)
+    report_recorded(recorder)
     say(f"template: {result.prepared.template.id} ({result.prepared.reason})")
     for exhibit in (result.packet or {}).get("exhibits", []):
         first, last = exhibit["first_page"], exhibit["last_page"]

@@ -11,14 +11,17 @@ from appeal.cli.app import (
     EXIT_UNUSABLE,
     cli,
     emit_json,
+    fax_flags,
     guarded,
     json_option,
     letter_options,
+    page_options,
     say,
     settings_from,
     templates_option,
     workspace_option,
 )
+from appeal.cli.track import db_option, recorder_for, report_recorded
 from appeal.render.formats import FORMATS
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -81,25 +84,42 @@ def denials(files, workspace, as_json):
 @click.option("--force", is_flag=True, help="Make every letter again, even those an earlier run completed.")
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Only these formats (default: both).")
+@click.option("--packet", is_flag=True, help="Also write each letter's appeal packet (the letter and its "
+                                            "enclosures' files as one PDF).")
+@click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A Word document whose styles, header and logo the DOCX letters use "
+                   "(default: practice.reference_docx in appeal.yaml).")
+@click.option("--print", "print_to", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write FILE.pdf: every ready letter and its exhibits, in the summary's order, each letter "
+                   "starting on an odd page (for duplex printing and mail).")
+@fax_flags
+@page_options
 @letter_options
+@db_option
 @json_option
 @guarded
-def batch(inputs, out_dir, jobs, force, formats, date, template_dirs, citation_dirs, workspace, as_json):
+def batch(inputs, out_dir, jobs, force, formats, packet, reference_docx, print_to, fax, tiff, tiff_g4, stationery,
+          stationery_rest, date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
 
     progress = Progress()
-    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0])
-    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress)
+    settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0],
+                             reference_docx=reference_docx, stationery=stationery, stationery_rest=stationery_rest)
+    recorder = recorder_for(settings, db, "appeal batch ... --force")
+    result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder=recorder,
+                       packet=packet, fax=fax, tiff=tiff, tiff_g4=tiff_g4, print_to=print_to)
     progress.close()
+    report_recorded(recorder)
     for warning in result.warnings:
         say(f"warning: {warning}")
     for outcome in result.outcomes:
         if outcome.error:
             say(f"{outcome.status}: {outcome.label}: {outcome.error}")
     say(f"{result.count('ok')} written, {result.count('skipped')} already done, {result.count('failed')} failed, "
-        f"{result.count('unreadable')} unreadable; summary: {result.summary}")
+        f"{result.count('unreadable')} unreadable; summary: {result.summary}"
+        + (f"; print file: {result.printed}" if result.printed else ""))
     if as_json:
         emit_json(result.as_dict())
     return result.exit_code

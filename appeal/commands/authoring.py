@@ -23,6 +23,7 @@ from appeal.inputs.schema import TEMPLATE_ID
 from appeal.inputs.workspace import PROFILE, Workspace, load_workspace
 from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
 from appeal.letters.build import build_letter
+from appeal.letters.facts import vocabulary
 from appeal.letters.templates import SUFFIX, TemplateMeta, TemplateSet, read_meta, split_front_matter
 from appeal.reference.citations import CitationLibrary
 from appeal.reference.codes import CodeEntry, code_table
@@ -43,6 +44,28 @@ def template_source(templates: TemplateSet, template_id: str) -> tuple[TemplateM
     """A template's metadata and the text of its file."""
     meta = templates.get(template_id)
     return meta, read_text(meta.file, TemplateError)
+
+
+def fact_lines(meta: TemplateMeta) -> list[str]:
+    """The facts a template uses, with what each means and the evidence it expects, as text lines."""
+    if not meta.facts:
+        return ["Facts (appeal.facts): none"]
+    out = ["Facts (appeal.facts), from the shared vocabulary unless marked:"]
+    for name, spec in meta.facts.items():
+        need = "required" if spec.required else ("default " + _shown_default(spec.default)
+                                                  if spec.default is not None else "optional")
+        own = "" if name in vocabulary() else ", this template's own"
+        out.append(f"  {name} ({spec.type}, {need}{own}): {spec.description}")
+        if spec.evidence:
+            out.append(f"      evidence: {spec.evidence}")
+    if meta.enclosures:
+        out.append("Enclosures the letter expects:")
+        out += [f"  - {item}" for item in meta.enclosures]
+    return out
+
+
+def _shown_default(value: object) -> str:
+    return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
 
 
 def new_template(templates: TemplateSet, new_id: str, from_id: str, folder: Path) -> list[Path]:

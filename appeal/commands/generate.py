@@ -8,17 +8,22 @@ that letter, then draws it in each format and writes the files atomically
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from appeal.checks import Finding, has_errors, run_checks
 from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
-from appeal.inputs.case import load_case
+from appeal.inputs.case import Case, load_case
+from appeal.inputs.workspace import Workspace
+from appeal.ledger.recorder import Recorder
 from appeal.letters.build import Prepared, build_letter
+from appeal.letters.compose import letterhead
+from appeal.letters.document import Letterhead, PageSetup
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS, render
 from appeal.settings import Settings, Sources
@@ -56,16 +61,85 @@ def prepare(case_path: Path | str, settings: Settings | None = None, sources: So
 
 
 def with_workspace(prepared: Prepared, sources: Sources) -> Prepared:
-    """What the workspace adds to a built letter: the payer directory's warnings, the reference DOCX."""
+    """What the workspace and the options add to a built letter: the payer directory's warnings, the
+    reference DOCX, the letterhead and page setup (stationery, envelope), and what they warn about."""
     case, workspace = prepared.case, sources.workspace
     if workspace is not None:
         prepared.warnings[:0] = workspace.warnings_for(case.payer.id, case.payer.name)
     prepared.reference_docx = sources.reference_docx
+    profile = workspace.letterhead if workspace else {}
+    if profile:
+        prepared.letter = dataclasses.replace(prepared.letter, letterhead=practice_letterhead(case, profile))
+    prepared.page = page_setup(sources.settings, workspace)
+    prepared.warnings.extend(page_warnings(prepared, bool(profile), sources.settings.mail))
     return prepared
 
 
+def practice_letterhead(case: Case, profile: Mapping) -> Letterhead:
+    """The letterhead as ``practice.letterhead`` describes it; what it leaves out comes from the provider."""
+    p = case.provider
+    pick = lambda key, default: profile.get(key, default)  # noqa: E731
+    logo = pick("logo", None)
+    return letterhead(pick("name", p.name), tuple(pick("address", p.address)), pick("phone", p.phone),
+                      pick("fax", p.fax), pick("npi", p.npi), pick("tin", p.tin), Path(logo) if logo else p.logo)
+
+
+def page_setup(settings: Settings, workspace: Workspace | None) -> PageSetup:
+    """The page setup from the options (which win) and the practice profile."""
+    stationery = workspace.stationery if workspace else {}
+    first = settings.stationery or stationery.get("first_page")
+    rest = settings.stationery_rest or (stationery.get("other_pages") if not settings.stationery else None)
+    for option, path in (("--stationery", first), ("--stationery-rest", rest)):
+        if path is not None:
+            check_stationery(Path(path), option)
+    margins = stationery.get("margins")
+    profile = workspace.letterhead if workspace else {}
+    return PageSetup(envelope=(workspace.envelope if workspace else "window-10"), accent=profile.get("accent"),
+                     letterhead_font=profile.get("font", "serif"), stationery_first=first, stationery_rest=rest,
+                     margins=tuple(m * 72 for m in margins) if margins else None)
+
+
+def check_stationery(path: Path, option: str) -> None:
+    """A stationery file is a readable one-page PDF, else an error naming it and the option."""
+    from appeal.render.pdf import stationery_page
+
+    stationery_page(path, option)
+
+
+def page_warnings(prepared: Prepared, profile_letterhead: bool, mail: bool = False) -> list[str]:
+    """What the page setup cannot honour, each with its reason code in brackets."""
+    page, case, warnings = prepared.page, prepared.case, []
+    if mail and page.envelope == "window-10" and not case.payer.address:
+        warnings.append("the letter is laid out for a #10 window envelope (practice.envelope: window-10), but "
+                        "the case has no payer.address: the window stays empty and the letter cannot be mailed; "
+                        "add the payer's appeal address from its provider manual or denial letter "
+                        "[no-payer-address]")
+    if page.envelope == "window-10" and case.payer.address:
+        from appeal.letters.document import Recipient
+        from appeal.render.pdf import fit_address
+
+        block = next((b for b in prepared.letter.blocks if isinstance(b, Recipient)), None)
+        if block is not None and fit_address(block) is None:
+            warnings.append("the payer's address block does not fit the #10 window even in 8-point type, so the "
+                            "window stays empty: shorten payer.name, payer.attention or the address lines "
+                            "[payer-address-too-long]")
+    if prepared.reference_docx is not None and page.stationery_first is None and not profile_letterhead:
+        warnings.append(f"the DOCX takes its letterhead from the reference DOCX {prepared.reference_docx.name}, "
+                        f"but the PDF carries the letterhead drawn from the billing provider (its name, address, "
+                        f"phone and fax, NPI and TIN): give the same letterhead as stationery (--stationery "
+                        f"FIRST.pdf or practice.stationery) or describe it under practice.letterhead "
+                        f"[reference-docx-letterhead]")
+    if page.stationery_first is not None and prepared.reference_docx is None:
+        warnings.append("the PDF is laid over the stationery, but the DOCX has no reference DOCX and draws the "
+                        "letterhead from the practice profile: give the Word version of the stationery with "
+                        "--reference-docx (or practice.reference_docx) [stationery-without-reference-docx]")
+    return warnings
+
+
 def checked(prepared: Prepared, sources: Sources, today: dt.date) -> list[Finding]:
-    """The coding check on a built letter: it reads what the letter decided and quotes."""
+    """The coding check on a built letter: it reads what the letter decided and quotes. A pinned letter
+    date (``--date``) is also the day the check counts the appeal-by date from."""
+    today = sources.settings.date or today
     return run_checks(prepared.case, sources.library, sources.workspace, today, templates=sources.templates,
                       letter=prepared.letter, bound=prepared.bound)
 
@@ -87,12 +161,15 @@ def validate(case_path: Path | str, settings: Settings | None = None,
 
 def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
              formats: Iterable[str] = FORMATS, packet: bool = False, strict: bool = False,
-             notify: Callable[[Prepared], None] | None = None, today: dt.date | None = None) -> Generated:
+             notify: Callable[[Prepared], None] | None = None, today: dt.date | None = None,
+             recorder: Recorder | None = None, fax: bool = False, tiff: bool = False,
+             tiff_g4: bool = False) -> Generated:
     """One case file -> its letter in each format, in ``out_dir``; with ``packet``, the appeal packet too.
 
     The coding check runs first and its findings come back with the result; with
     ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
+    ``recorder`` (a ledger is in use) records what was written as a drafted appeal.
     """
     today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
@@ -102,16 +179,26 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
         notify(prepared)
     if strict and has_errors(findings):
         return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
-    if packet:
+    if packet or fax or tiff or tiff_g4:
         done = deliver_packet(prepared, sources.templates, sources.library, Path(out_dir), sources.workspace,
-                              formats, allow_outside=sources.settings.allow_outside)
-        return Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
-    outputs = write_letter(prepared, Path(out_dir), formats)
-    return Generated(prepared=prepared, outputs=outputs, findings=findings)
+                              formats, allow_outside=sources.settings.allow_outside, fax=fax, tiff=tiff,
+                              tiff_g4=tiff_g4)
+        result = Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
+    else:
+        result = Generated(prepared=prepared, outputs=write_letter(prepared, Path(out_dir), formats),
+                           findings=findings)
+    if recorder is not None:
+        made = result.prepared
+        recorder.letter(made.case, made.template.id, result.outputs, made.bound.level)
+    return result
 
 
 def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings | None = None,
-                 formats: Iterable[str] = (), strict: bool = False, today: dt.date | None = None) -> Generated:
-    """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``), after the
-    same coding check as ``generate``; with ``strict``, a check error writes nothing."""
-    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, today=today)
+                 formats: Iterable[str] = (), strict: bool = False, today: dt.date | None = None,
+                 recorder: Recorder | None = None, fax: bool = False, tiff: bool = False,
+                 tiff_g4: bool = False) -> Generated:
+    """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``; with ``fax`` the
+    fax PDF, with ``tiff`` its TIFF), after the same coding check as ``generate``; with ``strict``, a check
+    error writes nothing."""
+    return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, today=today,
+                    recorder=recorder, fax=fax, tiff=tiff, tiff_g4=tiff_g4)

@@ -28,8 +28,8 @@ def write_letter(prepared: Prepared, out_dir: Path, formats: Iterable[str] = FOR
     formats = tuple(formats)
     if "pdf" in formats:
         check_fonts(case)
-    rendered = {fmt: render(prepared.letter, fmt, identifier=key, reference_docx=prepared.reference_docx)
-                for fmt in formats}
+    rendered = {fmt: render(prepared.letter, fmt, identifier=key, reference_docx=prepared.reference_docx,
+                            page=prepared.page) for fmt in formats}
     paths = []
     for fmt, data in rendered.items():
         path = out_dir / f"{stem}.{fmt}"

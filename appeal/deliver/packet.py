@@ -244,7 +244,8 @@ def build_packet(prepared: Prepared, templates: TemplateSet, library: CitationLi
     for _ in range(_MAX_PASSES):
         exhibits = placed(exhibits, assumed)
         built = build_letter(prepared.case, templates, library, prepared.template, labels(exhibits))
-        letter_pdf = render_pdf(built.letter)
+        built.letter = dataclasses.replace(built.letter, letterhead=prepared.letter.letterhead)  # the profile's
+        letter_pdf = render_pdf(built.letter, prepared.page)
         pages = _page_count(letter_pdf)
         if pages == assumed:
             break
@@ -360,18 +361,43 @@ class Delivered:
 
 
 def deliver_packet(prepared: Prepared, templates: TemplateSet, library: CitationLibrary, out_dir: Path,
-                   workspace: Workspace | None, formats: Iterable[str] = (), allow_outside: bool = False) -> Delivered:
-    """The packet for a built letter, written beside the letter in ``formats`` (same enclosure list).
+                   workspace: Workspace | None, formats: Iterable[str] = (), allow_outside: bool = False,
+                   fax: bool = False, tiff: bool = False, tiff_g4: bool = False, stem: str | None = None) -> Delivered:
+    """The packet for a built letter, written beside the letter in ``formats`` (same enclosure list);
+    with ``fax`` also the fax PDF (cover sheet, black and white), and with ``tiff`` its TIFF Class F.
 
-    Nothing is written until every enclosure has been read and the packet is built.
+    Nothing is written until every enclosure has been read and the packet (and fax) is built. ``stem`` is a
+    name the caller has already claimed (``batch``).
     """
+    from appeal.deliver import fax as faxing
+
     check_fonts(prepared.case)
+    fax = fax or tiff or tiff_g4
+    if fax:
+        faxing.payer_fax(prepared)  # a payer without a fax number stops here, before any work
     packet = build_packet(prepared, templates, library, workspace, allow_outside)
+    fax_data = None
+    if fax:
+        mono = faxing.monochrome_letter(packet.prepared, packet.letter_pages)
+        fax_data = faxing.fax_pdf(packet.prepared, merge(mono, packet.exhibits, prepared.case.claim.number))
+    tiff_data = faxing.fax_tiff(fax_data, group4=tiff_g4) if fax_data is not None and (tiff or tiff_g4) else None
     out_dir = ensure_dir(out_dir)
-    stem = letter_name(packet.prepared, out_dir)
+    stem = stem or letter_name(packet.prepared, out_dir)
     formats = tuple(f for f in formats if f in FORMATS)
     outputs = write_letter(packet.prepared, out_dir, formats, stem=stem) if formats else []
     path = out_dir / f"{packet_name(stem)}.pdf"
     write_atomic(path, packet.data)
+    faxed = []
+    for data, suffix in ((fax_data, ".pdf"), (tiff_data, ".tif")):
+        if data is not None:
+            faxed.append(out_dir / f"{fax_name(stem)}{suffix}")
+            write_atomic(faxed[-1], data)
     packet.prepared.warnings.extend(portal_warnings([path], workspace))
-    return Delivered(packet.prepared, [*outputs, path], path, packet.letter_pages, packet.exhibits)
+    return Delivered(packet.prepared, [*outputs, path, *faxed], path, packet.letter_pages, packet.exhibits)
+
+
+def fax_name(stem: str) -> str:
+    """``<stem>_fax``, still at most 64 characters."""
+    from appeal.deliver.fax import FAX_SUFFIX
+
+    return stem[: MAX_NAME - len(FAX_SUFFIX)] + FAX_SUFFIX

@@ -12,12 +12,13 @@ that uses it, and :func:`coerce_facts` types them once the template is known.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, cast
+from typing import Any, Callable, Iterable, Iterator, Mapping, cast
 
 from appeal.errors import CaseError, Problem
 from appeal.inputs.fields import Reader
@@ -64,9 +65,11 @@ class Payer:
     name: str
     id: str | None = None
     address: tuple[str, ...] = ()
+    attention: str | None = None
     fax: str | None = None
     portal: str | None = None
     distinct_modifier: str = "59"
+    timely_filing_days: int | None = None  # the payer's filing limit, days from the date of service
 
 
 @dataclass(frozen=True)
@@ -319,10 +322,13 @@ def _payer(r: Reader) -> Payer | None:
     read(r, (), "", s)
     name = read(r, at, s, "name")
     distinct = read(r, at, s, "distinct_modifier")
+    filing = read(r, at, s, "timely_filing_days")
     if not name:
         return None
     return Payer(name=name, id=read(r, at, s, "id"), address=read(r, at, s, "address"),
-                 fax=read(r, at, s, "fax"), portal=read(r, at, s, "portal"), distinct_modifier=distinct)
+                 attention=read(r, at, s, "attention"),
+                 fax=read(r, at, s, "fax"), portal=read(r, at, s, "portal"), distinct_modifier=distinct,
+                 timely_filing_days=int(filing) if filing is not None else None)
 
 
 def _patient(r: Reader, today: dt.date) -> Patient | None:
@@ -464,31 +470,49 @@ class FactSpec:
     description: str
     required: bool = False
     default: Any = None
+    evidence: str | None = None  # what the payer will want to see for it (the shared vocabulary says)
 
 
-def coerce_facts(case: Case, specs: Mapping[str, FactSpec]) -> dict[str, Any]:
+def coerce_facts(case: Case, specs: Mapping[str, FactSpec], known: Iterable[str] = (),
+                 template: str | None = None) -> dict[str, Any]:
     """Type the case's raw facts by the template's declarations; every problem in one error.
 
-    A fact the template does not declare is an error (a misspelt fact must not be
-    silently ignored); an optional fact left out takes the declared default.
+    A fact that neither the template nor ``known`` (the facts other templates and the
+    shared vocabulary declare) knows is an error with "did you mean": a misspelt fact
+    must not be silently ignored. A fact in ``known`` is left for the template that
+    uses it (:func:`foreign_facts` names them). An optional fact left out takes the
+    declared default; a required one left out names ``template``, which needs it.
     """
     located = case.located or Located(data={"appeal": {"facts": dict(case.appeal.facts)}}, file=str(case.source))
     r = case_reader(located)
     at = ("appeal", "facts")
-    r.mapping(at, list(specs))
+    given = r.mapping(at, ()) if not isinstance(r.get(at), dict) else r.get(at)
+    known = set(known)
+    for name in given or ():
+        if name not in specs and name not in known:
+            close = difflib.get_close_matches(name, [*specs, *sorted(known - set(specs))], n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            r.problem(at + (name,), f"unknown fact '{name}': no template uses it{hint}",
+                      (f"the facts of template '{template}': " if template else "the template's facts: ")
+                      + (", ".join(specs) or "none") + ", or another template's (appeal templates show ID)")
+    needs = f"template '{template}' needs" if template else "the template needs"
     out: dict[str, Any] = {}
     for name, spec in specs.items():
         path = at + (name,)
         if not r.present(path):
             if spec.required:
-                r.problem(path, f"the template needs this fact: {spec.description}",
-                          FACT_ACCEPTED[spec.type])
+                r.problem(path, f"{needs} this fact: {spec.description}", FACT_ACCEPTED[spec.type])
             out[name] = spec.default if spec.type != "list" or spec.default is not None else ()
             continue
         out[name] = _coerce(r, path, spec)
     if r.problems:
         raise CaseError(r.problems)
     return out
+
+
+def foreign_facts(case: Case, specs: Mapping[str, FactSpec]) -> list[str]:
+    """The facts the case gives that this template does not use (another template's, kept and ignored)."""
+    return [name for name in case.appeal.facts if name not in specs]
 
 
 def _coerce(r: Reader, path: tuple, spec: FactSpec) -> Any:

@@ -98,10 +98,12 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
     "payer": (
         Key("name", required=True),
         Key("id"),
+        Key("attention"),
         Key("address", "list"),
         Key("fax"),
         Key("portal"),
         Key("distinct_modifier", "choice", choices=("59", "XS"), default="59"),
+        Key("timely_filing_days", "number", minimum=Decimal(1)),  # the filing limit, from the date of service
     ),
     "patient": (
         Key("name", required=True),

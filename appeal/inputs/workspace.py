@@ -33,11 +33,17 @@ from appeal.inputs.schema import CARC, GROUPS, LEVELS, keys_of
 from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml
 
 PROFILE = "appeal.yaml"
-PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal")
+PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "ledger")
 PROVIDER_KEYS = keys_of("provider")
 SIGNER_KEYS = keys_of("signer")
-PAYER_KEYS = ("id", "name", "aliases", "address", "fax", "portal", "distinct_modifier", "appeal_window_days",
-              "checked", "example")
+PAYER_KEYS = ("id", "name", "aliases", "attention", "address", "fax", "portal", "distinct_modifier",
+              "appeal_window_days", "response_days",
+              "timely_filing_days", "checked", "example")
+LETTERHEAD_KEYS = ("name", "address", "phone", "fax", "npi", "tin", "logo", "accent", "font")
+LETTERHEAD_FONTS = ("serif", "sans")
+STATIONERY_KEYS = ("first_page", "other_pages", "margins")
+MARGIN_KEYS = ("top", "right", "bottom", "left")
+ENVELOPES = ("window-10", "none")
 ADJUSTMENT = rf"({'|'.join(GROUPS)})-{CARC}"
 
 
@@ -48,11 +54,14 @@ class PayerEntry:
     name: str
     id: str | None = None
     aliases: tuple[str, ...] = ()
+    attention: str | None = None
     address: tuple[str, ...] = ()
     fax: str | None = None
     portal: str | None = None
     distinct_modifier: str = "59"
     appeal_window_days: dict[str, int] = field(default_factory=dict)
+    response_days: dict[str, int] = field(default_factory=dict)  # days the payer takes to answer, per level
+    timely_filing_days: int | None = None  # the payer's filing limit: days from the date of service
     checked_source: str | None = None
     checked_date: Any = None
     example: bool = False
@@ -64,9 +73,11 @@ class PayerEntry:
             out["id"] = self.id
         if self.address:
             out["address"] = list(self.address)
-        for key in ("fax", "portal"):
+        for key in ("attention", "fax", "portal"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        if self.timely_filing_days is not None:
+            out["timely_filing_days"] = str(self.timely_filing_days)
         return out
 
 
@@ -83,6 +94,12 @@ class Workspace:
     portal_max_files: int = 10
     portal_max_file_mb: int = 60
     reference_docx: Path | None = None
+    # practice.letterhead: what the letterhead shows beyond the provider (each key optional; logo absolute)
+    letterhead: dict = field(default_factory=dict)
+    # practice.stationery: {first_page, other_pages} as absolute paths, margins in inches (top, right, bottom, left)
+    stationery: dict = field(default_factory=dict)
+    envelope: str = "window-10"
+    ledger_url: str | None = None  # `ledger: {url: ...}`: a shared PostgreSQL ledger instead of ledger.sqlite3
 
     @property
     def profile(self) -> Path:
@@ -161,8 +178,11 @@ def load_workspace(root: Path | str) -> Workspace:
         return Workspace(root=root)
     if r.mapping((), PROFILE_KEYS) is None:
         raise WorkspaceError(r.problems)
-    r.mapping(("practice",), ("provider", "signer", "reference_docx"))
+    r.mapping(("practice",), ("provider", "signer", "reference_docx", "letterhead", "stationery", "envelope"))
     reference = r.text(("practice", "reference_docx"), accepted="a .docx file, relative to the workspace folder")
+    letterhead = _letterhead(r, root)
+    stationery = _stationery(r, root)
+    envelope = r.choice(("practice", "envelope"), ENVELOPES) or "window-10"
     provider = r.mapping(("practice", "provider"), PROVIDER_KEYS) or {}
     signer = r.mapping(("practice", "signer"), SIGNER_KEYS) or {}
     provider, signer = _absolute(provider, ("logo",), root), _absolute(signer, ("signature",), root)
@@ -185,12 +205,55 @@ def load_workspace(root: Path | str) -> Workspace:
     r.mapping(("portal",), ("max_files", "max_file_mb"))
     max_files = r.number(("portal", "max_files"), minimum=Decimal(1))
     max_mb = r.number(("portal", "max_file_mb"), minimum=Decimal(1))
+    r.mapping(("ledger",), ("url",))
+    ledger_url = r.text(("ledger", "url"), accepted="postgresql://user@host/dbname (the password in the environment "
+                                                     "or ~/.pgpass, never here), or a SQLite file path")
     if r.problems:
         raise WorkspaceError(r.problems)
     return Workspace(root=root, provider=provider, signer=signer, payers=payers, code_defaults=code_defaults,
                      routine_adjustments=routine, portal_max_files=int(max_files or 10),
                      portal_max_file_mb=int(max_mb or 60),
-                     reference_docx=(root / reference).resolve() if reference else None)
+                     reference_docx=(root / reference).resolve() if reference else None,
+                     letterhead=letterhead, stationery=stationery, envelope=envelope,
+                     ledger_url=ledger_url)
+
+
+def _letterhead(r: Reader, root: Path) -> dict:
+    """``practice.letterhead``: the letterhead's own name, lines, logo, accent colour and font."""
+    at = ("practice", "letterhead")
+    if r.mapping(at, LETTERHEAD_KEYS) is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("name", "phone", "fax", "npi", "tin", "logo"):
+        value = r.text(at + (key,))
+        if value:
+            out[key] = str((root / value).resolve()) if key == "logo" else value
+    if r.present(at + ("address",)):
+        out["address"] = r.text_list(at + ("address",))
+    accent = r.text(at + ("accent",), pattern=r"#?[0-9A-Fa-f]{6}", accepted="a colour as #RRGGBB, e.g. #1F4E79")
+    if accent:
+        out["accent"] = "#" + accent.lstrip("#").upper()
+    font = r.choice(at + ("font",), LETTERHEAD_FONTS)
+    if font:
+        out["font"] = font
+    return out
+
+
+def _stationery(r: Reader, root: Path) -> dict:
+    """``practice.stationery``: the printed letterhead pages (PDF) the letter is laid over, and its margins."""
+    at = ("practice", "stationery")
+    if r.mapping(at, STATIONERY_KEYS) is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("first_page", "other_pages"):
+        value = r.text(at + (key,), required=key == "first_page", accepted="a one-page PDF, relative to the "
+                       "workspace folder")
+        if value:
+            out[key] = (root / value).resolve()
+    if r.mapping(at + ("margins",), MARGIN_KEYS) is not None:
+        margins = [r.number(at + ("margins", side), minimum=Decimal(0)) for side in MARGIN_KEYS]
+        out["margins"] = tuple(float(m) if m is not None else 1.0 for m in margins)
+    return out
 
 
 def _absolute(section: dict, keys: tuple[str, ...], root: Path) -> dict:
@@ -206,19 +269,29 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
     if r.mapping(at, PAYER_KEYS, required=True) is None:
         return None
     name = r.text(at + ("name",), required=True)
-    windows: dict[str, int] = {}
-    if r.mapping(at + ("appeal_window_days",), LEVELS) is not None:
-        for level in LEVELS:
-            days = r.number(at + ("appeal_window_days", level), minimum=Decimal(1))
-            if days is not None:
-                windows[level] = int(days)
+    windows, response = _per_level(r, at + ("appeal_window_days",)), _per_level(r, at + ("response_days",))
     r.mapping(at + ("checked",), ("source", "date"))
+    filing = r.number(at + ("timely_filing_days",), minimum=Decimal(1))
     if not name:
         return None
     return PayerEntry(
         name=name, id=r.text(at + ("id",)), aliases=r.text_list(at + ("aliases",)),
+        attention=r.text(at + ("attention",)),
         address=r.text_list(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
         distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
-        appeal_window_days=windows, checked_source=r.text(at + ("checked", "source")),
+        appeal_window_days=windows, response_days=response,
+        timely_filing_days=int(filing) if filing is not None else None,
+        checked_source=r.text(at + ("checked", "source")),
         checked_date=r.date(at + ("checked", "date")), example=bool(r.yes_no(at + ("example",), default=False)),
     )
+
+
+def _per_level(r: Reader, at: tuple) -> dict[str, int]:
+    """``{level: days}`` for a payer's appeal windows or response times."""
+    days: dict[str, int] = {}
+    if r.mapping(at, LEVELS) is not None:
+        for level in LEVELS:
+            value = r.number(at + (level,), minimum=Decimal(1))
+            if value is not None:
+                days[level] = int(value)
+    return days

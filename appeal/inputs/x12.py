@@ -174,6 +174,7 @@ class Claim:
     filing_indicator: str = ""
     payer_claim_number: str = ""
     frequency: str = ""
+    original_claim_number: str = ""  # REF*F8: the claim a replacement (frequency 7) corrects
     patient: Person = field(default_factory=Person)
     subscriber: Person | None = None
     corrected_patient: Person | None = None
@@ -457,6 +458,8 @@ class _Reader:
             self.nm1()
         elif sid == "DTM" and _el(self.seg, 1) in _CLAIM_DATES:
             setattr(claim, _CLAIM_DATES[_el(self.seg, 1)], self.date(2))
+        elif sid == "REF" and _el(self.seg, 1) == "F8":
+            claim.original_claim_number = _el(self.seg, 2)
         elif sid == "MOA":
             claim.remarks.extend(e for e in self.seg[3:8] if e)
         elif sid == "MIA":

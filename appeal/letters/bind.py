@@ -18,7 +18,7 @@ letter and the coding check must see alike, so they are made here and nowhere el
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from appeal.errors import CaseError, CitationError, Problem
 from appeal.inputs.case import Case, Enclosure, coerce_facts
@@ -62,14 +62,15 @@ def requested_code(case: Case, template: TemplateMeta | None, facts: Mapping[str
 
 
 def bind(case: Case, template: TemplateMeta, library: CitationLibrary,
-         exhibits: Mapping[int, str] | None = None) -> Bound:
+         exhibits: Mapping[int, str] | None = None, known: Iterable[str] = ()) -> Bound:
     """Bind ``case`` to ``template``; every problem the case has with them in one :class:`CaseError`.
 
     ``exhibits`` maps an enclosure's index to the line the packet gives it
-    ("Exhibit 1 (pages 4-5 of this packet): ...").
+    ("Exhibit 1 (pages 4-5 of this packet): ..."). ``known`` are the facts other templates and the
+    shared vocabulary declare: the case may carry them (kept, not used); any other fact is an error.
     """
     check_against(case, library, template)
-    facts = coerce_facts(case, template.facts)
+    facts = coerce_facts(case, template.facts, known=known, template=template.id)
     level, warnings = remark_level(case, template)
     labels = exhibits or {}
     enclosures = tuple(Enclosure(labels[i], e.path) if i in labels else e for i, e in enumerate(case.enclosures))

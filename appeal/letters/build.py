@@ -15,7 +15,7 @@ from typing import Mapping
 from appeal.inputs.case import Case
 from appeal.letters.bind import Bound, bind
 from appeal.letters.compose import compose
-from appeal.letters.document import Letter
+from appeal.letters.document import Letter, PageSetup
 from appeal.letters.select import select_template
 from appeal.letters.templates import TemplateMeta, TemplateSet
 from appeal.reference.citations import CitationLibrary
@@ -33,6 +33,7 @@ class Prepared:
     letter: Letter
     warnings: list[str] = field(default_factory=list)
     reference_docx: Path | None = None
+    page: PageSetup = field(default_factory=PageSetup)
 
 
 def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, meta: TemplateMeta | None = None,
@@ -43,7 +44,7 @@ def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, m
     packet's passes); ``exhibits`` gives enclosure lines their packet labels (see ``bind``).
     """
     meta, reason = (meta, f"template '{meta.id}' was given") if meta else select_template(case, templates)
-    bound = bind(case, meta, library, exhibits)
+    bound = bind(case, meta, library, exhibits, known=templates.fact_owners())
     letter = compose(bound, library, templates)
     return Prepared(case=case, template=meta, reason=reason, bound=bound, letter=letter,
                     warnings=[*bound.warnings, *case_warnings(case)])

@@ -33,6 +33,7 @@ from appeal.letters.document import (
     Letterhead,
     Paragraph,
     Quote,
+    Recipient,
     References,
     Run,
     Signature,
@@ -112,6 +113,11 @@ class _Composer:
                 runs.append(Run("\n", br=True))
             runs.append(Run(line))
         return self.placeholder(lambda: Paragraph(tuple(runs), style="address"))
+
+    def recipient(self) -> Safe:
+        """The payer's address block (name, attention line, address; no fax): in a window envelope's window."""
+        payer = self.case.payer
+        return self.placeholder(lambda: Recipient(payer.name, payer.attention, tuple(payer.address)))
 
     def table(self, rows: list, header: bool = False) -> Safe:
         cells = tuple(tuple((Run(str(cell)),) for cell in row) for row in rows)
@@ -202,9 +208,15 @@ def _where(exc: AppealError, templates: TemplateSet, meta: TemplateMeta) -> tupl
 
 def _letterhead(case: Case) -> Letterhead:
     p = case.provider
-    contact = " · ".join(x for x in (f"Phone {p.phone}" if p.phone else "", f"Fax {p.fax}" if p.fax else "") if x)
-    ids = f"NPI {p.npi}" + (f" · TIN {p.tin}" if p.tin else "")
-    return Letterhead(name=p.name, lines=tuple(x for x in (*p.address, contact, ids) if x), logo=p.logo)
+    return letterhead(p.name, p.address, p.phone, p.fax, p.npi, p.tin, p.logo)
+
+
+def letterhead(name: str, address, phone: str | None, fax: str | None, npi: str | None, tin: str | None,
+               logo) -> Letterhead:
+    """The letterhead: the practice's name, its address lines, a phone/fax line and the NPI/TIN line."""
+    contact = " · ".join(x for x in (f"Phone {phone}" if phone else "", f"Fax {fax}" if fax else "") if x)
+    ids = " · ".join(x for x in (f"NPI {npi}" if npi else "", f"TIN {tin}" if tin else "") if x)
+    return Letterhead(name=name, lines=tuple(x for x in (*address, contact, ids) if x), logo=logo)
 
 
 def _context(bound: Bound, composer: _Composer) -> dict:
@@ -233,6 +245,7 @@ def _context(bound: Bound, composer: _Composer) -> dict:
         "fact_problem": composer.fact_problem,
         "case_problem": composer.case_problem,
         "address": composer.address,
+        "recipient": composer.recipient,
         "table": composer.table,
         "bullets": composer.bullets,
         "paragraphs": composer.paragraphs,

@@ -1,7 +1,7 @@
 """The letter as plain data: what both renderers draw, and what golden files pin.
 
 A :class:`Letter` is a list of blocks (:class:`Heading`, :class:`Paragraph`,
-:class:`Quote`, :class:`BulletList`, :class:`Table`, :class:`Signature`,
+:class:`Recipient`, :class:`Quote`, :class:`BulletList`, :class:`Table`, :class:`Signature`,
 :class:`References`) plus the page furniture (letterhead, running header, PDF
 metadata). Inline text is a tuple of :class:`Run`. Everything is frozen and
 ``as_dict()`` gives JSON-ready data, so the document can be compared without the
@@ -30,6 +30,19 @@ class Run:
 class Heading:
     runs: tuple[Run, ...]
     level: int = 2
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The payer's address block: its name, an attention line, the street lines, city/state/ZIP last
+    (no phone or fax). With a window envelope the renderers place it in the window."""
+
+    name: str
+    attention: str | None = None
+    address: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        return [self.name, *([self.attention] if self.attention else []), *self.address]
 
 
 @dataclass(frozen=True)
@@ -80,7 +93,7 @@ class References:
     entries: tuple[str, ...]
 
 
-Block = Heading | Paragraph | Quote | BulletList | Table | Signature | References
+Block = Heading | Paragraph | Recipient | Quote | BulletList | Table | Signature | References
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,8 @@ def runs_text(runs: tuple[Run, ...]) -> str:
 def block_text(block: Block) -> list[str]:
     if isinstance(block, (Heading, Paragraph)):
         return [runs_text(block.runs)]
+    if isinstance(block, Recipient):
+        return block.lines()
     if isinstance(block, Quote):
         return [block.text, block.attribution]
     if isinstance(block, BulletList):
@@ -145,3 +160,34 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Path):
         return value.name  # a file's name, not where this machine keeps it
     return value
+
+
+# -- how the pages are laid out (not part of the letter's words; the golden files do not pin it) --
+
+ENVELOPES = ("window-10", "none")
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How the letter's pages are laid out, from the practice profile and the command line.
+
+    ``accent`` colours the letterhead's name and rule; ``letterhead_font`` is a key of
+    ``appeal.render.layout.FAMILIES``. With ``stationery_first`` (a one-page PDF) the PDF letter is laid over that
+    page, inside ``margins`` (top, right, bottom, left), and draws no letterhead of its own;
+    ``stationery_rest`` is the page under every later page (without it they are plain). With
+    ``envelope`` ``window-10`` the payer's address is placed in a #10 window (``layout.WINDOW_10``).
+    """
+
+    envelope: str = "window-10"
+    accent: str | None = None
+    letterhead_font: str = "serif"
+    stationery_first: Path | None = None
+    stationery_rest: Path | None = None
+    margins: tuple[float, float, float, float] | None = None  # points
+    monochrome: bool = False  # black and white, for a fax: no grey text, no shading, no accent colour
+
+    def first_margins(self) -> tuple[float, float, float, float]:
+        return self.margins if self.stationery_first is not None and self.margins else (72.0,) * 4
+
+    def rest_margins(self) -> tuple[float, float, float, float]:
+        return self.margins if self.stationery_rest is not None and self.margins else (72.0,) * 4

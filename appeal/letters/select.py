@@ -46,7 +46,8 @@ def select_template(case: Denied, templates: TemplateSet) -> tuple[TemplateMeta,
 
     The case's ``template:`` wins. Otherwise the templates that answer the denial's
     CARC (listed under ``carc``, or under ``carc_when`` with its condition met),
-    preferring the one whose RARC list meets the case's remark codes, then the more
+    preferring a ``carc_when`` match (CARC 50 called investigational) to a plain one,
+    then the one whose RARC list meets the case's remark codes, then the more
     specific (fewer CARC codes), then the one found first in the lookup order; with
     none, ``generic-reconsideration``.
     """
@@ -62,7 +63,8 @@ def select_template(case: Denied, templates: TemplateSet) -> tuple[TemplateMeta,
 
     def rank(item: tuple[TemplateMeta, str]) -> tuple:
         meta = item[0]
-        return (-len(remarks & set(meta.rarc)), len(meta.carc) + len(meta.carc_when),
+        plain = carc in meta.carc  # a carc_when match (the condition met) beats a plain CARC match
+        return (plain, -len(remarks & set(meta.rarc)), len(meta.carc) + len(meta.carc_when),
                 order.get(meta.origin, len(order)), meta.id)
 
     best, reason = sorted(candidates, key=rank)[0]

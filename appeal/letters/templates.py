@@ -31,12 +31,15 @@ from appeal.inputs.case import FactSpec
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
 from appeal.inputs.schema import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
 from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
+from appeal.letters.facts import FACT_NAME, vocabulary, vocabulary_line
 from appeal.letters.sandbox import LetterEnvironment, OverBudget, Unprintable, given, text_value
 from appeal.resources import builtin_dir
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
 SUFFIX = ".md"
-META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "facts", "citations", "example")
+META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "facts", "enclosures", "citations",
+             "example")
+FACT_KEYS = ("type", "description", "required", "default", "evidence")
 CONDITION_KEYS = ("carc", "when", "reason_mentions", "modifiers", "fact")
 BUILTIN_PREFIX = "!builtin"
 
@@ -125,6 +128,7 @@ class TemplateMeta:
     carc: tuple[str, ...] = ()
     rarc: tuple[str, ...] = ()
     facts: dict[str, FactSpec] = field(default_factory=dict)
+    enclosures: tuple[str, ...] = ()  # what the letter's evidence is: the enclosures it expects
     citations: tuple[str, ...] = ()
     example: Path | None = None
     carc_when: tuple[CarcCondition, ...] = ()
@@ -161,7 +165,10 @@ class TemplateMeta:
             "carc_when": [c.as_dict() for c in self.carc_when],
             "levels": list(self.levels),
             "facts": {n: {"type": s.type, "description": s.description, "required": s.required,
-                          "default": s.default} for n, s in self.facts.items()},
+                          "default": s.default, "evidence": s.evidence,
+                          "declared_in": "vocabulary" if n in vocabulary() else "template"}
+                      for n, s in self.facts.items()},
+            "enclosures": list(self.enclosures),
             "citations": list(self.citations),
             "example": str(self.example) if self.example else None,
             "file": str(self.file),
@@ -263,6 +270,25 @@ class TemplateSet:
     def read_once(self) -> TemplatesReadOnce:
         """The same folders, listed once (see :class:`TemplatesReadOnce`)."""
         return TemplatesReadOnce(self.folders)
+
+    def fact_owners(self) -> dict[str, list[str]]:
+        """Every fact name a template or the shared vocabulary declares -> the templates that use it.
+
+        A template that cannot be read is passed over here (its own use reports it)."""
+        owners: dict[str, list[str]] = {name: [] for name in vocabulary()}
+        seen: set[str] = set()
+        for folder, origin in self.folders:
+            for path in sorted(folder.glob("*" + SUFFIX)):
+                try:
+                    meta = read_meta(path, origin)
+                except TemplateError:
+                    continue
+                if meta.id in seen:
+                    continue
+                seen.add(meta.id)
+                for name in meta.facts:
+                    owners.setdefault(name, []).append(meta.id)
+        return owners
 
     def get(self, template_id: str) -> TemplateMeta:
         for folder, origin in self.folders:
@@ -374,6 +400,7 @@ def _read_meta(path: Path, origin: str) -> TemplateMeta:
                          accepted="RARC codes such as N657"),
         facts=facts,
         citations=r.text_list(("citations",)),
+        enclosures=r.text_list(("enclosures",), accepted="one line for each thing the letter should enclose"),
         example=(path.parent / example) if example else None,
         carc_when=conditions,
         levels=tuple(lv for i in range(len(r.items(("levels",))))
@@ -385,9 +412,27 @@ def _read_meta(path: Path, origin: str) -> TemplateMeta:
 
 
 def _fact_spec(r: Reader, at: tuple, name: str) -> FactSpec | None:
-    r.mapping(at, ("type", "description", "required", "default"), required=True)
-    kind = r.choice(at + ("type",), FACT_TYPES, required=True)
-    description = r.text(at + ("description",), required=True, accepted="one line saying what the fact is")
+    """One fact under ``facts:``: a vocabulary name takes its meaning from the vocabulary (a type given
+    must be the same); a fact of the template's own needs a type and a description."""
+    r.mapping(at, FACT_KEYS)
+    shared = vocabulary().get(name)
+    if not re.fullmatch(FACT_NAME, name):
+        r.problem(at, f"'{name}' is not a fact name", "lower-case letters, digits and '_', e.g. recording")
+        return None
+    kind: str | None
+    description: str | None
+    if shared is not None:
+        kind = r.choice(at + ("type",), FACT_TYPES)
+        if kind and kind != shared.type:
+            r.problem(at + ("type",), f"the shared vocabulary ({vocabulary_line(name)}) declares '{name}' as "
+                                      f"{shared.type}: a fact keeps its meaning in every template",
+                      f"type: {shared.type}, or a name of the template's own")
+            return None
+        kind, description, evidence = shared.type, shared.description, shared.evidence
+    else:
+        kind = r.choice(at + ("type",), FACT_TYPES, required=True)
+        description = r.text(at + ("description",), required=True, accepted="one line saying what the fact is")
+        evidence = r.text(at + ("evidence",))
     required = r.yes_no(at + ("required",), default=False)
     default = None
     if kind and r.present(at + ("default",)):
@@ -396,7 +441,8 @@ def _fact_spec(r: Reader, at: tuple, name: str) -> FactSpec | None:
         if default is None:
             r.problem(at + ("default",), f"'{raw}' is not a {kind}", kind)
     if kind and description:
-        return FactSpec(name=name, type=kind, description=description, required=bool(required), default=default)
+        return FactSpec(name=name, type=kind, description=description, required=bool(required), default=default,
+                        evidence=evidence)
     return None
 
 

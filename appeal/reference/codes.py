@@ -44,12 +44,20 @@ class CodeTable:
         return entry.description if entry else None
 
 
+# X12's notes for the payer's staff, which a letter leaves out
+STAFF_NOTES = (" Usage:", " (Use only with Group Code", " At least one Remark Code must be provided")
+
+
 def without_usage(description: str | None) -> str | None:
-    """The description a letter quotes: the official text up to its X12 "Usage:" note (meant for
-    the payer's staff, not for a letter). What remains is still the source's words, verbatim."""
+    """The description a letter quotes: the official text up to its X12 "Usage:" note, its
+    "(Use only with Group Code ...)" or its "At least one Remark Code must be provided" note
+    (meant for the payer's staff, not for a letter). What
+    remains is still the source's words, verbatim: a prefix."""
     if description is None:
         return None
-    return description.split(" Usage:", 1)[0].strip()
+    for note in STAFF_NOTES:
+        description = description.split(note, 1)[0]
+    return description.strip()
 
 
 @lru_cache(maxsize=1)

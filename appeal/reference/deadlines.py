@@ -58,3 +58,26 @@ def earliest_deadline(payer: PayerEntry | None, denied_on: dt.date | None, level
     levels = [level] if level else list(payer.appeal_window_days)
     found = [d for lv in levels if (d := appeal_deadline(payer, lv, denied_on, today)) is not None]
     return min(found, key=lambda d: d.due) if found else None
+
+
+# When a decision comes by letter, as Medicare's do, the next level's window counts from the day the
+# letter is received, which Medicare presumes to be 5 days after the letter's date (42 CFR 405.942(a)(1) for a
+# redetermination, 405.962(a)(1) for a reconsideration).
+MAIL_DAYS = 5
+RESPONSE_DAYS = 30  # a payer's response time when the payer directory gives none (response_days)
+# Medicare's window for a reconsideration when the payer directory gives none: 180 days from receiving
+# the redetermination notice (42 CFR 405.962(a)).
+MEDICARE_RECONSIDERATION_DAYS = 180
+
+
+def next_level_due(payer: PayerEntry | None, level: str, decided_on: dt.date, by_letter: bool,
+                   after: str | None = None) -> dt.date | None:
+    """The appeal-by date of ``level`` after a decision: the payer directory's window, else the level's own
+    rule (a Medicare reconsideration after a redetermination), counted from the decision's date, plus the
+    presumed days of mail when the decision came by letter."""
+    start = decided_on + dt.timedelta(days=MAIL_DAYS if by_letter else 0)
+    if payer is not None and level in payer.appeal_window_days:
+        return start + dt.timedelta(days=payer.appeal_window_days[level])
+    if level == "reconsideration" and after == "redetermination":
+        return start + dt.timedelta(days=MEDICARE_RECONSIDERATION_DAYS)
+    return None

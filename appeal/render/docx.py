@@ -1,4 +1,4 @@
-"""Draw a :class:`~appeal.letters.document.Letter` as a Word document (python-docx).
+"""Draw a :class:`~appeal.document.Letter` as a Word document (python-docx).
 
 The letter uses Word's own styles (Normal, Heading 1-3, Quote, List Bullet, List
 Number, Table Grid) plus three of ours (Quote Attribution, Letterhead, Address), so a
@@ -18,6 +18,7 @@ unknown block type is an error.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -31,7 +32,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.oxml import serialize_part_xml
 from docx.opc.part import XmlPart
 from docx.opc.parts.coreprops import CorePropertiesPart
@@ -40,7 +41,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.parts.document import DocumentPart
 from docx.parts.hdrftr import FooterPart, HeaderPart
-from docx.shared import Inches, Pt, RGBColor
+from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from appeal.errors import RenderError
@@ -51,18 +52,46 @@ from appeal.letters.document import (
     Letter,
     Paragraph,
     Quote,
+    Recipient,
     References,
     Run,
     Signature,
     Table,
 )
-from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next
+from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
 
-FONT = "Times New Roman"
-GREY = RGBColor(0x44, 0x44, 0x44)
+FONT = layout.FAMILIES[layout.BODY_FAMILY].word
+GREY = RGBColor(*layout.rgb(layout.GREY))
 NEEDED_STYLES = ("Normal", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet", "List Number",
                  "Table Grid")
 _THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
+
+# Word's style name -> the shared layout rule it follows; the letter's own styles are added when missing.
+# These are applied over a reference DOCX too, so quotes keep their indent and headings stay black.
+STYLE_RULES = {
+    "Normal": "body",
+    "Heading 1": "h1",
+    "Heading 2": "h2",
+    "Heading 3": "h3",
+    "Quote": "quote",
+    "List Bullet": "list",
+    "List Number": "list",
+    "Quote Attribution": "attribution",
+    "Letterhead": "letterhead",
+    "Letterhead Name": "letterhead_name",
+    "Address": "body",
+    "Reference": "small",
+    "Reference List": "small",
+    "Running Header": "running_header",
+    "Page Footer": "footer",
+    "Table Text": "cell",
+    "Signer": "signer",
+    "Signer Name": "signer_name",
+}
+_OWN_STYLES = ("Quote Attribution", "Letterhead", "Letterhead Name", "Address", "Reference", "Reference List",
+               "Running Header", "Page Footer", "Table Text",
+               "Signer", "Signer Name")
 
 
 def _plain_font(style, name: str) -> None:
@@ -73,51 +102,44 @@ def _plain_font(style, name: str) -> None:
         fonts.attrib.pop(qn(attr), None)
 
 
-def _restyle(styles) -> None:
-    """Our look on python-docx's default template: serif, black headings, widow control."""
-    normal = styles["Normal"]
-    _plain_font(normal, FONT)
-    normal.font.size = Pt(11)
-    normal.paragraph_format.space_after = Pt(6)
-    normal.paragraph_format.widow_control = True
-    for name, size in (("Heading 1", 14), ("Heading 2", 12.5), ("Heading 3", 11)):
-        heading = styles[name]
-        _plain_font(heading, FONT)
-        heading.font.size = Pt(size)
-        heading.font.bold = True
-        heading.font.color.rgb = RGBColor(0, 0, 0)
-        heading.paragraph_format.space_before = Pt(10)
-        heading.paragraph_format.space_after = Pt(4)
-    quote = styles["Quote"]
-    quote.font.color.rgb = RGBColor(0, 0, 0)
-    quote.paragraph_format.left_indent = Inches(0.5)
-    quote.paragraph_format.right_indent = Inches(0.5)
-    quote.paragraph_format.space_after = Pt(2)
+def apply_rule(font, paragraph_format, rule: layout.TextStyle, family: str = layout.BODY_FAMILY) -> None:
+    """One shared layout rule on a style's (or a paragraph's) font and paragraph format: the exact line
+    height, so Word and LibreOffice set the same lines per page as the PDF."""
+    font.size = Pt(rule.size)
+    font.bold = rule.bold
+    font.italic = rule.italic
+    font.color.rgb = RGBColor(*layout.rgb(rule.colour or "#000000"))
+    paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph_format.line_spacing = Pt(rule.leading)
+    paragraph_format.space_before = Pt(rule.before)
+    paragraph_format.space_after = Pt(rule.after)
+    paragraph_format.alignment = _ALIGN[rule.align]
+    if rule.left or rule.right:
+        paragraph_format.left_indent = Pt(rule.left)
+        paragraph_format.right_indent = Pt(rule.right)
+    paragraph_format.widow_control = True
 
 
-def _own_styles(styles) -> None:
-    """The styles that are ours; a reference DOCX that defines them keeps its own."""
+def _letter_styles(styles, family: str = layout.BODY_FAMILY) -> None:
+    """The letter's styles, from the shared layout, on the default template or over a reference DOCX."""
     names = {s.name for s in styles}
-    normal = styles["Normal"]
-    if "Quote Attribution" not in names:
-        attribution = styles.add_style("Quote Attribution", WD_STYLE_TYPE.PARAGRAPH)
-        attribution.base_style = normal
-        attribution.font.italic = True
-        attribution.font.size = Pt(9.5)
-        attribution.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        attribution.paragraph_format.right_indent = Inches(0.5)
-        attribution.paragraph_format.space_after = Pt(9)
-    if "Letterhead" not in names:
-        letterhead = styles.add_style("Letterhead", WD_STYLE_TYPE.PARAGRAPH)
-        letterhead.base_style = normal
-        letterhead.font.size = Pt(9.5)
-        letterhead.font.color.rgb = GREY
-        letterhead.paragraph_format.space_after = Pt(0)
-        letterhead.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    if "Address" not in names:
-        address = styles.add_style("Address", WD_STYLE_TYPE.PARAGRAPH)
-        address.base_style = normal
-        address.paragraph_format.keep_together = True
+    for name in _OWN_STYLES:
+        if name not in names:
+            base = styles["List Number"] if name == "Reference List" else styles["Normal"]
+            styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH).base_style = base
+    word = layout.FAMILIES[family].word
+    for name, rule_name in STYLE_RULES.items():
+        style = styles[name]
+        _plain_font(style, word)
+        rule = layout.STYLES[rule_name]
+        if name.startswith("List") or name == "Reference List":  # the numbering sets the hanging indent
+            rule = dataclasses.replace(rule, left=0.0)
+        apply_rule(style.font, style.paragraph_format, rule)
+        for contextual in style.element.findall(f"{qn('w:pPr')}/{qn('w:contextualSpacing')}"):
+            contextual.getparent().remove(contextual)  # Word's list styles drop the space between items
+    styles["Address"].paragraph_format.keep_together = True
+    for name in ("Heading 1", "Heading 2", "Heading 3"):
+        styles[name].paragraph_format.keep_with_next = True
     styles["Quote"].paragraph_format.keep_together = True
     styles["Quote"].paragraph_format.keep_with_next = True  # with its attribution
 
@@ -127,11 +149,11 @@ def _blank() -> bytes:
     """python-docx's default template, US Letter with 1-inch margins and our styles; built once per process."""
     doc = Document()
     section = doc.sections[0]
-    section.page_width, section.page_height = Inches(8.5), Inches(11)
+    section.page_width, section.page_height = Pt(layout.PAGE_WIDTH), Pt(layout.PAGE_HEIGHT)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Inches(1))
-    _restyle(doc.styles)
-    _own_styles(doc.styles)
+        setattr(section, side, Pt(layout.MARGIN))
+    section.header_distance, section.footer_distance = Pt(layout.HEADER_DISTANCE), Pt(layout.FOOTER_DISTANCE)
+    _letter_styles(doc.styles)
     return _save(doc)
 
 
@@ -145,7 +167,7 @@ def _reference_base(path: str, mtime_ns: int, size: int) -> bytes:
         if child.tag != qn("w:sectPr"):
             body.remove(child)
     _copy_missing_styles(doc)
-    _own_styles(doc.styles)
+    _letter_styles(doc.styles)
     return _save(doc)
 
 
@@ -220,24 +242,30 @@ def _api_run_xml(text: str, bold: bool | None = None, italic: bool | None = None
     return f"<w:r>{rpr}<w:t{space}>{xml_escape(text)}</w:t></w:r>"
 
 
-def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None) -> bytes:
+def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None,
+                page: layout.PageSetup | None = None) -> bytes:
     """The letter as DOCX bytes; ``reference`` is the practice's reference DOCX, if any."""
     base = _reference_package(reference) if reference is not None else _blank_package()
     doc = base.document()
-    _fill(doc, letter, identifier, base.style_ids)
+    _fill(doc, letter, identifier, page, base.style_ids)
     return base.zip(doc, dt.date.fromisoformat(letter.meta["date"]))
 
 
-def _fill(doc, letter: Letter, identifier: str, style_ids: dict[str, str] | None = None) -> None:
+def _fill(doc, letter: Letter, identifier: str, page: layout.PageSetup | None = None,
+          style_ids: dict[str, str] | None = None) -> None:
     """Everything that differs between letters: the body, the header and footer, the core properties."""
-    page = _Page(doc, dict(style_ids or {}))
+    setup = page or layout.PageSetup()
+    writer = _Page(doc, dict(style_ids or {}))
     section = doc.sections[0]
-    letterhead_in_header = _header_footer(section, letter)
-    if not letterhead_in_header:
-        _letterhead(page, letter)
+    if not _header_footer(writer, section, letter):
+        _letterhead(writer, section.first_page_header, letter, setup)
     blocks = letter.blocks
+    if setup.envelope == "window-10":
+        _window_address(writer, next((b for b in blocks if isinstance(b, Recipient)), None))
     for i, block in enumerate(blocks):
-        _RENDERERS.get(type(block), _unknown)(page, block)
+        if isinstance(block, Recipient) and setup.envelope == "window-10":
+            continue
+        _RENDERERS.get(type(block), _unknown)(writer, block)
         if keeps_with_next(block) and i + 1 < len(blocks):
             _last_paragraph(doc).paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
@@ -252,9 +280,6 @@ def _last_paragraph(doc) -> DocxParagraph:
 
 
 # -- packaging: the base parsed once, its unchanging parts deflated once, one zip pass ----
-
-_STYLE_NAMES = NEEDED_STYLES + ("Quote Attribution", "Letterhead", "Address")
-
 
 @dataclass(frozen=True)
 class _Deflated:
@@ -316,7 +341,7 @@ class _Package:
     @classmethod
     def of(cls, base: bytes) -> _Package:
         doc = Document(io.BytesIO(base))
-        style_ids = {name: doc.styles[name].style_id for name in _STYLE_NAMES}
+        style_ids = {style.name: style.style_id for style in doc.styles}
         frozen_parts = [part for part in doc.part.package.parts if not _is_live(part)]
         names = {part.partname.membername for part in frozen_parts}
         names |= {part.partname.rels_uri.membername for part in frozen_parts}
@@ -408,15 +433,15 @@ def _field(paragraph, instr: str, half_points: int) -> None:
         f'<w:t>1</w:t></w:r></w:fldSimple>'))
 
 
-def _page_footer(footer) -> None:
+def _page_footer(page: _Page, footer) -> None:
     """"Page N of M" in a footer, unless the reference's footer already numbers its pages."""
     if "PAGE" in footer._element.xml:
         return
     paragraph = _free_paragraph(footer)
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph._p.style = page.style_id("Page Footer")
     for text, instr in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
-        paragraph.add_run(text).font.size = Pt(9)
-        _field(paragraph, instr, 18)
+        paragraph.add_run(text)
+        _field(paragraph, instr, round(layout.STYLES["footer"].size * 2))
 
 
 def _free_paragraph(story):
@@ -435,21 +460,19 @@ def _has_content(story) -> bool:
     return any(p.text.strip() for p in story.paragraphs) or "<w:drawing" in xml or "<w:pict" in xml
 
 
-def _header_footer(section, letter: Letter) -> bool:
+def _header_footer(page: _Page, section, letter: Letter) -> bool:
     """Running header on pages 2+, page numbers on every page; True when page 1's header is a letterhead."""
     if not section.different_first_page_header_footer and _has_content(section.header):
         _copy_story(section.header, section.first_page_header)
     section.different_first_page_header_footer = True
     header = _free_paragraph(section.header)
-    header.text = letter.running_header
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    header._p.style = page.style_id("Running Header")
+    header.add_run(letter.running_header)
     header._p.get_or_add_pPr().append(parse_xml(
-        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="1" w:color="888888"/></w:pBdr>'))
-    for run in header.runs:
-        run.font.size = Pt(8.5)
-        run.font.color.rgb = GREY
-    _page_footer(section.footer)
-    _page_footer(section.first_page_footer)
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="1" '
+        f'w:color="{layout.RULE.lstrip("#")}"/></w:pBdr>'))
+    _page_footer(page, section.footer)
+    _page_footer(page, section.first_page_footer)
     return _has_content(section.first_page_header)
 
 
@@ -469,21 +492,92 @@ def _copy_story(source, target) -> None:
                 element.set(attr, target_part.relate_to(target_ref, rel.reltype, is_external=rel.is_external))
 
 
-def _letterhead(page: _Page, letter: Letter) -> None:
-    head = letter.letterhead
-    if head.logo is not None:
-        picture = page.add("Letterhead")
-        _picture(picture.add_run(), head.logo, Inches(2.0), Inches(0.8), "provider.logo")
-    name = page.add("Letterhead")
-    run = name.add_run(head.name)
-    run.bold = True
-    run.font.size = Pt(15)
-    run.font.color.rgb = RGBColor(0, 0, 0)
-    lines = [page.add("Letterhead", line) for line in head.lines]
-    last = (lines or [name])[-1]
-    last.paragraph_format.space_after = Pt(14)
-    last._p.get_or_add_pPr().append(parse_xml(
-        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="6" w:color="888888"/></w:pBdr>'))
+def _letterhead(page: _Page, header, letter: Letter, setup: layout.PageSetup) -> None:
+    """The letterhead in page 1's header, line for line as the PDF draws it (the same wrapped lines, exact
+    line heights), so the header is as tall as the PDF's letterhead and the body starts at the same place.
+    With a logo, a borderless two-cell table: the logo, and the lines set right."""
+    from appeal.render.pdf import letterhead_lines, logo_size
+
+    name, lines = letterhead_lines(letter, setup.letterhead_font)
+    logo = logo_size(letter)
+    twips = lambda points: round(points * 20)  # noqa: E731
+    first = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+    if logo is not None:
+        widths = (twips(logo[0] + layout.LOGO_GAP), twips(layout.letterhead_text_width(logo[0])))
+        cells = "".join(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p/></w:tc>' for w in widths)
+        table = parse_xml(
+            f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblInd w:w="0" '
+            f'w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left '
+            f'w:w="0" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
+            f'</w:tblPr><w:tblGrid>{"".join(f"<w:gridCol w:w={chr(34)}{w}{chr(34)}/>" for w in widths)}</w:tblGrid>'
+            f'<w:tr>{cells}</w:tr></w:tbl>')
+        first._p.addprevious(table)
+        from docx.table import _Cell
+
+        logo_cell, text_cell = (_Cell(tc, header) for tc in table.iter(qn("w:tc")))
+        picture = logo_cell.paragraphs[0]
+        _spacer(picture, logo[1])
+        _picture(picture.add_run(), letter.letterhead.logo, Pt(logo[0]), Pt(logo[1]), "provider.logo")
+        paragraphs = [text_cell.paragraphs[0]] + [text_cell.add_paragraph() for _ in (name + lines)[1:]]
+        rule = first
+    else:
+        paragraphs = [first] + [header.add_paragraph() for _ in (name + lines)[1:]]
+        rule = header.add_paragraph()
+    _letterhead_lines(page, paragraphs, name, lines, setup, "right" if logo is not None else "center")
+    rule._p.style = page.style_id("Letterhead")
+    _rule(rule, layout.RULE_ABOVE, layout.RULE_BELOW, setup.accent)
+
+
+def _letterhead_lines(page: _Page, paragraphs, name: list[str], lines: list[str], setup: layout.PageSetup,
+                      align: str) -> None:
+    word = layout.FAMILIES[setup.letterhead_font].word
+    accent = RGBColor(*layout.rgb(setup.accent)) if setup.accent else None
+    for i, (paragraph, text) in enumerate(zip(paragraphs, name + lines)):
+        is_name = i < len(name)
+        style = "Letterhead Name" if is_name else "Letterhead"
+        paragraph._p.style = page.style_id(style)
+        paragraph.alignment = _ALIGN[align]
+        run = paragraph.add_run(text)
+        run.font.name = word
+        if is_name:
+            paragraph.paragraph_format.space_after = Pt(layout.STYLES["letterhead_name"].after
+                                                        if i == len(name) - 1 else 0)
+            if accent is not None:
+                run.font.color.rgb = accent
+
+
+def _window_address(page: _Page, recipient: Recipient | None) -> None:
+    """The payer's address in a frame at the #10 window, as the PDF places it. The frame spans the whole
+    keep-clear band and lets no text beside it (``notBeside``), so Word and LibreOffice set nothing else
+    there; without an address the frame stays empty and the band stays clear."""
+    from appeal.render.pdf import fit_address
+
+    band, box = layout.WINDOW_10.keep_clear(), layout.WINDOW_10.address_box()
+    twips = lambda points: round(points * 20)  # noqa: E731
+    fitted = fit_address(recipient) if recipient is not None and recipient.address else None
+    size, leading, lines = fitted if fitted else (layout.ADDRESS_SIZES[0][0], layout.ADDRESS_SIZES[0][1], [])
+    runs = "<w:r><w:br/></w:r>".join(
+        f'<w:r><w:rPr><w:sz w:val="{round(size * 2)}"/></w:rPr><w:t xml:space="preserve">{xml_escape(line)}</w:t></w:r>'
+        for line in lines)
+    xml = (f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{page.style_id("Address")}"/>'
+           f'<w:framePr w:w="{twips(band.width)}" w:h="{twips(band.height)}" w:hRule="exact" w:wrap="notBeside" '
+           f'w:vAnchor="page" w:hAnchor="page" w:x="{twips(band.left)}" w:y="{twips(band.top)}"/>'
+           f'<w:spacing w:before="{twips(box.top - band.top + layout.ADDRESS_INSET)}" w:after="0" '
+           f'w:line="{twips(leading)}" w:lineRule="exact"/><w:ind w:left="{twips(box.left - band.left)}" '
+           f'w:right="0"/></w:pPr>{runs}</w:p>')
+    page.doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
+
+
+def _rule(paragraph, above: float, below: float, colour: str | None = None) -> None:
+    """An empty paragraph drawn as a rule across the text width: ``above`` points high, a bottom border,
+    then ``below`` points of space."""
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(above)
+    fmt.space_before, fmt.space_after = Pt(0), Pt(below)
+    paragraph._p.get_or_add_pPr().append(parse_xml(
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="{round(layout.RULE_WIDTH * 8)}" w:space="0" '
+        f'w:color="{(colour or layout.RULE).lstrip("#")}"/></w:pBdr>'))
 
 
 def _picture(run, path, max_width, max_height, field: str) -> None:
@@ -529,8 +623,17 @@ def _heading(page: _Page, block: Heading) -> None:
 
 
 def _paragraph(page: _Page, block: Paragraph) -> None:
-    style = {"address": "Address"}.get(block.style, "Normal")
+    style = {"address": "Address", "small": "Reference"}.get(block.style, "Normal")
     _add_runs(page.add(style), block.runs)
+
+
+def _recipient(page: _Page, block: Recipient) -> None:
+    """The payer's address in the flow (no window envelope): one paragraph, kept together."""
+    paragraph = page.add("Address")
+    for i, line in enumerate(block.lines()):
+        if i:
+            paragraph.add_run().add_break()
+        paragraph.add_run(line)
 
 
 def _quote(page: _Page, block: Quote) -> None:
@@ -548,61 +651,101 @@ def _list(page: _Page, block: BulletList) -> None:
 
 def _table(page: _Page, block: Table) -> None:
     """The table as one piece of WordprocessingML: python-docx's cell-by-cell API cost a third of
-    a letter's DOCX time. Fixed layout, 30/70 columns, the label column (or header row) shaded."""
+    a letter's DOCX time. Fixed layout, the shared column widths and cell padding, the label column
+    (or header row) shaded."""
     columns = max(len(row) for row in block.rows)
-    total = 9360  # 6.5 inches in twentieths of a point
-    widths = [int(width) for width in column_widths(total, columns)]
+    widths = [round(w * 20) for w in column_widths(layout.text_width(), columns)]
+    total = sum(widths)
+    cell_style = page.style_id("Table Text")
+    shade_fill = LABEL_FILL
     rows = []
     for r, row in enumerate(block.rows):
         cells = []
         for c, runs in enumerate(row):
             label = is_label(block, r, c)
-            shade = f'<w:shd w:val="clear" w:fill="{LABEL_FILL}"/>' if label else ""
+            shade = f'<w:shd w:val="clear" w:fill="{shade_fill}"/>' if label else ""
             cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr>'
-                         f'<w:p><w:pPr><w:spacing w:after="0"/></w:pPr>{_runs_xml(runs, bold=label)}</w:p></w:tc>')
-        rows.append("<w:tr>" + "".join(cells) + "</w:tr>")
+                         f'<w:p><w:pPr><w:pStyle w:val="{cell_style}"/></w:pPr>{_runs_xml(runs, bold=label)}'
+                         f'</w:p></w:tc>')
+        rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>")
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    pad = {side: round(points * 20) for side, points in layout.CELL_PADDING.items()}
+    pad["bottom"] -= round(layout.TABLE_GRID * 20)  # a word processor adds the grid line to each row's height
+    border = f'w:val="single" w:sz="{round(layout.TABLE_GRID * 8)}" w:space="0" w:color="{layout.RULE.lstrip("#")}"'
+    borders = "".join(f"<w:{side} {border}/>" for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{page.style_id("Table Grid")}"/>'
-           f'<w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="left"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="left"/><w:tblInd w:w="0" w:type="dxa"/>'
+           f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+           f'<w:tblCellMar><w:top w:w="{pad["top"]}" w:type="dxa"/><w:left w:w="{pad["left"]}" w:type="dxa"/>'
+           f'<w:bottom w:w="{pad["bottom"]}" w:type="dxa"/><w:right w:w="{pad["right"]}" w:type="dxa"/>'
+           f'</w:tblCellMar>'
            f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
            f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
     page.doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
-    page.doc.add_paragraph()
+    _spacer(page.doc.add_paragraph(), layout.TABLE_SPACE_AFTER)
+
+
+def _spacer(paragraph, height: float) -> None:
+    """An empty paragraph exactly ``height`` points high."""
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(height)
+    fmt.space_before = fmt.space_after = Pt(0)
 
 
 def _runs_xml(runs: tuple[Run, ...], bold: bool = False) -> str:
-    """Runs at 10 pt, user text escaped (it is text, never markup)."""
+    """Runs in the cell's style, user text escaped (it is text, never markup)."""
     out = []
     for run in runs:
         if run.br:
             out.append("<w:r><w:br/></w:r>")
             continue
-        props = ("<w:b/>" if bold or run.bold else "") + ("<w:i/>" if run.italic else "") + '<w:sz w:val="20"/>'
-        out.append(f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{xml_escape(run.text)}</w:t></w:r>')
+        props = ("<w:b/>" if bold or run.bold else "") + ("<w:i/>" if run.italic else "")
+        props = f"<w:rPr>{props}</w:rPr>" if props else ""
+        out.append(f'<w:r>{props}<w:t xml:space="preserve">{xml_escape(run.text)}</w:t></w:r>')
     return "".join(out)
 
 
 def _signature(page: _Page, block: Signature) -> None:
-    closing = page.doc.add_paragraph(block.closing)
-    closing.paragraph_format.keep_with_next = True
-    mark = page.doc.add_paragraph()
-    mark.paragraph_format.keep_with_next = True
-    mark.paragraph_format.space_after = Pt(0)
+    """The closing, the signature (image or a line to sign on), the signer's name and lines, in one
+    borderless table cell whose row cannot split: Word and LibreOffice keep it whole on one page, as the
+    PDF does (a chain of keep-with-next paragraphs, LibreOffice splits)."""
+    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{round(layout.text_width() * 20)}" w:type="dxa"/>'
+           f'<w:tblInd w:w="0" w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="0" '
+           f'w:type="dxa"/><w:left w:w="0" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="0" '
+           f'w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid><w:gridCol w:w="{round(layout.text_width() * 20)}"/>'
+           f'</w:tblGrid><w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr><w:tcW '
+           f'w:w="{round(layout.text_width() * 20)}" w:type="dxa"/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>')
+    table = parse_xml(xml)
+    page.doc.element.body.find(qn("w:sectPr")).addprevious(table)
+    from docx.table import _Cell
+
+    cell = _Cell(table.find(f"{qn('w:tr')}/{qn('w:tc')}"), page.doc._body)
+    closing = cell.paragraphs[0]
+    closing._p.style = page.style_id("Normal")
+    closing.add_run(block.closing)
+    mark = _in_cell(page, cell, "Normal")
     if block.image is not None:
-        _picture(mark.add_run(), block.image, Inches(2.2), Inches(0.75), "signer.signature")
-    else:
-        mark.paragraph_format.space_before = Pt(24)
-        mark.add_run("_______________________________")
-    name = page.doc.add_paragraph()
-    name.paragraph_format.space_after = Pt(0)
-    name.paragraph_format.keep_with_next = bool(block.lines)
-    name.add_run(block.name).bold = True
-    for i, line in enumerate(block.lines):
-        p = page.doc.add_paragraph(line)
-        p.paragraph_format.space_after = Pt(0)
-        p.paragraph_format.keep_with_next = i < len(block.lines) - 1
-        for run in p.runs:
-            run.font.size = Pt(10)
+        mark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        mark.paragraph_format.space_after = Pt(0)
+        _picture(mark.add_run(), block.image, Pt(layout.SIGNATURE_IMAGE[0]), Pt(layout.SIGNATURE_IMAGE[1]),
+                 "signer.signature")
+    else:  # a line to sign on: the gap, then a rule as long as the PDF's
+        _spacer(mark, layout.SIGNATURE_GAP)
+        mark.paragraph_format.space_after = Pt(3.6)
+        mark.paragraph_format.right_indent = Pt(layout.text_width() - layout.SIGNATURE_LINE_WIDTH)
+        mark._p.get_or_add_pPr().append(parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="0" w:color="000000"/></w:pBdr>'))
+    _in_cell(page, cell, "Signer Name").add_run(block.name)
+    for line in block.lines:
+        _in_cell(page, cell, "Signer").add_run(line)
+
+
+def _in_cell(page: _Page, cell, style: str):
+    """A new paragraph in a table cell, its style set by id (a lookup by name scans every style)."""
+    paragraph = cell.add_paragraph()
+    paragraph._p.style = page.style_id(style)
+    return paragraph
 
 
 def _references(page: _Page, block: References) -> None:
@@ -610,7 +753,7 @@ def _references(page: _Page, block: References) -> None:
         return
     _heading(page, Heading((Run(block.title),), level=2))
     for entry in block.entries:
-        page.add("List Number", entry)
+        page.add("Reference List", entry)
 
 
 def _unknown(page: _Page, block: Block) -> None:
@@ -620,6 +763,7 @@ def _unknown(page: _Page, block: Block) -> None:
 _RENDERERS: dict[type, Callable] = {
     Heading: _heading,
     Paragraph: _paragraph,
+    Recipient: _recipient,
     Quote: _quote,
     BulletList: _list,
     Table: _table,

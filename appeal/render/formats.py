@@ -9,19 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from appeal.errors import OutputError
-from appeal.letters.document import Letter
+from appeal.letters.document import Letter, PageSetup
 
 FORMATS = ("docx", "pdf")
 
 
-def render(letter: Letter, fmt: str, identifier: str = "", reference_docx: Path | None = None) -> bytes:
+def render(letter: Letter, fmt: str, identifier: str = "", reference_docx: Path | None = None,
+           page: PageSetup | None = None) -> bytes:
     """The letter drawn in ``fmt``; ``identifier`` (the case key) goes into the DOCX's properties."""
     if fmt == "docx":
         from appeal.render.docx import render_docx
 
-        return render_docx(letter, identifier=identifier, reference=reference_docx)
+        return render_docx(letter, identifier=identifier, reference=reference_docx, page=page)
     if fmt == "pdf":
         from appeal.render.pdf import render_pdf
 
-        return render_pdf(letter)
+        return render_pdf(letter, page)
     raise OutputError(f"unknown format '{fmt}'", file="--format")

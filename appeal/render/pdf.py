@@ -1,7 +1,8 @@
-"""Draw a :class:`~appeal.letters.document.Letter` as a PDF (reportlab platypus).
+"""Draw a :class:`~appeal.document.Letter` as a PDF (reportlab platypus).
 
-US Letter, the bundled DejaVu Serif fonts (embedded, covering Latin Extended and
-Vietnamese; even the canvas's initial font is ours, so no unembedded Helvetica), a
+US Letter, the bundled Liberation Serif fonts (embedded, metric-compatible with the
+Times New Roman the DOCX names, covering Latin Extended, Vietnamese, Greek and
+Cyrillic; even the canvas's initial font is ours, so no unembedded Helvetica), a
 running header on every page after the first and "Page N of M" on every page. Output
 is byte-stable for the same letter (reportlab's invariant mode).
 
@@ -9,40 +10,42 @@ User text is escaped before reportlab's paragraph markup sees it. Pages break
 cleanly: a heading, or a paragraph ending in ':' that introduces a quote or list,
 stays with what follows; quotes and the signature block are kept whole; a paragraph
 never leaves a single line at the top or bottom of a page. One function per block
-type; an unknown block type is an error.
+type; an unknown block type is an error. Sizes, spacing and margins come from
+:mod:`appeal.render.layout`, which the DOCX renderer shares.
 """
 
 from __future__ import annotations
 
 import io
 import unicodedata
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import inch
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
+    BaseDocTemplate,
     Flowable,
+    Frame,
     HRFlowable,
     Image,
     KeepTogether,
     ListFlowable,
     ListItem,
-    SimpleDocTemplate,
+    PageTemplate,
     Spacer,
     TableStyle,
 )
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
 
-from appeal.errors import RenderError
+from appeal.errors import Problem, RenderError
 from appeal.letters.document import (
     Block,
     BulletList,
@@ -50,24 +53,53 @@ from appeal.letters.document import (
     Letter,
     Paragraph,
     Quote,
+    Recipient,
     References,
     Run,
     Signature,
     Table,
 )
-from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next
+from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
 from appeal.resources import PACKAGE
 
-FAMILY = "DejaVuSerif"
-_FILES = {
-    FAMILY: "DejaVuSerif.ttf",
-    FAMILY + "-Bold": "DejaVuSerif-Bold.ttf",
-    FAMILY + "-Italic": "DejaVuSerif-Italic.ttf",
-    FAMILY + "-BoldItalic": "DejaVuSerif-BoldItalic.ttf",
-}
-MARGIN = inch
-GREY = colors.HexColor("#444444")
-RULE = colors.HexColor("#888888")
+FAMILY = "LiberationSerif"
+_FAMILY_NAMES = {"serif": FAMILY, "sans": "LiberationSans"}
+MARGIN = layout.MARGIN
+GREY = colors.HexColor(layout.GREY)
+RULE = colors.HexColor(layout.RULE)
+_MONOCHROME: ContextVar[bool] = ContextVar("monochrome", default=False)  # set while a fax's letter is drawn
+
+
+def _grey() -> colors.Color:
+    return colors.black if _MONOCHROME.get() else GREY
+
+
+def _rule() -> colors.Color:
+    return colors.black if _MONOCHROME.get() else RULE
+
+
+def _accent(page: layout.PageSetup) -> colors.Color | None:
+    return colors.HexColor(page.accent) if page.accent and not page.monochrome else None
+
+
+def face(family: str = layout.BODY_FAMILY, bold: bool = False, italic: bool = False) -> str:
+    """The registered name of a bundled face: ``LiberationSerif-Bold``."""
+    name = _FAMILY_NAMES[family]
+    suffix = ("Bold" if bold else "") + ("Italic" if italic else "")
+    return f"{name}-{suffix}" if suffix else name
+
+
+def _files() -> dict[str, str]:
+    files = {}
+    for key, family in layout.FAMILIES.items():
+        files[face(key)] = family.regular
+        files[face(key, bold=True)] = family.bold
+        files[face(key, italic=True)] = family.italic
+        files[face(key, bold=True, italic=True)] = family.bold_italic
+    return files
+
+
+_FILES = _files()
 
 
 @lru_cache(maxsize=1)
@@ -79,8 +111,9 @@ def fonts() -> dict[str, TTFont]:
         _keep_subsets(font)
         pdfmetrics.registerFont(font)
         loaded[name] = font
-    pdfmetrics.registerFontFamily(FAMILY, normal=FAMILY, bold=FAMILY + "-Bold", italic=FAMILY + "-Italic",
-                                  boldItalic=FAMILY + "-BoldItalic")
+    for key in layout.FAMILIES:
+        pdfmetrics.registerFontFamily(face(key), normal=face(key), bold=face(key, bold=True),
+                                      italic=face(key, italic=True), boldItalic=face(key, True, True))
     return loaded
 
 
@@ -134,35 +167,27 @@ def describe_missing(missing: set[str]) -> str:
     return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in sorted(missing))
 
 
-@lru_cache(maxsize=1)
-def _styles() -> dict[str, ParagraphStyle]:
+_ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+
+
+def paragraph_style(name: str, family: str = layout.BODY_FAMILY, colour: str | None = None) -> ParagraphStyle:
+    """A reportlab style from the shared layout rule ``name`` (no widows or orphans)."""
     fonts()
-    body = ParagraphStyle("body", fontName=FAMILY, fontSize=10.5, leading=14, spaceAfter=7, allowWidows=0,
-                          allowOrphans=0)
-    small = ParagraphStyle("small", parent=body, fontSize=9, leading=11.5)
-    return {
-        "body": body,
-        "address": ParagraphStyle("address", parent=body),
-        "small": small,
-        "signer": ParagraphStyle("signer", parent=small, spaceAfter=0),
-        "h1": ParagraphStyle("h1", parent=body, fontName=FAMILY + "-Bold", fontSize=14, leading=18,
-                             spaceBefore=8),
-        "h2": ParagraphStyle("h2", parent=body, fontName=FAMILY + "-Bold", fontSize=12, leading=16,
-                             spaceBefore=8),
-        "h3": ParagraphStyle("h3", parent=body, fontName=FAMILY + "-Bold", fontSize=10.5, leading=14,
-                             spaceBefore=6, spaceAfter=4),
-        "quote": ParagraphStyle("quote", parent=body, leftIndent=0.5 * inch, rightIndent=0.5 * inch,
-                                fontName=FAMILY + "-Italic", spaceAfter=2),
-        "attribution": ParagraphStyle("attribution", parent=body, fontSize=9, leading=12, alignment=TA_RIGHT,
-                                      rightIndent=0.5 * inch, spaceAfter=9),
-        "letterhead_name": ParagraphStyle("lh_name", parent=body, fontName=FAMILY + "-Bold", fontSize=15,
-                                          leading=19, alignment=TA_CENTER, spaceAfter=2),
-        "letterhead": ParagraphStyle("lh", parent=body, fontSize=9, leading=11.5, alignment=TA_CENTER,
-                                     spaceAfter=0, textColor=GREY),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=9.5, leading=12, spaceAfter=0),
-        "cell_bold": ParagraphStyle("cell_bold", parent=body, fontName=FAMILY + "-Bold", fontSize=9.5,
-                                    leading=12, spaceAfter=0),
-    }
+    rule = layout.STYLES[name]
+    return ParagraphStyle(
+        name, fontName=face(family, rule.bold, rule.italic), fontSize=rule.size, leading=rule.leading,
+        spaceBefore=rule.before, spaceAfter=rule.after, leftIndent=rule.left, rightIndent=rule.right,
+        alignment=_ALIGN[rule.align], textColor=colors.HexColor(colour or rule.colour or "#000000"),
+        allowWidows=0, allowOrphans=0)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    return _styles_in(_MONOCHROME.get())
+
+
+@lru_cache(maxsize=2)
+def _styles_in(monochrome: bool) -> dict[str, ParagraphStyle]:
+    return {name: paragraph_style(name, colour="#000000" if monochrome else None) for name in layout.STYLES}
 
 
 def _text(value: str) -> str:
@@ -186,17 +211,20 @@ def _markup(runs: tuple[Run, ...]) -> str:
 
 
 def _para(text_markup: str, style: str) -> RLParagraph:
-    text, frags = _parsed(text_markup, style)
-    return RLParagraph(text, _styles()[style], frags=frags)
+    chosen = _styles()[style]
+    text, frags = _parsed(text_markup, chosen)
+    return RLParagraph(text, chosen, frags=frags)
 
 
 @lru_cache(maxsize=512)
-def _parsed(text_markup: str, style: str) -> tuple[str, list]:
+def _parsed(text_markup: str, style: ParagraphStyle) -> tuple[str, list]:
     """reportlab's parse of a paragraph's markup (its text as cleaned, and its fragments), kept across the
     letters of a process: the boilerplate (quotes, references, the template's own sentences, the
-    letterhead) is the same in every letter and was parsed again each time. reportlab never changes
-    fragments in place (line breaking clones them), so paragraphs can share them. Bounded, in memory only."""
-    paragraph = RLParagraph(text_markup, _styles()[style])
+    letterhead) is the same in every letter and was parsed again each time. Fragments carry the style's
+    font and colour, so the key is the style object itself (a fax's monochrome styles are others).
+    reportlab never changes fragments in place (line breaking clones them), so paragraphs can share them.
+    Bounded, in memory only."""
+    paragraph = RLParagraph(text_markup, style)
     return paragraph.text, paragraph.frags
 
 
@@ -213,9 +241,13 @@ def _heading(block: Heading) -> list[Flowable]:
 
 
 def _paragraph(block: Paragraph) -> list[Flowable]:
-    style = "address" if block.style == "address" else "body"
-    flowable = _para(_markup(block.runs), style)
-    return [KeepTogether([flowable])] if style == "address" else [flowable]
+    flowable = _para(_markup(block.runs), "small" if block.style == "small" else "body")
+    return [KeepTogether([flowable])] if block.style == "address" else [flowable]
+
+
+def _recipient(block: Recipient) -> list[Flowable]:
+    """The payer's address in the flow (no window envelope): kept together."""
+    return [KeepTogether([_para("<br/>".join(_text(line) for line in block.lines()), "body")])]
 
 
 def _quote(block: Quote) -> list[Flowable]:
@@ -223,10 +255,10 @@ def _quote(block: Quote) -> list[Flowable]:
 
 
 def _list(block: BulletList) -> list[Flowable]:
-    items = [ListItem(_para(_markup(item), "body"), leftIndent=18) for item in block.items]
+    items = [ListItem(_para(_markup(item), "body"), leftIndent=layout.LIST_INDENT) for item in block.items]
     kind = "1" if block.ordered else "bullet"
-    return [ListFlowable(items, bulletType=kind, start="1" if block.ordered else "•", leftIndent=18,
-                         bulletFontName=FAMILY, bulletFontSize=9)]
+    return [ListFlowable(items, bulletType=kind, start="1" if block.ordered else "•",
+                         leftIndent=layout.LIST_INDENT, bulletFontName=FAMILY, bulletFontSize=9)]
 
 
 def _table(block: Table) -> list[Flowable]:
@@ -237,55 +269,62 @@ def _table(block: Table) -> list[Flowable]:
             bold = is_label(block, r, c)
             cells.append(_para(_markup(runs), "cell_bold" if bold else "cell"))
         rows.append(cells)
-    width = LETTER[0] - 2 * MARGIN - 12  # the frame's own padding is 6 points a side
     columns = max(len(r) for r in rows)
-    col_widths = column_widths(width, columns)
-    table = RLTable(rows, colWidths=col_widths, hAlign="LEFT", repeatRows=1 if block.header else 0)
+    table = RLTable(rows, colWidths=column_widths(layout.text_width(), columns), hAlign="LEFT",
+                    repeatRows=1 if block.header else 0)
     shaded = (-1, 0) if block.header else (0, -1)
+    pad = layout.CELL_PADDING
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FAMILY),  # the table's own default is Helvetica, never embedded
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+        ("GRID", (0, 0), (-1, -1), layout.TABLE_GRID, _rule()),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), shaded, colors.HexColor(f"#{LABEL_FILL}")),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("BACKGROUND", (0, 0), shaded, colors.white if _MONOCHROME.get() else colors.HexColor("#" + LABEL_FILL)),
+        ("TOPPADDING", (0, 0), (-1, -1), pad["top"]),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad["bottom"]),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad["left"]),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad["right"]),
     ]))
-    return [table, Spacer(1, 10)]
+    return [table, Spacer(1, layout.TABLE_SPACE_AFTER)]
 
 
 def _signature(block: Signature) -> list[Flowable]:
     parts: list[Flowable] = [_para(_text(block.closing), "body")]
     if block.image is not None:
-        parts.append(_image(block.image, 2.2 * inch, 0.75 * inch, "signer.signature", "LEFT"))
+        parts.append(_image(block.image, *layout.SIGNATURE_IMAGE, "signer.signature", "LEFT"))
     else:
-        parts.append(Spacer(1, 30))
-        parts.append(HRFlowable(width=2.6 * inch, thickness=0.6, color=colors.black, hAlign="LEFT",
-                                spaceBefore=0, spaceAfter=3))
-    parts.append(_para(f"<b>{_text(block.name)}</b>", "address"))
+        parts.append(Spacer(1, layout.SIGNATURE_GAP))
+        parts.append(HRFlowable(width=layout.SIGNATURE_LINE_WIDTH, thickness=0.6, color=colors.black,
+                                hAlign="LEFT", spaceBefore=0, spaceAfter=3))
+    parts.append(_para(f"<b>{_text(block.name)}</b>", "signer_name"))
     parts.extend(_para(_text(line), "signer") for line in block.lines)
     return [KeepTogether(parts)]
 
 
 def _image(path, max_width: float, max_height: float, field: str, align: str) -> Image:
     """An image scaled to fit its box, keeping its proportions."""
-    try:
-        from reportlab.lib.utils import ImageReader
-
-        w, h = ImageReader(str(path)).getSize()
-    except Exception:
-        raise RenderError(f"{field}: not a readable image", file=str(path)) from None
+    w, h = image_size(path, field)
     scale = min(max_width / w, max_height / h)
     image = Image(str(path), width=w * scale, height=h * scale)
     image.hAlign = align
     return image
 
 
+def image_size(path, field: str) -> tuple[int, int]:
+    try:
+        from reportlab.lib.utils import ImageReader
+
+        return ImageReader(str(path)).getSize()
+    except Exception:
+        raise RenderError(f"{field}: not a readable image", file=str(path)) from None
+
+
 def _references(block: References) -> list[Flowable]:
     if not block.entries:
         return []
     head = _para(_text(block.title), "h2")
-    items = [ListItem(_para(_text(e), "small"), leftIndent=18) for e in block.entries]
-    return [head, ListFlowable(items, bulletType="1", leftIndent=18, bulletFontName=FAMILY, bulletFontSize=9)]
+    items = [ListItem(_para(_text(e), "small"), leftIndent=layout.LIST_INDENT) for e in block.entries]
+    return [head, ListFlowable(items, bulletType="1", leftIndent=layout.LIST_INDENT, bulletFontName=FAMILY,
+                               bulletFontSize=9)]
 
 
 def _unknown(block: Block) -> list[Flowable]:
@@ -295,6 +334,7 @@ def _unknown(block: Block) -> list[Flowable]:
 _RENDERERS: dict[type, Callable[[Any], list[Flowable]]] = {  # one per block type
     Heading: _heading,
     Paragraph: _paragraph,
+    Recipient: _recipient,
     Quote: _quote,
     BulletList: _list,
     Table: _table,
@@ -303,23 +343,152 @@ _RENDERERS: dict[type, Callable[[Any], list[Flowable]]] = {  # one per block typ
 }
 
 
-def _letterhead(letter: Letter) -> list[Flowable]:
-    head = letter.letterhead
-    parts: list[Flowable] = []
-    if head.logo is not None:
-        parts.append(_image(head.logo, 2.0 * inch, 0.8 * inch, "provider.logo", "CENTER"))
-        parts.append(Spacer(1, 4))
-    parts.append(_para(_text(head.name), "letterhead_name"))
-    parts.extend(_para(_text(line), "letterhead") for line in head.lines)
-    parts.append(HRFlowable(width="100%", thickness=0.75, color=RULE, spaceBefore=8, spaceAfter=14))
-    return parts
+def measure(text: str, size: float, family: str = layout.BODY_FAMILY, bold: bool = False) -> float:
+    """The width of ``text`` in points, as both formats set it (the fonts are metric-compatible)."""
+    fonts()
+    return pdfmetrics.stringWidth(unicodedata.normalize("NFC", text), face(family, bold), size)
 
 
-def _story(letter: Letter) -> list[Flowable]:
-    """The page's flowables; what keeps with the next block is bound to that block's first flowable."""
-    story = _letterhead(letter)
+def letterhead_lines(letter: Letter, family: str) -> tuple[list[str], list[str]]:
+    """The letterhead's name and contact lines, each wrapped to its width (both formats set these lines)."""
+    logo = logo_size(letter)
+    head, width = letter.letterhead, layout.letterhead_text_width(logo[0] if logo else None)
+    name_rule, line_rule = layout.STYLES["letterhead_name"], layout.STYLES["letterhead"]
+    name = layout.wrap(head.name, width, lambda t: measure(t, name_rule.size, family, bold=True))
+    lines = [part for line in head.lines
+             for part in layout.wrap(line, width, lambda t: measure(t, line_rule.size, family))]
+    return name, lines
+
+
+def logo_size(letter: Letter) -> tuple[float, float] | None:
+    """The logo's drawn size: its box, keeping its proportions."""
+    logo = letter.letterhead.logo
+    if logo is None:
+        return None
+    w, h = image_size(logo, "provider.logo")
+    scale = min(layout.LOGO_BOX[0] / w, layout.LOGO_BOX[1] / h)
+    return w * scale, h * scale
+
+
+def letterhead_height(letter: Letter, page: layout.PageSetup) -> float:
+    """How far page 1's letterhead reaches below the header distance (0 on stationery, which has its own)."""
+    if page.stationery_first is not None:
+        return 0.0
+    name, lines = letterhead_lines(letter, page.letterhead_font)
+    logo = logo_size(letter)
+    return layout.letterhead_height(len(name), len(lines), logo[1] if logo else None)
+
+
+def _draw_letterhead(canvas, letter: Letter, page: layout.PageSetup) -> None:
+    """The letterhead at the top of page 1, line for line as the DOCX's first-page header sets it: the logo
+    at the left margin with the lines set right beside it, or the lines centred without a logo."""
+    family = page.letterhead_font
+    name, lines = letterhead_lines(letter, family)
+    name_rule, line_rule = layout.STYLES["letterhead_name"], layout.STYLES["letterhead"]
+    accent = _accent(page) or colors.black
+    top = layout.PAGE_HEIGHT - layout.HEADER_DISTANCE
+    logo = logo_size(letter)
+    if logo is not None:
+        canvas.drawImage(str(letter.letterhead.logo), MARGIN, top - logo[1], logo[0], logo[1], mask="auto")
+        x, draw = layout.PAGE_WIDTH - MARGIN, canvas.drawRightString
+    else:
+        x, draw = layout.PAGE_WIDTH / 2, canvas.drawCentredString
+    y = top
+    canvas.setFillColor(accent)
+    canvas.setFont(face(family, bold=True), name_rule.size)
+    for line in name:
+        y -= name_rule.leading
+        draw(x, y + _descent(name_rule), unicodedata.normalize("NFC", line))
+    y -= name_rule.after
+    canvas.setFillColor(_grey())
+    canvas.setFont(face(family), line_rule.size)
+    for line in lines:
+        y -= line_rule.leading
+        draw(x, y + _descent(line_rule), unicodedata.normalize("NFC", line))
+    y = top - layout.letterhead_height(len(name), len(lines), logo[1] if logo else None) + layout.RULE_BELOW \
+        + layout.RULE_WIDTH / 2
+    canvas.setStrokeColor(_accent(page) or _rule())
+    canvas.setLineWidth(layout.RULE_WIDTH)
+    canvas.line(MARGIN, y, layout.PAGE_WIDTH - MARGIN, y)
+
+
+def _descent(rule: layout.TextStyle) -> float:
+    """A line's baseline above the bottom of its exact line height (as a word processor sets it)."""
+    return (rule.leading - rule.size) / 2 + rule.size * 0.216
+
+
+def _draw_address(canvas, letter: Letter) -> None:
+    """The payer's address in the #10 window's address box (the window stays empty without an address)."""
+    recipient = next((b for b in letter.blocks if isinstance(b, Recipient)), None)
+    if recipient is None or not recipient.address:
+        return
+    fitted = fit_address(recipient)
+    if fitted is None:
+        return
+    size, leading, lines = fitted
+    box = layout.WINDOW_10.address_box()
+    canvas.setFillColor(colors.black)
+    canvas.setFont(FAMILY, size)
+    y = layout.PAGE_HEIGHT - box.top - layout.ADDRESS_INSET
+    for line in lines:
+        y -= leading
+        canvas.drawString(box.left, y + (leading - size) / 2 + size * 0.216, unicodedata.normalize("NFC", line))
+
+
+def fit_address(recipient: Recipient):
+    """The address wrapped and sized to the window (``(size, leading, lines)``), or None when it cannot fit."""
+    return layout.fit_address(recipient.lines(), lambda text, size: measure(text, size))
+
+
+def stationery_page(path, option: str = "--stationery"):
+    """The one page of a stationery PDF, else an error naming the file."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise RenderError(f"{option}: the stationery PDF is password-protected", file=str(path))
+        pages = list(reader.pages)
+    except RenderError:
+        raise
+    except FileNotFoundError:
+        raise RenderError(f"{option}: the stationery file was not found", file=str(path)) from None
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+        raise RenderError(f"{option}: not a readable PDF", file=str(path)) from None
+    if len(pages) != 1:
+        raise RenderError([Problem(str(path), f"{option}: the stationery PDF has {len(pages)} pages",
+                                   accepted="a one-page PDF (the later pages' stationery goes in --stationery-rest)")])
+    return pages[0]
+
+
+def _on_stationery(data: bytes, page: layout.PageSetup) -> bytes:
+    """Each page of the letter laid over its stationery page (page 1 over the first, later ones over the rest)."""
+    from pypdf import PdfReader, PdfWriter
+
+    first = stationery_page(page.stationery_first, "--stationery")
+    rest = stationery_page(page.stationery_rest, "--stationery-rest") if page.stationery_rest else None
+    letter = PdfReader(io.BytesIO(data))
+    writer = PdfWriter()
+    for number, letter_page in enumerate(letter.pages):
+        under = first if number == 0 else rest
+        added = writer.add_page(letter_page)
+        if under is not None:
+            added.merge_page(under, over=False)
+    writer.add_metadata({k: v for k, v in (letter.metadata or {}).items()})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _story(letter: Letter, page: layout.PageSetup) -> list[Flowable]:
+    """The page's flowables; what keeps with the next block is bound to that block's first flowable.
+    With a window envelope the payer's address is not in the flow: it is drawn in the window."""
+    story: list[Flowable] = []
     pending: list[Flowable] = []
     for block in letter.blocks:
+        if isinstance(block, Recipient) and page.envelope == "window-10":
+            continue
         drawn = _RENDERERS.get(type(block), _unknown)(block)
         if keeps_with_next(block):
             pending.extend(drawn)
@@ -365,32 +534,72 @@ def _numbered_canvas(letter: Letter):
 
         def _furniture(self, total: int) -> None:
             page = self._pageNumber
-            width, height = LETTER
-            self.setFillColor(GREY)
+            width, height = layout.PAGE_WIDTH, layout.PAGE_HEIGHT
+            self.setFillColor(_grey())
+            header, footer = layout.STYLES["running_header"], layout.STYLES["footer"]
             if page > 1:
                 text = unicodedata.normalize("NFC", letter.running_header)
-                size = 8.5
-                while size > 6 and pdfmetrics.stringWidth(text, FAMILY, size) > width - 2 * MARGIN:
+                size = header.size
+                while size > 6 and pdfmetrics.stringWidth(text, FAMILY, size) > layout.text_width():
                     size -= 0.5
+                baseline = height - layout.HEADER_DISTANCE - header.size
                 self.setFont(FAMILY, size)
-                self.drawRightString(width - MARGIN, height - 0.6 * inch, text)
-                self.setStrokeColor(RULE)
+                self.drawRightString(width - MARGIN, baseline, text)
+                self.setStrokeColor(_rule())
                 self.setLineWidth(0.5)
-                self.line(MARGIN, height - 0.66 * inch, width - MARGIN, height - 0.66 * inch)
-            self.setFont(FAMILY, 8.5)
-            self.drawCentredString(width / 2, 0.55 * inch, f"Page {page} of {total}")
+                self.line(MARGIN, baseline - 3, width - MARGIN, baseline - 3)
+            self.setFont(FAMILY, footer.size)
+            self.drawCentredString(width / 2, layout.FOOTER_DISTANCE, f"Page {page} of {total}")
 
     return NumberedCanvas
 
 
-def render_pdf(letter: Letter) -> bytes:
+def _frame(margins: tuple[float, float, float, float], frame_id: str) -> Frame:
+    """The text area inside ``margins`` (top, right, bottom, left), with no padding of its own: the DOCX
+    has none, so both formats set lines the same width."""
+    top, right, bottom, left = margins
+    return Frame(left, bottom, layout.PAGE_WIDTH - left - right, layout.PAGE_HEIGHT - top - bottom,
+                 leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=frame_id)
+
+
+def _first_page_frames(letter: Letter, page: layout.PageSetup) -> list[Frame]:
+    """Page 1's text areas: below the letterhead; with a window envelope, above and below the window's
+    keep-clear band (the flow skips the band, as the DOCX's address frame makes Word skip it)."""
+    margins = page.first_margins()
+    top = layout.body_top(letterhead_height(letter, page), margins)
+    if page.envelope != "window-10":
+        return [_frame((top, *margins[1:]), "first")]
+    band = layout.WINDOW_10.keep_clear()
+    frames = []
+    if band.top - top >= layout.STYLES["body"].leading:
+        frames.append(_frame((top, margins[1], layout.PAGE_HEIGHT - band.top, margins[3]), "above-window"))
+    frames.append(_frame((max(band.bottom, top), *margins[1:]), "below-window"))
+    return frames
+
+
+def render_pdf(letter: Letter, page: layout.PageSetup | None = None) -> bytes:
     """The letter as PDF bytes (same letter, same bytes)."""
+    page = page or layout.PageSetup()
     _check(letter)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer, pagesize=LETTER, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
+    def first_page(canvas, _doc) -> None:  # drawn before the text, so text extraction reads it first
+        if page.stationery_first is None:
+            _draw_letterhead(canvas, letter, page)
+        if page.envelope == "window-10":
+            _draw_address(canvas, letter)
+
+    first = PageTemplate(id="first", frames=_first_page_frames(letter, page), onPage=first_page,
+                         autoNextPageTemplate="rest")
+    rest = PageTemplate(id="rest", frames=[_frame(page.rest_margins(), "text")])
+    doc = BaseDocTemplate(
+        buffer, pagesize=(layout.PAGE_WIDTH, layout.PAGE_HEIGHT),
         title=letter.title, author=letter.author, subject=letter.subject, keywords=", ".join(letter.keywords),
-        creator="appeal", producer="appeal (reportlab)", invariant=1,
+        creator="appeal", producer="appeal (reportlab)", invariant=1, pageTemplates=[first, rest],
     )
-    doc.build(_story(letter), canvasmaker=_numbered_canvas(letter))
-    return buffer.getvalue()
+    token = _MONOCHROME.set(page.monochrome)
+    try:
+        doc.build(_story(letter, page), canvasmaker=_numbered_canvas(letter))
+    finally:
+        _MONOCHROME.reset(token)
+    data = buffer.getvalue()
+    return _on_stationery(data, page) if page.stationery_first is not None else data

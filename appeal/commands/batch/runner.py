@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -16,28 +17,37 @@ from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, Summary
 from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
 from appeal.deliver.files import ensure_dir
 from appeal.errors import OutputError
+from appeal.ledger.recorder import Recorder
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 
 
 def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, jobs: int | None = None,
               force: bool = False, formats: Iterable[str] = FORMATS,
-              progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None) -> BatchResult:
+              progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None,
+              recorder: Recorder | None = None, packet: bool = False, fax: bool = False, tiff: bool = False,
+              tiff_g4: bool = False, print_to: Path | None = None) -> BatchResult:
     """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
 
     ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
     full disk or a killed run still leaves the list of what was and was not written; at the end
-    it is rewritten in input order.
+    it is rewritten in input order. ``recorder`` (a ledger is in use) records every letter made, in
+    one transaction, after the summary. ``packet``, ``fax``, ``tiff`` and ``tiff_g4`` deliver each letter as
+    ``packet`` does; ``print_to`` also writes one print file of every ready letter and its exhibits, in the
+    summary's order (the letters are then for mail: a letter without a payer address is not ready).
     """
     out_dir = ensure_dir(Path(out_dir))
-    job = Job(settings, out_dir, tuple(formats), today or dt.date.today())
+    if print_to is not None:
+        settings = dataclasses.replace(settings, mail=True)
+    job = Job(settings, out_dir, tuple(formats), today or dt.date.today(), packet=packet or print_to is not None,
+              fax=fax, tiff=tiff, tiff_g4=tiff_g4)
     state_dir = ensure_dir(out_dir / STATE_DIR)
     remove_stale_parts(out_dir)
     manifest = Manifest(state_dir / "manifest.json")
     result = BatchResult()
     sources = Sources.load(settings)  # a bad profile, template or citation file stops the run here (exit 2)
     sources.templates.all()
-    stamp = fingerprint(settings, job.formats)
+    stamp = fingerprint(settings, job.delivery())
     items = iter_items(inputs, sources, stamp, result.warnings, job.today)
 
     log = SummaryLog(out_dir / SUMMARY)
@@ -71,7 +81,32 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
                                + ("" if log.error is None else f"; {log.error}"))
     if manifest.error:
         result.warnings.append(manifest.error)
+    if recorder is not None:
+        recorder.record([o.facts for o in result.outcomes if o.facts is not None])
+    if print_to is not None:
+        result.printed = _print(result, out_dir, Path(print_to))
     return result
+
+
+def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
+    """The print file: each ready letter's packet, in the summary's order, each starting on an odd page."""
+    from appeal.deliver.mail import print_file
+
+    ready = []
+    for outcome in result.outcomes:
+        packet = next((name for name in outcome.outputs if name.endswith("_packet.pdf")), None)
+        if outcome.status not in ("ok", "skipped") or packet is None:
+            continue
+        if any("[no-payer-address]" in warning for warning in outcome.warnings):
+            result.warnings.append(f"{outcome.label}: not in the print file: no payer address for the "
+                                   f"window envelope [no-payer-address]")
+            continue
+        ready.append(out_dir / packet)
+    if not ready:
+        result.warnings.append(f"no letter is ready to print; {target} was not written")
+        return None
+    print_file(ready, target)
+    return target
 
 
 def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Path, force: bool,

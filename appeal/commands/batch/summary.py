@@ -28,6 +28,7 @@ class Outcome:
     error: str = ""
     key: str = ""
     warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
+    facts: dict | None = field(default=None, repr=False, compare=False)  # for the ledger (appeal.ledger.facts)
 
     def row(self) -> list[str]:
         return [self.label, self.status, " ".join(self.outputs), self.template, self.appeal_by, self.error,
@@ -43,6 +44,7 @@ class BatchResult:
     outcomes: list[Outcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     summary: Path | None = None
+    printed: Path | None = None  # --print: the one PDF of every ready letter, for mail
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -58,7 +60,8 @@ class BatchResult:
     def as_dict(self) -> dict:
         return {"ok": self.exit_code == 0, "summary": str(self.summary) if self.summary else None,
                 "counts": {s: self.count(s) for s in STATUSES},
-                "items": [o.as_dict() for o in self.outcomes], "warnings": self.warnings}
+                "items": [o.as_dict() for o in self.outcomes], "warnings": self.warnings,
+                "print": str(self.printed) if self.printed else None}
 
 
 class SummaryLog:

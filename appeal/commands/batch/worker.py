@@ -22,9 +22,11 @@ from appeal.commands.batch.summary import Outcome
 from appeal.commands.generate import checked, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
+from appeal.deliver.packet import deliver_packet
 from appeal.errors import AppealError, Problem
 from appeal.inputs.case import Case, load_case, read_case
 from appeal.inputs.csvrow import row_located
+from appeal.ledger.facts import letter_facts
 from appeal.letters.build import build_letter
 from appeal.reference.deadlines import earliest_deadline
 from appeal.render.formats import FORMATS
@@ -58,6 +60,15 @@ class Job:
     out_dir: Path
     formats: tuple[str, ...] = FORMATS
     today: dt.date = field(default_factory=dt.date.today)
+    packet: bool = False  # also each letter's appeal packet (always with --print: the letter and its exhibits)
+    fax: bool = False
+    tiff: bool = False
+    tiff_g4: bool = False
+
+    def delivery(self) -> tuple[str, ...]:
+        """What each item produces, for the manifest's fingerprint: the formats and the deliveries."""
+        flags = ("packet", "fax", "tiff", "tiff_g4")
+        return (*self.formats, *(flag for flag in flags if getattr(self, flag)))
 
 
 @dataclass
@@ -82,7 +93,13 @@ class Worker:
             stem = claim_stem(job.out_dir / STATE_DIR / "names", job.out_dir,
                               batch_stem(case.payer.name, case.claim.number, case.denial.group, case.denial.carc,
                                          case.appeal.date), case_key(case.source))
-            paths = write_letter(prepared, job.out_dir, job.formats, stem=stem)
+            if job.packet or job.fax or job.tiff or job.tiff_g4:
+                paths = deliver_packet(prepared, sources.templates, sources.library, job.out_dir, sources.workspace,
+                                       job.formats, allow_outside=job.settings.allow_outside, fax=job.fax,
+                                       tiff=job.tiff, tiff_g4=job.tiff_g4,
+                                       stem=stem).outputs
+            else:
+                paths = write_letter(prepared, job.out_dir, job.formats, stem=stem)
         except AppealError as exc:
             return Outcome(item.seq, item.label, "failed", key=item.key,
                            error="; ".join(describe(p, item) for p in exc.problems))
@@ -96,7 +113,9 @@ class Worker:
         findings = checked(prepared, sources, job.today)
         said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
         return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                       self.appeal_by(case, prepared.bound.level), key=item.key, warnings=said)
+                       self.appeal_by(case, prepared.bound.level), key=item.key, warnings=said,
+                       facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
+                                          prepared.bound.level))
 
     def load(self, item: Item) -> Case:
         defaults, date = self.sources.case_defaults, self.job.settings.date

@@ -1,0 +1,466 @@
+"""``appeal track``: the appeal ledger's commands, each one transaction.
+
+Every function returns a :class:`Tracked`: the command's named list (``appeals``, ``events``, ``matched`` and
+``unmatched``, ``due``, ``stats``) and its exit status. The ledger is found by :func:`appeal.ledger.store.locate`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from appeal.deliver.files import MAX_NAME, ensure_dir, slug, write_atomic
+from appeal.errors import LedgerError, Problem, TrackError
+from appeal.inputs.workspace import Workspace
+from appeal.ledger.recorder import Recorder
+from appeal.ledger.store import OPEN, Ledger, locate, parse_id, user
+from appeal.reference.deadlines import RESPONSE_DAYS, SOON_DAYS
+from appeal.settings import Settings
+
+EXPORT_COLUMNS = ("id", "status", "payer", "provider", "claim", "account", "patient", "member_id", "dos", "codes",
+                  "reason", "rarc", "amount", "denied_on", "level", "template", "appeal_by", "sent_on", "sent_via",
+                  "sent_ref", "decided_on", "result", "recovered", "linked_from", "letters")
+MONEY_COLUMNS = ("amount", "recovered")
+FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass
+class Tracked:
+    name: str
+    items: list[dict] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+    exit_code: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"ok": self.exit_code == 0, self.name: self.items, **self.extra}
+
+
+@dataclass(frozen=True)
+class Which:
+    """How a command names one appeal: letter files, ``--appeal ID``, or ``--claim N [--carc C] [--payer P]``."""
+
+    letters: tuple[Path, ...] = ()
+    appeal: str | None = None
+    claim: str | None = None
+    carc: str | None = None
+    payer: str | None = None
+
+
+# ------------------------------------------------------------------ opening
+
+def open_ledger(settings: Settings, db: str | None) -> Ledger:
+    target = locate(db, settings.workspace)
+    if target is None:
+        raise LedgerError([Problem("--db", "no ledger in use: this folder is not in a workspace",
+                                   accepted="run inside a workspace (appeal init), or give --db URL|FILE or "
+                                            "APPEAL_DB")])
+    return Ledger(target)
+
+
+def recorder_for(settings: Settings, db: str | None, again: str, by: str | None = None) -> Recorder | None:
+    """The recorder ``generate``, ``packet`` and ``batch`` hand their letters to, when a ledger is in use; the
+    ledger is opened (and checked) here, before any letter is written."""
+    target = locate(db, settings.workspace)
+    if target is None:
+        return None
+    recorder = Recorder(target, settings.load_workspace(), by=user(by), again=again)
+    recorder.open()
+    return recorder
+
+
+# ---------------------------------------------------------------- selection
+
+def select(ledger: Ledger, conn, which: Which) -> list[dict]:
+    """The appeals named: one per letter file, or the one ``--appeal``/``--claim`` names (exit 2 when that
+    matches none, or several: the candidates are listed with their ids)."""
+    if which.letters:
+        found: list[dict] = []
+        for path in which.letters:
+            ids = ledger.by_letter(conn, Path(path))
+            if not ids:
+                raise TrackError([Problem(str(path), "this letter is not in the ledger",
+                                          accepted="a letter written by generate, packet, batch or track next "
+                                                   "while the ledger was in use")])
+            found.extend(r for r in _one(ledger.appeals(conn, ids), str(path))
+                         if r["appeal_id"] not in {f["appeal_id"] for f in found})  # its DOCX and PDF: once
+        return found
+    if which.appeal:
+        number = parse_id(which.appeal)
+        rows = ledger.appeals(conn, [number]) if number is not None else []
+        if not rows:
+            raise TrackError([Problem("--appeal", f"no appeal {which.appeal} in the ledger",
+                                      accepted="an id such as A-000123, as track list shows")])
+        return rows
+    if which.claim:
+        rows = [r for r in ledger.appeals(conn) if which.claim in (r["claim"], r["account"])]
+        if which.carc:
+            rows = [r for r in rows if which.carc.upper() in (r["carc"].upper(), r["reason"].upper())]
+        if which.payer:
+            wanted = which.payer.lower()
+            rows = [r for r in rows if wanted in r["payer"].lower() or wanted == (r["payer_id"] or "").lower()]
+        if not rows:
+            raise TrackError([Problem("--claim", "no appeal in the ledger has that claim number"
+                                      + (" with that --carc/--payer" if which.carc or which.payer else ""),
+                                      accepted="the payer's claim number (or the patient account) of a letter")])
+        return _one(rows, "--claim")
+    raise TrackError([Problem("track", "no appeal named", accepted="LETTER-FILE, --appeal ID or --claim N")])
+
+
+def _one(rows: list[dict], where: str) -> list[dict]:
+    if len(rows) > 1:
+        waiting = [r for r in rows if r["status"] in OPEN]
+        if len(waiting) == 1:
+            return waiting
+        listed = "; ".join(f"{r['id']} ({r['payer']}, {r['reason'] or 'denied'}, {r['level']}, {r['status']})"
+                           for r in rows)
+        raise TrackError([Problem(where, f"matches {len(rows)} appeals: {listed}",
+                                  accepted="--appeal ID, or --carc and --payer to tell them apart")])
+    return rows
+
+
+# ------------------------------------------------------------- sent, outcome
+
+def sent(settings: Settings, db: str | None, which: Which, via: str, ref: str | None, on: dt.date | None,
+         by: str | None = None) -> Tracked:
+    """``track sent``: each appeal named was sent (portal, fax or mail), with the portal's reference."""
+    ledger, who = open_ledger(settings, db), user(by)
+    out = Tracked("events")
+    with ledger.write() as conn:
+        for appeal in select(ledger, conn, which):
+            if appeal["status"] not in OPEN:
+                raise TrackError([Problem(appeal["id"], f"is already {appeal['status']}; nothing was recorded",
+                                          accepted="an appeal that is drafted or sent")])
+            event = ledger.add_event(conn, appeal["appeal_id"], "sent", on or dt.date.today(), who, method=via,
+                                     reference=ref)
+            out.items.extend(e for e in ledger.events(conn, appeal["appeal_id"]) if e["event"] == event)
+    return out
+
+
+def outcome(settings: Settings, db: str | None, which: Which, result: str, paid, ref: str | None,
+            on: dt.date | None, reason: str | None, via: str = "letter", by: str | None = None) -> Tracked:
+    """``track outcome``: the payer's decision; upheld opens the next level with its own appeal-by date."""
+    from appeal.ledger.facts import cents
+    from appeal.ledger.outcomes import decide
+
+    ledger, who = open_ledger(settings, db), user(by)
+    workspace = settings.load_workspace()
+    out = Tracked("events")
+    with ledger.write() as conn:
+        appeals = select(ledger, conn, which)
+        for appeal in appeals:
+            done = decide(ledger, conn, appeal, result, on or dt.date.today(), who, amount_cents=cents(paid),
+                          reference=ref, note=reason, via=via, workspace=workspace)
+            event = next(e for e in ledger.events(conn, appeal["appeal_id"]) if e["event"] == done["event"])
+            out.items.append({**event, "next_level": done["next"], "next_appeal_by": done["next_appeal_by"]})
+    return out
+
+
+# ------------------------------------------------------------------- list
+
+def status_on(appeal: dict, workspace: Workspace | None, today: dt.date) -> str:
+    """The appeal's status, with ``no-response`` for one sent and unanswered past the payer's response time."""
+    if appeal["status"] == "sent" and appeal["sent_on"]:
+        if today > follow_up_by(appeal, workspace):
+            return "no-response"
+    return appeal["status"]
+
+
+def follow_up_by(appeal: dict, workspace: Workspace | None) -> dt.date:
+    entry = workspace.find_payer(appeal["payer_id"], appeal["payer"]) if workspace else None
+    days = entry.response_days.get(appeal["level"], RESPONSE_DAYS) if entry else RESPONSE_DAYS
+    return dt.date.fromisoformat(appeal["sent_on"]) + dt.timedelta(days=days)
+
+
+def list_appeals(settings: Settings, db: str | None, status: str | None = None, payer: str | None = None,
+                 since: dt.date | None = None, today: dt.date | None = None) -> Tracked:
+    """``track list``: the appeals, oldest first, filtered by status (``no-response`` too), payer, date."""
+    ledger, workspace, today = open_ledger(settings, db), settings.load_workspace(), today or dt.date.today()
+    with ledger.read() as conn:
+        rows = ledger.appeals(conn)
+    out = Tracked("appeals")
+    for row in rows:
+        row = {**row, "status": status_on(row, workspace, today)}
+        if status and row["status"] != status:
+            continue
+        if payer and payer.lower() not in row["payer"].lower() and payer.lower() != (row["payer_id"] or "").lower():
+            continue
+        if since and (_day(row["sent_on"] or row["denied_on"]) or dt.date.min) < since:
+            continue
+        out.items.append(row)
+    return out
+
+
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+# -------------------------------------------------------------------- due
+
+def due(settings: Settings, db: str | None, within: int | None = None, today: dt.date | None = None) -> Tracked:
+    """``track due``: letters to send before their appeal-by date, follow-ups past the payer's response
+    time, next levels to file; soonest first (PAST DUE at the top), undated last."""
+    ledger, workspace, today = open_ledger(settings, db), settings.load_workspace(), today or dt.date.today()
+    with ledger.read() as conn:
+        rows = ledger.appeals(conn)
+    items = []
+    for row in rows:
+        if row["status"] == "drafted":
+            what, when = "send the appeal", _day(row["appeal_by"])
+        elif row["status"] == "new":
+            what = "appeal the new denial" if row["linked_from"] and row["level"] else "file the next level"
+            what, when = f"{what} ({row['level']})", _day(row["appeal_by"])
+        elif row["status"] == "sent" and row["sent_on"]:
+            what, when = "follow up: no answer yet", follow_up_by(row, workspace)
+        else:
+            continue
+        left = (when - today).days if when else None
+        if within is not None and (left is None or left > within):
+            continue
+        flag = "" if left is None else "PAST DUE" if left < 0 else "due soon" if left <= SOON_DAYS else ""
+        items.append({"appeal": row["id"], "action": what, "due": when.isoformat() if when else None,
+                      "days_left": left, "flag": flag, "payer": row["payer"], "claim": row["claim"],
+                      "reason": row["reason"], "level": row["level"], "status": status_on(row, workspace, today)})
+    items.sort(key=lambda i: (i["due"] is None, i["due"] or "", i["appeal"]))
+    return Tracked("due", items)
+
+
+# ----------------------------------------------------------------- export
+
+def export_rows(rows: Iterable[dict]) -> list[list]:
+    """The export's cells: one row per appeal, in EXPORT_COLUMNS order."""
+    out = []
+    for row in rows:
+        cells = []
+        for column in EXPORT_COLUMNS:
+            value = row.get(column)
+            if column == "letters":
+                value = " ".join(Path(f["path"]).name for f in value or ())
+            elif isinstance(value, list):
+                value = ",".join(value)
+            cells.append("" if value is None else value)
+        out.append(cells)
+    return out
+
+
+def export(settings: Settings, db: str | None, csv_file: Path | None, xlsx_file: Path | None,
+           today: dt.date | None = None) -> Tracked:
+    """``track export``: every appeal as CSV or as an Excel workbook (atomic, mode 0600: it holds PHI).
+
+    A text cell that starts with ``=``, ``+``, ``-`` or ``@`` stays text: in the workbook it is a string cell,
+    in the CSV it gets a leading apostrophe, so a spreadsheet never runs it as a formula.
+    """
+    listed = list_appeals(settings, db, today=today)
+    rows = export_rows(listed.items)
+    out = Tracked("appeals", listed.items)
+    if csv_file is not None:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows([f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in row]
+                         for row in rows)
+        write_atomic(Path(csv_file), buffer.getvalue().encode("utf-8"))
+        out.extra["csv"] = str(csv_file)
+    if xlsx_file is not None:
+        write_atomic(Path(xlsx_file), _xlsx(rows))
+        out.extra["xlsx"] = str(xlsx_file)
+    return out
+
+
+def _xlsx(rows: list[list]) -> bytes:
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "appeals"
+    sheet.append(list(EXPORT_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for number, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            name = EXPORT_COLUMNS[column - 1]
+            cell = sheet.cell(row=number, column=column)
+            if name in MONEY_COLUMNS and value != "":
+                cell.value = Decimal(value)
+                cell.number_format = "#,##0.00"
+            else:
+                cell.value = value
+                if isinstance(value, str) and value.startswith(FORMULA_START):
+                    cell.data_type = "s"  # text, never a formula
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# -------------------------------------------------------------- reconcile
+
+def reconcile(settings: Settings, db: str | None, files: Iterable[Path], by: str | None = None) -> Tracked:
+    """``track reconcile``: the outcomes a later remittance gives the open appeals (one transaction)."""
+    from appeal.commands.remit import payer_entry, read_remittance, routine_set, warning_lines
+    from appeal.ledger.reconcile import file_digest, payer_key
+    from appeal.ledger.reconcile import reconcile as run
+
+    ledger, workspace = open_ledger(settings, db), settings.load_workspace()
+    remits, warnings = [], []
+    for path in files:
+        remit = read_remittance(path)
+        warnings.extend(warning_lines(remit))
+        remits.append((remit, file_digest(Path(path).read_bytes())))
+
+    def payer_keys(txn) -> set[str]:
+        entry = payer_entry(workspace, txn)
+        keys = {payer_key(txn.payer.name), *(f"id:{i}" for i in (txn.payer.id, txn.payer.additional_id) if i)}
+        return keys | ({payer_key(entry.name)} if entry else set())
+
+    with ledger.write() as conn:
+        done = run(ledger, conn, remits, payer_keys, routine_set(workspace), workspace, user(by))
+    return Tracked("matched", done.matched, {"unmatched": done.unmatched}, warnings=warnings)
+
+
+# ------------------------------------------------------------------- next
+
+def next_letter(settings: Settings, db: str | None, which: Which, out_dir: Path,
+                formats: Iterable[str] = ("docx", "pdf"), by: str | None = None) -> Tracked:
+    """``track next``: the next level's letter after an upheld decision, with ``appeal.prior_decision`` from the
+    recorded outcome; recorded as drafted (the next level's appeal, opened by the decision)."""
+    import dataclasses
+
+    from appeal.commands.generate import with_workspace
+    from appeal.deliver.letter import write_letter
+    from appeal.inputs.case import PriorDecision
+    from appeal.letters.build import build_letter
+    from appeal.settings import Sources
+
+    ledger = open_ledger(settings, db)
+    with ledger.read() as conn:
+        chosen = select(ledger, conn, which)[0]
+        family = [a for a in ledger.appeals(conn) if a["denial_id"] == chosen["denial_id"]]
+        decided = [a for a in family if a["result"] == "upheld"]
+        prior = max(decided, key=lambda a: (a["decided_on"], a["appeal_id"])) if decided else None
+        target = next((a for a in family if a["status"] in ("new", "drafted") and prior
+                       and a["appeal_id"] > prior["appeal_id"]), None)
+        reference = ([e for e in ledger.events(conn, prior["appeal_id"]) if e["kind"] == "outcome"][-1]["reference"]
+                     if prior else None)
+    if prior is None or target is None:
+        raise TrackError([Problem(chosen["id"], f"has no next level open (status {chosen['status']})",
+                                  accepted="an appeal whose decision was upheld (track outcome --result upheld, or "
+                                           "track reconcile)")])
+    sources = Sources.load(settings)
+    case = _case_again(prior["source"], sources)
+    appeal = dataclasses.replace(case.appeal, level=target["level"], prior_decision=PriorDecision(
+        date=dt.date.fromisoformat(prior["decided_on"]), reference=reference))
+    prepared = with_workspace(build_letter(dataclasses.replace(case, appeal=appeal), sources.templates,
+                                           sources.library), sources)
+    recorder = recorder_for(settings, db, "run the same 'appeal track next' again", by)
+    stem = "_".join((slug(case.payer.name), slug(case.claim.number, 20), slug(target["level"], 16),
+                     prepared.case.appeal.date.isoformat()))[:MAX_NAME]  # never the earlier level's name
+    outputs = write_letter(prepared, ensure_dir(Path(out_dir)), tuple(formats), stem=stem)
+    if recorder is not None:
+        recorder.letter(prepared.case, prepared.template.id, outputs, target["level"])
+    with ledger.read() as conn:
+        rows = ledger.appeals(conn, [target["appeal_id"]])
+    return Tracked("appeals", rows, {"outputs": [str(p) for p in outputs], "warnings": prepared.warnings})
+
+
+def _case_again(source: str | None, sources):
+    """The case the first letter was made from: its case file, or the remittance's case rebuilt (``batch``)."""
+    from appeal.commands.remit import drafts, read_remittance
+    from appeal.inputs.case import load_case
+
+    defaults, date = sources.case_defaults, sources.settings.date
+    if source and Path(source).is_file():
+        return load_case(source, date=date, defaults=defaults)
+    if source and "#" in source:
+        remit_path, name = source.rsplit("#", 1)
+        if Path(remit_path).is_file():
+            for draft in drafts(read_remittance(remit_path), sources.workspace, sources.templates):
+                if draft.name == name:
+                    return load_case(source, date=date, defaults=defaults, text=draft.text)
+    raise TrackError([Problem(str(source), "the case file (or remittance) the first letter was made from is gone",
+                              accepted="the case file at the path the ledger names, then track next again")])
+
+
+# ------------------------------------------------------------------ stats
+
+DECIDED = ("overturned", "partially-overturned", "upheld", "superseded")
+WON = ("overturned", "partially-overturned")
+
+
+def _group_key(row: dict, by: str) -> str:
+    if by == "carc":
+        return row["reason"] or "denied"
+    if by == "month":
+        return (row["sent_on"] or row["denied_on"] or "")[:7] or "undated"
+    return row.get(by) or "(none)"
+
+
+def _figures(rows: list[dict]) -> dict:
+    """Appeals sent, overturn rate, dollars recovered and median days from sending to the decision."""
+    import statistics
+
+    decided = [r for r in rows if r["result"] in DECIDED]
+    won = [r for r in decided if r["result"] in WON]
+    days = [(dt.date.fromisoformat(r["decided_on"]) - dt.date.fromisoformat(r["sent_on"])).days
+            for r in decided if r["sent_on"] and r["decided_on"]]
+    recovered = sum(r["recovered_cents"] or 0 for r in won)
+    return {"appeals": len(rows), "sent": sum(1 for r in rows if r["sent_on"]), "decided": len(decided),
+            "overturned": len(won), "overturn_rate": round(len(won) / len(decided), 4) if decided else None,
+            "recovered": f"{recovered // 100}.{recovered % 100:02d}", "recovered_cents": recovered,
+            "median_days_to_decision": _whole(statistics.median(days)) if days else None}
+
+
+def _whole(number: float) -> float | int:
+    return int(number) if float(number).is_integer() else number
+
+
+def stats(settings: Settings, db: str | None, by: str = "payer", since: dt.date | None = None,
+          html: Path | None = None, png: Path | None = None, today: dt.date | None = None) -> Tracked:
+    """``track stats``: per payer (CARC, template, provider or month) and in total; with ``html`` one
+    self-contained page (the table and inline SVG charts), with ``png`` the same charts as one image."""
+    rows = [r for r in list_appeals(settings, db, since=since, today=today).items if r["status"] != "new"]
+    table = [{by: key, **_figures(members)} for key, members in sorted(_grouped(rows, by).items())]
+    out = Tracked("stats", table, {"by": by, "total": _figures(rows)})
+    if html is not None or png is not None:
+        from appeal.render.charts import charts_png, stats_page
+
+        series = chart_series(rows)
+        if html is not None:
+            write_atomic(Path(html), stats_page(table, out.extra["total"], by, series).encode("utf-8"))
+            out.extra["html"] = str(html)
+        if png is not None:
+            write_atomic(Path(png), charts_png(series))
+            out.extra["png"] = str(png)
+    return out
+
+
+def chart_series(rows: list[dict]) -> dict[str, list[tuple[str, float]]]:
+    """What the charts draw: overturn rate (%) by payer and by CARC, dollars recovered by month decided."""
+    series: dict[str, list[tuple[str, float]]] = {}
+    for title, by in (("Overturn rate by payer (%)", "payer"), ("Overturn rate by CARC (%)", "carc")):
+        points = []
+        for key, members in sorted(_grouped(rows, by).items()):
+            rate = _figures(members)["overturn_rate"]
+            if rate is not None:
+                points.append((key, round(rate * 100, 1)))
+        series[title] = points
+    months: dict[str, int] = {}
+    for row in rows:
+        if row["result"] in WON and row["decided_on"]:
+            months[row["decided_on"][:7]] = months.get(row["decided_on"][:7], 0) + (row["recovered_cents"] or 0)
+    series["Dollars recovered by month"] = [(m, c / 100) for m, c in sorted(months.items())]
+    return series
+
+
+def _grouped(rows: list[dict], by: str) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(_group_key(row, by), []).append(row)
+    return groups

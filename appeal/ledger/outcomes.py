@@ -1,0 +1,54 @@
+"""What a payer's decision does to an appeal: its outcome event, and the level it opens when upheld."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from appeal.inputs.workspace import Workspace
+from appeal.ledger.store import Ledger
+from appeal.reference.deadlines import next_level_due
+
+# The level an upheld decision opens. A Medicare reconsideration (after a redetermination) leads to a hearing,
+# which appeal does not write; nor does anything follow an external review.
+NEXT_LEVEL = {"corrected-claim": "reconsideration", "first-level": "second-level",
+              "reconsideration": "second-level", "redetermination": "reconsideration",
+              "second-level": "external-review"}
+
+
+def next_level(level: str, earlier: list[str]) -> str | None:
+    if level == "reconsideration" and "redetermination" in earlier:
+        return None
+    return NEXT_LEVEL.get(level)
+
+
+def payer_entry(workspace: Workspace | None, appeal: dict):
+    return workspace.find_payer(appeal["payer_id"], appeal["payer"]) if workspace else None
+
+
+def decide(ledger: Ledger, conn, appeal: dict, result: str, on: dt.date, by: str, *, amount_cents: int | None,
+           reference: str | None = None, note: str | None = None, via: str = "letter",
+           workspace: Workspace | None = None, source_key: str | None = None) -> dict:
+    """Record the outcome; an upheld decision opens the next level with its own appeal-by date.
+
+    Returns ``{"event", "next": appeal id or None, "next_appeal_by"}``.
+    """
+    from sqlalchemy import select
+
+    from appeal.ledger.schema import appeals
+    from appeal.ledger.store import public_id
+
+    event = ledger.add_event(conn, appeal["appeal_id"], "outcome", on, by, method=via, reference=reference,
+                             result=result, amount_cents=amount_cents, note=note, source_key=source_key)
+    out: dict = {"event": event, "next": None, "next_appeal_by": None}
+    if result != "upheld":
+        return out
+    earlier = list(conn.execute(select(appeals.c.level).where(appeals.c.denial_id == appeal["denial_id"]))
+                   .scalars())
+    level = next_level(appeal["level"], earlier)
+    if level is None:
+        return out
+    due = next_level_due(payer_entry(workspace, appeal), level, on, by_letter=via == "letter",
+                         after=appeal["level"])
+    out["next"] = public_id(ledger.open_appeal(conn, appeal["denial_id"], level, due))
+    out["next_appeal_by"] = due.isoformat() if due else None
+    return out

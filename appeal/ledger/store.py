@@ -1,0 +1,478 @@
+"""The appeal ledger: one code path for SQLite (a file in the workspace) and PostgreSQL (a shared server).
+
+- **Where:** ``--db`` (a URL or a SQLite file), else ``APPEAL_DB``, else ``ledger.url`` in the
+  workspace's ``appeal.yaml``, else ``<workspace>/ledger.sqlite3``. Messages name it without its password.
+- **SQLite:** the file is created mode 0600 (its WAL and shared-memory files take the same mode), in WAL
+  mode with a busy timeout (``APPEAL_LEDGER_TIMEOUT`` seconds, default 10), and every write transaction
+  begins ``IMMEDIATE`` so concurrent writers queue instead of failing on a lock upgrade.
+- **PostgreSQL** (psycopg 3): every write transaction first takes one advisory lock, so writers from
+  several billers queue and "find or add" never races.
+- **One transaction per command:** a process killed mid-write leaves the ledger as it was.
+- **Migrations** (:mod:`appeal.ledger.schema`) are applied when the ledger is opened.
+- Every way the ledger can be unusable (locked past the timeout, read-only, a newer schema, not a ledger,
+  no server) is a :class:`~appeal.errors.LedgerError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from appeal.errors import LedgerError, Problem
+
+FILE = "ledger.sqlite3"
+ENV_URL = "APPEAL_DB"
+ENV_TIMEOUT = "APPEAL_LEDGER_TIMEOUT"
+DEFAULT_TIMEOUT = 10.0
+PG_LOCK = 0x61707065  # the advisory lock every write transaction takes on PostgreSQL ("appe")
+OPEN = ("drafted", "new", "sent")  # statuses still waiting for something
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def public_id(appeal_id: int) -> str:
+    return f"A-{appeal_id:06d}"
+
+
+def parse_id(text: str) -> int | None:
+    text = text.strip().upper()
+    text = text[2:] if text.startswith("A-") else text
+    return int(text) if text.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which ledger: the SQLAlchemy URL (it may hold a password) and how messages name it (never does)."""
+
+    url: str
+    shown: str
+    path: Path | None = None  # the SQLite file
+
+    @property
+    def sqlite(self) -> bool:
+        return self.path is not None or self.url.startswith("sqlite")
+
+
+def target_from(text: str, base: Path | None = None) -> Target:
+    """A ``postgresql://`` URL, a ``sqlite:///`` URL or a file path -> a :class:`Target`."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if "://" not in text:
+        path = Path(text).expanduser()
+        path = (base / path if base and not path.is_absolute() else path).absolute()
+        return Target(f"sqlite:///{path}", str(path), path)
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text.removeprefix("postgres://")
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise LedgerError([Problem("--db", "is not a database URL",
+                                   accepted="postgresql://user@host/dbname or a SQLite file path")]) from None
+    backend = url.get_backend_name()
+    shown = url._replace(password=None).render_as_string(hide_password=True)
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        raise LedgerError([Problem(shown, f"'{backend}' is not a ledger database",
+                                   accepted="postgresql://... or a SQLite file")])
+    file = Path(url.database).absolute() if backend == "sqlite" and url.database and "mode=" not in text else None
+    return Target(url.render_as_string(hide_password=False), shown, file)
+
+
+def locate(db: str | None, workspace: Path | None) -> Target | None:
+    """The ledger in use, or ``None`` when there is none (no ``--db``, no ``APPEAL_DB``, no workspace)."""
+    if db:
+        return target_from(db)
+    if os.environ.get(ENV_URL):
+        return target_from(os.environ[ENV_URL])
+    if workspace is None:
+        return None
+    from appeal.inputs.workspace import PROFILE, load_workspace
+
+    url = load_workspace(workspace).ledger_url if (Path(workspace) / PROFILE).is_file() else None
+    return target_from(url, base=Path(workspace)) if url else target_from(str(Path(workspace) / FILE))
+
+
+def timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get(ENV_TIMEOUT, DEFAULT_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+def user(given: str | None = None) -> str:
+    if given:
+        return given
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+class Ledger:
+    """An open ledger. Use :meth:`write` (one transaction) or :meth:`read` around the operations below."""
+
+    def __init__(self, target: Target):
+        self.target = target
+        self.wait = timeout()
+        self.engine = self._engine()
+        self._prepare()
+
+    # ------------------------------------------------------------ opening
+
+    def _engine(self):
+        from sqlalchemy import create_engine, event
+
+        target = self.target
+        if not target.sqlite:  # one connection per process, kept for the command's transactions
+            return create_engine(target.url, pool_size=1, max_overflow=0, connect_args={"connect_timeout": 5})
+        if target.path is not None:
+            _create_file(target)
+        engine = create_engine(target.url, pool_size=1, max_overflow=0, connect_args={"timeout": self.wait})
+        wait_ms = int(self.wait * 1000)
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi, _record):
+            dbapi.isolation_level = None  # transactions are begun below, not by the driver
+            cursor = dbapi.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {wait_ms}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            try:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+            except Exception:  # a read-only or locked file keeps its mode; the first write says why
+                pass
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+        return engine
+
+    def _prepare(self) -> None:
+        """Check the ledger is one and not newer than this version; apply the migrations it lacks."""
+        from sqlalchemy import inspect, select
+
+        from appeal.ledger import schema
+
+        with self.read() as conn:
+            names = set(inspect(conn).get_table_names())
+            found = dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all()) \
+                if schema.meta.name in names else None
+        if found is None and names - {schema.meta.name}:
+            raise self.error("holds other tables and no appeal ledger (not a ledger made by appeal)",
+                             "an appeal ledger, or a new empty database")
+        if found is not None:
+            if found.get("kind") != schema.KIND:
+                raise self.error("is not an appeal ledger (its ledger_meta names another kind)")
+            version = int(found.get("schema", "0") or 0)
+            if version > schema.LATEST:
+                raise self.error(f"was made by a newer version of appeal (ledger schema {version}; this version "
+                                 f"reads up to {schema.LATEST}): upgrade appeal to use it")
+            if version == schema.LATEST:
+                return
+        with self.write() as conn:
+            schema.meta.create(conn, checkfirst=True)
+            rows = dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all())
+            version = int(rows.get("schema", "0") or 0)
+            for number, migrate in schema.MIGRATIONS:
+                if number > version:
+                    migrate(conn)
+            conn.execute(schema.meta.delete())
+            conn.execute(schema.meta.insert(), [{"key": "kind", "value": schema.KIND},
+                                                {"key": "schema", "value": str(schema.LATEST)}])
+
+    # ------------------------------------------------------- transactions
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        """One write transaction: all of it is recorded, or none."""
+        with self._translated():
+            with self.engine.connect().execution_options(write=True) as conn:
+                with conn.begin():
+                    if not self.target.sqlite:
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK})")
+                    yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        with self._translated():
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        from sqlalchemy.exc import DBAPIError, OperationalError
+
+        try:
+            yield
+        except (OperationalError, DBAPIError) as exc:
+            raise self._explain(exc) from None
+
+    def error(self, message: str, accepted: str | None = None) -> LedgerError:
+        return LedgerError([Problem(self.target.shown, message, accepted=accepted)])
+
+    def _explain(self, exc) -> LedgerError:
+        text = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0] if str(exc).strip() else ""
+        low = text.lower()
+        if "locked" in low or "lock timeout" in low:
+            return self.error(f"the ledger is locked by another program and stayed locked for {self.wait:g} s; try "
+                              f"again when it is done (or set {ENV_TIMEOUT} to wait longer)")
+        if "readonly" in low or "read-only" in low or "permission denied" in low:
+            return self.error("the ledger is read-only: nothing could be recorded",
+                              "a ledger file (and its folder) you may write, or a database login that may write")
+        if "not a database" in low or "malformed" in low:
+            return self.error("is not an appeal ledger (not a SQLite database, or a damaged one)",
+                              "an appeal ledger, or a path where a new one may be created")
+        if "unable to open" in low:
+            return self.error("the ledger file cannot be opened (does its folder exist, may you write there?)")
+        if "password authentication failed" in low or "no password supplied" in low:
+            return self.error("the server refused the login; give the password in PGPASSWORD or ~/.pgpass, "
+                              "never in the URL")
+        if "connection" in low or "could not" in low or "timeout" in low or "server" in low:
+            return self.error(f"no PostgreSQL server answers ({_scrub(text, self.target)})")
+        return self.error(f"the ledger cannot be used: {_scrub(text, self.target)}")
+
+    # ------------------------------------------------------------ letters
+
+    def record_letter(self, conn, facts: dict, by: str) -> tuple[str, bool]:
+        """A letter's denial, appeal and files; ``(appeal id, created)``. The same denial at the same level is
+        one appeal: regenerating its letter updates its files and never adds a second appeal."""
+        from sqlalchemy import select
+
+        from appeal.ledger.schema import appeals, letters
+
+        stamp = now()
+        denial_id = self.find_or_add_denial(conn, facts, stamp)
+        row = conn.execute(select(appeals).where(appeals.c.denial_id == denial_id,
+                                                 appeals.c.level == facts["level"])).mappings().first()
+        created = row is None
+        if created:
+            appeal_id = conn.execute(appeals.insert().values(
+                denial_id=denial_id, level=facts["level"], template=facts["template"], status="drafted",
+                appeal_by=_date(facts["appeal_by"]), source=facts["source"], created_at=stamp,
+                updated_at=stamp)).inserted_primary_key[0]
+        else:
+            appeal_id = row["id"]
+            conn.execute(appeals.update().where(appeals.c.id == appeal_id).values(
+                template=facts["template"], source=facts["source"], updated_at=stamp,
+                appeal_by=row["appeal_by"] or _date(facts["appeal_by"]),  # a next level's date stays
+                status="drafted" if row["status"] == "new" else row["status"]))
+        old = {(r.path, r.sha256) for r in conn.execute(select(letters).where(letters.c.appeal_id == appeal_id))}
+        new = {(path, sha) for path, sha in facts["letters"]}
+        if created or old != new:
+            conn.execute(letters.delete().where(letters.c.appeal_id == appeal_id))
+            if new:
+                conn.execute(letters.insert(), [{"appeal_id": appeal_id, "path": p, "sha256": s, "written_at": stamp}
+                                                for p, s in sorted(new)])
+            self.add_event(conn, appeal_id, "drafted", dt.date.today(), by,
+                           note=f"{len(new)} letter file(s), template {facts['template']}", status=False)
+        return public_id(appeal_id), created
+
+    def find_or_add_denial(self, conn, facts: dict, stamp: dt.datetime, linked: int | None = None) -> int:
+        from sqlalchemy import select
+
+        from appeal.ledger.schema import denials
+
+        key = (denials.c.payer == facts["payer"], denials.c.claim == facts["claim"],
+               denials.c.group_code == facts["group"], denials.c.carc == facts["carc"])
+        found = conn.execute(select(denials.c.id).where(*key)).scalar()
+        if found is not None:
+            return found
+        return conn.execute(denials.insert().values(
+            payer=facts["payer"], payer_id=facts.get("payer_id"), provider=facts.get("provider"),
+            claim=facts["claim"], account=facts.get("account"), patient_name=facts.get("patient_name"),
+            member_id=facts.get("member_id"), dos_from=_date(facts.get("dos_from")),
+            dos_to=_date(facts.get("dos_to")), lines=json.dumps(facts.get("lines", [])),
+            group_code=facts["group"], carc=facts["carc"], rarc=",".join(facts.get("rarc", [])),
+            amount_cents=facts.get("amount_cents"), denied_on=_date(facts.get("denied_on")),
+            linked_appeal_id=linked, created_at=stamp)).inserted_primary_key[0]
+
+    def open_appeal(self, conn, denial_id: int, level: str, appeal_by: dt.date | None) -> int:
+        """A level with no letter yet (status ``new``): the next level after an upheld decision, or the first
+        appeal of a denial opened by reconcile. An existing one is kept."""
+        from sqlalchemy import select
+
+        from appeal.ledger.schema import appeals
+
+        found = conn.execute(select(appeals.c.id).where(appeals.c.denial_id == denial_id,
+                                                        appeals.c.level == level)).scalar()
+        if found is not None:
+            return found
+        stamp = now()
+        return conn.execute(appeals.insert().values(denial_id=denial_id, level=level, status="new",
+                                                    appeal_by=appeal_by, created_at=stamp,
+                                                    updated_at=stamp)).inserted_primary_key[0]
+
+    # ------------------------------------------------------------- events
+
+    def add_event(self, conn, appeal_id: int, kind: str, on: dt.date, by: str, *, method: str | None = None,
+                  reference: str | None = None, result: str | None = None, amount_cents: int | None = None,
+                  note: str | None = None, source_key: str | None = None, status: bool = True) -> int:
+        """Append one event; ``sent`` and ``outcome`` move the appeal's status."""
+        from appeal.ledger.schema import appeals, events
+
+        event_id = conn.execute(events.insert().values(
+            appeal_id=appeal_id, kind=kind, on_date=on, recorded_at=now(), recorded_by=by, method=method,
+            reference=reference, result=result, amount_cents=amount_cents, note=note,
+            source_key=source_key)).inserted_primary_key[0]
+        new_status = {"sent": "sent", "outcome": result}.get(kind) if status else None
+        if new_status:
+            conn.execute(appeals.update().where(appeals.c.id == appeal_id).values(status=new_status,
+                                                                                  updated_at=now()))
+        return event_id
+
+    def has_source(self, conn, key: str) -> bool:
+        from sqlalchemy import select
+
+        from appeal.ledger.schema import events
+
+        return conn.execute(select(events.c.id).where(events.c.source_key == key)).first() is not None
+
+    # ------------------------------------------------------------ queries
+
+    def appeals(self, conn, ids: list[int] | None = None) -> list[dict]:
+        """Every appeal (or those ``ids``) with its denial, letters and what its events say."""
+        from sqlalchemy import select
+
+        from appeal.ledger.schema import appeals, denials, events, letters
+
+        query = select(appeals, denials.c.payer, denials.c.payer_id, denials.c.provider, denials.c.claim,
+                       denials.c.account, denials.c.patient_name, denials.c.member_id, denials.c.dos_from,
+                       denials.c.dos_to, denials.c.lines, denials.c.group_code, denials.c.carc, denials.c.rarc,
+                       denials.c.amount_cents, denials.c.denied_on, denials.c.linked_appeal_id) \
+            .join(denials, denials.c.id == appeals.c.denial_id).order_by(appeals.c.id)
+        if ids is not None:
+            query = query.where(appeals.c.id.in_(ids))
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+        wanted = [r["id"] for r in rows]
+        by_appeal: dict[int, list[dict]] = {}
+        files: dict[int, list[dict]] = {}
+        if wanted:
+            for e in conn.execute(select(events).where(events.c.appeal_id.in_(wanted))
+                                  .order_by(events.c.id)).mappings():
+                by_appeal.setdefault(e["appeal_id"], []).append(dict(e))
+            for f in conn.execute(select(letters).where(letters.c.appeal_id.in_(wanted))
+                                  .order_by(letters.c.id)).mappings():
+                files.setdefault(f["appeal_id"], []).append(dict(f))
+        return [_view(r, by_appeal.get(r["id"], []), files.get(r["id"], [])) for r in rows]
+
+    def events(self, conn, appeal_id: int) -> list[dict]:
+        from sqlalchemy import select
+
+        from appeal.ledger.schema import events
+
+        return [_event_view(dict(e)) for e in conn.execute(select(events).where(events.c.appeal_id == appeal_id)
+                                                           .order_by(events.c.id)).mappings()]
+
+    def by_letter(self, conn, path: Path) -> list[int]:
+        """The appeals a letter file belongs to: by its path, else by its SHA-256 (a moved or copied file)."""
+        from sqlalchemy import or_, select
+
+        from appeal.ledger.facts import sha256_of
+        from appeal.ledger.schema import letters
+
+        resolved = str(path.resolve())
+        digest = sha256_of(path) if path.is_file() else ""
+        found = conn.execute(select(letters.c.appeal_id).where(
+            or_(letters.c.path == resolved, letters.c.sha256 == digest)).distinct()).scalars().all()
+        return sorted(found)
+
+
+def _create_file(target: Target) -> None:
+    """The SQLite file, created readable by its owner only (it holds PHI); an existing file must be SQLite."""
+    path = target.path
+    assert path is not None
+    if path.exists():
+        if path.is_file() and path.stat().st_size:
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(16)
+            except OSError:
+                head = SQLITE_MAGIC  # unreadable: SQLite itself says why
+            if head != SQLITE_MAGIC:
+                raise LedgerError([Problem(target.shown, "is not an appeal ledger (not a SQLite database)",
+                                           accepted="an appeal ledger, or a path where a new one may be created")])
+        return
+    if not path.parent.is_dir():
+        raise LedgerError([Problem(target.shown, "the ledger's folder does not exist")])
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it first
+    except OSError as exc:
+        raise LedgerError([Problem(target.shown, f"the ledger cannot be created ({exc.strerror})",
+                                   accepted="a folder you may write")]) from None
+
+
+def _scrub(text: str, target: Target) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        password = make_url(target.url).password
+    except Exception:  # not a URL: nothing to hide
+        password = None
+    return text.replace(str(password), "***") if password else text
+
+
+def _date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _money(value: int | None) -> str | None:
+    if value is None:
+        return None
+    sign = "-" if value < 0 else ""
+    return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
+
+
+def _event_view(e: dict) -> dict:
+    return {"event": e["id"], "appeal": public_id(e["appeal_id"]), "kind": e["kind"],
+            "date": e["on_date"].isoformat(), "recorded_at": e["recorded_at"].isoformat(),
+            "by": e["recorded_by"], "method": e["method"], "reference": e["reference"], "result": e["result"],
+            "amount": _money(e["amount_cents"]), "note": e["note"]}
+
+
+def _view(row: dict, events: list[dict], files: list[dict]) -> dict:
+    """One appeal as the commands show it (``--json``, ``list``, ``export``)."""
+    sent = [e for e in events if e["kind"] == "sent"]
+    outcomes = [e for e in events if e["kind"] == "outcome"]
+    last_sent, last_outcome = (sent[-1] if sent else None), (outcomes[-1] if outcomes else None)
+    lines = json.loads(row["lines"] or "[]")
+    return {
+        "id": public_id(row["id"]), "appeal_id": row["id"], "denial_id": row["denial_id"],
+        "payer": row["payer"], "payer_id": row["payer_id"], "provider": row["provider"], "claim": row["claim"],
+        "account": row["account"], "patient": row["patient_name"], "member_id": row["member_id"],
+        "dos": row["dos_from"].isoformat() if row["dos_from"] else None,
+        "codes": [line[1] for line in lines if line[3]], "lines": lines,
+        "group": row["group_code"], "carc": row["carc"],
+        "reason": "-".join(p for p in (row["group_code"], row["carc"]) if p),
+        "rarc": [r for r in (row["rarc"] or "").split(",") if r], "amount": _money(row["amount_cents"]),
+        "denied_on": row["denied_on"].isoformat() if row["denied_on"] else None,
+        "level": row["level"], "template": row["template"], "status": row["status"],
+        "appeal_by": row["appeal_by"].isoformat() if row["appeal_by"] else None,
+        "sent_on": last_sent["on_date"].isoformat() if last_sent else None,
+        "sent_via": last_sent["method"] if last_sent else None,
+        "sent_ref": last_sent["reference"] if last_sent else None,
+        "decided_on": last_outcome["on_date"].isoformat() if last_outcome else None,
+        "result": last_outcome["result"] if last_outcome else None,
+        "recovered": _money(last_outcome["amount_cents"]) if last_outcome else None,
+        "recovered_cents": last_outcome["amount_cents"] if last_outcome else None,
+        "linked_from": public_id(row["linked_appeal_id"]) if row["linked_appeal_id"] else None,
+        "letters": [{"path": f["path"], "sha256": f["sha256"]} for f in files],
+        "source": row["source"], "events": len(events),
+    }

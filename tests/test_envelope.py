@@ -1,0 +1,109 @@
+"""The #10 window envelope: the payer's address, and nothing else, shows through the window however far
+the folded sheet slides; read back with ``pdftotext -bbox`` from the PDF and from the DOCX as LibreOffice
+sets it."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from appeal.commands.generate import Settings, generate
+from appeal.render.layout import WINDOW_10, Box
+from test_render_quality import libreoffice_pdf, needs, run_tool
+
+from conftest import LETTER_DATE
+
+ADDRESS = {"payer.attention": "Attn: Provider Appeals", "payer.address": ["PO Box 0000 (sample)",
+                                                                          "Pittsburgh, PA 15000"],
+           "payer.fax": "(555) 010-0199"}
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+
+
+def page_words(pdf: Path, page: int = 1) -> list[tuple[str, Box]]:
+    """Every word on a page with its box, in points from the top-left corner (pdftotext -bbox)."""
+    xml = run_tool("pdftotext", "-bbox", "-f", page, "-l", page, pdf, "-")
+    return [(html.unescape(m[5]), Box(float(m[1]), float(m[2]), float(m[3]), float(m[4])))
+            for m in WORD.finditer(xml)]
+
+
+def assert_window_shows_only(pdf: Path, lines: list[str]) -> None:
+    words = page_words(pdf)
+    expected = " ".join(lines).split()
+    box = WINDOW_10.address_box()
+    for end in WINDOW_10.ends():  # the sheet at either end of its travel
+        seen = [text for text, at in words if end.overlaps(at)]
+        assert seen == expected, f"the window at {end} shows {seen}"
+        for text, at in words:
+            if end.overlaps(at):  # an address word: 1/8" clear inside the window at this end too
+                assert box.contains(at), f"{text!r} at {at} is outside the address box {box}"
+
+
+@pytest.fixture
+def addressed(make_case, tmp_path):
+    return generate(make_case(ADDRESS), tmp_path / "out", Settings(date=LETTER_DATE))
+
+
+def _outputs(result) -> dict[str, Path]:
+    return {p.suffix: p for p in result.outputs}
+
+
+@needs("pdftotext")
+def test_the_pdf_window_shows_the_address_block_and_nothing_else(addressed):
+    # name, attention line, street, city/state/ZIP last; the fax is not in the block
+    assert_window_shows_only(_outputs(addressed)[".pdf"], ["UPMC Health Plan", "Attn: Provider Appeals",
+                                                           "PO Box 0000 (sample)", "Pittsburgh, PA 15000"])
+
+
+@needs("soffice", "pdftotext")
+def test_the_docx_window_shows_the_address_block_and_nothing_else(addressed, tmp_path):
+    converted = libreoffice_pdf(_outputs(addressed)[".docx"], tmp_path)
+    assert_window_shows_only(converted, ["UPMC Health Plan", "Attn: Provider Appeals", "PO Box 0000 (sample)",
+                                         "Pittsburgh, PA 15000"])
+
+
+@needs("pdftotext")
+def test_a_long_payer_name_wraps_inside_the_window(make_case, tmp_path):
+    name = "Commonwealth Regional Health Plan of Western Pennsylvania Provider Dispute Resolution Unit"
+    result = generate(make_case({**ADDRESS, "payer.name": name}), tmp_path / "out", Settings(date=LETTER_DATE))
+    pdf = _outputs(result)[".pdf"]
+    assert_window_shows_only(pdf, [name, "Attn: Provider Appeals", "PO Box 0000 (sample)", "Pittsburgh, PA 15000"])
+    name_lines = {round(at.top) for text, at in page_words(pdf) if text in name.split()
+                  and WINDOW_10.address_box().contains(at)}
+    assert len(name_lines) >= 2  # wrapped
+
+
+@needs("pdftotext")
+def test_without_a_payer_address_the_window_stays_empty(make_case, tmp_path):
+    result = generate(make_case(), tmp_path / "out", Settings(date=LETTER_DATE))
+    words = page_words(_outputs(result)[".pdf"])
+    for end in WINDOW_10.ends():
+        assert [text for text, at in words if end.overlaps(at)] == []
+
+
+def test_a_mailed_letter_without_a_payer_address_warns_with_its_reason_code(make_case, tmp_path):
+    result = generate(make_case(), tmp_path / "out", Settings(date=LETTER_DATE, mail=True))
+    assert any("[no-payer-address]" in w and "payer.address" in w for w in result.prepared.warnings)
+    with_address = generate(make_case(ADDRESS), tmp_path / "out2", Settings(date=LETTER_DATE, mail=True))
+    assert not any("no-payer-address" in w for w in with_address.prepared.warnings)
+
+
+@needs("pdftotext")
+def test_envelope_none_leaves_the_address_in_the_flow(make_case, tmp_path):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "appeal.yaml").write_text("practice:\n  envelope: none\n", encoding="utf-8")
+    result = generate(make_case(ADDRESS), tmp_path / "out", Settings(date=LETTER_DATE, workspace=workspace))
+    words = page_words(_outputs(result)[".pdf"])
+    texts = [text for text, _ in words]
+    date, name = texts.index("November"), texts.index("UPMC")
+    assert date < name  # the date, then the address, as the letter's text flows
+    assert "(555) 010-0199" not in " ".join(texts)  # no fax inside the address block
+
+
+def test_an_address_too_long_for_the_window_warns_and_leaves_it_empty(make_case, tmp_path):
+    lines = [f"Address line {n} of a very long payer address block" for n in range(1, 7)]
+    result = generate(make_case({"payer.address": lines}), tmp_path / "out", Settings(date=LETTER_DATE))
+    assert any("[payer-address-too-long]" in w for w in result.prepared.warnings)

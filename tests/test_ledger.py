@@ -1,0 +1,284 @@
+"""The appeal ledger: batch records, track sent / outcome / list / due / export, and the ledger's errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+
+from ledger_helpers import DATE, F07, as_json, cli, copy_workspace, make_ledger_workspace
+
+A1_LETTER = "Example-Payer_4276512332_CO-189_2026-11-27.pdf"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return make_ledger_workspace(tmp_path_factory.mktemp("ledger"))
+
+
+@pytest.fixture
+def ws(base, tmp_path):
+    return copy_workspace(base, tmp_path)
+
+
+def rows(ws) -> list[dict]:
+    result = cli("track", "list", "--workspace", ws, "--json", "--today", "2026-12-01")
+    assert result.exit_code == 0, result.stderr
+    return as_json(result)["appeals"]
+
+
+def test_batch_records_every_letter_as_a_drafted_appeal(base):
+    ws, out = base
+    ledger = ws / "ledger.sqlite3"
+    with sqlite3.connect(ledger) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        for made in (ledger, *ledger.parent.glob("ledger.sqlite3-*")):  # and its -wal and -shm files
+            assert stat.S_IMODE(made.stat().st_mode) == 0o600, made
+    appeals = rows(ws)
+    assert [(a["id"], a["payer"], a["claim"], a["reason"], a["status"]) for a in appeals] == [
+        ("A-000001", "Example Payer", "4276512332", "CO-189", "drafted"),
+        ("A-000002", "Example Payer", "4276512332", "OA-A7", "drafted"),
+        ("A-000003", "Synthetic Health Plan", "PCN0001", "CO-189", "drafted"),
+        ("A-000004", "Synthetic Health Plan", "PCN0001", "CO-97", "drafted")]
+    first = appeals[0]
+    assert (first["account"], first["patient"], first["member_id"], first["dos"], first["codes"]) == (
+        "2005555A", "JOHANN S BACH", "00001612", "2003-11-29", ["76496"])
+    assert (first["amount"], first["rarc"], first["template"], first["level"], first["appeal_by"]) == (
+        "500.04", ["M51"], "specific-code-required", "reconsideration", "2004-12-27")
+    assert sorted(f["path"].rsplit("/", 1)[1] for f in first["letters"]) == [
+        "Example-Payer_4276512332_CO-189_2026-11-27.docx", A1_LETTER]
+    assert all(len(f["sha256"]) == 64 for f in first["letters"])
+    assert appeals[3]["codes"] == ["97110", "97140"] and appeals[3]["amount"] == "180.00"
+    with sqlite3.connect(ledger) as db:  # what it holds, and no more: no DOB, no diagnosis
+        columns = {row[1] for table in ("denials", "appeals", "events") for row in
+                   db.execute(f"PRAGMA table_info({table})")}
+    assert not {"dob", "diagnoses", "diagnosis"} & columns
+
+
+def test_making_a_letter_again_never_adds_a_second_appeal(ws, tmp_path):
+    out = tmp_path / "again"
+    result = cli("batch", F07, "-o", out, "--workspace", ws, "--date", DATE, "--jobs", "1", "--force")
+    assert result.exit_code == 0, result.stderr
+    assert "2 updated A-000001, A-000002" in result.stderr
+    appeals = rows(ws)
+    assert len(appeals) == 4
+    assert str(out) in appeals[0]["letters"][0]["path"]  # the letter's files are the new ones
+    events = cli("track", "list", "--workspace", ws, "--json")
+    assert events.exit_code == 0
+
+
+def test_generate_records_its_letter(tmp_path):
+    from conftest import UPMC
+    from x12_workspace import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    for _ in range(2):
+        result = cli("generate", UPMC, "-o", tmp_path / "out", "--workspace", ws, "--date", DATE)
+        assert result.exit_code == 0, result.stderr
+    assert "ledger (" in result.stderr and "updated A-000001" in result.stderr
+    appeals = rows(ws)
+    assert len(appeals) == 1 and appeals[0]["template"] == "specific-code-required"
+
+
+def test_no_workspace_and_no_db_records_nothing(tmp_path, monkeypatch):
+    from conftest import UPMC
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("APPEAL_DB", raising=False)
+    result = cli("generate", UPMC, "-o", tmp_path / "out", "--date", DATE)
+    assert result.exit_code == 0 and "ledger" not in result.stderr
+    assert not list(tmp_path.rglob("*.sqlite3"))
+    missing = cli("track", "list", "--json")
+    assert missing.exit_code == 2 and as_json(missing)["ok"] is False
+    assert "no ledger in use" in missing.stderr
+
+
+def test_sent_by_letter_file_by_claim_and_by_id(ws, base):
+    letter = base[1] / A1_LETTER
+    one = cli("track", "sent", letter, letter.with_suffix(".docx"), "--via", "portal", "--ref", "P-123", "--date", "2026-11-28",
+              "--workspace", ws, "--json", "--user", "pat")
+    assert one.exit_code == 0, one.stderr
+    (event,) = as_json(one)["events"]  # the letter's two files are one appeal
+    assert (event["appeal"], event["kind"], event["method"], event["reference"], event["date"], event["by"]) == (
+        "A-000001", "sent", "portal", "P-123", "2026-11-28", "pat")
+    assert as_json(one)["ok"] is True
+    two = cli("track", "sent", "--claim", "4276512332", "--carc", "A7", "--via", "mail", "--workspace", ws)
+    assert two.exit_code == 0 and "A-000002: sent mail" in two.stdout
+    three = cli("track", "sent", "--appeal", "A-000004", "--via", "fax", "--workspace", ws)
+    assert three.exit_code == 0
+    statuses = {a["id"]: (a["status"], a["sent_via"]) for a in rows(ws)}
+    assert statuses == {"A-000001": ("sent", "portal"), "A-000002": ("sent", "mail"),
+                        "A-000003": ("drafted", None), "A-000004": ("sent", "fax")}
+
+
+def test_a_claim_with_two_appeals_is_exit_2_listing_both(ws):
+    result = cli("track", "sent", "--claim", "PCN0001", "--via", "fax", "--workspace", ws, "--json")
+    assert result.exit_code == 2
+    message = as_json(result)["errors"][0]["message"]
+    assert "matches 2 appeals" in message and "A-000003" in message and "A-000004" in message
+    assert all(a["status"] == "drafted" for a in rows(ws))  # nothing recorded
+    unknown = cli("track", "sent", "--appeal", "A-000099", "--via", "fax", "--workspace", ws)
+    assert unknown.exit_code == 2 and "no appeal A-000099" in unknown.stderr
+
+
+def test_upheld_opens_the_next_level_with_its_own_appeal_by_date(ws):
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
+               "--workspace", ws).exit_code == 0
+    result = cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-10",
+                 "--ref", "DEC-9", "--reason", "not medically necessary", "--workspace", ws, "--json")
+    assert result.exit_code == 0, result.stderr
+    event = as_json(result)["events"][0]
+    # second-level: 60 days (payer directory) from the decision letter's date plus 5 days of mail
+    assert (event["result"], event["next_level"], event["next_appeal_by"]) == ("upheld", "A-000005", "2027-02-13")
+    appeals = {a["id"]: a for a in rows(ws)}
+    assert appeals["A-000003"]["status"] == "upheld"
+    assert (appeals["A-000005"]["status"], appeals["A-000005"]["level"]) == ("new", "second-level")
+    paid = cli("track", "outcome", "--appeal", "A-000001", "--result", "overturned", "--paid", "$1,250.50",
+               "--workspace", ws, "--json")
+    assert as_json(paid)["events"][0]["amount"] == "1250.50"
+    bad = cli("track", "outcome", "--appeal", "A-000001", "--result", "overturned", "--paid", "lots",
+              "--workspace", ws)
+    assert bad.exit_code == 2 and "'lots' is not an amount" in bad.stderr
+
+
+def test_due_lists_past_due_first_then_follow_ups(ws):
+    assert cli("track", "sent", "--appeal", "A-000004", "--via", "fax", "--date", "2026-11-01",
+               "--workspace", ws).exit_code == 0
+    result = cli("track", "due", "--workspace", ws, "--json", "--today", "2026-12-20")
+    assert result.exit_code == 0
+    due = as_json(result)["due"]
+    assert [(d["appeal"], d["action"], d["due"], d["flag"]) for d in due] == [
+        ("A-000001", "send the appeal", "2004-12-27", "PAST DUE"),
+        ("A-000002", "send the appeal", "2004-12-27", "PAST DUE"),
+        ("A-000003", "send the appeal", "2024-04-04", "PAST DUE"),
+        ("A-000004", "follow up: no answer yet", "2026-12-16", "PAST DUE")]  # 45 response days (directory)
+    assert rows(ws)[3]["status"] == "sent"
+    late = cli("track", "list", "--status", "no-response", "--today", "2026-12-20", "--workspace", ws, "--json")
+    assert [a["id"] for a in as_json(late)["appeals"]] == ["A-000004"]
+    table = cli("track", "due", "--workspace", ws, "--today", "2026-12-20")
+    assert table.stdout.splitlines()[1].startswith("PAST DUE  2004-12-27  A-000001")
+    soon = cli("track", "due", "--within", "0", "--workspace", ws, "--json", "--today", "2026-12-01")
+    assert [d["appeal"] for d in as_json(soon)["due"]] == ["A-000001", "A-000002", "A-000003"]
+
+
+def test_export_xlsx_reads_back_with_openpyxl(ws, tmp_path):
+    from openpyxl import load_workbook
+
+    # a patient account that looks like a formula must stay text in the spreadsheet
+    with sqlite3.connect(ws / "ledger.sqlite3") as db:
+        db.execute("UPDATE denials SET account = '=HYPERLINK(\"http://x\")' WHERE id = 1")
+    book = tmp_path / "appeals.xlsx"
+    sheet_csv = tmp_path / "appeals.csv"
+    result = cli("track", "export", "--xlsx", book, "--csv", sheet_csv, "--workspace", ws, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert len(as_json(result)["appeals"]) == 4
+    assert stat.S_IMODE(book.stat().st_mode) == 0o600
+    sheet = load_workbook(book).active
+    values = list(sheet.values)
+    header = list(values[0])
+    first = dict(zip(header, values[1]))
+    assert (first["id"], first["claim"], first["reason"], first["status"], first["amount"]) == (
+        "A-000001", "4276512332", "CO-189", "drafted", 500.04)
+    assert first["account"] == '=HYPERLINK("http://x")'
+    assert sheet.cell(row=2, column=header.index("account") + 1).data_type == "s"
+    assert "'=HYPERLINK" in sheet_csv.read_text(encoding="utf-8")
+    assert len(values) == 5
+
+
+def test_not_a_ledger_is_exit_2(tmp_path):
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is a spreadsheet, not a ledger" * 10)
+    result = cli("track", "list", "--db", junk, "--json")
+    assert result.exit_code == 2 and "is not an appeal ledger" in result.stderr
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE patients (id INTEGER)")
+    result = cli("track", "list", "--db", other)
+    assert result.exit_code == 2 and "holds other tables and no appeal ledger" in result.stderr
+
+
+def test_a_newer_schema_is_refused(ws):
+    with sqlite3.connect(ws / "ledger.sqlite3") as db:
+        db.execute("UPDATE ledger_meta SET value = '99' WHERE key = 'schema'")
+    result = cli("track", "list", "--workspace", ws)
+    assert result.exit_code == 2 and "newer version of appeal (ledger schema 99" in result.stderr
+
+
+def test_a_ledger_that_fails_after_the_letters_keeps_them_and_says_how_to_record(ws, tmp_path, monkeypatch):
+    monkeypatch.setenv("APPEAL_LEDGER_TIMEOUT", "0.2")
+    holder = sqlite3.connect(ws / "ledger.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program writes and does not let go
+    try:
+        out = tmp_path / "later"
+        result = cli("batch", F07, "-o", out, "--workspace", ws, "--date", DATE, "--jobs", "1", "--force")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 2
+    assert "locked by another program" in result.stderr
+    assert "2 letter(s) (4 file(s) in" in result.stderr and "were written and are kept" in result.stderr
+    assert "run the same 'appeal batch ... --force' again" in result.stderr
+    assert len(list(out.glob("*.pdf"))) == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_a_read_only_ledger_is_exit_2(ws):
+    url = f"sqlite:///file:{ws / 'ledger.sqlite3'}?mode=ro&uri=true"
+    result = cli("track", "sent", "--appeal", "A-000001", "--via", "fax", "--db", url, "--json")
+    assert result.exit_code == 2 and "read-only" in result.stderr
+    assert as_json(result)["ok"] is False
+
+
+def test_a_database_password_is_never_printed():
+    result = cli("track", "list", "--db", "postgresql://biller:s3cr3t-pw@127.0.0.1:1/ledger", "--json")
+    assert result.exit_code == 2
+    assert "s3cr3t-pw" not in result.stderr + result.stdout
+    assert "postgresql://biller@127.0.0.1:1/ledger" in result.stderr and "no PostgreSQL server answers" in result.stderr
+
+
+def test_the_ledger_is_found_from_db_then_appeal_db_then_the_profile(tmp_path, monkeypatch):
+    from appeal.ledger.store import locate
+
+    from x12_workspace import make_workspace
+
+    ws = make_workspace(tmp_path / "ws", "ledger:\n  url: shared/office.sqlite3\n")
+    monkeypatch.delenv("APPEAL_DB", raising=False)
+    assert locate(None, ws).path == (ws / "shared" / "office.sqlite3").absolute()
+    monkeypatch.setenv("APPEAL_DB", str(tmp_path / "env.sqlite3"))
+    assert locate(None, ws).path == tmp_path / "env.sqlite3"
+    assert locate(str(tmp_path / "flag.sqlite3"), ws).path == tmp_path / "flag.sqlite3"
+    monkeypatch.delenv("APPEAL_DB")
+    assert locate(None, make_workspace(tmp_path / "plain")).path == tmp_path / "plain" / "ledger.sqlite3"
+    assert locate(None, None) is None
+    bad = make_workspace(tmp_path / "bad", "ledger:\n  uri: x\n")
+    result = cli("track", "list", "--workspace", bad)
+    assert result.exit_code == 2 and "ledger.uri" in result.stderr
+
+
+def test_a_medicare_reconsideration_counts_180_days_from_the_presumed_receipt():
+    import datetime as dt
+
+    from appeal.inputs.workspace import PayerEntry
+    from appeal.ledger.outcomes import next_level
+    from appeal.reference.deadlines import next_level_due
+
+    decided = dt.date(2026, 3, 2)
+    assert next_level("redetermination", ["redetermination"]) == "reconsideration"
+    assert next_level("reconsideration", ["redetermination", "reconsideration"]) is None  # a hearing comes next
+    assert next_level_due(None, "reconsideration", decided, by_letter=True, after="redetermination") == \
+        dt.date(2026, 9, 3)  # 5 days of mail, then 180
+    directory = PayerEntry(name="Plan", appeal_window_days={"second-level": 60})
+    assert next_level_due(directory, "second-level", decided, by_letter=False) == dt.date(2026, 5, 1)
+    assert next_level_due(None, "second-level", decided, by_letter=True) is None  # no window known: none invented
+
+
+def test_a_ledger_that_is_not_one_stops_generate_before_any_letter(tmp_path):
+    from conftest import UPMC
+
+    junk = tmp_path / "notes.sqlite3"
+    junk.write_text("not a database, just notes " * 20, encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("generate", UPMC, "-o", out, "--db", junk, "--date", DATE)
+    assert result.exit_code == 2 and "is not an appeal ledger" in result.stderr
+    assert not out.exists() or not list(out.iterdir())

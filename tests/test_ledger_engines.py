@@ -1,0 +1,144 @@
+"""The ledger on both engines: four processes writing at once lose nothing; a killed writer leaves it whole.
+
+The PostgreSQL runs need a server: set APPEAL_TEST_PG_URL (``.ci/run`` starts one); without it they skip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ledger_helpers import cli, fresh_pg, pg_url
+
+PROCESSES, EVENTS = 4, 500
+ROOT = Path(__file__).resolve().parent.parent
+
+WRITER = """
+import datetime as dt, sys
+from appeal.ledger.store import Ledger, target_from
+url, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ledger = Ledger(target_from(url))
+for i in range(count):
+    with ledger.write() as conn:  # one transaction per event, as one command per event would be
+        ledger.add_event(conn, 1, "note", dt.date(2026, 12, 1), name, note=f"{name}-{i}")
+"""
+
+
+def facts() -> dict:
+    return {"payer": "Synthetic Health Plan", "payer_id": "99999", "provider": "Sample Clinic", "claim": "PCN0001",
+            "account": "ACCT-0001", "patient_name": "TEST PATIENT", "member_id": "MEMBER0001",
+            "dos_from": "2023-12-01", "dos_to": "2023-12-01", "lines": [["2023-12-01", "97110", "2", True]],
+            "group": "CO", "carc": "97", "rarc": [], "amount_cents": 12000, "denied_on": "2024-01-05",
+            "level": "reconsideration", "template": "generic-reconsideration", "appeal_by": "2024-04-04",
+            "source": "sample.yaml", "letters": []}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.sqlite3")
+    return fresh_pg(pg_url())
+
+
+def open_with_one_appeal(url: str):
+    from appeal.ledger.store import Ledger, target_from
+
+    ledger = Ledger(target_from(url))
+    with ledger.write() as conn:
+        assert ledger.record_letter(conn, facts(), "test") == ("A-000001", True)
+    return ledger
+
+
+def test_four_processes_recording_500_events_each_lose_none(url):
+    from sqlalchemy import func, select
+
+    from appeal.ledger.schema import events
+
+    ledger = open_with_one_appeal(url)
+    env = {**os.environ, "APPEAL_LEDGER_TIMEOUT": "60", "PYTHONPATH": str(ROOT)}
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, url, f"p{n}", str(EVENTS)], env=env,
+                                stderr=subprocess.PIPE, text=True) for n in range(PROCESSES)]
+    for writer in writers:
+        _, err = writer.communicate(timeout=300)
+        assert writer.returncode == 0, err
+    with ledger.read() as conn:
+        notes = conn.execute(select(events.c.note).where(events.c.kind == "note")).scalars().all()
+        ids = conn.execute(select(func.count(func.distinct(events.c.id)))).scalar()
+    assert len(notes) == PROCESSES * EVENTS and len(set(notes)) == PROCESSES * EVENTS
+    assert ids == PROCESSES * EVENTS + 1  # and the drafted event
+    if url.endswith(".sqlite3"):
+        import sqlite3
+
+        with sqlite3.connect(url) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_same_commands_run_on_either_engine(url, tmp_path):
+    open_with_one_appeal(url)
+    sent = cli("track", "sent", "--appeal", "A-000001", "--via", "portal", "--db", url, "--json")
+    assert sent.exit_code == 0, sent.stderr
+    decided = cli("track", "outcome", "--claim", "PCN0001", "--result", "overturned", "--paid", "120",
+                  "--date", "2026-12-15", "--db", url, "--json")
+    assert decided.exit_code == 0, decided.stderr
+    listed = cli("track", "list", "--db", url, "--json")
+    (row,) = __import__("json").loads(listed.stdout)["appeals"]
+    assert (row["status"], row["recovered"], row["decided_on"], row["sent_via"]) == (
+        "overturned", "120.00", "2026-12-15", "portal")
+
+
+def test_a_writer_killed_mid_write_leaves_the_ledger_whole(tmp_path):
+    import sqlite3
+
+    url = str(tmp_path / "ledger.sqlite3")
+    open_with_one_appeal(url)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, url, "killed", "100000"], env=env)
+    deadline = time.monotonic() + 30
+    with sqlite3.connect(url) as db:
+        while db.execute("SELECT count(*) FROM events").fetchone()[0] < 50 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    with sqlite3.connect(url) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        written = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    assert written >= 50
+    result = cli("track", "sent", "--appeal", "A-000001", "--via", "fax", "--date", dt.date(2026, 12, 2), "--db", url)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_the_followup_scenario_gives_the_same_outcomes_on_postgresql(tmp_path, monkeypatch):
+    from ledger_helpers import FOLLOWUP, as_json, make_ledger_workspace
+    from test_reconcile import send_three
+
+    monkeypatch.setenv("APPEAL_DB", fresh_pg(pg_url()))  # before the workspace's own ledger.sqlite3
+    ws, out = make_ledger_workspace(tmp_path)
+    assert not (ws / "ledger.sqlite3").exists()
+    send_three(ws, out)
+    found = as_json(cli("track", "reconcile", FOLLOWUP, "--workspace", ws, "--json"))
+    assert [(m["appeal"], m["result"], m["recovered"]) for m in found["matched"]] == [
+        ("A-000001", "overturned", "350.00"), ("A-000002", "upheld", "0.00"), ("A-000004", "overturned", "150.00")]
+    assert [u["claim"] for u in found["unmatched"]] == ["PCN0077"]
+    again = as_json(cli("track", "reconcile", FOLLOWUP, "--workspace", ws, "--json"))
+    assert {m["recorded"] for m in again["matched"]} == {False}
+    stats = as_json(cli("track", "stats", "--workspace", ws, "--json"))["total"]
+    assert (stats["decided"], stats["overturn_rate"], stats["recovered"]) == (3, 0.6667, "500.00")
+
+
+def test_batch_in_worker_processes_records_every_letter(tmp_path):
+    from ledger_helpers import DATE, F07, as_json
+    from x12_workspace import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    result = cli("batch", F07, "-o", tmp_path / "out", "--workspace", ws, "--date", DATE, "--jobs", "2")
+    assert result.exit_code == 0, result.stderr
+    rows = as_json(cli("track", "list", "--workspace", ws, "--json"))["appeals"]
+    assert [(r["id"], r["reason"], len(r["letters"])) for r in rows] == [("A-000001", "CO-189", 2),
+                                                                         ("A-000002", "OA-A7", 2)]
