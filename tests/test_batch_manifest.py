@@ -58,3 +58,18 @@ def test_a_run_that_made_nothing_leaves_the_manifest_as_it_was(tmp_path):
     before = path.stat().st_mtime_ns
     Manifest(path).flush()
     assert path.stat().st_mtime_ns == before and not (tmp_path / "manifest.log").exists()
+
+
+def test_without_a_ledger_the_parent_keeps_no_letter_facts(tmp_path):
+    """Each outcome's ledger facts (with the patient's details) are dropped when nothing records them,
+    so the parent does not grow with every letter of a long run."""
+    import datetime as dt
+
+    from appeal.commands.batch.runner import run_batch
+    from appeal.settings import Settings
+
+    from conftest import LETTER_DATE, UPMC
+
+    result = run_batch([UPMC], tmp_path / "out", Settings(date=LETTER_DATE), jobs=1, today=dt.date(2026, 11, 27))
+    assert [o.status for o in result.outcomes] == ["ok"]
+    assert result.outcomes[0].facts is None
