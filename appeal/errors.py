@@ -8,6 +8,7 @@ with: 2 for input that could not be used.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -93,3 +94,17 @@ class LedgerError(AppealError):
 
 class TrackError(AppealError):
     """A ``track`` command names no appeal, one the ledger does not hold, or one that matches several."""
+
+
+def origin(exc: BaseException) -> str:
+    """``file.py:line`` of the innermost frame of ours in ``exc``'s traceback: where a bug is, and no data.
+
+    An internal error is reported with this and its type only, never its message, which may hold PHI.
+    """
+    where, tb = "?", exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if f"{os.sep}appeal{os.sep}" in filename:
+            where = f"{os.path.basename(filename)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where

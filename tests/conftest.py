@@ -4,6 +4,7 @@ that open the outputs the way a biller's tools would."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ import yaml
 from hypothesis import settings
 
 # Speed is measured in benchmarks/, not asserted: no per-example deadline (a loaded CI machine is slow).
+# HYPOTHESIS_PROFILE=long: the long property-test run (tests/test_fuzz.py, 2,500 examples a test; SECURITY.md).
 settings.register_profile("appeal", deadline=None)
-settings.load_profile("appeal")
+settings.register_profile("long", parent=settings.get_profile("appeal"), max_examples=2_500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "appeal"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -77,8 +77,8 @@ def test_a_remittance_becomes_the_carc189_letter_in_one_run(batch, out):
     result = batch(F07, extra=["--jobs", "1"])
     assert result.exit_code == 0, result.stderr
     rows = summary(out)
-    assert [(r["status"], r["template"]) for r in rows] == [("ok", "specific-code-required"),
-                                                           ("ok", "generic-reconsideration")]
+    assert [(r["status"], r["template"]) for r in rows] == [("written", "specific-code-required"),
+                                                           ("written", "generic-reconsideration")]
     assert rows[0]["input"] == f"{F07}#Example-Payer_4276512332_CO-189.yaml"
     assert rows[0]["outputs"] == ("Example-Payer_4276512332_CO-189_2026-11-27.docx "
                                   "Example-Payer_4276512332_CO-189_2026-11-27.pdf")
@@ -86,12 +86,13 @@ def test_a_remittance_becomes_the_carc189_letter_in_one_run(batch, out):
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
     docx = flat(docx_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.docx"))
     for text in (pdf, docx):
-        assert "Requested code 76120" in text or "Requested code | 76120" in text
-        assert "reports the service billed as 76496 on 11/29/2003 as 76120" in text
+        assert "line 1, 11/29/2003: 76496 -> 76120" in text
+        assert "It reports the service as 76120" in text
         assert "the unlisted code 76499 should not be used to identify a cineradiography" in text
         assert "CPT Assistant, September 2000" in text
         assert "JOHANN S BACH" in text and "4276512332" in text and "Riverside Spine & Motion Clinic" in text
-    assert "2 written, 0 already done, 0 failed" in result.stderr
+    assert "2 written (2 not ready: see the verdict in summary.csv), 0 skipped, 0 failed" in result.stderr
+    assert [r["verdict"] for r in rows] == ["review", "review"]  # the remittance gives no payer address
 
 
 def test_import_then_batch_the_folder_gives_the_same_letter(ws, out, tmp_path, batch):
@@ -102,7 +103,7 @@ def test_import_then_batch_the_folder_gives_the_same_letter(ws, out, tmp_path, b
     assert result.exit_code == 0, result.stderr
     assert [r["input"] for r in summary(out)] == [str(p) for p in sorted(cases.glob("*.yaml"))]
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
-    assert "reports the service billed as 76496 on 11/29/2003 as 76120" in pdf
+    assert "line 1, 11/29/2003: 76496 -> 76120" in pdf
 
 
 def test_csv_rows_become_letters_and_a_bad_row_names_its_line_and_column(batch, out, tmp_path):
@@ -112,7 +113,7 @@ def test_csv_rows_become_letters_and_a_bad_row_names_its_line_and_column(batch, 
     assert result.exit_code == 1
     got = summary(out)
     assert [(r["input"], r["status"]) for r in got] == [
-        (f"{source}:2", "ok"), (f"{source}:3", "failed"), (f"{source}:4", "failed")]
+        (f"{source}:2", "written"), (f"{source}:3", "failed"), (f"{source}:4", "failed")]
     assert got[1]["error"] == ("column claim.lines.0.code: '7649X' is not valid (accepted: a 5-character CPT or "
                                "HCPCS code such as 76120, 0042T or G0283)")
     assert got[2]["error"].startswith("column appeal.facts.recording: template 'specific-code-required' needs this fact: Was the motion")
@@ -129,17 +130,17 @@ def test_a_rerun_skips_completed_letters_and_force_redoes_them(batch, out, tmp_p
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
     again = batch(source, extra=["--jobs", "1", "--json"])
     document = json.loads(again.stdout)
-    assert again.exit_code == 0 and document["counts"] == {"ok": 0, "skipped": 2, "failed": 0, "unreadable": 0}
+    assert again.exit_code == 0 and document["counts"] == {"written": 0, "skipped": 2, "failed": 0, "unreadable": 0}
     assert [i["outputs"] for i in document["items"]] == [r["outputs"].split() for r in summary(out)]
     assert all(p.stat().st_mtime_ns == before[p.name] for p in letters(out, "pdf"))
     # an edited row is made again, under the same name; the other is still skipped
     write_csv(source, [csv_row(1, **{"claim.lines.0.charge": "400.00"}), csv_row(2)])
     assert batch(source, extra=["--jobs", "1"]).exit_code == 0
-    assert [r["status"] for r in summary(out)] == ["ok", "skipped"]
+    assert [r["status"] for r in summary(out)] == ["written", "skipped"]
     assert "$400.00" in pdf_text(out / "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf")
     assert len(letters(out, "pdf")) == 2
     batch(source, extra=["--jobs", "1", "--force"])
-    assert [r["status"] for r in summary(out)] == ["ok", "ok"]
+    assert [r["status"] for r in summary(out)] == ["written", "written"]
     manifest = (out / ".batch" / "manifest.json").read_text()
     assert "Jane" not in manifest and "SAMPLE-000001" in manifest  # hashes and file names only
 
@@ -152,7 +153,7 @@ def test_one_bad_input_never_stops_the_others(batch, out, tmp_path, make_case):
     assert result.exit_code == 1
     got = summary(out)
     assert [(Path(r["input"]).name, r["status"]) for r in got] == [
-        ("letter.835", "unreadable"), (UPMC.name, "ok"), ("broken.yaml", "failed"), ("missing.yaml", "unreadable")]
+        ("letter.835", "failed"), (UPMC.name, "written"), ("broken.yaml", "failed"), ("missing.yaml", "failed")]
     assert got[0]["error"].endswith("found 'Dear pay' where an ISA or ST*835 segment should start "
                                     "(accepted: an X12 835 remittance (ISA ... ST*835 ...))")
     assert got[2]["error"] == ("line 3: provider.npi: '1234567890' fails the NPI check digit "
@@ -167,10 +168,10 @@ def test_nothing_readable_exits_2(batch, out, tmp_path):
     result = batch(empty, tmp_path / "nothing-here.csv", latin1, folder)
     assert result.exit_code == 2
     assert [(r["status"], r["error"]) for r in summary(out)] == [
-        ("unreadable", f"{empty}: file is empty (accepted: an X12 835 remittance (ISA ... ST*835 ...))"),
-        ("unreadable", "file not found"),
-        ("unreadable", "the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)"),
-        ("unreadable", "the folder holds no case files (*.yaml)")]
+        ("failed", f"{empty}: file is empty (accepted: an X12 835 remittance (ISA ... ST*835 ...))"),
+        ("failed", "file not found"),
+        ("failed", "the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)"),
+        ("failed", "the folder holds no case files (*.yaml)")]
 
 
 def test_parallel_workers_never_share_a_name(batch, out, tmp_path):
@@ -265,8 +266,8 @@ def test_a_batch_killed_midway_finishes_on_the_next_run(ws, tmp_path):
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     rows = summary(out)
-    assert len(rows) == 30 and {r["status"] for r in rows} <= {"ok", "skipped"}
-    assert sum(r["status"] == "ok" for r in rows) >= 30 - made_before
+    assert len(rows) == 30 and {r["status"] for r in rows} <= {"written", "skipped"}
+    assert sum(r["status"] == "written" for r in rows) >= 30 - made_before
     assert not list(out.rglob("*.part"))
     pdfs, docxs = letters(out, "pdf"), letters(out, "docx")
     assert len(pdfs) == len(docxs) == 30
@@ -287,4 +288,5 @@ def test_summary_carries_the_letters_warnings(run, make_case, tmp_path):
     result = run("batch", cases, "-o", out, "--jobs", "1", "--date", "2026-11-27")
     assert result.exit_code == 0, result.stderr
     [row] = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
-    assert row["status"] == "ok" and "gives no reasons" in row["warnings"]
+    assert row["status"] == "written" and "gives no reasons" in row["warnings"]
+    assert row["verdict"] == "review" and "no-reasons: " in row["reasons"]  # never "ok"

@@ -28,7 +28,8 @@ def test_letters_are_appended_as_they_finish_and_the_manifest_is_written_once(tm
     assert not manifest.log_path.exists()
     done = json.loads(path.read_text())["done"]
     assert len(done) == 200 and done[f"{7:064x}"] == {"outputs": ["L7.docx", "L7.pdf"],
-                                                       "template": "specific-code-required"}
+                                                       "template": "specific-code-required",
+                                                       "verdict": "", "reasons": []}
 
 
 def test_a_killed_run_is_read_back_from_its_log(tmp_path):
@@ -71,5 +72,5 @@ def test_without_a_ledger_the_parent_keeps_no_letter_facts(tmp_path):
     from conftest import LETTER_DATE, UPMC
 
     result = run_batch([UPMC], tmp_path / "out", Settings(date=LETTER_DATE), jobs=1, today=dt.date(2026, 11, 27))
-    assert [o.status for o in result.outcomes] == ["ok"]
+    assert [o.status for o in result.outcomes] == ["written"]
     assert result.outcomes[0].facts is None

@@ -19,7 +19,9 @@ def letter_for(path, **settings):
 
 
 def quotes(letter) -> list[tuple[str, str]]:
-    return [(b.citation, b.passage) for b in letter.blocks if isinstance(b, Quote)]
+    """What the letter quotes: its block quotes and the descriptors it quotes within a sentence."""
+    return ([(b.citation, b.passage) for b in letter.blocks if isinstance(b, Quote)]
+            + [tuple(q) for q in letter.meta.get("quoted_inline", ())])
 
 
 def re_rows(letter) -> dict[str, str]:
@@ -32,9 +34,9 @@ def test_recorded_study_alone_is_a_corrected_claim_to_76120(make_case):
     text = flat(letter.text())
     rows = re_rows(letter)
     assert rows["Re:"] == "Corrected claim (replacement of claim SAMPLE-2026-000123)"
-    assert rows["Billed code(s)"] == "76496" and rows["Requested code"] == "76120"
+    assert rows["Billed code(s)"] == "76496" and rows["Corrected line(s)"] == "line 1, 09/15/2026: 76496 -> 76120"
     assert "claim frequency code 7" in text
-    assert "reports the service billed as 76496 on 09/15/2026 as 76120" in text
+    assert "It reports the service as 76120: line 1, 09/15/2026: 76496 -> 76120" in text
     assert ("cpt-assistant-2000-09", "unlisted-not-used") in quotes(letter)
     assert ("cpt-76120", "descriptor") in quotes(letter)
     assert WITHDRAWN not in text
@@ -44,15 +46,15 @@ def test_recorded_study_alone_is_a_corrected_claim_to_76120(make_case):
 def test_reconsideration_asks_to_reprocess_as_76120(make_case):
     text = flat(letter_for(make_case({"appeal.level": "reconsideration"})).text())
     assert "Request for reconsideration" in text
-    assert "reprocess the service billed as 76496 on 09/15/2026 as 76120" in text
+    assert "reprocess the service: line 1, 09/15/2026: 76496 -> 76120" in text
     assert "corrected claim" not in text.split("Dear")[1].split("Why this code")[0]
 
 
 def test_with_a_routine_exam_the_add_on_76125(make_case):
     letter = letter_for(make_case({"appeal.facts.with_routine_exam": "yes"}))
-    assert re_rows(letter)["Requested code"] == "76125"
+    assert re_rows(letter)["Corrected line(s)"].endswith("76496 -> 76125")
     assert ("cpt-76125", "descriptor") in quotes(letter)
-    assert "add-on code 76125" in flat(letter.text())
+    assert "reported with the code of the routine radiologic examination done the same day" in flat(letter.text())
 
 
 @pytest.mark.parametrize("modifier", ["59", "XS"])
@@ -74,7 +76,7 @@ def test_single_region_has_no_modifier_argument(make_case):
 def test_not_recorded_with_76000_is_a_corrected_claim_to_76000(make_case):
     letter = letter_for(make_case({"appeal.facts.recording": "no", "appeal.requested_code": "76000"}))
     text = flat(letter.text())
-    assert re_rows(letter)["Requested code"] == "76000"
+    assert re_rows(letter)["Corrected line(s)"] == "line 1, 09/15/2026: 76496 -> 76000"
     assert "no recording was made" in text
     assert ("cpt-76000", "descriptor") in quotes(letter)
     assert ("cpt-76120", "descriptor") not in quotes(letter)
@@ -226,7 +228,16 @@ def test_investigational_without_the_dmx_policy_quotes_no_policy(make_case):
     assert quotes(letter) == []
     assert "medical policy Dynamic Motion X-ray (sample policy SAMPLE-MP-001), under which" in text
     assert letter.meta["citations"] == ["okawa-1998", "takayanagi-2001", "zheng-2004"]
-    assert "medical director" in text and "written authorization" in text
+    assert "medical director" in text and "which further review is open to this claim" in text
+
+
+def test_investigational_reconsideration_claims_no_next_level_it_cannot_support(make_case):
+    """Nothing in the case or the library says the next level is an external review: the letter asks."""
+    for policy in ("yes", "no"):
+        text = flat(letter_for(make_case({"appeal.facts.policy_is_dmx": policy},
+                                         base=SAMPLES / "investigational-dmx.yaml")).text())
+        assert "independent external review" not in text and "The next level is" not in text
+        assert "tell us which further review is open to this claim" in text
 
 
 def test_investigational_external_review_names_the_members_authorization(make_case):

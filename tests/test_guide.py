@@ -56,7 +56,8 @@ def run_guide() -> list[tuple[str, str, str]]:
                     os.chdir(line.split(None, 1)[1])
                     continue
                 code, out = run_command(line)
-                assert code == 0, f"{line}\n{out}"
+                expected_code = int(arg.split("=", 1)[1]) if arg.startswith("exit=") else 0
+                assert code == expected_code, f"{line}\n{out}"
                 printed += out
         done.append((kind, text, printed))
     return done

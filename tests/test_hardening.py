@@ -575,4 +575,84 @@ def test_batch_summary_exists_from_the_first_item(make_case, tmp_path):
 
     result = run_batch([cases], out, Settings(date=LETTER_DATE), jobs=1, progress=progress)
     assert result.exit_code == 0
-    assert seen == [(1, "ok"), (2, "ok"), (3, "ok")]
+    assert seen == [(1, "written"), (2, "written"), (3, "written")]
+
+
+def test_a_control_character_yaml_refuses_is_a_named_error(tmp_path, run):
+    """Found by tests/test_fuzz.py: PyYAML's reader refuses it before parsing (an internal error before)."""
+    path = tmp_path / "case.yaml"
+    path.write_bytes(b"provider:\n  name: A\x1fB\n")
+    result = run("validate", path)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {path}:2: the file holds a control character (U+001F) that YAML does not allow "
+                              "(accepted: printable text)"]
+
+
+@pytest.mark.parametrize("logo, message", [
+    ("/dev/zero", "is not a regular file (a device, pipe or socket), not an image"),
+    ("bomb.png", "the image is too large to open (a decompression bomb?)"),
+    ("notes.png", "not a readable image"),
+])
+def test_a_logo_that_is_a_device_a_bomb_or_no_image_is_named_not_a_hang(make_case, tmp_path, logo, message):
+    from PIL import Image
+
+    Image.new("1", (20_000, 20_000)).save(tmp_path / "bomb.png")
+    (tmp_path / "notes.png").write_text("not an image")
+    case = make_case({"provider.logo": logo})
+    line = next(i for i, text in enumerate(case.read_text().splitlines(), 1) if "logo:" in text)
+    result = appeal_cli("validate", case, "--date", "2026-10-25", timeout=60)
+    assert result.returncode == 2
+    shown = logo if logo.startswith("/") else tmp_path / logo
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {case}:{line}: provider.logo: {shown}: {message} (accepted: a PNG or JPEG image of at most 20 MiB "
+        "and 50 million pixels)")
+
+
+def test_a_batch_items_internal_error_never_echoes_its_message(make_case, run, tmp_path, monkeypatch):
+    import csv
+
+    import appeal.commands.batch.worker
+
+    def broken(*args, **kwargs):
+        raise ValueError("Jane Q. Sample SAMPLE-2026-000123")
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    make_case(name="cases/c0.yaml")
+    monkeypatch.setattr(appeal.commands.batch.worker, "build_letter", broken)
+    result = run("batch", cases, "-o", tmp_path / "o", "--jobs", "1")
+    assert result.exit_code == 1
+    [row] = list(csv.DictReader((tmp_path / "o" / "summary.csv").open(encoding="utf-8")))
+    assert row["error"].startswith("internal error (ValueError at worker.py:")
+    assert "Jane" not in result.output + row["error"] and "SAMPLE-2026" not in row["error"]
+
+
+def test_a_reference_docx_that_is_a_device_or_a_zip_bomb_is_named(make_case, run, tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "letterhead.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"\0" * (300 * 1024 * 1024))
+    assert bomb.stat().st_size < 1_000_000
+    result = run("generate", make_case(), "-o", tmp_path / "o", "--reference-docx", bomb)
+    assert result.exit_code == 2
+    assert errors(result) == [f"error: {bomb}: reference DOCX: it unpacks to 314,572,800 bytes (a zip bomb?); at most "
+                              "209,715,200 (accepted: a Word .docx file of at most 20 MiB)"]
+    result = appeal_cli("generate", make_case(), "-o", tmp_path / "o", "--reference-docx", "/dev/zero", timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: /dev/zero: reference DOCX: is not a regular file (a device, pipe or socket), not a .docx file "
+        "(accepted: a Word .docx file of at most 20 MiB)")
+
+
+def test_stationery_that_is_a_device_is_named_not_a_hang(make_case, tmp_path):
+    result = appeal_cli("generate", make_case(), "-o", tmp_path / "o", "--stationery", "/dev/zero", timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: /dev/zero: --stationery: is not a regular file (a device, pipe or socket), not a PDF")
+
+
+def test_a_template_that_renders_an_empty_letter_is_an_error(body):
+    """Found by tests/test_fuzz.py: the letter was written as a PDF of no pages."""
+    template_error(body("{{ references() }}"), body.file, None, "the template renders an empty letter (nothing but "
+                   "an empty references list) (accepted: a letter body; most templates extend base/letter.md)")

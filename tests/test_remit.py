@@ -23,7 +23,7 @@ from x12_workspace import PROFILE, X12, make_workspace
 # file -> the denial reasons import-835 makes a case for (SOURCES.txt counts, less routine adjustments)
 EXPECTED = {
     "01_nebraska_medicaid_deident_5010.835": {"CO-24": 13, "CO-204": 4, "CO-16": 2, "CO-23": 3, "CO-165": 1,
-                                              "CO-29": 1, "CO-45": 1},
+                                              "CO-29": 1},
     "02_emedny_ny_medicaid.835": {"CO-29": 1, "CO-251": 1},
     "03_uhc_legacy_gt_component.835": {},
     "04_pyx12_denied_mult_svc.835": {"CO-16": 1, "OA-A7": 1},

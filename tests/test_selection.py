@@ -119,8 +119,14 @@ def test_resubmit_codes_make_a_corrected_claim_cover_letter(make_case, code):
     prepared = letter(make_case({"denial.rarc": [code], "appeal.level": None}, base=GENERIC))
     (warning,) = prepared.warnings
     assert code_table().rarc(code) in warning and "corrected-claim cover letter" in warning
-    assert re_title(prepared).startswith("Corrected claim")
-    assert "The enclosed corrected claim replaces the original claim" in flat(prepared.letter.text())
+    text = flat(prepared.letter.text())
+    if code == "N704":  # resubmit with corrected information: a replacement of the claim
+        assert re_title(prepared).startswith("Corrected claim (replacement of claim")
+        assert "is a replacement of the original claim SAMPLE-2026-000456 (claim frequency code 7)" in text
+    else:  # MA130 says "submit a new claim": a new claim (frequency 1), never a replacement (7)
+        assert re_title(prepared) == "New claim (in place of unprocessed claim SAMPLE-2026-000456)"
+        assert "a new claim (claim frequency code 1)" in text and "frequency code 7" not in text
+        assert prepared.bound.request.frequency == "1"
 
 
 def test_a_level_the_case_sets_is_kept(make_case):
@@ -139,8 +145,9 @@ def test_a_template_without_corrected_claims_only_warns(make_case):
 def test_the_cli_warns_on_stderr(make_case, out):
     case = make_case({"denial.rarc": ["N211"]}, base=GENERIC)
     result = CliRunner().invoke(cli, ["generate", str(case), "-o", str(out), "--json"])
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # written, but blocked: the payer says the decision cannot be appealed
     assert "warning: remark code N211" in result.stderr
+    assert "not-appealable" in [r["code"] for r in json.loads(result.stdout)["verdict"]["reasons"]]
     assert json.loads(result.stdout)["warnings"][0].startswith("remark code N211")
 
 

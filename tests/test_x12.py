@@ -124,7 +124,7 @@ def test_01_nebraska_denials():
     assert len(whole) == 16
     assert Counter((d.group, d.carc) for d in denials) == {
         ("CO", "24"): 13, ("CO", "204"): 4, ("CO", "16"): 2, ("CO", "23"): 3,
-        ("CO", "165"): 1, ("CO", "29"): 1, ("CO", "45"): 1}
+        ("CO", "165"): 1, ("CO", "29"): 1}
     first = denials[0]
     assert (first.carc, first.lines, first.amount, first.rarc) == (
         "24", (1, 2), Decimal("1099.98"), ("N1",))
@@ -321,12 +321,22 @@ def test_09_reversal_is_paired_with_its_correction():
     assert len(remit.warnings) == 1
 
 
-def test_unpaired_reversal_is_kept_as_an_ordinary_claim():
+def test_unpaired_reversal_is_kept_as_an_ordinary_claim_and_its_negative_adjustment_is_no_denial():
     text = raw(F09).decode().replace("CLP*ACCT-0009*1*300", "CLP*ACCT-0099*1*300")
     text = text.replace("PCN0009*11*7", "PCN0099*11*7")
     remit = parse_835(text)
     assert remit.claims[0].corrected_by is None
-    assert [d.carc for d in find_denials(remit)] == ["16", "189"]
+    assert [d.carc for d in find_denials(remit)] == ["189"]  # the reversal's CO-16 -100 gives money back
+
+
+def test_a_negative_adjustment_is_never_a_denial():
+    """Nebraska's whole-denied claim (CLP02 = 4) carries CO-45 -999.99, the reversal of an adjustment: it
+    used to become an appeal of $999.99."""
+    denials = find_denials(load(F01))
+    assert not [d for d in denials if d.amount is not None and d.amount < 0]
+    assert ("CO", "45") not in {(d.group, d.carc) for d in denials}
+    positive = parse_835(raw(F01).replace(b"*45*-999.99*", b"*45*999.99*"))
+    assert ("CO", "45") in {(d.group, d.carc) for d in find_denials(positive)}  # on a CLP02=4 claim it counts
 
 
 def test_custom_routine_set_and_patient_responsibility_denial():

@@ -25,7 +25,7 @@ from appeal.checks.model import SEVERITIES, Context, Finding, Rule
 from appeal.errors import CaseError, Problem, TemplateError
 from appeal.inputs.case import Case, coerce_facts, foreign_facts
 from appeal.inputs.workspace import Workspace
-from appeal.letters.bind import Bound, requested_code
+from appeal.letters.bind import Bound, Request, decide
 from appeal.letters.document import Letter, Quote
 from appeal.letters.select import select_template
 from appeal.letters.templates import TemplateMeta, TemplateSet, template_set
@@ -46,9 +46,12 @@ RULES: tuple[Rule, ...] = (
          cites=(coding.DESCRIPTOR_76125, coding.USE_76120_76125)),
     Rule("additional-views", coding.additional_views, cites=(coding.ADDITIONAL_VIEWS,)),
     Rule("distinct-modifier", coding.distinct_modifier, cites=(coding.SEPARATE_REGIONS, coding.ADDITIONAL_VIEWS)),
+    Rule("specific-code-denied-189", coding.specific_code_denied_189, cites=coding.SPECIFIC_DESCRIPTORS),
+    Rule("code-unknown-189", coding.code_unknown_189),
     Rule("investigational-policy", route.investigational_policy, cites=(route.DMX_POSITION,)),
     Rule("appeal-route-closed", route.appeal_route_closed),
     Rule("appeal-deadline", route.appeal_by_date),
+    Rule("example-payer", route.example_payer),
     Rule("no-reasons", route.no_reasons),
     Rule("expected-enclosures", denials.expected_enclosures),
     Rule("missing-information-remark", denials.missing_information_remark),
@@ -79,11 +82,32 @@ def run_checks(case: Case, library: CitationLibrary, workspace: Workspace | None
     ctx, findings = _context(case, library, workspace, today or dt.date.today(), templates,
                              bound.template if bound else template, bound)
     if letter is not None:
-        ctx = replace(ctx, letter_quotes=tuple(dict.fromkeys((b.citation, b.passage) for b in letter.blocks
-                                                             if isinstance(b, Quote))))
+        quoted = [(b.citation, b.passage) for b in letter.blocks if isinstance(b, Quote)]
+        quoted += [(cid, pid) for cid, pid in letter.meta.get("quoted_inline", ())]
+        ctx = replace(ctx, letter_quotes=tuple(dict.fromkeys(quoted)))
     for entry in RULES:
         findings.extend(entry.run(ctx, findings))
-    return findings
+    return [corrected_by_letter(f, ctx.request) for f in findings]
+
+
+CORRECTED_NOTE = "Corrected by this letter: "
+
+
+def corrected_by_letter(finding: Finding, request: Request | None) -> Finding:
+    """A finding on the original claim that the letter's own request fixes (the changed line carries the
+    code and modifiers the finding suggests) is a note, not an error: the letter is the correction."""
+    if request is None or finding.severity == "note" or finding.line is None:
+        return finding
+    if not (finding.suggested_code or finding.suggested_modifiers):
+        return finding
+    for change in request.changes:
+        if change.line != finding.line:
+            continue
+        code_ok = finding.suggested_code in (None, change.code)
+        if code_ok and set(finding.suggested_modifiers) <= set(change.modifiers):
+            return replace(finding, severity="note", message=CORRECTED_NOTE + finding.message,
+                           action=f"The letter's request fixes it ({change.text}).")
+    return finding
 
 
 def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, today: dt.date,
@@ -105,10 +129,10 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
     except CaseError as exc:
         findings += [_fact_finding(case, meta, p) for p in exc.problems]
     payer = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
-    level = bound.level if bound else case.appeal.level
-    asked = bound.requested_code if bound else requested_code(case, meta, facts)
+    request = bound.request if bound else decide(case, facts, meta, library, case.appeal.level)
     return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer,
-                   level=level, letter_requests=asked), findings
+                   level=bound.level if bound else case.appeal.level, letter_requests=request.code,
+                   request=request), findings
 
 
 def _foreign_fact(case: Case, meta: TemplateMeta, name: str, owners: list[str]) -> Finding:

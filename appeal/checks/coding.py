@@ -11,6 +11,7 @@ from typing import Iterator
 
 from appeal.checks.model import UNLISTED, VIDEORADIOGRAPHY, Context, Finding, error, note, warning
 from appeal.inputs.case import ClaimLine
+from appeal.letters.bind import is_unlisted
 from appeal.letters.bind import specific_code as specific_code_for
 from appeal.reference.codes import code_table
 
@@ -209,3 +210,34 @@ def distinct_modifier_for(ctx: Context) -> str:
         return ctx.payer.distinct_modifier
     return ctx.case.payer.distinct_modifier
 
+
+
+SPECIFIC_DESCRIPTORS = tuple((f"cpt-{code}", "descriptor") for code in ("74230", "76000", "76001", "76120", "76125"))
+
+
+def specific_code_denied_189(ctx: Context) -> Iterator[Finding]:
+    """CARC 189 (an unlisted code billed when a specific one exists) on a code the library shows is itself a
+    specific code: the denial looks mistaken, and the letter asks the payer to name the code it means."""
+    if ctx.case.denial.carc != "189":
+        return
+    for line in ctx.case.denied_lines:
+        if is_unlisted(ctx.library, line.code) is False:
+            descriptor = ctx.library.passage(f"cpt-{line.code}", "descriptor").text
+            yield note(line.number, f"CARC 189 says an unlisted code was billed, but {line.code} is itself a "
+                                    f"specific code (its descriptor: \"{descriptor}\").",
+                       action="Ask the payer to reprocess the code as billed, or to name the specific code it "
+                              "means (the built-in letter does both).",
+                       citations=((f"cpt-{line.code}", "descriptor"),))
+
+
+def code_unknown_189(ctx: Context) -> Iterator[Finding]:
+    """CARC 189 on a code the citation library knows nothing of: nothing says whether it is unlisted."""
+    if ctx.case.denial.carc != "189":
+        return
+    for line in ctx.case.denied_lines:
+        if is_unlisted(ctx.library, line.code) is None:
+            yield warning(line.number, f"The citation library has no descriptor for {line.code}, so the letter "
+                                       f"cannot say whether it is an unlisted or a specific code; it only asks the "
+                                       f"payer to name the specific code it means.",
+                          action=f"Say in appeal.notes why {line.code} is right (with the code's descriptor from "
+                                 f"your CPT book), or add an entry cpt-{line.code} to your citations.")

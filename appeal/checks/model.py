@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from appeal.inputs.case import Case, ClaimLine
 from appeal.inputs.workspace import PayerEntry
+from appeal.letters.bind import Request
 from appeal.letters.templates import TemplateMeta
 from appeal.reference.citations import CitationLibrary
 
@@ -78,7 +79,8 @@ class Context:
     payer: PayerEntry | None = None
     letter_quotes: tuple[tuple[str, str], ...] | None = None  # what the composed letter quotes, when known
     level: str | None = None  # the level the letter is written at (after remark codes; see letters.bind)
-    letter_requests: str | None = None  # the code the letter asks for (letters.bind.requested_code)
+    letter_requests: str | None = None  # the code the letter asks for (letters.bind.Request.code)
+    request: Request | None = None  # what the letter asks for: its level, code and changed lines (letters.bind)
 
     def fact(self, name: str, default: Any = None) -> Any:
         value = self.facts.get(name)

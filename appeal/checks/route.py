@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Iterator
 
 from appeal.checks.model import MOTION, Context, Finding, error, warning
-from appeal.reference.codes import code_table
+from appeal.reference.codes import code_table, without_usage
 from appeal.reference.deadlines import earliest_deadline
 
 DMX_POSITION = ("dmx-policy-unnamed-payer", "position")
 SPINE = r"spin|vertebr|cervical|thoracic|lumbar|sacr"
 INVESTIGATIONAL_TEMPLATE = "investigational-service"
+# the coding denials after which a payer may turn to its investigational policy; a denial for missing
+# information (CARC 16), a duplicate or a filing limit is not about the service, so the policy does not bear on it
+CODING_CARCS = frozenset({"189", "97", "236", "4", "11", "50", "96"})
+PASSED = "has passed"  # the words of a passed appeal-by date (the verdict reads them)
 
 # Remark codes that close the appeal route: code -> what to do instead. A level that is
 # itself the route the remark leaves open (a corrected claim) is not flagged.
@@ -27,11 +31,13 @@ def investigational_policy(ctx: Context) -> Iterator[Finding]:
     """A payer policy calls spinal motion imaging investigational: the next denial may be CARC 55."""
     case = ctx.case
     codes = {line.code for line in case.claim.lines} | {ctx.requested}
-    if case.denial.carc == "55" or not codes & set(MOTION) or DMX_POSITION[0] not in ctx.library.entries:
+    if case.denial.carc not in CODING_CARCS or DMX_POSITION[0] not in ctx.library.entries:
         return
-    if not ctx.mentions(SPINE):
-        return
-    carc55 = code_table().carc("55")
+    if ctx.template is not None and ctx.template.id == INVESTIGATIONAL_TEMPLATE:
+        return  # the letter answers the policy itself
+    if not codes & set(MOTION) or not ctx.mentions(SPINE):
+        return  # the policy covers motion imaging of the spine, nothing else
+    carc55 = without_usage(code_table().carc("55"))
     said = f' ("{carc55}")' if carc55 else ""
     yield warning(None, f"A payer medical policy in the library calls DMX, cineradiography and videofluoroscopy of "
                         f"the spine investigational: an appeal on coding alone may be met next by CARC 55{said}.",
@@ -66,13 +72,23 @@ def appeal_by_date(ctx: Context) -> Iterator[Finding]:
     checked = " ".join(str(part) for part in (entry.checked_source, entry.checked_date) if part)
     if checked:
         window += f" (checked: {checked})"
-    if due.past_due:
-        yield error(None, f"The appeal-by date {due.due:%m/%d/%Y} has passed ({-due.days_left} days ago; "
-                          f"{window}).",
-                    action="Confirm the window with the payer before sending; a late appeal may not be heard.")
+    if due.past_due:  # a late appeal may still be heard (good cause): review, not blocked
+        yield warning(None, f"The appeal-by date {due.due:%m/%d/%Y} {PASSED} ({-due.days_left} days ago; "
+                            f"{window}).",
+                      action="Confirm the window with the payer before sending; a late appeal may not be heard.")
     else:
         yield warning(None, f"The appeal is due by {due.due:%m/%d/%Y}, in {due.days_left} days ({window}).",
                       action="Send it now, by a route that shows the date received.")
+
+
+def example_payer(ctx: Context) -> Iterator[Finding]:
+    """The payer directory entry the letter takes its address from is still an example."""
+    if ctx.payer is None or not ctx.payer.example:
+        return
+    yield warning(None, f"The payer directory entry '{ctx.payer.name}' is an example (example: yes); its address "
+                        f"and appeal windows are not the payer's.",
+                  action="Replace the entry's address, fax and appeal windows with those in the payer's provider "
+                         "manual, then delete 'example: yes'.")
 
 
 def no_reasons(ctx: Context) -> Iterator[Finding]:

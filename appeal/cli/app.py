@@ -51,7 +51,7 @@ def guarded(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from appeal.errors import AppealError
+        from appeal.errors import AppealError, origin
 
         as_json = kwargs.get("as_json", False)
         try:
@@ -71,24 +71,13 @@ def guarded(func: Callable) -> Callable:
         except click.exceptions.Exit:
             raise
         except Exception as exc:  # a bug of ours: say so plainly, without a traceback, and without its message
-            say(f"error: internal error ({type(exc).__name__} at {_origin(exc)}); please report it")
+            say(f"error: internal error ({type(exc).__name__} at {origin(exc)}); please report it")
             if as_json:
                 emit_json({"ok": False, "errors": [{"message": f"internal error: {type(exc).__name__}"}]})
             sys.exit(EXIT_UNUSABLE)
         sys.exit(code or EXIT_OK)
 
     return wrapper
-
-
-def _origin(exc: BaseException) -> str:
-    """``file.py:line`` of the innermost frame of ours in ``exc``'s traceback: where to look, and no data."""
-    where, tb = "?", exc.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if f"{os.sep}appeal{os.sep}" in filename:
-            where = f"{Path(filename).name}:{tb.tb_lineno}"
-        tb = tb.tb_next
-    return where
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
@@ -167,14 +156,19 @@ def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None,
 def report_generated(result, what: str, as_json: bool) -> int:
     """The end of ``generate`` and ``packet``: the check's findings, then the JSON document or the paths."""
     from appeal.checks import findings_text
+    from appeal.checks.verdict import REASONS
 
     for line in findings_text(result.findings):
         say(line)
+    verdict = result.verdict
     if result.blocked:
-        say(f"strict: the coding check found errors; no {what} was written")
+        say(f"strict: the letter is {verdict.status}, not ready; no {what} was written")
     if as_json:
         emit_json(result.as_dict())
     else:
         for path in result.outputs:
             click.echo(str(path))
-    return EXIT_PROBLEMS if result.blocked else EXIT_OK
+    for reason in verdict.reasons:
+        say(f"{REASONS[reason.code][0]}: {reason.message} [{reason.code}]")
+    say(verdict.line())  # the last line: ready, review or blocked
+    return EXIT_PROBLEMS if result.blocked or verdict.status == "blocked" else EXIT_OK

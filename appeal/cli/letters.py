@@ -29,7 +29,7 @@ from appeal.render.formats import FORMATS
               show_default=True, help="Folder for the letters.")
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Only these formats (default: both).")
-@click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
+@click.option("--strict", is_flag=True, help="Write only a letter whose verdict is ready; else nothing (exit 1).")
 @click.option("--packet", is_flag=True, help="Also write the appeal packet: the letter and its enclosures' files "
                                             "as one PDF.")
 @click.option("--allow-outside", is_flag=True, help="With --packet: take enclosure files from outside the case's "
@@ -79,6 +79,7 @@ def validate(case, date, template_dirs, citation_dirs, workspace, as_json):
     """
     from appeal.checks import findings_text, has_errors
     from appeal.commands.generate import validate as run
+    from appeal.commands.generate import verdict_of
 
     prepared, findings = run(case, settings_from(date, template_dirs, citation_dirs, workspace, near=case))
     for warning in prepared.warnings:
@@ -86,11 +87,13 @@ def validate(case, date, template_dirs, citation_dirs, workspace, as_json):
     for line in findings_text(findings):
         say(line)
     errors = has_errors(findings)
+    verdict = verdict_of(prepared, findings)
     if as_json:
         emit_json({"ok": not errors, "case": str(case), "template": prepared.template.id,
                    "reason": prepared.reason, "warnings": prepared.warnings,
-                   "findings": [f.as_dict() for f in findings]})
+                   "findings": [f.as_dict() for f in findings], "verdict": verdict.as_dict()})
     else:
         say(f"{case}: {'valid, but the coding check found errors' if errors else 'valid'}; "
             f"template {prepared.template.id} ({prepared.reason})")
+    say(verdict.line())
     return EXIT_PROBLEMS if errors else EXIT_OK

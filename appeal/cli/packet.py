@@ -24,7 +24,7 @@ from appeal.cli.track import db_option, recorder_for, report_recorded
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the packet.")
-@click.option("--strict", is_flag=True, help="Write nothing while the coding check finds errors (exit 1).")
+@click.option("--strict", is_flag=True, help="Write only a letter whose verdict is ready; else nothing (exit 1).")
 @click.option("--allow-outside", is_flag=True, help="Take enclosure files from outside the case's folder and the "
                                                     "workspace.")
 @fax_flags

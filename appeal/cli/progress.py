@@ -22,8 +22,8 @@ class Progress:
     def __call__(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
         if self.active:
-            self.stream.write(f"\r{sum(self.counts.values())} items: {self.counts['ok']} written, "
-                              f"{self.counts['skipped']} already done, "
+            self.stream.write(f"\r{sum(self.counts.values())} items: {self.counts['written']} written, "
+                              f"{self.counts['skipped']} skipped, "
                               f"{self.counts['failed'] + self.counts['unreadable']} failed ")
             self.stream.flush()
 

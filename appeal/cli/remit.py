@@ -84,6 +84,8 @@ def denials(files, workspace, as_json):
 @click.option("--force", is_flag=True, help="Make every letter again, even those an earlier run completed.")
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Only these formats (default: both).")
+@click.option("--strict", is_flag=True, help="Write only the letters whose verdict is ready; the others are "
+                                            "listed as skipped, with their reasons.")
 @click.option("--packet", is_flag=True, help="Also write each letter's appeal packet (the letter and its "
                                             "enclosures' files as one PDF).")
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -98,8 +100,8 @@ def denials(files, workspace, as_json):
 @db_option
 @json_option
 @guarded
-def batch(inputs, out_dir, jobs, force, formats, packet, reference_docx, print_to, fax, tiff, tiff_g4, stationery,
-          stationery_rest, date, template_dirs, citation_dirs, workspace, db, as_json):
+def batch(inputs, out_dir, jobs, force, formats, strict, packet, reference_docx, print_to, fax, tiff, tiff_g4,
+          stationery, stationery_rest, date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
@@ -109,7 +111,7 @@ def batch(inputs, out_dir, jobs, force, formats, packet, reference_docx, print_t
                              reference_docx=reference_docx, stationery=stationery, stationery_rest=stationery_rest)
     recorder = recorder_for(settings, db, "appeal batch ... --force")
     result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder=recorder,
-                       packet=packet, fax=fax, tiff=tiff, tiff_g4=tiff_g4, print_to=print_to)
+                       packet=packet, fax=fax, tiff=tiff, tiff_g4=tiff_g4, print_to=print_to, strict=strict)
     progress.close()
     report_recorded(recorder)
     for warning in result.warnings:
@@ -117,7 +119,9 @@ def batch(inputs, out_dir, jobs, force, formats, packet, reference_docx, print_t
     for outcome in result.outcomes:
         if outcome.error:
             say(f"{outcome.status}: {outcome.label}: {outcome.error}")
-    say(f"{result.count('ok')} written, {result.count('skipped')} already done, {result.count('failed')} failed, "
+    review = sum(1 for o in result.outcomes if o.verdict and o.verdict != "ready")
+    say(f"{result.count('written')} written ({review} not ready: see the verdict in summary.csv), "
+        f"{result.count('skipped')} skipped, {result.count('failed')} failed, "
         f"{result.count('unreadable')} unreadable; summary: {result.summary}"
         + (f"; print file: {result.printed}" if result.printed else ""))
     if as_json:

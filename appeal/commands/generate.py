@@ -14,18 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from appeal.checks import Finding, has_errors, run_checks
+from appeal.checks import Finding, run_checks
+from appeal.checks.verdict import Verdict, verdict
 from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
+from appeal.errors import RenderError
 from appeal.inputs.case import Case, load_case
 from appeal.inputs.workspace import Workspace
+from appeal.inputs.yamlread import FileRefused, open_regular
 from appeal.ledger.recorder import Recorder
 from appeal.letters.build import Prepared, build_letter
 from appeal.letters.compose import letterhead
 from appeal.letters.document import Letterhead, PageSetup
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS, render
+from appeal.render.images import check_images
 from appeal.settings import Settings, Sources
 
 
@@ -34,8 +38,9 @@ class Generated:
     prepared: Prepared
     outputs: list[Path]
     findings: list[Finding] = field(default_factory=list)
-    blocked: bool = False
+    blocked: bool = False  # --strict and the letter is not ready: nothing was written
     packet: dict | None = None  # the appeal packet: its file, the letter's pages, each exhibit's pages
+    verdict: Verdict = field(default_factory=lambda: Verdict("ready"))
 
     def as_dict(self) -> dict:
         packet = {"packet": self.packet} if self.packet is not None else {}
@@ -47,6 +52,7 @@ class Generated:
             "warnings": list(self.prepared.warnings),
             "findings": [f.as_dict() for f in self.findings],
             "blocked": self.blocked,
+            "verdict": self.verdict.as_dict(),
             **packet,
         }
 
@@ -99,10 +105,21 @@ def page_setup(settings: Settings, workspace: Workspace | None) -> PageSetup:
                      margins=tuple(m * 72 for m in margins) if margins else None)
 
 
+MAX_STATIONERY_BYTES = 20 * 1024 * 1024
+
+
 def check_stationery(path: Path, option: str) -> None:
-    """A stationery file is a readable one-page PDF, else an error naming it and the option."""
+    """A stationery file is a readable one-page PDF, else an error naming it and the option.
+
+    It must be a regular file of at most 20 MiB, checked before it is read (a FIFO would hang the letter).
+    """
     from appeal.render.pdf import stationery_page
 
+    try:
+        open_regular(path, MAX_STATIONERY_BYTES, kind="a PDF")
+    except FileRefused as exc:
+        if path.exists() or path.is_symlink():
+            raise RenderError(f"{option}: {exc}", file=str(path)) from None
     stationery_page(path, option)
 
 
@@ -144,6 +161,11 @@ def checked(prepared: Prepared, sources: Sources, today: dt.date) -> list[Findin
                       letter=prepared.letter, bound=prepared.bound)
 
 
+def verdict_of(prepared: Prepared, findings: list[Finding]) -> Verdict:
+    """The verdict on a built letter: ready, review (with every reason) or blocked."""
+    return verdict(prepared.bound, prepared.letter, findings)
+
+
 def validate(case_path: Path | str, settings: Settings | None = None,
              today: dt.date | None = None) -> tuple[Prepared, list[Finding]]:
     """Everything ``generate`` checks before it writes: the case, its template and letter,
@@ -154,8 +176,10 @@ def validate(case_path: Path | str, settings: Settings | None = None,
     prepared = prepare(case_path, sources.settings, sources, today)
     findings = checked(prepared, sources, today)
     check_fonts(prepared.case)
+    check_images(prepared.case, prepared.reference_docx)
     for fmt in FORMATS:
-        render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx)
+        render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx,
+               page=prepared.page)
     return prepared, findings
 
 
@@ -166,8 +190,8 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
              tiff_g4: bool = False) -> Generated:
     """One case file -> its letter in each format, in ``out_dir``; with ``packet``, the appeal packet too.
 
-    The coding check runs first and its findings come back with the result; with
-    ``strict``, a check error blocks the letter: nothing is written and ``blocked`` is set.
+    The coding check runs first and its findings and the verdict come back with the result; with
+    ``strict``, only a ``ready`` letter is written (otherwise nothing is, and ``blocked`` is set).
     ``notify`` is given the prepared letter before anything is written (the CLI shows its warnings).
     ``recorder`` (a ledger is in use) records what was written as a drafted appeal.
     """
@@ -177,16 +201,18 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     findings = checked(prepared, sources, today)
     if notify is not None:  # the template chosen and the remark-code warnings, before anything is written
         notify(prepared)
-    if strict and has_errors(findings):
-        return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True)
+    judged = verdict_of(prepared, findings)
+    if strict and not judged.ready:
+        return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True, verdict=judged)
     if packet or fax or tiff or tiff_g4:
         done = deliver_packet(prepared, sources.templates, sources.library, Path(out_dir), sources.workspace,
                               formats, allow_outside=sources.settings.allow_outside, fax=fax, tiff=tiff,
                               tiff_g4=tiff_g4)
-        result = Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict())
+        result = Generated(prepared=done.prepared, outputs=done.outputs, findings=findings, packet=done.as_dict(),
+                           verdict=judged)
     else:
         result = Generated(prepared=prepared, outputs=write_letter(prepared, Path(out_dir), formats),
-                           findings=findings)
+                           findings=findings, verdict=judged)
     if recorder is not None:
         made = result.prepared
         recorder.letter(made.case, made.template.id, result.outputs, made.bound.level)
@@ -198,7 +224,7 @@ def write_packet(case_path: Path | str, out_dir: Path | str, settings: Settings 
                  recorder: Recorder | None = None, fax: bool = False, tiff: bool = False,
                  tiff_g4: bool = False) -> Generated:
     """``appeal packet``: the appeal packet for a case file (and the letter in ``formats``; with ``fax`` the
-    fax PDF, with ``tiff`` its TIFF), after the same coding check as ``generate``; with ``strict``, a check
-    error writes nothing."""
+    fax PDF, with ``tiff`` its TIFF), after the same coding check as ``generate``; with ``strict``, only a
+    ready letter's packet is written."""
     return generate(case_path, out_dir, settings, formats=formats, packet=True, strict=strict, today=today,
                     recorder=recorder, fax=fax, tiff=tiff, tiff_g4=tiff_g4)

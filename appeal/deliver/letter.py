@@ -13,6 +13,7 @@ from appeal.deliver.files import case_key, choose_stem, ensure_dir, letter_stem,
 from appeal.letters.build import Prepared
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS, render
+from appeal.render.images import check_images
 
 
 def write_letter(prepared: Prepared, out_dir: Path, formats: Iterable[str] = FORMATS,
@@ -28,6 +29,7 @@ def write_letter(prepared: Prepared, out_dir: Path, formats: Iterable[str] = FOR
     formats = tuple(formats)
     if "pdf" in formats:
         check_fonts(case)
+    check_images(case, prepared.reference_docx if "docx" in formats else None)
     rendered = {fmt: render(prepared.letter, fmt, identifier=key, reference_docx=prepared.reference_docx,
                             page=prepared.page) for fmt in formats}
     paths = []

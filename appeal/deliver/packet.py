@@ -36,6 +36,7 @@ from appeal.letters.templates import TemplateSet
 from appeal.reference.citations import CitationLibrary
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS
+from appeal.render.images import check_images
 
 IMAGE_FORMATS = ("PNG", "JPEG", "TIFF")
 ACCEPTED = "a PDF (not password-protected), PNG, JPEG or TIFF file"
@@ -372,6 +373,7 @@ def deliver_packet(prepared: Prepared, templates: TemplateSet, library: Citation
     from appeal.deliver import fax as faxing
 
     check_fonts(prepared.case)
+    check_images(prepared.case)
     fax = fax or tiff or tiff_g4
     if fax:
         faxing.payer_fax(prepared)  # a payer without a fax number stops here, before any work

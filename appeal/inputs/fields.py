@@ -285,6 +285,9 @@ class Reader:
                 else:
                     out.append(value)
             return tuple(out)
+        if isinstance(self.get(path), str):  # one value typed as a list of one (a CSV cell)
+            one = self.text(path, pattern=pattern, accepted=accepted, upper=upper)
+            return (one,) if one is not None else ()
         out = []
         for i in range(len(raw)):
             value = self.text(path + (i,), pattern=pattern, accepted=accepted, upper=upper)

@@ -599,7 +599,8 @@ def find_denials(remit: Remittance,
     """One Denial per (claim, group, CARC), in file order.
 
     An adjustment is a denial when (group, reason) is not routine; on a claim
-    with CLP02=4 every adjustment counts.  Reversals that a later claim
+    with CLP02=4 every adjustment counts. A negative adjustment (a reversal of an
+    earlier one) is never a denial.  Reversals that a later claim
     corrects are left out (parse_835 has already warned about the pair).
     """
     routine = routine_adjustments() if routine is None else routine
@@ -617,6 +618,8 @@ def _claim_denials(claim: Claim, routine: frozenset[tuple[str, str]]) -> list[De
                 for number, line in enumerate(claim.lines, start=1) for adj in line.adjustments]
     groups: dict[tuple[str, str], tuple[list[int], list[Decimal], list[str]]] = {}
     for number, adj, remarks in located:
+        if adj.amount is not None and adj.amount < 0:
+            continue  # a negative adjustment gives money back (it reverses an earlier one): never a denial
         if not whole and (adj.group, adj.reason) in routine:
             continue
         lines, amounts, rarcs = groups.setdefault((adj.group, adj.reason), ([], [], []))

@@ -179,6 +179,10 @@ def load_yaml(path: Path | str, error: type[AppealError], text: str | None = Non
                              accepted=f"at most {_size(limit)}")])
     try:
         node, alias_edges = compose_nodes(text, allow_aliases=aliases > 0)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, found before parsing
+        at = text[: exc.position].count("\n") + 1
+        raise error([Problem(name, f"the file holds a control character (U+{exc.character:04X}) that YAML does not "
+                                   "allow", line=at, accepted="printable text")]) from None
     except _Refused as exc:
         raise error([Problem(name, exc.message, line=exc.line, accepted=exc.accepted)]) from None
     except yaml.MarkedYAMLError as exc:

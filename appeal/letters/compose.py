@@ -68,6 +68,7 @@ class _Composer:
     nonce: str = dataclasses.field(default_factory=lambda: secrets.token_hex(4))
     blocks: list[Callable[[], Block]] = dataclasses.field(default_factory=list)
     cited: list[str] = dataclasses.field(default_factory=list)
+    inline: list[list[str]] = dataclasses.field(default_factory=list)  # [id, passage] quoted within a sentence
 
     def placeholder(self, make: Callable[[], Block]) -> Safe:
         self.blocks.append(make)
@@ -85,8 +86,12 @@ class _Composer:
         return self.placeholder(lambda: Quote(passage.text, entry.attribution, entry.id, passage.id))
 
     def descriptor(self, code: str) -> str:
-        """The CPT descriptor of ``code`` from the library (entry ``cpt-<code>``), as text."""
+        """The CPT descriptor of ``code`` from the library (entry ``cpt-<code>``), as text; the entry is
+        listed under References."""
         entry = self.library.get(f"cpt-{code}")
+        self.cite(entry.id)
+        if [entry.id, "descriptor"] not in self.inline:
+            self.inline.append([entry.id, "descriptor"])
         return Safe(escape(self.library.passage(entry.id, "descriptor").text))
 
     def fact_problem(self, name: str, message: str) -> str:
@@ -137,9 +142,14 @@ class _Composer:
         signer, provider = self.case.signer, self.case.provider
         name = signer.name + (f", {signer.credentials}" if signer.credentials else "")
         lines = [signer.title, provider.name]
-        lines += [f"Phone: {signer.phone}"] if signer.phone else []
-        lines += [f"Email: {signer.email}"] if signer.email else []
+        contact = [f"Phone: {signer.phone}"] if signer.phone else []
+        contact += [f"Email: {signer.email}"] if signer.email else []
+        lines += [" · ".join(contact)] if contact else []  # one line: the signature block stays short
         return self.placeholder(lambda: Signature("Sincerely,", name, tuple(lines), signer.signature))
+
+    def attachment(self, title: str = "Coding references") -> Safe:
+        """The heading of an attachment after the signature (further support), on a page of its own."""
+        return self.placeholder(lambda: Heading((Run(str(title)),), level=2, new_page=True))
 
     def references(self, title: str = "References") -> Safe:
         def make() -> Block:
@@ -170,6 +180,10 @@ def compose(bound: Bound, library: CitationLibrary, templates: TemplateSet) -> L
         raise TemplateError([Problem(str(meta.file), f"the template's text contains {refused} (line {line} of the "
                                      "rendered text), which a letter cannot carry", accepted="printable text")])
     blocks = _to_blocks(markdown, composer, meta)
+    if not any(not (isinstance(b, References) and not b.entries) for b in blocks):
+        raise TemplateError([Problem(str(meta.file), "the template renders an empty letter (nothing but an empty "
+                                     "references list)", accepted="a letter body; most templates extend "
+                                     "base/letter.md")])
     return Letter(
         letterhead=_letterhead(case),
         blocks=tuple(blocks),
@@ -180,7 +194,9 @@ def compose(bound: Bound, library: CitationLibrary, templates: TemplateSet) -> L
                           f"{case.payer.name}"),
         keywords=_keywords(["appeal", f"claim {case.claim.number}", f"CARC {case.denial.carc}",
                             *(f"RARC {r}" for r in case.denial.rarc), *(line.code for line in case.denied_lines)]),
-        meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited)},
+        meta={"template": meta.id, "date": case.appeal.date.isoformat(), "citations": list(composer.cited),
+              "quoted_inline": list(composer.inline), "level": bound.request.level,
+              "changes": [c.as_dict() for c in bound.request.changes]},
     )
 
 
@@ -236,6 +252,7 @@ def _context(bound: Bound, composer: _Composer) -> dict:
         "denied_lines": case.denied_lines,
         "requested_code": bound.requested_code,
         "specific_code": specific_code(bound.facts),
+        "request": bound.request,
         "template": TemplateView.of(bound.template),
         "carc_text": lambda code: without_usage(codes.carc(code)),
         "rarc_text": lambda code: without_usage(codes.rarc(code)),
@@ -251,6 +268,7 @@ def _context(bound: Bound, composer: _Composer) -> dict:
         "paragraphs": composer.paragraphs,
         "signature": composer.signature,
         "references": composer.references,
+        "attachment": composer.attachment,
         "long_date": long_date,
         "short_date": short_date,
         "money": money,

@@ -28,8 +28,11 @@ class Run:
 
 @dataclass(frozen=True)
 class Heading:
+    """A heading; ``new_page`` starts a page (an attachment after the signature)."""
+
     runs: tuple[Run, ...]
     level: int = 2
+    new_page: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ gives that level to ``bind``; the case is never rewritten.
 
 from __future__ import annotations
 
+import re
+
 from appeal.inputs.case import Case
 from appeal.letters.templates import TemplateMeta
 from appeal.reference.codes import code_table
@@ -18,6 +20,13 @@ from appeal.reference.codes import code_table
 NOT_APPEALABLE = ("N211",)
 RESUBMIT = ("N704", "MA130")
 CORRECTED = "corrected-claim"
+_NEW_CLAIM = re.compile(r"\bsubmit a new claim\b", re.IGNORECASE)
+
+
+def asks_new_claim(case: Case) -> bool:
+    """A remark code whose description says to submit a new claim (MA130): the claim was never processed,
+    so what goes back is a new claim (frequency code 1), not a replacement (7)."""
+    return any(_NEW_CLAIM.search(code_table().rarc(code) or "") for code in case.denial.rarc)
 
 
 def _quoted(code: str) -> str:

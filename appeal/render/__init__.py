@@ -7,7 +7,7 @@ tables and headings look, alike in both formats. This module imports neither lib
 
 from __future__ import annotations
 
-from appeal.letters.document import Block, Heading, Paragraph, Table, block_text
+from appeal.letters.document import Block, Heading, Paragraph, Signature, Table, block_text
 
 LABEL_SHARE, VALUE_SHARE = 0.3, 0.7  # a table's label column, and what its other columns share
 LABEL_FILL = "EEEEEE"  # the shading of a table's label column (or header row)
@@ -32,8 +32,11 @@ def heading_level(level: int) -> int:
     return min(max(level, low), high)
 
 
-def keeps_with_next(block: Block) -> bool:
-    """A heading, or a paragraph ending in ':' (it introduces the quote or list below it)."""
+def keeps_with_next(block: Block, following: Block | None = None) -> bool:
+    """A heading, a paragraph ending in ':' (it introduces the quote or list below it), or the paragraph
+    just before the signature (so "Sincerely" never stands alone at the head of a page)."""
     if isinstance(block, Heading):
+        return True
+    if isinstance(block, Paragraph) and isinstance(following, Signature):
         return True
     return isinstance(block, Paragraph) and "".join(block_text(block)).rstrip().endswith(":")

@@ -140,8 +140,9 @@ def _letter_styles(styles, family: str = layout.BODY_FAMILY) -> None:
     styles["Address"].paragraph_format.keep_together = True
     for name in ("Heading 1", "Heading 2", "Heading 3"):
         styles[name].paragraph_format.keep_with_next = True
-    styles["Quote"].paragraph_format.keep_together = True
-    styles["Quote"].paragraph_format.keep_with_next = True  # with its attribution
+    # a long quote may break across pages, as in the PDF (widow control keeps two lines on each side); a
+    # keep-with-next here would move the whole quote, and the heading above it, to the next page in LibreOffice
+    styles["Quote"].paragraph_format.widow_control = True
 
 
 @lru_cache(maxsize=1)
@@ -266,7 +267,7 @@ def _fill(doc, letter: Letter, identifier: str, page: layout.PageSetup | None = 
         if isinstance(block, Recipient) and setup.envelope == "window-10":
             continue
         _RENDERERS.get(type(block), _unknown)(writer, block)
-        if keeps_with_next(block) and i + 1 < len(blocks):
+        if i + 1 < len(blocks) and keeps_with_next(block, blocks[i + 1]):
             _last_paragraph(doc).paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
 
@@ -620,6 +621,7 @@ def _heading(page: _Page, block: Heading) -> None:
     paragraph = page.add(f"Heading {heading_level(block.level)}")
     _add_runs(paragraph, block.runs)
     paragraph.paragraph_format.keep_with_next = True
+    paragraph.paragraph_format.page_break_before = block.new_page or None
 
 
 def _paragraph(page: _Page, block: Paragraph) -> None:

@@ -38,6 +38,7 @@ from reportlab.platypus import (
     KeepTogether,
     ListFlowable,
     ListItem,
+    PageBreak,
     PageTemplate,
     Spacer,
     TableStyle,
@@ -67,6 +68,9 @@ _FAMILY_NAMES = {"serif": FAMILY, "sans": "LiberationSans"}
 MARGIN = layout.MARGIN
 GREY = colors.HexColor(layout.GREY)
 RULE = colors.HexColor(layout.RULE)
+LINE = 14  # the body text's leading
+SQUEEZE = 16  # how far the signature space may shrink to keep the signature block on a full page
+SLACK = 1.25 * layout.INCH  # the most a page may be left blank to keep a block whole (the page-fill rule: 75%)
 _MONOCHROME: ContextVar[bool] = ContextVar("monochrome", default=False)  # set while a fax's letter is drawn
 
 
@@ -250,8 +254,82 @@ def _recipient(block: Recipient) -> list[Flowable]:
     return [KeepTogether([_para("<br/>".join(_text(line) for line in block.lines()), "body")])]
 
 
+class _Keep(KeepTogether):
+    """Kept together, unless moving it to the next page would leave more than ``SLACK`` of this page blank:
+    then it flows, and the paragraphs' own rules (never one line alone at a page's foot or head) keep a
+    heading or an introduction with at least two lines of what follows."""
+
+    def split(self, aW, aH):
+        if aH > SLACK and getattr(self, "_H", 0) > aH:
+            pieces = _regroup(self._content)
+            *first, last = pieces
+            height = lambda f: _height(f, aW, aH, self.canv)  # noqa: E731
+            # what comes before the last piece, and two lines of it, must fit, or the start would stand alone
+            if sum(height(f) for f in first) + min(height(last), 2 * LINE + 2) <= aH:
+                return pieces
+        return super().split(aW, aH)
+
+
+class _QuoteKeep(KeepTogether):
+    """A quote and its attribution: a quote of four lines or more may break across pages, with at least two
+    lines on each side and the attribution under its last lines; a shorter one stays whole."""
+
+    def split(self, aW, aH):
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        text, attribution = self._content
+        leading = text.style.leading
+        # when the words alone fit, a line at least goes over to the attribution (widow control makes it two)
+        limit = aH if text.wrap(aW, aH)[1] > aH else aH - leading
+        if self._H > aH and limit >= 2 * leading:
+            parts = text.split(aW, limit)
+            if len(parts) == 2:
+                return [parts[0], KeepTogether([parts[1], attribution])]
+        return super().split(aW, aH)
+
+
+class _SignatureKeep(KeepTogether):
+    """The closing paragraph, "Sincerely" and the signature, on one page. When they miss the page by no more
+    than ``SQUEEZE`` points, the space left for the handwritten signature gives way, so the page stays full
+    and the block never stands alone on the last page."""
+
+    def split(self, aW, aH):
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        short = self._H - aH
+        spacer = next((f for f in self._content if isinstance(f, Spacer)), None)
+        if 0 < short <= SQUEEZE and spacer is not None:
+            spacer.height -= short + 0.5
+            return list(self._content)
+        return super().split(aW, aH)
+
+
+def _height(flowable: Flowable, aW: float, aH: float, canv) -> float:
+    """The height a flowable takes, with its space before and after (a kept group's whole height)."""
+    flowable.canv = canv
+    if isinstance(flowable, KeepTogether):
+        flowable.wrap(aW, aH)
+        return flowable._H
+    return flowable.wrap(aW, aH)[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+
+
+def _style_name(flowable: Flowable) -> str:
+    return getattr(getattr(flowable, "style", None), "name", "")
+
+
+def _regroup(flowables: list[Flowable]) -> list[Flowable]:
+    """A flowing group's pieces, each quote again bound to its attribution."""
+    out: list[Flowable] = []
+    for flowable in flowables:
+        if _style_name(flowable) == "attribution" and out and _style_name(out[-1]) == "quote":
+            out[-1] = _QuoteKeep([out[-1], flowable])
+        else:
+            out.append(flowable)
+    return out
+
+
 def _quote(block: Quote) -> list[Flowable]:
-    return [KeepTogether([_para(_text(block.text), "quote"), _para(_text(block.attribution), "attribution")])]
+    return [_QuoteKeep([_para(_text(block.text), "quote"), _para(_text(block.attribution), "attribution")])]
 
 
 def _list(block: BulletList) -> list[Flowable]:
@@ -323,8 +401,9 @@ def _references(block: References) -> list[Flowable]:
         return []
     head = _para(_text(block.title), "h2")
     items = [ListItem(_para(_text(e), "small"), leftIndent=layout.LIST_INDENT) for e in block.entries]
-    return [head, ListFlowable(items, bulletType="1", leftIndent=layout.LIST_INDENT, bulletFontName=FAMILY,
-                               bulletFontSize=9)]
+    numbered = dict(bulletType="1", leftIndent=layout.LIST_INDENT, bulletFontName=FAMILY, bulletFontSize=9)
+    return [KeepTogether([head, ListFlowable(items[:1], **numbered)]),  # the heading never alone at a foot
+            *([ListFlowable(items[1:], start="2", **numbered)] if len(items) > 1 else [])]
 
 
 def _unknown(block: Block) -> list[Flowable]:
@@ -486,19 +565,23 @@ def _story(letter: Letter, page: layout.PageSetup) -> list[Flowable]:
     With a window envelope the payer's address is not in the flow: it is drawn in the window."""
     story: list[Flowable] = []
     pending: list[Flowable] = []
-    for block in letter.blocks:
-        if isinstance(block, Recipient) and page.envelope == "window-10":
-            continue
+    blocks = [b for b in letter.blocks if not (isinstance(b, Recipient) and page.envelope == "window-10")]
+    for i, block in enumerate(blocks):
+        if isinstance(block, Heading) and block.new_page:  # an attachment starts on a page of its own
+            story.extend(pending)
+            story.append(PageBreak())
+            pending = []
         drawn = _RENDERERS.get(type(block), _unknown)(block)
-        if keeps_with_next(block):
+        if keeps_with_next(block, blocks[i + 1] if i + 1 < len(blocks) else None):
             pending.extend(drawn)
             continue
         if pending and drawn:
-            story.append(KeepTogether(_unwrap(pending + drawn[:1])))
+            keep = _SignatureKeep if isinstance(block, Signature) else _Keep  # a signature never splits
+            story.append(keep(_unwrap(pending + drawn[:1])))
             drawn, pending = drawn[1:], []
         story.extend(drawn)
     story.extend(pending)
-    return story
+    return story or [Spacer(1, 0)]  # a letter with no body still has its page (letterhead, address, footer)
 
 
 def _unwrap(flowables: list[Flowable]) -> list[Flowable]:

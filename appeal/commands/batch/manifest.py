@@ -57,11 +57,11 @@ class Manifest:
         for line in lines:
             try:
                 entry = json.loads(line)
-                key, outputs, template = entry["key"], entry["outputs"], entry["template"]
-            except (ValueError, TypeError, KeyError):
+                key = entry.pop("key")
+            except (ValueError, TypeError, KeyError, AttributeError):
                 continue
-            if isinstance(key, str) and isinstance(outputs, list):
-                yield key, {"outputs": outputs, "template": template}
+            if isinstance(key, str) and isinstance(entry.get("outputs"), list):
+                yield key, entry
 
     def complete(self, key: str, out_dir: Path) -> dict | None:
         entry = self.done.get(key)
@@ -73,7 +73,8 @@ class Manifest:
         """Append one made item to the log (flushed to the operating system at once)."""
         if self.error is not None:
             return
-        entry = {"key": outcome.key, "outputs": list(outcome.outputs), "template": outcome.template}
+        entry = {"key": outcome.key, "outputs": list(outcome.outputs), "template": outcome.template,
+                 "verdict": outcome.verdict, "reasons": [c for c, _ in outcome.reasons]}
         try:
             if self._log is None:
                 cut_short = self._ends_mid_line()

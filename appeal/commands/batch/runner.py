@@ -26,8 +26,9 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
               force: bool = False, formats: Iterable[str] = FORMATS,
               progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None,
               recorder: Recorder | None = None, packet: bool = False, fax: bool = False, tiff: bool = False,
-              tiff_g4: bool = False, print_to: Path | None = None) -> BatchResult:
+              tiff_g4: bool = False, print_to: Path | None = None, strict: bool = False) -> BatchResult:
     """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
+    With ``strict``, only letters whose verdict is ready are written.
 
     ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
     full disk or a killed run still leaves the list of what was and was not written; at the end
@@ -40,7 +41,7 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     if print_to is not None:
         settings = dataclasses.replace(settings, mail=True)
     job = Job(settings, out_dir, tuple(formats), today or dt.date.today(), packet=packet or print_to is not None,
-              fax=fax, tiff=tiff, tiff_g4=tiff_g4)
+              fax=fax, tiff=tiff, tiff_g4=tiff_g4, strict=strict)
     state_dir = ensure_dir(out_dir / STATE_DIR)
     remove_stale_parts(out_dir)
     manifest = Manifest(state_dir / "manifest.json")
@@ -57,7 +58,7 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
             outcome = dataclasses.replace(outcome, facts=None)
         result.outcomes.append(outcome)
         log.append(outcome)
-        if outcome.status == "ok":
+        if outcome.status == "written":
             manifest.record(outcome)
         if progress:
             progress(outcome)
@@ -97,7 +98,7 @@ def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
     ready = []
     for outcome in result.outcomes:
         packet = next((name for name in outcome.outputs if name.endswith("_packet.pdf")), None)
-        if outcome.status not in ("ok", "skipped") or packet is None:
+        if outcome.status not in ("written", "skipped") or packet is None:
             continue
         if any("[no-payer-address]" in warning for warning in outcome.warnings):
             result.warnings.append(f"{outcome.label}: not in the print file: no payer address for the "
@@ -120,7 +121,8 @@ def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Pat
             continue
         entry = None if force else manifest.complete(item.key, out_dir)
         if entry:
-            done(Outcome(item.seq, item.label, "skipped", tuple(entry["outputs"]), entry.get("template", "")))
+            done(Outcome(item.seq, item.label, "skipped", tuple(entry["outputs"]), entry.get("template", ""),
+                         verdict=entry.get("verdict", ""), reasons=tuple((c, "") for c in entry.get("reasons", []))))
         else:
             yield item
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from appeal.deliver.files import write_atomic
 
 SUMMARY = "summary.csv"
-SUMMARY_COLUMNS = ("input", "status", "outputs", "template", "appeal_by", "error", "warnings")
-STATUSES = ("ok", "skipped", "failed", "unreadable")
+SUMMARY_COLUMNS = ("input", "status", "verdict", "reasons", "outputs", "template", "appeal_by", "error", "warnings")
+STATUSES = ("written", "skipped", "failed", "unreadable")
 
 
 @dataclass(frozen=True)
@@ -21,22 +21,27 @@ class Outcome:
 
     seq: int
     label: str
-    status: str  # ok, skipped (done by an earlier run), failed, unreadable
+    status: str  # written, skipped (done by an earlier run, or not ready under --strict), failed, unreadable
     outputs: tuple[str, ...] = ()
     template: str = ""
     appeal_by: str = ""
     error: str = ""
     key: str = ""
     warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
+    verdict: str = ""  # ready, review or blocked (empty when no letter was built)
+    reasons: tuple[tuple[str, str], ...] = ()  # (code, message) behind a review or blocked verdict
     facts: dict | None = field(default=None, repr=False, compare=False)  # for the ledger (appeal.ledger.facts)
 
     def row(self) -> list[str]:
-        return [self.label, self.status, " ".join(self.outputs), self.template, self.appeal_by, self.error,
-                " | ".join(self.warnings)]
+        status = "failed" if self.status == "unreadable" else self.status  # the summary says written/skipped/failed
+        return [self.label, status, self.verdict, " | ".join(f"{c}: {m}" if m else c for c, m in self.reasons),
+                " ".join(self.outputs), self.template, self.appeal_by, self.error, " | ".join(self.warnings)]
 
     def as_dict(self) -> dict:
-        return dict(zip(SUMMARY_COLUMNS, [self.label, self.status, list(self.outputs), self.template,
-                                          self.appeal_by, self.error, list(self.warnings)]))
+        verdict = {"status": self.verdict, "reasons": [{"code": c, "message": m} for c, m in self.reasons]}
+        return dict(zip(SUMMARY_COLUMNS, [self.label, self.status, verdict, [c for c, _ in self.reasons],
+                                          list(self.outputs), self.template, self.appeal_by, self.error,
+                                          list(self.warnings)]))
 
 
 @dataclass

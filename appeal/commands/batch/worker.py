@@ -19,11 +19,11 @@ from pathlib import Path
 from appeal.commands.batch.items import Item
 from appeal.commands.batch.manifest import STATE_DIR
 from appeal.commands.batch.summary import Outcome
-from appeal.commands.generate import checked, with_workspace
+from appeal.commands.generate import checked, verdict_of, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
-from appeal.errors import AppealError, Problem
+from appeal.errors import AppealError, Problem, origin
 from appeal.inputs.case import Case, load_case, read_case
 from appeal.inputs.csvrow import row_located
 from appeal.ledger.facts import letter_facts
@@ -64,6 +64,7 @@ class Job:
     fax: bool = False
     tiff: bool = False
     tiff_g4: bool = False
+    strict: bool = False  # write only letters whose verdict is ready
 
     def delivery(self) -> tuple[str, ...]:
         """What each item produces, for the manifest's fingerprint: the formats and the deliveries."""
@@ -90,6 +91,15 @@ class Worker:
         try:
             case = self.load(item)
             prepared = with_workspace(build_letter(case, sources.templates, sources.library), sources)
+            findings = checked(prepared, sources, job.today)
+            judged = verdict_of(prepared, findings)
+            reasons = tuple((r.code, r.message) for r in judged.reasons)
+            said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
+            appeal_by = self.appeal_by(case, prepared.bound.level)
+            if job.strict and not judged.ready:
+                return Outcome(item.seq, item.label, "skipped", (), prepared.template.id, appeal_by,
+                               error=f"--strict: the letter is {judged.status}, not ready; not written",
+                               key=item.key, warnings=said, verdict=judged.status, reasons=reasons)
             stem = claim_stem(job.out_dir / STATE_DIR / "names", job.out_dir,
                               batch_stem(case.payer.name, case.claim.number, case.denial.group, case.denial.carc,
                                          case.appeal.date), case_key(case.source))
@@ -107,13 +117,10 @@ class Worker:
             return Outcome(item.seq, item.label, "failed", key=item.key,
                            error=f"not written: cannot write in {job.out_dir}: {why(exc)}")
         except Exception as exc:  # a bug of ours: report it on this item, keep going (its message may hold PHI)
-            where = exc.__traceback__.tb_frame.f_code.co_filename if exc.__traceback__ else "?"
             return Outcome(item.seq, item.label, "failed", key=item.key,
-                           error=f"internal error ({type(exc).__name__} in {Path(where).name}); please report it")
-        findings = checked(prepared, sources, job.today)
-        said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
-        return Outcome(item.seq, item.label, "ok", tuple(p.name for p in paths), prepared.template.id,
-                       self.appeal_by(case, prepared.bound.level), key=item.key, warnings=said,
+                           error=f"internal error ({type(exc).__name__} at {origin(exc)}); please report it")
+        return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
+                       appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons,
                        facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
                                           prepared.bound.level))
 

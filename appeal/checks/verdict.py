@@ -1,0 +1,140 @@
+"""The verdict on a letter: ``ready`` to send, ``review`` (with every reason) or ``blocked``.
+
+It is computed once, from the case as the letter treats it, the composed letter and
+the coding check's findings, and every command reports it the same way (``generate``,
+``packet``, ``batch``, their ``--json``). Each reason has a stable code from
+:data:`REASONS`; the README lists them. To add one: add its code to :data:`REASONS`
+with the status it forces and a line for the README, and yield it from
+:func:`verdict` (or from a check rule mapped in :data:`RULE_REASONS`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from appeal.checks.model import Finding
+from appeal.checks.route import PASSED
+from appeal.letters.bind import CORRECTED, Bound
+from appeal.letters.document import Letter
+
+READY, REVIEW, BLOCKED = "ready", "review", "blocked"
+STATUSES = (READY, REVIEW, BLOCKED)
+
+# code -> (the status it forces, what it means: the README's table)
+REASONS: dict[str, tuple[str, str]] = {
+    "no-payer-address": (REVIEW, "the case and the payer directory give no address for the payer"),
+    "no-reasons": (REVIEW, "a generic letter with no reasons (no appeal.notes, no appeal.citations), whether the "
+                           "template was chosen or forced with `template:`"),
+    "enclosure-not-listed": (REVIEW, "the letter says something is enclosed (a corrected claim, a report) that the "
+                                     "enclosures do not list"),
+    "no-change-listed": (REVIEW, "a corrected claim that names no changed line"),
+    "enclosure-mismatch": (REVIEW, "an enclosure names another claim frequency code than the letter (a new claim, "
+                                   "frequency 1, where the enclosure says 7, or the reverse)"),
+    "example-payer": (REVIEW, "the payer directory entry is still an example (`example: yes`)"),
+    "appeal-by-passed": (REVIEW, "the appeal-by date has passed"),
+    "fill-in": (REVIEW, "the letter still says FILL IN"),
+    "check-warning": (REVIEW, "a coding-check warning that bears on the letter's argument"),
+    "not-appealable": (BLOCKED, "the payer says the decision cannot be appealed (remark N211)"),
+    "check-error": (BLOCKED, "the coding check found an error"),
+}
+
+# check rules whose findings are a reason of their own, not a generic check warning or error
+RULE_REASONS = {"no-reasons": "no-reasons", "example-payer": "example-payer"}
+# warnings that say what may come next or how soon to send, not what is wrong with the argument
+ADVISORY_RULES = frozenset({"investigational-policy"})
+
+# what a letter may say is enclosed -> words one of the listed enclosures must contain
+ANNOUNCED = (
+    (re.compile(r"\benclosed (?:corrected|new) claim|(?:corrected|new) claim is enclosed", re.I),
+     "a corrected claim", ("claim", "cms-1500", "ub-04", "837")),
+    (re.compile(r"\benclosed (?:radiology )?report|\benclosed records|records? (?:is|are) enclosed", re.I),
+     "the report or records", ("report", "record", "notes", "chart")),
+    (re.compile(r"\bauthorization\b[^.]{0,60}\bis enclosed", re.I), "the member's authorization", ("authoriz",)),
+)
+
+
+_FREQUENCY = re.compile(r"\bfrequency(?: code)? (\d)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        return self.status == READY
+
+    def as_dict(self) -> dict:
+        return {"status": self.status, "reasons": [r.as_dict() for r in self.reasons]}
+
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+    def line(self) -> str:
+        """``verdict: review (no-payer-address, fill-in)``: the last line ``generate`` prints."""
+        return f"verdict: {self.status}" + (f" ({', '.join(self.codes())})" if self.reasons else "")
+
+
+def decide(reasons: Iterable[Reason]) -> Verdict:
+    """The verdict of ``reasons``: blocked beats review beats ready; each code once, in order."""
+    unique = tuple({r.code + "\0" + r.message: r for r in reasons}.values())
+    statuses = {REASONS[r.code][0] for r in unique}
+    status = BLOCKED if BLOCKED in statuses else REVIEW if unique else READY
+    return Verdict(status, unique)
+
+
+def verdict(bound: Bound, letter: Letter, findings: Iterable[Finding]) -> Verdict:
+    """The verdict on ``letter``, built from ``bound`` (the case as the letter treats it: its level and
+    request), given the coding check's ``findings``."""
+    return decide([*_case_reasons(bound, letter), *_finding_reasons(findings)])
+
+
+def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
+    case = bound.case
+    if not case.payer.address:
+        yield Reason("no-payer-address", f"no address for {case.payer.name}: add payer.address (from the denial "
+                                         f"or the payer's provider manual) or a payer directory entry")
+    text = letter.text()
+    if "FILL IN" in text:
+        yield Reason("fill-in", "the letter still says FILL IN: complete the case file where it says so")
+    listed = " ".join(e.description for e in bound.enclosures).lower()
+    for pattern, what, words in ANNOUNCED:
+        if pattern.search(text) and not any(word in listed for word in words):
+            yield Reason("enclosure-not-listed", f"the letter says {what} is enclosed, and the enclosures do not "
+                                                 f"list it: add it to enclosures")
+    frequency = bound.request.frequency
+    for enclosure in bound.enclosures:
+        said = _FREQUENCY.search(enclosure.description)
+        if frequency and said and said.group(1) != frequency:
+            yield Reason("enclosure-mismatch", f"the enclosure '{enclosure.description}' says frequency code "
+                                               f"{said.group(1)}, and the letter sends frequency code {frequency}")
+    if bound.request.level == CORRECTED and not bound.request.changes:
+        yield Reason("no-change-listed", "the corrected claim names no changed line: set appeal.requested_code "
+                                         "(and appeal.requested_modifiers) to what the corrected claim reports")
+
+
+def _finding_reasons(findings: Iterable[Finding]) -> Iterable[Reason]:
+    for finding in findings:
+        if finding.rule in RULE_REASONS and finding.severity != "note":
+            yield Reason(RULE_REASONS[finding.rule], finding.message)
+        elif finding.rule == "appeal-route-closed" and "N211" in finding.message:
+            yield Reason("not-appealable", finding.message)
+        elif finding.rule == "appeal-deadline" and finding.severity != "note" and PASSED in finding.message:
+            yield Reason("appeal-by-passed", finding.message)
+        elif finding.severity == "error":
+            yield Reason("check-error", finding.message)
+        elif finding.severity == "warning" and finding.rule not in ADVISORY_RULES \
+                and finding.rule != "appeal-deadline":
+            yield Reason("check-warning", finding.message)
