@@ -87,6 +87,10 @@ class CodeError(AppealError):
     """A CARC or RARC code asked for is not in the shipped reference table (appeal/data/codes.yaml)."""
 
 
+class TableError(AppealError):
+    """A CSV or XLSX input, or its column map, cannot be used (no header, unmapped columns, a bad map)."""
+
+
 class LedgerError(AppealError):
     """The appeal ledger cannot be used: locked past the timeout, read-only, made by a newer version,
     not a ledger at all, or a server that does not answer. The message never shows a password."""

@@ -79,9 +79,9 @@ def test_a_remittance_becomes_the_carc189_letter_in_one_run(batch, out):
     rows = summary(out)
     assert [(r["status"], r["template"]) for r in rows] == [("written", "specific-code-required"),
                                                            ("written", "generic-reconsideration")]
-    assert rows[0]["input"] == f"{F07}#Example-Payer_4276512332_CO-189.yaml"
-    assert rows[0]["outputs"] == ("Example-Payer_4276512332_CO-189_2026-11-27.docx "
-                                  "Example-Payer_4276512332_CO-189_2026-11-27.pdf")
+    assert rows[0]["input"] == str(out / "cases" / "Example-Payer_4276512332_CO-189.yaml")
+    assert (rows[0]["docx"], rows[0]["pdf"]) == ("Example-Payer_4276512332_CO-189_2026-11-27.docx",
+                                                 "Example-Payer_4276512332_CO-189_2026-11-27.pdf")
     assert rows[0]["appeal_by"] == "2004-12-27 PAST DUE"  # 60 days from the 2004-10-28 remittance
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
     docx = flat(docx_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.docx"))
@@ -118,8 +118,8 @@ def test_csv_rows_become_letters_and_a_bad_row_names_its_line_and_column(batch, 
                                "HCPCS code such as 76120, 0042T or G0283)")
     assert got[2]["error"].startswith("column appeal.facts.recording: template 'specific-code-required' needs this fact: Was the motion")
     assert f"failed: {source}:3: column claim.lines.0.code" in result.stderr
-    assert got[0]["outputs"] == "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.docx " \
-                                "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf"
+    assert (got[0]["docx"], got[0]["pdf"]) == ("UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.docx",
+                                               "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf")
     assert "Jane Sample 1" in pdf_text(out / "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf")
     assert len(letters(out, "pdf")) == 1
 
@@ -131,7 +131,7 @@ def test_a_rerun_skips_completed_letters_and_force_redoes_them(batch, out, tmp_p
     again = batch(source, extra=["--jobs", "1", "--json"])
     document = json.loads(again.stdout)
     assert again.exit_code == 0 and document["counts"] == {"written": 0, "skipped": 2, "failed": 0, "unreadable": 0}
-    assert [i["outputs"] for i in document["items"]] == [r["outputs"].split() for r in summary(out)]
+    assert [(i["docx"], i["pdf"]) for i in document["items"]] == [(r["docx"], r["pdf"]) for r in summary(out)]
     assert all(p.stat().st_mtime_ns == before[p.name] for p in letters(out, "pdf"))
     # an edited row is made again, under the same name; the other is still skipped
     write_csv(source, [csv_row(1, **{"claim.lines.0.charge": "400.00"}), csv_row(2)])
@@ -170,7 +170,7 @@ def test_nothing_readable_exits_2(batch, out, tmp_path):
     assert [(r["status"], r["error"]) for r in summary(out)] == [
         ("failed", f"{empty}: file is empty (accepted: an X12 835 remittance (ISA ... ST*835 ...))"),
         ("failed", "file not found"),
-        ("failed", "the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)"),
+        ("failed", f"{latin1}: the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)"),
         ("failed", "the folder holds no case files (*.yaml)")]
 
 
@@ -180,7 +180,7 @@ def test_parallel_workers_never_share_a_name(batch, out, tmp_path):
     twin.write_text(UPMC.read_text())
     result = batch(UPMC, twin, F08, F07, extra=["--jobs", "2"])
     assert result.exit_code in (0, 1), result.stderr
-    made = [name for r in summary(out) for name in r["outputs"].split()]
+    made = [name for r in summary(out) for name in (r["docx"], r["pdf"]) if name]
     assert len(made) == len(set(made))
     assert {"UPMC-Health-Plan_SAMPLE-2026-000123_CO-189_2026-11-27.pdf",
             "UPMC-Health-Plan_SAMPLE-2026-000123_CO-189_2026-11-27-2.pdf"} <= set(made)

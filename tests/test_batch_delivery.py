@@ -58,7 +58,8 @@ def test_batch_takes_packet_fax_tiff_reference_docx_stationery_and_format(run, m
     result = batch(run, case, "-o", out, "--packet", "--fax", "--tiff", "--reference-docx", reference,
                    "--stationery", stationery)
     assert result.exit_code == 0, result.stderr
-    names = summary(out)[0]["outputs"].split()
+    row = summary(out)[0]
+    names = [row[column] for column in ("docx", "pdf", "packet", "fax", "tiff")]
     by_end = {name.rsplit("_", 1)[-1] if "_packet" in name or "_fax" in name else name.rsplit(".", 1)[-1]: name
               for name in names}
     assert {"docx", "pdf", "packet.pdf", "fax.pdf", "fax.tif"} <= set(by_end)
@@ -70,4 +71,5 @@ def test_batch_takes_packet_fax_tiff_reference_docx_stationery_and_format(run, m
 
     pdf_only = tmp_path / "pdf-only"
     assert batch(run, case, "-o", pdf_only, "--format", "pdf").exit_code == 0
-    assert [name.rsplit(".", 1)[-1] for name in summary(pdf_only)[0]["outputs"].split()] == ["pdf"]
+    only = summary(pdf_only)[0]
+    assert (only["docx"], only["pdf"]) == ("", by_end["pdf"])

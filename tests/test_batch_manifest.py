@@ -27,9 +27,9 @@ def test_letters_are_appended_as_they_finish_and_the_manifest_is_written_once(tm
     manifest.flush()
     assert not manifest.log_path.exists()
     done = json.loads(path.read_text())["done"]
-    assert len(done) == 200 and done[f"{7:064x}"] == {"outputs": ["L7.docx", "L7.pdf"],
-                                                       "template": "specific-code-required",
-                                                       "verdict": "", "reasons": []}
+    assert len(done) == 200
+    assert done[f"{7:064x}"]["outputs"] == ["L7.docx", "L7.pdf"]
+    assert done[f"{7:064x}"]["template"] == "specific-code-required"
 
 
 def test_a_killed_run_is_read_back_from_its_log(tmp_path):

@@ -51,8 +51,8 @@ def test_list_json_and_a_user_template_replacing_a_builtin(run, copy):
     (copy / "my-189.md").rename(copy / "specific-code-required.md")
     result = run("templates", "list", "--json", "--templates", copy)
     document = json.loads(result.stdout)
-    assert [m["id"] for m in document] == BUILTINS
-    mine = next(m for m in document if m["id"] == "specific-code-required")
+    assert document["ok"] is True and [m["id"] for m in document["templates"]] == BUILTINS
+    mine = next(m for m in document["templates"] if m["id"] == "specific-code-required")
     assert mine["origin"] == str(copy) and mine["carc"] == ["189"]
     assert "corrected-claim" in mine["levels"] and mine["facts"]["recording"]["type"] == "yesno"
 

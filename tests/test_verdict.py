@@ -259,7 +259,7 @@ def test_batch_summary_gives_each_letter_its_verdict_and_strict_writes_only_read
     result = run("batch", cases, "-o", strict, "--jobs", "1", "--date", "2026-11-27", "--strict")
     rows = list(csv.DictReader(io.StringIO((strict / "summary.csv").read_text(encoding="utf-8"))))
     assert [(r["status"], r["verdict"]) for r in rows] == [("written", "ready"), ("skipped", "review")]
-    assert "not ready; not written" in rows[1]["error"] and rows[1]["outputs"] == ""
+    assert "not ready; not written" in rows[1]["error"] and (rows[1]["docx"], rows[1]["pdf"]) == ("", "")
     assert len(list(strict.glob("*.pdf"))) == 1
 
 

@@ -79,13 +79,13 @@ def test_a_replaced_payer_entry_does_not_warn(ws, run):
 def test_the_workspace_templates_come_after_templates_dirs_and_before_builtins(ws, run, tmp_path):
     body = "---\nid: generic-reconsideration\ntitle: {}\n---\n{{% extends \"!builtin/generic-reconsideration.md\" %}}\n"
     (ws / "templates" / "generic-reconsideration.md").write_text(body.format("Workspace letter"))
-    listed = {m["id"]: m for m in json.loads(run("templates", "list", "--json", "--workspace", ws).stdout)}
+    listed = {m["id"]: m for m in json.loads(run("templates", "list", "--json", "--workspace", ws).stdout)["templates"]}
     assert listed["generic-reconsideration"]["origin"] == "workspace"
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "generic-reconsideration.md").write_text(body.format("Extra letter"))
     listed = {m["id"]: m for m in json.loads(run("templates", "list", "--json", "--workspace", ws,
-                                                 "--templates", extra).stdout)}
+                                                 "--templates", extra).stdout)["templates"]}
     assert listed["generic-reconsideration"]["title"] == "Extra letter"
 
 

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import click
 
@@ -38,8 +38,46 @@ class DateType(click.ParamType):
         return parsed
 
 
-def emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+JSON_KEY = "appeal.json"
+
+
+def emit_json(document: dict) -> None:
+    """Hand the command's JSON document to :func:`guarded`, which prints it once the exit status is known.
+
+    Every document is an object whose ``ok`` is true exactly when the exit status is 0
+    (the shapes are JSON Schemas in docs/json/); ``ok`` is set here, in one place.
+    """
+    click.get_current_context().meta[JSON_KEY] = document
+
+
+def _print_json(document: dict, code: int) -> None:
+    body = {key: value for key, value in document.items() if key != "ok"}
+    click.echo(json.dumps({"ok": code == EXIT_OK, **body}, indent=2, ensure_ascii=False, default=str))
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: one or two examples, the last thing ``--help`` shows."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
+# The order of the work: set up, see the denials, make the letters, check them, send them, follow them up.
+COMMAND_ORDER = ("init", "denials", "import-835", "generate", "validate", "check", "packet", "batch", "track",
+                 "templates", "citations", "codes")
+
+
+class InOrder(click.Group):
+    """A group whose commands are listed in the order they are defined (list, show, new, check), not A to Z."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+class WorkOrder(InOrder):
+    """The top level: commands in the order of the work (``COMMAND_ORDER``); any other after them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(super().list_commands(ctx), key=lambda name: rank.get(name, len(rank)))
 
 
 def say(message: str) -> None:
@@ -54,13 +92,16 @@ def guarded(func: Callable) -> Callable:
         from appeal.errors import AppealError, origin
 
         as_json = kwargs.get("as_json", False)
+        meta = click.get_current_context().meta
         try:
-            code = func(*args, **kwargs)
+            code = func(*args, **kwargs) or EXIT_OK
+            if JSON_KEY in meta:
+                _print_json(meta.pop(JSON_KEY), code)
         except AppealError as exc:
             for problem in exc.problems:
                 say(f"error: {problem}")
             if as_json:
-                emit_json({"ok": False, "errors": [p.as_dict() for p in exc.problems]})
+                _print_json({"errors": [p.as_dict() for p in exc.problems]}, exc.exit_code)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             say("interrupted")
@@ -73,9 +114,9 @@ def guarded(func: Callable) -> Callable:
         except Exception as exc:  # a bug of ours: say so plainly, without a traceback, and without its message
             say(f"error: internal error ({type(exc).__name__} at {origin(exc)}); please report it")
             if as_json:
-                emit_json({"ok": False, "errors": [{"message": f"internal error: {type(exc).__name__}"}]})
+                _print_json({"errors": [{"message": f"internal error: {type(exc).__name__}"}]}, EXIT_UNUSABLE)
             sys.exit(EXIT_UNUSABLE)
-        sys.exit(code or EXIT_OK)
+        sys.exit(code)
 
     return wrapper
 
@@ -133,10 +174,15 @@ def letter_options(func: Callable) -> Callable:
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=WorkOrder, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=examples("appeal init my-practice/", "appeal batch ERA.835 -o out/"))
 @click.version_option(__version__, "-V", "--version", prog_name="appeal")
 def cli() -> None:
-    """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF)."""
+    """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF).
+
+    The work, in order: init a workspace, list the denials in a remittance, make the
+    letters (generate, or batch for a day's remittance), check them, send them.
+    """
 
 
 def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None, near: Path | None = None,

@@ -14,9 +14,11 @@ import click
 from appeal.cli.app import (
     EXIT_OK,
     EXIT_PROBLEMS,
+    InOrder,
     citations_option,
     cli,
     emit_json,
+    examples,
     guarded,
     json_option,
     say,
@@ -27,12 +29,14 @@ from appeal.cli.app import (
 
 # -- templates ------------------------------------------------------------------------------
 
-@cli.group()
+@cli.group(cls=InOrder, epilog=examples("appeal templates list",
+                                           "appeal templates new my-denial --from generic-reconsideration "
+                                           "--dir my-practice/templates"))
 def templates() -> None:
     """The letter templates: list, show, copy to edit, check."""
 
 
-@templates.command("list")
+@templates.command("list", epilog=examples("appeal templates list", "appeal templates list --json"))
 @templates_option
 @workspace_option
 @json_option
@@ -43,7 +47,7 @@ def templates_list(template_dirs, workspace, as_json):
 
     found = list_templates(settings_from(template_dirs=template_dirs, workspace=workspace).templates())
     if as_json:
-        emit_json([meta.as_dict() for meta in found])
+        emit_json({"templates": [meta.as_dict() for meta in found]})
         return EXIT_OK
     for meta in found:
         answers = [", ".join(meta.carc)] if meta.carc else []
@@ -52,7 +56,8 @@ def templates_list(template_dirs, workspace, as_json):
     return EXIT_OK
 
 
-@templates.command("show")
+@templates.command("show", epilog=examples("appeal templates show specific-code-required",
+                                            "appeal templates show specific-code-required > copy.md"))
 @click.argument("template_id", metavar="ID")
 @templates_option
 @workspace_option
@@ -73,7 +78,8 @@ def templates_show(template_id, template_dirs, workspace, as_json):
     return EXIT_OK
 
 
-@templates.command("new")
+@templates.command("new", epilog=examples("appeal templates new my-denial --from generic-reconsideration "
+                                           "--dir my-practice/templates"))
 @click.argument("new_id", metavar="ID")
 @click.option("--from", "from_id", required=True, metavar="ID", help="The template to copy.")
 @click.option("--dir", "folder", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -98,7 +104,8 @@ def templates_new(new_id, from_id, folder, template_dirs, workspace, as_json):
     return EXIT_OK
 
 
-@templates.command("check")
+@templates.command("check", epilog=examples("appeal templates check", "appeal templates check my-denial "
+                                                                      "--templates my-practice/templates"))
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @templates_option
 @citations_option
@@ -131,7 +138,8 @@ def templates_check(ids, template_dirs, citation_dirs, workspace, as_json):
 
 # -- citations ------------------------------------------------------------------------------
 
-@cli.group()
+@cli.group(cls=InOrder, epilog=examples('appeal citations search "76499"',
+                                           "appeal citations show cpt-assistant-2000-09"))
 def citations() -> None:
     """The citation library: verbatim, attributed passages templates quote by id."""
 
@@ -140,7 +148,7 @@ def _library(citation_dirs, workspace):
     return settings_from(citation_dirs=citation_dirs, workspace=workspace).library()
 
 
-@citations.command("list")
+@citations.command("list", epilog=examples("appeal citations list", "appeal citations list --json"))
 @citations_option
 @workspace_option
 @json_option
@@ -149,15 +157,17 @@ def citations_list(citation_dirs, workspace, as_json):
     """Every entry: id, kind, how it may be used, and its passage ids."""
     entries = sorted(_library(citation_dirs, workspace).entries.values(), key=lambda e: e.id)
     if as_json:
-        emit_json([{"id": e.id, "kind": e.kind, "use": e.use, "title": e.title, "attribution": e.attribution,
-                    "passages": list(e.passages), "file": e.file} for e in entries])
+        emit_json({"citations": [{"id": e.id, "kind": e.kind, "use": e.use, "title": e.title,
+                                  "attribution": e.attribution, "passages": list(e.passages), "file": e.file}
+                                 for e in entries]})
         return EXIT_OK
     for e in entries:
         click.echo(f"{e.id}\t{e.kind}\t{e.use}\t{', '.join(e.passages) or '-'}\t{e.title}")
     return EXIT_OK
 
 
-@citations.command("show")
+@citations.command("show", epilog=examples("appeal citations show cpt-assistant-2000-09",
+                                            "appeal citations show cpt-76120 --json"))
 @click.argument("citation_id", metavar="ID")
 @citations_option
 @workspace_option
@@ -183,7 +193,8 @@ def citations_show(citation_id, citation_dirs, workspace, as_json):
     return EXIT_OK
 
 
-@citations.command("search")
+@citations.command("search", epilog=examples('appeal citations search "76499"',
+                                              'appeal citations search "motion" --json'))
 @click.argument("text")
 @citations_option
 @workspace_option
@@ -193,8 +204,8 @@ def citations_search(text, citation_dirs, workspace, as_json):
     """Passages (or entries) whose words contain TEXT, with the ids a template quotes them by."""
     hits = _library(citation_dirs, workspace).search(text)
     if as_json:
-        emit_json([{"id": e.id, "passage": p.id if p else None, "text": p.text if p else None,
-                    "attribution": e.attribution} for e, p in hits])
+        emit_json({"results": [{"id": e.id, "passage": p.id if p else None, "text": p.text if p else None,
+                                "attribution": e.attribution} for e, p in hits]})
         return EXIT_OK
     if not hits:
         say(f"no passage or entry contains '{text}'")
@@ -206,15 +217,16 @@ def citations_search(text, citation_dirs, workspace, as_json):
     return EXIT_OK
 
 
-@citations.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True,
-              help="The export format.")
+@citations.command("export", epilog=examples("appeal citations export --json > library.json"))
 @citations_option
 @workspace_option
 @json_option
 @guarded
-def citations_export(fmt, citation_dirs, workspace, as_json):
-    """Every entry with its passages (text after errata), errata and metadata, as one JSON document."""
+def citations_export(citation_dirs, workspace, as_json):
+    """Every entry with its passages (text after errata), errata and metadata, as one JSON document.
+
+    The document is JSON with or without --json (the flag is accepted, as on every command).
+    """
     from appeal.commands.authoring import export_citations
 
     emit_json(export_citations(_library(citation_dirs, workspace)))
@@ -223,7 +235,7 @@ def citations_export(fmt, citation_dirs, workspace, as_json):
 
 # -- codes ----------------------------------------------------------------------------------
 
-@cli.group()
+@cli.group(cls=InOrder, epilog=examples("appeal codes carc 189", "appeal codes rarc N657"))
 def codes() -> None:
     """Official X12 descriptions of claim adjustment reason and remark codes, with their source."""
 
@@ -244,7 +256,7 @@ def _show_code(kind: str, code: str, as_json: bool) -> int:
     return EXIT_OK
 
 
-@codes.command("carc")
+@codes.command("carc", epilog=examples("appeal codes carc 189", "appeal codes carc 97 --json"))
 @click.argument("code")
 @json_option
 @guarded
@@ -253,7 +265,7 @@ def codes_carc(code, as_json):
     return _show_code("carc", code, as_json)
 
 
-@codes.command("rarc")
+@codes.command("rarc", epilog=examples("appeal codes rarc N657", "appeal codes rarc MA130 --json"))
 @click.argument("code")
 @json_option
 @guarded
@@ -264,7 +276,7 @@ def codes_rarc(code, as_json):
 
 # -- init -----------------------------------------------------------------------------------
 
-@cli.command()
+@cli.command(epilog=examples("appeal init my-practice/", "appeal init my-practice/ --json"))
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @json_option
 @guarded

@@ -10,6 +10,7 @@ from appeal.cli.app import (
     citations_option,
     cli,
     emit_json,
+    examples,
     guarded,
     json_option,
     say,
@@ -19,7 +20,7 @@ from appeal.cli.app import (
 )
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal check CASE.yaml", "appeal check cases/*.yaml --json"))
 @click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
 @templates_option
 @citations_option
@@ -30,7 +31,7 @@ def check(cases, template_dirs, citation_dirs, workspace, as_json):
     """Check CASES for the wrong code, a weak appeal and a missed deadline.
 
     Exit 0 when no errors, 1 when a check found errors, 2 when a case cannot be read (the
-    others are still checked). --json prints {"cases": [{case, readable, findings, errors}]}.
+    others are still checked). --json prints {"ok", "cases": [{case, readable, findings, errors}]}.
     """
     from appeal.checks import exit_status, report_text
     from appeal.commands.check import check_files

@@ -11,6 +11,7 @@ from appeal.cli.app import (
     EXIT_PROBLEMS,
     cli,
     emit_json,
+    examples,
     guarded,
     json_option,
     letter_options,
@@ -23,7 +24,8 @@ from appeal.cli.track import db_option, recorder_for, report_recorded
 from appeal.render.formats import FORMATS
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal generate samples/upmc-76496-specific-code.yaml -o out/",
+                             "appeal generate CASE.yaml -o out/ --packet --strict"))
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the letters.")
@@ -67,7 +69,7 @@ def generate(case, out_dir, formats, strict, packet, allow_outside, reference_do
     return report_generated(result, "letter", as_json)
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal validate CASE.yaml", "appeal validate CASE.yaml --json"))
 @click.argument("case", type=click.Path(path_type=Path))
 @letter_options
 @json_option
@@ -89,7 +91,7 @@ def validate(case, date, template_dirs, citation_dirs, workspace, as_json):
     errors = has_errors(findings)
     verdict = verdict_of(prepared, findings)
     if as_json:
-        emit_json({"ok": not errors, "case": str(case), "template": prepared.template.id,
+        emit_json({"case": str(case), "template": prepared.template.id,
                    "reason": prepared.reason, "warnings": prepared.warnings,
                    "findings": [f.as_dict() for f in findings], "verdict": verdict.as_dict()})
     else:

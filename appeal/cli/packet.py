@@ -8,6 +8,7 @@ import click
 
 from appeal.cli.app import (
     cli,
+    examples,
     fax_flags,
     guarded,
     json_option,
@@ -20,7 +21,7 @@ from appeal.cli.app import (
 from appeal.cli.track import db_option, recorder_for, report_recorded
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal packet CASE.yaml -o out/", "appeal packet CASE.yaml -o out/ --strict"))
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the packet.")

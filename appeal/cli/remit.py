@@ -11,6 +11,7 @@ from appeal.cli.app import (
     EXIT_UNUSABLE,
     cli,
     emit_json,
+    examples,
     fax_flags,
     guarded,
     json_option,
@@ -21,13 +22,15 @@ from appeal.cli.app import (
     templates_option,
     workspace_option,
 )
+from appeal.cli.table import KEEP, Column, echo_table, render
 from appeal.cli.track import db_option, recorder_for, report_recorded
 from appeal.render.formats import FORMATS
 
 remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
 
-@cli.command("import-835")
+@cli.command("import-835", epilog=examples("appeal import-835 ERA.835 -o cases/",
+                                           "appeal import-835 ERA.835 -o cases/ --force"))
 @remit_files
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cases"),
               show_default=True, help="Folder for the case files.")
@@ -53,7 +56,7 @@ def import_835(files, out_dir, force, template_dirs, workspace, as_json):
     return EXIT_OK
 
 
-@cli.command()
+@cli.command(epilog=examples("appeal denials ERA.835", "appeal denials ERA.835 --json"))
 @remit_files
 @workspace_option
 @json_option
@@ -70,13 +73,42 @@ def denials(files, workspace, as_json):
     if as_json:
         emit_json(result.as_dict())
     elif result.rows:
-        click.echo(result.table())
-    else:
+        echo_table(denials_table(result.rows))
+        for reason in dict.fromkeys(r["appeal_by_missing"]["reason"] for r in result.rows if r["appeal_by_missing"]):
+            say(f"no appeal-by date: {reason}")
+    elif not result.problems:
         say("no denials")
     return EXIT_UNUSABLE if result.problems else EXIT_OK
 
 
-@cli.command()
+DENIAL_COLUMNS = (Column("claim", 10), Column("account", 8), Column("patient", 10), Column("DOS"),
+                  Column("code", 6, list=True), Column("mod", 3, list=True), Column("CARC"),
+                  Column("RARC", 5, list=True), Column("amount"),
+                  Column("appeal by", 10))
+# Narrowed in this order until the table fits: the patient's name first; the money and reason never.
+DENIAL_WRAP = (2, 4, 7, 5, 9, 1, 0)
+FLAG_COLOUR = {"PAST DUE": "red", "due soon": "yellow"}  # bold, on a terminal
+
+
+def denials_table(rows: list[dict], width: int = 100) -> list[str]:
+    """The denials as lines of at most ``width`` characters; PAST DUE and due soon are coloured."""
+    body = [[r["claim"], r["account"], r["patient"], r["dos"], ",".join(r["codes"]), ",".join(r["modifiers"]),
+             "-".join(p for p in (r["group"], r["carc"]) if p) or "denied", ",".join(r["rarc"]), r["amount"],
+             " ".join(filter(None, (r["appeal_by"]["due"], r["flag"].replace(" ", KEEP)))) if r["appeal_by"]
+             else f"({r['appeal_by_missing']['short']})"] for r in rows]
+
+    def style(column: int, text: str) -> str:
+        if column != len(DENIAL_COLUMNS) - 1:
+            return text
+        for flag, colour in FLAG_COLOUR.items():
+            text = text.replace(flag, click.style(flag, fg=colour, bold=True))
+        return text
+
+    return render(DENIAL_COLUMNS, body, width, DENIAL_WRAP, style)
+
+
+@cli.command(epilog=examples("appeal batch ERA.835 -o out/",
+                             "appeal batch claims.xlsx --columns columns.yaml -o out/"))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the letters and summary.csv.")
@@ -96,22 +128,33 @@ def denials(files, workspace, as_json):
                    "starting on an odd page (for duplex printing and mail).")
 @fax_flags
 @page_options
+@click.option("--columns", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A column map (YAML, 'Your Header: field') for CSV and XLSX inputs with your own headers "
+                   "(default: csv_columns in appeal.yaml).")
+@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the summary (the day's worklist) as this Excel workbook.")
 @letter_options
 @db_option
 @json_option
 @guarded
 def batch(inputs, out_dir, jobs, force, formats, strict, packet, reference_docx, print_to, fax, tiff, tiff_g4,
-          stationery, stationery_rest, date, template_dirs, citation_dirs, workspace, db, as_json):
-    """Write the letters for every INPUT: case files, folders of them, X12 835 files or CSV files."""
+          stationery, stationery_rest, columns, xlsx, date, template_dirs, citation_dirs, workspace, db, as_json):
+    """Write the letters for every INPUT: case files, folders of them, X12 835 files, CSV or XLSX spreadsheets.
+
+    out/summary.csv (and --xlsx) is the day's worklist, one row per denial. Ctrl-C stops after the letters in
+    progress, writes the summary for what was done and exits 130: rerun the same command to resume.
+    """
     from appeal.cli.progress import Progress
     from appeal.commands.batch.runner import run_batch
+    from appeal.commands.batch.summary import SUMMARY
 
     progress = Progress()
     settings = settings_from(date, template_dirs, citation_dirs, workspace, near=inputs[0],
                              reference_docx=reference_docx, stationery=stationery, stationery_rest=stationery_rest)
     recorder = recorder_for(settings, db, "appeal batch ... --force")
     result = run_batch(inputs, out_dir, settings, jobs, force, formats or FORMATS, progress, recorder=recorder,
-                       packet=packet, fax=fax, tiff=tiff, tiff_g4=tiff_g4, print_to=print_to, strict=strict)
+                       packet=packet, fax=fax, tiff=tiff, tiff_g4=tiff_g4, print_to=print_to, strict=strict,
+                       columns=columns, xlsx=xlsx, started=progress.start)
     progress.close()
     report_recorded(recorder)
     for warning in result.warnings:
@@ -124,6 +167,9 @@ def batch(inputs, out_dir, jobs, force, formats, strict, packet, reference_docx,
         f"{result.count('skipped')} skipped, {result.count('failed')} failed, "
         f"{result.count('unreadable')} unreadable; summary: {result.summary}"
         + (f"; print file: {result.printed}" if result.printed else ""))
+    if result.interrupted:
+        say(f"interrupted: {SUMMARY} lists the {len(result.outcomes)} item(s) done; rerun the same command to "
+            "resume")
     if as_json:
         emit_json(result.as_dict())
     return result.exit_code

@@ -7,7 +7,18 @@ from typing import Callable
 
 import click
 
-from appeal.cli.app import DateType, cli, emit_json, guarded, json_option, say, settings_from, workspace_option
+from appeal.cli.app import (
+    DateType,
+    InOrder,
+    cli,
+    emit_json,
+    examples,
+    guarded,
+    json_option,
+    say,
+    settings_from,
+    workspace_option,
+)
 
 db_option = click.option("--db", default=None, metavar="URL|FILE",
                          help="The ledger: postgresql://user@host/dbname or a SQLite file (default: APPEAL_DB, "
@@ -100,12 +111,12 @@ def _print_events(result, as_json: bool) -> int:
     return result.exit_code
 
 
-@cli.group()
+@cli.group(cls=InOrder, epilog=examples("appeal track due --within 14", "appeal track list --status no-response"))
 def track() -> None:
     """The appeal ledger: what was sent, what is due, what the payer decided."""
 
 
-@track.command()
+@track.command(epilog=examples("appeal track sent out/Payer_CLAIM_CO-189_2026-11-27.pdf --via portal --ref R123"))
 @click.argument("letters", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @which_options
 @click.option("--via", type=click.Choice(["portal", "fax", "mail"]), required=True, help="How it was sent.")
@@ -123,7 +134,7 @@ def sent(letters, appeal_id, claim, carc, payer, via, ref, on, by, db, workspace
                          as_json)
 
 
-@track.command()
+@track.command(epilog=examples("appeal track outcome --claim CLAIM --result upheld --ref DEC-9 --date 2026-12-10"))
 @click.argument("letters", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @which_options
 @click.option("--result", type=click.Choice(["overturned", "partially-overturned", "upheld", "withdrawn"]),
@@ -152,7 +163,8 @@ def outcome(letters, appeal_id, claim, carc, payer, result, paid, ref, on, reaso
                              on, reason, via, by), as_json)
 
 
-@track.command("list")
+@track.command("list", epilog=examples("appeal track list --status no-response",
+                                         "appeal track list --payer UPMC --json"))
 @click.option("--status", type=click.Choice(["drafted", "new", "sent", "no-response", "overturned",
                                              "partially-overturned", "upheld", "superseded", "withdrawn"]),
               default=None, help="Only appeals with this status.")
@@ -175,7 +187,7 @@ def list_(status, payer, since, today, db, workspace, as_json):
     return result.exit_code
 
 
-@track.command()
+@track.command(epilog=examples("appeal track due --within 14", "appeal track due --json"))
 @click.option("--within", type=click.IntRange(min=0), default=None, help="Only what is due within DAYS.")
 @today_option
 @ledger_options
@@ -195,7 +207,7 @@ def due(within, today, db, workspace, as_json):
     return result.exit_code
 
 
-@track.command()
+@track.command(epilog=examples("appeal track export --xlsx appeals.xlsx", "appeal track export --csv appeals.csv"))
 @file_option("--csv", "csv_file", "Write the appeals as CSV.")
 @file_option("--xlsx", "xlsx_file", "Write the appeals as an Excel workbook.")
 @today_option
@@ -216,7 +228,7 @@ def export(csv_file, xlsx_file, today, db, workspace, as_json):
 
 
 
-@track.command()
+@track.command(epilog=examples("appeal track reconcile NEXT-ERA.835", "appeal track reconcile NEXT-ERA.835 --json"))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @user_option
 @ledger_options
@@ -244,7 +256,7 @@ def reconcile(files, by, db, workspace, as_json):
     return result.exit_code
 
 
-@track.command("next")
+@track.command("next", epilog=examples("appeal track next --claim CLAIM -o out/"))
 @click.argument("letters", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @which_options
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
@@ -275,7 +287,7 @@ def next_(letters, appeal_id, claim, carc, payer, out_dir, formats, by, db, work
     return result.exit_code
 
 
-@track.command()
+@track.command(epilog=examples("appeal track stats --by carc --html stats.html", "appeal track stats --json"))
 @click.option("--by", type=click.Choice(["payer", "carc", "template", "provider", "month"]), default="payer",
               show_default=True, help="One row per payer, reason code, template, provider or month sent.")
 @since_option

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from appeal.deliver.files import ensure_dir, write_atomic
+from appeal.deliver.files import ensure_dir, write_text_atomic
 from appeal.errors import AppealError, CodeError, Problem, TemplateError, WorkspaceError
 from appeal.inputs.case import load_case
 from appeal.inputs.schema import TEMPLATE_ID
@@ -89,11 +89,11 @@ def new_template(templates: TemplateSet, new_id: str, from_id: str, folder: Path
     text = _with_front_matter(text, "id", new_id)
     text = _with_front_matter(text, "example", f"examples/{new_id}.yaml") if example else text
     ensure_dir(target.parent)
-    write_atomic(target, text.encode("utf-8"))
+    write_text_atomic(target, text)
     if example is None:
         return [target]
     ensure_dir(example.parent)
-    write_atomic(example, _naming_template(example_text, new_id).encode("utf-8"))
+    write_text_atomic(example, _naming_template(example_text, new_id))
     return [target, example]
 
 
@@ -328,7 +328,7 @@ def init_workspace(folder: Path) -> list[Path]:
     written = []
     for target, source in ((profile, "appeal.yaml"), (case, "example-case.yaml")):
         if not target.exists():
-            write_atomic(target, data_file(os.path.join("workspace", source)).read_bytes())
+            write_text_atomic(target, data_file(os.path.join("workspace", source)).read_text(encoding="utf-8"))
             written.append(target)
     load_workspace(folder)
     return written + [folder / name for name in WORKSPACE_FOLDERS]

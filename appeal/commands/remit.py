@@ -23,7 +23,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_atomic_many
+from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_text_atomic, write_texts_atomic
 from appeal.errors import Problem, RemittanceError
 from appeal.inputs.case import npi_is_valid
 from appeal.inputs.schema import FACT_ACCEPTED, profile_fields
@@ -142,7 +142,8 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
     claim = denial.claim
     lines = [claim.lines[n - 1] for n in denial.lines] or claim.lines
     dates = sorted({d for line in lines if (d := line.date_from or claim.service_from)})
-    deadline = earliest_deadline(payer_entry(workspace, txn), remit_date(txn), today=today)
+    entry = payer_entry(workspace, txn)
+    deadline = earliest_deadline(entry, remit_date(txn), today=today)
     return {
         "file": remit.path,
         "claim": claim.payer_claim_number or claim.account,
@@ -154,15 +155,37 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
         "group": denial.group,
         "carc": denial.carc,
         "rarc": list(denial.rarc),
-        "amount": str(denial.amount),
+        "amount": cents(denial.amount),
         "lines": list(denial.lines),
         "whole_claim_denied": denial.whole_claim_denied,
         "status": claim.status_text or claim.status,
         "payer": txn.payer.name,
         "remit_date": remitted.isoformat() if (remitted := remit_date(txn)) else "",
         "appeal_by": deadline.as_dict() if deadline else None,
+        "appeal_by_missing": None if deadline else no_deadline_reason(workspace, entry, txn),
         "flag": deadline.flag if deadline else "",
     }
+
+
+def cents(amount: Decimal | None) -> str:
+    """An amount as a biller reads it: always two decimals (``34.00``, ``22.75``), exact."""
+    return "" if amount is None else f"{amount:.2f}"
+
+
+def no_deadline_reason(workspace: Workspace | None, entry: PayerEntry | None, txn: Transaction) -> dict:
+    """Why the appeal-by date is missing, so the biller knows what to add."""
+    if workspace is None:
+        return {"short": "no directory", "reason": "no payer directory: no workspace (appeal.yaml) was found; run "
+                                                   "in your workspace or give --workspace DIR"}
+    if entry is None:
+        return {"short": "payer not listed",
+                "reason": f"the payer '{txn.payer.name or txn.payer.id}' is not in the payer directory "
+                          f"({workspace.profile}); add it with its appeal_window_days"}
+    if not entry.appeal_window_days:
+        return {"short": "no window", "reason": f"the payer directory entry '{entry.name}' ({workspace.profile}) "
+                                                f"gives no appeal_window_days"}
+    return {"short": "no remit date", "reason": "the remittance gives no payment date (BPR16) or production date "
+                                                "(DTM*405) to count the appeal window from"}
 
 
 @dataclass
@@ -173,17 +196,6 @@ class DenialList:
 
     def as_dict(self) -> dict:
         return {"denials": self.rows, "warnings": self.warnings, "errors": [p.as_dict() for p in self.problems]}
-
-    def table(self) -> str:
-        """The rows as an aligned text table."""
-        header = ["claim", "patient", "DOS", "code", "modifiers", "group/CARC", "RARC", "amount", "appeal by"]
-        body = [[r["claim"], r["patient"], r["dos"], ",".join(r["codes"]), ",".join(r["modifiers"]),
-                 reason_code(r["group"], r["carc"]) or "denied", ",".join(r["rarc"]), r["amount"],
-                 (r["appeal_by"]["due"] + (f" {r['flag']}" if r["flag"] else "")) if r["appeal_by"] else ""]
-                for r in self.rows]
-        widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
-        return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
-                         for row in [header, *body])
 
 
 def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date | None = None) -> DenialList:
@@ -213,11 +225,11 @@ def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSe
     templates = templates.read_once()
     for txn, denial in remit_denials(remit, workspace):
         draft = build_draft(remit, txn, denial, workspace, templates, today)
-        draft.name = _unique(draft.name, used)
+        draft.name = unique_name(draft.name, used)
         yield draft
 
 
-def _unique(name: str, used: set[str]) -> str:
+def unique_name(name: str, used: set[str]) -> str:
     """``name``, or ``<stem>-2.yaml``... when an earlier draft has it (``deliver.files.allocate``)."""
     stem = allocate(name[: -len(CASE_SUFFIX)], lambda candidate: candidate + CASE_SUFFIX not in used)
     used.add(stem + CASE_SUFFIX)
@@ -235,7 +247,7 @@ def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, worksp
     meta, reason = select_template(_denial_key(denial, defaults), templates)
     deadline = earliest_deadline(entry, remit_date(txn), today=today)
     writer = _CaseWriter()
-    gaps = _profile_gaps(workspace, txn)
+    gaps = _profile_gaps(workspace, txn, claim)
     writer.header(remit, txn, denial, meta, reason, deadline, gaps)
     _write_provider(writer, workspace, txn)
     _write_payer(writer, txn, payer_name)
@@ -331,9 +343,10 @@ def _payee_fields(txn: Transaction) -> dict:
     return out
 
 
-def _profile_gaps(workspace: Workspace | None, txn: Transaction) -> list[str]:
+def _profile_gaps(workspace: Workspace | None, txn: Transaction, claim: RemitClaim) -> list[str]:
     provider = dict(workspace.provider) if workspace else {}
-    signer = dict(workspace.signer) if workspace else {}
+    rendering = claim.rendering_provider
+    signer = workspace.signer_for(rendering.npi if rendering else None) if workspace else {}
     given = {f"provider.{k}" for k in (provider or _payee_fields(txn))} | {f"signer.{k}" for k in signer}
     return [dotted for dotted in PROFILE_FIELDS if dotted not in given]
 
@@ -494,27 +507,37 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
                                                                      {p.name for p, _ in planned}))
     if planned:
         ensure_dir(out_dir)
-    writes: list[tuple[Path, bytes]] = []
+    writes: list[tuple[Path, str]] = []  # written together: one disk sync per chunk, not one per file
     for path, draft in planned:
-        existing = _read(path) if path.is_file() else None
-        if existing == draft.text:
-            status = "unchanged"
-        elif existing is not None and not force:
-            status = "kept"
+        status = place_case(path, draft.text, force, writes)
+        if status == "kept":
             result.warnings.append(f"{path}: differs from what this import writes (edited since?); kept as it is "
                                    f"(--force replaces it)")
-        else:
-            status = "written"
-            writes.append((path, draft.text.encode("utf-8")))
         result.cases.append((path, draft, status))
-    write_atomic_many(writes)
+    write_texts_atomic(writes)
     return result
+
+
+def place_case(path: Path, text: str, force: bool = False, writes: list[tuple[Path, str]] | None = None) -> str:
+    """Write one case file, unless it is already there as written (``unchanged``) or a biller has edited it
+    (``kept``, unless ``force``); ``written`` otherwise. With ``writes`` the file is added to that list, for
+    the caller to write with the others (:func:`~appeal.deliver.files.write_texts_atomic`)."""
+    existing = _read(path) if path.is_file() else None
+    if existing == text:
+        return "unchanged"
+    if existing is not None and not force:
+        return "kept"
+    if writes is None:
+        write_text_atomic(path, text)
+    else:
+        writes.append((path, text))
+    return "written"
 
 
 def _across_files(found: Iterable[Draft], used: set[str]) -> Iterator[Draft]:
     """Names stay unique when two remittances hold the same claim and reason."""
     for draft in found:
-        draft.name = _unique(draft.name, used)
+        draft.name = unique_name(draft.name, used)
         yield draft
 
 

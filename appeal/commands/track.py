@@ -6,14 +6,14 @@ Every function returns a :class:`Tracked`: the command's named list (``appeals``
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
 
 from appeal.deliver.files import MAX_NAME, ensure_dir, slug, write_atomic
+from appeal.deliver.sheet import write_csv, write_xlsx
 from appeal.errors import LedgerError, Problem, TrackError
 from appeal.inputs.workspace import Workspace
 from appeal.ledger.recorder import Recorder
@@ -25,7 +25,6 @@ EXPORT_COLUMNS = ("id", "status", "payer", "provider", "claim", "account", "pati
                   "reason", "rarc", "amount", "denied_on", "level", "template", "appeal_by", "sent_on", "sent_via",
                   "sent_ref", "decided_on", "result", "recovered", "linked_from", "letters")
 MONEY_COLUMNS = ("amount", "recovered")
-FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -258,46 +257,14 @@ def export(settings: Settings, db: str | None, csv_file: Path | None, xlsx_file:
     rows = export_rows(listed.items)
     out = Tracked("appeals", listed.items)
     if csv_file is not None:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows([f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in row]
-                         for row in rows)
-        write_atomic(Path(csv_file), buffer.getvalue().encode("utf-8"))
+        write_csv(Path(csv_file), EXPORT_COLUMNS, rows)
         out.extra["csv"] = str(csv_file)
     if xlsx_file is not None:
-        write_atomic(Path(xlsx_file), _xlsx(rows))
+        money = [EXPORT_COLUMNS.index(name) for name in MONEY_COLUMNS]
+        typed = [[Decimal(v) if i in money and v != "" else v for i, v in enumerate(row)] for row in rows]
+        write_xlsx(Path(xlsx_file), EXPORT_COLUMNS, typed, title="appeals")
         out.extra["xlsx"] = str(xlsx_file)
     return out
-
-
-def _xlsx(rows: list[list]) -> bytes:
-    from decimal import Decimal
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "appeals"
-    sheet.append(list(EXPORT_COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            name = EXPORT_COLUMNS[column - 1]
-            cell = sheet.cell(row=number, column=column)
-            if name in MONEY_COLUMNS and value != "":
-                cell.value = Decimal(value)
-                cell.number_format = "#,##0.00"
-            else:
-                cell.value = value
-                if isinstance(value, str) and value.startswith(FORMULA_START):
-                    cell.data_type = "s"  # text, never a formula
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 # -------------------------------------------------------------- reconcile

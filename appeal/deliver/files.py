@@ -120,7 +120,7 @@ def claim_stem(names: Path, out_dir: Path, stem: str, key: str) -> str:
 
 def _claim(marker: Path, key: str, letter: Path) -> bool:
     try:
-        return marker.read_text() == key
+        return marker.read_text().strip() == key
     except FileNotFoundError:
         pass
     docx = letter.with_name(letter.name + ".docx")
@@ -130,11 +130,11 @@ def _claim(marker: Path, key: str, letter: Path) -> bool:
     fd, tmp = tempfile.mkstemp(prefix=f".{marker.name}.", suffix=".part", dir=marker.parent)
     try:
         with os.fdopen(fd, "w") as fh:
-            fh.write(key)
+            fh.write(key + "\n")
         os.link(tmp, marker)  # fails if another worker claimed the name first
         return True
     except FileExistsError:
-        return marker.read_text() == key
+        return marker.read_text().strip() == key
     finally:
         os.unlink(tmp)
 
@@ -148,6 +148,20 @@ def ensure_dir(path: Path) -> Path:
     if not os.access(path, os.W_OK):
         raise OutputError("the output folder is not writable (accepted: a folder you can write to)", file=str(path))
     return path
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """A text file (YAML, CSV, JSON, Markdown) written atomically, as UTF-8, ending with a newline."""
+    write_atomic(path, _text_bytes(text))
+
+
+def write_texts_atomic(files: Iterable[tuple[Path, str]]) -> None:
+    """Many text files, each as :func:`write_text_atomic` writes one, synced together (:func:`write_atomic_many`)."""
+    write_atomic_many((path, _text_bytes(text)) for path, text in files)
+
+
+def _text_bytes(text: str) -> bytes:
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 
 def why(exc: OSError) -> str:

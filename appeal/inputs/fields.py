@@ -175,7 +175,7 @@ class Reader:
                 self.problem(path, "is required", accepted or "text")
             return None
         if not isinstance(value, str):
-            self.problem(path, f"must be text, not {_kind(value)}", accepted or "text")
+            self.problem(path, f"must be text, not {_kind(value)}{_quote_hint(value)}", accepted or "text")
             return None
         value = value.replace("\r\n", "\n").strip()
         refused = refused_character(value)
@@ -294,6 +294,16 @@ class Reader:
             if value is not None:
                 out.append(value)
         return tuple(out)
+
+
+def _quote_hint(value: Any) -> str:
+    """``- Attn: Appeals`` is read by YAML as a section ``{Attn: Appeals}``: say to quote the line."""
+    if isinstance(value, dict) and len(value) == 1:
+        (key, inner), = value.items()
+        if isinstance(inner, str):
+            text = f"{key}: {inner}".replace('"', '\\"')
+            return f" (the ': ' makes YAML read a section); put the line in quotes: \"{text}\""
+    return ""
 
 
 def _generic(path: tuple) -> tuple:

@@ -27,14 +27,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
-from appeal.errors import WorkspaceError
+from appeal.errors import TableError, WorkspaceError
+from appeal.inputs.case import npi_is_valid
 from appeal.inputs.fields import Reader
 from appeal.inputs.schema import CARC, GROUPS, LEVELS, keys_of
-from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml
+from appeal.inputs.table import column_map
+from appeal.inputs.yamlread import PROFILE_ALIASES, Located, load_yaml
 
 PROFILE = "appeal.yaml"
-PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "ledger")
+PROFILE_KEYS = ("practice", "payers", "code_defaults", "routine_adjustments", "portal", "csv_columns", "ledger")
 PROVIDER_KEYS = keys_of("provider")
+RENDERING_KEYS = ("npi", "name", "signer")  # practice.providers[]: who signs for each rendering provider
 SIGNER_KEYS = keys_of("signer")
 PAYER_KEYS = ("id", "name", "aliases", "attention", "address", "fax", "portal", "distinct_modifier",
               "appeal_window_days", "response_days",
@@ -82,10 +85,20 @@ class PayerEntry:
 
 
 @dataclass(frozen=True)
+class RenderingEntry:
+    """One of the practice's rendering providers (``practice.providers``) and who signs their letters."""
+
+    npi: str
+    signer: dict
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class Workspace:
     root: Path
     provider: dict = field(default_factory=dict)
     signer: dict = field(default_factory=dict)
+    providers: tuple[RenderingEntry, ...] = ()
     payers: tuple[PayerEntry, ...] = ()
     code_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     routine_adjustments: frozenset[tuple[str, str]] | None = None
@@ -94,6 +107,7 @@ class Workspace:
     portal_max_files: int = 10
     portal_max_file_mb: int = 60
     reference_docx: Path | None = None
+    csv_columns: Any = None  # a table.ColumnMap: the office's spreadsheet headers -> case fields
     # practice.letterhead: what the letterhead shows beyond the provider (each key optional; logo absolute)
     letterhead: dict = field(default_factory=dict)
     # practice.stationery: {first_page, other_pages} as absolute paths, margins in inches (top, right, bottom, left)
@@ -118,13 +132,21 @@ class Workspace:
                     return entry
         return None
 
+    def signer_for(self, rendering_npi: str | None) -> dict:
+        """The signer of the rendering provider with this NPI when the profile lists one, else the practice's."""
+        for entry in self.providers:
+            if rendering_npi and entry.npi == rendering_npi.strip():
+                return dict(entry.signer)
+        return dict(self.signer)
+
     def case_defaults(self, data: Any) -> dict:
         """What the profile adds under a case's raw data (the case always wins)."""
         out: dict[str, Any] = {}
         if self.provider:
             out["provider"] = dict(self.provider)
-        if self.signer:
-            out["signer"] = dict(self.signer)
+        signer = self.signer_for(_rendering_npi(data))
+        if signer:
+            out["signer"] = signer
         payer = data.get("payer") if isinstance(data, dict) else None
         if isinstance(payer, dict):
             entry = self.find_payer(_text(payer.get("id")), _text(payer.get("name")))
@@ -148,6 +170,13 @@ class Workspace:
             for name, value in self.code_defaults.get(code, {}).items():
                 facts.setdefault(name, value)
         return facts
+
+
+def _rendering_npi(data: Any) -> str | None:
+    """``claim.rendering_provider.npi`` of a case's raw data (from the case, or NM1*82 in an 835)."""
+    for key in ("claim", "rendering_provider", "npi"):
+        data = data.get(key) if isinstance(data, dict) else None
+    return _text(data)
 
 
 def _text(value: Any) -> str | None:
@@ -178,7 +207,8 @@ def load_workspace(root: Path | str) -> Workspace:
         return Workspace(root=root)
     if r.mapping((), PROFILE_KEYS) is None:
         raise WorkspaceError(r.problems)
-    r.mapping(("practice",), ("provider", "signer", "reference_docx", "letterhead", "stationery", "envelope"))
+    r.mapping(("practice",), ("provider", "signer", "providers", "reference_docx", "letterhead", "stationery",
+                              "envelope"))
     reference = r.text(("practice", "reference_docx"), accepted="a .docx file, relative to the workspace folder")
     letterhead = _letterhead(r, root)
     stationery = _stationery(r, root)
@@ -186,6 +216,7 @@ def load_workspace(root: Path | str) -> Workspace:
     provider = r.mapping(("practice", "provider"), PROVIDER_KEYS) or {}
     signer = r.mapping(("practice", "signer"), SIGNER_KEYS) or {}
     provider, signer = _absolute(provider, ("logo",), root), _absolute(signer, ("signature",), root)
+    providers = _providers(r, root)
     payers = tuple(p for i in range(len(r.items(("payers",)))) if (p := _payer(r, ("payers", i))) is not None)
     code_defaults: dict[str, dict[str, Any]] = {}
     raw_codes = r.get(("code_defaults",))
@@ -202,6 +233,13 @@ def load_workspace(root: Path | str) -> Workspace:
         items = r.text_list(("routine_adjustments",), pattern=ADJUSTMENT, upper=True,
                             accepted="group-reason pairs such as CO-45, PR-1")
         routine = frozenset((group, reason) for group, reason in (item.split("-", 1) for item in items))
+    csv_columns = None
+    if r.present(("csv_columns",)):
+        try:
+            csv_columns = column_map(r.get(("csv_columns",)), f"{root / PROFILE}: csv_columns",
+                                     _under(located, "csv_columns"))
+        except TableError as exc:
+            r.problems.extend(exc.problems)
     r.mapping(("portal",), ("max_files", "max_file_mb"))
     max_files = r.number(("portal", "max_files"), minimum=Decimal(1))
     max_mb = r.number(("portal", "max_file_mb"), minimum=Decimal(1))
@@ -210,12 +248,13 @@ def load_workspace(root: Path | str) -> Workspace:
                                                      "or ~/.pgpass, never here), or a SQLite file path")
     if r.problems:
         raise WorkspaceError(r.problems)
-    return Workspace(root=root, provider=provider, signer=signer, payers=payers, code_defaults=code_defaults,
+    return Workspace(root=root, provider=provider, signer=signer, providers=providers, payers=payers,
+                     code_defaults=code_defaults,
                      routine_adjustments=routine, portal_max_files=int(max_files or 10),
                      portal_max_file_mb=int(max_mb or 60),
                      reference_docx=(root / reference).resolve() if reference else None,
                      letterhead=letterhead, stationery=stationery, envelope=envelope,
-                     ledger_url=ledger_url)
+                     ledger_url=ledger_url, csv_columns=csv_columns)
 
 
 def _letterhead(r: Reader, root: Path) -> dict:
@@ -254,6 +293,12 @@ def _stationery(r: Reader, root: Path) -> dict:
         margins = [r.number(at + ("margins", side), minimum=Decimal(0)) for side in MARGIN_KEYS]
         out["margins"] = tuple(float(m) if m is not None else 1.0 for m in margins)
     return out
+def _under(located: Located, key: str) -> Located:
+    """The part of the profile under ``key``, keeping its lines (problems name appeal.yaml's lines)."""
+    lines = {path[1:]: line for path, line in located.lines.items() if path[:1] == (key,)}
+    return Located(data=located.data[key], file=located.file, lines=lines)
+
+
 
 
 def _absolute(section: dict, keys: tuple[str, ...], root: Path) -> dict:
@@ -263,6 +308,30 @@ def _absolute(section: dict, keys: tuple[str, ...], root: Path) -> dict:
         if isinstance(out.get(key), str) and out[key].strip():
             out[key] = str((root / out[key].strip()).resolve())
     return out
+
+
+def _providers(r: Reader, root: Path) -> tuple[RenderingEntry, ...]:
+    """``practice.providers``: each rendering provider's NPI and signer (with its signature image)."""
+    out: list[RenderingEntry] = []
+    accepted = "a 10-digit NPI with a valid check digit"
+    for i in range(len(r.items(("practice", "providers"), what="a list of {npi, name, signer}"))):
+        at = ("practice", "providers", i)
+        if r.mapping(at, RENDERING_KEYS, required=True) is None:
+            continue
+        npi = r.text(at + ("npi",), required=True, pattern=r"\d{10}", accepted=accepted)
+        if npi and not npi_is_valid(npi):
+            r.problem(at + ("npi",), f"'{npi}' fails the NPI check digit", accepted)
+            npi = None
+        if npi and any(entry.npi == npi for entry in out):
+            r.problem(at + ("npi",), f"the NPI {npi} is listed twice", "each rendering provider once")
+            npi = None
+        signer = r.mapping(at + ("signer",), SIGNER_KEYS, required=True) or {}
+        r.text(at + ("signer", "name"), required=True)
+        r.text(at + ("signer", "title"), required=True)
+        if npi and signer:
+            out.append(RenderingEntry(npi=npi, name=r.text(at + ("name",)),
+                                      signer=_absolute(signer, ("signature",), root)))
+    return tuple(out)
 
 
 def _payer(r: Reader, at: tuple) -> PayerEntry | None:

@@ -4,8 +4,9 @@
 was made, ``summary`` writes ``summary.csv``, and ``runner`` ties them together.
 
 Inputs are case files, folders of them, X12 835 remittances (one case per denial,
-built as ``import-835`` would write it) or CSV files (one case per row; columns
-are dotted field paths such as ``patient.name`` or ``claim.lines.0.code``).
+written to ``out/cases/`` as ``import-835`` would write it) or CSV and XLSX
+spreadsheets (``appeal.inputs.table``: dotted headers, or the office's own through a
+column map). ``summary.csv`` is the day's worklist (``summary.SUMMARY_COLUMNS``).
 
 - **Parallel:** items go to a process pool whose workers each build the
   templates, citation library and workspace once (``worker.start_worker``). Items

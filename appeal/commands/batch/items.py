@@ -1,25 +1,28 @@
 """The batch's inputs, one :class:`Item` per letter to make, read lazily in order.
 
 Case files, folders of them, X12 835 remittances (one case per denial, built as
-``import-835`` would write it) and CSV files (one case per row). An input that
+``import-835`` would write it) and CSV or XLSX spreadsheets (``appeal.inputs.table``). An input that
 cannot be read becomes an ``unreadable`` :class:`Outcome`; the others go on.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from appeal.commands.batch.summary import Outcome
-from appeal.commands.remit import drafts, read_remittance, warning_lines
-from appeal.errors import AppealError, CaseError
+from appeal.commands.remit import drafts, place_case, read_remittance, unique_name, warning_lines
+from appeal.deliver.files import ensure_dir
+from appeal.errors import AppealError, CaseError, Problem
 from appeal.inputs.case import MAX_CASE_BYTES
-from appeal.inputs.yamlread import FileRefused, open_regular
+from appeal.inputs.table import ColumnMap, is_table, read_table
+from appeal.inputs.yamlread import FileRefused, Located, open_regular
 from appeal.settings import Sources
 
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -27,7 +30,7 @@ CASE_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Item:
-    """One letter to make. ``kind``: ``case`` (a file), ``text`` (a case built from a remittance), ``row`` (CSV)."""
+    """One letter to make. ``kind``: ``case`` (a file), ``text`` (a case from a remittance), ``row`` (a table)."""
 
     seq: int
     kind: str
@@ -37,22 +40,29 @@ class Item:
     text: str | None = None
     file: str = ""
     line: int = 0
-    columns: tuple[str, ...] = ()
-    cells: tuple[str, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()  # a table's (field, header) pairs, to name a problem's column
+    located: Located | None = None  # a table's case data, read in the main process
 
 
 def iter_items(inputs: Iterable[Path], sources: Sources, fingerprint: str, warnings: list[str],
-               today: dt.date | None = None) -> Iterator[Item | Outcome]:
-    """Every item of every input, in order, lazily; an input that cannot be read is an Outcome."""
+               today: dt.date | None = None, columns: ColumnMap | None = None,
+               cases: Path | None = None) -> Iterator[Item | Outcome]:
+    """Every item of every input, in order, lazily; an input that cannot be read is an Outcome.
+
+    ``columns`` maps the headers of CSV and XLSX inputs to case fields; ``cases`` is the
+    folder for the case files made from remittances.
+    """
     seq = 0
+    folder = CaseFolder(cases) if cases is not None else None
     for path in inputs:
-        for found in _items_of(Path(path), sources, fingerprint, warnings, today):
+        for found in _items_of(Path(path), sources, fingerprint, warnings, today, columns, folder):
             yield dataclasses.replace(found, seq=seq)
             seq += 1
 
 
 def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
-              today: dt.date | None) -> Iterator[Item | Outcome]:
+              today: dt.date | None, columns: ColumnMap | None,
+              folder: CaseFolder | None) -> Iterator[Item | Outcome]:
     try:
         if path.is_dir():
             cases = sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES and p.is_file())
@@ -64,20 +74,16 @@ def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str
             yield _case_item(path, fingerprint)
         elif path.exists() and not path.is_file():
             yield _unreadable(path, "is not a regular file (a device, pipe or socket)")
-        elif path.suffix.lower() == ".csv":
-            yield from _csv_items(path, fingerprint)
+        elif is_table(path):
+            yield from _table_items(path, columns, fingerprint)
         else:
-            yield from _remit_items(path, sources, fingerprint, warnings, today)
+            yield from _remit_items(path, sources, fingerprint, warnings, today, folder)
     except AppealError as exc:
         yield _unreadable(path, "; ".join(str(p) for p in exc.problems))
     except FileNotFoundError:
         yield _unreadable(path, "file not found")
     except OSError as exc:
         yield _unreadable(path, f"cannot read the file: {exc.strerror}")
-    except UnicodeDecodeError:
-        yield _unreadable(path, "the CSV file is not UTF-8 text (accepted: a CSV saved as UTF-8)")
-    except csv.Error as exc:
-        yield _unreadable(path, f"the CSV file cannot be read: {exc}")
 
 
 def _unreadable(path: Path, message: str) -> Outcome:
@@ -92,6 +98,21 @@ def _hash(fingerprint: str, *parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class CaseFolder:
+    """``out/cases/``: the case files a batch makes from remittances, named as ``import-835`` names them."""
+
+    folder: Path
+    used: set[str] = field(default_factory=set)
+
+    def place(self, name: str, text: str, warnings: list[str]) -> Path:
+        path = ensure_dir(self.folder) / unique_name(name, self.used)
+        if place_case(path, text) == "kept":
+            warnings.append(f"{path}: edited since it was made from the remittance; used as it is (delete it to "
+                            "make it again from the remittance)")
+        return path
+
+
 def _case_item(path: Path, fingerprint: str) -> Item:
     try:
         data = open_regular(path, MAX_CASE_BYTES, kind="a case file")
@@ -101,43 +122,58 @@ def _case_item(path: Path, fingerprint: str) -> Item:
 
 
 def _remit_items(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
-                 today: dt.date | None) -> Iterator[Item]:
+                 today: dt.date | None, cases: CaseFolder | None) -> Iterator[Item]:
+    """One item per denial; with ``cases``, each case file is written there first (and an edited one kept and
+    used), so an error's file and line are on disk for the biller to fix."""
     remit = read_remittance(path)
     warnings.extend(warning_lines(remit))
     count = 0
     for draft in drafts(remit, sources.workspace, sources.templates, today):
-        source = f"{path}#{draft.name}"
         count += 1
-        yield Item(0, "text", source, source, _hash(fingerprint, "text", draft.text), text=draft.text)
+        if cases is None:
+            source = f"{path}#{draft.name}"
+            yield Item(0, "text", source, source, _hash(fingerprint, "text", draft.text), text=draft.text)
+            continue
+        case = cases.place(draft.name, draft.text, warnings)
+        yield _case_item(case, fingerprint)
     if not count:
         warnings.append(f"{path}: no denials in this remittance; nothing to appeal")
 
 
-def _csv_items(path: Path, fingerprint: str) -> Iterator[Item | Outcome]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        problem = _header_problem(header)
-        if problem or header is None:
-            yield _unreadable(path, problem or "")
-            return
-        columns = tuple(c.strip() for c in header)
-        line = reader.line_num + 1
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                yield Item(0, "row", f"{path}:{line}", f"{path}#line{line}",
-                           _hash(fingerprint, "row", *columns, *cells), file=str(path), line=line,
-                           columns=columns, cells=tuple(cells))
-            line = reader.line_num + 1
+def _table_items(path: Path, columns: ColumnMap | None, fingerprint: str) -> Iterator[Item | Outcome]:
+    """A CSV or XLSX file: one item per case (a row, or a claim's rows and one denial reason)."""
+    for found in read_table(path, columns):
+        item = Item(0, "row", found.label, found.source, "", file=str(path), line=found.line,
+                    columns=found.columns, located=found.located)
+        if found.problems or found.located is None:
+            yield Outcome(0, found.label, "failed", error="; ".join(describe(p, item) for p in found.problems))
+            continue
+        data = json.dumps(found.located.data, sort_keys=True, ensure_ascii=False)
+        yield dataclasses.replace(item, key=_hash(fingerprint, "row", found.source, data))
 
 
-def _header_problem(header: list[str] | None) -> str | None:
-    if not header or not any(c.strip() for c in header):
-        return "the CSV file has no header row (accepted: dotted field names such as patient.name)"
-    names = [c.strip() for c in header]
-    if "" in names:
-        return f"column {names.index('') + 1} of the header has no name"
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        return f"the header names column(s) {', '.join(repeated)} twice"
-    return None
+def describe(problem: Problem, item: Item) -> str:
+    """A problem in the item's own input, without repeating the input's name (the summary names it).
+
+    In a table the field is named as its column (its header: ``claim.lines.0.code``, or the
+    office's own ``CPT``); a case made of one row has its line in the item's name, one made of
+    several rows names the row.
+    """
+    if problem.file not in (item.source, item.file or item.source):
+        return str(problem)
+    table = item.kind == "row"
+    parts = [f"{'row' if table else 'line'} {problem.line}"] if problem.line and not (table and item.line) else []
+    if problem.field:
+        parts.append(f"column {_column(problem.field, item.columns)}" if table else problem.field)
+    accepted = f" (accepted: {problem.accepted})" if problem.accepted else ""
+    return ": ".join(parts + [problem.message + accepted])
+
+
+def _column(field: str, columns: tuple[tuple[str, str], ...] = ()) -> str:
+    """``claim.lines[0].code`` as its table names it: ``claim.lines.0.code``, or the header mapped to it."""
+    headers = dict(columns)
+    dotted = re.sub(r"\[(\d+)\]", r".\1", field)
+    header = headers.get(dotted) or headers.get(re.sub(r"\[\d+\]", "[]", field))
+    if header is None and field in headers.values():
+        return f"'{field}'"
+    return f"'{header}'" if header and header != dotted else dotted

@@ -15,12 +15,13 @@ from typing import IO, Iterable, Iterator
 
 from appeal import __version__
 from appeal.commands.batch.summary import Outcome
-from appeal.deliver.files import write_atomic
+from appeal.deliver.files import write_text_atomic
 from appeal.errors import OutputError
 from appeal.resources import builtin_dir
 from appeal.settings import Settings
 
 STATE_DIR = ".batch"
+CASES_DIR = "cases"  # the case files made from remittances, for the biller to fix and rerun
 
 
 class Manifest:
@@ -73,8 +74,10 @@ class Manifest:
         """Append one made item to the log (flushed to the operating system at once)."""
         if self.error is not None:
             return
+        # what a resumed row needs besides the case (read again from the input): no patient data here
         entry = {"key": outcome.key, "outputs": list(outcome.outputs), "template": outcome.template,
-                 "verdict": outcome.verdict, "reasons": [c for c, _ in outcome.reasons]}
+                 "level": outcome.level, "verdict": outcome.verdict,
+                 "reasons": [list(reason) for reason in outcome.reasons], "warnings": list(outcome.warnings)}
         try:
             if self._log is None:
                 cut_short = self._ends_mid_line()
@@ -107,7 +110,7 @@ class Manifest:
         done = dict(self.done)
         done.update(self._logged())
         try:
-            write_atomic(self.path, json.dumps({"version": 1, "done": done}).encode("utf-8"))
+            write_text_atomic(self.path, json.dumps({"version": 1, "done": done}))
         except OutputError as exc:
             self._failed(exc)
             return  # the log stays: the next run reads it back
@@ -142,7 +145,7 @@ def _file_bytes(path: Path) -> bytes:
 
 def remove_stale_parts(out_dir: Path) -> None:
     """Temporary files a killed run left (``.<name>.<random>.part``): they may hold PHI."""
-    for folder in (out_dir, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
+    for folder in (out_dir, out_dir / CASES_DIR, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
         for path in folder.glob(".*.part") if folder.is_dir() else ():
             try:
                 path.unlink(missing_ok=True)

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from appeal.commands.batch.items import Item, iter_items
-from appeal.commands.batch.manifest import STATE_DIR, Manifest, fingerprint, remove_stale_parts
+from appeal.commands.batch.manifest import CASES_DIR, STATE_DIR, Manifest, fingerprint, remove_stale_parts
 from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, SummaryLog, write_summary
 from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
 from appeal.deliver.files import ensure_dir
 from appeal.errors import OutputError
+from appeal.inputs.table import load_column_map
 from appeal.ledger.recorder import Recorder
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
@@ -26,7 +27,9 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
               force: bool = False, formats: Iterable[str] = FORMATS,
               progress: Callable[[Outcome], None] | None = None, today: dt.date | None = None,
               recorder: Recorder | None = None, packet: bool = False, fax: bool = False, tiff: bool = False,
-              tiff_g4: bool = False, print_to: Path | None = None, strict: bool = False) -> BatchResult:
+              tiff_g4: bool = False, print_to: Path | None = None, strict: bool = False,
+              columns: Path | None = None, xlsx: Path | None = None,
+              started: Callable[[int], None] | None = None) -> BatchResult:
     """Make every input's letters in ``out_dir``; write ``summary.csv``; never stop at a bad item.
     With ``strict``, only letters whose verdict is ready are written.
 
@@ -36,7 +39,12 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     one transaction, after the summary. ``packet``, ``fax``, ``tiff`` and ``tiff_g4`` deliver each letter as
     ``packet`` does; ``print_to`` also writes one print file of every ready letter and its exhibits, in the
     summary's order (the letters are then for mail: a letter without a payer address is not ready).
+    ``columns`` is a column map for CSV and XLSX inputs (else
+    ``csv_columns`` in the profile); ``xlsx`` is a workbook to write the summary to as well.
+    ``started`` is told the number of items before the first is made. Ctrl-C stops the run
+    after the letters in progress: ``interrupted`` is set and the summary lists what was done.
     """
+    column_map = load_column_map(columns) if columns is not None else None  # a bad map stops the run (exit 2)
     out_dir = ensure_dir(Path(out_dir))
     if print_to is not None:
         settings = dataclasses.replace(settings, mail=True)
@@ -49,7 +57,9 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     sources = Sources.load(settings)  # a bad profile, template or citation file stops the run here (exit 2)
     sources.templates.all()
     stamp = fingerprint(settings, job.delivery())
-    items = iter_items(inputs, sources, stamp, result.warnings, job.today)
+    if column_map is None and sources.workspace is not None:
+        column_map = sources.workspace.csv_columns
+    items = iter_items(inputs, sources, stamp, result.warnings, job.today, column_map, out_dir / CASES_DIR)
 
     log = SummaryLog(out_dir / SUMMARY)
 
@@ -63,21 +73,26 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
         if progress:
             progress(outcome)
 
-    todo = _skip_done(items, manifest, out_dir, force, done)
+    worker = Worker(job, sources)  # in this process, with the sources already read
+    listed = list(items)  # small (a case file's path, a table row's data): the progress bar needs the total
+    if started:
+        started(len(listed))
+    todo = _skip_done(iter(listed), manifest, out_dir, force, done, worker)
     jobs = max(1, jobs or os.cpu_count() or 1)
     try:
         if jobs == 1:
-            worker = Worker(job, sources)  # in this process, with the sources already read
             for item in todo:
                 done(worker.run(item))
         else:
             _in_pool(todo, jobs, job, done)
+    except KeyboardInterrupt:  # Ctrl-C: what was done is kept, and listed in summary.csv; a rerun resumes
+        result.interrupted = True
     finally:
         manifest.flush()
         log.close()
     result.outcomes.sort(key=lambda o: o.seq)
     try:
-        result.summary = write_summary(out_dir, result.outcomes)
+        result.summary = write_summary(out_dir, result.outcomes, xlsx)
     except OutputError as exc:  # the rows appended as items finished stay, in the order they finished
         result.summary = log.path if log.error is None else None
         result.warnings.append(f"summary.csv was not rewritten in input order ({exc})"
@@ -113,7 +128,7 @@ def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
 
 
 def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Path, force: bool,
-               done: Callable[[Outcome], None]) -> Iterator[Item]:
+               done: Callable[[Outcome], None], worker: Worker) -> Iterator[Item]:
     """Items still to make; the rest (unreadable inputs, letters already made) are reported at once."""
     for item in items:
         if isinstance(item, Outcome):
@@ -121,8 +136,7 @@ def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Pat
             continue
         entry = None if force else manifest.complete(item.key, out_dir)
         if entry:
-            done(Outcome(item.seq, item.label, "skipped", tuple(entry["outputs"]), entry.get("template", ""),
-                         verdict=entry.get("verdict", ""), reasons=tuple((c, "") for c in entry.get("reasons", []))))
+            done(worker.resumed(item, entry))
         else:
             yield item
 
@@ -134,9 +148,9 @@ def _in_pool(todo: Iterator[Item], jobs: int, job: Job, done: Callable[[Outcome]
     carry the parent's parsed remittance (about 3 KB per claim) in its own memory.
     """
     context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker,
-                             initargs=(job,)) as pool:
-        pending = set()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker, initargs=(job,))
+    pending: set = set()
+    try:
         for item in todo:
             pending.add(pool.submit(run_item, job, item))
             if len(pending) >= 2 * jobs:
@@ -145,3 +159,10 @@ def _in_pool(todo: Iterator[Item], jobs: int, job: Job, done: Callable[[Outcome]
                     done(future.result())
         for future in pending:
             done(future.result())
+    except KeyboardInterrupt:  # the letters being made are finished and kept; the queued ones are not started
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future in pending:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                done(future.result())
+        raise
+    pool.shutdown()

@@ -3,16 +3,51 @@
 from __future__ import annotations
 
 import csv
-import io
+import datetime as dt
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
-from appeal.deliver.files import write_atomic
+from appeal.deliver.fax import FAX_SUFFIX
+from appeal.deliver.packet import SUFFIX as PACKET_SUFFIX
+from appeal.deliver.sheet import safe_text, write_csv, write_xlsx
+from appeal.inputs.case import Case
 
 SUMMARY = "summary.csv"
-SUMMARY_COLUMNS = ("input", "status", "verdict", "reasons", "outputs", "template", "appeal_by", "error", "warnings")
+# The day's worklist: one row per item (a denial), the case's facts, the letter's files, what went wrong.
+SUMMARY_COLUMNS = ("input", "status", "verdict", "reasons", "claim", "account", "patient", "payer", "dos", "codes",
+                   "group", "carc", "rarc", "amount", "level", "appeal_by", "template", "docx", "pdf", "packet", "fax",
+                   "tiff", "error", "warnings")
+CASE_COLUMNS = ("claim", "account", "patient", "payer", "dos", "codes", "group", "carc", "rarc", "amount")
 STATUSES = ("written", "skipped", "failed", "unreadable")
+INTERRUPTED = 130  # the one exit status besides 0, 1 and 2 (the shell's for Ctrl-C)
+SHOWN = {"written": "written", "skipped": "skipped", "failed": "failed", "unreadable": "failed"}
+FILE_COLUMNS = ("docx", "pdf", "packet", "fax", "tiff")
+
+
+def case_columns(case: Case) -> tuple[tuple[str, str], ...]:
+    """What the worklist shows of a case: the claim, the patient, the denied lines and the reason.
+
+    ``amount`` is the charge of the denied lines (what the appeal is about), exact to the cent.
+    """
+    lines = case.denied_lines
+    charges = [line.charge for line in lines if line.charge is not None]
+    values = (case.claim.number, case.claim.account or "", case.patient.name, case.payer.name,
+              min(line.date for line in lines).isoformat() if lines else "", " ".join(line.code for line in lines),
+              case.denial.group or "", case.denial.carc, " ".join(case.denial.rarc),
+              f"{sum(charges, Decimal(0)):.2f}" if charges else "")
+    return tuple(zip(CASE_COLUMNS, values))
+
+
+def file_column(name: str) -> str:
+    """Which worklist column a written file goes in."""
+    if name.endswith(f"{PACKET_SUFFIX}.pdf"):
+        return "packet"
+    if name.endswith(f"{FAX_SUFFIX}.pdf"):
+        return "fax"
+    suffix = name.rsplit(".", 1)[-1].lower()
+    return {"tif": "tiff"}.get(suffix, suffix)
 
 
 @dataclass(frozen=True)
@@ -28,20 +63,35 @@ class Outcome:
     error: str = ""
     key: str = ""
     warnings: tuple[str, ...] = ()  # the letter's warnings and the coding check's errors and warnings
+    level: str = ""
     verdict: str = ""  # ready, review or blocked (empty when no letter was built)
     reasons: tuple[tuple[str, str], ...] = ()  # (code, message) behind a review or blocked verdict
+    case: tuple[tuple[str, str], ...] = ()  # case_columns(): read from the input, never stored in out/.batch/
+
     facts: dict | None = field(default=None, repr=False, compare=False)  # for the ledger (appeal.ledger.facts)
 
+    def columns(self) -> dict[str, str]:
+        """The summary row, by column."""
+        row = dict.fromkeys(SUMMARY_COLUMNS, "")
+        row.update(self.case)
+        row.update(input=self.label, status=SHOWN[self.status], verdict=self.verdict,
+                   reasons=" | ".join(f"{c}: {m}" if m else c for c, m in self.reasons),
+                   level=self.level, appeal_by=self.appeal_by, template=self.template, error=self.error,
+                   warnings=" | ".join(self.warnings))
+        for name in self.outputs:
+            column = file_column(name)
+            if column in FILE_COLUMNS:
+                row[column] = " ".join(filter(None, (row[column], name)))
+        return row
+
     def row(self) -> list[str]:
-        status = "failed" if self.status == "unreadable" else self.status  # the summary says written/skipped/failed
-        return [self.label, status, self.verdict, " | ".join(f"{c}: {m}" if m else c for c, m in self.reasons),
-                " ".join(self.outputs), self.template, self.appeal_by, self.error, " | ".join(self.warnings)]
+        return list(self.columns().values())
 
     def as_dict(self) -> dict:
+        """The row's columns, with the lists as lists and the verdict as an object (as ``generate --json``)."""
         verdict = {"status": self.verdict, "reasons": [{"code": c, "message": m} for c, m in self.reasons]}
-        return dict(zip(SUMMARY_COLUMNS, [self.label, self.status, verdict, [c for c, _ in self.reasons],
-                                          list(self.outputs), self.template, self.appeal_by, self.error,
-                                          list(self.warnings)]))
+        return {**self.columns(), "verdict": verdict, "reasons": [c for c, _ in self.reasons],
+                "warnings": list(self.warnings)}
 
 
 @dataclass
@@ -49,6 +99,7 @@ class BatchResult:
     outcomes: list[Outcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     summary: Path | None = None
+    interrupted: bool = False  # Ctrl-C: the outcomes are what was done; a rerun of the same command resumes
     printed: Path | None = None  # --print: the one PDF of every ready letter, for mail
 
     def count(self, status: str) -> int:
@@ -56,7 +107,9 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 all letters made; 1 some items failed; 2 nothing could be read."""
+        """0 all letters made; 1 some items failed; 2 nothing could be read; 130 stopped by Ctrl-C."""
+        if self.interrupted:
+            return INTERRUPTED
         unreadable = self.count("unreadable")
         if unreadable and unreadable == len(self.outcomes):
             return 2
@@ -95,7 +148,7 @@ class SummaryLog:
         if self.fh is None:
             return
         try:
-            self.writer.writerow(row)
+            self.writer.writerow([safe_text(str(cell)) for cell in row])
             self.fh.flush()
         except OSError as exc:
             self._fail(exc)
@@ -113,12 +166,38 @@ class SummaryLog:
             self.fh = None
 
 
-def write_summary(out_dir: Path, outcomes: list[Outcome]) -> Path:
-    """``summary.csv``: one row per input item, written atomically at the end of the run."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(SUMMARY_COLUMNS)
-    writer.writerows(o.row() for o in outcomes)
+def write_summary(out_dir: Path, outcomes: list[Outcome], xlsx: Path | None = None) -> Path:
+    """``summary.csv`` (and the same as an Excel workbook, ``xlsx``): one row per item, written atomically."""
     path = out_dir / SUMMARY
-    write_atomic(path, buffer.getvalue().encode("utf-8"))
+    write_csv(path, SUMMARY_COLUMNS, (o.row() for o in outcomes))
+    if xlsx is not None:
+        rows = [o.columns() for o in outcomes]
+        flags = [row["appeal_by"][11:] for row in rows]
+
+        def style(r: int, column: int, value: object) -> dict | None:
+            colour = FLAG_COLOURS.get(flags[r]) if column == _APPEAL_BY else None
+            return {"color": colour, "bold": True} if colour else None
+
+        write_xlsx(xlsx, SUMMARY_COLUMNS, [_typed(row) for row in rows], title="worklist", widths=XLSX_WIDTHS,
+                   style=style)
     return path
+
+
+XLSX_WIDTHS = {SUMMARY_COLUMNS.index(c): w for c, w in (("input", 40), ("patient", 24), ("payer", 24),
+                                                         ("error", 60), ("warnings", 60))}
+FLAG_COLOURS = {"PAST DUE": "C00000", "due soon": "B35C00"}  # the appeal-by date in red, or amber
+_APPEAL_BY = SUMMARY_COLUMNS.index("appeal_by")
+
+
+def _typed(row: dict[str, str]) -> list:
+    """Dates as dates (the appeal-by flag becomes the cell's colour), the amount as an exact number."""
+    out: list = list(row.values())
+    for column in ("dos", "appeal_by"):
+        text = row[column]
+        try:
+            out[SUMMARY_COLUMNS.index(column)] = dt.date.fromisoformat(text[:10]) if text else ""
+        except ValueError:
+            pass  # not a date: kept as the text it is
+    if row["amount"]:
+        out[SUMMARY_COLUMNS.index("amount")] = Decimal(row["amount"])
+    return out

@@ -9,23 +9,22 @@ and the workers.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import gc
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from appeal.commands.batch.items import Item
+from appeal.commands.batch.items import Item, describe
 from appeal.commands.batch.manifest import STATE_DIR
-from appeal.commands.batch.summary import Outcome
+from appeal.commands.batch.summary import Outcome, case_columns
 from appeal.commands.generate import checked, verdict_of, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
-from appeal.errors import AppealError, Problem, origin
+from appeal.errors import AppealError, origin
 from appeal.inputs.case import Case, load_case, read_case
-from appeal.inputs.csvrow import row_located
 from appeal.ledger.facts import letter_facts
 from appeal.letters.build import build_letter
 from appeal.reference.deadlines import earliest_deadline
@@ -88,6 +87,7 @@ class Worker:
         self.made += 1
         collect(self.made)
         job, sources = self.job, self.sources
+        case: Case | None = None
         try:
             case = self.load(item)
             prepared = with_workspace(build_letter(case, sources.templates, sources.library), sources)
@@ -111,24 +111,40 @@ class Worker:
             else:
                 paths = write_letter(prepared, job.out_dir, job.formats, stem=stem)
         except AppealError as exc:
-            return Outcome(item.seq, item.label, "failed", key=item.key,
+            return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error="; ".join(describe(p, item) for p in exc.problems))
         except OSError as exc:  # the output folder (a full disk, a read-only folder) while claiming a name
-            return Outcome(item.seq, item.label, "failed", key=item.key,
+            return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error=f"not written: cannot write in {job.out_dir}: {why(exc)}")
         except Exception as exc:  # a bug of ours: report it on this item, keep going (its message may hold PHI)
-            return Outcome(item.seq, item.label, "failed", key=item.key,
+            return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error=f"internal error ({type(exc).__name__} at {origin(exc)}); please report it")
+        level = prepared.bound.level or ""
         return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
-                       appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons,
+                       appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons, level=level,
+                       case=case_columns(case),
                        facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
                                           prepared.bound.level))
 
+    def resumed(self, item: Item, entry: dict) -> Outcome:
+        """The row of an item an earlier run made: the letter's columns from the manifest, the case's read again
+        from the input (the manifest holds no patient data), the appeal-by date flagged against today."""
+        try:
+            case = self.load(item)
+        except AppealError:  # unchanged since its letters were made, so this does not happen; say nothing wrong
+            case = None
+        level = entry.get("level", "")
+        return Outcome(item.seq, item.label, "skipped", tuple(entry["outputs"]), entry.get("template", ""),
+                       self.appeal_by(case, level or None) if case else "", key=item.key,
+                       warnings=tuple(entry.get("warnings", ())), level=level, verdict=entry.get("verdict", ""),
+                       reasons=tuple((str(r[0]), str(r[1])) for r in entry.get("reasons", []) if len(r) == 2),
+                       case=case_columns(case) if case else ())
+
     def load(self, item: Item) -> Case:
         defaults, date = self.sources.case_defaults, self.job.settings.date
-        if item.kind == "row":
-            located = row_located(item.file, item.line, item.columns, item.cells)
-            return read_case(located, Path(item.source), date=date, defaults=defaults, today=self.job.today)
+        if item.kind == "row" and item.located is not None:
+            return read_case(copy.deepcopy(item.located), Path(item.source), date=date, defaults=defaults,
+                             today=self.job.today)
         return load_case(item.source, date=date, defaults=defaults, text=item.text, today=self.job.today)
 
     def appeal_by(self, case: Case, level: str | None) -> str:
@@ -148,9 +164,17 @@ def worker_for(job: Job) -> Worker:
 
 
 def start_worker(job: Job) -> None:
-    """Pool initializer: build the job's worker once per process, and load the renderers."""
+    """Pool initializer: build the job's worker once per process, and load the renderers.
+
+    Ctrl-C reaches every process of the terminal's group: a worker ignores it and finishes its
+    letter, and the runner stops handing out items.
+    """
+    import signal
+
     import appeal.render.docx  # noqa: F401  imported once per worker, not per letter
     import appeal.render.pdf  # noqa: F401
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     worker_for(job)
 
@@ -158,23 +182,3 @@ def start_worker(job: Job) -> None:
 def run_item(job: Job, item: Item) -> Outcome:
     """What the pool runs for each item."""
     return worker_for(job).run(item)
-
-
-def describe(problem: Problem, item: Item) -> str:
-    """A problem in the item's own input, without repeating the input's name (the summary names it).
-
-    In a CSV row the field is named as its column (``claim.lines.0.code``); the
-    row's line is already in the item's name.
-    """
-    if problem.file not in (item.source, item.file or item.source):
-        return str(problem)
-    parts = [f"line {problem.line}"] if problem.line and item.kind != "row" else []
-    if problem.field:
-        parts.append(f"column {_column(problem.field)}" if item.kind == "row" else problem.field)
-    accepted = f" (accepted: {problem.accepted})" if problem.accepted else ""
-    return ": ".join(parts + [problem.message + accepted])
-
-
-def _column(field: str) -> str:
-    """``claim.lines[0].code`` -> ``claim.lines.0.code``, as the CSV header names it."""
-    return re.sub(r"\[(\d+)\]", r".\1", field)
