@@ -17,13 +17,13 @@ nothing here logs a name, id or amount.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_text_atomic
+from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_text_atomic, write_texts_atomic
 from appeal.errors import Problem, RemittanceError
 from appeal.inputs.case import npi_is_valid
 from appeal.inputs.schema import FACT_ACCEPTED, profile_fields
@@ -222,6 +222,7 @@ def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSe
            today: dt.date | None = None) -> Iterator[Draft]:
     """One :class:`Draft` per denial, with unique, deterministic file names (no patient data in them)."""
     used: set[str] = set()
+    templates = templates.read_once()
     for txn, denial in remit_denials(remit, workspace):
         draft = build_draft(remit, txn, denial, workspace, templates, today)
         draft.name = unique_name(draft.name, used)
@@ -316,7 +317,7 @@ def _scalar(value) -> str:
     """A double-quoted YAML scalar (JSON strings are valid YAML), or a flow list of them."""
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
+    return encode_basestring(str(value))  # what json.dumps(value, ensure_ascii=False) writes, without its set-up
 
 
 def _person_name(person, last_first: bool = False) -> str:
@@ -506,24 +507,30 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
                                                                      {p.name for p, _ in planned}))
     if planned:
         ensure_dir(out_dir)
+    writes: list[tuple[Path, str]] = []  # written together: one disk sync per chunk, not one per file
     for path, draft in planned:
-        status = place_case(path, draft.text, force)
+        status = place_case(path, draft.text, force, writes)
         if status == "kept":
             result.warnings.append(f"{path}: differs from what this import writes (edited since?); kept as it is "
                                    f"(--force replaces it)")
         result.cases.append((path, draft, status))
+    write_texts_atomic(writes)
     return result
 
 
-def place_case(path: Path, text: str, force: bool = False) -> str:
+def place_case(path: Path, text: str, force: bool = False, writes: list[tuple[Path, str]] | None = None) -> str:
     """Write one case file, unless it is already there as written (``unchanged``) or a biller has edited it
-    (``kept``, unless ``force``); ``written`` otherwise."""
+    (``kept``, unless ``force``); ``written`` otherwise. With ``writes`` the file is added to that list, for
+    the caller to write with the others (:func:`~appeal.deliver.files.write_texts_atomic`)."""
     existing = _read(path) if path.is_file() else None
     if existing == text:
         return "unchanged"
     if existing is not None and not force:
         return "kept"
-    write_text_atomic(path, text)
+    if writes is None:
+        write_text_atomic(path, text)
+    else:
+        writes.append((path, text))
     return "written"
 
 

@@ -20,7 +20,7 @@ import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from appeal.errors import OutputError
 
@@ -152,7 +152,16 @@ def ensure_dir(path: Path) -> Path:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """A text file (YAML, CSV, JSON, Markdown) written atomically, as UTF-8, ending with a newline."""
-    write_atomic(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
+    write_atomic(path, _text_bytes(text))
+
+
+def write_texts_atomic(files: Iterable[tuple[Path, str]]) -> None:
+    """Many text files, each as :func:`write_text_atomic` writes one, synced together (:func:`write_atomic_many`)."""
+    write_atomic_many((path, _text_bytes(text)) for path, text in files)
+
+
+def _text_bytes(text: str) -> bytes:
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 
 def why(exc: OSError) -> str:
@@ -164,6 +173,47 @@ def why(exc: OSError) -> str:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    tmp = _temporary(path, data, sync=True)
+    _into_place(tmp, path)
+
+
+SYNC_CHUNK = 256  # files written by write_atomic_many between two syncs
+
+
+def write_atomic_many(files: Iterable[tuple[Path, bytes]]) -> None:
+    """Write many files, each as :func:`write_atomic` writes one, with one disk sync per chunk of files.
+
+    ``write_atomic`` flushes each file to disk before renaming it (2.4 ms a file on this machine, most
+    of an import of 20,000 case files). Here up to :data:`SYNC_CHUNK` files are written to their
+    temporary files, flushed together by one ``os.sync()``, and only then renamed into place: each file
+    is still old or whole, never half. A failure removes the chunk's temporary files.
+    """
+    if not hasattr(os, "sync"):  # not POSIX: one flush per file
+        for path, data in files:
+            write_atomic(path, data)
+        return
+    chunk: list[tuple[Path, str]] = []
+    try:
+        for path, data in files:
+            chunk.append((path, _temporary(path, data, sync=False)))
+            if len(chunk) >= SYNC_CHUNK:
+                _sync_into_place(chunk)
+        _sync_into_place(chunk)
+    finally:
+        for _, tmp in chunk:  # left only when something failed
+            _remove(tmp)
+
+
+def _sync_into_place(chunk: list[tuple[Path, str]]) -> None:
+    os.sync()
+    while chunk:
+        path, tmp = chunk[0]
+        _into_place(tmp, path)
+        chunk.pop(0)
+
+
+def _temporary(path: Path, data: bytes, sync: bool) -> str:
+    """``data`` in a new temporary file beside ``path`` (mode 0600), flushed to disk when ``sync``."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:
@@ -171,14 +221,29 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _remove(tmp)
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
         raise
+    return tmp
+
+
+def _into_place(tmp: str, path: Path) -> None:
+    try:
+        os.replace(tmp, path)
+    except BaseException as exc:
+        _remove(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
+        raise
+
+
+def _remove(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass

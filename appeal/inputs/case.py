@@ -16,6 +16,7 @@ import difflib
 import os
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, cast
 
@@ -207,6 +208,7 @@ def case_texts(value: Any, at: tuple = ()) -> Iterator[tuple[tuple, str]]:
             yield from case_texts(item, at + (key,))
 
 
+@lru_cache(maxsize=256)  # a remittance names the same few NPIs on thousands of claims
 def npi_is_valid(npi: str) -> bool:
     """The NPI check digit: Luhn over the 9 digits prefixed with 80840."""
     if len(npi) != 10 or not npi.isdigit():

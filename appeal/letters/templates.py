@@ -267,6 +267,10 @@ class TemplateSet:
             raise TemplateError(problems)
         return found
 
+    def read_once(self) -> TemplatesReadOnce:
+        """The same folders, listed once (see :class:`TemplatesReadOnce`)."""
+        return TemplatesReadOnce(self.folders)
+
     def fact_owners(self) -> dict[str, list[str]]:
         """Every fact name a template or the shared vocabulary declares -> the templates that use it.
 
@@ -295,6 +299,19 @@ class TemplateSet:
         known = ", ".join(sorted(self.all())) or "none"
         raise TemplateError(f"no template '{template_id}' (searched: {searched}; templates: {known})",
                             file=template_id + SUFFIX)
+
+
+class TemplatesReadOnce(TemplateSet):
+    """A :class:`TemplateSet` whose folders are listed once, at the first :meth:`all`: for a command that
+    chooses templates for thousands of denials in one run (``import-835``), where listing and checking
+    the folders for each denial cost more than writing its case file."""
+
+    def all(self) -> dict[str, TemplateMeta]:
+        found = self.__dict__.get("_all")
+        if found is None:
+            found = super().all()
+            object.__setattr__(self, "_all", found)
+        return found
 
 
 def template_set(user_folders: Iterable[Path] = (), workspace: Path | None = None) -> TemplateSet:

@@ -21,7 +21,9 @@ import copy
 import dataclasses
 import datetime as dt
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,9 +33,16 @@ from xml.sax.saxutils import escape as xml_escape
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.oxml import serialize_part_xml
+from docx.opc.part import XmlPart
+from docx.opc.parts.coreprops import CorePropertiesPart
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.parts.document import DocumentPart
+from docx.parts.hdrftr import FooterPart, HeaderPart
 from docx.shared import Pt, RGBColor
+from docx.text.paragraph import Paragraph as DocxParagraph
 
 from appeal.errors import RenderError
 from appeal.letters.document import (
@@ -149,17 +158,6 @@ def _blank() -> bytes:
     return _save(doc)
 
 
-def reference_base(path: Path | str) -> bytes:
-    """The practice's reference DOCX with its body cleared and the letter's styles added (cached)."""
-    path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError:
-        raise RenderError("the reference DOCX was not found", file=str(path)) from None
-    return _reference_base(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=8)
 def _reference_base(path: str, mtime_ns: int, size: int) -> bytes:
     try:
         doc = Document(path)
@@ -207,17 +205,58 @@ class _Page:
 
     def add(self, style: str, text: str | None = None):
         """A new paragraph in ``style``, set by its id."""
-        paragraph = self.doc.add_paragraph(text)
-        paragraph._p.style = self.style_id(style)
-        return paragraph
+        return _add(self, style, text)
+
+
+def _add(page: _Page, style: str, text: str | None = None):
+    """A new paragraph, built from XML (see :func:`_api_run_xml`) unless its text has tabs or line breaks."""
+    if text and _NOT_PLAIN.search(text):
+        return _add_by_api(page, style, text)
+    style_xml = f'<w:pPr><w:pStyle w:val="{xml_escape(page.style_id(style), _QUOTE)}"/></w:pPr>'
+    p = parse_xml(f'<w:p {_W}>{style_xml}{_api_run_xml(text) if text else ""}</w:p>')
+    page.doc.element.body.sectPr.addprevious(p)  # where Document.add_paragraph puts it
+    return DocxParagraph(p, page.doc._body)
+
+
+def _add_by_api(page: _Page, style: str, text: str | None = None):
+    paragraph = page.doc.add_paragraph(text)
+    paragraph._p.style = page.style_id(style)
+    return paragraph
+
+
+# -- prebuilt XML: what python-docx's per-paragraph API writes, as text parsed once ----------
+
+_W = nsdecls("w")
+_P = qn("w:p")
+_QUOTE = {'"': "&quot;"}
+_NOT_PLAIN = re.compile(r"[\x00-\x1f]")  # tabs and line breaks become elements; other controls are errors
+
+
+def _api_run_xml(text: str, bold: bool | None = None, italic: bool | None = None, props: bool = False) -> str:
+    """One ``<w:r>`` exactly as ``Paragraph.add_run(text)`` writes it, then ``run.bold = bold`` and
+    ``run.italic = italic`` when ``props`` (those setters leave an ``<w:rPr>`` even when empty).
+    The text must be plain (:data:`_NOT_PLAIN`): python-docx turns tabs and newlines into elements."""
+    rpr = f"<w:rPr>{'<w:b/>' if bold else ''}{'<w:i/>' if italic else ''}</w:rPr>" if props else ""
+    if not text:
+        return f"<w:r>{rpr}</w:r>"
+    space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+    return f"<w:r>{rpr}<w:t{space}>{xml_escape(text)}</w:t></w:r>"
 
 
 def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None,
                 page: layout.PageSetup | None = None) -> bytes:
     """The letter as DOCX bytes; ``reference`` is the practice's reference DOCX, if any."""
+    base = _reference_package(reference) if reference is not None else _blank_package()
+    doc = base.document()
+    _fill(doc, letter, identifier, page, base.style_ids)
+    return base.zip(doc, dt.date.fromisoformat(letter.meta["date"]))
+
+
+def _fill(doc, letter: Letter, identifier: str, page: layout.PageSetup | None = None,
+          style_ids: dict[str, str] | None = None) -> None:
+    """Everything that differs between letters: the body, the header and footer, the core properties."""
     setup = page or layout.PageSetup()
-    doc = Document(io.BytesIO(reference_base(reference) if reference is not None else _blank()))
-    writer = _Page(doc)
+    writer = _Page(doc, dict(style_ids or {}))
     section = doc.sections[0]
     if not _header_footer(writer, section, letter):
         _letterhead(writer, section.first_page_header, letter, setup)
@@ -229,21 +268,150 @@ def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None 
             continue
         _RENDERERS.get(type(block), _unknown)(writer, block)
         if i + 1 < len(blocks) and keeps_with_next(block, blocks[i + 1]):
-            doc.paragraphs[-1].paragraph_format.keep_with_next = True
+            _last_paragraph(doc).paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
-    return _stable(_save(doc), dt.date.fromisoformat(letter.meta["date"]))
 
 
-def _stable(data: bytes, day: dt.date) -> bytes:
-    """The same letter gives the same bytes: every zip entry stamped with the letter date, not the clock."""
-    stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+def _last_paragraph(doc) -> DocxParagraph:
+    """``doc.paragraphs[-1]`` without listing every paragraph of the letter."""
+    element = doc.element.body.sectPr
+    while element.tag != _P:
+        element = element.getprevious()
+    return DocxParagraph(element, doc._body)
+
+
+# -- packaging: the base parsed once, its unchanging parts deflated once, one zip pass ----
+
+@dataclass(frozen=True)
+class _Deflated:
+    """One zip member's content, deflated as ``zipfile`` deflates it (level 6, raw stream)."""
+
+    crc: int
+    size: int
+    data: bytes
+
+    @classmethod
+    def of(cls, raw: bytes) -> _Deflated:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        return cls(zlib.crc32(raw), len(raw), compressor.compress(raw) + compressor.flush())
+
+
+class _Members:
+    """Collects what python-docx's ``PackageWriter`` would put in the zip, member by member, in order."""
+
+    def __init__(self) -> None:
+        self.members: list[tuple[str, bytes]] = []
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.members.append((pack_uri.membername, blob))
+
+
+def _members(doc) -> list[tuple[str, bytes]]:
+    """The package's zip members as ``Document.save`` writes them, without writing a zip."""
+    package = doc.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    members = _Members()
+    writer: Any = members  # PackageWriter asks only for write(pack_uri, blob)
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)
+    return members.members
+
+
+def _is_live(part) -> bool:
+    """A part a letter changes: the main document, its headers and footers, the core properties."""
+    return isinstance(part, (DocumentPart, HeaderPart, FooterPart, CorePropertiesPart))
+
+
+@dataclass(frozen=True)
+class _Package:
+    """A base document ready for many letters.
+
+    ``slim`` is the base with the XML of every part a letter never changes (styles, stylesWithEffects,
+    theme, settings, numbering...) emptied down to its root element, so opening it per letter parses a
+    few KB instead of 800; ``frozen`` holds those parts (and their rels) exactly as saving the full base
+    would write them, already deflated. The style ids the body needs are looked up once, here.
+    """
+
+    slim: bytes
+    frozen: dict[str, _Deflated]
+    style_ids: dict[str, str]
+
+    @classmethod
+    def of(cls, base: bytes) -> _Package:
+        doc = Document(io.BytesIO(base))
+        style_ids = {style.name: style.style_id for style in doc.styles}
+        frozen_parts = [part for part in doc.part.package.parts if not _is_live(part)]
+        names = {part.partname.membername for part in frozen_parts}
+        names |= {part.partname.rels_uri.membername for part in frozen_parts}
+        frozen = {name: _Deflated.of(raw) for name, raw in _members(doc) if name in names}
+        xml_names = {part.partname.membername for part in frozen_parts if isinstance(part, XmlPart)}
+        return cls(_emptied(base, xml_names), frozen, style_ids)
+
+    def document(self):
+        return Document(io.BytesIO(self.slim))
+
+    def zip(self, doc, day: dt.date) -> bytes:
+        """The letter's DOCX in one pass: each member stamped with the letter date, not the clock, so the
+        same letter gives the same bytes; frozen parts are the base's, deflated once."""
+        stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+        return _zip([(name, self.frozen.get(name) or _Deflated.of(raw)) for name, raw in _members(doc)], stamp)
+
+
+def _emptied(base: bytes, names: set[str]) -> bytes:
+    """``base`` with the named XML members cut down to their root element (same tag, namespaces,
+    attributes), stored rather than deflated: it is opened once per letter."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
         for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
+            data = source.read(info.filename)
+            if info.filename in names:
+                root = parse_xml(data)
+                for child in list(root):
+                    root.remove(child)
+                data = serialize_part_xml(root)
+            target.writestr(info.filename, data)
     return out.getvalue()
+
+
+def _zip(members: list[tuple[str, _Deflated]], stamp: tuple[int, int, int, int, int, int]) -> bytes:
+    """The bytes ``zipfile`` writes for these members (deflated, mode 0600, dated ``stamp``), from
+    content deflated beforehand: ``zipfile`` cannot take deflated data, so the local headers are
+    written here and ``ZipFile`` writes the central directory."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, member in members:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            info.CRC, info.file_size, info.compress_size = member.crc, member.size, len(member.data)
+            info.header_offset = out.tell()
+            out.write(info.FileHeader(False))
+            out.write(member.data)
+            archive.filelist.append(info)
+            archive.NameToInfo[name] = info
+        archive.start_dir = out.tell()
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _blank_package() -> _Package:
+    return _Package.of(_blank())
+
+
+def _reference_package(path: Path | str) -> _Package:
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise RenderError("the reference DOCX was not found", file=str(path)) from None
+    return _reference_package_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _reference_package_cached(path: str, mtime_ns: int, size: int) -> _Package:
+    return _Package.of(_reference_base(path, mtime_ns, size))
 
 
 def _properties(doc, letter: Letter, identifier: str) -> None:
@@ -429,6 +597,17 @@ def _picture(run, path, max_width, max_height, field: str) -> None:
 # -- blocks ---------------------------------------------------------------------------
 
 def _add_runs(paragraph, runs: tuple[Run, ...]) -> None:
+    if any(_NOT_PLAIN.search(run.text) for run in runs if not run.br):
+        _add_runs_by_api(paragraph, runs)
+        return
+    pieces = ("<w:r><w:br/></w:r>" if run.br else _api_run_xml(run.text, run.bold, run.italic, props=True)
+              for run in runs)
+    p = paragraph._p
+    for r in parse_xml(f'<w:p {_W}>{"".join(pieces)}</w:p>'):
+        p.append(r)
+
+
+def _add_runs_by_api(paragraph, runs: tuple[Run, ...]) -> None:
     for run in runs:
         if run.br:
             paragraph.add_run().add_break()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
+import os
 from pathlib import Path
-from typing import Iterable
+from typing import IO, Iterable, Iterator
 
 from appeal import __version__
 from appeal.commands.batch.summary import Outcome
@@ -22,17 +22,24 @@ from appeal.settings import Settings
 
 STATE_DIR = ".batch"
 CASES_DIR = "cases"  # the case files made from remittances, for the biller to fix and rerun
-FLUSH_SECONDS = 1.0
 
 
 class Manifest:
-    """Content hash -> the file names its letters were written to (no patient data)."""
+    """Content hash -> the file names its letters were written to (no patient data).
+
+    ``manifest.json`` is what earlier runs made. While a run goes, each letter made is appended to
+    ``manifest.log`` as one JSON line, so the work per letter stays the same however long the run
+    (rewriting the whole manifest every second grew with it); :meth:`flush` folds the log into
+    ``manifest.json`` once, at the end, and removes it. A run killed before that leaves its log,
+    and the next run reads it back (a line cut short by the kill is ignored: its letter is made
+    again). New entries live in the log, not in memory, so the parent stays the same size.
+    """
 
     def __init__(self, path: Path):
         self.path = path
+        self.log_path = path.with_name(path.stem + ".log")
         self.done: dict[str, dict] = {}
-        self.dirty = False
-        self.flushed = time.monotonic()
+        self._log: IO[str] | None = None
         self.error: str | None = None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -40,6 +47,22 @@ class Manifest:
                 self.done = data["done"]
         except (OSError, ValueError, AttributeError):
             pass  # no manifest yet, or an unreadable one: every item is made again
+        self.done.update(self._logged())
+
+    def _logged(self) -> Iterator[tuple[str, dict]]:
+        """The entries in the log, in order; a line that is not a whole entry is skipped."""
+        try:
+            lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        except (OSError, ValueError):
+            return
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                key = entry.pop("key")
+            except (ValueError, TypeError, KeyError, AttributeError):
+                continue
+            if isinstance(key, str) and isinstance(entry.get("outputs"), list):
+                yield key, entry
 
     def complete(self, key: str, out_dir: Path) -> dict | None:
         entry = self.done.get(key)
@@ -48,24 +71,55 @@ class Manifest:
         return None
 
     def record(self, outcome: Outcome) -> None:
+        """Append one made item to the log (flushed to the operating system at once)."""
+        if self.error is not None:
+            return
         # what a resumed row needs besides the case (read again from the input): no patient data here
-        self.done[outcome.key] = {"outputs": list(outcome.outputs), "template": outcome.template,
-                                  "level": outcome.level, "verdict": outcome.verdict,
-                                  "reasons": [list(reason) for reason in outcome.reasons],
-                                  "warnings": list(outcome.warnings)}
-        self.dirty = True
-        if time.monotonic() - self.flushed > FLUSH_SECONDS:
-            self.flush()
+        entry = {"key": outcome.key, "outputs": list(outcome.outputs), "template": outcome.template,
+                 "level": outcome.level, "verdict": outcome.verdict,
+                 "reasons": [list(reason) for reason in outcome.reasons], "warnings": list(outcome.warnings)}
+        try:
+            if self._log is None:
+                cut_short = self._ends_mid_line()
+                fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                self._log = os.fdopen(fd, "a", encoding="utf-8")
+                if cut_short:
+                    self._log.write("\n")
+            self._log.write(json.dumps(entry) + "\n")
+            self._log.flush()
+        except OSError as exc:
+            self._failed(OutputError(f"cannot write the file: {exc.strerror}", file=str(self.log_path)))
+
+    def _ends_mid_line(self) -> bool:
+        """Whether a killed run's log ends in a line cut short (the next entry must start a new line)."""
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(-1, os.SEEK_END)
+                return log.read(1) != b"\n"
+        except OSError:  # no log, or an empty one
+            return False
 
     def flush(self) -> None:
-        """Save the resume state; a failure (a full disk) costs only resuming, so it is a warning, once."""
-        if self.dirty:
-            try:
-                write_text_atomic(self.path, json.dumps({"version": 1, "done": self.done}, indent=0))
-            except OutputError as exc:
-                if self.error is None:
-                    self.error = f"the resume state was not saved ({exc}); a rerun makes every letter again"
-            self.dirty, self.flushed = False, time.monotonic()
+        """``manifest.json`` rewritten once with what the log added, and the log removed. A failure (a full
+        disk) costs only resuming, so it is a warning, once."""
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if not self.log_path.exists():
+            return
+        done = dict(self.done)
+        done.update(self._logged())
+        try:
+            write_text_atomic(self.path, json.dumps({"version": 1, "done": done}))
+        except OutputError as exc:
+            self._failed(exc)
+            return  # the log stays: the next run reads it back
+        self.done = done
+        self.log_path.unlink(missing_ok=True)
+
+    def _failed(self, exc: Exception) -> None:
+        if self.error is None:
+            self.error = f"the resume state was not saved ({exc}); a rerun makes every letter again"
 
 
 def fingerprint(settings: Settings, formats: Iterable[str]) -> str:

@@ -64,6 +64,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     log = SummaryLog(out_dir / SUMMARY)
 
     def done(outcome: Outcome) -> None:
+        if recorder is None and outcome.facts is not None:  # nothing records them: not kept for every letter
+            outcome = dataclasses.replace(outcome, facts=None)
         result.outcomes.append(outcome)
         log.append(outcome)
         if outcome.status == "written":

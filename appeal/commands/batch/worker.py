@@ -31,7 +31,24 @@ from appeal.reference.deadlines import earliest_deadline
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 
-COLLECT_EVERY = 10  # letters between full garbage collections in a worker (see Worker.run)
+COLLECT_EVERY = 10  # letters between full garbage collections in a worker (see collect)
+
+
+def collect(made: int) -> None:
+    """A full garbage collection every few letters, and a freeze after the first.
+
+    A python-docx document is a cycle of objects holding lxml trees whose memory
+    Python's collector does not count, so without a collection a worker's memory
+    grows by a few hundred KB per letter (70 MB -> 220 MB over 400 letters). Once
+    the first letter is made, what is still alive (templates, citations, fonts, the
+    DOCX base) lives as long as the process: ``gc.freeze`` takes it out of every
+    later collection, which then costs 0.6 ms instead of 30 (measured on the sample
+    letter), and memory stays flat (freezing without collecting let it grow).
+    """
+    if made == 2 or made % COLLECT_EVERY == 0:
+        gc.collect()
+    if made == 2:
+        gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -65,14 +82,10 @@ class Worker:
     def run(self, item: Item) -> Outcome:
         """Make one letter; every problem becomes the outcome's error, never an exception.
 
-        Every few letters the worker runs a full garbage collection: a python-docx
-        document is a cycle of objects holding lxml trees whose memory Python's
-        collector does not count, so without it a worker's memory grows by a few
-        hundred KB per letter (measured: 70 MB -> 220 MB over 400 letters; flat with it).
+        Every few letters the worker runs a full garbage collection (see :func:`collect`).
         """
         self.made += 1
-        if self.made % COLLECT_EVERY == 0:
-            gc.collect()
+        collect(self.made)
         job, sources = self.job, self.sources
         case: Case | None = None
         try:

@@ -1,0 +1,139 @@
+"""What the renderers build once per process (the DOCX base, its deflated parts, the PDF fonts and
+paragraph parses) never changes a letter: a cached render gives the same bytes as an uncached one."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from appeal.commands.generate import prepare
+from appeal.letters.document import BulletList, Heading, Paragraph, Quote, Run
+from appeal.render import docx as docx_render
+from appeal.settings import Settings
+
+from conftest import LETTER_DATE, ROOT, SAMPLES, UPMC
+
+SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
+
+
+def _python_docx_save(base: bytes, letter, identifier: str = "") -> bytes:
+    """The letter the plain way: the whole base opened, filled through python-docx's paragraph API, saved
+    by python-docx, then re-zipped with every member stamped with the letter date (what the renderer did
+    before it built paragraphs from XML and packaged itself)."""
+    doc = docx.Document(io.BytesIO(base))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(docx_render, "_add", docx_render._add_by_api)
+        patch.setattr(docx_render, "_add_runs", docx_render._add_runs_by_api)
+        docx_render._fill(doc, letter, identifier)
+    saved = io.BytesIO()
+    doc.save(saved)
+    day = dt.date.fromisoformat(letter.meta["date"])
+    stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=lambda p: p.stem)
+def test_docx_is_the_bytes_python_docx_would_save(sample):
+    letter = prepare(sample, Settings(date=LETTER_DATE)).letter
+    assert docx_render.render_docx(letter, identifier="ID-1") == _python_docx_save(docx_render._blank(), letter,
+                                                                                    "ID-1")
+
+
+def test_docx_body_from_xml_pieces_is_what_the_paragraph_api_writes():
+    """Text python-docx treats specially: spaces at either end, tabs and line breaks, markup characters,
+    empty runs, bold and italic, line breaks between runs."""
+    letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
+    runs = (Run(" lead"), Run("trail ", bold=True), Run("<b>&amp;\"'</b>", italic=True), Run(""),
+            Run("tab\there", bold=True, italic=True), Run("", br=True), Run("line\nbreak\r"), Run("\u00a0nbsp"))
+    odd = dataclasses.replace(letter, blocks=(Heading(runs), Paragraph(runs), BulletList((runs, runs)),
+                                              Quote(" quoted\ttext ", " attribution ", "c", "p"),
+                                              Paragraph(runs, style="address")) + letter.blocks)
+    assert docx_render.render_docx(odd) == _python_docx_save(docx_render._blank(), odd)
+
+
+def test_docx_with_a_reference_letterhead_is_the_bytes_python_docx_would_save(tmp_path):
+    from docx.shared import Inches
+    from PIL import Image
+
+    Image.new("RGB", (600, 200), "navy").save(tmp_path / "logo.png")
+    reference = docx.Document()
+    reference.styles["Normal"].font.name = "Georgia"
+    header = reference.sections[0].header.paragraphs[0]
+    header.text = "ACME Practice Letterhead"
+    header.add_run().add_picture(str(tmp_path / "logo.png"), width=Inches(1))
+    reference.add_paragraph("Body text the letter never shows.")
+    path = tmp_path / "letterhead.docx"
+    reference.save(str(path))
+    letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
+    stat = path.stat()
+    base = docx_render._reference_base(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    made = docx_render.render_docx(letter, reference=path)
+    assert made == _python_docx_save(base, letter)
+    assert "ACME Practice Letterhead" in docx.Document(io.BytesIO(made)).sections[0].first_page_header.paragraphs[0].text
+
+
+_IN_A_FRESH_PROCESS = """
+import datetime as dt, hashlib, json, sys
+from pathlib import Path
+from appeal.commands.generate import prepare
+from appeal.render.docx import render_docx
+from appeal.render.pdf import render_pdf
+from appeal.settings import Settings, Sources
+
+settings = Settings(date=dt.date(2026, 11, 27))
+sources = Sources.load(settings)
+letters = [prepare(Path(p), settings, sources).letter for p in sys.argv[2:]]
+if sys.argv[1] == "reversed":
+    letters.reverse()
+order = [0] + [i % len(letters) for i in range(1, 99)] + [0]  # the first letter, again as the hundredth
+seen = {"docx": [], "pdf": []}
+for i in order:
+    for fmt, render in (("docx", render_docx), ("pdf", render_pdf)):
+        seen[fmt].append((i, hashlib.sha256(render(letters[i])).hexdigest()))
+print(json.dumps({"renders": len(order), "seen": seen}))
+"""
+
+
+def _renders_in_a_fresh_process(order: str, cases: list[Path]) -> dict[str, dict[Path, set[str]]]:
+    """Each format's digests of each case's letter, drawn 100 times in one new process: the first case
+    first and again last, the others between."""
+    result = subprocess.run([sys.executable, "-c", _IN_A_FRESH_PROCESS, order, *map(str, cases)],
+                            capture_output=True, text=True, cwd=ROOT, check=True)
+    report = json.loads(result.stdout)
+    assert report["renders"] >= 100
+    listed = list(reversed(cases)) if order == "reversed" else cases
+    digests: dict[str, dict[Path, set[str]]] = {}
+    for fmt, seen in report["seen"].items():
+        assert seen[0] == seen[-1], fmt  # the first letter of the process and the hundredth
+        for index, digest in seen:
+            digests.setdefault(fmt, {}).setdefault(listed[index], set()).add(digest)
+    return digests
+
+
+def test_the_first_and_the_hundredth_letter_of_a_process_are_the_same_bytes(make_case):
+    """A letter drawn first (every cache empty) and drawn again as the hundredth of its process (every
+    cache warm), and each letter whether its process drew it first or after the others: the same DOCX
+    and the same PDF. One letter needs other glyphs (other font subsets) than the rest."""
+    accented = make_case({"patient.name": "Nguyễn Văn An-Łukasz Żółć", "claim.number": "U-2026-1"})
+    cases = [*SAMPLE_FILES, accented]
+    forward, backward = (_renders_in_a_fresh_process(order, cases) for order in ("forward", "reversed"))
+    for fmt in ("docx", "pdf"):
+        assert set(forward[fmt]) == set(cases)
+        assert all(len(digests) == 1 for digests in forward[fmt].values()), fmt
+        assert forward[fmt] == backward[fmt], fmt
+        assert len({next(iter(d)) for d in forward[fmt].values()}) == len(cases)  # the letters differ

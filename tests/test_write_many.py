@@ -1,0 +1,32 @@
+"""write_atomic_many: many files, each old or whole, one disk sync per chunk, nothing left behind."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from appeal.deliver import files
+from appeal.deliver.files import write_atomic_many
+from appeal.errors import OutputError
+
+
+def test_every_file_is_written_whole_and_private(tmp_path, monkeypatch):
+    syncs = []
+    monkeypatch.setattr(files.os, "sync", lambda: syncs.append(1))
+    count = 2 * files.SYNC_CHUNK + 5
+    (tmp_path / "case-7.yaml").write_text("old")
+    write_atomic_many((tmp_path / f"case-{i}.yaml", f"text {i}\n".encode()) for i in range(count))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"case-{i}.yaml" for i in range(count))
+    assert (tmp_path / "case-7.yaml").read_text() == "text 7\n"
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in tmp_path.iterdir() if p.name != "case-7.yaml")
+    assert len(syncs) == 3  # one per chunk, not one per file
+
+
+def test_a_failure_names_the_file_and_leaves_no_temporary_file(tmp_path):
+    (tmp_path / "b.yaml").mkdir()  # a folder where a file should go: the rename fails
+    with pytest.raises(OutputError) as failed:
+        write_atomic_many([(tmp_path / "a.yaml", b"a"), (tmp_path / "b.yaml", b"b"), (tmp_path / "c.yaml", b"c")])
+    assert "b.yaml" in str(failed.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]  # no .part file, c never placed
+    assert (tmp_path / "a.yaml").read_bytes() == b"a"
