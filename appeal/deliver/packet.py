@@ -36,7 +36,7 @@ from appeal.letters.templates import TemplateSet
 from appeal.reference.citations import CitationLibrary
 from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS
-from appeal.render.images import check_images
+from appeal.render.images import MAX_PIXELS, check_images
 
 IMAGE_FORMATS = ("PNG", "JPEG", "TIFF")
 ACCEPTED = "a PDF (not password-protected), PNG, JPEG or TIFF file"
@@ -121,7 +121,6 @@ class _Unusable(Exception):
 
 
 ENCRYPTED = "the PDF is encrypted (password-protected); portals and payers cannot open it"
-MAX_PIXELS = 50_000_000  # one image page (a letter page scanned at 600 dpi is 34 million)
 MAX_FRAMES = 500  # pages of one TIFF
 
 
