@@ -269,6 +269,10 @@ def batch(count: int, jobs: int, folder: Path, marks: tuple[int, ...] = ()) -> l
 # ------------------------------------------------------------------------------ whole commands
 
 def cold_start(folder: Path, n: int) -> dict:
+    """Whole processes, with appeal's modules compiled to bytecode first, as an installed copy has them
+    (where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile the sources again)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "appeal")], check=True,
+                   stdout=subprocess.DEVNULL)
     out = folder / "cold"
     return {
         "help": _median_run([*APPEAL, "--help"], n),
@@ -363,6 +367,19 @@ def docxtpl_and_weasyprint(n: int) -> dict:
 
 # ------------------------------------------------------------------------------ the machine
 
+def yardstick() -> float:
+    """CPU seconds of a fixed pure-Python workload (median of 5): how fast this machine runs Python, so that
+    runs on different machines can be compared (the machines this project is measured on differ by 2x)."""
+    def work() -> float:
+        start = time.process_time()
+        table: dict[int, int] = {}
+        for i in range(1_000_000):
+            table[i & 1023] = table.get(i & 1023, 0) + i
+        "".join(str(i) for i in range(200_000))
+        return time.process_time() - start
+    return round(statistics.median(work() for _ in range(5)), 3)
+
+
 def machine() -> dict:
     try:
         model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -381,6 +398,7 @@ def machine() -> dict:
     return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
             "system": f"{platform.system()} {platform.release()}", "libyaml": bool(yaml.__with_libyaml__),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "versions": versions,
+            "yardstick_s": yardstick(),
             "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 
@@ -470,6 +488,10 @@ def markdown(results: dict, command: str) -> str:
         "",
         f"**Machine:** {m['cpu']}, {m['cores']} cores, {m['system']}, Python {m['python']} "
         f"(libyaml: {'yes' if m['libyaml'] else 'no'}). **Versions:** {versions}.",
+        "",
+        f"**Yardstick:** a fixed pure-Python workload (`yardstick()` in the command) takes {m.get('yardstick_s')} s "
+        "of CPU here. Compare it before comparing two runs: the machines this project is measured on differ "
+        "by more than 2x.",
         "",
         f"**A shared machine:** the load average was {m['load_average_at_start']} when the run started and "
         f"{results['load_average_at_end']} at its end, on {m['cores']} cores: other work was running. Wall-clock "
