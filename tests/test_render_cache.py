@@ -16,7 +16,7 @@ import docx
 import pytest
 
 from appeal.commands.generate import prepare
-from appeal.letters.document import BulletList, Heading, Paragraph, Quote, Run
+from appeal.letters.document import BulletList, Heading, PageSetup, Paragraph, Quote, Run, Signature
 from appeal.render import docx as docx_render
 from appeal.settings import Settings
 
@@ -25,15 +25,12 @@ from conftest import LETTER_DATE, ROOT, SAMPLES, UPMC
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
 
 
-def _python_docx_save(base: bytes, letter, identifier: str = "") -> bytes:
+def _python_docx_save(base: bytes, letter, identifier: str = "", page=None) -> bytes:
     """The letter the plain way: the whole base opened, filled through python-docx's paragraph API, saved
     by python-docx, then re-zipped with every member stamped with the letter date (what the renderer did
     before it built paragraphs from XML and packaged itself)."""
     doc = docx.Document(io.BytesIO(base))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(docx_render, "_add", docx_render._add_by_api)
-        patch.setattr(docx_render, "_add_runs", docx_render._add_runs_by_api)
-        docx_render._fill(doc, letter, identifier)
+    docx_render._fill(doc, letter, identifier, page)
     saved = io.BytesIO()
     doc.save(saved)
     day = dt.date.fromisoformat(letter.meta["date"])
@@ -85,6 +82,29 @@ def test_docx_with_a_reference_letterhead_is_the_bytes_python_docx_would_save(tm
     made = docx_render.render_docx(letter, reference=path)
     assert made == _python_docx_save(base, letter)
     assert "ACME Practice Letterhead" in docx.Document(io.BytesIO(made)).sections[0].first_page_header.paragraphs[0].text
+
+
+@pytest.mark.parametrize("logo, signature", [("logo.png", "signature.png"), ("logo.png", None),
+                                             (None, "signature.png"), ("logo.png", "logo.png"),
+                                             ("tall.jpg", "tall.jpg")])
+@pytest.mark.parametrize("page", [None, PageSetup(envelope="none", accent="#1f4e79", letterhead_font="sans")],
+                         ids=["default", "accent"])
+def test_docx_with_images_is_the_bytes_python_docx_would_save(tmp_path, logo, signature, page):
+    """The logo in page 1's header, the signature in the body, each its own image part (or one part
+    when they are the same picture), shrunk to their boxes; with an accent, another font, no window."""
+    from PIL import Image
+
+    Image.new("RGB", (400, 120), (31, 78, 121)).save(tmp_path / "logo.png")
+    Image.new("RGB", (300, 100), (0, 0, 0)).save(tmp_path / "signature.png")
+    Image.new("RGB", (30, 300), (0, 0, 0)).save(tmp_path / "tall.jpg")
+    letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
+    blocks = tuple(dataclasses.replace(b, image=signature and tmp_path / signature) if isinstance(b, Signature)
+                   else b for b in letter.blocks)
+    letter = dataclasses.replace(letter, blocks=blocks, letterhead=dataclasses.replace(
+        letter.letterhead, logo=logo and tmp_path / logo))
+    made = docx_render.render_docx(letter, identifier="ID & <1>", page=page)
+    assert made == _python_docx_save(docx_render._blank(), letter, "ID & <1>", page)
+    assert len(docx.Document(io.BytesIO(made)).inline_shapes) == (signature is not None)
 
 
 _IN_A_FRESH_PROCESS = """
