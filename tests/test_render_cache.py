@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -18,6 +20,7 @@ import pytest
 from appeal.commands.generate import prepare
 from appeal.letters.document import BulletList, Heading, PageSetup, Paragraph, Quote, Run, Signature
 from appeal.render import docx as docx_render
+from appeal.render import docx_api
 from appeal.settings import Settings
 
 from conftest import LETTER_DATE, ROOT, SAMPLES, UPMC
@@ -30,7 +33,7 @@ def _python_docx_save(base: bytes, letter, identifier: str = "", page=None) -> b
     by python-docx, then re-zipped with every member stamped with the letter date (what the renderer did
     before it built paragraphs from XML and packaged itself)."""
     doc = docx.Document(io.BytesIO(base))
-    docx_render._fill(doc, letter, identifier, page)
+    docx_api._fill(doc, letter, identifier, page)
     saved = io.BytesIO()
     doc.save(saved)
     day = dt.date.fromisoformat(letter.meta["date"])
@@ -47,7 +50,7 @@ def _python_docx_save(base: bytes, letter, identifier: str = "", page=None) -> b
 @pytest.mark.parametrize("sample", SAMPLE_FILES, ids=lambda p: p.stem)
 def test_docx_is_the_bytes_python_docx_would_save(sample):
     letter = prepare(sample, Settings(date=LETTER_DATE)).letter
-    assert docx_render.render_docx(letter, identifier="ID-1") == _python_docx_save(docx_render._blank(), letter,
+    assert docx_render.render_docx(letter, identifier="ID-1") == _python_docx_save(docx_api._blank(), letter,
                                                                                     "ID-1")
 
 
@@ -60,7 +63,7 @@ def test_docx_body_from_xml_pieces_is_what_the_paragraph_api_writes():
     odd = dataclasses.replace(letter, blocks=(Heading(runs), Paragraph(runs), BulletList((runs, runs)),
                                               Quote(" quoted\ttext ", " attribution ", "c", "p"),
                                               Paragraph(runs, style="address")) + letter.blocks)
-    assert docx_render.render_docx(odd) == _python_docx_save(docx_render._blank(), odd)
+    assert docx_render.render_docx(odd) == _python_docx_save(docx_api._blank(), odd)
 
 
 def test_docx_with_a_reference_letterhead_is_the_bytes_python_docx_would_save(tmp_path):
@@ -78,7 +81,7 @@ def test_docx_with_a_reference_letterhead_is_the_bytes_python_docx_would_save(tm
     reference.save(str(path))
     letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
     stat = path.stat()
-    base = docx_render._reference_base(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    base = docx_api._reference_base(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     made = docx_render.render_docx(letter, reference=path)
     assert made == _python_docx_save(base, letter)
     assert "ACME Practice Letterhead" in docx.Document(io.BytesIO(made)).sections[0].first_page_header.paragraphs[0].text
@@ -103,7 +106,7 @@ def test_docx_with_images_is_the_bytes_python_docx_would_save(tmp_path, logo, si
     letter = dataclasses.replace(letter, blocks=blocks, letterhead=dataclasses.replace(
         letter.letterhead, logo=logo and tmp_path / logo))
     made = docx_render.render_docx(letter, identifier="ID & <1>", page=page)
-    assert made == _python_docx_save(docx_render._blank(), letter, "ID & <1>", page)
+    assert made == _python_docx_save(docx_api._blank(), letter, "ID & <1>", page)
     assert len(docx.Document(io.BytesIO(made)).inline_shapes) == (signature is not None)
 
 
@@ -157,3 +160,35 @@ def test_the_first_and_the_hundredth_letter_of_a_process_are_the_same_bytes(make
         assert all(len(digests) == 1 for digests in forward[fmt].values()), fmt
         assert forward[fmt] == backward[fmt], fmt
         assert len({next(iter(d)) for d in forward[fmt].values()}) == len(cases)  # the letters differ
+
+
+def test_the_blank_base_read_back_from_the_disk_cache_is_the_one_compiled(tmp_path, monkeypatch):
+    """The compiled blank base a process leaves on disk (no letter's text in it) is what the next
+    process reads instead of importing python-docx; a damaged file is compiled again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    key = docx_render._cache_key()
+    assert key
+    compiled = docx_api.compile_base(docx_api._blank())
+    assert compiled is not None
+    docx_render._write_cache(key, compiled)
+    (written,) = (tmp_path / "appeal").glob("blank-*.json")
+    assert docx_render._read_cache(key) == compiled
+    assert docx_render._read_cache("another-key") is None
+    written.write_text('{"key": "' + key + '", "members": [1', encoding="utf-8")
+    assert docx_render._read_cache(key) is None
+
+
+def test_a_cold_start_draws_the_blank_letter_without_python_docx(tmp_path):
+    """With the compiled blank base on disk, a new process renders a letter (no images) and never imports
+    python-docx; its bytes are the ones the python-docx way writes."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    script = ("import sys, hashlib, datetime as dt\nfrom pathlib import Path\n"
+              "from appeal.commands.generate import prepare\nfrom appeal.settings import Settings\n"
+              "from appeal.render.docx import render_docx\n"
+              f"letter = prepare(Path({str(UPMC)!r}), Settings(date=dt.date(2026, 11, 27))).letter\n"
+              "print(hashlib.sha256(render_docx(letter)).hexdigest(), 'docx' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=env,
+                           check=True).stdout.split() for _ in range(2)]
+    assert runs[0][1] == "True" and runs[1] == [runs[0][0], "False"]
+    letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
+    assert runs[0][0] == hashlib.sha256(_python_docx_save(docx_api._blank(), letter)).hexdigest()
