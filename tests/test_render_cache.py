@@ -82,6 +82,7 @@ def test_docx_with_a_reference_letterhead_is_the_bytes_python_docx_would_save(tm
     letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
     stat = path.stat()
     base = docx_api._reference_base(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    assert docx_api.compile_base(base) is not None  # the fast way, from pieces
     made = docx_render.render_docx(letter, reference=path)
     assert made == _python_docx_save(base, letter)
     assert "ACME Practice Letterhead" in docx.Document(io.BytesIO(made)).sections[0].first_page_header.paragraphs[0].text
@@ -192,3 +193,22 @@ def test_a_cold_start_draws_the_blank_letter_without_python_docx(tmp_path):
     assert runs[0][1] == "True" and runs[1] == [runs[0][0], "False"]
     letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
     assert runs[0][0] == hashlib.sha256(_python_docx_save(docx_api._blank(), letter)).hexdigest()
+
+
+def test_a_reference_with_its_own_empty_first_page_header_goes_the_python_docx_way(tmp_path):
+    """A reference DOCX whose first-page header exists but is empty: the letterhead is drawn into that
+    header, by python-docx itself (the pieces fill only a header they made)."""
+    reference = docx.Document()
+    section = reference.sections[0]
+    section.different_first_page_header_footer = True
+    section.first_page_header.paragraphs[0].text = "   "
+    section.header.paragraphs[0].text = "Running text of the practice"
+    path = tmp_path / "empty-first.docx"
+    reference.save(str(path))
+    stat = path.stat()
+    base = docx_api._reference_base(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    assert docx_api.compile_base(base) is None
+    letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
+    made = docx_render.render_docx(letter, reference=path)
+    assert made == _python_docx_save(base, letter)
+    assert docx.Document(io.BytesIO(made)).sections[0].first_page_header.paragraphs[0].text.strip()

@@ -270,20 +270,21 @@ class _Images:
     base: _Base
     added: list[tuple[str, _ImageInfo]] = field(default_factory=list)  # (partname, image)
 
-    def partname(self, image: _ImageInfo) -> tuple[str, bool]:
-        """The image's part name, and whether the letter adds that part."""
+    def partname(self, image: _ImageInfo) -> str:
+        """The image's part name: the part of the same picture (by SHA-1) if the package has one, else a
+        new one, numbered from 1 using any gap."""
         for sha1, partname in self.base.image_parts:
             if sha1 == image.sha1:
-                return partname, False
+                return partname
         for partname, known in self.added:
             if known.sha1 == image.sha1:
-                return partname, False
+                return partname
         used = [number for number in self.base.image_numbers] + [_number(p) for p, _ in self.added]
         count = len(used)
         n = next((n for n in range(1, count + 1) if n not in used), count + 1)
         partname = f"/word/media/image{n}.{image.ext}"
         self.added.append((partname, image))
-        return partname, True
+        return partname
 
 
 def _number(partname: str) -> int | None:
@@ -327,24 +328,25 @@ class _Writer:
         return xml_escape(self.base.style_ids[name], _QUOTE)
 
     def plain(self, style: str, text: str | None) -> None:
-        """:func:`_add`: a paragraph in ``style``, with ``text`` as one run when there is any."""
+        """``_Page.add``: a paragraph in ``style``, with ``text`` as one run when there is any."""
         self.body.append(_Para(self.sid(style), _r(text) if text else ""))
 
     def signature_image(self, path: Path, max_width: float, max_height: float) -> str:
         image = _image(path, "signer.signature")
-        partname, _ = self.images.partname(image)
+        partname = self.images.partname(image)
         rid = self.related.get(partname)
         if rid is None:
             rid = next(f"rId{n}" for n in range(1, len(self.rids) + 2) if f"rId{n}" not in self.rids)
             self.rids.add(rid)
             self.related[partname] = rid
-            self.document_rels.append(_rel(rid, posixpath.relpath(partname, "/word")))
+            folder = posixpath.dirname("/" + self.base.document[0])
+            self.document_rels.append(_rel(rid, posixpath.relpath(partname, folder)))
         shape_id, self.next_id = self.next_id, self.next_id + 1
         return _inline(image, rid, shape_id, max_width, max_height)
 
     def logo(self, path: Path, max_width: float, max_height: float) -> str:
         image = _image(path, "provider.logo")
-        partname, _ = self.images.partname(image)
+        partname = self.images.partname(image)
         name = self.base.letterhead[0] if self.base.letterhead else ""
         self.logo_part = partname
         self.logo_rel = _rel("rId1", posixpath.relpath(partname, posixpath.dirname("/" + name)))
@@ -352,7 +354,8 @@ class _Writer:
 
 
 def _render_fast(base: _Base, letter: Letter, identifier: str, setup: layout.PageSetup) -> bytes:
-    """:func:`_fill`, then python-docx's save, as text: the bytes are the same (the oracle test)."""
+    """:func:`appeal.render.docx_api._fill`, then python-docx's save, as text: the same bytes (the oracle
+    test), in one zip pass, each member dated with the letter's date."""
     writer = _Writer(base)
     live: dict[str, str] = {}
     name, head, tail = base.running

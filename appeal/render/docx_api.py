@@ -615,7 +615,15 @@ def _order(package, document_part, letterhead_part) -> list[str]:
 
 def compile_base(base: bytes) -> _Base | None:
     """The base compiled for the fast way (:mod:`appeal.render.docx`), or None when it is not one its
-    pieces can fill (then the letter goes the python-docx way, :func:`render`)."""
+    pieces can fill (then the letter goes the python-docx way, :func:`render`): a reference whose own
+    first-page header is empty, or whose parts name WordprocessingML's namespaces otherwise."""
+    try:
+        return _compile(base)
+    except ValueError:  # a marker not where the pieces expect it
+        return None
+
+
+def _compile(base: bytes) -> _Base | None:
     from docx.opc.pkgwriter import _ContentTypesItem
     from docx.opc.spec import default_content_types
 
