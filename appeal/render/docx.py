@@ -424,6 +424,9 @@ def _fast_members(base: _Base, live: dict[str, str], writer: _Writer):
             yield name, frozen
 
 
+_TEXT = {"\r": "&#13;"}  # how lxml writes a carriage return in a text node
+
+
 def _core_xml(xml: str, letter: Letter, identifier: str) -> str:
     values = {"title": letter.title, "author": letter.author, "subject": letter.subject,
               "keywords": ", ".join(letter.keywords), "identifier": identifier}
@@ -431,7 +434,7 @@ def _core_xml(xml: str, letter: Letter, identifier: str) -> str:
         if len(value) > 255:
             raise ValueError(f"exceeded 255 char limit for property, got:\n\n'{value}'")
     for key, value in values.items():
-        xml = xml.replace(_slot(key), xml_escape(value))
+        xml = xml.replace(_slot(key), xml_escape(value, _TEXT))
     stamp = dt.datetime.fromisoformat(letter.meta["date"] + "T12:00:00").strftime("%Y-%m-%dT%H:%M:%SZ")
     return xml.replace(f"{_MARK_DAY}T12:00:00Z", stamp)
 
