@@ -269,3 +269,38 @@ def test_random_letters_are_the_bytes_python_docx_would_save():
         page, identifier = rng.choice(pages), text()
         assert (docx_render.render_docx(letter, identifier=identifier, page=page)
                 == _python_docx_save(docx_api._blank(), letter, identifier, page))
+
+
+@pytest.mark.parametrize("dpi", [None, (300, 300), (96, 150), (1, 1)])
+def test_a_png_read_without_python_docx_is_what_python_docx_reads(tmp_path, dpi):
+    """A PNG's size and resolution come from its header without importing python-docx: the same
+    numbers python-docx's image module reads (with or without a pHYs chunk, either resolution)."""
+    from docx.image.image import Image as DocxImage
+    from PIL import Image
+
+    path = tmp_path / "logo.png"
+    Image.new("RGB", (401, 123), "navy").save(path, **({"dpi": dpi} if dpi else {}))
+    stat = path.stat()
+    ours = docx_render._image_cached(str(path), stat.st_mtime_ns, stat.st_size, "provider.logo")
+    theirs = DocxImage.from_file(str(path))
+    assert (ours.blob, ours.sha1, ours.ext, ours.content_type, ours.filename, ours.width, ours.height) == (
+        theirs.blob, theirs.sha1, theirs.ext, theirs.content_type, theirs.filename, theirs.width, theirs.height)
+
+
+def test_an_image_that_is_not_one_names_the_field(tmp_path):
+    """A truncated PNG, an empty one (zero pixels wide) and a folder: each is named, never a traceback."""
+    from PIL import Image
+
+    from appeal.errors import RenderError
+
+    (tmp_path / "truncated.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 5)
+    Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
+    blob = bytearray((tmp_path / "dot.png").read_bytes())
+    blob[16:20] = bytes(4)  # IHDR's width: 0
+    (tmp_path / "empty.png").write_bytes(bytes(blob))
+    (tmp_path / "folder.png").mkdir()
+    for name in ("truncated.png", "empty.png", "folder.png"):
+        with pytest.raises(RenderError, match="signer.signature: not a usable image"):
+            docx_render._image(tmp_path / name, "signer.signature")
+    with pytest.raises(RenderError, match="signer.signature: image file not found"):
+        docx_render._image(tmp_path / "missing.png", "signer.signature")

@@ -251,16 +251,64 @@ def _image(path: Path, field: str) -> _ImageInfo:
 
 @lru_cache(maxsize=8)
 def _image_cached(path: str, mtime_ns: int, size: int, field: str) -> _ImageInfo:
+    """A PNG's header read here, as python-docx reads it; any other image (or a PNG this cannot read)
+    through python-docx's image module, which also names what is wrong with a bad one."""
+    try:
+        blob = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise RenderError(f"{field}: image file not found", file=path) from None
+    except OSError as exc:
+        raise RenderError(f"{field}: not a usable image ({type(exc).__name__})", file=path) from None
+    png = _png_size(blob)
+    if png is not None and int(png[0] / png[2] * 914400):
+        px_width, px_height, horz_dpi, vert_dpi = png
+        return _ImageInfo(blob, hashlib.sha1(blob).hexdigest(), "png", "image/png", os.path.basename(path),
+                          int(px_width / horz_dpi * 914400), int(px_height / vert_dpi * 914400))
     from docx.image.image import Image
 
     try:
         image = Image.from_file(path)
+        info = _ImageInfo(image.blob, image.sha1, image.ext, image.content_type, image.filename,
+                          int(image.width), int(image.height))
+        if not info.width:
+            raise ZeroDivisionError  # python-docx scales the picture by its width
     except FileNotFoundError:
         raise RenderError(f"{field}: image file not found", file=path) from None
     except Exception as exc:  # python-docx raises several types for a bad image
         raise RenderError(f"{field}: not a usable image ({type(exc).__name__})", file=path) from None
-    return _ImageInfo(image.blob, image.sha1, image.ext, image.content_type, image.filename,
-                      int(image.width), int(image.height))
+    return info
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_size(blob: bytes) -> tuple[int, int, int, int] | None:
+    """A PNG's pixel size and resolution as python-docx's ``Png`` reads them (its chunks walked to IEND,
+    the first IHDR and pHYs; 72 dpi unless pHYs gives pixels per metre), or None to leave it to
+    python-docx."""
+    if not blob.startswith(_PNG_SIGNATURE):
+        return None
+    chunks: dict[bytes, int] = {}
+    offset = 8
+    while True:
+        if offset + 8 > len(blob):
+            return None
+        length, kind = int.from_bytes(blob[offset:offset + 4], "big"), blob[offset + 4:offset + 8]
+        chunks.setdefault(kind, offset + 8)
+        if kind == b"IEND":
+            break
+        offset += 12 + length
+    ihdr, phys = chunks.get(b"IHDR"), chunks.get(b"pHYs")
+    if ihdr is None or ihdr + 8 > len(blob) or (phys is not None and phys + 9 > len(blob)):
+        return None
+    width, height = int.from_bytes(blob[ihdr:ihdr + 4], "big"), int.from_bytes(blob[ihdr + 4:ihdr + 8], "big")
+    horz = vert = 72
+    if phys is not None and blob[phys + 8] == 1:
+        per_metre = int.from_bytes(blob[phys:phys + 4], "big"), int.from_bytes(blob[phys + 4:phys + 8], "big")
+        horz, vert = (int(round(p * 0.0254)) if p else 72 for p in per_metre)
+    if not (width and height and horz and vert):
+        return None
+    return width, height, horz, vert
 
 
 @dataclass
