@@ -27,12 +27,10 @@ import os
 import posixpath
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
-from xml.sax.saxutils import escape as xml_escape
 
 from appeal.errors import RenderError
 from appeal.letters.document import (
@@ -69,6 +67,7 @@ from appeal.render.wordml import (
     _types_xml,
     _unknown,
     _zip,
+    xml_escape,
 )
 
 
@@ -188,6 +187,8 @@ def _write_cache(key: str, base: _Base) -> None:
                        for name, m in base.members]
     data["document_rids"] = sorted(base.document_rids)
     data["types"] = [base.types[0], base.types[1], sorted(base.types[2])]
+    import tempfile
+
     folder = _cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
