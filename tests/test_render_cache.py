@@ -167,22 +167,27 @@ def test_the_blank_base_read_back_from_the_disk_cache_is_the_one_compiled(tmp_pa
     """The compiled blank base a process leaves on disk (no letter's text in it) is what the next
     process reads instead of importing python-docx; a damaged file is compiled again."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("APPEAL_CACHE_DIR", raising=False)
+    monkeypatch.delenv("APPEAL_NO_CACHE", raising=False)
     key = docx_render._cache_key()
     assert key
     compiled = docx_api.compile_base(docx_api._blank())
     assert compiled is not None
     docx_render._write_cache(key, compiled)
-    (written,) = (tmp_path / "appeal").glob("blank-*.json")
+    (written,) = (tmp_path / "appeal" / "docx").glob("blank-*.json")
     assert docx_render._read_cache(key) == compiled
     assert docx_render._read_cache("another-key") is None
     written.write_text('{"key": "' + key + '", "members": [1', encoding="utf-8")
     assert docx_render._read_cache(key) is None
+    monkeypatch.setenv("APPEAL_NO_CACHE", "1")
+    assert docx_render._cache_dir() is None and docx_render._read_cache(key) is None
 
 
 def test_a_cold_start_draws_the_blank_letter_without_python_docx(tmp_path):
     """With the compiled blank base on disk, a new process renders a letter (no images) and never imports
     python-docx; its bytes are the ones the python-docx way writes."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env = {name: value for name, value in os.environ.items() if name not in ("APPEAL_CACHE_DIR", "APPEAL_NO_CACHE")}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
     script = ("import sys, hashlib, datetime as dt\nfrom pathlib import Path\n"
               "from appeal.commands.generate import prepare\nfrom appeal.settings import Settings\n"
               "from appeal.render.docx import render_docx\n"

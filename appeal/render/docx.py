@@ -87,7 +87,7 @@ def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None 
 def _blank_package() -> _Base | bytes:
     """The blank base compiled: from the disk cache when an earlier process left it, else built with
     python-docx (and left there for the next process)."""
-    key = _cache_key()
+    key = _cache_key() if _cache_dir() is not None else None
     cached = _read_cache(key) if key else None
     if cached is not None:
         return cached
@@ -124,9 +124,21 @@ def _reference_package_cached(path: str, mtime_ns: int, size: int) -> _Base | by
 _CACHE_FORMAT = 1
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "appeal"
+def _cache_dir() -> Path | None:
+    """Where the compiled blank base is kept (``$XDG_CACHE_HOME/appeal/docx``, else ``~/.cache/appeal/docx``;
+    ``APPEAL_CACHE_DIR`` moves it, ``APPEAL_NO_CACHE=1`` turns it off, as for the compiled templates)."""
+    if os.environ.get("APPEAL_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    chosen = os.environ.get("APPEAL_CACHE_DIR", "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    if sys.platform == "win32":
+        root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Caches"
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "appeal" / "docx"
 
 
 def _cache_key() -> str | None:
@@ -153,8 +165,11 @@ def _cache_key() -> str | None:
 
 
 def _read_cache(key: str) -> _Base | None:
+    folder = _cache_dir()
+    if folder is None:
+        return None
     try:
-        data = json.loads((_cache_dir() / f"blank-{key}.json").read_text(encoding="utf-8"))
+        data = json.loads((folder / f"blank-{key}.json").read_text(encoding="utf-8"))
         if data.get("key") != key:
             return None
         return _Base(
@@ -190,6 +205,8 @@ def _write_cache(key: str, base: _Base) -> None:
     import tempfile
 
     folder = _cache_dir()
+    if folder is None:
+        return
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, temporary = tempfile.mkstemp(prefix=".blank-", suffix=".tmp", dir=folder)

@@ -59,12 +59,6 @@ from appeal.render.wordml import (
     _zip,
 )
 
-FONT = layout.FAMILIES[layout.BODY_FAMILY].word
-
-
-GREY = RGBColor(*layout.rgb(layout.GREY))
-
-
 NEEDED_STYLES = ("Normal", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet", "List Number",
                  "Table Grid")
 
