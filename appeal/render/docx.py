@@ -1,52 +1,39 @@
-"""Draw a :class:`~appeal.document.Letter` as a Word document (python-docx).
+"""Draw a :class:`~appeal.document.Letter` as a Word document.
 
-The letter uses Word's own styles (Normal, Heading 1-3, Quote, List Bullet, List
-Number, Table Grid) plus three of ours (Quote Attribution, Letterhead, Address), so a
-biller restyles the whole letter in one place. Headers and footers carry PAGE and
-NUMPAGES fields; the running header is on every page after the first.
+The letter's parts are written as text from prebuilt pieces (:mod:`appeal.render.wordml`) into a base
+compiled once per process (:func:`appeal.render.docx_api.compile_base`); the bytes are what python-docx's
+own API would save (:mod:`appeal.render.docx_api`, the oracle in the tests). python-docx is imported only to
+compile a base, and the blank base is kept compiled on disk (no PHI: python-docx's template and our styles),
+so a cold start draws a letter without importing it.
 
-A *reference DOCX* (the practice's own letterhead document, as pandoc's
-``--reference-doc``) supplies the styles, page setup, header and logo: the letter
-starts from it with its body cleared. When its first-page header has content, that
-header is the letterhead and none is drawn in the body. Styles the letter needs but
-the reference lacks are copied from python-docx's default template.
+Headers and footers carry PAGE and NUMPAGES fields; the running header is on every page after the first.
+A *reference DOCX* (the practice's own letterhead document, as pandoc's ``--reference-doc``) supplies the
+styles, page setup, header and logo: the letter starts from it with its body cleared. When its first-page
+header has content, that header is the letterhead and none is drawn in the body.
 
-Each base document is built once per process. One function per block type; an
-unknown block type is an error.
+One function per block type; an unknown block type is an error.
 """
 
 from __future__ import annotations
 
-import copy
+import base64
+import contextlib
 import dataclasses
 import datetime as dt
-import io
+import hashlib
+import importlib.util
+import json
+import os
+import posixpath
 import re
-import zipfile
-import zlib
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
-from xml.sax.saxutils import escape as xml_escape
-
-from docx import Document
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.opc.oxml import serialize_part_xml
-from docx.opc.part import XmlPart
-from docx.opc.parts.coreprops import CorePropertiesPart
-from docx.opc.pkgwriter import PackageWriter
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
-from docx.parts.document import DocumentPart
-from docx.parts.hdrftr import FooterPart, HeaderPart
-from docx.shared import Pt, RGBColor
-from docx.text.paragraph import Paragraph as DocxParagraph
+from typing import Callable
 
 from appeal.errors import RenderError
 from appeal.letters.document import (
-    Block,
     BulletList,
     Heading,
     Letter,
@@ -58,349 +45,64 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
-
-FONT = layout.FAMILIES[layout.BODY_FAMILY].word
-GREY = RGBColor(*layout.rgb(layout.GREY))
-NEEDED_STYLES = ("Normal", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet", "List Number",
-                 "Table Grid")
-_THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
-_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
-
-# Word's style name -> the shared layout rule it follows; the letter's own styles are added when missing.
-# These are applied over a reference DOCX too, so quotes keep their indent and headings stay black.
-STYLE_RULES = {
-    "Normal": "body",
-    "Heading 1": "h1",
-    "Heading 2": "h2",
-    "Heading 3": "h3",
-    "Quote": "quote",
-    "List Bullet": "list",
-    "List Number": "list",
-    "Quote Attribution": "attribution",
-    "Letterhead": "letterhead",
-    "Letterhead Name": "letterhead_name",
-    "Address": "body",
-    "Reference": "small",
-    "Reference List": "small",
-    "Running Header": "running_header",
-    "Page Footer": "footer",
-    "Table Text": "cell",
-    "Signer": "signer",
-    "Signer Name": "signer_name",
-}
-_OWN_STYLES = ("Quote Attribution", "Letterhead", "Letterhead Name", "Address", "Reference", "Reference List",
-               "Running Header", "Page Footer", "Table Text",
-               "Signer", "Signer Name")
-
-
-def _plain_font(style, name: str) -> None:
-    """Set a style's font and drop the theme font that Word would otherwise prefer."""
-    style.font.name = name
-    fonts = style.element.rPr.rFonts
-    for attr in _THEME_FONTS:
-        fonts.attrib.pop(qn(attr), None)
-
-
-def apply_rule(font, paragraph_format, rule: layout.TextStyle, family: str = layout.BODY_FAMILY) -> None:
-    """One shared layout rule on a style's (or a paragraph's) font and paragraph format: the exact line
-    height, so Word and LibreOffice set the same lines per page as the PDF."""
-    font.size = Pt(rule.size)
-    font.bold = rule.bold
-    font.italic = rule.italic
-    font.color.rgb = RGBColor(*layout.rgb(rule.colour or "#000000"))
-    paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    paragraph_format.line_spacing = Pt(rule.leading)
-    paragraph_format.space_before = Pt(rule.before)
-    paragraph_format.space_after = Pt(rule.after)
-    paragraph_format.alignment = _ALIGN[rule.align]
-    if rule.left or rule.right:
-        paragraph_format.left_indent = Pt(rule.left)
-        paragraph_format.right_indent = Pt(rule.right)
-    paragraph_format.widow_control = True
-
-
-def _letter_styles(styles, family: str = layout.BODY_FAMILY) -> None:
-    """The letter's styles, from the shared layout, on the default template or over a reference DOCX."""
-    names = {s.name for s in styles}
-    for name in _OWN_STYLES:
-        if name not in names:
-            base = styles["List Number"] if name == "Reference List" else styles["Normal"]
-            styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH).base_style = base
-    word = layout.FAMILIES[family].word
-    for name, rule_name in STYLE_RULES.items():
-        style = styles[name]
-        _plain_font(style, word)
-        rule = layout.STYLES[rule_name]
-        if name.startswith("List") or name == "Reference List":  # the numbering sets the hanging indent
-            rule = dataclasses.replace(rule, left=0.0)
-        apply_rule(style.font, style.paragraph_format, rule)
-        for contextual in style.element.findall(f"{qn('w:pPr')}/{qn('w:contextualSpacing')}"):
-            contextual.getparent().remove(contextual)  # Word's list styles drop the space between items
-    styles["Address"].paragraph_format.keep_together = True
-    for name in ("Heading 1", "Heading 2", "Heading 3"):
-        styles[name].paragraph_format.keep_with_next = True
-    # a long quote may break across pages, as in the PDF (widow control keeps two lines on each side); a
-    # keep-with-next here would move the whole quote, and the heading above it, to the next page in LibreOffice
-    styles["Quote"].paragraph_format.widow_control = True
-
-
-@lru_cache(maxsize=1)
-def _blank() -> bytes:
-    """python-docx's default template, US Letter with 1-inch margins and our styles; built once per process."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Pt(layout.PAGE_WIDTH), Pt(layout.PAGE_HEIGHT)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Pt(layout.MARGIN))
-    section.header_distance, section.footer_distance = Pt(layout.HEADER_DISTANCE), Pt(layout.FOOTER_DISTANCE)
-    _letter_styles(doc.styles)
-    return _save(doc)
-
-
-def _reference_base(path: str, mtime_ns: int, size: int) -> bytes:
-    try:
-        doc = Document(path)
-    except Exception:  # python-docx raises several types for a file that is not a DOCX
-        raise RenderError("the reference DOCX is not a Word document (.docx)", file=path) from None
-    body = doc.element.body
-    for child in list(body):
-        if child.tag != qn("w:sectPr"):
-            body.remove(child)
-    _copy_missing_styles(doc)
-    _letter_styles(doc.styles)
-    return _save(doc)
-
-
-def _copy_missing_styles(doc) -> None:
-    """Word's built-in styles the letter uses, from the default template when the reference lacks them."""
-    have = {s.name for s in doc.styles}
-    default = Document().styles
-    for name in NEEDED_STYLES:
-        if name not in have:
-            doc.styles.element.append(copy.deepcopy(default[name].element))
-
-
-def _save(doc) -> bytes:
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
-
-
-@dataclass
-class _Page:
-    """The document a letter is being written into, and the ids of the styles it used so far.
-
-    Each style's id is looked up once per document: python-docx's lookup by name scans every
-    style each time, which was half the time of a letter.
-    """
-
-    doc: Any
-    style_ids: dict[str, str] = field(default_factory=dict)
-
-    def style_id(self, name: str) -> str:
-        if name not in self.style_ids:
-            self.style_ids[name] = self.doc.styles[name].style_id
-        return self.style_ids[name]
-
-    def add(self, style: str, text: str | None = None):
-        """A new paragraph in ``style``, set by its id."""
-        return _add(self, style, text)
-
-
-def _add(page: _Page, style: str, text: str | None = None):
-    """A new paragraph, built from XML (see :func:`_api_run_xml`) unless its text has tabs or line breaks."""
-    if text and _NOT_PLAIN.search(text):
-        return _add_by_api(page, style, text)
-    style_xml = f'<w:pPr><w:pStyle w:val="{xml_escape(page.style_id(style), _QUOTE)}"/></w:pPr>'
-    p = parse_xml(f'<w:p {_W}>{style_xml}{_api_run_xml(text) if text else ""}</w:p>')
-    page.doc.element.body.sectPr.addprevious(p)  # where Document.add_paragraph puts it
-    return DocxParagraph(p, page.doc._body)
-
-
-def _add_by_api(page: _Page, style: str, text: str | None = None):
-    paragraph = page.doc.add_paragraph(text)
-    paragraph._p.style = page.style_id(style)
-    return paragraph
-
-
-# -- prebuilt XML: what python-docx's per-paragraph API writes, as text parsed once ----------
-
-_W = nsdecls("w")
-_P = qn("w:p")
-_QUOTE = {'"': "&quot;"}
-_NOT_PLAIN = re.compile(r"[\x00-\x1f]")  # tabs and line breaks become elements; other controls are errors
-
-
-def _api_run_xml(text: str, bold: bool | None = None, italic: bool | None = None, props: bool = False) -> str:
-    """One ``<w:r>`` exactly as ``Paragraph.add_run(text)`` writes it, then ``run.bold = bold`` and
-    ``run.italic = italic`` when ``props`` (those setters leave an ``<w:rPr>`` even when empty).
-    The text must be plain (:data:`_NOT_PLAIN`): python-docx turns tabs and newlines into elements."""
-    rpr = f"<w:rPr>{'<w:b/>' if bold else ''}{'<w:i/>' if italic else ''}</w:rPr>" if props else ""
-    if not text:
-        return f"<w:r>{rpr}</w:r>"
-    space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
-    return f"<w:r>{rpr}<w:t{space}>{xml_escape(text)}</w:t></w:r>"
+from appeal.render import heading_level, keeps_with_next, layout
+from appeal.render.wordml import (
+    _ATTR,
+    _MARK_DAY,
+    _QUOTE,
+    _RELS_NS,
+    _XML_HEAD,
+    _Base,
+    _border,
+    _Deflated,
+    _hex,
+    _r,
+    _raw_t,
+    _rel,
+    _runs,
+    _slot,
+    _spacing,
+    _table_xml,
+    _tw,
+    _types_xml,
+    _unknown,
+    _zip,
+    xml_escape,
+)
 
 
 def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None,
                 page: layout.PageSetup | None = None) -> bytes:
     """The letter as DOCX bytes; ``reference`` is the practice's reference DOCX, if any."""
-    base = _reference_package(reference) if reference is not None else _blank_package()
-    doc = base.document()
-    _fill(doc, letter, identifier, page, base.style_ids)
-    return base.zip(doc, dt.date.fromisoformat(letter.meta["date"]))
-
-
-def _fill(doc, letter: Letter, identifier: str, page: layout.PageSetup | None = None,
-          style_ids: dict[str, str] | None = None) -> None:
-    """Everything that differs between letters: the body, the header and footer, the core properties."""
     setup = page or layout.PageSetup()
-    writer = _Page(doc, dict(style_ids or {}))
-    section = doc.sections[0]
-    if not _header_footer(writer, section, letter):
-        _letterhead(writer, section.first_page_header, letter, setup)
-    blocks = letter.blocks
-    if setup.envelope == "window-10":
-        _window_address(writer, next((b for b in blocks if isinstance(b, Recipient)), None))
-    for i, block in enumerate(blocks):
-        if isinstance(block, Recipient) and setup.envelope == "window-10":
-            continue
-        _RENDERERS.get(type(block), _unknown)(writer, block)
-        if i + 1 < len(blocks) and keeps_with_next(block, blocks[i + 1]):
-            _last_paragraph(doc).paragraph_format.keep_with_next = True
-    _properties(doc, letter, identifier)
+    base = _reference_package(reference) if reference is not None else _blank_package()
+    if isinstance(base, _Base):
+        return _render_fast(base, letter, identifier, setup)
+    from appeal.render import docx_api  # a base the pieces cannot fill: the python-docx way
 
-
-def _last_paragraph(doc) -> DocxParagraph:
-    """``doc.paragraphs[-1]`` without listing every paragraph of the letter."""
-    element = doc.element.body.sectPr
-    while element.tag != _P:
-        element = element.getprevious()
-    return DocxParagraph(element, doc._body)
-
-
-# -- packaging: the base parsed once, its unchanging parts deflated once, one zip pass ----
-
-@dataclass(frozen=True)
-class _Deflated:
-    """One zip member's content, deflated as ``zipfile`` deflates it (level 6, raw stream)."""
-
-    crc: int
-    size: int
-    data: bytes
-
-    @classmethod
-    def of(cls, raw: bytes) -> _Deflated:
-        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-        return cls(zlib.crc32(raw), len(raw), compressor.compress(raw) + compressor.flush())
-
-
-class _Members:
-    """Collects what python-docx's ``PackageWriter`` would put in the zip, member by member, in order."""
-
-    def __init__(self) -> None:
-        self.members: list[tuple[str, bytes]] = []
-
-    def write(self, pack_uri, blob: bytes) -> None:
-        self.members.append((pack_uri.membername, blob))
-
-
-def _members(doc) -> list[tuple[str, bytes]]:
-    """The package's zip members as ``Document.save`` writes them, without writing a zip."""
-    package = doc.part.package
-    parts = package.parts
-    for part in parts:
-        part.before_marshal()
-    members = _Members()
-    writer: Any = members  # PackageWriter asks only for write(pack_uri, blob)
-    PackageWriter._write_content_types_stream(writer, parts)
-    PackageWriter._write_pkg_rels(writer, package.rels)
-    PackageWriter._write_parts(writer, parts)
-    return members.members
-
-
-def _is_live(part) -> bool:
-    """A part a letter changes: the main document, its headers and footers, the core properties."""
-    return isinstance(part, (DocumentPart, HeaderPart, FooterPart, CorePropertiesPart))
-
-
-@dataclass(frozen=True)
-class _Package:
-    """A base document ready for many letters.
-
-    ``slim`` is the base with the XML of every part a letter never changes (styles, stylesWithEffects,
-    theme, settings, numbering...) emptied down to its root element, so opening it per letter parses a
-    few KB instead of 800; ``frozen`` holds those parts (and their rels) exactly as saving the full base
-    would write them, already deflated. The style ids the body needs are looked up once, here.
-    """
-
-    slim: bytes
-    frozen: dict[str, _Deflated]
-    style_ids: dict[str, str]
-
-    @classmethod
-    def of(cls, base: bytes) -> _Package:
-        doc = Document(io.BytesIO(base))
-        style_ids = {style.name: style.style_id for style in doc.styles}
-        frozen_parts = [part for part in doc.part.package.parts if not _is_live(part)]
-        names = {part.partname.membername for part in frozen_parts}
-        names |= {part.partname.rels_uri.membername for part in frozen_parts}
-        frozen = {name: _Deflated.of(raw) for name, raw in _members(doc) if name in names}
-        xml_names = {part.partname.membername for part in frozen_parts if isinstance(part, XmlPart)}
-        return cls(_emptied(base, xml_names), frozen, style_ids)
-
-    def document(self):
-        return Document(io.BytesIO(self.slim))
-
-    def zip(self, doc, day: dt.date) -> bytes:
-        """The letter's DOCX in one pass: each member stamped with the letter date, not the clock, so the
-        same letter gives the same bytes; frozen parts are the base's, deflated once."""
-        stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
-        return _zip([(name, self.frozen.get(name) or _Deflated.of(raw)) for name, raw in _members(doc)], stamp)
-
-
-def _emptied(base: bytes, names: set[str]) -> bytes:
-    """``base`` with the named XML members cut down to their root element (same tag, namespaces,
-    attributes), stored rather than deflated: it is opened once per letter."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename in names:
-                root = parse_xml(data)
-                for child in list(root):
-                    root.remove(child)
-                data = serialize_part_xml(root)
-            target.writestr(info.filename, data)
-    return out.getvalue()
-
-
-def _zip(members: list[tuple[str, _Deflated]], stamp: tuple[int, int, int, int, int, int]) -> bytes:
-    """The bytes ``zipfile`` writes for these members (deflated, mode 0600, dated ``stamp``), from
-    content deflated beforehand: ``zipfile`` cannot take deflated data, so the local headers are
-    written here and ``ZipFile`` writes the central directory."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, member in members:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-            info.CRC, info.file_size, info.compress_size = member.crc, member.size, len(member.data)
-            info.header_offset = out.tell()
-            out.write(info.FileHeader(False))
-            out.write(member.data)
-            archive.filelist.append(info)
-            archive.NameToInfo[name] = info
-        archive.start_dir = out.tell()
-    return out.getvalue()
+    return docx_api.render(base, letter, identifier, setup)
 
 
 @lru_cache(maxsize=1)
-def _blank_package() -> _Package:
-    return _Package.of(_blank())
+def _blank_package() -> _Base | bytes:
+    """The blank base compiled: from the disk cache when an earlier process left it, else built with
+    python-docx (and left there for the next process)."""
+    key = _cache_key() if _cache_dir() is not None else None
+    cached = _read_cache(key) if key else None
+    if cached is not None:
+        return cached
+    from appeal.render import docx_api
+
+    blank = docx_api._blank()
+    compiled = docx_api.compile_base(blank)
+    if compiled is None:
+        return blank
+    if key:
+        _write_cache(key, compiled)
+    return compiled
 
 
-def _reference_package(path: Path | str) -> _Package:
+def _reference_package(path: Path | str) -> _Base | bytes:
     path = Path(path)
     try:
         stat = path.stat()
@@ -410,147 +112,439 @@ def _reference_package(path: Path | str) -> _Package:
 
 
 @lru_cache(maxsize=8)
-def _reference_package_cached(path: str, mtime_ns: int, size: int) -> _Package:
-    return _Package.of(_reference_base(path, mtime_ns, size))
+def _reference_package_cached(path: str, mtime_ns: int, size: int) -> _Base | bytes:
+    from appeal.render import docx_api
+
+    base = docx_api._reference_base(path, mtime_ns, size)
+    return docx_api.compile_base(base) or base
 
 
-def _properties(doc, letter: Letter, identifier: str) -> None:
-    props = doc.core_properties
-    props.title, props.author, props.subject = letter.title, letter.author, letter.subject
-    props.keywords = ", ".join(letter.keywords)
-    props.identifier = identifier
-    props.comments = "Generated by appeal"
-    props.last_modified_by = letter.author
-    props.revision = 1
-    stamp = dt.datetime.fromisoformat(letter.meta["date"] + "T12:00:00")
-    props.created = props.modified = stamp
+# -- the compiled blank base on disk: python-docx's template and our styles, never a letter's text ----------
+
+_CACHE_FORMAT = 1
 
 
-# -- page furniture -------------------------------------------------------------------
+def _cache_dir() -> Path | None:
+    """Where the compiled blank base is kept (``$XDG_CACHE_HOME/appeal/docx``, else ``~/.cache/appeal/docx``;
+    ``APPEAL_CACHE_DIR`` moves it, ``APPEAL_NO_CACHE=1`` turns it off, as for the compiled templates)."""
+    if os.environ.get("APPEAL_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    chosen = os.environ.get("APPEAL_CACHE_DIR", "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    if sys.platform == "win32":
+        root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Caches"
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "appeal" / "docx"
 
-def _field(paragraph, instr: str, half_points: int) -> None:
-    paragraph._p.append(parse_xml(
-        f'<w:fldSimple {nsdecls("w")} w:instr=" {instr} "><w:r><w:rPr><w:sz w:val="{half_points}"/></w:rPr>'
-        f'<w:t>1</w:t></w:r></w:fldSimple>'))
+
+def _cache_key() -> str | None:
+    """What the compiled blank base depends on: python-docx's and lxml's code and template, ours, and the
+    layout's values; None when python-docx cannot be found (then compiling reports it)."""
+    digest = hashlib.sha256(f"{_CACHE_FORMAT} {sys.version_info[:2]}".encode())
+    try:
+        for package, files in (("docx", ("__init__.py", "templates/default.docx", "templates/default-header.xml",
+                                         "templates/default-footer.xml")), ("lxml", ("__init__.py",))):
+            spec = importlib.util.find_spec(package)
+            if spec is None or not spec.submodule_search_locations:
+                return None
+            folder = Path(next(iter(spec.submodule_search_locations)))
+            for name in files:
+                digest.update(name.encode() + (folder / name).read_bytes())
+        here = Path(__file__).parent
+        for name in ("docx_api.py", "wordml.py", "layout.py"):
+            digest.update(name.encode() + (here / name).read_bytes())
+    except OSError:
+        return None
+    digest.update(repr((layout.STYLES, layout.FAMILIES, layout.PAGE_WIDTH, layout.PAGE_HEIGHT, layout.MARGIN,
+                        layout.HEADER_DISTANCE, layout.FOOTER_DISTANCE)).encode())
+    return digest.hexdigest()[:32]
 
 
-def _page_footer(page: _Page, footer) -> None:
-    """"Page N of M" in a footer, unless the reference's footer already numbers its pages."""
-    if "PAGE" in footer._element.xml:
+def _read_cache(key: str) -> _Base | None:
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    try:
+        data = json.loads((folder / f"blank-{key}.json").read_text(encoding="utf-8"))
+        if data.get("key") != key:
+            return None
+        return _Base(
+            members=tuple((name, None if member is None else _Deflated(member[0], member[1],
+                                                                      base64.b64decode(member[2])))
+                          for name, member in data["members"]),
+            style_ids=dict(data["style_ids"]),
+            document=tuple(data["document"]),
+            document_rels=tuple(data["document_rels"]),
+            document_rids=frozenset(data["document_rids"]),
+            document_images=dict(data["document_images"]),
+            document_next_id=int(data["document_next_id"]),
+            running=tuple(data["running"]),
+            letterhead=None if data["letterhead"] is None else tuple(data["letterhead"]),
+            core=tuple(data["core"]),
+            types=(dict(data["types"][0]), dict(data["types"][1]), frozenset(map(tuple, data["types"][2]))),
+            image_parts=tuple(map(tuple, data["image_parts"])),
+            image_numbers=tuple(data["image_numbers"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None  # none yet, or unreadable: compile it again
+
+
+def _write_cache(key: str, base: _Base) -> None:
+    """Atomically (a temporary file renamed over the name), so two processes racing each leave a whole
+    file; older versions' files are removed."""
+    data = dataclasses.asdict(base)
+    data["key"] = key
+    data["members"] = [(name, None if m is None else (m.crc, m.size, base64.b64encode(m.data).decode("ascii")))
+                       for name, m in base.members]
+    data["document_rids"] = sorted(base.document_rids)
+    data["types"] = [base.types[0], base.types[1], sorted(base.types[2])]
+    import tempfile
+
+    folder = _cache_dir()
+    if folder is None:
         return
-    paragraph = _free_paragraph(footer)
-    paragraph._p.style = page.style_id("Page Footer")
-    for text, instr in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
-        paragraph.add_run(text)
-        _field(paragraph, instr, round(layout.STYLES["footer"].size * 2))
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temporary = tempfile.mkstemp(prefix=".blank-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out)
+            os.replace(temporary, folder / f"blank-{key}.json")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        for old in folder.glob("blank-*.json"):
+            if old.name != f"blank-{key}.json":
+                with contextlib.suppress(OSError):
+                    old.unlink()
+    except OSError:
+        pass  # no cache this time: the next process compiles again
 
 
-def _free_paragraph(story):
-    """The header's or footer's empty first paragraph, else a new one after its content."""
-    paragraphs = story.paragraphs
-    if len(paragraphs) == 1 and not _has_content(story):
-        return paragraphs[0]
-    return story.add_paragraph()
+class _Para:
+    """A paragraph of the body: its style id, its keep-with-next (None, True or False: python-docx writes
+    ``w:val="0"`` for False), the rest of its properties and its runs."""
+
+    __slots__ = ("style", "keep", "ppr", "runs")
+
+    def __init__(self, style: str, runs: str = "", ppr: str = "", keep: bool | None = None) -> None:
+        self.style, self.runs, self.ppr, self.keep = style, runs, ppr, keep
+
+    def xml(self) -> str:
+        keep = "" if self.keep is None else "<w:keepNext/>" if self.keep else '<w:keepNext w:val="0"/>'
+        style = f'<w:pStyle w:val="{self.style}"/>' if self.style else ""
+        ppr = style + keep + self.ppr
+        if ppr:
+            return f"<w:p><w:pPr>{ppr}</w:pPr>{self.runs}</w:p>"
+        return f"<w:p>{self.runs}</w:p>" if self.runs else "<w:p/>"
 
 
-def _has_content(story) -> bool:
-    """Text or a picture in a header or footer."""
-    if story.is_linked_to_previous:
-        return False
-    xml = story._element.xml
-    return any(p.text.strip() for p in story.paragraphs) or "<w:drawing" in xml or "<w:pict" in xml
+@dataclass(frozen=True)
+class _ImageInfo:
+    """What python-docx reads from an image file to place it."""
+
+    blob: bytes
+    sha1: str
+    ext: str
+    content_type: str
+    filename: str
+    width: int  # EMU at the image's own resolution
+    height: int
 
 
-def _header_footer(page: _Page, section, letter: Letter) -> bool:
-    """Running header on pages 2+, page numbers on every page; True when page 1's header is a letterhead."""
-    if not section.different_first_page_header_footer and _has_content(section.header):
-        _copy_story(section.header, section.first_page_header)
-    section.different_first_page_header_footer = True
-    header = _free_paragraph(section.header)
-    header._p.style = page.style_id("Running Header")
-    header.add_run(letter.running_header)
-    header._p.get_or_add_pPr().append(parse_xml(
-        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="1" '
-        f'w:color="{layout.RULE.lstrip("#")}"/></w:pBdr>'))
-    _page_footer(page, section.footer)
-    _page_footer(page, section.first_page_footer)
-    return _has_content(section.first_page_header)
+def _image(path: Path, field: str) -> _ImageInfo:
+    try:
+        stat = Path(path).stat()
+    except FileNotFoundError:
+        raise RenderError(f"{field}: image file not found", file=str(path)) from None
+    except OSError as exc:
+        raise RenderError(f"{field}: not a usable image ({type(exc).__name__})", file=str(path)) from None
+    return _image_cached(str(path), stat.st_mtime_ns, stat.st_size, field)
 
 
-def _copy_story(source, target) -> None:
-    """Copy a header's content into another header part, relating the pictures it shows."""
-    target_el, source_part, target_part = target._element, source.part, target.part
-    for child in list(target_el):
-        target_el.remove(child)
-    for child in source._element:
-        target_el.append(copy.deepcopy(child))
-    for element in target_el.iter():
-        for attr in (qn("r:embed"), qn("r:id"), qn("r:link")):
-            rid = element.get(attr)
-            if rid and rid in source_part.rels:
-                rel = source_part.rels[rid]
-                target_ref = rel.target_ref if rel.is_external else rel.target_part
-                element.set(attr, target_part.relate_to(target_ref, rel.reltype, is_external=rel.is_external))
+@lru_cache(maxsize=8)
+def _image_cached(path: str, mtime_ns: int, size: int, field: str) -> _ImageInfo:
+    """A PNG's header read here, as python-docx reads it; any other image (or a PNG this cannot read)
+    through python-docx's image module, which also names what is wrong with a bad one."""
+    try:
+        blob = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise RenderError(f"{field}: image file not found", file=path) from None
+    except OSError as exc:
+        raise RenderError(f"{field}: not a usable image ({type(exc).__name__})", file=path) from None
+    png = _png_size(blob)
+    if png is not None and int(png[0] / png[2] * 914400):
+        px_width, px_height, horz_dpi, vert_dpi = png
+        return _ImageInfo(blob, hashlib.sha1(blob).hexdigest(), "png", "image/png", os.path.basename(path),
+                          int(px_width / horz_dpi * 914400), int(px_height / vert_dpi * 914400))
+    from docx.image.image import Image
+
+    try:
+        image = Image.from_file(path)
+        info = _ImageInfo(image.blob, image.sha1, image.ext, image.content_type, image.filename,
+                          int(image.width), int(image.height))
+        if not info.width:
+            raise ZeroDivisionError  # python-docx scales the picture by its width
+    except FileNotFoundError:
+        raise RenderError(f"{field}: image file not found", file=path) from None
+    except Exception as exc:  # python-docx raises several types for a bad image
+        raise RenderError(f"{field}: not a usable image ({type(exc).__name__})", file=path) from None
+    return info
 
 
-def _letterhead(page: _Page, header, letter: Letter, setup: layout.PageSetup) -> None:
-    """The letterhead in page 1's header, line for line as the PDF draws it (the same wrapped lines, exact
-    line heights), so the header is as tall as the PDF's letterhead and the body starts at the same place.
-    With a logo, a borderless two-cell table: the logo, and the lines set right."""
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_size(blob: bytes) -> tuple[int, int, int, int] | None:
+    """A PNG's pixel size and resolution as python-docx's ``Png`` reads them (its chunks walked to IEND,
+    the first IHDR and pHYs; 72 dpi unless pHYs gives pixels per metre), or None to leave it to
+    python-docx."""
+    if not blob.startswith(_PNG_SIGNATURE):
+        return None
+    chunks: dict[bytes, int] = {}
+    offset = 8
+    while True:
+        if offset + 8 > len(blob):
+            return None
+        length, kind = int.from_bytes(blob[offset:offset + 4], "big"), blob[offset + 4:offset + 8]
+        chunks.setdefault(kind, offset + 8)
+        if kind == b"IEND":
+            break
+        offset += 12 + length
+    ihdr, phys = chunks.get(b"IHDR"), chunks.get(b"pHYs")
+    if ihdr is None or ihdr + 8 > len(blob) or (phys is not None and phys + 9 > len(blob)):
+        return None
+    width, height = int.from_bytes(blob[ihdr:ihdr + 4], "big"), int.from_bytes(blob[ihdr + 4:ihdr + 8], "big")
+    horz = vert = 72
+    if phys is not None and blob[phys + 8] == 1:
+        per_metre = int.from_bytes(blob[phys:phys + 4], "big"), int.from_bytes(blob[phys + 4:phys + 8], "big")
+        horz, vert = (int(round(p * 0.0254)) if p else 72 for p in per_metre)
+    if not (width and height and horz and vert):
+        return None
+    return width, height, horz, vert
+
+
+@dataclass
+class _Images:
+    """The images a letter adds to its package, as python-docx's ``ImageParts`` would name them."""
+
+    base: _Base
+    added: list[tuple[str, _ImageInfo]] = field(default_factory=list)  # (partname, image)
+
+    def partname(self, image: _ImageInfo) -> str:
+        """The image's part name: the part of the same picture (by SHA-1) if the package has one, else a
+        new one, numbered from 1 using any gap."""
+        for sha1, partname in self.base.image_parts:
+            if sha1 == image.sha1:
+                return partname
+        for partname, known in self.added:
+            if known.sha1 == image.sha1:
+                return partname
+        used = [number for number in self.base.image_numbers] + [_number(p) for p, _ in self.added]
+        count = len(used)
+        n = next((n for n in range(1, count + 1) if n not in used), count + 1)
+        partname = f"/word/media/image{n}.{image.ext}"
+        self.added.append((partname, image))
+        return partname
+
+
+def _number(partname: str) -> int | None:
+    match = re.search(r"(\d+)\.[^./]*$", partname)
+    return int(match.group(1)) if match else None
+
+
+def _inline(image: _ImageInfo, rid: str, shape_id: int, max_width: float, max_height: float) -> str:
+    """``run.add_picture(path, width=max_width)``, shrunk to ``max_height`` as :func:`_picture` does."""
+    cx = int(max_width * 12700)
+    cy = round(image.height * (float(cx) / float(image.width)))
+    top = int(max_height * 12700)
+    if cy > top:
+        cx, cy = int(cx * top / cy), top
+    return (f'<w:r><w:drawing><wp:inline xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+            f'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><wp:extent cx="{cx}" cy="{cy}"/>'
+            f'<wp:docPr id="{shape_id}" name="Picture {shape_id}"/><wp:cNvGraphicFramePr><a:graphicFrameLocks '
+            f'noChangeAspect="1"/></wp:cNvGraphicFramePr><a:graphic><a:graphicData '
+            f'uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic><pic:nvPicPr><pic:cNvPr '
+            f'id="0" name="{xml_escape(image.filename, _ATTR)}"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill>'
+            f'<a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm>'
+            f'<a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"/></pic:spPr>'
+            f'</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>')
+
+
+class _Writer:
+    """One letter being written into a compiled base: the body's blocks, and the images it adds."""
+
+    def __init__(self, base: _Base) -> None:
+        self.base = base
+        self.body: list[_Para | str] = []
+        self.images = _Images(base)
+        self.document_rels: list[str] = []  # new relationships of the document part
+        self.rids = set(base.document_rids)
+        self.related = dict(base.document_images)
+        self.next_id = base.document_next_id
+        self.logo_rel = ""
+        self.logo_part = ""
+
+    def sid(self, name: str) -> str:
+        return xml_escape(self.base.style_ids[name], _QUOTE)
+
+    def plain(self, style: str, text: str | None) -> None:
+        """``_Page.add``: a paragraph in ``style``, with ``text`` as one run when there is any."""
+        self.body.append(_Para(self.sid(style), _r(text) if text else ""))
+
+    def signature_image(self, path: Path, max_width: float, max_height: float) -> str:
+        image = _image(path, "signer.signature")
+        partname = self.images.partname(image)
+        rid = self.related.get(partname)
+        if rid is None:
+            rid = next(f"rId{n}" for n in range(1, len(self.rids) + 2) if f"rId{n}" not in self.rids)
+            self.rids.add(rid)
+            self.related[partname] = rid
+            folder = posixpath.dirname("/" + self.base.document[0])
+            self.document_rels.append(_rel(rid, posixpath.relpath(partname, folder)))
+        shape_id, self.next_id = self.next_id, self.next_id + 1
+        return _inline(image, rid, shape_id, max_width, max_height)
+
+    def logo(self, path: Path, max_width: float, max_height: float) -> str:
+        image = _image(path, "provider.logo")
+        partname = self.images.partname(image)
+        name = self.base.letterhead[0] if self.base.letterhead else ""
+        self.logo_part = partname
+        self.logo_rel = _rel("rId1", posixpath.relpath(partname, posixpath.dirname("/" + name)))
+        return _inline(image, "rId1", 1, max_width, max_height)
+
+
+def _render_fast(base: _Base, letter: Letter, identifier: str, setup: layout.PageSetup) -> bytes:
+    """:func:`appeal.render.docx_api._fill`, then python-docx's save, as text: the same bytes (the oracle
+    test), in one zip pass, each member dated with the letter's date."""
+    writer = _Writer(base)
+    live: dict[str, str] = {}
+    name, head, tail = base.running
+    live[name] = head + _r(letter.running_header) + tail
+    if base.letterhead is not None:
+        name, head, template, tail = base.letterhead
+        live[name] = head + _letterhead_xml(writer, letter, setup, template) + tail
+    blocks = letter.blocks
+    if setup.envelope == "window-10":
+        _window_para(writer, next((b for b in blocks if isinstance(b, Recipient)), None))
+    for i, block in enumerate(blocks):
+        if isinstance(block, Recipient) and setup.envelope == "window-10":
+            continue
+        _FAST.get(type(block), _unknown)(writer, block)
+        if i + 1 < len(blocks) and keeps_with_next(block, blocks[i + 1]):
+            last = next((item for item in reversed(writer.body) if isinstance(item, _Para)), None)
+            if last is not None:
+                last.keep = True
+    name, head, tail = base.document
+    live[name] = head + "".join(item if isinstance(item, str) else item.xml() for item in writer.body) + tail
+    if writer.document_rels:
+        name, xml = base.document_rels
+        live[name] = xml[:-len("</Relationships>")] + "".join(writer.document_rels) + "</Relationships>"
+    name, xml = base.core
+    live[name] = _core_xml(xml, letter, identifier)
+    added = writer.images.added
+    if added:
+        defaults, overrides, known = base.types
+        defaults, overrides = dict(defaults), dict(overrides)
+        for partname, image in added:
+            ext = partname.rsplit(".", 1)[1]
+            if (ext.lower(), image.content_type) in known:
+                defaults[ext] = image.content_type
+            else:
+                overrides[partname] = image.content_type
+        live["[Content_Types].xml"] = _types_xml(defaults, overrides)
+    day = dt.date.fromisoformat(letter.meta["date"])
+    stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+    return _zip(list(_fast_members(base, live, writer)), stamp)
+
+
+def _fast_members(base: _Base, live: dict[str, str], writer: _Writer):
+    written = {partname for _, partname in base.image_parts}
+    added = dict((partname, image) for partname, image in writer.images.added)
+
+    def image(partname: str):
+        if partname in added and partname not in written:
+            written.add(partname)
+            yield partname[1:], _Deflated.of(added[partname].blob)
+
+    for name, frozen in base.members:
+        if name == "<logo>":
+            if writer.logo_rel:
+                header = base.letterhead[0] if base.letterhead else ""
+                rels = posixpath.join(posixpath.dirname(header), "_rels", posixpath.basename(header) + ".rels")
+                yield rels, _Deflated.of(
+                    f'{_XML_HEAD}<Relationships xmlns="{_RELS_NS}">{writer.logo_rel}</Relationships>'.encode())
+                yield from image(writer.logo_part)
+        elif name == "<signature>":
+            for partname in writer.related:
+                if partname not in base.document_images:
+                    yield from image(partname)
+        elif name in live:
+            yield name, _Deflated.of(live[name].encode("utf-8"))
+        elif frozen is not None:
+            yield name, frozen
+
+
+_TEXT = {"\r": "&#13;"}  # how lxml writes a carriage return in a text node
+
+
+def _core_xml(xml: str, letter: Letter, identifier: str) -> str:
+    values = {"title": letter.title, "author": letter.author, "subject": letter.subject,
+              "keywords": ", ".join(letter.keywords), "identifier": identifier}
+    for value in values.values():
+        if len(value) > 255:
+            raise ValueError(f"exceeded 255 char limit for property, got:\n\n'{value}'")
+    for key, value in values.items():
+        xml = xml.replace(_slot(key), xml_escape(value, _TEXT))
+    stamp = dt.datetime.fromisoformat(letter.meta["date"] + "T12:00:00").strftime("%Y-%m-%dT%H:%M:%SZ")
+    return xml.replace(f"{_MARK_DAY}T12:00:00Z", stamp)
+
+
+def _letterhead_xml(writer: _Writer, letter: Letter, setup: layout.PageSetup, template: str) -> str:
+    """:func:`_letterhead` as text."""
     from appeal.render.pdf import letterhead_lines, logo_size
 
     name, lines = letterhead_lines(letter, setup.letterhead_font)
     logo = logo_size(letter)
+    align = "right" if logo is not None else "center"
+    word = xml_escape(layout.FAMILIES[setup.letterhead_font].word, _ATTR)
+    colour = f'<w:color w:val="{_hex(setup.accent)}"/>' if setup.accent else ""
+    paragraphs = []
+    for i, text in enumerate(name + lines):
+        is_name = i < len(name)
+        spacing = ""
+        if is_name:
+            after = layout.STYLES["letterhead_name"].after if i == len(name) - 1 else 0
+            spacing = f'<w:spacing w:after="{_tw(after)}"/>'
+        style = writer.sid("Letterhead Name" if is_name else "Letterhead")
+        rpr = f'<w:rFonts w:ascii="{word}" w:hAnsi="{word}"/>' + (colour if is_name else "")
+        paragraphs.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{spacing}<w:jc w:val="{align}"/></w:pPr>'
+                          f"{_r(text, rpr)}</w:p>")
+    rule = (f'<w:p><w:pPr><w:pStyle w:val="{writer.sid("Letterhead")}"/>'
+            f"{_spacing(layout.RULE_ABOVE, layout.RULE_BELOW)}{_border(setup.accent)}</w:pPr></w:p>")
+    if logo is None:
+        return "".join(paragraphs or [template]) + rule
     twips = lambda points: round(points * 20)  # noqa: E731
-    first = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
-    if logo is not None:
-        widths = (twips(logo[0] + layout.LOGO_GAP), twips(layout.letterhead_text_width(logo[0])))
-        cells = "".join(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p/></w:tc>' for w in widths)
-        table = parse_xml(
-            f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblInd w:w="0" '
+    widths = (twips(logo[0] + layout.LOGO_GAP), twips(layout.letterhead_text_width(logo[0])))
+    assert letter.letterhead.logo is not None
+    picture = writer.logo(letter.letterhead.logo, logo[0], logo[1])
+    cells = (f'<w:p><w:pPr>{_spacing(logo[1])}</w:pPr>{picture}</w:p>', "".join(paragraphs) or "<w:p/>")
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    row = "".join(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{cell}</w:tc>'
+                  for w, cell in zip(widths, cells))
+    return (f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblInd w:w="0" '
             f'w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left '
             f'w:w="0" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
-            f'</w:tblPr><w:tblGrid>{"".join(f"<w:gridCol w:w={chr(34)}{w}{chr(34)}/>" for w in widths)}</w:tblGrid>'
-            f'<w:tr>{cells}</w:tr></w:tbl>')
-        first._p.addprevious(table)
-        from docx.table import _Cell
-
-        logo_cell, text_cell = (_Cell(tc, header) for tc in table.iter(qn("w:tc")))
-        picture = logo_cell.paragraphs[0]
-        _spacer(picture, logo[1])
-        _picture(picture.add_run(), letter.letterhead.logo, Pt(logo[0]), Pt(logo[1]), "provider.logo")
-        paragraphs = [text_cell.paragraphs[0]] + [text_cell.add_paragraph() for _ in (name + lines)[1:]]
-        rule = first
-    else:
-        paragraphs = [first] + [header.add_paragraph() for _ in (name + lines)[1:]]
-        rule = header.add_paragraph()
-    _letterhead_lines(page, paragraphs, name, lines, setup, "right" if logo is not None else "center")
-    rule._p.style = page.style_id("Letterhead")
-    _rule(rule, layout.RULE_ABOVE, layout.RULE_BELOW, setup.accent)
+            f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid><w:tr>{row}</w:tr></w:tbl>{rule}")
 
 
-def _letterhead_lines(page: _Page, paragraphs, name: list[str], lines: list[str], setup: layout.PageSetup,
-                      align: str) -> None:
-    word = layout.FAMILIES[setup.letterhead_font].word
-    accent = RGBColor(*layout.rgb(setup.accent)) if setup.accent else None
-    for i, (paragraph, text) in enumerate(zip(paragraphs, name + lines)):
-        is_name = i < len(name)
-        style = "Letterhead Name" if is_name else "Letterhead"
-        paragraph._p.style = page.style_id(style)
-        paragraph.alignment = _ALIGN[align]
-        run = paragraph.add_run(text)
-        run.font.name = word
-        if is_name:
-            paragraph.paragraph_format.space_after = Pt(layout.STYLES["letterhead_name"].after
-                                                        if i == len(name) - 1 else 0)
-            if accent is not None:
-                run.font.color.rgb = accent
-
-
-def _window_address(page: _Page, recipient: Recipient | None) -> None:
-    """The payer's address in a frame at the #10 window, as the PDF places it. The frame spans the whole
-    keep-clear band and lets no text beside it (``notBeside``), so Word and LibreOffice set nothing else
-    there; without an address the frame stays empty and the band stays clear."""
+def _window_para(writer: _Writer, recipient: Recipient | None) -> None:
+    """:func:`_window_address` as text."""
     from appeal.render.pdf import fit_address
 
     band, box = layout.WINDOW_10.keep_clear(), layout.WINDOW_10.address_box()
@@ -558,217 +552,85 @@ def _window_address(page: _Page, recipient: Recipient | None) -> None:
     fitted = fit_address(recipient) if recipient is not None and recipient.address else None
     size, leading, lines = fitted if fitted else (layout.ADDRESS_SIZES[0][0], layout.ADDRESS_SIZES[0][1], [])
     runs = "<w:r><w:br/></w:r>".join(
-        f'<w:r><w:rPr><w:sz w:val="{round(size * 2)}"/></w:rPr><w:t xml:space="preserve">{xml_escape(line)}</w:t></w:r>'
-        for line in lines)
-    xml = (f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{page.style_id("Address")}"/>'
-           f'<w:framePr w:w="{twips(band.width)}" w:h="{twips(band.height)}" w:hRule="exact" w:wrap="notBeside" '
+        f'<w:r><w:rPr><w:sz w:val="{round(size * 2)}"/></w:rPr>{_raw_t(line)}</w:r>' for line in lines)
+    ppr = (f'<w:framePr w:w="{twips(band.width)}" w:h="{twips(band.height)}" w:hRule="exact" w:wrap="notBeside" '
            f'w:vAnchor="page" w:hAnchor="page" w:x="{twips(band.left)}" w:y="{twips(band.top)}"/>'
            f'<w:spacing w:before="{twips(box.top - band.top + layout.ADDRESS_INSET)}" w:after="0" '
            f'w:line="{twips(leading)}" w:lineRule="exact"/><w:ind w:left="{twips(box.left - band.left)}" '
-           f'w:right="0"/></w:pPr>{runs}</w:p>')
-    page.doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
+           f'w:right="0"/>')
+    writer.body.append(_Para(writer.sid("Address"), runs, ppr))
 
 
-def _rule(paragraph, above: float, below: float, colour: str | None = None) -> None:
-    """An empty paragraph drawn as a rule across the text width: ``above`` points high, a bottom border,
-    then ``below`` points of space."""
-    fmt = paragraph.paragraph_format
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(above)
-    fmt.space_before, fmt.space_after = Pt(0), Pt(below)
-    paragraph._p.get_or_add_pPr().append(parse_xml(
-        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="{round(layout.RULE_WIDTH * 8)}" w:space="0" '
-        f'w:color="{(colour or layout.RULE).lstrip("#")}"/></w:pBdr>'))
+def _heading_fast(writer: _Writer, block: Heading) -> None:
+    writer.body.append(_Para(writer.sid(f"Heading {heading_level(block.level)}"), _runs(block.runs),
+                             "<w:pageBreakBefore/>" if block.new_page else "", keep=True))
 
 
-def _picture(run, path, max_width, max_height, field: str) -> None:
-    """An image scaled to fit its box, keeping its proportions."""
-    try:
-        shape = run.add_picture(str(path), width=max_width)
-    except FileNotFoundError:
-        raise RenderError(f"{field}: image file not found", file=str(path)) from None
-    except Exception as exc:  # python-docx raises several types for a bad image
-        raise RenderError(f"{field}: not a usable image ({type(exc).__name__})", file=str(path)) from None
-    if shape.height > max_height:
-        shape.width = int(shape.width * max_height / shape.height)
-        shape.height = max_height
-
-
-# -- blocks ---------------------------------------------------------------------------
-
-def _add_runs(paragraph, runs: tuple[Run, ...]) -> None:
-    if any(_NOT_PLAIN.search(run.text) for run in runs if not run.br):
-        _add_runs_by_api(paragraph, runs)
-        return
-    pieces = ("<w:r><w:br/></w:r>" if run.br else _api_run_xml(run.text, run.bold, run.italic, props=True)
-              for run in runs)
-    p = paragraph._p
-    for r in parse_xml(f'<w:p {_W}>{"".join(pieces)}</w:p>'):
-        p.append(r)
-
-
-def _add_runs_by_api(paragraph, runs: tuple[Run, ...]) -> None:
-    for run in runs:
-        if run.br:
-            paragraph.add_run().add_break()
-            continue
-        r = paragraph.add_run(run.text)
-        r.bold = run.bold or None
-        r.italic = run.italic or None
-
-
-def _heading(page: _Page, block: Heading) -> None:
-    paragraph = page.add(f"Heading {heading_level(block.level)}")
-    _add_runs(paragraph, block.runs)
-    paragraph.paragraph_format.keep_with_next = True
-    paragraph.paragraph_format.page_break_before = block.new_page or None
-
-
-def _paragraph(page: _Page, block: Paragraph) -> None:
+def _paragraph_fast(writer: _Writer, block: Paragraph) -> None:
     style = {"address": "Address", "small": "Reference"}.get(block.style, "Normal")
-    _add_runs(page.add(style), block.runs)
+    writer.body.append(_Para(writer.sid(style), _runs(block.runs)))
 
 
-def _recipient(page: _Page, block: Recipient) -> None:
-    """The payer's address in the flow (no window envelope): one paragraph, kept together."""
-    paragraph = page.add("Address")
-    for i, line in enumerate(block.lines()):
-        if i:
-            paragraph.add_run().add_break()
-        paragraph.add_run(line)
+def _recipient_fast(writer: _Writer, block: Recipient) -> None:
+    runs = "<w:r><w:br/></w:r>".join(_r(line) for line in block.lines())
+    writer.body.append(_Para(writer.sid("Address"), runs))
 
 
-def _quote(page: _Page, block: Quote) -> None:
-    page.add("Quote", block.text)
-    page.add("Quote Attribution", block.attribution)
+def _quote_fast(writer: _Writer, block: Quote) -> None:
+    writer.plain("Quote", block.text)
+    writer.plain("Quote Attribution", block.attribution)
 
 
-def _list(page: _Page, block: BulletList) -> None:
-    style = "List Number" if block.ordered else "List Bullet"
+def _list_fast(writer: _Writer, block: BulletList) -> None:
+    style = writer.sid("List Number" if block.ordered else "List Bullet")
+    count = len(block.items)
     for i, item in enumerate(block.items):
-        paragraph = page.add(style)
-        _add_runs(paragraph, item)
-        paragraph.paragraph_format.keep_with_next = i < len(block.items) - 1 and len(block.items) <= 6
+        writer.body.append(_Para(style, _runs(item), keep=i < count - 1 and count <= 6))
 
 
-def _table(page: _Page, block: Table) -> None:
-    """The table as one piece of WordprocessingML: python-docx's cell-by-cell API cost a third of
-    a letter's DOCX time. Fixed layout, the shared column widths and cell padding, the label column
-    (or header row) shaded."""
-    columns = max(len(row) for row in block.rows)
-    widths = [round(w * 20) for w in column_widths(layout.text_width(), columns)]
-    total = sum(widths)
-    cell_style = page.style_id("Table Text")
-    shade_fill = LABEL_FILL
-    rows = []
-    for r, row in enumerate(block.rows):
-        cells = []
-        for c, runs in enumerate(row):
-            label = is_label(block, r, c)
-            shade = f'<w:shd w:val="clear" w:fill="{shade_fill}"/>' if label else ""
-            cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr>'
-                         f'<w:p><w:pPr><w:pStyle w:val="{cell_style}"/></w:pPr>{_runs_xml(runs, bold=label)}'
-                         f'</w:p></w:tc>')
-        rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>")
-    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    pad = {side: round(points * 20) for side, points in layout.CELL_PADDING.items()}
-    pad["bottom"] -= round(layout.TABLE_GRID * 20)  # a word processor adds the grid line to each row's height
-    border = f'w:val="single" w:sz="{round(layout.TABLE_GRID * 8)}" w:space="0" w:color="{layout.RULE.lstrip("#")}"'
-    borders = "".join(f"<w:{side} {border}/>" for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{page.style_id("Table Grid")}"/>'
-           f'<w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="left"/><w:tblInd w:w="0" w:type="dxa"/>'
-           f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
-           f'<w:tblCellMar><w:top w:w="{pad["top"]}" w:type="dxa"/><w:left w:w="{pad["left"]}" w:type="dxa"/>'
-           f'<w:bottom w:w="{pad["bottom"]}" w:type="dxa"/><w:right w:w="{pad["right"]}" w:type="dxa"/>'
-           f'</w:tblCellMar>'
-           f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-           f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
-    page.doc.element.body.find(qn("w:sectPr")).addprevious(parse_xml(xml))
-    _spacer(page.doc.add_paragraph(), layout.TABLE_SPACE_AFTER)
+def _table_fast(writer: _Writer, block: Table) -> None:
+    writer.body.append(_table_xml(writer.sid, block))
+    writer.body.append(_Para("", "", _spacing(layout.TABLE_SPACE_AFTER)))
 
 
-def _spacer(paragraph, height: float) -> None:
-    """An empty paragraph exactly ``height`` points high."""
-    fmt = paragraph.paragraph_format
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(height)
-    fmt.space_before = fmt.space_after = Pt(0)
-
-
-def _runs_xml(runs: tuple[Run, ...], bold: bool = False) -> str:
-    """Runs in the cell's style, user text escaped (it is text, never markup)."""
-    out = []
-    for run in runs:
-        if run.br:
-            out.append("<w:r><w:br/></w:r>")
-            continue
-        props = ("<w:b/>" if bold or run.bold else "") + ("<w:i/>" if run.italic else "")
-        props = f"<w:rPr>{props}</w:rPr>" if props else ""
-        out.append(f'<w:r>{props}<w:t xml:space="preserve">{xml_escape(run.text)}</w:t></w:r>')
-    return "".join(out)
-
-
-def _signature(page: _Page, block: Signature) -> None:
-    """The closing, the signature (image or a line to sign on), the signer's name and lines, in one
-    borderless table cell whose row cannot split: Word and LibreOffice keep it whole on one page, as the
-    PDF does (a chain of keep-with-next paragraphs, LibreOffice splits)."""
-    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{round(layout.text_width() * 20)}" w:type="dxa"/>'
-           f'<w:tblInd w:w="0" w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="0" '
-           f'w:type="dxa"/><w:left w:w="0" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="0" '
-           f'w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid><w:gridCol w:w="{round(layout.text_width() * 20)}"/>'
-           f'</w:tblGrid><w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr><w:tcW '
-           f'w:w="{round(layout.text_width() * 20)}" w:type="dxa"/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>')
-    table = parse_xml(xml)
-    page.doc.element.body.find(qn("w:sectPr")).addprevious(table)
-    from docx.table import _Cell
-
-    cell = _Cell(table.find(f"{qn('w:tr')}/{qn('w:tc')}"), page.doc._body)
-    closing = cell.paragraphs[0]
-    closing._p.style = page.style_id("Normal")
-    closing.add_run(block.closing)
-    mark = _in_cell(page, cell, "Normal")
+def _signature_fast(writer: _Writer, block: Signature) -> None:
+    width = round(layout.text_width() * 20)
+    normal = writer.sid("Normal")
     if block.image is not None:
-        mark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        mark.paragraph_format.space_after = Pt(0)
-        _picture(mark.add_run(), block.image, Pt(layout.SIGNATURE_IMAGE[0]), Pt(layout.SIGNATURE_IMAGE[1]),
-                 "signer.signature")
-    else:  # a line to sign on: the gap, then a rule as long as the PDF's
-        _spacer(mark, layout.SIGNATURE_GAP)
-        mark.paragraph_format.space_after = Pt(3.6)
-        mark.paragraph_format.right_indent = Pt(layout.text_width() - layout.SIGNATURE_LINE_WIDTH)
-        mark._p.get_or_add_pPr().append(parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="4" w:space="0" w:color="000000"/></w:pBdr>'))
-    _in_cell(page, cell, "Signer Name").add_run(block.name)
-    for line in block.lines:
-        _in_cell(page, cell, "Signer").add_run(line)
+        picture = writer.signature_image(block.image, layout.SIGNATURE_IMAGE[0], layout.SIGNATURE_IMAGE[1])
+        mark = (f'<w:p><w:pPr><w:pStyle w:val="{normal}"/><w:spacing w:line="240" w:lineRule="auto" w:after="0"/>'
+                f"</w:pPr>{picture}</w:p>")
+    else:
+        mark = (f'<w:p><w:pPr><w:pStyle w:val="{normal}"/>{_spacing(layout.SIGNATURE_GAP, 3.6)}'
+                f'<w:ind w:right="{_tw(layout.text_width() - layout.SIGNATURE_LINE_WIDTH)}"/><w:pBdr><w:bottom '
+                f'w:val="single" w:sz="4" w:space="0" w:color="000000"/></w:pBdr></w:pPr></w:p>')
+    lines = "".join(f'<w:p><w:pPr><w:pStyle w:val="{writer.sid("Signer")}"/></w:pPr>{_r(line)}</w:p>'
+                    for line in block.lines)
+    writer.body.append(
+        f'<w:tbl><w:tblPr><w:tblW w:w="{width}" w:type="dxa"/><w:tblInd w:w="0" w:type="dxa"/><w:tblLayout '
+        f'w:type="fixed"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="0" w:type="dxa"/><w:bottom '
+        f'w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid><w:gridCol '
+        f'w:w="{width}"/></w:tblGrid><w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr><w:tcW w:w="{width}" '
+        f'w:type="dxa"/></w:tcPr><w:p><w:pPr><w:pStyle w:val="{normal}"/></w:pPr>{_r(block.closing)}</w:p>{mark}'
+        f'<w:p><w:pPr><w:pStyle w:val="{writer.sid("Signer Name")}"/></w:pPr>{_r(block.name)}</w:p>{lines}'
+        f"</w:tc></w:tr></w:tbl>")
 
 
-def _in_cell(page: _Page, cell, style: str):
-    """A new paragraph in a table cell, its style set by id (a lookup by name scans every style)."""
-    paragraph = cell.add_paragraph()
-    paragraph._p.style = page.style_id(style)
-    return paragraph
-
-
-def _references(page: _Page, block: References) -> None:
+def _references_fast(writer: _Writer, block: References) -> None:
     if not block.entries:
         return
-    _heading(page, Heading((Run(block.title),), level=2))
+    _heading_fast(writer, Heading((Run(block.title),), level=2))
     for entry in block.entries:
-        page.add("Reference List", entry)
+        writer.plain("Reference List", entry)
 
 
-def _unknown(page: _Page, block: Block) -> None:
-    raise RenderError(f"the DOCX renderer has no rule for a {type(block).__name__} block")
-
-
-_RENDERERS: dict[type, Callable] = {
-    Heading: _heading,
-    Paragraph: _paragraph,
-    Recipient: _recipient,
-    Quote: _quote,
-    BulletList: _list,
-    Table: _table,
-    Signature: _signature,
-    References: _references,
+_FAST: dict[type, Callable] = {
+    Heading: _heading_fast,
+    Paragraph: _paragraph_fast,
+    Recipient: _recipient_fast,
+    Quote: _quote_fast,
+    BulletList: _list_fast,
+    Table: _table_fast,
+    Signature: _signature_fast,
+    References: _references_fast,
 }
