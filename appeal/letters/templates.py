@@ -31,6 +31,7 @@ from appeal.inputs.case import FactSpec
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
 from appeal.inputs.schema import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
 from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
+from appeal.letters.bytecode import template_cache
 from appeal.letters.facts import FACT_NAME, vocabulary, vocabulary_line
 from appeal.letters.sandbox import LetterEnvironment, OverBudget, Unprintable, given, text_value
 from appeal.resources import builtin_dir
@@ -340,6 +341,7 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
         finalize=printed,
+        bytecode_cache=template_cache(),
     )
     env.filters.update(short_date=short_date, long_date=long_date, money=money, billed_code=billed_code)
     return env
