@@ -104,3 +104,33 @@ def test_the_cache_holds_no_case_data(tmp_path, monkeypatch):
     case = prepared.case
     for value in (case.patient.name, case.claim.number, case.patient.member_id):
         assert value and value.encode() not in written
+
+
+RACE = """
+import sys
+from appeal.letters import bytecode
+from appeal.letters.sandbox import LetterEnvironment
+import jinja2
+source = sys.argv[2]
+env = LetterEnvironment(loader=jinja2.DictLoader({"t.md": source}),
+                        bytecode_cache=bytecode.TemplateCache(sys.argv[1], "f"))
+for _ in range(20):
+    env.cache.clear()
+    print(env.get_template("t.md").render(name="Ann", codes=["76120"]), end="|")
+"""
+
+
+def test_processes_racing_for_one_entry_each_read_whole_entries(tmp_path):
+    """Four processes compile, write and read the same entry at once: each renders the same text,
+    and what is left is one whole entry (no temporary file, nothing half written)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "cache"
+    racers = [subprocess.Popen([sys.executable, "-c", RACE, str(folder), SOURCE], stdout=subprocess.PIPE, text=True)
+              for _ in range(4)]
+    outputs = [racer.communicate(timeout=120)[0] for racer in racers]
+    assert all(racer.returncode == 0 for racer in racers)
+    once = environment(None).get_template("t.md").render(name="Ann", codes=["76120"])
+    assert set(outputs) == {(once + "|") * 20}
+    assert [p.suffix for p in folder.iterdir()] == [".jinja"]
