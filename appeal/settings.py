@@ -50,7 +50,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class Sources:
-    """The templates, citation library and workspace of one run, each read once."""
+    """The templates, citation library and workspace of one run, each read once (the template folders are
+    listed at their first use and not again: :class:`~appeal.letters.templates.TemplatesReadOnce`)."""
 
     settings: Settings
     templates: TemplateSet
@@ -60,7 +61,7 @@ class Sources:
     @classmethod
     def load(cls, settings: Settings) -> Sources:
         """Read all three; a broken template folder, citation file or profile stops here (exit 2)."""
-        return cls(settings, settings.templates(), settings.library(), settings.load_workspace())
+        return cls(settings, settings.templates().read_once(), settings.library(), settings.load_workspace())
 
     @property
     def case_defaults(self) -> Callable[[Any], dict] | None:

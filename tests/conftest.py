@@ -3,8 +3,11 @@ that open the outputs the way a biller's tools would."""
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,10 @@ from hypothesis import settings
 settings.register_profile("appeal", deadline=None)
 settings.register_profile("long", parent=settings.get_profile("appeal"), max_examples=2_500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "appeal"))
+
+# Compiled templates go to a folder of this run (and its subprocesses), not to the user's cache.
+os.environ["APPEAL_CACHE_DIR"] = tempfile.mkdtemp(prefix="appeal-test-cache-")
+atexit.register(shutil.rmtree, os.environ["APPEAL_CACHE_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -33,6 +33,7 @@ def sandbox(tmp_path):
         folder.mkdir()
     env = {**os.environ, "HOME": str(folders["home"]), "TMPDIR": str(folders["tmp"]),
            "XDG_CACHE_HOME": str(folders["cache"]), "SOURCE_DATE_EPOCH": "1795737600"}
+    env.pop("APPEAL_CACHE_DIR", None)  # compiled templates go to XDG_CACHE_HOME, which the scan reads
 
     def run(*args):
         result = subprocess.run([sys.executable, "-m", "appeal", *map(str, args)], capture_output=True, text=True,
@@ -88,6 +89,7 @@ def test_generate_packet_and_batch_leave_no_phi_outside_the_output_folder(sandbo
     run("packet", case, "-o", out)
     run("batch", cases, "-o", out / "batch", "--jobs", "2")
     assert list(out.glob("*_packet.pdf")) and list((out / "batch").glob("*.pdf"))
+    assert list((folders["cache"] / "appeal" / "templates").glob("*.jinja"))  # the compiled templates are scanned
     assert leaks(list(folders.values()), [out, case], SAMPLE_PHI) == []
     assert len(leaks([out], [], ("Jane Q. Sample",))) >= 4  # the scan finds the name where it belongs
 

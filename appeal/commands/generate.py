@@ -12,18 +12,16 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from appeal.checks import Finding, run_checks
 from appeal.checks.verdict import Verdict, verdict
 from appeal.deliver.files import case_key
 from appeal.deliver.letter import write_letter
-from appeal.deliver.packet import deliver_packet
 from appeal.errors import RenderError
 from appeal.inputs.case import Case, load_case
 from appeal.inputs.workspace import PayerEntry, Workspace
 from appeal.inputs.yamlread import FileRefused, open_regular
-from appeal.ledger.recorder import Recorder
 from appeal.letters.build import Prepared, build_letter
 from appeal.letters.compose import letterhead
 from appeal.letters.document import Letterhead, PageSetup
@@ -31,6 +29,9 @@ from appeal.render.fonts import check_fonts
 from appeal.render.formats import FORMATS, render
 from appeal.render.images import check_images
 from appeal.settings import Settings, Sources
+
+if TYPE_CHECKING:
+    from appeal.ledger.recorder import Recorder
 
 
 @dataclass
@@ -212,6 +213,8 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     if strict and not judged.ready:
         return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True, verdict=judged)
     if packet or fax or tiff or tiff_g4:
+        from appeal.deliver.packet import deliver_packet  # only here: the packet's PDF tools
+
         done = deliver_packet(prepared, sources.templates, sources.library, Path(out_dir), sources.workspace,
                               formats, allow_outside=sources.settings.allow_outside, fax=fax, tiff=tiff,
                               tiff_g4=tiff_g4)

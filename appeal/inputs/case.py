@@ -12,7 +12,6 @@ that uses it, and :func:`coerce_facts` types them once the template is known.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
@@ -547,6 +546,8 @@ def coerce_facts(case: Case, specs: Mapping[str, FactSpec], known: Iterable[str]
     known = set(known)
     for name in given or ():
         if name not in specs and name not in known:
+            import difflib  # only when there is a suggestion to make
+
             close = difflib.get_close_matches(name, [*specs, *sorted(known - set(specs))], n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             r.problem(at + (name,), f"unknown fact '{name}': no template uses it{hint}",

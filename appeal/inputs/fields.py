@@ -9,7 +9,6 @@ field, what was wrong and what is accepted. The caller raises once, with them al
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
@@ -149,6 +148,8 @@ class Reader:
         keys = list(keys)
         for key in value:
             if key not in keys:
+                import difflib  # only when there is a suggestion to make
+
                 close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
                 self.problem(path + (key,), f"unknown field '{key}'{hint}", ", ".join(keys))
@@ -204,6 +205,8 @@ class Reader:
         if value is None:
             return None
         if value not in choices:
+            import difflib  # only when there is a suggestion to make
+
             close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             self.problem(path, f"'{value}' is not one of the choices{hint}", ", ".join(choices))

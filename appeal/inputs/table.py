@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -117,6 +116,8 @@ def column_map(data: Any, file: str, located: Located | None = None) -> ColumnMa
                                                                           target[len(FACTS):])):
             fields[header.strip()] = target
         else:
+            import difflib  # only when there is a suggestion to make
+
             close = difflib.get_close_matches(target, list(FIELDS), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             r.problem((header,), f"'{target}' is not a case field{hint}", MAP_ACCEPTED)

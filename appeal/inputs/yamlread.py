@@ -219,7 +219,7 @@ def compose_nodes(text: str, allow_aliases: bool = False, fast: bool = True) -> 
     any other document, and one libyaml rejects, is composed by the pure, bounded loader, so a user
     always sees its error and line, as before.
     """
-    if fast and FAST_LOADER is not None and not _MAY_HOLD_ANCHOR.search(text):
+    if fast and FAST_LOADER is not None and not _may_hold_anchor(text):
         try:
             node = yaml.compose(text, Loader=FAST_LOADER)
         except yaml.YAMLError:
@@ -234,8 +234,13 @@ def compose_nodes(text: str, allow_aliases: bool = False, fast: bool = True) -> 
         loader.dispose()
 
 
-_MAY_HOLD_ANCHOR = re.compile(r"(?:^|[\s\[\]{},:?-])[&*][^\s]", re.MULTILINE)
-"""An ``&`` or ``*`` followed by a name, where a YAML anchor or alias could start (or a false alarm)."""
+_MAY_HOLD_ANCHOR = re.compile(r"(?<![^\s\[\]{},:?\-])[&*]\S")
+"""An ``&`` or ``*`` followed by a name, where a YAML anchor or alias could start (or a false alarm): at the
+start of the text or after a space, a bracket, a brace, ``,``, ``:``, ``?`` or ``-``."""
+
+
+def _may_hold_anchor(text: str) -> bool:
+    return ("&" in text or "*" in text) and _MAY_HOLD_ANCHOR.search(text) is not None
 
 
 def _check_depth(root: yaml.Node | None) -> bool:

@@ -58,6 +58,9 @@ from appeal.reference.deadlines import appeal_deadline
 
 CORE_PROPERTY_LIMIT = 255  # DOCX core properties (title, subject, keywords, author) hold at most 255 characters
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+# A placeholder paragraph (``_Composer.placeholder``): the letter's nonce, then the block's index. One pattern for
+# every letter (a pattern of each letter's own nonce would be compiled anew for each, and crowd re's cache).
+_MARKER = re.compile(r"APPEALBLOCK([0-9a-f]+)N(\d+)")
 
 
 @dataclasses.dataclass
@@ -315,16 +318,15 @@ def _context(bound: Bound, composer: _Composer) -> dict:
 
 def _to_blocks(markdown: str, composer: _Composer, meta: TemplateMeta) -> list[Block]:
     tokens = _MARKDOWN.parse(markdown)
-    marker = re.compile(rf"APPEALBLOCK{composer.nonce}N(\d+)")
     blocks: list[Block] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if tok.type == "paragraph_open":
             inline = tokens[i + 1]
-            found = marker.fullmatch(inline.content.strip())
-            if found:
-                blocks.append(composer.blocks[int(found.group(1))]())
+            found = _MARKER.fullmatch(inline.content.strip())
+            if found and found.group(1) == composer.nonce:
+                blocks.append(composer.blocks[int(found.group(2))]())
             else:
                 blocks.append(Paragraph(_runs(inline, meta)))
             i += 3

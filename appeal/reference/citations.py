@@ -15,7 +15,6 @@ an entry with a built-in's id replaces it.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +157,8 @@ class CitationLibrary:
         try:
             return self.entries[cid]
         except KeyError:
+            import difflib  # only when there is a suggestion to make
+
             close = difflib.get_close_matches(cid, list(self.entries), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise CitationError(f"no citation with id '{cid}'{hint}") from None

@@ -60,7 +60,11 @@ def without_usage(description: str | None) -> str | None:
     return description.strip()
 
 
+# libyaml's safe loader where PyYAML has it (ten times faster on this file; the same data), else the pure one
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @lru_cache(maxsize=1)
 def code_table() -> CodeTable:
     with data_file("codes.yaml").open(encoding="utf-8") as fh:
-        return CodeTable(yaml.safe_load(fh))
+        return CodeTable(yaml.load(fh, Loader=_SAFE_LOADER))
