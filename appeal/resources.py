@@ -7,6 +7,8 @@ them where they stand.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -23,3 +25,22 @@ def builtin_dir(name: str) -> Path:
 def data_file(name: str) -> Path:
     """A reference-data file shipped inside the package (``appeal/data``)."""
     return PACKAGE / "data" / name
+
+
+def cache_dir(part: str) -> Path | None:
+    """Where appeal keeps what it compiles once for later runs (``part``: ``templates``, ``docx``), or None
+    when caching is off. ``$XDG_CACHE_HOME/appeal/<part>`` (else ``~/.cache``, or the platform's cache
+    folder); ``APPEAL_CACHE_DIR`` moves the whole cache, ``APPEAL_NO_CACHE=1`` turns it off. Nothing kept
+    there holds case data."""
+    if os.environ.get("APPEAL_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    chosen = os.environ.get("APPEAL_CACHE_DIR", "").strip()
+    if chosen:
+        return Path(chosen).expanduser() / part
+    if sys.platform == "win32":
+        root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Caches"
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "appeal" / part

@@ -21,6 +21,7 @@ from appeal.commands.generate import prepare
 from appeal.letters.document import BulletList, Heading, PageSetup, Paragraph, Quote, Run, Signature
 from appeal.render import docx as docx_render
 from appeal.render import docx_api
+from appeal.resources import cache_dir
 from appeal.settings import Settings
 
 from conftest import LETTER_DATE, ROOT, SAMPLES, UPMC
@@ -180,7 +181,7 @@ def test_the_blank_base_read_back_from_the_disk_cache_is_the_one_compiled(tmp_pa
     written.write_text('{"key": "' + key + '", "members": [1', encoding="utf-8")
     assert docx_render._read_cache(key) is None
     monkeypatch.setenv("APPEAL_NO_CACHE", "1")
-    assert docx_render._cache_dir() is None and docx_render._read_cache(key) is None
+    assert cache_dir("docx") is None and docx_render._read_cache(key) is None
 
 
 def test_a_cold_start_draws_the_blank_letter_without_python_docx(tmp_path):

@@ -14,6 +14,7 @@ from jinja2.bccache import bc_magic
 from appeal.commands.generate import prepare
 from appeal.letters import bytecode
 from appeal.letters.sandbox import LetterEnvironment
+from appeal.resources import cache_dir
 from appeal.settings import Settings
 
 from conftest import LETTER_DATE, UPMC
@@ -78,28 +79,28 @@ def test_a_folder_that_cannot_be_made_is_passed_over(tmp_path):
 
 
 def test_the_folder_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(bytecode.ENV_DIR, str(tmp_path / "mine"))
-    assert bytecode.cache_dir() == tmp_path / "mine"
-    monkeypatch.setenv(bytecode.ENV_OFF, "1")
-    assert bytecode.cache_dir() is None and bytecode.template_cache() is None
-    monkeypatch.setenv(bytecode.ENV_OFF, "0")
-    monkeypatch.delenv(bytecode.ENV_DIR)
+    monkeypatch.setenv("APPEAL_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache_dir("templates") == tmp_path / "mine" / "templates"
+    monkeypatch.setenv("APPEAL_NO_CACHE", "1")
+    assert cache_dir("templates") is None and bytecode.template_cache() is None
+    monkeypatch.setenv("APPEAL_NO_CACHE", "0")
+    monkeypatch.delenv("APPEAL_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     if os.name == "posix" and not str(bytecode.sys.platform).startswith("darwin"):
-        assert bytecode.cache_dir() == tmp_path / "xdg" / "appeal" / "templates"
+        assert cache_dir("templates") == tmp_path / "xdg" / "appeal" / "templates"
 
 
 def test_the_cache_holds_no_case_data(tmp_path, monkeypatch):
     """What the letter of a case leaves on disk is the templates' compiled code: no name, no claim number."""
     from appeal.letters import templates
 
-    monkeypatch.setenv(bytecode.ENV_DIR, str(tmp_path / "cache"))
+    monkeypatch.setenv("APPEAL_CACHE_DIR", str(tmp_path / "cache"))
     templates._environment.cache_clear()
     try:
         prepared = prepare(UPMC, Settings(date=LETTER_DATE))
     finally:
         templates._environment.cache_clear()
-    written = b"".join(path.read_bytes() for path in entries(tmp_path / "cache"))
+    written = b"".join(path.read_bytes() for path in entries(tmp_path / "cache" / "templates"))
     assert written
     case = prepared.case
     for value in (case.patient.name, case.claim.number, case.patient.member_id):

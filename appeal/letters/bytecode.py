@@ -28,29 +28,12 @@ import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
 from appeal import __version__
+from appeal.resources import cache_dir
 
-ENV_DIR = "APPEAL_CACHE_DIR"
-ENV_OFF = "APPEAL_NO_CACHE"
 PATTERN = "%s.jinja"
 
 # The modules whose code decides what a template compiles to (the environment's options, its code generator).
 _COMPILER_MODULES = ("bytecode.py", "sandbox.py", "templates.py")
-
-
-def cache_dir() -> Path | None:
-    """Where compiled templates are kept, or None when the cache is off."""
-    if os.environ.get(ENV_OFF, "").strip() not in ("", "0"):
-        return None
-    chosen = os.environ.get(ENV_DIR, "").strip()
-    if chosen:
-        return Path(chosen).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "appeal" / "templates"
 
 
 def compiler_fingerprint() -> str:
@@ -100,7 +83,7 @@ class TemplateCache(FileSystemBytecodeCache):
 
 def template_cache() -> TemplateCache | None:
     """The cache the letter environment compiles through, or None (off, or the compiler cannot be read)."""
-    directory = cache_dir()
+    directory = cache_dir("templates")
     if directory is None:
         return None
     try:

@@ -69,6 +69,7 @@ from appeal.render.wordml import (
     _zip,
     xml_escape,
 )
+from appeal.resources import cache_dir
 
 
 def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None,
@@ -87,7 +88,7 @@ def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None 
 def _blank_package() -> _Base | bytes:
     """The blank base compiled: from the disk cache when an earlier process left it, else built with
     python-docx (and left there for the next process)."""
-    key = _cache_key() if _cache_dir() is not None else None
+    key = _cache_key() if cache_dir("docx") is not None else None
     cached = _read_cache(key) if key else None
     if cached is not None:
         return cached
@@ -124,23 +125,6 @@ def _reference_package_cached(path: str, mtime_ns: int, size: int) -> _Base | by
 _CACHE_FORMAT = 1
 
 
-def _cache_dir() -> Path | None:
-    """Where the compiled blank base is kept (``$XDG_CACHE_HOME/appeal/docx``, else ``~/.cache/appeal/docx``;
-    ``APPEAL_CACHE_DIR`` moves it, ``APPEAL_NO_CACHE=1`` turns it off, as for the compiled templates)."""
-    if os.environ.get("APPEAL_NO_CACHE", "").strip() not in ("", "0"):
-        return None
-    chosen = os.environ.get("APPEAL_CACHE_DIR", "").strip()
-    if chosen:
-        return Path(chosen).expanduser()
-    if sys.platform == "win32":
-        root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        root = Path.home() / "Library" / "Caches"
-    else:
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "appeal" / "docx"
-
-
 def _cache_key() -> str | None:
     """What the compiled blank base depends on: python-docx's and lxml's code and template, ours, and the
     layout's values; None when python-docx cannot be found (then compiling reports it)."""
@@ -165,7 +149,7 @@ def _cache_key() -> str | None:
 
 
 def _read_cache(key: str) -> _Base | None:
-    folder = _cache_dir()
+    folder = cache_dir("docx")
     if folder is None:
         return None
     try:
@@ -204,7 +188,7 @@ def _write_cache(key: str, base: _Base) -> None:
     data["types"] = [base.types[0], base.types[1], sorted(base.types[2])]
     import tempfile
 
-    folder = _cache_dir()
+    folder = cache_dir("docx")
     if folder is None:
         return
     try:
