@@ -216,20 +216,60 @@ def _markup(runs: tuple[Run, ...]) -> str:
 
 def _para(text_markup: str, style: str) -> RLParagraph:
     chosen = _styles()[style]
-    text, frags = _parsed(text_markup, chosen)
-    return RLParagraph(text, chosen, frags=frags)
+    text, frags, lines = _parsed(text_markup, chosen)
+    paragraph = _Para(text, chosen, frags=frags)
+    paragraph._lines = lines
+    return paragraph
+
+
+class _Para(RLParagraph):
+    """A paragraph whose line breaks are kept with its parse (:func:`_parsed`): the keep-together rules
+    wrap a flowable several times at the same width, and the boilerplate is the same in every letter.
+
+    ``breakLines`` depends only on the fragments, the style and the widths, so its result is kept per
+    (fragments, widths) and handed out again with the attributes it sets; the fragments are the key by
+    identity and the stored result holds them, so an id is never reused while its entry lives. Nothing
+    downstream changes a result in place (drawing reads it; a split slices or copies it), except when
+    soft hyphens re-class split words: such paragraphs are never kept. Paragraphs reportlab splits off
+    (``self.__class__(...)``) have no ``_lines`` and break their lines as usual."""
+
+    _lines: dict | None = None
+    frags: list  # what breakLines sets (reportlab's own attributes, declared for mypy)
+    _width_max: float
+    _splitLongWordCount: int
+    _hyphenations: int
+    KEPT = 16  # the most results kept per parse (a paragraph is wrapped at one or two widths)
+
+    def breakLines(self, width):
+        lines = self._lines
+        if lines is None or self.bulletText or not isinstance(width, list):
+            return super().breakLines(width)
+        frags = self.frags
+        key = (id(frags), *width)
+        kept = lines.get(key)
+        if kept is None or kept[0] is not frags:
+            result = super().breakLines(width)
+            if len(lines) < self.KEPT:
+                lines[key] = (frags, result, self.frags, self._width_max, self._splitLongWordCount,
+                              self._hyphenations)
+            return result
+        _, result, self.frags, self._width_max, self._splitLongWordCount, self._hyphenations = kept
+        self.height = 0
+        return result
 
 
 @lru_cache(maxsize=512)
-def _parsed(text_markup: str, style: ParagraphStyle) -> tuple[str, list]:
+def _parsed(text_markup: str, style: ParagraphStyle) -> tuple[str, list, dict | None]:
     """reportlab's parse of a paragraph's markup (its text as cleaned, and its fragments), kept across the
     letters of a process: the boilerplate (quotes, references, the template's own sentences, the
     letterhead) is the same in every letter and was parsed again each time. Fragments carry the style's
     font and colour, so the key is the style object itself (a fax's monochrome styles are others).
     reportlab never changes fragments in place (line breaking clones them), so paragraphs can share them.
+    The third item holds the paragraph's line breaks (:class:`_Para`); None for text with soft hyphens.
     Bounded, in memory only."""
     paragraph = RLParagraph(text_markup, style)
-    return paragraph.text, paragraph.frags
+    soft = any("\xad" in getattr(f, "text", "") for f in paragraph.frags)
+    return paragraph.text, paragraph.frags, None if soft else {}
 
 
 def _check(letter: Letter) -> None:
