@@ -16,6 +16,7 @@ type; an unknown block type is an error. Sizes, spacing and margins come from
 
 from __future__ import annotations
 
+import copy
 import io
 import unicodedata
 from contextvars import ContextVar
@@ -61,6 +62,7 @@ from appeal.letters.document import (
     Table,
 )
 from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
+from appeal.render.fonts import describe_missing, missing_glyphs
 from appeal.resources import PACKAGE
 
 FAMILY = "LiberationSerif"
@@ -104,21 +106,51 @@ def _files() -> dict[str, str]:
 
 
 _FILES = _files()
+_LOADED: dict[str, TTFont] = {}
 
 
-@lru_cache(maxsize=1)
-def fonts() -> dict[str, TTFont]:
-    """Register the bundled fonts once per process."""
-    loaded = {}
-    for name, file in _FILES.items():
-        font = TTFont(name, str(PACKAGE / "fonts" / file))
-        _keep_subsets(font)
-        pdfmetrics.registerFont(font)
-        loaded[name] = font
+def _map_families() -> None:
+    """How <b> and <i> pick a face, by name only (no font is read). Registering a TrueType font maps its
+    name as a family of its own, so this runs again after each: the maps are then those of every face
+    registered first and the families after."""
+    for name in _FILES:
+        pdfmetrics.registerFontFamily(name)
     for key in layout.FAMILIES:
         pdfmetrics.registerFontFamily(face(key), normal=face(key), bold=face(key, bold=True),
                                       italic=face(key, italic=True), boldItalic=face(key, True, True))
+
+
+_map_families()
+
+
+def font(name: str) -> TTFont:
+    """One bundled face, read and registered the first time something draws or measures with it: a
+    TrueType file takes about 27 ms to parse, and a letter uses three or four of the eight faces.
+
+    A face whose file another name already has (the sans family's italics are its upright faces) is
+    that name's font, as reportlab registers two names of one face."""
+    loaded = _LOADED.get(name)
+    if loaded is None:
+        first = next(n for n, file in _FILES.items() if file == _FILES[name])
+        if first != name:
+            loaded = font(first)
+            alias = copy.copy(loaded)
+            alias.fontName = name
+            pdfmetrics.registerFont(alias)  # the face is known: reportlab registers the name as `loaded`
+        else:
+            loaded = TTFont(name, str(PACKAGE / "fonts" / _FILES[name]))
+            _keep_subsets(loaded)
+            pdfmetrics.registerFont(loaded)
+        _map_families()
+        _LOADED[name] = loaded
     return loaded
+
+
+def fonts() -> dict[str, TTFont]:
+    """Every bundled face registered, for pages drawn with the canvas alone (a fax cover, a packet's)."""
+    for name in _FILES:
+        font(name)
+    return _LOADED
 
 
 def _keep_subsets(font: TTFont) -> None:
@@ -150,36 +182,16 @@ def _keep_subsets(font: TTFont) -> None:
     face.addSubsetObjects = add_subset_objects
 
 
-@lru_cache(maxsize=1)
-def _coverage() -> frozenset[int]:
-    """Code points every face can draw: text may be set in any of them (bold, italic)."""
-    maps = [set(font.face.charToGlyph) for font in fonts().values()]
-    return frozenset(set.intersection(*maps))
-
-
-def missing_glyphs(text: str) -> set[str]:
-    """Characters of ``text`` (as drawn: NFC) that some bundled face cannot draw.
-
-    White space is never drawn as a glyph: the letter folds it into plain spaces and line breaks.
-    """
-    covered = _coverage()
-    return {ch for ch in unicodedata.normalize("NFC", text) if ord(ch) not in covered and not ch.isspace()}
-
-
-def describe_missing(missing: set[str]) -> str:
-    """``'字' (U+5B57)``: each character and its code point, so a user can find it."""
-    return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in sorted(missing))
-
-
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
 
 
 def paragraph_style(name: str, family: str = layout.BODY_FAMILY, colour: str | None = None) -> ParagraphStyle:
     """A reportlab style from the shared layout rule ``name`` (no widows or orphans)."""
-    fonts()
     rule = layout.STYLES[name]
+    font_name = face(family, rule.bold, rule.italic)
+    font(font_name)
     return ParagraphStyle(
-        name, fontName=face(family, rule.bold, rule.italic), fontSize=rule.size, leading=rule.leading,
+        name, fontName=font_name, fontSize=rule.size, leading=rule.leading,
         spaceBefore=rule.before, spaceAfter=rule.after, leftIndent=rule.left, rightIndent=rule.right,
         alignment=_ALIGN[rule.align], textColor=colors.HexColor(colour or rule.colour or "#000000"),
         allowWidows=0, allowOrphans=0)
@@ -268,6 +280,8 @@ def _parsed(text_markup: str, style: ParagraphStyle) -> tuple[str, list, dict | 
     The third item holds the paragraph's line breaks (:class:`_Para`); None for text with soft hyphens.
     Bounded, in memory only."""
     paragraph = RLParagraph(text_markup, style)
+    for name in {f.fontName for f in paragraph.frags} & _FILES.keys():  # <b> and <i> pick other faces
+        font(name)
     soft = any("\xad" in getattr(f, "text", "") for f in paragraph.frags)
     return paragraph.text, paragraph.frags, None if soft else {}
 
@@ -464,8 +478,9 @@ _RENDERERS: dict[type, Callable[[Any], list[Flowable]]] = {  # one per block typ
 
 def measure(text: str, size: float, family: str = layout.BODY_FAMILY, bold: bool = False) -> float:
     """The width of ``text`` in points, as both formats set it (the fonts are metric-compatible)."""
-    fonts()
-    return pdfmetrics.stringWidth(unicodedata.normalize("NFC", text), face(family, bold), size)
+    name = face(family, bold)
+    font(name)
+    return pdfmetrics.stringWidth(unicodedata.normalize("NFC", text), name, size)
 
 
 def letterhead_lines(letter: Letter, family: str) -> tuple[list[str], list[str]]:
