@@ -154,12 +154,17 @@ def fonts() -> dict[str, TTFont]:
 
 
 def _keep_subsets(font: TTFont) -> None:
-    """The face's font subsets (the glyphs a letter uses, re-packed as a small TrueType file) built and
-    deflated once per process for each set of characters: reportlab rebuilds and deflates them for every
-    PDF, about a fifth of a letter's time. The stream is then exactly what reportlab would have written.
-    A subset holds glyphs, never text, and lives only in this process."""
+    """What a face writes into every PDF, made once per process for each set of characters it draws:
+    the font subset (the glyphs a letter uses, re-packed as a small TrueType file) deflated, the subset's
+    glyph widths formatted and its ToUnicode map deflated; reportlab rebuilds, formats and deflates them
+    for every PDF. The objects are then exactly what reportlab would have written. A subset holds glyphs
+    and widths, never text, and lives only in this process.
+
+    Text is encoded to the subset's codes with a dictionary lookup per character when every character
+    already has its code in this PDF; reportlab's own loop, which also hands out new codes, does the rest."""
     face = font.face
     make, add = face.makeSubset, face.addSubsetObjects
+    add_objects, split_string = font.addObjects, font.splitString
 
     @lru_cache(maxsize=32)
     def subset_of(chars: tuple[int, ...]) -> tuple[bytes, bytes]:
@@ -173,13 +178,56 @@ def _keep_subsets(font: TTFont) -> None:
             reference = add(doc, fontname, subset)
         finally:
             del face.makeSubset
-        stream = doc.idToObject[f"fontFile:{face.filename}({fontname})"]
-        if stream.filters == [pdfdoc.PDFZCompress] and "Filter" not in stream.dictionary.dict:
-            stream.content = deflated  # what PDFStream.format would deflate, with the filter it would name
-            stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+        _deflated(doc.idToObject[f"fontFile:{face.filename}({fontname})"], deflated)
         return reference
 
+    @lru_cache(maxsize=32)
+    def formatted(chars: tuple[int, ...], cmap: str, doc) -> tuple[bytes, bytes]:
+        widths = pdfdoc.PDFArray(list(map(face.getCharWidth, chars))).format(doc)
+        return widths, pdfdoc.PDFZCompress.encode(cmap)
+
+    def add_objects_once(doc):
+        state = font.state.get(doc)
+        names = [f"{state.internalName}+{n}" for n in range(len(state.subsets))] if state else []
+        subsets = [tuple(subset) for subset in state.subsets] if state else []
+        add_objects(doc)
+        for name, chars in zip(names, subsets):
+            pdf_font = doc.idToObject[name]
+            cmap = doc.idToObject[f"toUnicodeCMap:{pdf_font.BaseFont}"]
+            widths, deflated = formatted(chars, cmap.content, None)
+            pdf_font.Widths = _Formatted(widths)
+            _deflated(cmap, deflated)
+
+    def split_known(text, doc, encoding="utf-8"):
+        state = font.state.get(doc)
+        if state is not None and isinstance(text, str):
+            try:  # every character has a code in the first subset (no new code, no other subset, no nbsp)
+                codes = bytes(map(state.assignments.__getitem__, map(ord, text)))
+            except (KeyError, ValueError):
+                return split_string(text, doc, encoding)
+            return [(0, codes)] if codes else []
+        return split_string(text, doc, encoding)
+
     face.addSubsetObjects = add_subset_objects
+    font.addObjects = add_objects_once
+    font.splitString = split_known
+
+
+def _deflated(stream: pdfdoc.PDFStream, deflated: bytes) -> None:
+    """A stream's content as PDFStream.format would deflate it, with the filter it would name."""
+    if stream.filters == [pdfdoc.PDFZCompress] and "Filter" not in stream.dictionary.dict:
+        stream.content = deflated
+        stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+
+
+class _Formatted(pdfdoc.PDFObject):
+    """A PDF value as reportlab formats it, formatted once."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def format(self, document) -> bytes:
+        return self.data
 
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
@@ -692,11 +740,27 @@ def _numbered_canvas(letter: Letter):
     return NumberedCanvas
 
 
+class _Frame(Frame):
+    """A frame that deep-copies itself cheaply. reportlab copies the current frame each time it measures a
+    kept group (``_listWrapOn``); a frame holds numbers and strings, which a deep copy shares anyway, and a
+    few lists, which are copied as ``copy.deepcopy`` would."""
+
+    def __deepcopy__(self, memo: dict) -> _Frame:
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        new.__dict__.update({key: value if isinstance(value, _ATOMIC) else copy.deepcopy(value, memo)
+                             for key, value in self.__dict__.items()})
+        return new
+
+
+_ATOMIC = (int, float, str, type(None))
+
+
 def _frame(margins: tuple[float, float, float, float], frame_id: str) -> Frame:
     """The text area inside ``margins`` (top, right, bottom, left), with no padding of its own: the DOCX
     has none, so both formats set lines the same width."""
     top, right, bottom, left = margins
-    return Frame(left, bottom, layout.PAGE_WIDTH - left - right, layout.PAGE_HEIGHT - top - bottom,
+    return _Frame(left, bottom, layout.PAGE_WIDTH - left - right, layout.PAGE_HEIGHT - top - bottom,
                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=frame_id)
 
 
