@@ -534,12 +534,21 @@ def measure(text: str, size: float, family: str = layout.BODY_FAMILY, bold: bool
 def letterhead_lines(letter: Letter, family: str) -> tuple[list[str], list[str]]:
     """The letterhead's name and contact lines, each wrapped to its width (both formats set these lines)."""
     logo = logo_size(letter)
-    head, width = letter.letterhead, layout.letterhead_text_width(logo[0] if logo else None)
+    head = letter.letterhead
+    width = layout.letterhead_text_width(logo[0] if logo else None)
+    name, lines = _wrapped_letterhead(head.name, tuple(head.lines), width, family)
+    return list(name), list(lines)
+
+
+@lru_cache(maxsize=64)
+def _wrapped_letterhead(name: str, lines: tuple[str, ...], width: float,
+                        family: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The practice's name and lines wrapped (the same in every letter of a practice, measured once)."""
     name_rule, line_rule = layout.STYLES["letterhead_name"], layout.STYLES["letterhead"]
-    name = layout.wrap(head.name, width, lambda t: measure(t, name_rule.size, family, bold=True))
-    lines = [part for line in head.lines
-             for part in layout.wrap(line, width, lambda t: measure(t, line_rule.size, family))]
-    return name, lines
+    wrapped_name = layout.wrap(name, width, lambda t: measure(t, name_rule.size, family, bold=True))
+    wrapped = (part for line in lines
+               for part in layout.wrap(line, width, lambda t: measure(t, line_rule.size, family)))
+    return tuple(wrapped_name), tuple(wrapped)
 
 
 def logo_size(letter: Letter) -> tuple[float, float] | None:
