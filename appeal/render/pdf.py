@@ -124,8 +124,9 @@ _map_families()
 
 
 def font(name: str) -> TTFont:
-    """One bundled face, read and registered the first time something draws or measures with it: a
-    TrueType file takes about 27 ms to parse, and a letter uses three or four of the eight faces.
+    """One bundled face, read and registered the first time something draws or measures with it: parsing
+    the TrueType files was most of the cold start's font cost, and a letter uses three or four of the
+    eight faces.
 
     A face whose file another name already has (the sans family's italics are its upright faces) is
     that name's font, as reportlab registers two names of one face."""
@@ -153,7 +154,7 @@ def fonts() -> dict[str, TTFont]:
     return _LOADED
 
 
-def _keep_subsets(font: TTFont) -> None:
+def _keep_subsets(ttf: TTFont) -> None:
     """What a face writes into every PDF, made once per process for each set of characters it draws:
     the font subset (the glyphs a letter uses, re-packed as a small TrueType file) deflated, the subset's
     glyph widths formatted and its ToUnicode map deflated; reportlab rebuilds, formats and deflates them
@@ -162,9 +163,9 @@ def _keep_subsets(font: TTFont) -> None:
 
     Text is encoded to the subset's codes with a dictionary lookup per character when every character
     already has its code in this PDF; reportlab's own loop, which also hands out new codes, does the rest."""
-    face = font.face
+    face = ttf.face
     make, add = face.makeSubset, face.addSubsetObjects
-    add_objects, split_string = font.addObjects, font.splitString
+    add_objects, split_string = ttf.addObjects, ttf.splitString
 
     @lru_cache(maxsize=32)
     def subset_of(chars: tuple[int, ...]) -> tuple[bytes, bytes]:
@@ -182,24 +183,24 @@ def _keep_subsets(font: TTFont) -> None:
         return reference
 
     @lru_cache(maxsize=32)
-    def formatted(chars: tuple[int, ...], cmap: str, doc) -> tuple[bytes, bytes]:
-        widths = pdfdoc.PDFArray(list(map(face.getCharWidth, chars))).format(doc)
+    def formatted(chars: tuple[int, ...], cmap: str) -> tuple[bytes, bytes]:
+        widths = pdfdoc.PDFArray(list(map(face.getCharWidth, chars))).format(None)  # numbers need no document
         return widths, pdfdoc.PDFZCompress.encode(cmap)
 
     def add_objects_once(doc):
-        state = font.state.get(doc)
+        state = ttf.state.get(doc)
         names = [f"{state.internalName}+{n}" for n in range(len(state.subsets))] if state else []
         subsets = [tuple(subset) for subset in state.subsets] if state else []
         add_objects(doc)
         for name, chars in zip(names, subsets):
             pdf_font = doc.idToObject[name]
             cmap = doc.idToObject[f"toUnicodeCMap:{pdf_font.BaseFont}"]
-            widths, deflated = formatted(chars, cmap.content, None)
+            widths, deflated = formatted(chars, cmap.content)
             pdf_font.Widths = _Formatted(widths)
             _deflated(cmap, deflated)
 
     def split_known(text, doc, encoding="utf-8"):
-        state = font.state.get(doc)
+        state = ttf.state.get(doc)
         if state is not None and isinstance(text, str):
             try:  # every character has a code in the first subset (no new code, no other subset, no nbsp)
                 codes = bytes(map(state.assignments.__getitem__, map(ord, text)))
@@ -209,8 +210,8 @@ def _keep_subsets(font: TTFont) -> None:
         return split_string(text, doc, encoding)
 
     face.addSubsetObjects = add_subset_objects
-    font.addObjects = add_objects_once
-    font.splitString = split_known
+    ttf.addObjects = add_objects_once
+    ttf.splitString = split_known
 
 
 def _deflated(stream: pdfdoc.PDFStream, deflated: bytes) -> None:
@@ -298,7 +299,8 @@ class _Para(RLParagraph):
     _width_max: float
     _splitLongWordCount: int
     _hyphenations: int
-    KEPT = 16  # the most results kept per parse (a paragraph is wrapped at one or two widths)
+    KEPT = 16  # the most results kept per parse: each wrap of a paragraph adds one (its fragments are
+    # then the word list of the break before), and a paragraph is wrapped about three times
 
     def breakLines(self, width):
         lines = self._lines
@@ -770,7 +772,7 @@ def _frame(margins: tuple[float, float, float, float], frame_id: str) -> Frame:
     has none, so both formats set lines the same width."""
     top, right, bottom, left = margins
     return _Frame(left, bottom, layout.PAGE_WIDTH - left - right, layout.PAGE_HEIGHT - top - bottom,
-                 leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=frame_id)
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=frame_id)
 
 
 def _first_page_frames(letter: Letter, page: layout.PageSetup) -> list[Frame]:
