@@ -12,8 +12,8 @@ from pypdf import PdfReader
 
 from appeal.cli import cli
 from appeal.inputs.case import load_case
-from appeal.render.fonts import check_fonts
-from appeal.render.pdf import _FILES, fonts, missing_glyphs
+from appeal.render.fonts import COVERED, check_fonts, missing_glyphs
+from appeal.render.pdf import _FILES, fonts
 from appeal.resources import PACKAGE
 
 from conftest import UPMC, flat
@@ -33,6 +33,21 @@ def test_each_bundled_font_ships_with_its_licence():
 
 def test_fonts_are_registered_once_per_process():
     assert fonts() is fonts()
+
+
+def test_the_coverage_the_check_reads_is_what_every_bundled_face_maps():
+    """The font check reads a list of code points, not the fonts: the list is the fonts' own."""
+    maps = [set(font.face.charToGlyph) for font in fonts().values()]
+    assert {ord(c) for c in COVERED} == set.intersection(*maps)
+
+
+def test_the_font_check_reads_no_font():
+    import subprocess
+    import sys
+
+    code = ("import sys; from appeal.inputs.case import load_case; from appeal.render.fonts import check_fonts; "
+            f"check_fonts(load_case({str(UPMC)!r})); print('reportlab' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
 def test_fonts_cover_latin_extended_vietnamese_greek_and_cyrillic():

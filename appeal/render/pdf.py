@@ -16,6 +16,7 @@ type; an unknown block type is an error. Sizes, spacing and margins come from
 
 from __future__ import annotations
 
+import copy
 import io
 import unicodedata
 from contextvars import ContextVar
@@ -61,6 +62,7 @@ from appeal.letters.document import (
     Table,
 )
 from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
+from appeal.render.fonts import describe_missing, missing_glyphs
 from appeal.resources import PACKAGE
 
 FAMILY = "LiberationSerif"
@@ -104,30 +106,66 @@ def _files() -> dict[str, str]:
 
 
 _FILES = _files()
+_LOADED: dict[str, TTFont] = {}
 
 
-@lru_cache(maxsize=1)
-def fonts() -> dict[str, TTFont]:
-    """Register the bundled fonts once per process."""
-    loaded = {}
-    for name, file in _FILES.items():
-        font = TTFont(name, str(PACKAGE / "fonts" / file))
-        _keep_subsets(font)
-        pdfmetrics.registerFont(font)
-        loaded[name] = font
+def _map_families() -> None:
+    """How <b> and <i> pick a face, by name only (no font is read). Registering a TrueType font maps its
+    name as a family of its own, so this runs again after each: the maps are then those of every face
+    registered first and the families after."""
+    for name in _FILES:
+        pdfmetrics.registerFontFamily(name)
     for key in layout.FAMILIES:
         pdfmetrics.registerFontFamily(face(key), normal=face(key), bold=face(key, bold=True),
                                       italic=face(key, italic=True), boldItalic=face(key, True, True))
+
+
+_map_families()
+
+
+def font(name: str) -> TTFont:
+    """One bundled face, read and registered the first time something draws or measures with it: parsing
+    the TrueType files was most of the cold start's font cost, and a letter uses three or four of the
+    eight faces.
+
+    A face whose file another name already has (the sans family's italics are its upright faces) is
+    that name's font, as reportlab registers two names of one face."""
+    loaded = _LOADED.get(name)
+    if loaded is None:
+        first = next(n for n, file in _FILES.items() if file == _FILES[name])
+        if first != name:
+            loaded = font(first)
+            alias = copy.copy(loaded)
+            alias.fontName = name
+            pdfmetrics.registerFont(alias)  # the face is known: reportlab registers the name as `loaded`
+        else:
+            loaded = TTFont(name, str(PACKAGE / "fonts" / _FILES[name]))
+            _keep_subsets(loaded)
+            pdfmetrics.registerFont(loaded)
+        _map_families()
+        _LOADED[name] = loaded
     return loaded
 
 
-def _keep_subsets(font: TTFont) -> None:
-    """The face's font subsets (the glyphs a letter uses, re-packed as a small TrueType file) built and
-    deflated once per process for each set of characters: reportlab rebuilds and deflates them for every
-    PDF, about a fifth of a letter's time. The stream is then exactly what reportlab would have written.
-    A subset holds glyphs, never text, and lives only in this process."""
-    face = font.face
+def fonts() -> dict[str, TTFont]:
+    """Every bundled face registered, for pages drawn with the canvas alone (a fax cover, a packet's)."""
+    for name in _FILES:
+        font(name)
+    return _LOADED
+
+
+def _keep_subsets(ttf: TTFont) -> None:
+    """What a face writes into every PDF, made once per process for each set of characters it draws:
+    the font subset (the glyphs a letter uses, re-packed as a small TrueType file) deflated, the subset's
+    glyph widths formatted and its ToUnicode map deflated; reportlab rebuilds, formats and deflates them
+    for every PDF. The objects are then exactly what reportlab would have written. A subset holds glyphs
+    and widths, never text, and lives only in this process.
+
+    Text is encoded to the subset's codes with a dictionary lookup per character when every character
+    already has its code in this PDF; reportlab's own loop, which also hands out new codes, does the rest."""
+    face = ttf.face
     make, add = face.makeSubset, face.addSubsetObjects
+    add_objects, split_string = ttf.addObjects, ttf.splitString
 
     @lru_cache(maxsize=32)
     def subset_of(chars: tuple[int, ...]) -> tuple[bytes, bytes]:
@@ -141,34 +179,56 @@ def _keep_subsets(font: TTFont) -> None:
             reference = add(doc, fontname, subset)
         finally:
             del face.makeSubset
-        stream = doc.idToObject[f"fontFile:{face.filename}({fontname})"]
-        if stream.filters == [pdfdoc.PDFZCompress] and "Filter" not in stream.dictionary.dict:
-            stream.content = deflated  # what PDFStream.format would deflate, with the filter it would name
-            stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+        _deflated(doc.idToObject[f"fontFile:{face.filename}({fontname})"], deflated)
         return reference
 
+    @lru_cache(maxsize=32)
+    def formatted(chars: tuple[int, ...], cmap: str) -> tuple[bytes, bytes]:
+        widths = pdfdoc.PDFArray(list(map(face.getCharWidth, chars))).format(None)  # numbers need no document
+        return widths, pdfdoc.PDFZCompress.encode(cmap)
+
+    def add_objects_once(doc):
+        state = ttf.state.get(doc)
+        names = [f"{state.internalName}+{n}" for n in range(len(state.subsets))] if state else []
+        subsets = [tuple(subset) for subset in state.subsets] if state else []
+        add_objects(doc)
+        for name, chars in zip(names, subsets):
+            pdf_font = doc.idToObject[name]
+            cmap = doc.idToObject[f"toUnicodeCMap:{pdf_font.BaseFont}"]
+            widths, deflated = formatted(chars, cmap.content)
+            pdf_font.Widths = _Formatted(widths)
+            _deflated(cmap, deflated)
+
+    def split_known(text, doc, encoding="utf-8"):
+        state = ttf.state.get(doc)
+        if state is not None and isinstance(text, str):
+            try:  # every character has a code in the first subset (no new code, no other subset, no nbsp)
+                codes = bytes(map(state.assignments.__getitem__, map(ord, text)))
+            except (KeyError, ValueError):
+                return split_string(text, doc, encoding)
+            return [(0, codes)] if codes else []
+        return split_string(text, doc, encoding)
+
     face.addSubsetObjects = add_subset_objects
+    ttf.addObjects = add_objects_once
+    ttf.splitString = split_known
 
 
-@lru_cache(maxsize=1)
-def _coverage() -> frozenset[int]:
-    """Code points every face can draw: text may be set in any of them (bold, italic)."""
-    maps = [set(font.face.charToGlyph) for font in fonts().values()]
-    return frozenset(set.intersection(*maps))
+def _deflated(stream: pdfdoc.PDFStream, deflated: bytes) -> None:
+    """A stream's content as PDFStream.format would deflate it, with the filter it would name."""
+    if stream.filters == [pdfdoc.PDFZCompress] and "Filter" not in stream.dictionary.dict:
+        stream.content = deflated
+        stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
 
 
-def missing_glyphs(text: str) -> set[str]:
-    """Characters of ``text`` (as drawn: NFC) that some bundled face cannot draw.
+class _Formatted(pdfdoc.PDFObject):
+    """A PDF value as reportlab formats it, formatted once."""
 
-    White space is never drawn as a glyph: the letter folds it into plain spaces and line breaks.
-    """
-    covered = _coverage()
-    return {ch for ch in unicodedata.normalize("NFC", text) if ord(ch) not in covered and not ch.isspace()}
+    def __init__(self, data: bytes) -> None:
+        self.data = data
 
-
-def describe_missing(missing: set[str]) -> str:
-    """``'字' (U+5B57)``: each character and its code point, so a user can find it."""
-    return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in sorted(missing))
+    def format(self, document) -> bytes:
+        return self.data
 
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
@@ -176,10 +236,11 @@ _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
 
 def paragraph_style(name: str, family: str = layout.BODY_FAMILY, colour: str | None = None) -> ParagraphStyle:
     """A reportlab style from the shared layout rule ``name`` (no widows or orphans)."""
-    fonts()
     rule = layout.STYLES[name]
+    font_name = face(family, rule.bold, rule.italic)
+    font(font_name)
     return ParagraphStyle(
-        name, fontName=face(family, rule.bold, rule.italic), fontSize=rule.size, leading=rule.leading,
+        name, fontName=font_name, fontSize=rule.size, leading=rule.leading,
         spaceBefore=rule.before, spaceAfter=rule.after, leftIndent=rule.left, rightIndent=rule.right,
         alignment=_ALIGN[rule.align], textColor=colors.HexColor(colour or rule.colour or "#000000"),
         allowWidows=0, allowOrphans=0)
@@ -216,20 +277,63 @@ def _markup(runs: tuple[Run, ...]) -> str:
 
 def _para(text_markup: str, style: str) -> RLParagraph:
     chosen = _styles()[style]
-    text, frags = _parsed(text_markup, chosen)
-    return RLParagraph(text, chosen, frags=frags)
+    text, frags, lines = _parsed(text_markup, chosen)
+    paragraph = _Para(text, chosen, frags=frags)
+    paragraph._lines = lines
+    return paragraph
+
+
+class _Para(RLParagraph):
+    """A paragraph whose line breaks are kept with its parse (:func:`_parsed`): the keep-together rules
+    wrap a flowable several times at the same width, and the boilerplate is the same in every letter.
+
+    ``breakLines`` depends only on the fragments, the style and the widths, so its result is kept per
+    (fragments, widths) and handed out again with the attributes it sets; the fragments are the key by
+    identity and the stored result holds them, so an id is never reused while its entry lives. Nothing
+    downstream changes a result in place (drawing reads it; a split slices or copies it), except when
+    soft hyphens re-class split words: such paragraphs are never kept. Paragraphs reportlab splits off
+    (``self.__class__(...)``) have no ``_lines`` and break their lines as usual."""
+
+    _lines: dict | None = None
+    frags: list  # what breakLines sets (reportlab's own attributes, declared for mypy)
+    _width_max: float
+    _splitLongWordCount: int
+    _hyphenations: int
+    KEPT = 16  # the most results kept per parse: each wrap of a paragraph adds one (its fragments are
+    # then the word list of the break before), and a paragraph is wrapped about three times
+
+    def breakLines(self, width):
+        lines = self._lines
+        if lines is None or self.bulletText or not isinstance(width, list):
+            return super().breakLines(width)
+        frags = self.frags
+        key = (id(frags), *width)
+        kept = lines.get(key)
+        if kept is None or kept[0] is not frags:
+            result = super().breakLines(width)
+            if len(lines) < self.KEPT:
+                lines[key] = (frags, result, self.frags, self._width_max, self._splitLongWordCount,
+                              self._hyphenations)
+            return result
+        _, result, self.frags, self._width_max, self._splitLongWordCount, self._hyphenations = kept
+        self.height = 0
+        return result
 
 
 @lru_cache(maxsize=512)
-def _parsed(text_markup: str, style: ParagraphStyle) -> tuple[str, list]:
+def _parsed(text_markup: str, style: ParagraphStyle) -> tuple[str, list, dict | None]:
     """reportlab's parse of a paragraph's markup (its text as cleaned, and its fragments), kept across the
     letters of a process: the boilerplate (quotes, references, the template's own sentences, the
     letterhead) is the same in every letter and was parsed again each time. Fragments carry the style's
     font and colour, so the key is the style object itself (a fax's monochrome styles are others).
     reportlab never changes fragments in place (line breaking clones them), so paragraphs can share them.
+    The third item holds the paragraph's line breaks (:class:`_Para`); None for text with soft hyphens.
     Bounded, in memory only."""
     paragraph = RLParagraph(text_markup, style)
-    return paragraph.text, paragraph.frags
+    for name in {f.fontName for f in paragraph.frags} & _FILES.keys():  # <b> and <i> pick other faces
+        font(name)
+    soft = any("\xad" in getattr(f, "text", "") for f in paragraph.frags)
+    return paragraph.text, paragraph.frags, None if soft else {}
 
 
 def _check(letter: Letter) -> None:
@@ -424,19 +528,29 @@ _RENDERERS: dict[type, Callable[[Any], list[Flowable]]] = {  # one per block typ
 
 def measure(text: str, size: float, family: str = layout.BODY_FAMILY, bold: bool = False) -> float:
     """The width of ``text`` in points, as both formats set it (the fonts are metric-compatible)."""
-    fonts()
-    return pdfmetrics.stringWidth(unicodedata.normalize("NFC", text), face(family, bold), size)
+    name = face(family, bold)
+    font(name)
+    return pdfmetrics.stringWidth(unicodedata.normalize("NFC", text), name, size)
 
 
 def letterhead_lines(letter: Letter, family: str) -> tuple[list[str], list[str]]:
     """The letterhead's name and contact lines, each wrapped to its width (both formats set these lines)."""
     logo = logo_size(letter)
-    head, width = letter.letterhead, layout.letterhead_text_width(logo[0] if logo else None)
+    head = letter.letterhead
+    width = layout.letterhead_text_width(logo[0] if logo else None)
+    name, lines = _wrapped_letterhead(head.name, tuple(head.lines), width, family)
+    return list(name), list(lines)
+
+
+@lru_cache(maxsize=64)
+def _wrapped_letterhead(name: str, lines: tuple[str, ...], width: float,
+                        family: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The practice's name and lines wrapped (the same in every letter of a practice, measured once)."""
     name_rule, line_rule = layout.STYLES["letterhead_name"], layout.STYLES["letterhead"]
-    name = layout.wrap(head.name, width, lambda t: measure(t, name_rule.size, family, bold=True))
-    lines = [part for line in head.lines
-             for part in layout.wrap(line, width, lambda t: measure(t, line_rule.size, family))]
-    return name, lines
+    wrapped_name = layout.wrap(name, width, lambda t: measure(t, name_rule.size, family, bold=True))
+    wrapped = (part for line in lines
+               for part in layout.wrap(line, width, lambda t: measure(t, line_rule.size, family)))
+    return tuple(wrapped_name), tuple(wrapped)
 
 
 def logo_size(letter: Letter) -> tuple[float, float] | None:
@@ -637,12 +751,28 @@ def _numbered_canvas(letter: Letter):
     return NumberedCanvas
 
 
+class _Frame(Frame):
+    """A frame that deep-copies itself cheaply. reportlab copies the current frame each time it measures a
+    kept group (``_listWrapOn``); a frame holds numbers and strings, which a deep copy shares anyway, and a
+    few lists, which are copied as ``copy.deepcopy`` would."""
+
+    def __deepcopy__(self, memo: dict) -> _Frame:
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        new.__dict__.update({key: value if isinstance(value, _ATOMIC) else copy.deepcopy(value, memo)
+                             for key, value in self.__dict__.items()})
+        return new
+
+
+_ATOMIC = (int, float, str, type(None))
+
+
 def _frame(margins: tuple[float, float, float, float], frame_id: str) -> Frame:
     """The text area inside ``margins`` (top, right, bottom, left), with no padding of its own: the DOCX
     has none, so both formats set lines the same width."""
     top, right, bottom, left = margins
-    return Frame(left, bottom, layout.PAGE_WIDTH - left - right, layout.PAGE_HEIGHT - top - bottom,
-                 leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=frame_id)
+    return _Frame(left, bottom, layout.PAGE_WIDTH - left - right, layout.PAGE_HEIGHT - top - bottom,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=frame_id)
 
 
 def _first_page_frames(letter: Letter, page: layout.PageSetup) -> list[Frame]:
