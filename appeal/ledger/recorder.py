@@ -41,18 +41,73 @@ class Recorder:
         """Record the letters' denials and appeals (status drafted), all in one transaction."""
         if not items:
             return
-        ledger = self.open()
-        items = [{**facts, "letters": [[path, sha256_of(Path(path))] for path in facts["letters"]]}
-                 for facts in items]
         try:
-            with ledger.write() as conn:
-                done = [ledger.record_letter(conn, facts, self.by) for facts in items]
+            self.write(items)
         except LedgerError as exc:
-            files = sum(len(facts["letters"]) for facts in items)
-            folders = sorted({str(Path(path).parent) for facts in items for path, _ in facts["letters"]})
-            raise LedgerError([*exc.problems, Problem(
-                self.target.shown, f"{len(items)} letter(s) ({files} file(s) in {', '.join(folders)}) were "
-                f"written and are kept, but their 'drafted' events were not recorded in the ledger; to record "
-                f"them once the ledger can be used, {self.again} (a letter made again is the same appeal, "
-                f"never a second one)")]) from None
+            raise self.not_recorded(exc, len(items), sum(len(facts["letters"]) for facts in items),
+                                    {str(Path(_path(entry)).parent) for facts in items
+                                     for entry in facts["letters"]}) from None
+
+    def write(self, items: list[dict]) -> None:
+        """``items`` in one transaction; a failure is the ledger's own error (:meth:`not_recorded` explains it)."""
+        ledger = self.open()
+        items = [{**facts, "letters": [entry if isinstance(entry, (list, tuple)) else [entry, sha256_of(Path(entry))]
+                                       for entry in facts["letters"]]}
+                 for facts in items]
+        with ledger.write() as conn:
+            done = [ledger.record_letter(conn, facts, self.by) for facts in items]
         self.recorded.extend({"appeal": appeal, "created": created} for appeal, created in done)
+
+    def not_recorded(self, exc: LedgerError, letters: int, files: int, folders: set[str]) -> LedgerError:
+        """The ledger's error, and what was written but not recorded, and how to record it."""
+        return LedgerError([*exc.problems, Problem(
+            self.target.shown, f"{letters} letter(s) ({files} file(s) in {', '.join(sorted(folders))}) were "
+            f"written and are kept, but their 'drafted' events were not recorded in the ledger; to record "
+            f"them once the ledger can be used, {self.again} (a letter made again is the same appeal, "
+            f"never a second one)")])
+
+
+def _path(entry: str | list) -> str:
+    """A letter of the facts: its path, or ``[path, sha256]`` when its maker hashed it already."""
+    return entry if isinstance(entry, str) else entry[0]
+
+
+@dataclass
+class Batched:
+    """A long run's letters, recorded as they are made: one transaction per :data:`CHUNK` letters, so the
+    process never holds every letter's facts, and most of the work is done while the workers draw letters.
+
+    After a failure nothing more is tried (a locked ledger would make each chunk wait); :meth:`finish`
+    raises the error with every letter that was not recorded.
+    """
+
+    recorder: Recorder
+    chunk: int = 256
+    pending: list[dict] = field(default_factory=list)
+    failed: LedgerError | None = None
+    letters: int = 0  # not recorded, after a failure
+    files: int = 0
+    folders: set[str] = field(default_factory=set)
+
+    def add(self, facts: dict) -> None:
+        self.pending.append(facts)
+        if len(self.pending) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self.pending = self.pending, []
+        if self.failed is None and items:
+            try:
+                self.recorder.write(items)
+                return
+            except LedgerError as exc:
+                self.failed = exc
+        for facts in items:
+            self.letters += 1
+            self.files += len(facts["letters"])
+            self.folders.update(str(Path(_path(entry)).parent) for entry in facts["letters"])
+
+    def finish(self) -> None:
+        self.flush()
+        if self.failed is not None:
+            raise self.recorder.not_recorded(self.failed, self.letters, self.files, self.folders)

@@ -13,12 +13,13 @@ from typing import Callable, Iterable, Iterator
 
 from appeal.commands.batch.items import Item, iter_items
 from appeal.commands.batch.manifest import CASES_DIR, STATE_DIR, Manifest, fingerprint, remove_stale_parts
+from appeal.commands.batch.spool import Spool
 from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, SummaryLog, write_summary
 from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
 from appeal.deliver.files import ensure_dir
 from appeal.errors import OutputError
 from appeal.inputs.table import load_column_map
-from appeal.ledger.recorder import Recorder
+from appeal.ledger.recorder import Batched, Recorder
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 
@@ -35,8 +36,9 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
 
     ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
     full disk or a killed run still leaves the list of what was and was not written; at the end
-    it is rewritten in input order. ``recorder`` (a ledger is in use) records every letter made, in
-    one transaction, after the summary. ``packet``, ``fax``, ``tiff`` and ``tiff_g4`` deliver each letter as
+    it is rewritten in input order. ``recorder`` (a ledger is in use) records the letters as they are
+    made, a transaction per few hundred (``ledger.recorder.Batched``); what could not be recorded is raised
+    after the summary. ``packet``, ``fax``, ``tiff`` and ``tiff_g4`` deliver each letter as
     ``packet`` does; ``print_to`` also writes one print file of every ready letter and its exhibits, in the
     summary's order (the letters are then for mail: a letter without a payer address is not ready).
     ``columns`` is a column map for CSV and XLSX inputs (else
@@ -49,7 +51,7 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     if print_to is not None:
         settings = dataclasses.replace(settings, mail=True)
     job = Job(settings, out_dir, tuple(formats), today or dt.date.today(), packet=packet or print_to is not None,
-              fax=fax, tiff=tiff, tiff_g4=tiff_g4, strict=strict)
+              fax=fax, tiff=tiff, tiff_g4=tiff_g4, strict=strict, ledger=recorder is not None)
     state_dir = ensure_dir(out_dir / STATE_DIR)
     remove_stale_parts(out_dir)
     manifest = Manifest(state_dir / "manifest.json")
@@ -62,11 +64,16 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     items = iter_items(inputs, sources, stamp, result.warnings, job.today, column_map, out_dir / CASES_DIR)
 
     log = SummaryLog(out_dir / SUMMARY)
+    outcomes: Spool[Outcome] = Spool(state_dir)  # on disk, not in memory: the parent stays the same size
+    ledger = Batched(recorder) if recorder is not None else None
 
     def done(outcome: Outcome) -> None:
-        if recorder is None and outcome.facts is not None:  # nothing records them: not kept for every letter
+        if outcome.facts is not None:
+            if ledger is not None:
+                ledger.add(outcome.facts)
             outcome = dataclasses.replace(outcome, facts=None)
-        result.outcomes.append(outcome)
+        outcomes.put(outcome.seq, outcome)
+        result.tally(outcome)
         log.append(outcome)
         if outcome.status == "written":
             manifest.record(outcome)
@@ -74,7 +81,9 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
             progress(outcome)
 
     worker = Worker(job, sources)  # in this process, with the sources already read
-    listed = list(items)  # small (a case file's path, a table row's data): the progress bar needs the total
+    listed: Spool[Item | Outcome] = Spool(state_dir)  # the progress bar needs the total before the first
+    for item in items:
+        listed.put(item.seq, item)
     if started:
         started(len(listed))
     todo = _skip_done(iter(listed), manifest, out_dir, force, done, worker)
@@ -90,7 +99,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     finally:
         manifest.flush()
         log.close()
-    result.outcomes.sort(key=lambda o: o.seq)
+        listed.close()
+    result.outcomes = outcomes  # in input order
     try:
         result.summary = write_summary(out_dir, result.outcomes, xlsx)
     except OutputError as exc:  # the rows appended as items finished stay, in the order they finished
@@ -99,8 +109,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
                                + ("" if log.error is None else f"; {log.error}"))
     if manifest.error:
         result.warnings.append(manifest.error)
-    if recorder is not None:
-        recorder.record([o.facts for o in result.outcomes if o.facts is not None])
+    if ledger is not None:
+        ledger.finish()
     if print_to is not None:
         result.printed = _print(result, out_dir, Path(print_to))
     return result
