@@ -8,15 +8,44 @@ letters stay and the error says what was not recorded and how to record it.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence, overload
 
 from appeal.errors import LedgerError, Problem
 from appeal.inputs.case import Case
 from appeal.inputs.workspace import Workspace
 from appeal.ledger.facts import letter_facts, sha256_of
-from appeal.ledger.store import Ledger, Target, user
+from appeal.ledger.store import Ledger, Target, parse_id, public_id, user
+
+
+class Recorded(Sequence[dict]):
+    """The letters recorded, as ``{"appeal": "A-000123", "created": True}``, kept as nine bytes each (a batch
+    of 10,000 letters would otherwise hold 10,000 dicts until it ends)."""
+
+    def __init__(self) -> None:
+        self._ids = array("q")
+        self._created = bytearray()
+
+    def extend(self, done: Iterable[tuple[str, bool]]) -> None:
+        for appeal, created in done:
+            self._ids.append(parse_id(appeal) or 0)
+            self._created.append(created)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> dict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[dict]: ...
+
+    def __getitem__(self, index: int | slice) -> dict | Sequence[dict]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return {"appeal": public_id(self._ids[index]), "created": bool(self._created[index])}
 
 
 @dataclass
@@ -25,7 +54,7 @@ class Recorder:
     workspace: Workspace | None = None
     by: str = field(default_factory=user)
     again: str = "run the same command again"  # how to record what could not be recorded
-    recorded: list[dict] = field(default_factory=list)  # {"appeal", "created"} per letter recorded
+    recorded: Recorded = field(default_factory=Recorded)  # {"appeal", "created"} per letter recorded
     _ledger: Ledger | None = None
 
     def open(self) -> Ledger:
@@ -56,7 +85,7 @@ class Recorder:
                  for facts in items]
         with ledger.write() as conn:
             done = [ledger.record_letter(conn, facts, self.by) for facts in items]
-        self.recorded.extend({"appeal": appeal, "created": created} for appeal, created in done)
+        self.recorded.extend(done)
 
     def not_recorded(self, exc: LedgerError, letters: int, files: int, folders: set[str]) -> LedgerError:
         """The ledger's error, and what was written but not recorded, and how to record it."""
@@ -77,8 +106,10 @@ class Batched:
     """A long run's letters, recorded as they are made: one transaction per :data:`CHUNK` letters, so the
     process never holds every letter's facts, and most of the work is done while the workers draw letters.
 
-    After a failure nothing more is tried (a locked ledger would make each chunk wait); :meth:`finish`
-    raises the error with every letter that was not recorded.
+    Letters are recorded in input order (``seq``; every item is told, with or without facts), so appeal
+    ids follow the input as when all were recorded at the end, whichever worker finished first. After a
+    failure nothing more is tried (a locked ledger would make each chunk wait); :meth:`finish` raises the
+    error with every letter that was not recorded.
     """
 
     recorder: Recorder
@@ -88,9 +119,17 @@ class Batched:
     letters: int = 0  # not recorded, after a failure
     files: int = 0
     folders: set[str] = field(default_factory=set)
+    waiting: dict[int, dict | None] = field(default_factory=dict)  # finished ahead of an earlier item
+    next: int = 0
 
-    def add(self, facts: dict) -> None:
-        self.pending.append(facts)
+    def add(self, seq: int, facts: dict | None) -> None:
+        """Item ``seq`` is finished; ``facts`` is its letter's (``None``: no letter to record)."""
+        self.waiting[seq] = facts
+        while self.next in self.waiting:
+            found = self.waiting.pop(self.next)
+            self.next += 1
+            if found is not None:
+                self.pending.append(found)
         if len(self.pending) >= self.chunk:
             self.flush()
 
@@ -108,6 +147,9 @@ class Batched:
             self.folders.update(str(Path(_path(entry)).parent) for entry in facts["letters"])
 
     def finish(self) -> None:
+        for seq in sorted(self.waiting):  # after Ctrl-C, items that finished past one left undone
+            if (found := self.waiting.pop(seq)) is not None:
+                self.pending.append(found)
         self.flush()
         if self.failed is not None:
             raise self.recorder.not_recorded(self.failed, self.letters, self.files, self.folders)
