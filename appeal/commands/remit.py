@@ -137,13 +137,19 @@ def payer_entry(workspace: Workspace | None, txn: Transaction) -> PayerEntry | N
 
 
 def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspace: Workspace | None,
-               today: dt.date | None = None) -> dict:
-    """One row of ``appeal denials``."""
+               today: dt.date | None = None, known: dict | None = None) -> dict:
+    """One row of ``appeal denials``. ``known`` keeps each transaction's payer entry and appeal-by date (the
+    same for all of its claims) across the rows of one listing."""
     claim = denial.claim
     lines = [claim.lines[n - 1] for n in denial.lines] or claim.lines
     dates = sorted({d for line in lines if (d := line.date_from or claim.service_from)})
-    entry = payer_entry(workspace, txn)
-    deadline = earliest_deadline(entry, remit_date(txn), today=today)
+    found = known.get(id(txn)) if known is not None else None
+    if found is None:
+        entry = payer_entry(workspace, txn)
+        found = (entry, earliest_deadline(entry, remit_date(txn), today=today))
+        if known is not None:
+            known[id(txn)] = found
+    entry, deadline = found
     return {
         "file": remit.path,
         "claim": claim.payer_claim_number or claim.account,
@@ -211,7 +217,8 @@ def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date
             result.problems.extend(exc.problems)
             continue
         result.warnings.extend(warning_lines(remit))
-        result.rows.extend(denial_row(remit, txn, denial, workspace, today)
+        known: dict = {}  # per transaction of this remittance (its objects live as long as the loop)
+        result.rows.extend(denial_row(remit, txn, denial, workspace, today, known)
                            for txn, denial in remit_denials(remit, workspace))
     return result
 
