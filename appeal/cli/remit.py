@@ -175,13 +175,12 @@ def batch(inputs, out_dir, jobs, force, formats, strict, packet, reference_docx,
     for outcome in result.outcomes:
         if outcome.error:
             say(f"{outcome.status}: {outcome.label}: {outcome.error}")
-    review = sum(1 for o in result.outcomes if o.verdict and o.verdict != "ready")
-    say(f"{result.count('written')} written ({review} not ready: see the verdict in summary.csv), "
+    say(f"{result.count('written')} written ({result.not_ready} not ready: see the verdict in summary.csv), "
         f"{result.count('skipped')} skipped, {result.count('failed')} failed, "
         f"{result.count('unreadable')} unreadable; summary: {result.summary}"
         + (f"; print file: {result.printed}" if result.printed else ""))
     if result.interrupted:
-        say(f"interrupted: {SUMMARY} lists the {len(result.outcomes)} item(s) done; rerun the same command to "
+        say(f"interrupted: {SUMMARY} lists the {sum(result.counts.values())} item(s) done; rerun the same command to "
             "resume")
     if as_json:
         emit_json(result.as_dict())

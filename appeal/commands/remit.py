@@ -137,13 +137,19 @@ def payer_entry(workspace: Workspace | None, txn: Transaction) -> PayerEntry | N
 
 
 def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspace: Workspace | None,
-               today: dt.date | None = None) -> dict:
-    """One row of ``appeal denials``."""
+               today: dt.date | None = None, known: dict | None = None) -> dict:
+    """One row of ``appeal denials``. ``known`` keeps each transaction's payer entry and appeal-by date (the
+    same for all of its claims) across the rows of one listing."""
     claim = denial.claim
     lines = [claim.lines[n - 1] for n in denial.lines] or claim.lines
     dates = sorted({d for line in lines if (d := line.date_from or claim.service_from)})
-    entry = payer_entry(workspace, txn)
-    deadline = earliest_deadline(entry, remit_date(txn), today=today)
+    found = known.get(id(txn)) if known is not None else None
+    if found is None:
+        entry = payer_entry(workspace, txn)
+        found = (entry, earliest_deadline(entry, remit_date(txn), today=today))
+        if known is not None:
+            known[id(txn)] = found
+    entry, deadline = found
     return {
         "file": remit.path,
         "claim": claim.payer_claim_number or claim.account,
@@ -211,7 +217,8 @@ def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date
             result.problems.extend(exc.problems)
             continue
         result.warnings.extend(warning_lines(remit))
-        result.rows.extend(denial_row(remit, txn, denial, workspace, today)
+        known: dict = {}  # per transaction of this remittance (its objects live as long as the loop)
+        result.rows.extend(denial_row(remit, txn, denial, workspace, today, known)
                            for txn, denial in remit_denials(remit, workspace))
     return result
 
@@ -223,8 +230,9 @@ def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSe
     """One :class:`Draft` per denial, with unique, deterministic file names (no patient data in them)."""
     used: set[str] = set()
     templates = templates.read_once()
+    chosen: dict = {}  # a remittance repeats a few denials many times: each template chosen once
     for txn, denial in remit_denials(remit, workspace):
-        draft = build_draft(remit, txn, denial, workspace, templates, today)
+        draft = build_draft(remit, txn, denial, workspace, templates, today, chosen)
         draft.name = unique_name(draft.name, used)
         yield draft
 
@@ -237,14 +245,15 @@ def unique_name(name: str, used: set[str]) -> str:
 
 
 def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, workspace: Workspace | None,
-                templates: TemplateSet, today: dt.date | None = None) -> Draft:
-    """The case file for one denial, pre-filled from the remittance and the workspace."""
+                templates: TemplateSet, today: dt.date | None = None, chosen: dict | None = None) -> Draft:
+    """The case file for one denial, pre-filled from the remittance and the workspace. ``chosen`` keeps the
+    templates chosen for earlier denial keys (a choice reads nothing else: ``letters.select``)."""
     claim = denial.claim
     entry = payer_entry(workspace, txn)
     payer_name = entry.name if entry else txn.payer.name
     codes = [claim.lines[n - 1].code for n in denial.lines] or [line.code for line in claim.lines]
     defaults = workspace.facts_for(codes) if workspace else {}
-    meta, reason = select_template(_denial_key(denial, defaults), templates)
+    meta, reason = _choose(_denial_key(denial, defaults), templates, chosen)
     deadline = earliest_deadline(entry, remit_date(txn), today=today)
     writer = _CaseWriter()
     gaps = _profile_gaps(workspace, txn, claim)
@@ -259,6 +268,19 @@ def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, worksp
     name = name_stem(payer_name, number, reason_code(denial.group, denial.carc) or "denied") + CASE_SUFFIX
     return Draft(name=name, text=writer.text(), template=meta.id, fill_in=gaps + writer.fill_in,
                  deadline=deadline, denial=denial)
+
+
+def _choose(key: DenialKey, templates: TemplateSet, chosen: dict | None) -> tuple[TemplateMeta, str]:
+    try:
+        memo = (key.carc, key.rarc, key.denied_lines, tuple(sorted(key.facts.items())))
+        hash(memo)
+    except TypeError:  # a fact that is a list or a mapping: chosen afresh
+        chosen, memo = None, None
+    if chosen is None:
+        return select_template(key, templates)
+    if memo not in chosen:
+        chosen[memo] = select_template(key, templates)
+    return chosen[memo]
 
 
 def _denial_key(denial: RemitDenial, facts: dict) -> DenialKey:
@@ -284,10 +306,8 @@ class _CaseWriter:
 
     def key(self, indent: int, name: str, value=None, note: str = "") -> None:
         """``name: value  # note``; a value of ``None`` writes only the key (a section follows)."""
-        text = " " * indent + f"{name}:"
-        if value is not None:
-            text += " " + _scalar(value)
-        self.lines.append(text + (f"  # {note}" if note else ""))
+        text = f"{' ' * indent}{name}:" if value is None else f"{' ' * indent}{name}: {_scalar(value)}"
+        self.lines.append(f"{text}  # {note}" if note else text)
 
     def gap(self, indent: int, name: str, dotted: str, what: str, accepted: str = "") -> None:
         """An empty key marked FILL IN: validation reports it as missing until it is filled."""
@@ -315,6 +335,8 @@ class _CaseWriter:
 
 def _scalar(value) -> str:
     """A double-quoted YAML scalar (JSON strings are valid YAML), or a flow list of them."""
+    if type(value) is str:
+        return encode_basestring(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     return encode_basestring(str(value))  # what json.dumps(value, ensure_ascii=False) writes, without its set-up

@@ -19,8 +19,9 @@ import re
 import tempfile
 import unicodedata
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import IO, Callable, Iterable, Iterator
 
 from appeal.errors import OutputError
 
@@ -153,6 +154,28 @@ def ensure_dir(path: Path) -> Path:
 def write_text_atomic(path: Path, text: str) -> None:
     """A text file (YAML, CSV, JSON, Markdown) written atomically, as UTF-8, ending with a newline."""
     write_atomic(path, _text_bytes(text))
+
+
+@contextmanager
+def atomic_text(path: Path) -> Iterator[IO[str]]:
+    """A UTF-8 text file written as it goes (a large summary or manifest is never one string in memory) and put
+    in place atomically when the block ends: readers see the old file or the whole new one, and a failure
+    leaves nothing."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException as exc:
+        _remove(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
+        raise
+    _into_place(tmp, path)
 
 
 def write_texts_atomic(files: Iterable[tuple[Path, str]]) -> None:

@@ -99,14 +99,14 @@ class X12Error(RemittanceError):
         self.message = message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Warning835:
     segment_index: int
     segment_id: str
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Adjustment:
     group: str
     reason: str
@@ -115,7 +115,7 @@ class Adjustment:
     segment_index: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     last: str = ""
     first: str = ""
@@ -128,7 +128,7 @@ class Person:
         return self.id if self.id_qualifier == "XX" else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Party:
     name: str = ""
     id_qualifier: str = ""
@@ -142,7 +142,7 @@ class Party:
 
 # Claims, lines, transactions and the remittance are filled in segment by
 # segment while reading, so they are ordinary (mutable) dataclasses.
-@dataclass
+@dataclass(slots=True)
 class ServiceLine:
     segment_index: int
     qualifier: str = ""
@@ -163,7 +163,7 @@ class ServiceLine:
     allowed: Decimal | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Claim:
     segment_index: int
     account: str = ""
@@ -193,7 +193,7 @@ class Claim:
         return CLAIM_STATUS_TEXT.get(self.status, "")
 
 
-@dataclass
+@dataclass(slots=True)
 class Transaction:
     segment_index: int
     control_number: str = ""
@@ -207,7 +207,7 @@ class Transaction:
     claims: list[Claim] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Remittance:
     path: str
     version: str = ""
@@ -219,7 +219,7 @@ class Remittance:
         return [claim for txn in self.transactions for claim in txn.claims]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Denial:
     claim: Claim
     group: str
@@ -231,7 +231,10 @@ class Denial:
 
 
 def _el(items: list[str], pos: int) -> str:
-    return items[pos] if pos < len(items) else ""
+    try:  # most elements asked for are there (a try costs nothing then; a length test costs a call)
+        return items[pos]
+    except IndexError:
+        return ""
 
 
 def _to_date(raw: str) -> date | None:
@@ -249,7 +252,7 @@ def _dedupe(items: list[str]) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- delimiters
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Delimiters:
     element: str = "*"
     component: str = ":"
@@ -319,14 +322,21 @@ class _Reader:
         self.separator_warned: set[str] = set()
         self.idx = 0
         self.seg: list[str] = []
+        # Each amount's Decimal, made once: a remittance repeats the same charges, fees and zeros many times
+        # (a Decimal is 104 bytes, immutable, so one object serves them all)
+        self.amounts: dict[str, Decimal] = {}
 
     def warn(self, message: str) -> None:
         self.remit.warnings.append(Warning835(self.idx, self.seg[0][:4], message))
 
     def amount(self, pos: int, what: str, required: bool = False) -> Decimal | None:
         raw = _el(self.seg, pos)
+        found = self.amounts.get(raw)
+        if found is not None:
+            return found
         if _NUMBER.fullmatch(raw):
-            return Decimal(raw)
+            found = self.amounts[raw] = Decimal(raw)
+            return found
         name = f"{self.seg[0][:4]}{pos:02d}"
         if raw:
             self.warn(f"{what} ({name}) is not a number: {raw[:20]!r}; left empty")
@@ -479,7 +489,7 @@ class _Reader:
         if group not in _CAS_GROUPS:
             self.warn(f"unknown adjustment group code {group[:4]!r}")
         found = []
-        for pos in range(2, 20, 3):  # up to six (reason, amount, quantity) triplets
+        for pos in range(2, min(len(self.seg), 20), 3):  # up to six (reason, amount, quantity) triplets
             reason = _el(self.seg, pos)
             if not reason:
                 if _el(self.seg, pos + 1):

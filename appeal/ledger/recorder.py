@@ -8,15 +8,44 @@ letters stay and the error says what was not recorded and how to record it.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence, overload
 
 from appeal.errors import LedgerError, Problem
 from appeal.inputs.case import Case
 from appeal.inputs.workspace import Workspace
 from appeal.ledger.facts import letter_facts, sha256_of
-from appeal.ledger.store import Ledger, Target, user
+from appeal.ledger.store import Ledger, Target, parse_id, public_id, user
+
+
+class Recorded(Sequence[dict]):
+    """The letters recorded, as ``{"appeal": "A-000123", "created": True}``, kept as nine bytes each (a batch
+    of 10,000 letters would otherwise hold 10,000 dicts until it ends)."""
+
+    def __init__(self) -> None:
+        self._ids = array("q")
+        self._created = bytearray()
+
+    def extend(self, done: Iterable[tuple[str, bool]]) -> None:
+        for appeal, created in done:
+            self._ids.append(parse_id(appeal) or 0)
+            self._created.append(created)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> dict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[dict]: ...
+
+    def __getitem__(self, index: int | slice) -> dict | Sequence[dict]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return {"appeal": public_id(self._ids[index]), "created": bool(self._created[index])}
 
 
 @dataclass
@@ -25,7 +54,7 @@ class Recorder:
     workspace: Workspace | None = None
     by: str = field(default_factory=user)
     again: str = "run the same command again"  # how to record what could not be recorded
-    recorded: list[dict] = field(default_factory=list)  # {"appeal", "created"} per letter recorded
+    recorded: Recorded = field(default_factory=Recorded)  # {"appeal", "created"} per letter recorded
     _ledger: Ledger | None = None
 
     def open(self) -> Ledger:
@@ -41,18 +70,86 @@ class Recorder:
         """Record the letters' denials and appeals (status drafted), all in one transaction."""
         if not items:
             return
-        ledger = self.open()
-        items = [{**facts, "letters": [[path, sha256_of(Path(path))] for path in facts["letters"]]}
-                 for facts in items]
         try:
-            with ledger.write() as conn:
-                done = [ledger.record_letter(conn, facts, self.by) for facts in items]
+            self.write(items)
         except LedgerError as exc:
-            files = sum(len(facts["letters"]) for facts in items)
-            folders = sorted({str(Path(path).parent) for facts in items for path, _ in facts["letters"]})
-            raise LedgerError([*exc.problems, Problem(
-                self.target.shown, f"{len(items)} letter(s) ({files} file(s) in {', '.join(folders)}) were "
-                f"written and are kept, but their 'drafted' events were not recorded in the ledger; to record "
-                f"them once the ledger can be used, {self.again} (a letter made again is the same appeal, "
-                f"never a second one)")]) from None
-        self.recorded.extend({"appeal": appeal, "created": created} for appeal, created in done)
+            raise self.not_recorded(exc, len(items), sum(len(facts["letters"]) for facts in items),
+                                    {str(Path(_path(entry)).parent) for facts in items
+                                     for entry in facts["letters"]}) from None
+
+    def write(self, items: list[dict]) -> None:
+        """``items`` in one transaction; a failure is the ledger's own error (:meth:`not_recorded` explains it)."""
+        ledger = self.open()
+        items = [{**facts, "letters": [entry if isinstance(entry, (list, tuple)) else [entry, sha256_of(Path(entry))]
+                                       for entry in facts["letters"]]}
+                 for facts in items]
+        with ledger.write() as conn:
+            done = [ledger.record_letter(conn, facts, self.by) for facts in items]
+        self.recorded.extend(done)
+
+    def not_recorded(self, exc: LedgerError, letters: int, files: int, folders: set[str]) -> LedgerError:
+        """The ledger's error, and what was written but not recorded, and how to record it."""
+        return LedgerError([*exc.problems, Problem(
+            self.target.shown, f"{letters} letter(s) ({files} file(s) in {', '.join(sorted(folders))}) were "
+            f"written and are kept, but their 'drafted' events were not recorded in the ledger; to record "
+            f"them once the ledger can be used, {self.again} (a letter made again is the same appeal, "
+            f"never a second one)")])
+
+
+def _path(entry: str | list) -> str:
+    """A letter of the facts: its path, or ``[path, sha256]`` when its maker hashed it already."""
+    return entry if isinstance(entry, str) else entry[0]
+
+
+@dataclass
+class Batched:
+    """A long run's letters, recorded as they are made: one transaction per :data:`CHUNK` letters, so the
+    process never holds every letter's facts, and most of the work is done while the workers draw letters.
+
+    Letters are recorded in input order (``seq``; every item is told, with or without facts), so appeal
+    ids follow the input as when all were recorded at the end, whichever worker finished first. After a
+    failure nothing more is tried (a locked ledger would make each chunk wait); :meth:`finish` raises the
+    error with every letter that was not recorded.
+    """
+
+    recorder: Recorder
+    chunk: int = 256
+    pending: list[dict] = field(default_factory=list)
+    failed: LedgerError | None = None
+    letters: int = 0  # not recorded, after a failure
+    files: int = 0
+    folders: set[str] = field(default_factory=set)
+    waiting: dict[int, dict | None] = field(default_factory=dict)  # finished ahead of an earlier item
+    next: int = 0
+
+    def add(self, seq: int, facts: dict | None) -> None:
+        """Item ``seq`` is finished; ``facts`` is its letter's (``None``: no letter to record)."""
+        self.waiting[seq] = facts
+        while self.next in self.waiting:
+            found = self.waiting.pop(self.next)
+            self.next += 1
+            if found is not None:
+                self.pending.append(found)
+        if len(self.pending) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self.pending = self.pending, []
+        if self.failed is None and items:
+            try:
+                self.recorder.write(items)
+                return
+            except LedgerError as exc:
+                self.failed = exc
+        for facts in items:
+            self.letters += 1
+            self.files += len(facts["letters"])
+            self.folders.update(str(Path(_path(entry)).parent) for entry in facts["letters"])
+
+    def finish(self) -> None:
+        for seq in sorted(self.waiting):  # after Ctrl-C, items that finished past one left undone
+            if (found := self.waiting.pop(seq)) is not None:
+                self.pending.append(found)
+        self.flush()
+        if self.failed is not None:
+            raise self.recorder.not_recorded(self.failed, self.letters, self.files, self.folders)

@@ -21,7 +21,9 @@ import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Iterator
 
 from appeal.errors import LedgerError, Problem
@@ -250,55 +252,50 @@ class Ledger:
     def record_letter(self, conn, facts: dict, by: str) -> tuple[str, bool]:
         """A letter's denial, appeal and files; ``(appeal id, created)``. The same denial at the same level is
         one appeal: regenerating its letter updates its files and never adds a second appeal."""
-        from sqlalchemy import select
-
-        from appeal.ledger.schema import appeals, letters
-
+        sql = _statements()
         stamp = now()
         denial_id = self.find_or_add_denial(conn, facts, stamp)
-        row = conn.execute(select(appeals).where(appeals.c.denial_id == denial_id,
-                                                 appeals.c.level == facts["level"])).mappings().first()
+        row = conn.execute(sql.find_appeal, {"denial_id": denial_id, "level": facts["level"]}).mappings().first()
         created = row is None
         if created:
-            appeal_id = conn.execute(appeals.insert().values(
-                denial_id=denial_id, level=facts["level"], template=facts["template"], status="drafted",
-                appeal_by=_date(facts["appeal_by"]), source=facts["source"], created_at=stamp,
-                updated_at=stamp)).inserted_primary_key[0]
+            appeal_id = conn.execute(sql.insert_appeal, {
+                "denial_id": denial_id, "level": facts["level"], "template": facts["template"], "status": "drafted",
+                "appeal_by": _date(facts["appeal_by"]), "source": facts["source"], "created_at": stamp,
+                "updated_at": stamp}).inserted_primary_key[0]
         else:
             appeal_id = row["id"]
-            conn.execute(appeals.update().where(appeals.c.id == appeal_id).values(
-                template=facts["template"], source=facts["source"], updated_at=stamp,
-                appeal_by=row["appeal_by"] or _date(facts["appeal_by"]),  # a next level's date stays
-                status="drafted" if row["status"] == "new" else row["status"]))
-        old = {(r.path, r.sha256) for r in conn.execute(select(letters).where(letters.c.appeal_id == appeal_id))}
+            conn.execute(sql.update_appeal, {
+                "key": appeal_id, "new_template": facts["template"], "new_source": facts["source"],
+                "new_updated_at": stamp,
+                "new_appeal_by": row["appeal_by"] or _date(facts["appeal_by"]),  # a next level's date stays
+                "new_status": "drafted" if row["status"] == "new" else row["status"]})
+        old = set() if created else {(r.path, r.sha256) for r in conn.execute(sql.find_letters,
+                                                                              {"appeal_id": appeal_id})}
         new = {(path, sha) for path, sha in facts["letters"]}
         if created or old != new:
-            conn.execute(letters.delete().where(letters.c.appeal_id == appeal_id))
+            if not created:
+                conn.execute(sql.delete_letters, {"appeal_id": appeal_id})
             if new:
-                conn.execute(letters.insert(), [{"appeal_id": appeal_id, "path": p, "sha256": s, "written_at": stamp}
-                                                for p, s in sorted(new)])
+                conn.execute(sql.insert_letter, [{"appeal_id": appeal_id, "path": p, "sha256": s, "written_at": stamp}
+                                                 for p, s in sorted(new)])
             self.add_event(conn, appeal_id, "drafted", dt.date.today(), by,
                            note=f"{len(new)} letter file(s), template {facts['template']}", status=False)
         return public_id(appeal_id), created
 
     def find_or_add_denial(self, conn, facts: dict, stamp: dt.datetime, linked: int | None = None) -> int:
-        from sqlalchemy import select
-
-        from appeal.ledger.schema import denials
-
-        key = (denials.c.payer == facts["payer"], denials.c.claim == facts["claim"],
-               denials.c.group_code == facts["group"], denials.c.carc == facts["carc"])
-        found = conn.execute(select(denials.c.id).where(*key)).scalar()
+        sql = _statements()
+        found = conn.execute(sql.find_denial, {"payer": facts["payer"], "claim": facts["claim"],
+                                               "group_code": facts["group"], "carc": facts["carc"]}).scalar()
         if found is not None:
             return found
-        return conn.execute(denials.insert().values(
-            payer=facts["payer"], payer_id=facts.get("payer_id"), provider=facts.get("provider"),
-            claim=facts["claim"], account=facts.get("account"), patient_name=facts.get("patient_name"),
-            member_id=facts.get("member_id"), dos_from=_date(facts.get("dos_from")),
-            dos_to=_date(facts.get("dos_to")), lines=json.dumps(facts.get("lines", [])),
-            group_code=facts["group"], carc=facts["carc"], rarc=",".join(facts.get("rarc", [])),
-            amount_cents=facts.get("amount_cents"), denied_on=_date(facts.get("denied_on")),
-            linked_appeal_id=linked, created_at=stamp)).inserted_primary_key[0]
+        return conn.execute(sql.insert_denial, {
+            "payer": facts["payer"], "payer_id": facts.get("payer_id"), "provider": facts.get("provider"),
+            "claim": facts["claim"], "account": facts.get("account"), "patient_name": facts.get("patient_name"),
+            "member_id": facts.get("member_id"), "dos_from": _date(facts.get("dos_from")),
+            "dos_to": _date(facts.get("dos_to")), "lines": json.dumps(facts.get("lines", [])),
+            "group_code": facts["group"], "carc": facts["carc"], "rarc": ",".join(facts.get("rarc", [])),
+            "amount_cents": facts.get("amount_cents"), "denied_on": _date(facts.get("denied_on")),
+            "linked_appeal_id": linked, "created_at": stamp}).inserted_primary_key[0]
 
     def open_appeal(self, conn, denial_id: int, level: str, appeal_by: dt.date | None) -> int:
         """A level with no letter yet (status ``new``): the next level after an upheld decision, or the first
@@ -322,14 +319,14 @@ class Ledger:
                   reference: str | None = None, result: str | None = None, amount_cents: int | None = None,
                   note: str | None = None, source_key: str | None = None, status: bool = True) -> int:
         """Append one event; ``sent`` and ``outcome`` move the appeal's status."""
-        from appeal.ledger.schema import appeals, events
-
-        event_id = conn.execute(events.insert().values(
-            appeal_id=appeal_id, kind=kind, on_date=on, recorded_at=now(), recorded_by=by, method=method,
-            reference=reference, result=result, amount_cents=amount_cents, note=note,
-            source_key=source_key)).inserted_primary_key[0]
+        event_id = conn.execute(_statements().insert_event, {
+            "appeal_id": appeal_id, "kind": kind, "on_date": on, "recorded_at": now(), "recorded_by": by,
+            "method": method, "reference": reference, "result": result, "amount_cents": amount_cents, "note": note,
+            "source_key": source_key}).inserted_primary_key[0]
         new_status = {"sent": "sent", "outcome": result}.get(kind) if status else None
         if new_status:
+            from appeal.ledger.schema import appeals
+
             conn.execute(appeals.update().where(appeals.c.id == appeal_id).values(status=new_status,
                                                                                   updated_at=now()))
         return event_id
@@ -425,6 +422,32 @@ def _scrub(text: str, target: Target) -> str:
     except Exception:  # not a URL: nothing to hide
         password = None
     return text.replace(str(password), "***") if password else text
+
+
+@lru_cache(maxsize=1)
+def _statements() -> SimpleNamespace:
+    """The statements a letter's record runs, built once (building one costs more than running it on SQLite)."""
+    from sqlalchemy import bindparam, select
+
+    from appeal.ledger.schema import appeals, denials, events, letters
+
+    return SimpleNamespace(
+        find_denial=select(denials.c.id).where(
+            denials.c.payer == bindparam("payer"), denials.c.claim == bindparam("claim"),
+            denials.c.group_code == bindparam("group_code"), denials.c.carc == bindparam("carc")),
+        insert_denial=denials.insert(),
+        find_appeal=select(appeals).where(appeals.c.denial_id == bindparam("denial_id"),
+                                          appeals.c.level == bindparam("level")),
+        insert_appeal=appeals.insert(),
+        update_appeal=appeals.update().where(appeals.c.id == bindparam("key")).values(
+            template=bindparam("new_template"), source=bindparam("new_source"),
+            updated_at=bindparam("new_updated_at"), appeal_by=bindparam("new_appeal_by"),
+            status=bindparam("new_status")),
+        find_letters=select(letters).where(letters.c.appeal_id == bindparam("appeal_id")),
+        delete_letters=letters.delete().where(letters.c.appeal_id == bindparam("appeal_id")),
+        insert_letter=letters.insert(),
+        insert_event=events.insert(),
+    )
 
 
 def _date(value) -> dt.date | None:

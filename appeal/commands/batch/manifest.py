@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from itertools import chain
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from appeal import __version__
 from appeal.commands.batch.summary import Outcome
-from appeal.deliver.files import write_text_atomic
+from appeal.deliver.files import atomic_text
 from appeal.errors import OutputError
 from appeal.resources import builtin_dir
 from appeal.settings import Settings
@@ -52,9 +53,14 @@ class Manifest:
     def _logged(self) -> Iterator[tuple[str, dict]]:
         """The entries in the log, in order; a line that is not a whole entry is skipped."""
         try:
-            lines = self.log_path.read_text(encoding="utf-8").splitlines()
-        except (OSError, ValueError):
+            log = self.log_path.open(encoding="utf-8", errors="replace")  # a line at a time, never all of it
+        except OSError:
             return
+        with log:
+            yield from self._entries(log)
+
+    @staticmethod
+    def _entries(lines: Iterable[str]) -> Iterator[tuple[str, dict]]:
         for line in lines:
             try:
                 entry = json.loads(line)
@@ -107,14 +113,18 @@ class Manifest:
             self._log = None
         if not self.log_path.exists():
             return
-        done = dict(self.done)
-        done.update(self._logged())
-        try:
-            write_text_atomic(self.path, json.dumps({"version": 1, "done": done}))
+        try:  # a line at a time: the log is never all in memory; a key the log made again is written twice,
+            # and json.loads keeps the later one (the log's), as reading the manifest and then the log did
+            with atomic_text(self.path) as fh:
+                fh.write('{"version": 1, "done": {')
+                first = True
+                for key, entry in chain(self.done.items(), self._logged()):
+                    fh.write(("" if first else ", ") + json.dumps(key) + ": " + json.dumps(entry))
+                    first = False
+                fh.write("}}\n")
         except OutputError as exc:
             self._failed(exc)
             return  # the log stays: the next run reads it back
-        self.done = done
         self.log_path.unlink(missing_ok=True)
 
     def _failed(self, exc: Exception) -> None:

@@ -6,19 +6,22 @@ import dataclasses
 import datetime as dt
 import multiprocessing
 import os
+import pickle
 import sys
+import tempfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Generator, Iterable, Iterator
 
 from appeal.commands.batch.items import Item, iter_items
 from appeal.commands.batch.manifest import CASES_DIR, STATE_DIR, Manifest, fingerprint, remove_stale_parts
+from appeal.commands.batch.spool import Spool
 from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, SummaryLog, write_summary
 from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
 from appeal.deliver.files import ensure_dir
 from appeal.errors import OutputError
-from appeal.inputs.table import load_column_map
-from appeal.ledger.recorder import Recorder
+from appeal.inputs.table import ColumnMap, load_column_map
+from appeal.ledger.recorder import Batched, Recorder
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 
@@ -35,8 +38,9 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
 
     ``summary.csv`` exists from the first item: each row is appended as its item finishes, so a
     full disk or a killed run still leaves the list of what was and was not written; at the end
-    it is rewritten in input order. ``recorder`` (a ledger is in use) records every letter made, in
-    one transaction, after the summary. ``packet``, ``fax``, ``tiff`` and ``tiff_g4`` deliver each letter as
+    it is rewritten in input order. ``recorder`` (a ledger is in use) records the letters as they are
+    made, a transaction per few hundred (``ledger.recorder.Batched``); what could not be recorded is raised
+    after the summary. ``packet``, ``fax``, ``tiff`` and ``tiff_g4`` deliver each letter as
     ``packet`` does; ``print_to`` also writes one print file of every ready letter and its exhibits, in the
     summary's order (the letters are then for mail: a letter without a payer address is not ready).
     ``columns`` is a column map for CSV and XLSX inputs (else
@@ -49,7 +53,7 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     if print_to is not None:
         settings = dataclasses.replace(settings, mail=True)
     job = Job(settings, out_dir, tuple(formats), today or dt.date.today(), packet=packet or print_to is not None,
-              fax=fax, tiff=tiff, tiff_g4=tiff_g4, strict=strict)
+              fax=fax, tiff=tiff, tiff_g4=tiff_g4, strict=strict, ledger=recorder is not None)
     state_dir = ensure_dir(out_dir / STATE_DIR)
     remove_stale_parts(out_dir)
     manifest = Manifest(state_dir / "manifest.json")
@@ -59,14 +63,18 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     stamp = fingerprint(settings, job.delivery())
     if column_map is None and sources.workspace is not None:
         column_map = sources.workspace.csv_columns
-    items = iter_items(inputs, sources, stamp, result.warnings, job.today, column_map, out_dir / CASES_DIR)
 
     log = SummaryLog(out_dir / SUMMARY)
+    outcomes: Spool[Outcome] = Spool(state_dir)  # on disk, not in memory: the parent stays the same size
+    ledger = Batched(recorder) if recorder is not None else None
 
     def done(outcome: Outcome) -> None:
-        if recorder is None and outcome.facts is not None:  # nothing records them: not kept for every letter
+        if ledger is not None:
+            ledger.add(outcome.seq, outcome.facts)
+        if outcome.facts is not None:
             outcome = dataclasses.replace(outcome, facts=None)
-        result.outcomes.append(outcome)
+        outcomes.put(outcome.seq, outcome)
+        result.tally(outcome)
         log.append(outcome)
         if outcome.status == "written":
             manifest.record(outcome)
@@ -74,11 +82,12 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
             progress(outcome)
 
     worker = Worker(job, sources)  # in this process, with the sources already read
-    listed = list(items)  # small (a case file's path, a table row's data): the progress bar needs the total
-    if started:
-        started(len(listed))
-    todo = _skip_done(iter(listed), manifest, out_dir, force, done, worker)
     jobs = max(1, jobs or os.cpu_count() or 1)
+    listing: Listing = (list(inputs), settings, stamp, job.today, column_map, out_dir / CASES_DIR)
+    count, listed = _listed(listing, state_dir, result.warnings, sources if jobs == 1 else None)
+    if started:
+        started(count)
+    todo = _skip_done(listed, manifest, out_dir, force, done, worker)
     try:
         if jobs == 1:
             for item in todo:
@@ -90,7 +99,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     finally:
         manifest.flush()
         log.close()
-    result.outcomes.sort(key=lambda o: o.seq)
+        listed.close()  # the file of items
+    result.outcomes = outcomes  # in input order
     try:
         result.summary = write_summary(out_dir, result.outcomes, xlsx)
     except OutputError as exc:  # the rows appended as items finished stay, in the order they finished
@@ -99,8 +109,8 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
                                + ("" if log.error is None else f"; {log.error}"))
     if manifest.error:
         result.warnings.append(manifest.error)
-    if recorder is not None:
-        recorder.record([o.facts for o in result.outcomes if o.facts is not None])
+    if ledger is not None:
+        ledger.finish()
     if print_to is not None:
         result.printed = _print(result, out_dir, Path(print_to))
     return result
@@ -125,6 +135,58 @@ def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
         return None
     print_file(ready, target)
     return target
+
+
+Listing = tuple[list[Path], Settings, str, dt.date, "ColumnMap | None", Path]  # list_items' first arguments
+
+
+def _listed(listing: Listing, folder: Path, warnings: list[str],
+            sources: Sources | None) -> tuple[int, Generator[Item | Outcome, None, None]]:
+    """The items, read once into a temporary file and then read back one at a time, and their number (the
+    progress bar needs it before the first letter).
+
+    Reading a remittance holds all of it (about 2 KB a claim) while its case files are written, so without
+    ``sources`` (a pool run) this is done in a process of its own, from the workers' fork server: that peak
+    never reaches the parent, which stays the same size from 1,000 letters to 10,000.
+    """
+    fd, name = tempfile.mkstemp(prefix=".items.", suffix=".part", dir=folder)  # removed at the next start if killed
+    os.close(fd)
+    try:
+        if sources is not None:
+            count, said = list_items(*listing, path=Path(name), sources=sources)
+        else:
+            context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as reader:
+                count, said = reader.submit(list_items, *listing, path=Path(name)).result()
+        warnings.extend(said)
+        fh = open(name, "rb")
+    finally:
+        os.unlink(name)  # the open file reads on; no name is left on disk
+    return count, _unpickled(fh)
+
+
+def _unpickled(fh) -> Generator[Item | Outcome, None, None]:
+    with fh:
+        while True:
+            try:
+                yield pickle.load(fh)
+            except EOFError:
+                return
+
+
+def list_items(inputs: list[Path], settings: Settings, stamp: str, today: dt.date, columns: ColumnMap | None,
+               cases: Path, path: Path, sources: Sources | None = None) -> tuple[int, list[str]]:
+    """Every item of the inputs pickled into ``path``, in order: their number, and the inputs' warnings."""
+    if sources is None:  # in the reading process
+        sources = Sources.load(settings)
+        sources.templates.all()
+    warnings: list[str] = []
+    count = 0
+    with open(path, "wb") as fh:
+        for item in iter_items(inputs, sources, stamp, warnings, today, columns, cases):
+            pickle.dump(item, fh, pickle.HIGHEST_PROTOCOL)
+            count += 1
+    return count, warnings
 
 
 def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Path, force: bool,

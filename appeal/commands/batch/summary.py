@@ -8,10 +8,12 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Iterable, Sequence
 
 from appeal.deliver.fax import FAX_SUFFIX
+from appeal.deliver.files import atomic_text
 from appeal.deliver.packet import SUFFIX as PACKET_SUFFIX
-from appeal.deliver.sheet import safe_text, write_csv, write_xlsx
+from appeal.deliver.sheet import safe_text, write_xlsx
 from appeal.inputs.case import Case
 
 SUMMARY = "summary.csv"
@@ -96,14 +98,22 @@ class Outcome:
 
 @dataclass
 class BatchResult:
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: Sequence[Outcome] = field(default_factory=list)  # in input order (the runner's: on disk, a Spool)
     warnings: list[str] = field(default_factory=list)
     summary: Path | None = None
     interrupted: bool = False  # Ctrl-C: the outcomes are what was done; a rerun of the same command resumes
     printed: Path | None = None  # --print: the one PDF of every ready letter, for mail
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))  # kept by tally()
+    not_ready: int = 0  # letters whose verdict is review or blocked
+
+    def tally(self, outcome: Outcome) -> None:
+        """Count one finished item (the counts are kept as items finish; the outcomes are not in memory)."""
+        self.counts[outcome.status] += 1
+        if outcome.verdict and outcome.verdict != "ready":
+            self.not_ready += 1
 
     def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
+        return self.counts[status]
 
     @property
     def exit_code(self) -> int:
@@ -111,7 +121,7 @@ class BatchResult:
         if self.interrupted:
             return INTERRUPTED
         unreadable = self.count("unreadable")
-        if unreadable and unreadable == len(self.outcomes):
+        if unreadable and unreadable == sum(self.counts.values()):
             return 2
         return 1 if unreadable or self.count("failed") else 0
 
@@ -166,10 +176,15 @@ class SummaryLog:
             self.fh = None
 
 
-def write_summary(out_dir: Path, outcomes: list[Outcome], xlsx: Path | None = None) -> Path:
-    """``summary.csv`` (and the same as an Excel workbook, ``xlsx``): one row per item, written atomically."""
+def write_summary(out_dir: Path, outcomes: Iterable[Outcome], xlsx: Path | None = None) -> Path:
+    """``summary.csv`` (and the same as an Excel workbook, ``xlsx``): one row per item, written atomically, a row
+    at a time (the outcomes may be on disk: :class:`~appeal.commands.batch.spool.Spool`)."""
     path = out_dir / SUMMARY
-    write_csv(path, SUMMARY_COLUMNS, (o.row() for o in outcomes))
+    with atomic_text(path) as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow([safe_text(c) for c in SUMMARY_COLUMNS])
+        for outcome in outcomes:
+            writer.writerow([safe_text(cell) for cell in outcome.columns().values()])
     if xlsx is not None:
         rows = [o.columns() for o in outcomes]
         flags = [row["appeal_by"][11:] for row in rows]

@@ -25,7 +25,7 @@ from appeal.deliver.letter import write_letter
 from appeal.deliver.packet import deliver_packet
 from appeal.errors import AppealError, origin
 from appeal.inputs.case import Case, load_case, read_case
-from appeal.ledger.facts import letter_facts
+from appeal.ledger.facts import letter_facts, sha256_of
 from appeal.letters.build import build_letter
 from appeal.reference.deadlines import earliest_deadline
 from appeal.render.formats import FORMATS
@@ -64,6 +64,7 @@ class Job:
     tiff: bool = False
     tiff_g4: bool = False
     strict: bool = False  # write only letters whose verdict is ready
+    ledger: bool = False  # a ledger records the letters: each outcome carries its facts, the files hashed
 
     def delivery(self) -> tuple[str, ...]:
         """What each item produces, for the manifest's fingerprint: the formats and the deliveries."""
@@ -121,11 +122,14 @@ class Worker:
             return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error=f"internal error ({type(exc).__name__} at {origin(exc)}); please report it")
         level = prepared.bound.level or ""
+        facts = None
+        if job.ledger:  # hashed here, in parallel, rather than read again by the parent that records them
+            facts = letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
+                                 prepared.bound.level)
+            facts["letters"] = [[name, sha256_of(Path(name))] for name in facts["letters"]]
         return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
                        appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons, level=level,
-                       case=case_columns(case),
-                       facts=letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
-                                          prepared.bound.level))
+                       case=case_columns(case), facts=facts)
 
     def resumed(self, item: Item, entry: dict) -> Outcome:
         """The row of an item an earlier run made: the letter's columns from the manifest, the case's read again
