@@ -3,6 +3,7 @@ read back after a run that was killed before the end."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import stat
 
@@ -51,6 +52,38 @@ def test_a_killed_run_is_read_back_from_its_log(tmp_path):
     rerun.record(_made(4))
     rerun.flush()
     assert set(json.loads(path.read_text())["done"]) == {f"{n:064x}" for n in (1, 2, 3, 4)}
+
+
+def _keys_in_order(path) -> list[str]:
+    """Every key of every object in the file, duplicates included (json.loads would keep only the last)."""
+    pairs: list[str] = []
+
+    def hook(items):
+        pairs.extend(k for k, _ in items)
+        return dict(items)
+
+    json.loads(path.read_text(), object_pairs_hook=hook)
+    return pairs
+
+
+def test_a_letter_made_again_is_in_the_manifest_once_with_its_new_files(tmp_path):
+    """A rerun that makes an earlier run's letter again (its files were deleted), after a killed run whose
+    log is read back: every key is written once, never twice, and the newest entry is the one kept."""
+    path = tmp_path / "manifest.json"
+    first = Manifest(path)
+    for n in (1, 2):
+        first.record(_made(n))
+    first.flush()
+    killed = Manifest(path)
+    killed.record(_made(3))  # the log is left behind
+    rerun = Manifest(path)
+    assert not rerun.log_path.exists()  # the killed run's log is folded in at once
+    again = dataclasses.replace(_made(1), outputs=("L1-new.docx", "L1-new.pdf"))
+    rerun.record(again)
+    rerun.flush()
+    keys = [k for k in _keys_in_order(path) if len(k) == 64]
+    assert sorted(keys) == sorted({f"{n:064x}" for n in (1, 2, 3)})  # each once
+    assert json.loads(path.read_text())["done"][f"{1:064x}"]["outputs"] == ["L1-new.docx", "L1-new.pdf"]
 
 
 def test_a_run_that_made_nothing_leaves_the_manifest_as_it_was(tmp_path):

@@ -48,7 +48,9 @@ class Manifest:
                 self.done = data["done"]
         except (OSError, ValueError, AttributeError):
             pass  # no manifest yet, or an unreadable one: every item is made again
-        self.done.update(self._logged())
+        if self.log_path.exists():  # a killed run's log: folded in now, so the log holds only this run's letters
+            self.done.update(self._logged())
+            self._write(self.done.items())
 
     def _logged(self) -> Iterator[tuple[str, dict]]:
         """The entries in the log, in order; a line that is not a whole entry is skipped."""
@@ -93,6 +95,7 @@ class Manifest:
                     self._log.write("\n")
             self._log.write(json.dumps(entry) + "\n")
             self._log.flush()
+            self.done.pop(outcome.key, None)  # made again: the log's entry replaces the earlier run's
         except OSError as exc:
             self._failed(OutputError(f"cannot write the file: {exc.strerror}", file=str(self.log_path)))
 
@@ -113,12 +116,16 @@ class Manifest:
             self._log = None
         if not self.log_path.exists():
             return
-        try:  # a line at a time: the log is never all in memory; a key the log made again is written twice,
-            # and json.loads keeps the later one (the log's), as reading the manifest and then the log did
+        self._write(chain(self.done.items(), self._logged()))
+
+    def _write(self, entries: Iterable[tuple[str, dict]]) -> None:
+        """``manifest.json`` written a line at a time (the log is never all in memory), then the log removed.
+        Each key appears once: an earlier run's entry made again in this run left ``done`` when it was logged."""
+        try:
             with atomic_text(self.path) as fh:
                 fh.write('{"version": 1, "done": {')
                 first = True
-                for key, entry in chain(self.done.items(), self._logged()):
+                for key, entry in entries:
                     fh.write(("" if first else ", ") + json.dumps(key) + ": " + json.dumps(entry))
                     first = False
                 fh.write("}}\n")
