@@ -110,14 +110,13 @@ def denials_table(rows: list[dict], width: int = 100) -> list[str]:
              " ".join(filter(None, (r["appeal_by"]["due"], r["flag"].replace(" ", KEEP)))) if r["appeal_by"]
              else f"({r['appeal_by_missing']['short']})"] for r in rows]
 
-    def style(column: int, text: str) -> str:
-        if column != len(DENIAL_COLUMNS) - 1:
-            return text
+    def style(text: str) -> str:
         for flag, colour in FLAG_COLOUR.items():
-            text = text.replace(flag, click.style(flag, fg=colour, bold=True))
+            if flag in text:
+                text = text.replace(flag, click.style(flag, fg=colour, bold=True))
         return text
 
-    return render(DENIAL_COLUMNS, body, width, DENIAL_WRAP, style)
+    return render(DENIAL_COLUMNS, body, width, DENIAL_WRAP, {len(DENIAL_COLUMNS) - 1: style})
 
 
 @cli.command(epilog=examples("appeal batch ERA.835 -o out/",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import textwrap
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from functools import lru_cache
+from typing import Callable, Mapping, Sequence
 
 import click
 
@@ -39,30 +40,35 @@ def layout(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int,
 KEEP = "\u00a0"  # a space no line breaks at (``PAST DUE`` stays whole); shown as a space
 
 
-def _wrap(text: str, width: int, is_list: bool = False) -> list[str]:
+@lru_cache(maxsize=4096)  # a remittance repeats its dates, codes, CARCs and flags in row after row
+def _wrap(text: str, width: int, is_list: bool = False) -> tuple[str, ...]:
     if len(text) <= width:
         lines = [text]
     elif is_list:
         lines = [line.replace(", ", ",") for line in textwrap.wrap(text.replace(",", ", "), width=width)]
     else:
         lines = textwrap.wrap(text, width=width, break_on_hyphens=False)
-    return [line.replace(KEEP, " ") for line in lines] or [""]
+    return tuple(line.replace(KEEP, " ") for line in lines) or ("",)
 
 
 def render(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int = 100,
-           wrap_order: Sequence[int] = (), style: Callable[[int, str], str] | None = None) -> list[str]:
-    """The header and rows as lines no wider than ``width`` (when the columns' minimums allow it)."""
+           wrap_order: Sequence[int] = (), styles: Mapping[int, Callable[[str], str]] | None = None) -> list[str]:
+    """The header and rows as lines no wider than ``width`` (when the columns' minimums allow it); ``styles``
+    colours the non-empty body cells of the columns it names (a column's index: how to style its text)."""
     widths = layout(columns, rows, width, wrap_order)
+    lists = [c.list for c in columns]
+    styles = styles or {}
     out = []
     for n, row in enumerate([[c.header for c in columns], *rows]):
-        cells = [_wrap(str(cell), w, c.list) for cell, w, c in zip(row, widths, columns)]
-        for k in range(max(len(c) for c in cells)):
-            parts = []
-            for i, (cell, w) in enumerate(zip(cells, widths)):
-                text = cell[k] if k < len(cell) else ""
-                shown = style(i, text) if style and n and text else text
-                parts.append(shown + " " * (w - len(text)))
-            out.append(GAP.join(parts).rstrip())
+        cells = [_wrap(str(cell), w, is_list) for cell, w, is_list in zip(row, widths, lists)]
+        for k in range(max(map(len, cells))):
+            texts = [cell[k] if k < len(cell) else "" for cell in cells]
+            if n and styles:
+                shown = [styles[i](text) if text and i in styles else text for i, text in enumerate(texts)]
+                line = GAP.join(s + " " * (w - len(t)) for s, t, w in zip(shown, texts, widths))
+            else:
+                line = GAP.join(text.ljust(w) for text, w in zip(texts, widths))
+            out.append(line.rstrip())
     return out
 
 
