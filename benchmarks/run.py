@@ -69,6 +69,10 @@ code_defaults:
 # What the issue measured before this work (ms, letters/s, s), for the "before" column.
 BEFORE = {"both_ms": 44.0, "docx_ms": 21.8, "pdf_ms": 16.3, "case_load_ms": 1.9, "batch_all_cores_lps": 40.0,
           "import_835_20000_s": 47.0}
+# The code before the speed work of 2026-12-02 (commit c5f2dfa), measured with this command's per_letter(60)
+# on the machine of that day (Intel Xeon, 2 cores, yardstick 0.24-0.27 s), idle: CPU ms.
+BEFORE_C5F2DFA = {"machine": "Intel Xeon, 2 cores", "case_load": 1.33, "compose": 3.93, "docx": 17.02, "pdf": 26.84,
+                  "both": 44.82, "write": 0.5}
 TARGETS = {"both_ms": 12.0, "batch_all_cores_lps": 140.0, "worker_rss_mb": 100.0, "parent_rss_growth_mb": 10.0,
            "help_s": 0.15, "generate_s": 0.3, "validate_s": 0.25, "denials_20000_s": 3.0, "import_835_20000_s": 5.0,
            "soffice_single_ratio": 70.0, "soffice_batch20_ratio": 10.0}
@@ -522,12 +526,16 @@ def markdown(results: dict, command: str) -> str:
         lines.append(f"| {v['what']} | {v['target']} | {v['wall']} {v['unit']} | {said(v['holds_wall'])} | "
                      f"{cpu} | {said(v['holds_cpu'])} | {v['note']} |")
     lines += ["", "## Per letter (the sample letter, one process, caches warm)", "",
-              "| stage | median wall ms | median CPU ms | before (issue) |", "|---|---|---|---|"]
+              "| stage | median wall ms | median CPU ms | before (issue) | before, c5f2dfa, CPU ms |",
+              "|---|---|---|---|---|"]
     before = {"case_load": BEFORE["case_load_ms"], "docx": BEFORE["docx_ms"], "pdf": BEFORE["pdf_ms"],
               "both": BEFORE["both_ms"]}
     for stage, value in letter.items():
         lines.append(f"| {stage.replace('_', ' ')} | {value['wall_ms']} | {value['cpu_ms']} | "
-                     f"{before.get(stage, '')} |")
+                     f"{before.get(stage, '')} | {BEFORE_C5F2DFA.get(stage, '')} |")
+    lines += ["", f"\"before (issue)\" is what the issue measured; \"before, c5f2dfa\" is the code before this "
+              f"round's speed work, measured by this command on {BEFORE_C5F2DFA['machine']} (yardstick 0.24-0.27 s), "
+              "so it compares with this run only on a machine of the same yardstick."]
     lines += ["", "## Batch (`appeal batch` of a synthetic remittance, DOCX + PDF per letter)", "",
               "![letters per second](performance.svg)", "",
               "| letters | jobs | seconds | letters/s | CPU ms per letter (all processes) | parent peak RSS MB | "
