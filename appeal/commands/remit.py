@@ -33,6 +33,7 @@ from appeal.inputs.x12 import (
     Remittance,
     Transaction,
     find_denials,
+    no_cycle_collection,
     parse_835,
     routine_adjustments,
 )
@@ -210,6 +211,13 @@ def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date
     today = today or dt.date.today()
     workspace = settings.load_workspace()
     result = DenialList()
+    with no_cycle_collection():  # as import-835
+        _list_into(result, files, workspace, today)
+    return result
+
+
+def _list_into(result: DenialList, files: Iterable[Path | str], workspace: Workspace | None,
+               today: dt.date) -> None:
     for path in files:
         try:
             remit = read_remittance(path)
@@ -220,7 +228,6 @@ def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date
         known: dict = {}  # per transaction of this remittance (its objects live as long as the loop)
         result.rows.extend(denial_row(remit, txn, denial, workspace, today, known)
                            for txn, denial in remit_denials(remit, workspace))
-    return result
 
 
 # ---------------------------------------------------------- case drafts
@@ -517,12 +524,16 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
     this import would write (a biller filled it in) is kept, with a warning, unless
     ``force``; the other case files are written.
     """
-    today = today or dt.date.today()
+    with no_cycle_collection():  # tens of thousands of drafts, none in a cycle (x12.no_cycle_collection)
+        return _import_835(files, Path(out_dir), settings, force, today or dt.date.today())
+
+
+def _import_835(files: Iterable[Path | str], out_dir: Path, settings: Settings, force: bool,
+                today: dt.date) -> Imported:
     workspace, templates = settings.load_workspace(), settings.templates()
     remits = read_remittances(files)
     result = Imported()
     planned: list[tuple[Path, Draft]] = []
-    out_dir = Path(out_dir)
     for remit in remits:
         result.warnings.extend(warning_lines(remit))
         planned.extend((out_dir / d.name, d) for d in _across_files(drafts(remit, workspace, templates, today),
