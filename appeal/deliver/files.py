@@ -22,6 +22,7 @@ import tempfile
 import unicodedata
 import zipfile
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
@@ -31,6 +32,7 @@ MAX_NAME = 64
 PAYER_CHARS, CLAIM_CHARS, REASON_CHARS = 24, 28, 12  # each part's share of a name
 
 
+@lru_cache(maxsize=1024)  # a remittance's cases repeat a few payers and reasons thousands of times
 def slug(text: str, limit: int = 24) -> str:
     """ASCII letters, digits and '-' only: ``"Ünited Health/Care"`` -> ``"United-Health-Care"``."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
