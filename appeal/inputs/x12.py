@@ -332,6 +332,12 @@ class _Reader:
         self.loops: dict[str, Callable[[], None]] = {
             **self.outside, "SE": self.end_transaction, "CLP": self.start_claim, "SVC": self.start_line,
             **dict.fromkeys(_CLAIM_GROUP_END, self.end_claim_group)}
+        self.claim_segments: dict[str, Callable[[], None]] = {
+            "CAS": self.claim_cas, "NM1": self.nm1, "DTM": self.claim_dtm, "REF": self.claim_ref,
+            "MOA": self.moa, "MIA": self.mia}
+        self.line_segments: dict[str, Callable[[], None]] = {
+            "CAS": self.line_cas, "DTM": self.line_dtm, "REF": self.line_ref, "AMT": self.line_amt,
+            "LQ": self.line_lq}
 
     def warn(self, message: str) -> None:
         self.remit.warnings.append(Warning835(self.idx, self.seg[0][:4], message))
@@ -475,22 +481,33 @@ class _Reader:
         self.line = None
 
     def in_claim(self, sid: str) -> None:
-        claim = self.claim
-        assert claim is not None
-        if sid == "CAS":
-            claim.adjustments.extend(self.cas())
-        elif sid == "NM1":
-            self.nm1()
-        elif sid == "DTM" and _el(self.seg, 1) in _CLAIM_DATES:
-            setattr(claim, _CLAIM_DATES[_el(self.seg, 1)], self.date(2))
-        elif sid == "REF" and _el(self.seg, 1) == "F8":
-            claim.original_claim_number = _el(self.seg, 2)
-        elif sid == "MOA":
-            claim.remarks.extend(e for e in self.seg[3:8] if e)
-        elif sid == "MIA":
-            claim.remarks.extend(e for e in [_el(self.seg, 5)] + self.seg[20:25] if e)
+        handler = self.claim_segments.get(sid)
+        if handler is not None:
+            handler()
         elif sid not in _CLAIM_SEGMENTS:
             self.warn(f"unexpected segment {sid[:4]!r} inside a claim; skipped")
+
+    def claim_cas(self) -> None:
+        assert self.claim is not None
+        self.claim.adjustments.extend(self.cas())
+
+    def claim_dtm(self) -> None:
+        kind = _el(self.seg, 1)
+        if kind in _CLAIM_DATES:
+            setattr(self.claim, _CLAIM_DATES[kind], self.date(2))
+
+    def claim_ref(self) -> None:
+        assert self.claim is not None
+        if _el(self.seg, 1) == "F8":
+            self.claim.original_claim_number = _el(self.seg, 2)
+
+    def moa(self) -> None:
+        assert self.claim is not None
+        self.claim.remarks.extend(e for e in self.seg[3:8] if e)
+
+    def mia(self) -> None:
+        assert self.claim is not None
+        self.claim.remarks.extend(e for e in [_el(self.seg, 5)] + self.seg[20:25] if e)
 
     def nm1(self) -> None:
         seg = self.seg
@@ -556,24 +573,40 @@ class _Reader:
         return parts[0], _el(parts, 1), tuple(m for m in parts[2:6] if m)
 
     def in_line(self, sid: str) -> None:
-        line, kind = self.line, _el(self.seg, 1)
-        assert line is not None
-        if sid == "CAS":
-            line.adjustments.extend(self.cas())
-        elif sid == "DTM" and kind == "472":
-            line.date_from = line.date_to = self.date(2)
-        elif sid == "DTM" and kind == "150":
-            line.date_from = self.date(2)
-        elif sid == "DTM" and kind == "151":
-            line.date_to = self.date(2)
-        elif sid == "REF" and kind == "6R":
-            line.control_number = _el(self.seg, 2)
-        elif sid == "AMT" and kind == "B6":
-            line.allowed = self.amount(2, "allowed amount")
-        elif sid == "LQ" and kind == "HE":
-            line.remarks.append(_el(self.seg, 2))
+        handler = self.line_segments.get(sid)
+        if handler is not None:
+            handler()
         elif sid not in _LINE_SEGMENTS:
             self.warn(f"unexpected segment {sid[:4]!r} inside a service line; skipped")
+
+    def line_cas(self) -> None:
+        assert self.line is not None
+        self.line.adjustments.extend(self.cas())
+
+    def line_dtm(self) -> None:
+        line, kind = self.line, _el(self.seg, 1)
+        assert line is not None
+        if kind == "472":
+            line.date_from = line.date_to = self.date(2)
+        elif kind == "150":
+            line.date_from = self.date(2)
+        elif kind == "151":
+            line.date_to = self.date(2)
+
+    def line_ref(self) -> None:
+        assert self.line is not None
+        if _el(self.seg, 1) == "6R":
+            self.line.control_number = _el(self.seg, 2)
+
+    def line_amt(self) -> None:
+        assert self.line is not None
+        if _el(self.seg, 1) == "B6":
+            self.line.allowed = self.amount(2, "allowed amount")
+
+    def line_lq(self) -> None:
+        assert self.line is not None
+        if _el(self.seg, 1) == "HE":
+            self.line.remarks.append(_el(self.seg, 2))
 
     def finish(self) -> Remittance:
         if self.txn is not None:
