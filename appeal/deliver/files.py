@@ -297,9 +297,10 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _temporary(path: Path, data: bytes, sync: bool) -> str:
-    """``data`` in a new temporary file beside ``path`` (mode 0600), flushed to disk when ``sync``."""
+    """``data`` in a new temporary file beside ``path`` (mode 0600), flushed to disk when ``sync`` (one file:
+    ``mkstemp``'s random name); else one of many synced together, named by :func:`_create`."""
     try:
-        fd, tmp = _create(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent) if sync else _create(path)
     except OSError as exc:
         raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
     try:
