@@ -25,7 +25,7 @@ def test_every_file_is_written_whole_and_private(tmp_path, monkeypatch):
 
 def test_the_filesystem_sync_flushes_only_the_folders_filesystem(tmp_path):
     files._sync_filesystem(tmp_path)  # syncfs on Linux, os.sync elsewhere: must not fail
-    assert files._syncfs is not None
+    assert files._find_syncfs() is not None
 
 
 def test_a_failure_names_the_file_and_leaves_no_temporary_file(tmp_path):

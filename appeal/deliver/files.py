@@ -246,22 +246,17 @@ def _sync_into_place(chunk: list[tuple[Path, str]]) -> None:
         _sync_folder(folder)
 
 
-_syncfs: Callable[[int], int] | None = None
-
-
 def _sync_filesystem(folder: Path) -> None:
     """Flush the filesystem ``folder`` is on (Linux ``syncfs``), not every filesystem of the machine as
     ``os.sync()`` does (that is the fallback); without either, nothing to flush with but ``fsync``."""
-    global _syncfs
-    if _syncfs is None:
-        _syncfs = _find_syncfs()
-    if _syncfs is _no_syncfs:
+    syncfs = _find_syncfs()
+    if syncfs is _no_syncfs:
         if hasattr(os, "sync"):
             os.sync()
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
-        if _syncfs(fd) != 0:
+        if syncfs(fd) != 0:
             os.sync()
     finally:
         os.close(fd)
@@ -271,6 +266,7 @@ def _no_syncfs(fd: int) -> int:
     return -1
 
 
+@lru_cache(maxsize=1)
 def _find_syncfs() -> Callable[[int], int]:
     if not sys.platform.startswith("linux"):
         return _no_syncfs
