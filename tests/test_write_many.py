@@ -13,14 +13,19 @@ from appeal.errors import OutputError
 
 def test_every_file_is_written_whole_and_private(tmp_path, monkeypatch):
     syncs = []
-    monkeypatch.setattr(files.os, "sync", lambda: syncs.append(1))
+    monkeypatch.setattr(files, "_sync_filesystem", lambda folder: syncs.append(folder))
     count = 2 * files.SYNC_CHUNK + 5
     (tmp_path / "case-7.yaml").write_text("old")
     write_atomic_many((tmp_path / f"case-{i}.yaml", f"text {i}\n".encode()) for i in range(count))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"case-{i}.yaml" for i in range(count))
     assert (tmp_path / "case-7.yaml").read_text() == "text 7\n"
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in tmp_path.iterdir() if p.name != "case-7.yaml")
-    assert len(syncs) == 3  # one per chunk, not one per file
+    assert syncs == [tmp_path] * 3  # one per chunk, not one per file
+
+
+def test_the_filesystem_sync_flushes_only_the_folders_filesystem(tmp_path):
+    files._sync_filesystem(tmp_path)  # syncfs on Linux, os.sync elsewhere: must not fail
+    assert files._find_syncfs() is not None
 
 
 def test_a_failure_names_the_file_and_leaves_no_temporary_file(tmp_path):

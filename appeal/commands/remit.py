@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -33,6 +34,7 @@ from appeal.inputs.x12 import (
     Remittance,
     Transaction,
     find_denials,
+    no_cycle_collection,
     parse_835,
     routine_adjustments,
 )
@@ -210,6 +212,13 @@ def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date
     today = today or dt.date.today()
     workspace = settings.load_workspace()
     result = DenialList()
+    with no_cycle_collection():  # as import-835
+        _list_into(result, files, workspace, today)
+    return result
+
+
+def _list_into(result: DenialList, files: Iterable[Path | str], workspace: Workspace | None,
+               today: dt.date) -> None:
     for path in files:
         try:
             remit = read_remittance(path)
@@ -220,7 +229,6 @@ def list_denials(files: Iterable[Path | str], settings: Settings, today: dt.date
         known: dict = {}  # per transaction of this remittance (its objects live as long as the loop)
         result.rows.extend(denial_row(remit, txn, denial, workspace, today, known)
                            for txn, denial in remit_denials(remit, workspace))
-    return result
 
 
 # ---------------------------------------------------------- case drafts
@@ -291,6 +299,9 @@ def _denial_key(denial: RemitDenial, facts: dict) -> DenialKey:
     return DenialKey(carc=denial.carc, rarc=denial.rarc, denied_lines=lines, facts=dict(facts))
 
 
+_PAD = tuple(" " * n for n in range(9))  # the indents of the case YAML
+
+
 class _CaseWriter:
     """Writes the case YAML by hand, so each value can carry its comment (source, FILL IN)."""
 
@@ -306,7 +317,13 @@ class _CaseWriter:
 
     def key(self, indent: int, name: str, value=None, note: str = "") -> None:
         """``name: value  # note``; a value of ``None`` writes only the key (a section follows)."""
-        text = f"{' ' * indent}{name}:" if value is None else f"{' ' * indent}{name}: {_scalar(value)}"
+        pad = _PAD[indent]  # 33 keys a case: the common string value written without a call
+        if value is None:
+            text = f"{pad}{name}:"
+        elif type(value) is str:
+            text = f"{pad}{name}: {encode_basestring(value)}"
+        else:
+            text = f"{pad}{name}: {_scalar(value)}"
         self.lines.append(f"{text}  # {note}" if note else text)
 
     def gap(self, indent: int, name: str, dotted: str, what: str, accepted: str = "") -> None:
@@ -319,7 +336,7 @@ class _CaseWriter:
         claim = denial.claim
         code = reason_code(denial.group, denial.carc) or "the whole claim (no adjustment code)"
         where = f"line(s) {', '.join(map(str, denial.lines))}" if denial.lines else "the claim"
-        self.comment(f"Case imported from the X12 835 remittance {Path(remit.path).name} "
+        self.comment(f"Case imported from the X12 835 remittance {_file_name(remit.path)} "
                      f"(transaction {txn.control_number}, CLP at segment {claim.segment_index}).")
         self.comment(f"Denial: {code} on {where}. It holds the patient's data: keep it private.")
         self.comment(f"Template: {meta.id} ({reason}).")
@@ -331,6 +348,11 @@ class _CaseWriter:
             self.comment("FILL IN (neither the remittance nor the practice profile, appeal.yaml, gives them):")
             for dotted in gaps:
                 self.comment(f"  {dotted}: {PROFILE_FIELDS[dotted]}")
+
+
+@lru_cache(maxsize=64)
+def _file_name(path: str) -> str:
+    return Path(path).name
 
 
 def _scalar(value) -> str:
@@ -517,12 +539,16 @@ def import_835(files: Iterable[Path | str], out_dir: Path | str, settings: Setti
     this import would write (a biller filled it in) is kept, with a warning, unless
     ``force``; the other case files are written.
     """
-    today = today or dt.date.today()
+    with no_cycle_collection():  # tens of thousands of drafts, none in a cycle (x12.no_cycle_collection)
+        return _import_835(files, Path(out_dir), settings, force, today or dt.date.today())
+
+
+def _import_835(files: Iterable[Path | str], out_dir: Path, settings: Settings, force: bool,
+                today: dt.date) -> Imported:
     workspace, templates = settings.load_workspace(), settings.templates()
     remits = read_remittances(files)
     result = Imported()
     planned: list[tuple[Path, Draft]] = []
-    out_dir = Path(out_dir)
     for remit in remits:
         result.warnings.extend(warning_lines(remit))
         planned.extend((out_dir / d.name, d) for d in _across_files(drafts(remit, workspace, templates, today),
