@@ -17,7 +17,7 @@ from appeal.commands.batch.items import Item, iter_items
 from appeal.commands.batch.manifest import CASES_DIR, STATE_DIR, Manifest, fingerprint, remove_stale_parts
 from appeal.commands.batch.spool import Spool
 from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, SummaryLog, write_summary
-from appeal.commands.batch.worker import Job, Worker, run_item, start_worker
+from appeal.commands.batch.worker import Job, Worker, ignore_interrupts, run_item, start_worker
 from appeal.deliver.files import ensure_dir
 from appeal.errors import OutputError
 from appeal.inputs.table import ColumnMap, load_column_map
@@ -156,7 +156,7 @@ def _listed(listing: Listing, folder: Path, warnings: list[str],
             count, said = list_items(*listing, path=Path(name), sources=sources)
         else:
             context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-            with ProcessPoolExecutor(max_workers=1, mp_context=context) as reader:
+            with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=ignore_interrupts) as reader:
                 count, said = reader.submit(list_items, *listing, path=Path(name)).result()
         warnings.extend(said)
         fh = open(name, "rb")

@@ -176,14 +176,19 @@ def start_worker(job: Job) -> None:
     Ctrl-C reaches every process of the terminal's group: a worker ignores it and finishes its
     letter, and the runner stops handing out items.
     """
-    import signal
+    ignore_interrupts()  # first: a Ctrl-C while the renderers are imported is no traceback either
 
     import appeal.render.docx  # noqa: F401  imported once per worker, not per letter
     import appeal.render.pdf  # noqa: F401
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
     worker_for(job)
+
+
+def ignore_interrupts() -> None:
+    """A helper process leaves Ctrl-C to the runner, which stops handing out work and reports."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_item(job: Job, item: Item) -> Outcome:
