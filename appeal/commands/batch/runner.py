@@ -155,14 +155,19 @@ def _listed(listing: Listing, folder: Path, warnings: list[str],
         if sources is not None:
             count, said = list_items(*listing, path=Path(name), sources=sources)
         else:
-            context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-            with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=ignore_interrupts) as reader:
+            with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=ignore_interrupts) as reader:
                 count, said = reader.submit(list_items, *listing, path=Path(name)).result()
         warnings.extend(said)
         fh = open(name, "rb")
     finally:
         os.unlink(name)  # the open file reads on; no name is left on disk
     return count, _unpickled(fh)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Where the batch's helper processes come from: the fork server (a plain fork would copy the parent's
+    memory, the parsed remittance included), or spawn where there is none."""
+    return multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
 
 
 def _unpickled(fh) -> Generator[Item | Outcome, None, None]:
@@ -209,8 +214,7 @@ def _in_pool(todo: Iterator[Item], jobs: int, job: Job, done: Callable[[Outcome]
     Workers start from a fork server, not from this process: a forked worker would
     carry the parent's parsed remittance (about 3 KB per claim) in its own memory.
     """
-    context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker, initargs=(job,))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=start_worker, initargs=(job,))
     pending: set = set()
     try:
         for item in todo:
