@@ -403,6 +403,43 @@ def yardstick() -> float:
     return round(statistics.median(work() for _ in range(5)), 3)
 
 
+def disk_yardstick(folder: Path, files: int = 5000) -> dict:
+    """How fast this machine's disk creates small files, as import-835 and batch do: ``files`` files of
+    1.5 KB, each written to a temporary name and renamed, then one sync; median of 3 runs in a new folder.
+    Creating files is system time, and on the virtual machines this project is measured on it swings by
+    10x from one minute to the next (a batch writes two files per letter, import-835 one per claim), so
+    the figures of those rows compare only with a like yardstick."""
+    data = b"x" * 1500
+    runs = []
+    for n in range(3):
+        target = folder / f"disk-{n}"
+        target.mkdir()
+        os.sync()
+        wall, before = time.perf_counter(), os.times()
+        for i in range(files):
+            tmp = target / f".{i}.part"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, data)
+            os.close(fd)
+            os.replace(tmp, target / f"{i}.yaml")
+        os.sync()
+        after = os.times()
+        runs.append((time.perf_counter() - wall, after.system - before.system))
+        shutil.rmtree(target)
+    return {"files": files, "wall_s": round(statistics.median(r[0] for r in runs), 3),
+            "sys_s": round(statistics.median(r[1] for r in runs), 3),
+            "spread_s": [round(min(r[0] for r in runs), 3), round(max(r[0] for r in runs), 3)]}
+
+
+def _disk_lines(disk: dict | None) -> list[str]:
+    if not disk:
+        return []
+    return [f"**Disk yardstick:** creating {disk['files']:,} small files (each written under a temporary name, "
+            f"then renamed; one sync at the end) took {disk['wall_s']} s by the clock, {disk['sys_s']} s of it "
+            f"system time (3 runs: {disk['spread_s'][0]} to {disk['spread_s'][1]} s). The batch and import-835 "
+            "rows create files at that cost, so they compare only with a like disk yardstick.", ""]
+
+
 def machine() -> dict:
     try:
         model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -516,6 +553,7 @@ def markdown(results: dict, command: str) -> str:
         "of CPU here. Compare it before comparing two runs: the machines this project is measured on differ "
         "by more than 2x.",
         "",
+        *_disk_lines(m.get("disk_yardstick")),
         f"**A shared machine:** the load average was {m['load_average_at_start']} when the run started and "
         f"{results['load_average_at_end']} at its end, on {m['cores']} cores: other work was running. Wall-clock "
         "times are slower than on an idle machine, so each row also gives the CPU time, which other work "
@@ -650,6 +688,7 @@ def main() -> None:
             print(f"{name}: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
             return value
 
+        results["machine"]["disk_yardstick"] = step("disk yardstick", disk_yardstick, folder)
         results["per_letter"] = step("per letter", per_letter, 20 if quick else 60)
         results["where_time_goes"] = step("profile", where_time_goes, 10 if quick else 30)
         results["cold_start"] = step("cold start", cold_start, folder, 3 if quick else 5)
