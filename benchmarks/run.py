@@ -167,6 +167,35 @@ def per_letter(n: int) -> dict:
     return stages
 
 
+SURNAMES = ("Sample", "Example", "Placeholder", "Testperson", "Fictitious", "Madeup", "Nobody", "Dummy")
+
+
+def distinct_letters(n: int) -> dict:
+    """Both formats for ``n`` different letters (each its own patient, member id, claim number and account, as
+    in a batch), each drawn once, after one warm-up of the renderers: the median per letter. The sample letter
+    drawn again and again (the rows above) reuses every cached paragraph; a batch's letters differ in the
+    paragraphs that name the patient and the claim. The names are FICTITIOUS."""
+    settings = Settings(date=DATE)
+    sources = Sources.load(settings)
+    text = SAMPLE.read_text(encoding="utf-8")
+    letters = []
+    for i in range(n + 1):
+        varied = (text.replace("Jane Q. Sample", f"Pat {chr(65 + i % 26)}. {SURNAMES[i % len(SURNAMES)]}{i}")
+                  .replace("SAMPLE-2026-000123", f"SAMPLE-2026-{i:06d}").replace("ACCT-0042", f"ACCT-{i:05d}")
+                  .replace('"0012345678"', f'"{9000000000 + i}"'))
+        case = load_case(SAMPLE, date=DATE, text=varied)
+        letters.append(build_letter(case, sources.templates, sources.library).letter)
+    render_docx(letters[0]), render_pdf(letters[0])
+    walls, cpus = [], []
+    for letter in letters[1:]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        render_docx(letter), render_pdf(letter)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return {"both_distinct": {"wall_ms": round(1000 * statistics.median(walls), 2),
+                              "cpu_ms": round(1000 * statistics.median(cpus), 2), "n": n}}
+
+
 CATEGORIES = (  # (label, what a profiled function's file name contains), first match wins
     ("reportlab: layout (platypus)", "reportlab/platypus"),
     ("reportlab: PDF objects, fonts", "reportlab/pdfbase"),
@@ -690,6 +719,7 @@ def main() -> None:
 
         results["machine"]["disk_yardstick"] = step("disk yardstick", disk_yardstick, folder)
         results["per_letter"] = step("per letter", per_letter, 20 if quick else 60)
+        results["per_letter"] |= step("distinct letters", distinct_letters, 50 if quick else 200)
         results["where_time_goes"] = step("profile", where_time_goes, 10 if quick else 30)
         results["cold_start"] = step("cold start", cold_start, folder, 3 if quick else 5)
         results["remittances"] = step("835", remittances, [2000] if quick else [2000, 20000], folder)
