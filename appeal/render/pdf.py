@@ -22,7 +22,6 @@ import unicodedata
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Callable
-from xml.sax.saxutils import escape as xml_escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -63,6 +62,7 @@ from appeal.letters.document import (
 )
 from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
 from appeal.render.fonts import describe_missing, missing_glyphs
+from appeal.render.wordml import xml_escape  # not xml.sax.saxutils's: that module imports urllib.request and ssl
 from appeal.resources import PACKAGE
 
 FAMILY = "LiberationSerif"
