@@ -60,7 +60,7 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
+from appeal.render import LABEL_FILL, column_widths, facecache, heading_level, is_label, keeps_with_next, layout
 from appeal.render.fonts import describe_missing, missing_glyphs
 from appeal.render.wordml import xml_escape  # not xml.sax.saxutils's: that module imports urllib.request and ssl
 from appeal.resources import PACKAGE
@@ -139,7 +139,7 @@ def font(name: str) -> TTFont:
             alias.fontName = name
             pdfmetrics.registerFont(alias)  # the face is known: reportlab registers the name as `loaded`
         else:
-            loaded = TTFont(name, str(PACKAGE / "fonts" / _FILES[name]))
+            loaded = facecache.load(name, PACKAGE / "fonts" / _FILES[name])  # parsed, or kept from a run before
             _keep_subsets(loaded)
             pdfmetrics.registerFont(loaded)
         _map_families()
