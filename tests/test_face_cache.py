@@ -101,11 +101,16 @@ def test_a_damaged_entry_is_parsed_again_and_written_anew(cache, damage):
     assert entry.read_bytes() == good
 
 
-def test_a_changed_key_is_not_read_and_the_old_entry_goes(cache, monkeypatch):
-    path = PACKAGE / "fonts" / "LiberationSerif-Bold.ttf"
+@pytest.mark.parametrize("change", ["parser", "font"])
+def test_a_changed_parser_or_font_is_parsed_again_and_the_old_entry_goes(cache, monkeypatch, tmp_path, change):
+    path = tmp_path / "LiberationSerif-Bold.ttf"
+    path.write_bytes((PACKAGE / "fonts" / path.name).read_bytes())
     facecache.load("F", path)
     [old] = cache.glob("*.marshal")
-    monkeypatch.setattr(facecache, "FORMAT", facecache.FORMAT + 1)
+    if change == "parser":
+        monkeypatch.setattr(facecache, "_parser", lambda: "another reportlab")
+    else:
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     read = []
     monkeypatch.setattr(facecache, "_font", lambda *args: read.append(args))
     facecache.load("F", path)

@@ -10,8 +10,9 @@ millisecond; the font file itself is still read (a PDF's subset is cut from its 
   its path (this install's) and the scaling function (made again from ``unitsPerEm`` as reportlab makes
   it); a face with anything else on it is not kept. ``tests/test_face_cache.py`` compares a face read
   back with one parsed, and the PDFs drawn with each, byte for byte.
-- **Keyed on what parses.** An entry is used only when its key matches the font file's bytes, reportlab's
-  version and its TrueType parser's source, Python's version and this module's format.
+- **Keyed on what parses.** An entry is used only when its key matches the font file (its name, size and
+  modification time), reportlab's version and its TrueType parser's file, Python's version and this
+  module's format.
 - **Damage is passed over.** An entry carries the SHA-256 of its content; a truncated, altered or foreign
   entry, or one that cannot be read, is parsed again and written anew. Entries are written atomically
   (a temporary file renamed over the name), 0600 in a 0700 folder, and hold no case data. The folder is
@@ -26,6 +27,7 @@ import marshal
 import os
 import sys
 from fnmatch import fnmatch
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 from weakref import WeakKeyDictionary
@@ -47,12 +49,12 @@ def load(name: str, path: Path) -> TTFont:
     left it there, else parsed (and left there for the next process)."""
     folder = cache_dir("fonts")
     try:
-        data = path.read_bytes() if folder is not None else None
+        key = _key(path) if folder is not None else None
+        data = path.read_bytes() if key is not None else None
     except OSError:
-        data = None
-    if folder is None or data is None:
-        return TTFont(name, str(path))  # which names the file it cannot read
-    key = _key(data)
+        key = data = None
+    if folder is None or key is None or data is None:
+        return TTFont(name, str(path))  # which names a file it cannot read
     entry = folder / f"{path.stem}-{key[:32]}.marshal"
     state = _read(entry, key)
     if state is not None:
@@ -62,12 +64,17 @@ def load(name: str, path: Path) -> TTFont:
     return font
 
 
-def _key(data: bytes) -> str:
-    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{REPORTLAB_VERSION}|".encode())
-    with contextlib.suppress(OSError, TypeError):
-        digest.update(Path(ttfonts.__file__).read_bytes())  # the parser itself, as installed
-    digest.update(data)
-    return digest.hexdigest()
+@lru_cache(maxsize=1)
+def _parser() -> str:
+    """What the parse depends on besides the font: Python, reportlab and its TrueType parser as installed."""
+    stat = os.stat(ttfonts.__file__)
+    return f"{FORMAT}|{sys.version}|{REPORTLAB_VERSION}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def _key(path: Path) -> str:
+    """The parser and the font file (its name, size and modification time, as a reference DOCX is known)."""
+    stat = path.stat()
+    return hashlib.sha256(f"{_parser()}|{path.name}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
 
 
 def _scale(units_per_em: int) -> Callable[[float], float]:

@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Callable
 
+from appeal.render import rlimport  # noqa: F401  # isort: skip  (first: reportlab without what it puts off)
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
