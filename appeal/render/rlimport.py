@@ -35,7 +35,8 @@ class OnFirstUse:
     __slots__ = ("_pattern", "_flags", "_compiled")
 
     def __init__(self, pattern: str, flags: int) -> None:
-        self._pattern, self._flags, self._compiled = pattern, flags, None
+        self._pattern, self._flags = pattern, flags
+        self._compiled: re.Pattern[str] | None = None
 
     def __getattr__(self, name: str) -> Any:  # everything but the slots: the compiled pattern's
         if self._compiled is None:
