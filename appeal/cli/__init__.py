@@ -12,10 +12,13 @@ Library modules are imported inside the commands, so ``appeal --help`` stays ins
 from __future__ import annotations
 
 from appeal.cli import authoring, check, letters, packet, remit, track  # noqa: F401  registers the commands
-from appeal.cli.app import cli
+from appeal.cli.app import cli, pause_gc
 
 __all__ = ["cli", "main"]
 
 
 def main() -> None:
+    """The ``appeal`` program: one command, then the process exits (click ends it), without a collector
+    pass on the way out; the command turns the collector back on when it begins (``app.guarded``)."""
+    pause_gc()
     cli(prog_name="appeal")

@@ -15,8 +15,10 @@ from appeal.cli.app import (
     guarded,
     json_option,
     letter_options,
+    one_letter,
     page_options,
     report_generated,
+    resume_gc,
     say,
     settings_from,
 )
@@ -44,11 +46,14 @@ from appeal.render.formats import FORMATS
 @db_option
 @json_option
 @guarded
+@one_letter
 def generate(case, out_dir, formats, strict, packet, allow_outside, reference_docx, stationery, stationery_rest,
              date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
     from appeal.commands.generate import generate as run
 
+    if packet:  # the enclosures' PDFs and images: their cycles are collected as they go
+        resume_gc()
     shown: list[str] = []
 
     def announce(prepared) -> None:
@@ -74,6 +79,7 @@ def generate(case, out_dir, formats, strict, packet, allow_outside, reference_do
 @letter_options
 @json_option
 @guarded
+@one_letter
 def validate(case, date, template_dirs, citation_dirs, workspace, as_json):
     """Check CASE, compose its letter and run the coding check, without writing anything.
 

@@ -22,8 +22,8 @@ import unicodedata
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Callable
-from xml.sax.saxutils import escape as xml_escape
 
+from appeal.render import rlimport  # noqa: F401  # isort: skip  (first: reportlab without what it puts off)
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -61,8 +61,9 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import LABEL_FILL, column_widths, heading_level, is_label, keeps_with_next, layout
+from appeal.render import LABEL_FILL, column_widths, facecache, heading_level, is_label, keeps_with_next, layout
 from appeal.render.fonts import describe_missing, missing_glyphs
+from appeal.render.wordml import xml_escape  # not xml.sax.saxutils's: that module imports urllib.request and ssl
 from appeal.resources import PACKAGE
 
 FAMILY = "LiberationSerif"
@@ -139,7 +140,7 @@ def font(name: str) -> TTFont:
             alias.fontName = name
             pdfmetrics.registerFont(alias)  # the face is known: reportlab registers the name as `loaded`
         else:
-            loaded = TTFont(name, str(PACKAGE / "fonts" / _FILES[name]))
+            loaded = facecache.load(name, PACKAGE / "fonts" / _FILES[name])  # parsed, or kept from a run before
             _keep_subsets(loaded)
             pdfmetrics.registerFont(loaded)
         _map_families()

@@ -1,0 +1,83 @@
+"""What a cold start leaves out: the cyclic garbage collector's passes while the process starts and while a
+one-letter command runs (appeal/cli/app.py ``pause_gc``), and modules a command does not use."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+
+from appeal.cli.app import guarded, one_letter, pause_gc, resume_gc
+
+from conftest import ROOT, UPMC
+
+_COUNTED = """
+import gc, runpy, sys
+passes = []
+# counted from appeal's first import on (runpy may compile __main__.py before, where no bytecode is kept)
+gc.callbacks.append(lambda phase, info: phase == "start" and "appeal.cli.app" in sys.modules
+                    and passes.append(info["generation"]))
+sys.argv = ["appeal", *sys.argv[1:]]
+try:
+    runpy.run_module("appeal", run_name="__main__")
+except SystemExit:
+    pass
+print(len(passes), gc.isenabled(), sorted(m for m in ("xml.sax.saxutils", "urllib.request", "docx")
+                                          if m in sys.modules), file=sys.stderr)
+"""
+
+
+def _run(*args: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", _COUNTED, *args], capture_output=True, text=True, cwd=ROOT)
+    return done.stderr.strip().splitlines()[-1].split(" ", 2)
+
+
+def test_validate_and_generate_run_without_a_collector_pass(tmp_path):
+    """With the cache warm (compiled templates, the DOCX base, the faces), as every run after the first."""
+    _run("validate", str(UPMC), "--date", "2026-11-27")
+    assert _run("validate", str(UPMC), "--date", "2026-11-27") == ["0", "False", "[]"]
+    assert _run("generate", str(UPMC), "-o", str(tmp_path), "--date", "2026-11-27") == ["0", "False", "[]"]
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_other_commands_collect_once_they_begin():
+    passes, enabled, _ = _run("codes", "carc", "50")
+    assert enabled == "True"
+
+
+def test_the_collector_is_back_on_before_a_command_unless_it_makes_one_letter():
+    seen = []
+
+    @click.command()
+    @guarded
+    def any_command():
+        seen.append(gc.isenabled())
+
+    @click.command()
+    @guarded
+    @one_letter
+    def letter():
+        seen.append(gc.isenabled())
+
+    try:
+        for command in (any_command, letter):
+            pause_gc()
+            assert not gc.isenabled()
+            CliRunner().invoke(command, [])
+            resume_gc()
+        assert seen == [True, False] and gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_pausing_leaves_a_collector_someone_else_turned_off_off():
+    gc.disable()
+    try:
+        pause_gc()
+        resume_gc()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
