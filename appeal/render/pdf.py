@@ -163,9 +163,11 @@ def _keep_subsets(ttf: TTFont) -> None:
 
     Text is encoded to the subset's codes with a dictionary lookup per character when every character
     already has its code in this PDF; reportlab's own loop, which also hands out new codes, does the rest."""
+    from reportlab.pdfbase.ttfonts import SUBSETN, makeToUnicodeCMap  # loaded with TTFont; here, not above
+
     face = ttf.face
     make, add = face.makeSubset, face.addSubsetObjects
-    add_objects, split_string = ttf.addObjects, ttf.splitString
+    split_string = ttf.splitString
 
     @lru_cache(maxsize=32)
     def subset_of(chars: tuple[int, ...]) -> tuple[bytes, bytes]:
@@ -183,23 +185,42 @@ def _keep_subsets(ttf: TTFont) -> None:
         return reference
 
     @lru_cache(maxsize=32)
-    def formatted(chars: tuple[int, ...], cmap: str) -> tuple[bytes, bytes]:
+    def formatted(chars: tuple[int, ...], base_font: str) -> tuple[bytes, str, bytes]:
         widths = pdfdoc.PDFArray(list(map(face.getCharWidth, chars))).format(None)  # numbers need no document
-        return widths, pdfdoc.PDFZCompress.encode(cmap)
+        cmap = makeToUnicodeCMap(base_font, list(chars))
+        return widths, cmap, pdfdoc.PDFZCompress.encode(cmap)
 
     def add_objects_once(doc):
+        """``TTFont.addObjects``, with each subset's widths and ToUnicode map made once per process."""
         state = ttf.state.get(doc)
-        names = [f"{state.internalName}+{n}" for n in range(len(state.subsets))] if state else []
-        subsets = [tuple(subset) for subset in state.subsets] if state else []
-        add_objects(doc)
-        for name, chars in zip(names, subsets):
-            pdf_font = doc.idToObject[name]
-            cmap = doc.idToObject[f"toUnicodeCMap:{pdf_font.BaseFont}"]
-            widths, deflated = formatted(chars, cmap.content)
+        if state is None:
+            state = ttf.state[doc] = TTFont.State(ttf._asciiReadable)
+        state.frozen = 1
+        for n, subset in enumerate(state.subsets):
+            internal = ttf.getSubsetInternalName(n, doc)[1:]
+            base_font = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+            widths, cmap, deflated = formatted(tuple(subset), base_font)
+            pdf_font = pdfdoc.PDFTrueTypeFont()
+            pdf_font.__Comment__ = f"Font {ttf.fontName} subset {n}"
+            pdf_font.Name = internal
+            pdf_font.BaseFont = base_font
+            pdf_font.FirstChar = 0
+            pdf_font.LastChar = len(subset) - 1
             pdf_font.Widths = _Formatted(widths)
-            _deflated(cmap, deflated)
+            stream = pdfdoc.PDFStream()
+            stream.content = cmap
+            if doc.compression:
+                stream.filters = [pdfdoc.PDFZCompress]
+                _deflated(stream, deflated)
+            pdf_font.ToUnicode = doc.Reference(stream, "toUnicodeCMap:" + base_font)
+            pdf_font.FontDescriptor = face.addSubsetObjects(doc, base_font, subset)
+            doc.Reference(pdf_font, internal)
+            doc.idToObject["BasicFonts"].dict[internal] = pdf_font
+        del ttf.state[doc]
 
     def split_known(text, doc, encoding="utf-8"):
+        if _RECORDING and text:
+            _RECORDING[-1].append((ttf, text))
         state = ttf.state.get(doc)
         if state is not None and isinstance(text, str):
             try:  # every character has a code in the first subset (no new code, no other subset, no nbsp)
@@ -229,6 +250,49 @@ class _Formatted(pdfdoc.PDFObject):
 
     def format(self, document) -> bytes:
         return self.data
+
+
+_FORMAT = pdfdoc.format
+_DICTIONARY_FORMAT = pdfdoc.PDFDictionary.format
+
+
+def _format(element, document, toplevel=0):
+    """reportlab's ``pdfdoc.format`` with its plain values first: a name (a str), bytes and a number are most of
+    what a PDF's dictionaries and arrays hold, and reportlab tested each against its own classes first. The bytes
+    are those reportlab makes (a str and a number's text in its pdfdoc encoding; a bool, a str subclass and every
+    PDF object go to reportlab's own)."""
+    kind = type(element)
+    if kind is str:
+        return element.encode("extpdfdoc")
+    if kind is bytes:
+        return element
+    if kind is int or kind is float:
+        return pdfdoc.fp_str(element).encode("extpdfdoc")
+    return _FORMAT(element, document, toplevel)
+
+
+@lru_cache(maxsize=512)
+def _key(name: str) -> bytes:
+    """A dictionary key as reportlab writes it (``/Name``, escaped), made once per key."""
+    return pdfdoc.PDFName(name).encode("extpdfdoc")
+
+
+def _dictionary_format(self, document, IND=b"\n "):
+    """``PDFDictionary.format``, with each key's bytes made once per process (the keys are PDF's own names)."""
+    entries = self.dict
+    if type(entries) is not dict:  # an OrderedDict keeps its order, and anything else is reportlab's
+        return _DICTIONARY_FORMAT(self, document, IND)
+    lines = [_key(k) + b" " + _format(entries[k], document) for k in sorted(entries)]
+    if (self.multiline and pdfdoc.rl_config.pdfMultiLine) or self.multiline == "forced":
+        return b"<<\n" + IND.join(lines) + b"\n>>"
+    insert = lines.insert
+    for i in reversed(range(6, len(lines), 6)):
+        insert(i, b"\n ")
+    return b"<<\n" + b" ".join(lines) + b"\n>>"
+
+
+pdfdoc.format = _format  # every PDF reportlab writes in this process: the same bytes, fewer steps
+pdfdoc.PDFDictionary.format = _dictionary_format
 
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
@@ -303,6 +367,7 @@ class _Para(RLParagraph):
     # then the word list of the break before), and a paragraph is wrapped about three times
 
     def breakLines(self, width):
+        self._drawn = None
         lines = self._lines
         if lines is None or self.bulletText or not isinstance(width, list):
             return super().breakLines(width)
@@ -312,12 +377,119 @@ class _Para(RLParagraph):
         if kept is None or kept[0] is not frags:
             result = super().breakLines(width)
             if len(lines) < self.KEPT:
+                self._drawn = [result, None]
                 lines[key] = (frags, result, self.frags, self._width_max, self._splitLongWordCount,
-                              self._hyphenations)
+                              self._hyphenations, self._drawn)
             return result
-        _, result, self.frags, self._width_max, self._splitLongWordCount, self._hyphenations = kept
+        _, result, self.frags, self._width_max, self._splitLongWordCount, self._hyphenations, self._drawn = kept
         self.height = 0
         return result
+
+    _drawn: list | None = None  # [the kept line breaks, how they draw: None (not yet), 0 (once), a _Drawing, False]
+
+    def draw(self):
+        """The kept line breaks drawn as they were drawn before, in this PDF's font codes (:class:`_Drawing`);
+        drawn by reportlab, and recorded, the first time, or when a character has no code yet in this PDF."""
+        drawn = self._drawn
+        if drawn is None or drawn[0] is not self.blPara or self.blPara.kind != 0 or drawn[1] is False:
+            return super().draw()
+        canv = self.canv
+        if drawn[1] is None:  # drawn once: a letter's own paragraphs (a patient's name, a claim's number) are
+            drawn[1] = 0  # drawn once and never again, so only a second drawing is recorded
+            return super().draw()
+        if drawn[1] == 0:
+            drawn[1] = _Drawing.record(lambda: super(_Para, self).draw(), canv) or False
+            return None
+        code = drawn[1].replay(canv)
+        if code is None:
+            return super().draw()
+        canv._code.extend(code)
+        return None
+
+
+_RECORDING: list[list] = []  # while a paragraph is recorded: the texts each face's splitString encodes
+
+
+class _Drawing:
+    """What one paragraph's lines put in a page's content stream, with the font codes and the font names left
+    open: both depend on the PDF (a face hands out its codes in the order a letter first uses its
+    characters). ``parts`` holds, per content-stream entry, literal text, a text's index (its codes as
+    ``(...) Tj``), or a face (its subset's name). Drawing a kept paragraph depends only on its line breaks and
+    style (its position is the translation before it); a recording is kept only when it gives back exactly
+    what reportlab drew, and replayed only when every character already has a code in the first subset of
+    this PDF (so reportlab would hand out no new code either)."""
+
+    def __init__(self, texts: list, parts: list) -> None:
+        self.texts, self.parts = texts, parts
+
+    @classmethod
+    def record(cls, draw: Callable[[], None], canv) -> _Drawing | None:
+        start = len(canv._code)
+        texts: list = []
+        _RECORDING.append(texts)
+        try:
+            draw()
+        finally:
+            _RECORDING.pop()
+        code = canv._code[start:]
+        encoded = cls._encoded(texts, canv)
+        if encoded is None:
+            return None
+        names = {ttf.getSubsetInternalName(0, canv._doc) + " ": ttf for ttf, _ in texts}
+        parts = []
+        i = 0
+        for entry in code:
+            pieces: list = []
+            at = 0
+            while i < len(encoded):
+                found = entry.find(encoded[i], at)
+                if found < 0:
+                    break
+                pieces.extend(cls._named(entry[at:found], names))
+                pieces.append(i)
+                at, i = found + len(encoded[i]), i + 1
+            pieces.extend(cls._named(entry[at:], names))
+            parts.append(pieces)
+        drawing = cls(texts, parts)
+        return drawing if i == len(encoded) and drawing.replay(canv) == code else None
+
+    @staticmethod
+    def _named(literal: str, names: dict) -> list:
+        pieces: list = [literal]
+        for name, ttf in names.items():
+            pieces = [p for piece in pieces for p in
+                      ([piece] if not isinstance(piece, str) else _between(piece.split(name), ttf))]
+        return [p for p in pieces if p != ""]
+
+    @staticmethod
+    def _encoded(texts: list, canv) -> list[str] | None:
+        doc, escape, out = canv._doc, canv._escape, []
+        for ttf, text in texts:
+            state = ttf.state.get(doc)
+            if state is None or state.internalName is None:
+                return None
+            try:
+                codes = bytes(map(state.assignments.__getitem__, map(ord, text)))
+            except (KeyError, ValueError):
+                return None
+            out.append(f"({escape(codes)}) Tj")
+        return out
+
+    def replay(self, canv) -> list[str] | None:
+        encoded = self._encoded(self.texts, canv)
+        if encoded is None:
+            return None
+        doc = canv._doc
+        return ["".join(p if type(p) is str else encoded[p] if type(p) is int else p.getSubsetInternalName(0, doc) + " "
+                        for p in pieces) for pieces in self.parts]
+
+
+def _between(pieces: list[str], value: Any) -> list:
+    """``pieces`` with ``value`` between each two."""
+    out: list = [pieces[0]]
+    for piece in pieces[1:]:
+        out.extend((value, piece))
+    return out
 
 
 @lru_cache(maxsize=512)
@@ -458,6 +630,8 @@ def _table(block: Table) -> list[Flowable]:
     pad = layout.CELL_PADDING
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FAMILY),  # the table's own default is Helvetica, never embedded
+        ("TEXTCOLOR", (0, 0), (-1, -1), colors.black),  # its default, as a Color: reportlab parses the name 'black'
+        # for each table it draws (the cells are paragraphs, with colours of their own)
         ("GRID", (0, 0), (-1, -1), layout.TABLE_GRID, _rule()),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), shaded, colors.white if _MONOCHROME.get() else colors.HexColor("#" + LABEL_FILL)),
