@@ -98,3 +98,32 @@ def test_a_table_says_its_default_text_colour_as_a_colour():
     table = next(b for b in letter.blocks if isinstance(b, Table))
     drawn = pdf._table(table)[0]
     assert all(isinstance(style.color, colors.Color) for row in drawn._cellStyles for style in row)
+
+
+PLAIN = ["Hello world", "  a  b ", "x", "Nguyễn Văn Łukasz", "soft\xadhyphen", "non\xa0breaking", "tab\there",
+         "line\nbreak", "quote \" and ' (paren)", "—dash", "a" * 300, "SYNTHETIC2 PATIENT, claim PCN000002."]
+
+
+def test_plain_text_is_parsed_as_reportlab_parses_it():
+    for monochrome in (False, True):
+        for style in pdf._styles_in(monochrome).values():
+            for text in PLAIN:
+                parsed = pdf.RLParagraph(text, style)
+                plain = pdf._plain(text, style)
+                assert plain is not None
+                assert plain[0] == parsed.text
+                assert [f.__dict__ for f in plain[1]] == [f.__dict__ for f in parsed.frags]
+                assert plain[1][0].link is not pdf._plain_fragment(style).link
+    for markup in ("<b>bold</b>", "a &amp; b", "a &gt; b", " ", ""):
+        assert pdf._plain(markup, pdf._styles()["body"]) is None
+
+
+def test_a_second_wrap_at_the_same_width_breaks_no_lines(monkeypatch):
+    paragraph = pdf._para(pdf._text("words " * 40), "body")
+    first = paragraph.wrap(400, 800)
+    broken = []
+    breaks = pdf.RLParagraph.breakLines
+    monkeypatch.setattr(pdf.RLParagraph, "breakLines", lambda self, width: broken.append(width) or breaks(self, width))
+    assert paragraph.wrap(400, 500) == first and not broken
+    paragraph.wrap(300, 800)
+    assert broken  # another width: broken again

@@ -386,6 +386,17 @@ class _Para(RLParagraph):
         return result
 
     _drawn: list | None = None  # [the kept line breaks, how they draw: None (not yet), 0 (once), a _Drawing, False]
+    _wrapped: tuple | None = None  # (the width, the line breaks) of the last wrap
+
+    def wrap(self, availWidth, availHeight):
+        """A wrap at the width of the last one, with its line breaks still the paragraph's, is that wrap (the
+        keep-together rules and the frames wrap each paragraph several times at one width)."""
+        wrapped = self._wrapped
+        if wrapped is not None and wrapped[0] == availWidth and wrapped[1] is self.__dict__.get("blPara"):
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, self.__dict__.get("blPara"))
+        return size
 
     def draw(self):
         """The kept line breaks drawn as they were drawn before, in this PDF's font codes (:class:`_Drawing`);
@@ -501,11 +512,39 @@ def _parsed(text_markup: str, style: ParagraphStyle) -> tuple[str, list, dict | 
     reportlab never changes fragments in place (line breaking clones them), so paragraphs can share them.
     The third item holds the paragraph's line breaks (:class:`_Para`); None for text with soft hyphens.
     Bounded, in memory only."""
-    paragraph = RLParagraph(text_markup, style)
-    for name in {f.fontName for f in paragraph.frags} & _FILES.keys():  # <b> and <i> pick other faces
+    plain = _plain(text_markup, style)
+    if plain is not None:
+        text, frags = plain
+    else:
+        paragraph = RLParagraph(text_markup, style)
+        text, frags = paragraph.text, paragraph.frags
+    for name in {f.fontName for f in frags} & _FILES.keys():  # <b> and <i> pick other faces
         font(name)
-    soft = any("\xad" in getattr(f, "text", "") for f in paragraph.frags)
-    return paragraph.text, paragraph.frags, None if soft else {}
+    soft = any("\xad" in getattr(f, "text", "") for f in frags)
+    return text, frags, None if soft else {}
+
+
+def _plain(text_markup: str, style: ParagraphStyle) -> tuple[str, list] | None:
+    """The parse of markup with no tag and no entity (a patient's name, a claim's sentence), without the
+    parser: its text cleaned as reportlab cleans it, in one fragment like the one the parser makes for the
+    style (fresh lists for its links and underlines, as the parser's own). None for anything else."""
+    if "<" in text_markup or "&" in text_markup or ">" in text_markup:
+        return None
+    from reportlab.platypus.paragraph import cleanBlockQuotedText  # loaded with Paragraph; here, not above
+
+    text = cleanBlockQuotedText(text_markup)
+    if not text:
+        return None
+    frag = copy.copy(_plain_fragment(style))
+    frag.text, frag.link, frag.us_lines = text, [], []
+    return text, [frag]
+
+
+@lru_cache(maxsize=64)
+def _plain_fragment(style: ParagraphStyle):
+    """The fragment reportlab's parser makes for plain text in ``style``."""
+    (frag,) = RLParagraph("x", style).frags
+    return frag
 
 
 def _check(letter: Letter) -> None:
