@@ -127,3 +127,15 @@ def test_a_second_wrap_at_the_same_width_breaks_no_lines(monkeypatch):
     assert paragraph.wrap(400, 500) == first and not broken
     paragraph.wrap(300, 800)
     assert broken  # another width: broken again
+
+
+def test_word_widths_are_measured_once_with_reportlabs_numbers():
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import paragraph
+
+    paragraph.stringWidth.cache_clear()
+    for text in ("the claim was denied", "the claim was paid"):
+        pdf._para(pdf._text(text), "body").wrap(100, 800)
+    assert paragraph.stringWidth.cache_info().hits >= 3  # the, claim, was
+    for word in ("the", "Łukasz", "x" * 50):
+        assert paragraph.stringWidth(word, pdf.FAMILY, 10.5) == pdfmetrics.stringWidth(word, pdf.FAMILY, 10.5)

@@ -263,18 +263,29 @@ def _format(element, document, toplevel=0):
     PDF object go to reportlab's own)."""
     kind = type(element)
     if kind is str:
-        return element.encode("extpdfdoc")
+        return _encoded(element)
     if kind is bytes:
         return element
     if kind is int or kind is float:
-        return pdfdoc.fp_str(element).encode("extpdfdoc")
+        return _number(element)
     return _FORMAT(element, document, toplevel)
+
+
+@lru_cache(maxsize=1024)
+def _encoded(text: str) -> bytes:
+    """A str value (a name, an operator) in reportlab's pdfdoc encoding, a Python codec: encoded once."""
+    return text.encode("extpdfdoc")
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _number(value: float) -> bytes:
+    return pdfdoc.fp_str(value).encode("extpdfdoc")
 
 
 @lru_cache(maxsize=512)
 def _key(name: str) -> bytes:
     """A dictionary key as reportlab writes it (``/Name``, escaped), made once per key."""
-    return pdfdoc.PDFName(name).encode("extpdfdoc")
+    return _encoded(pdfdoc.PDFName(name))
 
 
 def _dictionary_format(self, document, IND=b"\n "):
@@ -293,6 +304,19 @@ def _dictionary_format(self, document, IND=b"\n "):
 
 pdfdoc.format = _format  # every PDF reportlab writes in this process: the same bytes, fewer steps
 pdfdoc.PDFDictionary.format = _dictionary_format
+pdfdoc.PDFName = lru_cache(maxsize=1024)(pdfdoc.PDFName)  # a name escaped character by character, in Python
+
+
+def _keep_word_widths() -> None:
+    """Line breaking measures each word of a paragraph (a face, a size): the widths are kept, as most words of
+    a letter's own paragraphs are the template's words, measured before. A width is a pure function of its
+    arguments; the same numbers, looked up."""
+    from reportlab.platypus import paragraph  # loaded with Paragraph above; here, not in the imports
+
+    paragraph.stringWidth = lru_cache(maxsize=8192, typed=True)(pdfmetrics.stringWidth)  # a shaped str is no str
+
+
+_keep_word_widths()
 
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
