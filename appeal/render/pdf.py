@@ -422,6 +422,22 @@ class _Para(RLParagraph):
         self._wrapped = (availWidth, self.__dict__.get("blPara"))
         return size
 
+    def drawOn(self, canvas, x, y, _sW=0):
+        """A replayed paragraph with what ``Flowable.drawOn`` puts around it (save the state, move the origin,
+        restore), written without saving and restoring the canvas's state, which drawing it does not change."""
+        drawn = self._drawn
+        if drawn is not None and isinstance(drawn[1], _Drawing) and drawn[0] is self.__dict__.get("blPara") \
+                and drawn[0].kind == 0 and not getattr(self, "_showBoundary", None):
+            code = drawn[1].replay(canvas)
+            if code is not None:
+                add = canvas._code.append
+                add("q")
+                add(f"{pdfdoc.fp_str(1, 0, 0, 1, self._hAlignAdjust(x, _sW), y)} cm")
+                canvas._code.extend(code)
+                add("Q")
+                return
+        super().drawOn(canvas, x, y, _sW)
+
     def draw(self):
         """The kept line breaks drawn as they were drawn before, in this PDF's font codes (:class:`_Drawing`);
         drawn by reportlab, and recorded, the first time, or when a character has no code yet in this PDF."""
