@@ -427,7 +427,7 @@ class _Para(RLParagraph):
         restore), written without saving and restoring the canvas's state, which drawing it does not change."""
         drawn = self._drawn
         if drawn is not None and isinstance(drawn[1], _Drawing) and drawn[0] is self.__dict__.get("blPara") \
-                and drawn[0].kind == 0 and not getattr(self, "_showBoundary", None):
+                and getattr(drawn[0], "kind", 1) == 0 and not getattr(self, "_showBoundary", None):
             code = drawn[1].replay(canvas)
             if code is not None:
                 add = canvas._code.append
