@@ -164,9 +164,11 @@ def _keep_subsets(ttf: TTFont) -> None:
 
     Text is encoded to the subset's codes with a dictionary lookup per character when every character
     already has its code in this PDF; reportlab's own loop, which also hands out new codes, does the rest."""
+    from reportlab.pdfbase.ttfonts import SUBSETN, makeToUnicodeCMap  # loaded with TTFont; here, not above
+
     face = ttf.face
     make, add = face.makeSubset, face.addSubsetObjects
-    add_objects, split_string = ttf.addObjects, ttf.splitString
+    split_string = ttf.splitString
 
     @lru_cache(maxsize=32)
     def subset_of(chars: tuple[int, ...]) -> tuple[bytes, bytes]:
@@ -184,23 +186,42 @@ def _keep_subsets(ttf: TTFont) -> None:
         return reference
 
     @lru_cache(maxsize=32)
-    def formatted(chars: tuple[int, ...], cmap: str) -> tuple[bytes, bytes]:
+    def formatted(chars: tuple[int, ...], base_font: str) -> tuple[bytes, str, bytes]:
         widths = pdfdoc.PDFArray(list(map(face.getCharWidth, chars))).format(None)  # numbers need no document
-        return widths, pdfdoc.PDFZCompress.encode(cmap)
+        cmap = makeToUnicodeCMap(base_font, list(chars))
+        return widths, cmap, pdfdoc.PDFZCompress.encode(cmap)
 
     def add_objects_once(doc):
+        """``TTFont.addObjects``, with each subset's widths and ToUnicode map made once per process."""
         state = ttf.state.get(doc)
-        names = [f"{state.internalName}+{n}" for n in range(len(state.subsets))] if state else []
-        subsets = [tuple(subset) for subset in state.subsets] if state else []
-        add_objects(doc)
-        for name, chars in zip(names, subsets):
-            pdf_font = doc.idToObject[name]
-            cmap = doc.idToObject[f"toUnicodeCMap:{pdf_font.BaseFont}"]
-            widths, deflated = formatted(chars, cmap.content)
+        if state is None:
+            state = ttf.state[doc] = TTFont.State(ttf._asciiReadable)
+        state.frozen = 1
+        for n, subset in enumerate(state.subsets):
+            internal = ttf.getSubsetInternalName(n, doc)[1:]
+            base_font = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+            widths, cmap, deflated = formatted(tuple(subset), base_font)
+            pdf_font = pdfdoc.PDFTrueTypeFont()
+            pdf_font.__Comment__ = f"Font {ttf.fontName} subset {n}"
+            pdf_font.Name = internal
+            pdf_font.BaseFont = base_font
+            pdf_font.FirstChar = 0
+            pdf_font.LastChar = len(subset) - 1
             pdf_font.Widths = _Formatted(widths)
-            _deflated(cmap, deflated)
+            stream = pdfdoc.PDFStream()
+            stream.content = cmap
+            if doc.compression:
+                stream.filters = [pdfdoc.PDFZCompress]
+                _deflated(stream, deflated)
+            pdf_font.ToUnicode = doc.Reference(stream, "toUnicodeCMap:" + base_font)
+            pdf_font.FontDescriptor = face.addSubsetObjects(doc, base_font, subset)
+            doc.Reference(pdf_font, internal)
+            doc.idToObject["BasicFonts"].dict[internal] = pdf_font
+        del ttf.state[doc]
 
     def split_known(text, doc, encoding="utf-8"):
+        if _RECORDING and text:
+            _RECORDING[-1].append((ttf, text))
         state = ttf.state.get(doc)
         if state is not None and isinstance(text, str):
             try:  # every character has a code in the first subset (no new code, no other subset, no nbsp)
@@ -230,6 +251,73 @@ class _Formatted(pdfdoc.PDFObject):
 
     def format(self, document) -> bytes:
         return self.data
+
+
+_FORMAT = pdfdoc.format
+_DICTIONARY_FORMAT = pdfdoc.PDFDictionary.format
+
+
+def _format(element, document, toplevel=0):
+    """reportlab's ``pdfdoc.format`` with its plain values first: a name (a str), bytes and a number are most of
+    what a PDF's dictionaries and arrays hold, and reportlab tested each against its own classes first. The bytes
+    are those reportlab makes (a str and a number's text in its pdfdoc encoding; a bool, a str subclass and every
+    PDF object go to reportlab's own)."""
+    kind = type(element)
+    if kind is str:
+        return _encoded(element)
+    if kind is bytes:
+        return element
+    if kind is int or kind is float:
+        return _number(element)
+    return _FORMAT(element, document, toplevel)
+
+
+@lru_cache(maxsize=1024)
+def _encoded(text: str) -> bytes:
+    """A str value (a name, an operator) in reportlab's pdfdoc encoding, a Python codec: encoded once."""
+    return text.encode("extpdfdoc")
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _number(value: float) -> bytes:
+    return pdfdoc.fp_str(value).encode("extpdfdoc")
+
+
+@lru_cache(maxsize=512)
+def _key(name: str) -> bytes:
+    """A dictionary key as reportlab writes it (``/Name``, escaped), made once per key."""
+    return _encoded(pdfdoc.PDFName(name))
+
+
+def _dictionary_format(self, document, IND=b"\n "):
+    """``PDFDictionary.format``, with each key's bytes made once per process (the keys are PDF's own names)."""
+    entries = self.dict
+    if type(entries) is not dict:  # an OrderedDict keeps its order, and anything else is reportlab's
+        return _DICTIONARY_FORMAT(self, document, IND)
+    lines = [_key(k) + b" " + _format(entries[k], document) for k in sorted(entries)]
+    if (self.multiline and pdfdoc.rl_config.pdfMultiLine) or self.multiline == "forced":
+        return b"<<\n" + IND.join(lines) + b"\n>>"
+    insert = lines.insert
+    for i in reversed(range(6, len(lines), 6)):
+        insert(i, b"\n ")
+    return b"<<\n" + b" ".join(lines) + b"\n>>"
+
+
+pdfdoc.format = _format  # every PDF reportlab writes in this process: the same bytes, fewer steps
+pdfdoc.PDFDictionary.format = _dictionary_format
+pdfdoc.PDFName = lru_cache(maxsize=1024)(pdfdoc.PDFName)  # a name escaped character by character, in Python
+
+
+def _keep_word_widths() -> None:
+    """Line breaking measures each word of a paragraph (a face, a size): the widths are kept, as most words of
+    a letter's own paragraphs are the template's words, measured before. A width is a pure function of its
+    arguments; the same numbers, looked up."""
+    from reportlab.platypus import paragraph  # loaded with Paragraph above; here, not in the imports
+
+    paragraph.stringWidth = lru_cache(maxsize=8192, typed=True)(pdfmetrics.stringWidth)  # a shaped str is no str
+
+
+_keep_word_widths()
 
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
@@ -304,6 +392,7 @@ class _Para(RLParagraph):
     # then the word list of the break before), and a paragraph is wrapped about three times
 
     def breakLines(self, width):
+        self._drawn = None
         lines = self._lines
         if lines is None or self.bulletText or not isinstance(width, list):
             return super().breakLines(width)
@@ -313,12 +402,146 @@ class _Para(RLParagraph):
         if kept is None or kept[0] is not frags:
             result = super().breakLines(width)
             if len(lines) < self.KEPT:
+                self._drawn = [result, None]
                 lines[key] = (frags, result, self.frags, self._width_max, self._splitLongWordCount,
-                              self._hyphenations)
+                              self._hyphenations, self._drawn)
             return result
-        _, result, self.frags, self._width_max, self._splitLongWordCount, self._hyphenations = kept
+        _, result, self.frags, self._width_max, self._splitLongWordCount, self._hyphenations, self._drawn = kept
         self.height = 0
         return result
+
+    _drawn: list | None = None  # [the kept line breaks, how they draw: None (not yet), 0 (once), a _Drawing, False]
+    _wrapped: tuple | None = None  # (the width, the line breaks) of the last wrap
+
+    def wrap(self, availWidth, availHeight):
+        """A wrap at the width of the last one, with its line breaks still the paragraph's, is that wrap (the
+        keep-together rules and the frames wrap each paragraph several times at one width)."""
+        wrapped = self._wrapped
+        if wrapped is not None and wrapped[0] == availWidth and wrapped[1] is self.__dict__.get("blPara"):
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, self.__dict__.get("blPara"))
+        return size
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        """A replayed paragraph with what ``Flowable.drawOn`` puts around it (save the state, move the origin,
+        restore), written without saving and restoring the canvas's state, which drawing it does not change."""
+        drawn = self._drawn
+        if drawn is not None and isinstance(drawn[1], _Drawing) and drawn[0] is self.__dict__.get("blPara") \
+                and getattr(drawn[0], "kind", 1) == 0 and not getattr(self, "_showBoundary", None):
+            code = drawn[1].replay(canvas)
+            if code is not None:
+                add = canvas._code.append
+                add("q")
+                add(f"{pdfdoc.fp_str(1, 0, 0, 1, self._hAlignAdjust(x, _sW), y)} cm")
+                canvas._code.extend(code)
+                add("Q")
+                return
+        super().drawOn(canvas, x, y, _sW)
+
+    def draw(self):
+        """The kept line breaks drawn as they were drawn before, in this PDF's font codes (:class:`_Drawing`);
+        drawn by reportlab, and recorded, the first time, or when a character has no code yet in this PDF."""
+        drawn = self._drawn
+        if drawn is None or drawn[0] is not self.blPara or self.blPara.kind != 0 or drawn[1] is False:
+            return super().draw()
+        canv = self.canv
+        if drawn[1] is None:  # drawn once: a letter's own paragraphs (a patient's name, a claim's number) are
+            drawn[1] = 0  # drawn once and never again, so only a second drawing is recorded
+            return super().draw()
+        if drawn[1] == 0:
+            drawn[1] = _Drawing.record(lambda: super(_Para, self).draw(), canv) or False
+            return None
+        code = drawn[1].replay(canv)
+        if code is None:
+            return super().draw()
+        canv._code.extend(code)
+        return None
+
+
+_RECORDING: list[list] = []  # while a paragraph is recorded: the texts each face's splitString encodes
+
+
+class _Drawing:
+    """What one paragraph's lines put in a page's content stream, with the font codes and the font names left
+    open: both depend on the PDF (a face hands out its codes in the order a letter first uses its
+    characters). ``parts`` holds, per content-stream entry, literal text, a text's index (its codes as
+    ``(...) Tj``), or a face (its subset's name). Drawing a kept paragraph depends only on its line breaks and
+    style (its position is the translation before it); a recording is kept only when it gives back exactly
+    what reportlab drew, and replayed only when every character already has a code in the first subset of
+    this PDF (so reportlab would hand out no new code either)."""
+
+    def __init__(self, texts: list, parts: list) -> None:
+        self.texts, self.parts = texts, parts
+
+    @classmethod
+    def record(cls, draw: Callable[[], None], canv) -> _Drawing | None:
+        start = len(canv._code)
+        texts: list = []
+        _RECORDING.append(texts)
+        try:
+            draw()
+        finally:
+            _RECORDING.pop()
+        code = canv._code[start:]
+        encoded = cls._encoded(texts, canv)
+        if encoded is None:
+            return None
+        names = {ttf.getSubsetInternalName(0, canv._doc) + " ": ttf for ttf, _ in texts}
+        parts = []
+        i = 0
+        for entry in code:
+            pieces: list = []
+            at = 0
+            while i < len(encoded):
+                found = entry.find(encoded[i], at)
+                if found < 0:
+                    break
+                pieces.extend(cls._named(entry[at:found], names))
+                pieces.append(i)
+                at, i = found + len(encoded[i]), i + 1
+            pieces.extend(cls._named(entry[at:], names))
+            parts.append(pieces)
+        drawing = cls(texts, parts)
+        return drawing if i == len(encoded) and drawing.replay(canv) == code else None
+
+    @staticmethod
+    def _named(literal: str, names: dict) -> list:
+        pieces: list = [literal]
+        for name, ttf in names.items():
+            pieces = [p for piece in pieces for p in
+                      ([piece] if not isinstance(piece, str) else _between(piece.split(name), ttf))]
+        return [p for p in pieces if p != ""]
+
+    @staticmethod
+    def _encoded(texts: list, canv) -> list[str] | None:
+        doc, escape, out = canv._doc, canv._escape, []
+        for ttf, text in texts:
+            state = ttf.state.get(doc)
+            if state is None or state.internalName is None:
+                return None
+            try:
+                codes = bytes(map(state.assignments.__getitem__, map(ord, text)))
+            except (KeyError, ValueError):
+                return None
+            out.append(f"({escape(codes)}) Tj")
+        return out
+
+    def replay(self, canv) -> list[str] | None:
+        encoded = self._encoded(self.texts, canv)
+        if encoded is None:
+            return None
+        doc = canv._doc
+        return ["".join(p if type(p) is str else encoded[p] if type(p) is int else p.getSubsetInternalName(0, doc) + " "
+                        for p in pieces) for pieces in self.parts]
+
+
+def _between(pieces: list[str], value: Any) -> list:
+    """``pieces`` with ``value`` between each two."""
+    out: list = [pieces[0]]
+    for piece in pieces[1:]:
+        out.extend((value, piece))
+    return out
 
 
 @lru_cache(maxsize=512)
@@ -330,11 +553,39 @@ def _parsed(text_markup: str, style: ParagraphStyle) -> tuple[str, list, dict | 
     reportlab never changes fragments in place (line breaking clones them), so paragraphs can share them.
     The third item holds the paragraph's line breaks (:class:`_Para`); None for text with soft hyphens.
     Bounded, in memory only."""
-    paragraph = RLParagraph(text_markup, style)
-    for name in {f.fontName for f in paragraph.frags} & _FILES.keys():  # <b> and <i> pick other faces
+    plain = _plain(text_markup, style)
+    if plain is not None:
+        text, frags = plain
+    else:
+        paragraph = RLParagraph(text_markup, style)
+        text, frags = paragraph.text, paragraph.frags
+    for name in {f.fontName for f in frags} & _FILES.keys():  # <b> and <i> pick other faces
         font(name)
-    soft = any("\xad" in getattr(f, "text", "") for f in paragraph.frags)
-    return paragraph.text, paragraph.frags, None if soft else {}
+    soft = any("\xad" in getattr(f, "text", "") for f in frags)
+    return text, frags, None if soft else {}
+
+
+def _plain(text_markup: str, style: ParagraphStyle) -> tuple[str, list] | None:
+    """The parse of markup with no tag and no entity (a patient's name, a claim's sentence), without the
+    parser: its text cleaned as reportlab cleans it, in one fragment like the one the parser makes for the
+    style (fresh lists for its links and underlines, as the parser's own). None for anything else."""
+    if "<" in text_markup or "&" in text_markup or ">" in text_markup:
+        return None
+    from reportlab.platypus.paragraph import cleanBlockQuotedText  # loaded with Paragraph; here, not above
+
+    text = cleanBlockQuotedText(text_markup)
+    if not text:
+        return None
+    frag = copy.copy(_plain_fragment(style))
+    frag.text, frag.link, frag.us_lines = text, [], []
+    return text, [frag]
+
+
+@lru_cache(maxsize=64)
+def _plain_fragment(style: ParagraphStyle):
+    """The fragment reportlab's parser makes for plain text in ``style``."""
+    (frag,) = RLParagraph("x", style).frags
+    return frag
 
 
 def _check(letter: Letter) -> None:
@@ -459,6 +710,8 @@ def _table(block: Table) -> list[Flowable]:
     pad = layout.CELL_PADDING
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FAMILY),  # the table's own default is Helvetica, never embedded
+        ("TEXTCOLOR", (0, 0), (-1, -1), colors.black),  # its default, as a Color: reportlab parses the name 'black'
+        # for each table it draws (the cells are paragraphs, with colours of their own)
         ("GRID", (0, 0), (-1, -1), layout.TABLE_GRID, _rule()),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), shaded, colors.white if _MONOCHROME.get() else colors.HexColor("#" + LABEL_FILL)),

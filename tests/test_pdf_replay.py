@@ -1,0 +1,141 @@
+"""Paragraphs drawn again from a recording, and reportlab's PDF objects formatted by our shorter path, give
+the bytes reportlab gives: across letters that differ (their patients' names hand out the font codes in
+another order), and with a character no earlier letter drew."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+
+from reportlab.lib import colors
+from reportlab.pdfbase import pdfdoc
+
+from appeal.commands.generate import prepare
+from appeal.letters.document import Paragraph, Run, Table
+from appeal.render import pdf
+from appeal.settings import Settings
+
+from conftest import LETTER_DATE, UPMC
+
+
+def _letters():
+    """The sample letter, and two others whose first blocks (drawn first: they set the order of the font codes)
+    hold other names, one with letters the sample never uses."""
+    letter = prepare(UPMC, Settings(date=LETTER_DATE)).letter
+    others = []
+    for name in ("Zygmunt Quíxote-Vázquez", "Øystein Jørgensen, Wąchock"):
+        rows = (((Run("Patient"),), (Run(name),)), ((Run("Account"),), (Run(name[::-1]),)))
+        table = Table(rows)
+        others.append(dataclasses.replace(letter, blocks=(Paragraph((Run(name),)), table, *letter.blocks)))
+    return [letter, *others]
+
+
+def _reportlab_draws(monkeypatch) -> None:
+    monkeypatch.setattr(pdf._Para, "draw", pdf.RLParagraph.draw)
+
+
+def test_replayed_paragraphs_give_the_bytes_reportlab_draws(monkeypatch):
+    letters = _letters() * 3  # a paragraph is recorded at its second drawing and replayed from its third
+    replays = []
+    replay = pdf._Drawing.replay
+
+    def counted(self, canv):
+        code = replay(self, canv)
+        replays.append(code is not None)
+        return code
+
+    monkeypatch.setattr(pdf._Drawing, "replay", counted)
+    drawn = [pdf.render_pdf(letter) for letter in letters]
+    assert replays.count(True) > 100  # most of the paragraphs were replayed
+    monkeypatch.undo()
+    _reportlab_draws(monkeypatch)
+    assert [pdf.render_pdf(letter) for letter in letters] == drawn
+
+
+def test_a_character_new_to_the_pdf_is_drawn_by_reportlab(monkeypatch):
+    letter = _letters()[0]
+    for _ in range(3):
+        pdf.render_pdf(letter)
+    closing = Paragraph((Run("Sincerely and with thanks to Ŵŷ"),))
+    odd = dataclasses.replace(letter, blocks=(*letter.blocks, closing))
+    replayed = pdf.render_pdf(odd)
+    _reportlab_draws(monkeypatch)
+    assert pdf.render_pdf(odd) == replayed
+
+
+def test_a_recording_that_does_not_give_back_what_was_drawn_is_not_kept():
+    canvas = pdf.rl_canvas.Canvas(None)
+
+    def draw():
+        canvas._code.append("BT (x) Tj ET")  # text no face encoded: nothing to fill in
+
+    assert pdf._Drawing.record(draw, canvas) is not None  # no text: the literal itself
+
+    def draw_unknown():
+        pdf._RECORDING[-1].append((pdf.font(pdf.FAMILY), "never drawn"))
+
+    assert pdf._Drawing.record(draw_unknown, canvas) is None  # a text with no codes in this PDF
+
+
+def test_the_shorter_formatting_gives_reportlabs_bytes():
+    document = pdfdoc.PDFDocument(invariant=1)
+    values = ["/Name", b"raw", 0, 12, -3, 1.5, 0.1, 1e-7, True, False, None, pdfdoc.PDFString("text (x)"),
+              pdfdoc.PDFName("A b#c"), pdfdoc.PDFArray([1, 2.25, "/X"])]
+    for value in values:
+        assert pdf._format(value, document) == pdf._FORMAT(value, document)
+    entries = {f"Key{i}": value for i, value in enumerate(values)} | {"Type": "/Font", "Odd Name#": 1}
+    for multiline in (True, False, "forced"):
+        dictionary = pdfdoc.PDFDictionary(entries)
+        dictionary.multiline = multiline
+        assert pdf._dictionary_format(dictionary, document) == pdf._DICTIONARY_FORMAT(dictionary, document)
+    ordered = pdfdoc.PDFDictionary()
+    ordered.dict = OrderedDict([("Z", 1), ("A", 2)])
+    assert pdf._dictionary_format(ordered, document) == pdf._DICTIONARY_FORMAT(ordered, document)
+
+
+def test_a_table_says_its_default_text_colour_as_a_colour():
+    letter = _letters()[1]
+    table = next(b for b in letter.blocks if isinstance(b, Table))
+    drawn = pdf._table(table)[0]
+    assert all(isinstance(style.color, colors.Color) for row in drawn._cellStyles for style in row)
+
+
+PLAIN = ["Hello world", "  a  b ", "x", "Nguyễn Văn Łukasz", "soft\xadhyphen", "non\xa0breaking", "tab\there",
+         "line\nbreak", "quote \" and ' (paren)", "—dash", "a" * 300, "SYNTHETIC2 PATIENT, claim PCN000002."]
+
+
+def test_plain_text_is_parsed_as_reportlab_parses_it():
+    for monochrome in (False, True):
+        for style in pdf._styles_in(monochrome).values():
+            for text in PLAIN:
+                parsed = pdf.RLParagraph(text, style)
+                plain = pdf._plain(text, style)
+                assert plain is not None
+                assert plain[0] == parsed.text
+                assert [f.__dict__ for f in plain[1]] == [f.__dict__ for f in parsed.frags]
+                assert plain[1][0].link is not pdf._plain_fragment(style).link
+    for markup in ("<b>bold</b>", "a &amp; b", "a &gt; b", " ", ""):
+        assert pdf._plain(markup, pdf._styles()["body"]) is None
+
+
+def test_a_second_wrap_at_the_same_width_breaks_no_lines(monkeypatch):
+    paragraph = pdf._para(pdf._text("words " * 40), "body")
+    first = paragraph.wrap(400, 800)
+    broken = []
+    breaks = pdf.RLParagraph.breakLines
+    monkeypatch.setattr(pdf.RLParagraph, "breakLines", lambda self, width: broken.append(width) or breaks(self, width))
+    assert paragraph.wrap(400, 500) == first and not broken
+    paragraph.wrap(300, 800)
+    assert broken  # another width: broken again
+
+
+def test_word_widths_are_measured_once_with_reportlabs_numbers():
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import paragraph
+
+    paragraph.stringWidth.cache_clear()
+    for text in ("the claim was denied", "the claim was paid"):
+        pdf._para(pdf._text(text), "body").wrap(100, 800)
+    assert paragraph.stringWidth.cache_info().hits >= 3  # the, claim, was
+    for word in ("the", "Łukasz", "x" * 50):
+        assert paragraph.stringWidth(word, pdf.FAMILY, 10.5) == pdfmetrics.stringWidth(word, pdf.FAMILY, 10.5)
