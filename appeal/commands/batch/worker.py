@@ -54,7 +54,7 @@ def collect(made: int) -> None:
 
 @dataclass(frozen=True)
 class Job:
-    """What every item of one run is made with (small: it travels with each item to the pool)."""
+    """What every item of one run is made with (small: it travels with each task to the pool)."""
 
     settings: Settings
     out_dir: Path
@@ -85,6 +85,9 @@ class Worker:
         """Make one letter; every problem becomes the outcome's error, never an exception.
 
         Every few letters the worker runs a full garbage collection (see :func:`collect`).
+        The letter's files are written beside their names, not flushed and not yet in place: the
+        outcome's ``staged`` lists them, for the runner to place with others after one sync
+        (:mod:`appeal.commands.batch.place`). The packet path still writes its files in place.
         """
         self.made += 1
         collect(self.made)
