@@ -7,6 +7,13 @@ from a remittance) comes from :func:`name_stem`, and every clash is settled by
 A file appears whole or not at all: bytes go to a temporary file beside the target,
 are flushed to disk, then renamed over it. The temporary file is removed on any
 failure, so a crash never leaves half a letter (nor PHI in a stray temp file).
+
+Many files are cheaper written together: :func:`stage` writes each to its temporary file
+without flushing it, and :func:`place_staged` flushes them all with one sync of the
+filesystem, then renames each into place and flushes the folders (a batch stages its
+letters in the workers and places them in the parent; :func:`write_atomic_many` does
+both in one process). Either way a file at its final name was on disk before it got
+that name.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import zipfile
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator, Sequence
 
 from appeal.errors import OutputError
 
@@ -84,8 +91,23 @@ def allocate(stem: str, free: Callable[[str], bool]) -> str:
 
 
 def case_key(source: Path) -> str:
-    """Identifies the case a letter was made from (a hash: no PHI in the file's metadata)."""
-    return hashlib.sha256(str(source.resolve()).encode("utf-8")).hexdigest()[:20]
+    """Identifies the case a letter was made from (a hash of its resolved path: no PHI in the file's metadata)."""
+    return hashlib.sha256(_resolved(source).encode("utf-8")).hexdigest()[:20]
+
+
+def _resolved(path: Path) -> str:
+    """``str(path.resolve())``, with one ``lstat`` instead of one per folder of the path: the folder's own
+    resolution is remembered (a batch's thousands of cases sit in a few folders); a file that is itself a
+    symbolic link, or a name such as ``..``, is resolved in full."""
+    name = path.name
+    if name in ("", ".", "..") or os.path.islink(path):
+        return str(path.resolve())
+    return os.path.join(_resolved_folder(os.path.abspath(path.parent)), name)
+
+
+@lru_cache(maxsize=64)
+def _resolved_folder(folder: str) -> str:
+    return str(Path(folder).resolve())
 
 
 def written_for(path: Path) -> str | None:
@@ -117,31 +139,54 @@ def choose_stem(out_dir: Path, stem: str, key: str, taken: set[str] | None = Non
 
 
 def claim_stem(names: Path, out_dir: Path, stem: str, key: str) -> str:
-    """A letter name no other case holds, claimed atomically by a marker file in ``names`` that holds the
-    case's key, so parallel batch workers never share one."""
-    names.mkdir(parents=True, exist_ok=True)
-    return allocate(stem, lambda candidate: _claim(names / candidate, key, out_dir / candidate))
+    """A letter name no other case holds, claimed atomically by a marker in ``names`` that holds the case's
+    key, so parallel batch workers never share one, and a case keeps its name in later runs.
+
+    The marker is a symbolic link whose target is the key (``names/<stem> -> <key>``): ``symlink`` makes it
+    with its content in one step, and fails when another worker made it first; one metadata operation per
+    letter (a file written and then linked into place took three: create, link, unlink). Markers written as
+    files by earlier versions are still read.
+    """
+    return allocate(stem, lambda candidate: _claim(names / candidate, key, out_dir, candidate))
 
 
-def _claim(marker: Path, key: str, letter: Path) -> bool:
-    try:
-        return marker.read_text().strip() == key
-    except FileNotFoundError:
-        pass
-    docx = letter.with_name(letter.name + ".docx")
-    pdf = letter.with_name(letter.name + ".pdf")
-    if (docx.exists() or pdf.exists()) and written_for(docx) != key:
+def _claim(marker: Path, key: str, out_dir: Path, candidate: str) -> bool:
+    held = _holder(marker)
+    if held is not None:
+        return held == key
+    if _foreign_letter(out_dir, candidate, key):
         return False  # a letter made outside the batch (appeal generate) for another case
-    fd, tmp = tempfile.mkstemp(prefix=f".{marker.name}.", suffix=".part", dir=marker.parent)
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key + "\n")
-        os.link(tmp, marker)  # fails if another worker claimed the name first
-        return True
+        os.symlink(key, marker)  # fails if another worker claimed the name first
     except FileExistsError:
-        return marker.read_text().strip() == key
-    finally:
-        os.unlink(tmp)
+        return _holder(marker) == key
+    except FileNotFoundError:  # no names folder yet
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        return _claim(marker, key, out_dir, candidate)
+    return True
+
+
+def _holder(marker: Path) -> str | None:
+    """The key a name's marker holds; ``None`` when the name is not claimed."""
+    try:
+        return os.readlink(marker)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:  # EINVAL: a marker file, as earlier versions wrote them
+            raise
+    try:
+        return marker.read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
+def _foreign_letter(out_dir: Path, candidate: str, key: str) -> bool:
+    """Whether a letter named ``candidate`` is in ``out_dir`` and was written for another case."""
+    docx = os.path.join(out_dir, candidate + ".docx")
+    if os.path.lexists(docx) or os.path.lexists(os.path.join(out_dir, candidate + ".pdf")):
+        return written_for(Path(docx)) != key
+    return False
 
 
 def ensure_dir(path: Path) -> Path:
@@ -230,6 +275,52 @@ def write_atomic_many(files: Iterable[tuple[Path, bytes]]) -> None:
             _remove(tmp)
 
 
+def stage(path: Path, data: bytes) -> str:
+    """``data`` written to a new temporary file beside ``path`` (``.<name>.<pid>-<n>.part``, mode 0600), not
+    flushed to disk: the temporary file's path, for :func:`place_staged`. A failure removes it and raises
+    :class:`OutputError`."""
+    return _temporary(path, data, sync=False)
+
+
+def place_staged(groups: Sequence[Sequence[tuple[str, str | Path]]]) -> list[OutputError | None]:
+    """Put groups of staged files (``(temporary, path)`` pairs from :func:`stage`, written by any process) in
+    place: one sync of the filesystem flushes them all, then each is renamed to its path, then the folders
+    are flushed, so a file at its path is whole and the renames survive a power loss once this returns.
+
+    A group is one letter's files: each group's result is ``None`` when all its files are in place, else
+    the error that stopped it, naming the file, as :func:`write_atomic` would raise it (the group's files
+    not yet renamed are removed; the other groups go on).
+    """
+    staged = [pair for group in groups for pair in group]
+    if not staged:
+        return [None] * len(groups)
+    folders = list(dict.fromkeys(os.path.dirname(path) for _, path in staged))
+    _sync_filesystem(folders[0])
+    results: list[OutputError | None] = []
+    for group in groups:
+        failed = None
+        for tmp, path in group:
+            if failed is not None:
+                _remove(tmp)
+                continue
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                failed = OutputError(f"cannot write the file: {why(exc)}", file=str(path))
+                _remove(tmp)
+        results.append(failed)
+    for folder in folders:
+        _sync_folder(folder)
+    return results
+
+
+def discard_staged(groups: Iterable[Iterable[tuple[str, str | Path]]]) -> None:
+    """Remove staged files that will not be placed (they may hold PHI)."""
+    for group in groups:
+        for tmp, _ in group:
+            _remove(tmp)
+
+
 def _sync_into_place(chunk: list[tuple[Path, str]]) -> None:
     if not chunk:
         return
@@ -246,7 +337,7 @@ def _sync_into_place(chunk: list[tuple[Path, str]]) -> None:
         _sync_folder(folder)
 
 
-def _sync_filesystem(folder: Path) -> None:
+def _sync_filesystem(folder: str | Path) -> None:
     """Flush the filesystem ``folder`` is on (Linux ``syncfs``), not every filesystem of the machine as
     ``os.sync()`` does (that is the fallback); without either, nothing to flush with but ``fsync``."""
     syncfs = _find_syncfs()
@@ -278,7 +369,7 @@ def _find_syncfs() -> Callable[[int], int]:
         return _no_syncfs
 
 
-def _sync_folder(folder: Path) -> None:
+def _sync_folder(folder: str | Path) -> None:
     """Flush a folder's entries (the renames into it) to disk, where the system allows it."""
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -23,6 +23,7 @@ from appeal.settings import Settings
 
 STATE_DIR = ".batch"
 CASES_DIR = "cases"  # the case files made from remittances, for the biller to fix and rerun
+NAMES_DIR = "names"  # in STATE_DIR: a marker per letter name claimed (deliver.files.claim_stem)
 
 
 class Manifest:
@@ -162,7 +163,7 @@ def _file_bytes(path: Path) -> bytes:
 
 def remove_stale_parts(out_dir: Path) -> None:
     """Temporary files a killed run left (``.<name>.<random>.part``): they may hold PHI."""
-    for folder in (out_dir, out_dir / CASES_DIR, out_dir / STATE_DIR, out_dir / STATE_DIR / "names"):
+    for folder in (out_dir, out_dir / CASES_DIR, out_dir / STATE_DIR, out_dir / STATE_DIR / NAMES_DIR):
         for path in folder.glob(".*.part") if folder.is_dir() else ():
             try:
                 path.unlink(missing_ok=True)

@@ -71,6 +71,9 @@ class Outcome:
     case: tuple[tuple[str, str], ...] = ()  # case_columns(): read from the input, never stored in out/.batch/
 
     facts: dict | None = field(default=None, repr=False, compare=False)  # for the ledger (appeal.ledger.facts)
+    # the letter's files as the worker left them, (temporary file, path), until the runner puts them in place
+    # (runner.Placer); an outcome is told as done (summary, manifest, ledger) only after that
+    staged: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
     def columns(self) -> dict[str, str]:
         """The summary row, by column."""

@@ -12,16 +12,17 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import gc
+import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from appeal.commands.batch.items import Item, describe
-from appeal.commands.batch.manifest import STATE_DIR
+from appeal.commands.batch.manifest import NAMES_DIR, STATE_DIR
 from appeal.commands.batch.summary import Outcome, case_columns
 from appeal.commands.generate import checked, directory_entry, verdict_of, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
-from appeal.deliver.letter import write_letter
+from appeal.deliver.letter import StagedFile, stage_letter
 from appeal.deliver.packet import deliver_packet
 from appeal.errors import AppealError, origin
 from appeal.inputs.case import Case, load_case, read_case
@@ -53,7 +54,7 @@ def collect(made: int) -> None:
 
 @dataclass(frozen=True)
 class Job:
-    """What every item of one run is made with (small: it travels with each item to the pool)."""
+    """What every item of one run is made with (small: it travels with each task to the pool)."""
 
     settings: Settings
     out_dir: Path
@@ -84,6 +85,9 @@ class Worker:
         """Make one letter; every problem becomes the outcome's error, never an exception.
 
         Every few letters the worker runs a full garbage collection (see :func:`collect`).
+        The letter's files are written beside their names, not flushed and not yet in place: the
+        outcome's ``staged`` lists them, for the runner to place with others after one sync
+        (:mod:`appeal.commands.batch.place`). The packet path still writes its files in place.
         """
         self.made += 1
         collect(self.made)
@@ -102,16 +106,19 @@ class Worker:
                 return Outcome(item.seq, item.label, "skipped", (), prepared.template.id, appeal_by,
                                error=f"--strict: the letter is {judged.status}, not ready; not written",
                                key=item.key, warnings=said, verdict=judged.status, reasons=reasons)
-            stem = claim_stem(job.out_dir / STATE_DIR / "names", job.out_dir,
+            key = case_key(case.source)
+            stem = claim_stem(job.out_dir / STATE_DIR / NAMES_DIR, job.out_dir,
                               batch_stem(case.payer.name, case.claim.number, case.denial.group, case.denial.carc,
-                                         case.appeal.date), case_key(case.source))
-            if job.packet or job.fax or job.tiff or job.tiff_g4:
+                                         case.appeal.date), key)
+            staged: list[StagedFile] = []
+            if job.packet or job.fax or job.tiff or job.tiff_g4:  # written in place, each file flushed
                 paths = deliver_packet(prepared, sources.templates, sources.library, job.out_dir, sources.workspace,
                                        job.formats, allow_outside=job.settings.allow_outside, fax=job.fax,
                                        tiff=job.tiff, tiff_g4=job.tiff_g4,
                                        stem=stem).outputs
             else:
-                paths = write_letter(prepared, job.out_dir, job.formats, stem=stem)
+                staged = stage_letter(prepared, job.out_dir, job.formats, stem, key, hashed=job.ledger)
+                paths = [file.path for file in staged]
         except AppealError as exc:
             return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error="; ".join(describe(p, item) for p in exc.problems))
@@ -123,13 +130,25 @@ class Worker:
                            error=f"internal error ({type(exc).__name__} at {origin(exc)}); please report it")
         level = prepared.bound.level or ""
         facts = None
-        if job.ledger:  # hashed here, in parallel, rather than read again by the parent that records them
-            facts = letter_facts(prepared.case, prepared.template.id, paths, self.sources.workspace,
+        if job.ledger:  # hashed here, in parallel, rather than by the parent that records them
+            facts = letter_facts(prepared.case, prepared.template.id, (), self.sources.workspace,
                                  prepared.bound.level)
-            facts["letters"] = [[name, sha256_of(Path(name))] for name in facts["letters"]]
+            facts["letters"] = ([[self.resolved(f.path), f.sha256] for f in staged] if staged else
+                                [[self.resolved(p), sha256_of(p)] for p in paths])
         return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
                        appeal_by, key=item.key, warnings=said, verdict=judged.status, reasons=reasons, level=level,
-                       case=case_columns(case), facts=facts)
+                       case=case_columns(case), facts=facts, staged=tuple((f.tmp, str(f.path)) for f in staged))
+
+    def resolved(self, path: Path) -> str:
+        """A written file's path as the ledger keeps it (resolved, as ``letter_facts`` would: the output
+        folder resolved once, not every folder of every file's path again)."""
+        if path.parent == self.job.out_dir:
+            return os.path.join(self.out_dir, path.name)
+        return str(path.resolve())
+
+    @cached_property
+    def out_dir(self) -> str:
+        return str(self.job.out_dir.resolve())
 
     def resumed(self, item: Item, entry: dict) -> Outcome:
         """The row of an item an earlier run made: the letter's columns from the manifest, the case's read again
@@ -191,6 +210,7 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_item(job: Job, item: Item) -> Outcome:
-    """What the pool runs for each item."""
-    return worker_for(job).run(item)
+def run_items(job: Job, items: list[Item]) -> list[Outcome]:
+    """What the pool runs: a few items at a time (``runner.PER_TASK``), in order."""
+    worker = worker_for(job)
+    return [worker.run(item) for item in items]
