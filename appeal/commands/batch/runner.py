@@ -171,10 +171,22 @@ def _listed(listing: Listing, folder: Path, warnings: list[str],
     return count, _unpickled(fh)
 
 
+PRELOAD = ["appeal.commands.batch.worker", "appeal.render.docx", "appeal.render.pdf"]
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """Where the batch's helper processes come from: the fork server (a plain fork would copy the parent's
-    memory, the parsed remittance included), or spawn where there is none."""
-    return multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+    memory, the parsed remittance included), or spawn where there is none.
+
+    The fork server imports the worker and both renderers once (:data:`PRELOAD`), before it forks the
+    first helper: each worker then starts with them imported instead of importing them itself (about
+    0.4 s of CPU per worker, spent again by every worker of every run). It imports code only, never the
+    run's data."""
+    if sys.platform == "win32":
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
 
 
 def _unpickled(fh) -> Generator[Item | Outcome, None, None]:
