@@ -276,7 +276,7 @@ class _Converter:
     open: set = field(default_factory=set)  # the nodes being converted: an alias to one of them is a loop
 
     def convert(self, node: yaml.Node, path: tuple, parent: yaml.Node, index: Any) -> Any:
-        here = _Mark(self.located.line(path))
+        here = _LazyMark(self.located, path)
         if id(node) in self.open:
             raise _Refused(here, "an alias refers to the section or list it is in", "aliases to other values")
         if _edge(parent, index) in self.alias_edges:
@@ -295,6 +295,19 @@ class _Converter:
             return _convert(node, path, self.located, self.problems, self.convert)
         finally:
             self.open.discard(id(node))
+
+
+class _LazyMark:
+    """The :class:`_Mark` of ``path``, looked up only when a problem is raised (most values raise none)."""
+
+    __slots__ = ("located", "path")
+
+    def __init__(self, located: Located, path: tuple) -> None:
+        self.located, self.path = located, path
+
+    @property
+    def line(self) -> int:
+        return _Mark(self.located.line(self.path)).line
 
 
 def _edge(parent: yaml.Node, index: Any) -> tuple[int, Any]:

@@ -364,22 +364,21 @@ class _NotPlain(Exception):
 
 def _chunk_blocks(chunk: str) -> tuple[Block, ...] | None:
     """The blocks of one plain paragraph (cached by its exact text: the same text is the same blocks), or ``None``
-    if it parses to anything but paragraphs and headings or holds inline Markdown letters refuse."""
+    if it parses to anything but paragraphs and headings, holds inline Markdown letters refuse, or a placeholder
+    among other lines (a heading line after it makes it a paragraph of its own)."""
+    if "APPEALBLOCK" in chunk:
+        return None
     try:
-        return _cached_chunk(chunk) if "APPEALBLOCK" not in chunk else _chunk_of(chunk)
+        return _cached_chunk(chunk)
     except _NotPlain:
         return None
 
 
 def _chunk_of(chunk: str) -> tuple[Block, ...]:
-    tokens = _MARKDOWN.parse(chunk)
-    if any(t.type not in _PLAIN_TOKENS for t in tokens):
-        raise _NotPlain
-    return tuple(_parsed_blocks(tokens, None, None))
+    return tuple(_parsed_blocks(_MARKDOWN.parse(chunk), None, None))
 
 
 _cached_chunk = lru_cache(maxsize=_CHUNK_CACHE_SIZE)(_chunk_of)
-_PLAIN_TOKENS = frozenset({"paragraph_open", "paragraph_close", "heading_open", "heading_close", "inline"})
 
 
 def _parsed_blocks(tokens: list[Token], composer: _Composer | None, meta: TemplateMeta | None) -> list[Block]:
@@ -399,6 +398,8 @@ def _parsed_blocks(tokens: list[Token], composer: _Composer | None, meta: Templa
         elif tok.type == "heading_open":
             blocks.append(Heading(_runs(tokens[i + 1], meta), level=int(tok.tag[1])))
             i += 3
+        elif meta is None:  # a paragraph parsed alone (_chunk_of) that is more than paragraphs and headings
+            raise _NotPlain
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
             i, bullets = _list(tokens, i, meta)
             blocks.append(bullets)
