@@ -130,3 +130,53 @@ def test_iso_dates_read_as_strptime_reads_them(text):
 
     assert parse_date(text) == strptime(text)
 
+
+
+def test_escape_by_table_is_the_pattern_substitution():
+    from appeal.letters.templates import _MD_SPECIAL, escape
+
+    assert not [c for c in map(chr, range(128, 0x110000)) if _MD_SPECIAL.fullmatch(c)]
+    rng = random.Random(3)
+    alphabet = [chr(i) for i in range(32, 127)] + ["é", "ſ", "\u00a0", "\t", "\n", "中"]
+    for _ in range(2000):
+        text = " ".join("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))).split())
+        assert escape(text) == _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _tree(rng: random.Random, depth: int, shared: list):
+    import yaml
+
+    mark = yaml.Mark("x", 0, depth, 0, None, None)
+    if shared and rng.random() < 0.01:  # an alias: a node met again
+        return rng.choice(shared)
+    roll = rng.random()
+    if depth > 40 or roll < 0.4 or len(shared) > 300:  # a few hundred nodes, some deeper than the limit
+        node = yaml.ScalarNode("tag:yaml.org,2002:str", "v", mark, mark)
+    elif roll < 0.7:
+        node = yaml.SequenceNode("tag:yaml.org,2002:seq", [_tree(rng, depth + 1, shared)
+                                                           for _ in range(rng.randint(0, 3))], mark, mark)
+    else:
+        node = yaml.MappingNode("tag:yaml.org,2002:map", [(_tree(rng, depth + 1, shared), _tree(rng, depth + 1, shared))
+                                                          for _ in range(rng.randint(0, 3))], mark, mark)
+    shared.append(node)
+    return node
+
+
+def test_the_depth_check_by_levels_answers_as_the_search_in_document_order():
+    from appeal.inputs import yamlread
+
+    def answer(check, root):
+        try:
+            return check(root)
+        except yamlread._Refused as exc:
+            return exc.line, exc.message
+
+    rng = random.Random(11)
+    answers = set()
+    for _ in range(1500):
+        shared: list = []
+        root = _tree(rng, 1, shared)
+        fast, slow = answer(yamlread._check_depth, root), answer(yamlread._check_depth_in_order, root)
+        assert fast == slow
+        answers.add(type(fast))
+    assert answers == {bool, tuple} and yamlread._check_depth(None) is True
