@@ -30,11 +30,17 @@ TEXT_ACCEPTED = "printable text: no control characters (but tab and newline), no
 YES = frozenset({"yes", "y", "true", "t", "on", "1"})
 NO = frozenset({"no", "n", "false", "f", "off", "0"})
 _MISSING = object()
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_date(text: str) -> dt.date | None:
     """``YYYY-MM-DD`` or ``MM/DD/YYYY``; ``None`` when neither, or not a real date."""
     text = text.strip()
+    if _ISO_DATE.fullmatch(text):  # what strptime("%Y-%m-%d") reads, without its regular expressions
+        try:
+            return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:  # not a real date (and no MM/DD/YYYY either)
+            return None
     for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
         try:
             return dt.datetime.strptime(text, pattern).date()

@@ -217,7 +217,11 @@ def keys_of(section: str) -> tuple[str, ...]:
 
 
 def key(section: str, name: str) -> Key:
-    return next(k for k in CASE_KEYS[section] if k.name == name)
+    return _KEY_INDEX[section, name]
+
+
+_KEY_INDEX = {(section, k.name): k for section, keys in CASE_KEYS.items() for k in reversed(keys)}
+"""Each key by its section and name (the first of a name, as a scan of the section finds it)."""
 
 
 def read(r: Reader, at: tuple, section: str, name: str, **kw: Any) -> Any:

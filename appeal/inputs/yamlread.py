@@ -245,7 +245,30 @@ def _may_hold_anchor(text: str) -> bool:
 
 def _check_depth(root: yaml.Node | None) -> bool:
     """The bounded loader's depth limit, on composed nodes: the first node too deep, in document order.
-    False when a node is met twice (an alias after all): the bounded loader must read the file."""
+    False when a node is met twice (an alias after all): the bounded loader must read the file.
+
+    A tree within the limit (every file but a refused one) is walked level by level, without the search in
+    document order that finds which node to name, which then runs only when a level is too deep or a node
+    is met twice."""
+    seen: set[int] = set()
+    level, depth, count = ([root] if root is not None else []), 1, 0
+    while level and depth <= MAX_DEPTH:
+        seen.update(map(id, level))
+        count += len(level)
+        below = []
+        for node in level:
+            if isinstance(node, yaml.SequenceNode):
+                below.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                for pair in node.value:
+                    below.extend(pair)
+        level, depth = below, depth + 1
+    if not level and len(seen) == count:
+        return True
+    return _check_depth_in_order(root)
+
+
+def _check_depth_in_order(root: yaml.Node | None) -> bool:
     todo = [(root, 1)] if root is not None else []
     seen: set[int] = set()
     while todo:
@@ -276,10 +299,10 @@ class _Converter:
     open: set = field(default_factory=set)  # the nodes being converted: an alias to one of them is a loop
 
     def convert(self, node: yaml.Node, path: tuple, parent: yaml.Node, index: Any) -> Any:
-        here = _Mark(self.located.line(path))
+        here = _LazyMark(self.located, path)
         if id(node) in self.open:
             raise _Refused(here, "an alias refers to the section or list it is in", "aliases to other values")
-        if _edge(parent, index) in self.alias_edges:
+        if self.alias_edges and _edge(parent, index) in self.alias_edges:
             self.expansions += 1
             if self.expansions > self.aliases:
                 raise _Refused(here, f"the aliases expand more than {self.aliases} times",
@@ -295,6 +318,19 @@ class _Converter:
             return _convert(node, path, self.located, self.problems, self.convert)
         finally:
             self.open.discard(id(node))
+
+
+class _LazyMark:
+    """The :class:`_Mark` of ``path``, looked up only when a problem is raised (most values raise none)."""
+
+    __slots__ = ("located", "path")
+
+    def __init__(self, located: Located, path: tuple) -> None:
+        self.located, self.path = located, path
+
+    @property
+    def line(self) -> int:
+        return _Mark(self.located.line(self.path)).line
 
 
 def _edge(parent: yaml.Node, index: Any) -> tuple[int, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
+from functools import lru_cache
 from typing import Any, Callable
 
 from markdown_it import MarkdownIt
@@ -317,15 +318,79 @@ def _context(bound: Bound, composer: _Composer) -> dict:
 # -- Markdown -> blocks ---------------------------------------------------------------
 
 def _to_blocks(markdown: str, composer: _Composer, meta: TemplateMeta) -> list[Block]:
-    tokens = _MARKDOWN.parse(markdown)
+    """The blocks of the rendered Markdown: each paragraph of a plain letter on its own (see :func:`_chunks`), the
+    whole text at once when anything in it could reach across a blank line (or fails: the same error, once)."""
+    chunks = _chunks(markdown)
+    if chunks is not None:
+        made = [_chunk_blocks(chunk) if (at := _marker(chunk, composer)) is None else at for chunk in chunks]
+        if all(found is not None for found in made):  # else a paragraph was not plain after all
+            blocks: list[Block] = []
+            for found in made:
+                if isinstance(found, int):
+                    blocks.append(composer.blocks[found]())
+                else:
+                    blocks.extend(found)  # type: ignore[arg-type]
+            return blocks
+    return _parsed_blocks(_MARKDOWN.parse(markdown), composer, meta)
+
+
+# A line that may open or continue a block other than a paragraph or an ATX heading (a list, a quote, code, a
+# fence, a rule, a setext underline, HTML, a link reference definition, a table): such a text is parsed whole.
+_NOT_PLAIN = re.compile(r"^(?:[ \t]+[^ \t\n]|[-+*>=_~`<\[]|\d{1,9}[.)])", re.M)
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+_CHUNK_CACHE_SIZE = 512  # paragraphs kept parsed (most are the templates' own words, the same in every letter)
+
+
+def _chunks(markdown: str) -> list[str] | None:
+    """The paragraphs of ``markdown`` (runs of lines between blank lines), when each is a paragraph or ATX headings
+    that nothing before or after can join: no line is indented or starts a list, quote, code, fence, rule,
+    underline, HTML or link reference definition, and no table, CR or NUL. Then CommonMark parses each alone as
+    it parses it in the whole text (a blank line closes a paragraph; no reference definitions reach across).
+    ``None`` otherwise."""
+    if "|" in markdown or "\r" in markdown or "\0" in markdown or _NOT_PLAIN.search(markdown):
+        return None
+    return [c for c in _BLANK_LINES.split(markdown) if c.strip(" \t\n")]
+
+
+def _marker(chunk: str, composer: _Composer) -> int | None:
+    """The index of the block a placeholder paragraph of this letter stands for (``None``: not one)."""
+    found = _MARKER.fullmatch(chunk.strip()) if "\n" not in chunk else None
+    return int(found.group(2)) if found and found.group(1) == composer.nonce else None
+
+
+class _NotPlain(Exception):
+    """A paragraph that is not plain after all (its tokens or inline Markdown): the whole text is parsed instead."""
+
+
+def _chunk_blocks(chunk: str) -> tuple[Block, ...] | None:
+    """The blocks of one plain paragraph (cached by its exact text: the same text is the same blocks), or ``None``
+    if it parses to anything but paragraphs and headings, holds inline Markdown letters refuse, or a placeholder
+    among other lines (a heading line after it makes it a paragraph of its own)."""
+    if "APPEALBLOCK" in chunk:
+        return None
+    try:
+        return _cached_chunk(chunk)
+    except _NotPlain:
+        return None
+
+
+def _chunk_of(chunk: str) -> tuple[Block, ...]:
+    return tuple(_parsed_blocks(_MARKDOWN.parse(chunk), None, None))
+
+
+_cached_chunk = lru_cache(maxsize=_CHUNK_CACHE_SIZE)(_chunk_of)
+
+
+def _parsed_blocks(tokens: list[Token], composer: _Composer | None, meta: TemplateMeta | None) -> list[Block]:
+    """The blocks of parsed Markdown; with no ``composer``, a paragraph of one plain text (no placeholders)."""
     blocks: list[Block] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if tok.type == "paragraph_open":
             inline = tokens[i + 1]
-            found = _MARKER.fullmatch(inline.content.strip())
-            if found and found.group(1) == composer.nonce:
+            found = _MARKER.fullmatch(inline.content.strip()) if composer is not None else None
+            if found and composer is not None and found.group(1) == composer.nonce:
                 blocks.append(composer.blocks[int(found.group(2))]())
             else:
                 blocks.append(Paragraph(_runs(inline, meta)))
@@ -333,6 +398,8 @@ def _to_blocks(markdown: str, composer: _Composer, meta: TemplateMeta) -> list[B
         elif tok.type == "heading_open":
             blocks.append(Heading(_runs(tokens[i + 1], meta), level=int(tok.tag[1])))
             i += 3
+        elif meta is None:  # a paragraph parsed alone (_chunk_of) that is more than paragraphs and headings
+            raise _NotPlain
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
             i, bullets = _list(tokens, i, meta)
             blocks.append(bullets)
@@ -386,7 +453,7 @@ def _table(tokens: list[Token], i: int, meta: TemplateMeta) -> tuple[int, Table]
     return i + 1, Table(tuple(tuple(r) for r in rows), header=header)
 
 
-def _runs(inline: Token, meta: TemplateMeta) -> tuple[Run, ...]:
+def _runs(inline: Token, meta: TemplateMeta | None) -> tuple[Run, ...]:
     runs: list[Run] = []
     bold = italic = False
     for child in inline.children or []:
@@ -403,6 +470,8 @@ def _runs(inline: Token, meta: TemplateMeta) -> tuple[Run, ...]:
             italic = kind == "em_open"
         elif kind in ("link_open", "link_close", "html_inline"):
             continue
+        elif meta is None:  # a paragraph parsed alone (_chunk_of): the whole text is parsed, and says why
+            raise _NotPlain
         elif kind == "image":
             raise TemplateError([Problem(str(meta.file), "images are not placed with Markdown in letters",
                                          accepted="provider.logo or signer.signature")])

@@ -42,6 +42,7 @@ MAX_RANGE = 1_000  # items of range()
 MAX_WIDTH = 1_000  # a padding or format width
 MAX_EXPONENT_DIGITS = 1_000  # digits of a ** result
 MAX_OUTPUT = 1_000_000  # characters a template renders (a long letter is 30,000)
+MAX_SAFE_ATTRIBUTES = 4_096  # (type, attribute name) pairs whose safety an environment remembers
 TIME_BUDGET = 5.0  # seconds a template may take to render (a letter takes a few milliseconds)
 
 # Filters that turn their input into text: their input, like {{ x }}, must be text already.
@@ -191,12 +192,27 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
         kwargs.setdefault("optimized", False)  # constant folding would print "x" ~ [1] before any check
         kwargs.setdefault("undefined", LetterUndefined)
         super().__init__(*args, **kwargs)
+        self._safe_attributes: dict[tuple[type, str], bool] = {}  # is_safe_attribute's answers
         self.globals["range"] = letter_range
         self.tests["none"] = lambda value: value is None or isinstance(value, Missing)
         for name, func in list(self.filters.items()):
             self.filters[name] = _guarded_filter(name, func)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja's answer (no private, internal or mutating attribute) and no attribute of a path. It depends on
+        the object's type and the attribute's name only, so it is worked out once for each pair (bounded)."""
+        kind = type(obj)
+        if obj.__class__ is not kind:  # an object that says it is of another class: asked each time
+            return self._is_safe_attribute(obj, attr, value)
+        key = (kind, attr)
+        safe = self._safe_attributes.get(key)
+        if safe is None:
+            safe = self._is_safe_attribute(obj, attr, value)
+            if len(self._safe_attributes) < MAX_SAFE_ATTRIBUTES:
+                self._safe_attributes[key] = safe
+        return safe
+
+    def _is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, Path):
             return False
         return super().is_safe_attribute(obj, attr, value)

@@ -37,6 +37,9 @@ from appeal.letters.sandbox import LetterEnvironment, OverBudget, Unprintable, g
 from appeal.resources import builtin_dir
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
+_MD_ESCAPES = {i: "\\" + chr(i) for i in range(128) if _MD_SPECIAL.fullmatch(chr(i))}
+"""A backslash before each character ``_MD_SPECIAL`` matches (ASCII characters only), as a ``str.translate`` table:
+the same text as ``_MD_SPECIAL.sub``, with no Python call for each character escaped."""
 SUFFIX = ".md"
 META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "facts", "enclosures", "citations",
              "example")
@@ -226,7 +229,7 @@ def escape(value: Any) -> str:
     if value is None:
         return ""
     text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return text.translate(_MD_ESCAPES)
 
 
 class FrontMatterLoader(jinja2.FileSystemLoader):
