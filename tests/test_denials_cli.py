@@ -190,3 +190,22 @@ def test_a_file_that_is_not_an_835_does_not_hide_the_others(run, tmp_path):
     document = json.loads(result.stdout)
     assert document["denials"] and document["errors"][0]["file"] == str(fake)
     assert f"error: {fake}" in result.stderr
+
+
+def test_the_tables_word_filling_is_textwraps():
+    import random
+    import textwrap
+
+    from appeal.cli.table import _words
+
+    rng = random.Random(7)
+    pieces = ["A", "B", "-", ",", " ", "  ", "\u00a0", "\t", "Q", "SYNTHETIC", "SYNTHETIC12345", "\u00e9", ".", "1"]
+    checked = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        width = rng.randint(1, 16)
+        filled = _words(text, width)
+        if filled is not None:
+            checked += 1
+            assert filled == textwrap.wrap(text, width=width, break_on_hyphens=False), (text, width)
+    assert checked > 1000

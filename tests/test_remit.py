@@ -218,3 +218,18 @@ def test_denied_lines_with_zero_paid_units_make_a_valid_case(ws, tmp_path):
     cases = [load_case(write(tmp_path, d), defaults=load_workspace(ws).case_defaults) for d in found]
     assert [[str(l.units) for l in c.denied_lines] for c in cases] == [["1", "1"], ["1", "1"]]
     assert cases[0].patient.name == "CORRECTED FIRST CORRECTED LAST"  # NM1*74, the payer's corrected name
+
+
+def test_import_lists_the_case_folder_once_instead_of_looking_at_each_file(ws, tmp_path, monkeypatch):
+    out = tmp_path / "cases"
+    source = X12 / "08_synthetic_two_reasons_one_claim.835"
+    first = import_835([source], out, Settings(workspace=ws))
+    edited = first.cases[0][0]
+    edited.write_text(edited.read_text() + "# my notes\n")
+
+    def no_look(self):
+        raise AssertionError(f"looked at {self}")
+
+    monkeypatch.setattr(Path, "is_file", no_look)
+    again = import_835([source], out, Settings(workspace=ws))
+    assert [s for _, _, s in again.cases] == ["kept", "unchanged"]

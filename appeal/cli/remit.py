@@ -41,6 +41,13 @@ remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(p
 @guarded
 def import_835(files, out_dir, force, template_dirs, workspace, as_json):
     """Write one case file per denial (claim and reason) found in the X12 835 FILES."""
+    from appeal.inputs.x12 import no_cycle_collection
+
+    with no_cycle_collection():  # to the end: the collector's passes over 20,000 drafts would free nothing
+        return _import_835(files, out_dir, force, template_dirs, workspace, as_json)
+
+
+def _import_835(files, out_dir, force, template_dirs, workspace, as_json) -> int:
     from appeal.commands.remit import import_835 as run
 
     result = run(files, out_dir, settings_from(None, template_dirs, (), workspace, near=files[0]), force)
@@ -50,9 +57,8 @@ def import_835(files, out_dir, force, template_dirs, workspace, as_json):
     say(f"{len(result.cases)} case file(s) in {out_dir}; {to_fill} with fields marked FILL IN")
     if as_json:
         emit_json(result.as_dict())
-    else:
-        for path, _, _ in result.cases:
-            click.echo(str(path))
+    elif result.cases:  # one write, not one (and a terminal check) per file
+        click.echo("\n".join(str(path) for path, _, _ in result.cases))
     return EXIT_OK
 
 
@@ -63,6 +69,13 @@ def import_835(files, out_dir, force, template_dirs, workspace, as_json):
 @guarded
 def denials(files, workspace, as_json):
     """List the denials in the X12 835 FILES (writes nothing)."""
+    from appeal.inputs.x12 import no_cycle_collection
+
+    with no_cycle_collection():  # to the end, as import-835
+        return _denials(files, workspace, as_json)
+
+
+def _denials(files, workspace, as_json) -> int:
     from appeal.commands.remit import list_denials
 
     result = list_denials(files, settings_from(workspace=workspace, near=files[0]))

@@ -17,9 +17,9 @@ nothing here logs a name, id or amount.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -140,18 +140,17 @@ def payer_entry(workspace: Workspace | None, txn: Transaction) -> PayerEntry | N
 
 def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspace: Workspace | None,
                today: dt.date | None = None, known: dict | None = None) -> dict:
-    """One row of ``appeal denials``. ``known`` keeps each transaction's payer entry and appeal-by date (the
-    same for all of its claims) across the rows of one listing."""
+    """One row of ``appeal denials``. ``known`` keeps what the rows of a transaction share (its payer, remit
+    date and appeal-by date, worked out from its payer entry) across the rows of one listing."""
     claim = denial.claim
     lines = [claim.lines[n - 1] for n in denial.lines] or claim.lines
     dates = sorted({d for line in lines if (d := line.date_from or claim.service_from)})
-    found = known.get(id(txn)) if known is not None else None
-    if found is None:
-        entry = payer_entry(workspace, txn)
-        found = (entry, earliest_deadline(entry, remit_date(txn), today=today))
+    shared = known.get(id(txn)) if known is not None else None
+    if shared is None:
+        shared = _row_shared(txn, workspace, today)
         if known is not None:
-            known[id(txn)] = found
-    entry, deadline = found
+            known[id(txn)] = shared
+    payer, remitted, appeal_by, missing, flag = shared
     return {
         "file": remit.path,
         "claim": claim.payer_claim_number or claim.account,
@@ -167,12 +166,21 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
         "lines": list(denial.lines),
         "whole_claim_denied": denial.whole_claim_denied,
         "status": claim.status_text or claim.status,
-        "payer": txn.payer.name,
-        "remit_date": remitted.isoformat() if (remitted := remit_date(txn)) else "",
-        "appeal_by": deadline.as_dict() if deadline else None,
-        "appeal_by_missing": None if deadline else no_deadline_reason(workspace, entry, txn),
-        "flag": deadline.flag if deadline else "",
+        "payer": payer,
+        "remit_date": remitted,
+        "appeal_by": dict(appeal_by) if appeal_by else None,  # each row its own (a caller may change one)
+        "appeal_by_missing": dict(missing) if missing else None,
+        "flag": flag,
     }
+
+
+def _row_shared(txn: Transaction, workspace: Workspace | None, today: dt.date | None) -> tuple:
+    """The payer, remit date, appeal-by date (or why there is none) and flag of a transaction's rows."""
+    entry = payer_entry(workspace, txn)
+    remitted = remit_date(txn)
+    deadline = earliest_deadline(entry, remitted, today=today)
+    return (txn.payer.name, remitted.isoformat() if remitted else "", deadline.as_dict() if deadline else None,
+            None if deadline else no_deadline_reason(workspace, entry, txn), deadline.flag if deadline else "")
 
 
 def cents(amount: Decimal | None) -> str:
@@ -237,10 +245,9 @@ def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSe
            today: dt.date | None = None) -> Iterator[Draft]:
     """One :class:`Draft` per denial, with unique, deterministic file names (no patient data in them)."""
     used: set[str] = set()
-    templates = templates.read_once()
-    chosen: dict = {}  # a remittance repeats a few denials many times: each template chosen once
+    drafter = _Drafter(remit, workspace, templates.read_once(), today)
     for txn, denial in remit_denials(remit, workspace):
-        draft = build_draft(remit, txn, denial, workspace, templates, today, chosen)
+        draft = drafter.draft(txn, denial)
         draft.name = unique_name(draft.name, used)
         yield draft
 
@@ -252,51 +259,123 @@ def unique_name(name: str, used: set[str]) -> str:
     return stem + CASE_SUFFIX
 
 
-def build_draft(remit: Remittance, txn: Transaction, denial: RemitDenial, workspace: Workspace | None,
-                templates: TemplateSet, today: dt.date | None = None, chosen: dict | None = None) -> Draft:
-    """The case file for one denial, pre-filled from the remittance and the workspace. ``chosen`` keeps the
-    templates chosen for earlier denial keys (a choice reads nothing else: ``letters.select``)."""
-    claim = denial.claim
-    entry = payer_entry(workspace, txn)
-    payer_name = entry.name if entry else txn.payer.name
-    codes = [claim.lines[n - 1].code for n in denial.lines] or [line.code for line in claim.lines]
-    defaults = workspace.facts_for(codes) if workspace else {}
-    meta, reason = _choose(_denial_key(denial, defaults), templates, chosen)
-    deadline = earliest_deadline(entry, remit_date(txn), today=today)
-    writer = _CaseWriter()
-    gaps = _profile_gaps(workspace, txn, claim)
-    writer.header(remit, txn, denial, meta, reason, deadline, gaps)
-    _write_provider(writer, workspace, txn)
-    _write_payer(writer, txn, payer_name)
-    _write_patient(writer, claim)
-    _write_claim(writer, claim)
-    _write_denial(writer, txn, denial)
-    _write_facts(writer, meta, defaults, codes)
-    number = claim.payer_claim_number or f"claim-at-segment-{claim.segment_index}"
-    name = name_stem(payer_name, number, reason_code(denial.group, denial.carc) or "denied") + CASE_SUFFIX
-    return Draft(name=name, text=writer.text(), template=meta.id, fill_in=gaps + writer.fill_in,
-                 deadline=deadline, denial=denial)
+# A part of a case file: its lines and the fields it leaves to fill in.
+_Part = tuple[list[str], list[str]]
 
 
-def _choose(key: DenialKey, templates: TemplateSet, chosen: dict | None) -> tuple[TemplateMeta, str]:
-    try:
-        memo = (key.carc, key.rarc, key.denied_lines, tuple(sorted(key.facts.items())))
-        hash(memo)
-    except TypeError:  # a fact that is a list or a mapping: chosen afresh
-        chosen, memo = None, None
-    if chosen is None:
-        return select_template(key, templates)
-    if memo not in chosen:
-        chosen[memo] = select_template(key, templates)
-    return chosen[memo]
+@dataclass
+class _Shared:
+    """What every case of one transaction has in common: its payer entry, appeal-by date, the provider and payer
+    sections, the denial date, and the profile's gaps (by the rendering provider's NPI, which picks the
+    signer)."""
+
+    entry: PayerEntry | None
+    payer_name: str
+    deadline: Deadline | None
+    appeal_by: list[str]  # the header's appeal-by line, if any
+    sections: list[str]  # provider and payer
+    denial_date: _Part
+    gaps: dict[str | None, _Part] = field(default_factory=dict)  # the gaps and the header's lines naming them
 
 
-def _denial_key(denial: RemitDenial, facts: dict) -> DenialKey:
-    """What choosing the template reads, from the remittance and the profile: the denial, the denied lines'
-    modifiers and the facts; the provider or signer may still be to fill in."""
-    lines = tuple(DeniedLine(number, line.modifiers) for number, line in enumerate(denial.claim.lines, start=1)
-                  if not denial.lines or number in denial.lines)
-    return DenialKey(carc=denial.carc, rarc=denial.rarc, denied_lines=lines, facts=dict(facts))
+class _Drafter:
+    """The drafts of one remittance. What the cases of a transaction share is worked out once per transaction
+    (:class:`_Shared`), a claim's patient and claim sections once per claim (a claim may have several denials),
+    the denial and facts sections and the template once per kind of denial: a remittance of 20,000 claims repeats
+    a few payers, reasons and procedure codes."""
+
+    def __init__(self, remit: Remittance, workspace: Workspace | None, templates: TemplateSet,
+                 today: dt.date | None) -> None:
+        self.remit, self.workspace, self.templates, self.today = remit, workspace, templates, today
+        self.file_name = Path(remit.path).name
+        self.shared: dict[int, _Shared] = {}  # by id(transaction): the remittance keeps them alive
+        self.facts: dict[tuple[str, ...], dict] = {}  # the profile's code_defaults, by the denied codes
+        self.chosen: dict[tuple, tuple[TemplateMeta, str]] = {}
+        self.denial_parts: dict[tuple, _Part] = {}
+        self.fact_parts: dict[tuple, _Part] = {}
+        self.claim: RemitClaim | None = None  # the claim of the last draft, and its part
+        self.claim_part: _Part = ([], [])
+
+    def draft(self, txn: Transaction, denial: RemitDenial) -> Draft:
+        """The case file for one denial, pre-filled from the remittance and the workspace."""
+        claim = denial.claim
+        shared = self.shared.get(id(txn))
+        if shared is None:
+            shared = self.shared[id(txn)] = self.share(txn)
+        codes = tuple(claim.lines[n - 1].code for n in denial.lines) or tuple(line.code for line in claim.lines)
+        defaults = self.facts.get(codes)
+        if defaults is None:
+            defaults = self.facts[codes] = self.workspace.facts_for(codes) if self.workspace else {}
+        meta, reason = self.choose(denial, codes, defaults)
+        rendering = claim.rendering_provider
+        npi = rendering.npi if rendering else None
+        gaps = shared.gaps.get(npi)
+        if gaps is None:
+            gaps = shared.gaps[npi] = self.gaps(txn, npi)
+        if claim is not self.claim:
+            self.claim, self.claim_part = claim, _claim_part(claim)
+        denial_key = (denial.group, denial.carc, denial.rarc, denial.lines)
+        denial_part = self.denial_parts.get(denial_key)
+        if denial_part is None:
+            denial_part = self.denial_parts[denial_key] = _denial_part(denial)
+        facts_key = (meta.id, codes)
+        fact_part = self.fact_parts.get(facts_key)
+        if fact_part is None:
+            fact_part = self.fact_parts[facts_key] = _facts_part(meta, defaults, codes)
+        code = reason_code(denial.group, denial.carc)
+        where = f"line(s) {', '.join(map(str, denial.lines))}" if denial.lines else "the claim"
+        lines = [f"# Case imported from the X12 835 remittance {self.file_name} (transaction {txn.control_number}, "
+                 f"CLP at segment {claim.segment_index}).".rstrip(),
+                 f"# Denial: {code or 'the whole claim (no adjustment code)'} on {where}. It holds the patient's "
+                 f"data: keep it private.",
+                 f"# Template: {meta.id} ({reason}).".rstrip(),
+                 *shared.appeal_by,
+                 "# Check every value and fill in each FILL IN, then: appeal generate THIS_FILE -o out/",
+                 *gaps[0], *shared.sections, *self.claim_part[0], "denial:", *shared.denial_date[0],
+                 *denial_part[0], *fact_part[0]]
+        number = claim.payer_claim_number or f"claim-at-segment-{claim.segment_index}"
+        return Draft(name=name_stem(shared.payer_name, number, code or "denied") + CASE_SUFFIX,
+                     text="\n".join(lines) + "\n", template=meta.id,
+                     fill_in=[*gaps[1], *self.claim_part[1], *shared.denial_date[1], *denial_part[1], *fact_part[1]],
+                     deadline=shared.deadline, denial=denial)
+
+    def share(self, txn: Transaction) -> _Shared:
+        entry = payer_entry(self.workspace, txn)
+        payer_name = entry.name if entry else txn.payer.name
+        deadline = earliest_deadline(entry, remit_date(txn), today=self.today)
+        appeal_by = []
+        if deadline:  # the date only: a PAST DUE flag would change the file from one day to the next
+            appeal_by.append(f"# Appeal by {deadline.due.isoformat()} ({deadline.level}: {deadline.basis}; source: "
+                             f"{deadline.source}; 'appeal denials' flags it).".rstrip())
+        sections = _CaseWriter()
+        _write_provider(sections, self.workspace, txn)
+        _write_payer(sections, txn, payer_name)
+        date = _CaseWriter()
+        _write_denial_date(date, txn)
+        return _Shared(entry, payer_name, deadline, appeal_by, sections.lines, (date.lines, date.fill_in))
+
+    def gaps(self, txn: Transaction, npi: str | None) -> _Part:
+        """The profile fields neither the remittance nor the profile gives, and the header's lines naming them."""
+        gaps = _profile_gaps(self.workspace, txn, npi)
+        w = _CaseWriter()
+        if gaps:
+            w.comment("FILL IN (neither the remittance nor the practice profile, appeal.yaml, gives them):")
+            for dotted in gaps:
+                w.comment(f"  {dotted}: {PROFILE_FIELDS[dotted]}")
+        return w.lines, gaps
+
+    def choose(self, denial: RemitDenial, codes: tuple[str, ...], facts: dict) -> tuple[TemplateMeta, str]:
+        """The template for the denial (``letters.select``), chosen once per denial reason, remark codes, denied
+        lines' modifiers and codes (which give the profile's facts): a choice reads nothing else."""
+        lines = tuple((number, line.modifiers) for number, line in enumerate(denial.claim.lines, start=1)
+                      if not denial.lines or number in denial.lines)
+        memo = (denial.carc, denial.rarc, lines, codes)
+        found = self.chosen.get(memo)
+        if found is None:
+            key = DenialKey(carc=denial.carc, rarc=denial.rarc, denied_lines=tuple(DeniedLine(*n) for n in lines),
+                            facts=dict(facts))
+            found = self.chosen[memo] = select_template(key, self.templates)
+        return found
 
 
 _PAD = tuple(" " * n for n in range(9))  # the indents of the case YAML
@@ -331,29 +410,6 @@ class _CaseWriter:
         self.fill_in.append(dotted)
         self.key(indent, name, None, f"FILL IN: {what}" + (f" ({accepted})" if accepted else ""))
 
-    def header(self, remit: Remittance, txn: Transaction, denial: RemitDenial, meta: TemplateMeta, reason: str,
-               deadline: Deadline | None, gaps: list[str]) -> None:
-        claim = denial.claim
-        code = reason_code(denial.group, denial.carc) or "the whole claim (no adjustment code)"
-        where = f"line(s) {', '.join(map(str, denial.lines))}" if denial.lines else "the claim"
-        self.comment(f"Case imported from the X12 835 remittance {_file_name(remit.path)} "
-                     f"(transaction {txn.control_number}, CLP at segment {claim.segment_index}).")
-        self.comment(f"Denial: {code} on {where}. It holds the patient's data: keep it private.")
-        self.comment(f"Template: {meta.id} ({reason}).")
-        if deadline:  # the date only: a PAST DUE flag would change the file from one day to the next
-            self.comment(f"Appeal by {deadline.due.isoformat()} ({deadline.level}: {deadline.basis}; source: "
-                         f"{deadline.source}; 'appeal denials' flags it).")
-        self.comment("Check every value and fill in each FILL IN, then: appeal generate THIS_FILE -o out/")
-        if gaps:
-            self.comment("FILL IN (neither the remittance nor the practice profile, appeal.yaml, gives them):")
-            for dotted in gaps:
-                self.comment(f"  {dotted}: {PROFILE_FIELDS[dotted]}")
-
-
-@lru_cache(maxsize=64)
-def _file_name(path: str) -> str:
-    return Path(path).name
-
 
 def _scalar(value) -> str:
     """A double-quoted YAML scalar (JSON strings are valid YAML), or a flow list of them."""
@@ -387,10 +443,9 @@ def _payee_fields(txn: Transaction) -> dict:
     return out
 
 
-def _profile_gaps(workspace: Workspace | None, txn: Transaction, claim: RemitClaim) -> list[str]:
+def _profile_gaps(workspace: Workspace | None, txn: Transaction, rendering_npi: str | None) -> list[str]:
     provider = dict(workspace.provider) if workspace else {}
-    rendering = claim.rendering_provider
-    signer = workspace.signer_for(rendering.npi if rendering else None) if workspace else {}
+    signer = workspace.signer_for(rendering_npi) if workspace else {}
     given = {f"provider.{k}" for k in (provider or _payee_fields(txn))} | {f"signer.{k}" for k in signer}
     return [dotted for dotted in PROFILE_FIELDS if dotted not in given]
 
@@ -416,79 +471,97 @@ def _write_payer(w: _CaseWriter, txn: Transaction, payer_name: str) -> None:
         w.key(2, "id", payer_id)
 
 
+def _claim_part(claim: RemitClaim) -> _Part:
+    """The patient and claim sections, the same for each denial of the claim."""
+    w = _CaseWriter()
+    _write_patient(w, claim)
+    _write_claim(w, claim)
+    return w.lines, w.fill_in
+
+
+# The sections a claim's cases differ in are written line by line below, each value as ``_CaseWriter.key`` writes
+# it (a double-quoted scalar: _scalar), without its call: 20 to 30 values a case.
+
 def _write_patient(w: _CaseWriter, claim: RemitClaim) -> None:
-    w.key(0, "patient")
+    add = w.lines.append
+    add("patient:")
     patient, subscriber = claim.corrected_patient or claim.patient, claim.subscriber
     name = _person_name(patient) or _person_name(claim.patient)
     if name:
-        w.key(2, "name", name)
+        add(f"  name: {encode_basestring(name)}")
     else:
         w.gap(2, "name", "patient.name", "the patient's name")
     member_id = claim.patient.id or (subscriber.id if subscriber else "")
     if member_id:
-        w.key(2, "member_id", member_id)
+        add(f"  member_id: {encode_basestring(member_id)}")
     else:
         w.gap(2, "member_id", "patient.member_id", "the member id on the patient's card")
     subscriber_name = _person_name(subscriber)
     if subscriber_name and subscriber_name != name:
-        w.key(2, "subscriber_name", subscriber_name)
+        add(f"  subscriber_name: {encode_basestring(subscriber_name)}")
 
 
 def _write_claim(w: _CaseWriter, claim: RemitClaim) -> None:
-    w.key(0, "claim")
+    add = w.lines.append
+    add("claim:")
     if claim.payer_claim_number:
-        w.key(2, "number", claim.payer_claim_number)
+        add(f"  number: {encode_basestring(claim.payer_claim_number)}")
     else:
         w.gap(2, "number", "claim.number", "the payer's claim number", "CLP07 is empty")
     if claim.account:
-        w.key(2, "account", claim.account)
+        add(f"  account: {encode_basestring(claim.account)}")
     rendering = claim.rendering_provider
-    if rendering and _person_name(rendering):
-        w.key(2, "rendering_provider")
-        w.key(4, "name", _person_name(rendering))
+    rendering_name = _person_name(rendering)
+    if rendering and rendering_name:
+        add("  rendering_provider:")
+        add(f"    name: {encode_basestring(rendering_name)}")
         if rendering.npi and npi_is_valid(rendering.npi):
-            w.key(4, "npi", rendering.npi)
+            add(f"    npi: {encode_basestring(rendering.npi)}")
     if not claim.lines:
         w.gap(2, "lines", "claim.lines", "the claim's lines; the remittance has none (claim-level adjustment)",
               "a list of {date, code, charge}")
         return
-    w.key(2, "lines")
+    add("  lines:")
     for number, line in enumerate(claim.lines, start=1):
         _write_line(w, claim, line, number)
 
 
 def _write_line(w: _CaseWriter, claim: RemitClaim, line, number: int) -> None:
+    add = w.lines.append
     date = line.date_from or claim.service_from
-    prefix = f"claim.lines[{number - 1}]"
     if date:
-        w.lines.append(f"    - date: {_scalar(date.isoformat())}")
+        add(f"    - date: {encode_basestring(date.isoformat())}")
     else:
-        w.lines.append("    -")
-        w.gap(6, "date", prefix + ".date", "the date of service", "YYYY-MM-DD")
+        add("    -")
+        w.gap(6, "date", f"claim.lines[{number - 1}].date", "the date of service", "YYYY-MM-DD")
     if line.code:
-        w.key(6, "code", line.code)
+        add(f"      code: {encode_basestring(line.code)}")
     else:
-        w.gap(6, "code", prefix + ".code", "the procedure code", "a 5-character CPT or HCPCS code")
+        w.gap(6, "code", f"claim.lines[{number - 1}].code", "the procedure code", "a 5-character CPT or HCPCS code")
     if line.modifiers:
-        w.key(6, "modifiers", list(line.modifiers))
+        add(f"      modifiers: {_scalar(line.modifiers)}")
     units = line.original_units or line.units  # SVC07 (billed) when given; SVC05 counts the units paid
     if units and units != 1:
-        w.key(6, "units", _number(units))
+        add(f"      units: {encode_basestring(_number(units))}")
     if line.charge is not None:
-        w.key(6, "charge", _number(line.charge))
+        add(f"      charge: {encode_basestring(_number(line.charge))}")
 
 
 def _number(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _write_denial(w: _CaseWriter, txn: Transaction, denial: RemitDenial) -> None:
-    w.key(0, "denial")
+def _write_denial_date(w: _CaseWriter, txn: Transaction) -> None:
     date = remit_date(txn)
     if date:
         w.key(2, "date", date.isoformat(), "the remittance date")
     else:
         w.gap(2, "date", "denial.date", "the date of the denial", "YYYY-MM-DD")
+
+
+def _denial_part(denial: RemitDenial) -> _Part:
+    """The denial section after its date: the same for every denial of one reason, remark codes and lines."""
+    w = _CaseWriter()
     if denial.group:
         w.key(2, "group", denial.group)
     if denial.carc:
@@ -499,9 +572,16 @@ def _write_denial(w: _CaseWriter, txn: Transaction, denial: RemitDenial) -> None
         w.key(2, "rarc", list(denial.rarc))
     if denial.lines:
         w.key(2, "lines", [str(n) for n in denial.lines])
+    return w.lines, w.fill_in
 
 
-def _write_facts(w: _CaseWriter, meta: TemplateMeta, defaults: dict, codes: list[str]) -> None:
+def _facts_part(meta: TemplateMeta, defaults: dict, codes: tuple[str, ...]) -> _Part:
+    w = _CaseWriter()
+    _write_facts(w, meta, defaults, codes)
+    return w.lines, w.fill_in
+
+
+def _write_facts(w: _CaseWriter, meta: TemplateMeta, defaults: dict, codes: tuple[str, ...]) -> None:
     """The facts the template declares: profile defaults filled in, the rest marked."""
     if not meta.facts:
         return
@@ -553,11 +633,13 @@ def _import_835(files: Iterable[Path | str], out_dir: Path, settings: Settings, 
         result.warnings.extend(warning_lines(remit))
         planned.extend((out_dir / d.name, d) for d in _across_files(drafts(remit, workspace, templates, today),
                                                                      {p.name for p, _ in planned}))
+    present: set[str] | None = set()
     if planned:
         ensure_dir(out_dir)
+        present = _listing(out_dir)
     writes: list[tuple[Path, str]] = []  # written together: one disk sync per chunk, not one per file
     for path, draft in planned:
-        status = place_case(path, draft.text, force, writes)
+        status = place_case(path, draft.text, force, writes, present)
         if status == "kept":
             result.warnings.append(f"{path}: differs from what this import writes (edited since?); kept as it is "
                                    f"(--force replaces it)")
@@ -566,11 +648,14 @@ def _import_835(files: Iterable[Path | str], out_dir: Path, settings: Settings, 
     return result
 
 
-def place_case(path: Path, text: str, force: bool = False, writes: list[tuple[Path, str]] | None = None) -> str:
+def place_case(path: Path, text: str, force: bool = False, writes: list[tuple[Path, str]] | None = None,
+               present: set[str] | None = None) -> str:
     """Write one case file, unless it is already there as written (``unchanged``) or a biller has edited it
     (``kept``, unless ``force``); ``written`` otherwise. With ``writes`` the file is added to that list, for
-    the caller to write with the others (:func:`~appeal.deliver.files.write_texts_atomic`)."""
-    existing = _read(path) if path.is_file() else None
+    the caller to write with the others (:func:`~appeal.deliver.files.write_texts_atomic`). ``present``: the
+    names in the file's folder, listed once for many files (each file is then looked at only when listed)."""
+    listed = path.name in present if present is not None else path.is_file()
+    existing = _read(path) if listed else None
     if existing == text:
         return "unchanged"
     if existing is not None and not force:
@@ -587,6 +672,15 @@ def _across_files(found: Iterable[Draft], used: set[str]) -> Iterator[Draft]:
     for draft in found:
         draft.name = unique_name(draft.name, used)
         yield draft
+
+
+def _listing(folder: Path) -> set[str] | None:
+    """The names in ``folder`` (one listing instead of a look at each of 20,000 case files); ``None`` when it
+    cannot be listed (each file is looked at then)."""
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return None
 
 
 def _read(path: Path) -> str | None:

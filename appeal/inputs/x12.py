@@ -86,6 +86,7 @@ _SVC_QUALIFIERS = frozenset({
 _COMPONENT_CANDIDATES = ">:^"
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{8}")
+_ONE = Decimal(1)
 
 
 class X12Error(RemittanceError):
@@ -313,7 +314,39 @@ def _delimiters(text: str, path: str) -> tuple[_Delimiters, bool]:
 
 # -------------------------------------------------------------------- reader
 
+class _Amounts(dict):
+    """Each amount's Decimal, made once: a remittance repeats the same charges, fees and zeros many times (a
+    Decimal is immutable, so one object serves them all). The raw text maps to ``None`` when it is not a number
+    (or empty): the caller warns, as it knows what the field is."""
+
+    def __missing__(self, raw: str) -> Decimal | None:
+        value = self[raw] = Decimal(raw) if _NUMBER.fullmatch(raw) else None
+        return value
+
+
+class _Dates(dict):
+    """Each CCYYMMDD date parsed once (``None``: not a date), as :class:`_Amounts` does for amounts."""
+
+    def __missing__(self, raw: str) -> date | None:
+        value = self[raw] = _to_date(raw)
+        return value
+
+
+def _padded(seg: list[str], size: int) -> list[str]:
+    """``seg`` with empty elements added up to ``size``, so a reader takes its elements by position (a missing
+    trailing element is empty, as X12 drops empty trailing elements)."""
+    return seg if len(seg) >= size else seg + [""] * (size - len(seg))
+
+
+# What each state of the reader does with a segment: its handlers by segment id, the ids it skips silently,
+# and the warning for any other id.
+_State = tuple[dict[str, Callable[[list[str]], None]], frozenset[str], str]
+
+
 class _Reader:
+    """Reads one segment at a time: a segment's id picks its handler in a table of the current state (outside a
+    transaction, its header, a claim, a service line), so a segment costs one lookup and one call."""
+
     def __init__(self, path: str, delims: _Delimiters) -> None:
         self.delims = delims
         self.remit = Remittance(path=path)
@@ -324,128 +357,120 @@ class _Reader:
         self.separator_warned: set[str] = set()
         self.idx = 0
         self.seg: list[str] = []
-        # Each amount's Decimal, made once: a remittance repeats the same charges, fees and zeros many times
-        # (a Decimal is 104 bytes, immutable, so one object serves them all)
-        self.amounts: dict[str, Decimal] = {}
-        self.outside: dict[str, Callable[[], None]] = {
+        self.amounts = _Amounts()
+        self.dates = _Dates()
+        self.people: dict[tuple[str, ...], Person] = {}  # the rendering provider of claim after claim
+        self.composites: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        outside: dict[str, Callable[[list[str]], None]] = {
             "ISA": self.skip, "IEA": self.skip, "GE": self.skip, "GS": self.gs, "ST": self.start_transaction}
-        self.loops: dict[str, Callable[[], None]] = {
-            **self.outside, "SE": self.end_transaction, "CLP": self.start_claim, "SVC": self.start_line,
-            **dict.fromkeys(_CLAIM_GROUP_END, self.end_claim_group)}
-        self.claim_segments: dict[str, Callable[[], None]] = {
-            "CAS": self.claim_cas, "NM1": self.nm1, "DTM": self.claim_dtm, "REF": self.claim_ref,
-            "MOA": self.moa, "MIA": self.mia}
-        self.line_segments: dict[str, Callable[[], None]] = {
-            "CAS": self.line_cas, "DTM": self.line_dtm, "REF": self.line_ref, "AMT": self.line_amt,
-            "LQ": self.line_lq}
+        loops = {**outside, "SE": self.end_transaction, "CLP": self.start_claim, "SVC": self.start_line,
+                 **dict.fromkeys(_CLAIM_GROUP_END, self.end_claim_group)}
+        self.outside: _State = (outside, frozenset(), "segment {!r} outside an ST/SE transaction; skipped")
+        self.header: _State = (
+            {"BPR": self.bpr, "TRN": self.trn, "DTM": self.header_dtm, "N1": self.party_segment,
+             "N3": self.party_segment, "N4": self.party_segment, "REF": self.party_segment, **loops},
+            _HEADER_SEGMENTS, "unknown segment {!r} in the header; skipped")
+        self.in_claim: _State = (
+            {"CAS": self.claim_cas, "NM1": self.nm1, "DTM": self.claim_dtm, "REF": self.claim_ref,
+             "MOA": self.moa, "MIA": self.mia, **loops},
+            _CLAIM_SEGMENTS, "unexpected segment {!r} inside a claim; skipped")
+        self.in_line: _State = (
+            {"CAS": self.line_cas, "DTM": self.line_dtm, "REF": self.line_ref, "AMT": self.line_amt,
+             "LQ": self.line_lq, **loops},
+            _LINE_SEGMENTS, "unexpected segment {!r} inside a service line; skipped")
+        self.state = self.outside
+        self.handlers = outside
+
+    def enter(self, state: _State) -> None:
+        self.state = state
+        self.handlers = state[0]
 
     def warn(self, message: str) -> None:
         self.remit.warnings.append(Warning835(self.idx, self.seg[0][:4], message))
 
-    def amount(self, pos: int, what: str, required: bool = False) -> Decimal | None:
-        try:
-            raw = self.seg[pos]
-        except IndexError:
-            raw = ""
-        found = self.amounts.get(raw)
-        if found is not None:
-            return found
-        if _NUMBER.fullmatch(raw):
-            found = self.amounts[raw] = Decimal(raw)
-            return found
-        name = f"{self.seg[0][:4]}{pos:02d}"
+    def bad_amount(self, seg: list[str], pos: int, what: str, required: bool = False) -> None:
+        """The warning for an amount that is not a number (or missing, when ``required``)."""
+        raw = _el(seg, pos)
+        name = f"{seg[0][:4]}{pos:02d}"
         if raw:
             self.warn(f"{what} ({name}) is not a number: {raw[:20]!r}; left empty")
         elif required:
             self.warn(f"{what} ({name}) is missing")
-        return None
 
-    def date(self, pos: int) -> date | None:
-        raw = _el(self.seg, pos)
-        parsed = _to_date(raw)
+    def amount(self, seg: list[str], pos: int, what: str, required: bool = False) -> Decimal | None:
+        found = self.amounts[_el(seg, pos)]
+        if found is None:
+            self.bad_amount(seg, pos, what, required)
+        return found
+
+    def date(self, seg: list[str], pos: int) -> date | None:
+        raw = _el(seg, pos)
+        parsed = self.dates[raw]
         if raw and parsed is None:
-            self.warn(f"date ({self.seg[0][:4]}{pos:02d}) is not a CCYYMMDD date: {raw[:10]!r}")
+            self.warn(f"date ({seg[0][:4]}{pos:02d}) is not a CCYYMMDD date: {raw[:10]!r}")
         return parsed
 
     # ---- dispatch
-    def feed(self, idx: int, seg: list[str]) -> None:
-        """One segment: a table lookup by segment id for those that open or close a loop, then the loop's
-        reader (a chain of tests per segment cost a third of the parse)."""
-        self.idx, self.seg = idx, seg
-        sid = seg[0]
-        if self.txn is None:
-            handler = self.outside.get(sid)
-            if handler is None:
-                self.warn(f"segment {sid[:4]!r} outside an ST/SE transaction; skipped")
-            else:
-                handler()
-            return
-        handler = self.loops.get(sid)
-        if handler is not None:
-            handler()
-        elif self.line is not None:
-            self.in_line(sid)
-        elif self.claim is not None:
-            self.in_claim(sid)
-        else:
-            self.in_header(sid)
+    def other(self, seg: list[str]) -> None:
+        """A segment the state has no handler for: skipped, with a warning unless it belongs there."""
+        _, silent, message = self.state
+        if seg[0] not in silent:
+            self.warn(message.format(seg[0][:4]))
 
-    def skip(self) -> None:
+    def skip(self, seg: list[str]) -> None:
         pass
 
-    def gs(self) -> None:
-        self.remit.version = self.remit.version or _el(self.seg, 8)
+    def gs(self, seg: list[str]) -> None:
+        self.remit.version = self.remit.version or _el(seg, 8)
 
-    def end_claim_group(self) -> None:
+    def end_claim_group(self, seg: list[str]) -> None:
         self.claim = self.line = None
+        self.enter(self.header)
 
-    def start_transaction(self) -> None:
-        kind = _el(self.seg, 1)
+    def start_transaction(self, seg: list[str]) -> None:
+        kind = _el(seg, 1)
         if kind != "835":
             raise X12Error(self.remit.path, f"found ST*{kind[:6]}: this is not an 835 remittance")
         if self.txn is not None:
             self.warn("ST before the SE of the previous transaction")
-        self.txn = Transaction(segment_index=self.idx, control_number=_el(self.seg, 2))
+        self.txn = Transaction(segment_index=self.idx, control_number=_el(seg, 2))
         self.remit.transactions.append(self.txn)
         self.claim = self.line = None
         self.party = ""
+        self.enter(self.header)
 
-    def end_transaction(self) -> None:
-        assert self.txn is not None  # the segment loop calls this only inside a transaction
+    def end_transaction(self, seg: list[str]) -> None:
+        assert self.txn is not None  # only the states inside a transaction read SE
         expected = str(self.idx - self.txn.segment_index + 1)
-        raw = _el(self.seg, 1)
+        raw = _el(seg, 1)
         if not (re.fullmatch(r"[0-9]+", raw) and raw.lstrip("0") == expected):
             self.warn(f"SE01 says {raw[:10]!r} segments but the transaction has {expected}")
         self.txn = self.claim = self.line = None
+        self.enter(self.outside)
 
     # ---- header (1000 loops)
-    def in_header(self, sid: str) -> None:
-        seg, txn = self.seg, self.txn
-        assert txn is not None
-        if sid == "BPR":
-            self.bpr()
-        elif sid == "TRN":
-            txn.check_number = txn.check_number or _el(seg, 2)
-        elif sid == "DTM" and _el(seg, 1) == "405":
-            txn.production_date = self.date(2)
-        elif sid in ("N1", "N3", "N4", "REF"):
-            self.party_segment(sid)
-        elif sid not in _HEADER_SEGMENTS:
-            self.warn(f"unknown segment {sid[:4]!r} in the header; skipped")
-
-    def bpr(self) -> None:
+    def bpr(self, seg: list[str]) -> None:
         txn = self.txn
         assert txn is not None
-        txn.payment_amount = self.amount(2, "payment amount", required=True)
-        txn.payment_method = _el(self.seg, 4)
-        txn.payment_date = self.date(16)
-        if not _el(self.seg, 16) and _to_date(_el(self.seg, 15)):
-            txn.payment_date = _to_date(_el(self.seg, 15))
+        txn.payment_amount = self.amount(seg, 2, "payment amount", required=True)
+        txn.payment_method = _el(seg, 4)
+        txn.payment_date = self.date(seg, 16)
+        if not _el(seg, 16) and _to_date(_el(seg, 15)):
+            txn.payment_date = _to_date(_el(seg, 15))
             self.warn("payment date found in BPR15 instead of BPR16")
 
-    def party_segment(self, sid: str) -> None:
+    def trn(self, seg: list[str]) -> None:
+        assert self.txn is not None
+        self.txn.check_number = self.txn.check_number or _el(seg, 2)
+
+    def header_dtm(self, seg: list[str]) -> None:
+        assert self.txn is not None
+        if _el(seg, 1) == "405":
+            self.txn.production_date = self.date(seg, 2)
+
+    def party_segment(self, seg: list[str]) -> None:
         """N1/N3/N4/REF of the payer (N1*PR) or payee (N1*PE) loop."""
-        seg, txn = self.seg, self.txn
+        sid, txn = seg[0], self.txn
         assert txn is not None
         changes: dict[str, Any]
         if sid == "N1":
@@ -465,101 +490,124 @@ class _Reader:
             txn.payee = replace(txn.payee, **changes)
 
     # ---- claim (2100 loop)
-    def start_claim(self) -> None:
-        seg = self.seg
+    def start_claim(self, seg: list[str]) -> None:
+        full = _padded(seg, 10)
+        amounts = self.amounts
+        charge, paid, responsibility = amounts[full[3]], amounts[full[4]], amounts[full[5]]
+        if charge is None:
+            self.bad_amount(seg, 3, "claim charge", required=True)
+        if paid is None:
+            self.bad_amount(seg, 4, "claim payment", required=True)
+        if responsibility is None and full[5]:
+            self.bad_amount(seg, 5, "patient responsibility")
         self.claim = Claim(
-            segment_index=self.idx, account=_el(seg, 1), status=_el(seg, 2),
-            charge=self.amount(3, "claim charge", required=True),
-            paid=self.amount(4, "claim payment", required=True),
-            patient_responsibility=self.amount(5, "patient responsibility"),
-            filing_indicator=_el(seg, 6), payer_claim_number=_el(seg, 7),
-            frequency=_el(seg, 9))
-        if _el(seg, 2) not in CLAIM_STATUS_TEXT:
-            self.warn(f"unknown claim status code (CLP02) {_el(seg, 2)[:4]!r}")
+            segment_index=self.idx, account=full[1], status=full[2], charge=charge, paid=paid,
+            patient_responsibility=responsibility, filing_indicator=full[6], payer_claim_number=full[7],
+            frequency=full[9])
+        if full[2] not in CLAIM_STATUS_TEXT:
+            self.warn(f"unknown claim status code (CLP02) {full[2][:4]!r}")
         assert self.txn is not None
         self.txn.claims.append(self.claim)
         self.line = None
+        self.enter(self.in_claim)
 
-    def in_claim(self, sid: str) -> None:
-        handler = self.claim_segments.get(sid)
-        if handler is not None:
-            handler()
-        elif sid not in _CLAIM_SEGMENTS:
-            self.warn(f"unexpected segment {sid[:4]!r} inside a claim; skipped")
-
-    def claim_cas(self) -> None:
+    def claim_cas(self, seg: list[str]) -> None:
         assert self.claim is not None
-        self.claim.adjustments.extend(self.cas())
+        self.claim.adjustments.extend(self.cas(seg))
 
-    def claim_dtm(self) -> None:
-        kind = _el(self.seg, 1)
+    def claim_dtm(self, seg: list[str]) -> None:
+        kind = _el(seg, 1)
         if kind in _CLAIM_DATES:
-            setattr(self.claim, _CLAIM_DATES[kind], self.date(2))
+            setattr(self.claim, _CLAIM_DATES[kind], self.date(seg, 2))
 
-    def claim_ref(self) -> None:
+    def claim_ref(self, seg: list[str]) -> None:
         assert self.claim is not None
-        if _el(self.seg, 1) == "F8":
-            self.claim.original_claim_number = _el(self.seg, 2)
+        if _el(seg, 1) == "F8":
+            self.claim.original_claim_number = _el(seg, 2)
 
-    def moa(self) -> None:
+    def moa(self, seg: list[str]) -> None:
         assert self.claim is not None
-        self.claim.remarks.extend(e for e in self.seg[3:8] if e)
+        self.claim.remarks.extend(e for e in seg[3:8] if e)
 
-    def mia(self) -> None:
+    def mia(self, seg: list[str]) -> None:
         assert self.claim is not None
-        self.claim.remarks.extend(e for e in [_el(self.seg, 5)] + self.seg[20:25] if e)
+        self.claim.remarks.extend(e for e in [_el(seg, 5)] + seg[20:25] if e)
 
-    def nm1(self) -> None:
-        seg = self.seg
-        if _el(seg, 1) in _CLAIM_PEOPLE:
-            setattr(self.claim, _CLAIM_PEOPLE[_el(seg, 1)], Person(
-                last=_el(seg, 3), first=_el(seg, 4), middle=_el(seg, 5),
-                id_qualifier=_el(seg, 8), id=_el(seg, 9)))
+    def nm1(self, seg: list[str]) -> None:
+        full = _padded(seg, 10)
+        role = _CLAIM_PEOPLE.get(full[1])
+        if role is not None:
+            key = (full[3], full[4], full[5], full[8], full[9])
+            person = self.people.get(key)
+            if person is None:
+                person = self.people[key] = Person(*key)
+            setattr(self.claim, role, person)
 
-    def cas(self) -> list[Adjustment]:
-        group = _el(self.seg, 1)
+    def cas(self, seg: list[str]) -> list[Adjustment]:
+        group = _el(seg, 1)
         if group not in _CAS_GROUPS:
             self.warn(f"unknown adjustment group code {group[:4]!r}")
         found = []
-        for pos in range(2, min(len(self.seg), 20), 3):  # up to six (reason, amount, quantity) triplets
-            reason = _el(self.seg, pos)
+        size, amounts, idx = len(seg), self.amounts, self.idx
+        full = _padded(seg, min(size, 20) + 2)
+        for pos in range(2, min(size, 20), 3):  # up to six (reason, amount, quantity) triplets
+            reason = full[pos]
             if not reason:
-                if _el(self.seg, pos + 1):
+                if full[pos + 1]:
                     self.warn(f"adjustment amount (CAS{pos + 1:02d}) has no reason code")
                 continue
-            found.append(Adjustment(
-                group, reason, self.amount(pos + 1, "adjustment amount", required=True),
-                self.amount(pos + 2, "adjustment quantity"), self.idx))
+            amount, quantity = amounts[full[pos + 1]], amounts[full[pos + 2]]
+            if amount is None:
+                self.bad_amount(seg, pos + 1, "adjustment amount", required=True)
+            if quantity is None and full[pos + 2]:
+                self.bad_amount(seg, pos + 2, "adjustment quantity")
+            found.append(Adjustment(group, reason, amount, quantity, idx))
         if not found:
             self.warn("CAS segment has no adjustment reason code")
         return found
 
     # ---- service line (2110 loop)
-    def start_line(self) -> None:
+    def start_line(self, seg: list[str]) -> None:
         if self.claim is None:
             self.warn("SVC before any CLP; skipped")
             return
-        seg = self.seg
-        qualifier, code, modifiers = self.composite(_el(seg, 1))
+        full = _padded(seg, 8)
+        qualifier, code, modifiers = self.composite(full[1])
+        amounts = self.amounts
+        charge, paid, units = amounts[full[2]], amounts[full[3]], amounts[full[5]]
+        if charge is None:
+            self.bad_amount(seg, 2, "line charge", required=True)
+        if paid is None:
+            self.bad_amount(seg, 3, "line payment", required=True)
+        if units is None:
+            if full[5]:
+                self.bad_amount(seg, 5, "units")
+            else:
+                units = _ONE
         line = ServiceLine(
-            segment_index=self.idx, qualifier=qualifier, code=code, modifiers=modifiers,
-            charge=self.amount(2, "line charge", required=True),
-            paid=self.amount(3, "line payment", required=True),
-            revenue_code=_el(seg, 4), units=self.amount(5, "units"))
-        if line.units is None and not _el(seg, 5):
-            line.units = Decimal(1)
+            segment_index=self.idx, qualifier=qualifier, code=code, modifiers=modifiers, charge=charge, paid=paid,
+            revenue_code=full[4], units=units)
         if qualifier not in _SVC_QUALIFIERS:
             self.warn(f"SVC01 qualifier {qualifier[:4]!r} is not a valid code (masked?)")
         if not code:
             self.warn("SVC01 has no procedure code")
-        if _el(seg, 6):
-            _, line.original_code, line.original_modifiers = self.composite(seg[6])
-        line.original_units = self.amount(7, "original units")
+        if full[6]:
+            _, line.original_code, line.original_modifiers = self.composite(full[6])
+        if full[7]:
+            line.original_units = self.amount(seg, 7, "original units")
         self.claim.lines.append(line)
         self.line = line
+        self.enter(self.in_line)
 
     def composite(self, raw: str) -> tuple[str, str, tuple[str, ...]]:
-        """Split SVC01/SVC06 into qualifier, code and modifiers (components 3-6)."""
+        """Split SVC01/SVC06 into qualifier, code and modifiers (components 3-6); each text split once (its
+        warning, once per separator, came with the first)."""
+        found = self.composites.get(raw)
+        if found is None:
+            found = self.composites[raw] = self.split_composite(raw)
+        return found
+
+    def split_composite(self, raw: str) -> tuple[str, str, tuple[str, ...]]:
         sep = self.delims.component
         if sep not in raw:
             found = [c for c in _COMPONENT_CANDIDATES if c != sep and c in raw]
@@ -572,41 +620,34 @@ class _Reader:
         parts = raw.split(sep)
         return parts[0], _el(parts, 1), tuple(m for m in parts[2:6] if m)
 
-    def in_line(self, sid: str) -> None:
-        handler = self.line_segments.get(sid)
-        if handler is not None:
-            handler()
-        elif sid not in _LINE_SEGMENTS:
-            self.warn(f"unexpected segment {sid[:4]!r} inside a service line; skipped")
-
-    def line_cas(self) -> None:
+    def line_cas(self, seg: list[str]) -> None:
         assert self.line is not None
-        self.line.adjustments.extend(self.cas())
+        self.line.adjustments.extend(self.cas(seg))
 
-    def line_dtm(self) -> None:
-        line, kind = self.line, _el(self.seg, 1)
+    def line_dtm(self, seg: list[str]) -> None:
+        line, kind = self.line, _el(seg, 1)
         assert line is not None
         if kind == "472":
-            line.date_from = line.date_to = self.date(2)
+            line.date_from = line.date_to = self.date(seg, 2)
         elif kind == "150":
-            line.date_from = self.date(2)
+            line.date_from = self.date(seg, 2)
         elif kind == "151":
-            line.date_to = self.date(2)
+            line.date_to = self.date(seg, 2)
 
-    def line_ref(self) -> None:
+    def line_ref(self, seg: list[str]) -> None:
         assert self.line is not None
-        if _el(self.seg, 1) == "6R":
-            self.line.control_number = _el(self.seg, 2)
+        if _el(seg, 1) == "6R":
+            self.line.control_number = _el(seg, 2)
 
-    def line_amt(self) -> None:
+    def line_amt(self, seg: list[str]) -> None:
         assert self.line is not None
-        if _el(self.seg, 1) == "B6":
-            self.line.allowed = self.amount(2, "allowed amount")
+        if _el(seg, 1) == "B6":
+            self.line.allowed = self.amount(seg, 2, "allowed amount")
 
-    def line_lq(self) -> None:
+    def line_lq(self, seg: list[str]) -> None:
         assert self.line is not None
-        if _el(self.seg, 1) == "HE":
-            self.line.remarks.append(_el(self.seg, 2))
+        if _el(seg, 1) == "HE":
+            self.line.remarks.append(_el(seg, 2))
 
     def finish(self) -> Remittance:
         if self.txn is not None:
@@ -663,9 +704,15 @@ def _parse_835(data: bytes | str, path: str) -> Remittance:
     if guessed:
         reader.remit.warnings.append(Warning835(
             1, "ST", "no ISA envelope; assuming '*' elements, ':' components, '~' terminator"))
-    feed, element = reader.feed, delims.element
+    element = delims.element
     for idx, segment in enumerate(filter(None, map(str.strip, text.split(delims.segment))), start=1):
-        feed(idx, segment.split(element))
+        seg = segment.split(element)
+        reader.idx, reader.seg = idx, seg
+        handler = reader.handlers.get(seg[0])
+        if handler is not None:
+            handler(seg)
+        else:
+            reader.other(seg)
     return reader.finish()
 
 
