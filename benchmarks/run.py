@@ -693,6 +693,25 @@ def markdown(results: dict, command: str) -> str:
               "- 835: each amount's Decimal made once per remittance, slotted records, a template chosen once per "
               "kind of denial, one disk sync per 256 case files; `denials` finds a transaction's payer entry and "
               "appeal-by date once.",
+              "- PDF, second round: a paragraph drawn in an earlier letter is drawn again from a recording of "
+              "what reportlab drew, its font codes filled in for this PDF (kept only when the replay gives back "
+              "reportlab's bytes, used only when every character already has a code in this PDF); PDF objects "
+              "formatted by a shorter path, names and strings encoded once; word widths kept; plain paragraphs "
+              "given the parser's fragment without the parser.",
+              "- Cold start, second round: the parsed faces kept in the cache folder; `xml.sax.saxutils` (which "
+              "pulls urllib, email and ssl) no longer imported; reportlab's URI pattern compiled and Pillow loaded "
+              "on first use; the cyclic garbage collector paused while a process starts and through a one-letter "
+              "`generate` or `validate`.",
+              "- Compose, second round: a template's Markdown parsed a paragraph at a time with the parses kept, "
+              "where no line can join across a blank line; the sandbox's attribute check remembered per type "
+              "and name; case keys, ISO dates and YAML line marks read more cheaply.",
+              "- Batch, second round: workers stage a letter's files without flushing them; the parent puts a "
+              "chunk in place after one sync of the filesystem, then logs it (a letter logged as done is on disk, "
+              "a file at a letter's name is whole); name markers are symbolic links; 4 items a pool task; the "
+              "fork server imports the worker and the renderers once for every worker.",
+              "- 835, second round: each segment dispatched by one lookup and read by position; a transaction's "
+              "payer entry, deadline and shared sections drafted once; the case folder listed once; the "
+              "denials table wraps and styles each distinct cell once.",
               ""]
     return "\n".join(lines)
 
