@@ -142,3 +142,79 @@ def test_batch_in_worker_processes_records_every_letter(tmp_path):
     rows = as_json(cli("track", "list", "--workspace", ws, "--json"))["appeals"]
     assert [(r["id"], r["reason"], len(r["letters"])) for r in rows] == [("A-000001", "CO-189", 2),
                                                                          ("A-000002", "OA-A7", 2)]
+
+
+def _mixed_letters() -> list[list[dict]]:
+    """Two runs' letters: new ones, one twice, one with other files, a second level, one with no file; then
+    the same again, moved to another folder, with another appeal-by date, or with one file fewer."""
+    first, again = [], []
+    for n in range(40):
+        letter = {**facts(), "claim": f"PCN{n:04d}", "letters": [[f"/out/{n}.docx", f"{n:064x}"],
+                                                                 [f"/out/{n}.pdf", f"{n + 100:064x}"]]}
+        first.append(letter)
+        if n % 7 == 0:
+            first.append(dict(letter))
+        if n % 9 == 0:
+            first.append({**letter, "template": "other", "letters": [[f"/dup/{n}.pdf", f"{n:064x}"]]})
+        if n % 11 == 0:
+            first.append({**letter, "level": "second-level", "appeal_by": None})
+        if n % 13 == 0:
+            first.append({**letter, "letters": []})
+        moved = [[path.replace("/out/", "/again/"), sha] for path, sha in letter["letters"]]
+        again.append([letter, {**letter, "letters": moved}, {**letter, "appeal_by": "2025-01-01"},
+                      {**letter, "letters": moved[:1]}][n % 4])
+        if n % 5 == 0:
+            again.append({**letter, "letters": [[f"/twice/{n}.pdf", "f" * 64]]})
+    return [first, again]
+
+
+def _dump(ledger) -> list[tuple]:
+    from sqlalchemy import select
+
+    from appeal.ledger import schema
+
+    with ledger.read() as conn:
+        return [(t.name, *r) for t in (schema.denials, schema.appeals, schema.letters, schema.events)
+                for r in conn.execute(select(t).order_by(t.c.id))]
+
+
+def test_letters_recorded_together_leave_the_rows_one_at_a_time_leaves_in_a_few_statements(url, monkeypatch):
+    from sqlalchemy import event
+
+    from appeal.ledger import store
+
+    stamp = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(store, "now", lambda: stamp)
+    runs = _mixed_letters()
+    one = store.Ledger(store.target_from(url))
+    deletes: list[list[str]] = []  # per run: the letters replaced (each a barrier, see record_letters)
+    event.listen(one.engine, "before_cursor_execute",
+                 lambda *args: deletes[-1].append(args[2]) if args[2].startswith("DELETE") else None)
+    alone = []
+    for items in runs:
+        deletes.append([])
+        with one.write() as conn:
+            alone.append([one.record_letter(conn, facts, "test") for facts in items])
+        with one.write() as conn:  # an appeal opened by an outcome ("new") is drafted by its letter
+            one.open_appeal(conn, 1, "third-level", dt.date(2026, 1, 1))
+    expected = _dump(one)
+    one.engine.dispose()
+
+    if not url.endswith(".sqlite3"):
+        fresh_pg(url)
+    else:
+        url = url.replace("ledger.sqlite3", "together.sqlite3")
+    many = store.Ledger(store.target_from(url))
+    statements = []
+    event.listen(many.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    together = []
+    for items, replaced in zip(runs, deletes):
+        with many.write() as conn:
+            statements.clear()
+            together.append(many.record_letters(conn, items, "test"))
+        assert len(statements) <= 10 + 2 * len(replaced), statements  # one at a time: 4 to 6 a letter
+        with many.write() as conn:
+            many.open_appeal(conn, 1, "third-level", dt.date(2026, 1, 1))
+    assert together == alone
+    assert _dump(many) == expected
+    assert any(not created for run in alone for _id, created in run)

@@ -84,7 +84,7 @@ class Recorder:
                                        for entry in facts["letters"]]}
                  for facts in items]
         with ledger.write() as conn:
-            done = [ledger.record_letter(conn, facts, self.by) for facts in items]
+            done = ledger.record_letters(conn, items, self.by)
         self.recorded.extend(done)
 
     def not_recorded(self, exc: LedgerError, letters: int, files: int, folders: set[str]) -> LedgerError:

@@ -252,35 +252,109 @@ class Ledger:
     def record_letter(self, conn, facts: dict, by: str) -> tuple[str, bool]:
         """A letter's denial, appeal and files; ``(appeal id, created)``. The same denial at the same level is
         one appeal: regenerating its letter updates its files and never adds a second appeal."""
+        return self.record_letters(conn, [facts], by)[0]
+
+    def record_letters(self, conn, items: list[dict], by: str) -> list[tuple[str, bool]]:
+        """:meth:`record_letter` for each of ``items`` in turn, leaving the same rows (ids included), in a few
+        statements for them all: each table's lookups in one query, its new rows in one executemany.
+
+        The items are replayed here in order against what the ledger held, so a denial or appeal twice among
+        them is found the second time as it would have been. One time stamps them all (one transaction). A
+        letter file deleted is a barrier: the files added before it are inserted first, so SQLite gives the
+        files added after it the ids it gave them one letter at a time (it reuses the highest freed id).
+        """
+        if not items:
+            return []
         sql = _statements()
-        stamp = now()
-        denial_id = self.find_or_add_denial(conn, facts, stamp)
-        row = conn.execute(sql.find_appeal, {"denial_id": denial_id, "level": facts["level"]}).mappings().first()
-        created = row is None
-        if created:
-            appeal_id = conn.execute(sql.insert_appeal, {
-                "denial_id": denial_id, "level": facts["level"], "template": facts["template"], "status": "drafted",
-                "appeal_by": _date(facts["appeal_by"]), "source": facts["source"], "created_at": stamp,
-                "updated_at": stamp}).inserted_primary_key[0]
-        else:
+        stamp, today = now(), dt.date.today()
+        keys = [(denial, facts["level"]) for denial, facts in zip(self._denial_ids(conn, items, stamp), items)]
+        wanted = set(keys)
+        appeals: dict[tuple[int, str], dict] = {}  # (denial id, level) -> what the ledger holds, as it changes
+        for part in _slices(sorted({denial for denial, _level in wanted})):
+            for r in conn.execute(sql.find_appeals, {"denial_ids": part}):
+                if (r.denial_id, r.level) in wanted:
+                    appeals[(r.denial_id, r.level)] = {"id": r.id, "appeal_by": r.appeal_by, "status": r.status}
+        files: dict[int, set[tuple[str, str]]] = {}  # appeal id -> its letter files
+        for part in _slices(sorted(row["id"] for row in appeals.values())):
+            for r in conn.execute(sql.find_letters, {"appeal_ids": part}):
+                files.setdefault(r.appeal_id, set()).add((r.path, r.sha256))
+        creates: dict[tuple[int, str], int] = {}  # a new appeal -> the item that creates it
+        for n, key in enumerate(keys):
+            if key not in appeals and key not in creates:
+                creates[key] = n
+        if creates:
+            made = _insert(conn, sql.insert_appeal, [{
+                "denial_id": key[0], "level": key[1], "template": items[n]["template"], "status": "drafted",
+                "appeal_by": _date(items[n]["appeal_by"]), "source": items[n]["source"], "created_at": stamp,
+                "updated_at": stamp} for key, n in creates.items()])
+            if made is None:
+                found = {}
+                for part in _slices(sorted({denial for denial, _level in creates})):
+                    found.update({(r.denial_id, r.level): r.id
+                                  for r in conn.execute(sql.find_appeals, {"denial_ids": part})})
+                made = [found[key] for key in creates]
+            for (key, n), appeal_id in zip(creates.items(), made):
+                appeals[key] = {"id": appeal_id, "appeal_by": _date(items[n]["appeal_by"]), "status": "drafted"}
+        updates: dict[int, dict] = {}  # appeal id -> its values after the last of its items
+        added: list[dict] = []  # letter files not inserted yet
+        drafted: list[dict] = []
+        done: list[tuple[str, bool]] = []
+        for n, (facts, key) in enumerate(zip(items, keys)):
+            row = appeals[key]
             appeal_id = row["id"]
-            conn.execute(sql.update_appeal, {
-                "key": appeal_id, "new_template": facts["template"], "new_source": facts["source"],
-                "new_updated_at": stamp,
-                "new_appeal_by": row["appeal_by"] or _date(facts["appeal_by"]),  # a next level's date stays
-                "new_status": "drafted" if row["status"] == "new" else row["status"]})
-        old = set() if created else {(r.path, r.sha256) for r in conn.execute(sql.find_letters,
-                                                                              {"appeal_id": appeal_id})}
-        new = {(path, sha) for path, sha in facts["letters"]}
-        if created or old != new:
+            created = creates.get(key) == n
             if not created:
-                conn.execute(sql.delete_letters, {"appeal_id": appeal_id})
-            if new:
-                conn.execute(sql.insert_letter, [{"appeal_id": appeal_id, "path": p, "sha256": s, "written_at": stamp}
-                                                 for p, s in sorted(new)])
-            self.add_event(conn, appeal_id, "drafted", dt.date.today(), by,
-                           note=f"{len(new)} letter file(s), template {facts['template']}", status=False)
-        return public_id(appeal_id), created
+                row["appeal_by"] = row["appeal_by"] or _date(facts["appeal_by"])  # a next level's date stays
+                row["status"] = "drafted" if row["status"] == "new" else row["status"]
+                updates[appeal_id] = {"key": appeal_id, "new_template": facts["template"],
+                                      "new_source": facts["source"], "new_updated_at": stamp,
+                                      "new_appeal_by": row["appeal_by"], "new_status": row["status"]}
+            new = {(path, sha) for path, sha in facts["letters"]}
+            if created or files.get(appeal_id, set()) != new:
+                if not created:
+                    if added:
+                        conn.execute(sql.insert_letter, added)
+                        added = []
+                    conn.execute(sql.delete_letters, {"appeal_id": appeal_id})
+                added += [{"appeal_id": appeal_id, "path": p, "sha256": s, "written_at": stamp} for p, s in sorted(new)]
+                files[appeal_id] = new
+                drafted.append({"appeal_id": appeal_id, "kind": "drafted", "on_date": today, "recorded_at": stamp,
+                                "recorded_by": by, "method": None, "reference": None, "result": None,
+                                "amount_cents": None, "source_key": None,
+                                "note": f"{len(new)} letter file(s), template {facts['template']}"})
+            done.append((public_id(appeal_id), created))
+        if added:
+            conn.execute(sql.insert_letter, added)
+        if updates:
+            conn.execute(sql.update_appeal, list(updates.values()))
+        if drafted:
+            conn.execute(sql.insert_event, drafted)
+        return done
+
+    def _denial_ids(self, conn, items: list[dict], stamp: dt.datetime) -> list[int]:
+        """Each item's denial (:meth:`find_or_add_denial` in turn): one query for those there, one insert for
+        the rest, in the order they come."""
+        sql = _statements()
+        keys = [(facts["payer"], facts["claim"], facts["group"], facts["carc"]) for facts in items]
+        ids = self._find_denials(conn, set(keys))
+        first: dict[tuple, dict] = {}
+        for facts, key in zip(items, keys):
+            if key not in ids:
+                first.setdefault(key, facts)
+        if first:
+            made = _insert(conn, sql.insert_denial, [_denial_row(facts, stamp) for facts in first.values()])
+            ids.update(zip(first, made) if made is not None else self._find_denials(conn, set(first)).items())
+        return [ids[key] for key in keys]
+
+    def _find_denials(self, conn, wanted: set[tuple]) -> dict[tuple, int]:
+        """``(payer, claim, group, carc)`` -> denial id, for those of ``wanted`` the ledger holds."""
+        found: dict[tuple, int] = {}
+        for part in _slices(list(wanted)):
+            for r in conn.execute(_statements().find_denials, {"payers": sorted({k[0] for k in part}),
+                                                               "claims": sorted({k[1] for k in part})}):
+                if (key := (r.payer, r.claim, r.group_code, r.carc)) in wanted:
+                    found[key] = r.id
+        return found
 
     def find_or_add_denial(self, conn, facts: dict, stamp: dt.datetime, linked: int | None = None) -> int:
         sql = _statements()
@@ -288,14 +362,7 @@ class Ledger:
                                                "group_code": facts["group"], "carc": facts["carc"]}).scalar()
         if found is not None:
             return found
-        return conn.execute(sql.insert_denial, {
-            "payer": facts["payer"], "payer_id": facts.get("payer_id"), "provider": facts.get("provider"),
-            "claim": facts["claim"], "account": facts.get("account"), "patient_name": facts.get("patient_name"),
-            "member_id": facts.get("member_id"), "dos_from": _date(facts.get("dos_from")),
-            "dos_to": _date(facts.get("dos_to")), "lines": json.dumps(facts.get("lines", [])),
-            "group_code": facts["group"], "carc": facts["carc"], "rarc": ",".join(facts.get("rarc", [])),
-            "amount_cents": facts.get("amount_cents"), "denied_on": _date(facts.get("denied_on")),
-            "linked_appeal_id": linked, "created_at": stamp}).inserted_primary_key[0]
+        return conn.execute(sql.insert_denial, _denial_row(facts, stamp, linked)).inserted_primary_key[0]
 
     def open_appeal(self, conn, denial_id: int, level: str, appeal_by: dt.date | None) -> int:
         """A level with no letter yet (status ``new``): the next level after an upheld decision, or the first
@@ -435,19 +502,49 @@ def _statements() -> SimpleNamespace:
         find_denial=select(denials.c.id).where(
             denials.c.payer == bindparam("payer"), denials.c.claim == bindparam("claim"),
             denials.c.group_code == bindparam("group_code"), denials.c.carc == bindparam("carc")),
+        find_denials=select(denials.c.id, denials.c.payer, denials.c.claim, denials.c.group_code, denials.c.carc)
+        .where(denials.c.payer.in_(bindparam("payers", expanding=True)),
+               denials.c.claim.in_(bindparam("claims", expanding=True))),
         insert_denial=denials.insert(),
-        find_appeal=select(appeals).where(appeals.c.denial_id == bindparam("denial_id"),
-                                          appeals.c.level == bindparam("level")),
+        find_appeals=select(appeals.c.id, appeals.c.denial_id, appeals.c.level, appeals.c.appeal_by,
+                            appeals.c.status).where(appeals.c.denial_id.in_(bindparam("denial_ids", expanding=True))),
         insert_appeal=appeals.insert(),
         update_appeal=appeals.update().where(appeals.c.id == bindparam("key")).values(
             template=bindparam("new_template"), source=bindparam("new_source"),
             updated_at=bindparam("new_updated_at"), appeal_by=bindparam("new_appeal_by"),
             status=bindparam("new_status")),
-        find_letters=select(letters).where(letters.c.appeal_id == bindparam("appeal_id")),
+        find_letters=select(letters.c.appeal_id, letters.c.path, letters.c.sha256).where(
+            letters.c.appeal_id.in_(bindparam("appeal_ids", expanding=True))),
         delete_letters=letters.delete().where(letters.c.appeal_id == bindparam("appeal_id")),
         insert_letter=letters.insert(),
         insert_event=events.insert(),
     )
+
+
+def _slices(values: list, size: int = 500) -> Iterator[list]:
+    """``values`` a few hundred at a time (a statement's parameters are bounded: 32,766 on SQLite)."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _insert(conn, statement, rows: list[dict]) -> list[int] | None:
+    """Insert ``rows`` in their order; one row's id, or ``None`` for several (the caller finds theirs: SQLite
+    cannot say in which order a multi-row ``RETURNING`` answers, and one executemany assigns ids in order)."""
+    if len(rows) == 1:
+        return [conn.execute(statement, rows[0]).inserted_primary_key[0]]
+    conn.execute(statement, rows)
+    return None
+
+
+def _denial_row(facts: dict, stamp: dt.datetime, linked: int | None = None) -> dict:
+    return {
+        "payer": facts["payer"], "payer_id": facts.get("payer_id"), "provider": facts.get("provider"),
+        "claim": facts["claim"], "account": facts.get("account"), "patient_name": facts.get("patient_name"),
+        "member_id": facts.get("member_id"), "dos_from": _date(facts.get("dos_from")),
+        "dos_to": _date(facts.get("dos_to")), "lines": json.dumps(facts.get("lines", [])),
+        "group_code": facts["group"], "carc": facts["carc"], "rarc": ",".join(facts.get("rarc", [])),
+        "amount_cents": facts.get("amount_cents"), "denied_on": _date(facts.get("denied_on")),
+        "linked_appeal_id": linked, "created_at": stamp}
 
 
 def _date(value) -> dt.date | None:
