@@ -32,6 +32,7 @@ def _letters():
 
 def _reportlab_draws(monkeypatch) -> None:
     monkeypatch.setattr(pdf._Para, "draw", pdf.RLParagraph.draw)
+    monkeypatch.setattr(pdf._Para, "drawOn", pdf.RLParagraph.drawOn)
 
 
 def test_replayed_paragraphs_give_the_bytes_reportlab_draws(monkeypatch):
@@ -39,8 +40,8 @@ def test_replayed_paragraphs_give_the_bytes_reportlab_draws(monkeypatch):
     replays = []
     replay = pdf._Drawing.replay
 
-    def counted(self, canv):
-        code = replay(self, canv)
+    def counted(self, canv, texts=None):
+        code = replay(self, canv, texts)
         replays.append(code is not None)
         return code
 
@@ -61,6 +62,45 @@ def test_a_character_new_to_the_pdf_is_drawn_by_reportlab(monkeypatch):
     replayed = pdf.render_pdf(odd)
     _reportlab_draws(monkeypatch)
     assert pdf.render_pdf(odd) == replayed
+
+
+def test_paragraphs_drawn_once_are_replayed_from_another_of_their_shape(monkeypatch):
+    """Each letter's own values (a patient's name, a claim's number: table cells and one-line paragraphs, drawn
+    once) are drawn from the recording of an earlier paragraph of the same shape, in the bytes reportlab
+    draws: across letters whose names differ, with a name in characters no earlier letter drew."""
+    letter = _letters()[0]
+    names = ["Ann Lee", "Bartholomew Quincy-Ramirez", "Zoë Ødegaard", "Ŵŷ Ŷŵ Ẁẃ", "Carl 12345 O'Neil"]
+    letters = []
+    for name in names:
+        rows = (((Run("Patient"),), (Run(name),)), ((Run("Claim"),), (Run(name[::-1] + " 0042"),)))
+        letters.append(dataclasses.replace(letter, blocks=(Paragraph((Run(name),)), Table(rows), *letter.blocks)))
+    shaped = []
+    replay = pdf._shaped
+
+    def counted(paragraph, canv, record=True):
+        code = replay(paragraph, canv, record)
+        shaped.append(bool(code))
+        return code
+
+    monkeypatch.setattr(pdf, "_shaped", counted)
+    drawn = [pdf.render_pdf(one) for one in letters]
+    assert shaped.count(True) > 50
+    monkeypatch.undo()
+    _reportlab_draws(monkeypatch)
+    assert [pdf.render_pdf(one) for one in letters] == drawn
+
+
+def test_only_left_aligned_lines_in_one_face_have_a_shape():
+    plain = pdf._para(pdf._text("the claim was denied for a reason"), "body")
+    plain.wrap(400, 800)
+    shape, texts = pdf._shape_lines(plain)
+    assert texts == ["the claim was denied for a reason"]
+    mixed = pdf._para("the claim was <b>denied</b>", "body")
+    mixed.wrap(400, 800)
+    assert pdf._shape_lines(mixed) is None  # two faces: reportlab draws it fragment by fragment
+    right = pdf._para(pdf._text("an attribution"), "attribution")
+    right.wrap(400, 800)
+    assert pdf._shape_lines(right) is None  # set right: where a line starts depends on its width
 
 
 def test_a_recording_that_does_not_give_back_what_was_drawn_is_not_kept():
@@ -139,3 +179,20 @@ def test_word_widths_are_measured_once_with_reportlabs_numbers():
     assert paragraph.stringWidth.cache_info().hits >= 3  # the, claim, was
     for word in ("the", "Łukasz", "x" * 50):
         assert paragraph.stringWidth(word, pdf.FAMILY, 10.5) == pdfmetrics.stringWidth(word, pdf.FAMILY, 10.5)
+
+
+def test_text_is_encoded_to_the_codes_reportlab_hands_out():
+    canvas = pdf.rl_canvas.Canvas(None)
+    ttf = pdf.font(pdf.FAMILY)
+    ttf.splitString("Łódź — naïve", canvas._doc)  # codes for a few characters outside ASCII
+    state = ttf.state[canvas._doc]
+    for text in ("plain ASCII, with (parens) and \\ slash ~", "Łódź naïve", "tab\there", "del\x7f", ""):
+        try:
+            expected = bytes(map(state.assignments.__getitem__, map(ord, text)))
+        except KeyError:
+            expected = None
+        try:
+            assert pdf._codes(state, text) == expected
+        except KeyError:
+            assert expected is None
+    assert pdf._codes(state, "ASCII") == b"ASCII" and state.ascii_is_itself

@@ -225,7 +225,7 @@ def _keep_subsets(ttf: TTFont) -> None:
         state = ttf.state.get(doc)
         if state is not None and isinstance(text, str):
             try:  # every character has a code in the first subset (no new code, no other subset, no nbsp)
-                codes = bytes(map(state.assignments.__getitem__, map(ord, text)))
+                codes = _codes(state, text)
             except (KeyError, ValueError):
                 return split_string(text, doc, encoding)
             return [(0, codes)] if codes else []
@@ -234,6 +234,26 @@ def _keep_subsets(ttf: TTFont) -> None:
     face.addSubsetObjects = add_subset_objects
     ttf.addObjects = add_objects_once
     ttf.splitString = split_known
+
+
+def _codes(state, text: str) -> bytes:
+    """``text`` in a face's codes in one PDF (``state``, the face's ``TTFont.State``): KeyError for a character
+    with no code yet, ValueError for one with a code in a later subset. Printable ASCII is its own code in the
+    first subset (reportlab assigns 32-126 to themselves when a PDF first uses the face, and never reassigns a
+    code), so such text is its ASCII bytes; checked once per PDF and face."""
+    if text.isascii() and text.isprintable() and _ascii_is_itself(state):
+        return text.encode("ascii")
+    return bytes(map(state.assignments.__getitem__, map(ord, text)))
+
+
+def _ascii_is_itself(state) -> bool:
+    if state.__dict__.get("ascii_is_itself"):
+        return True
+    assignments = state.assignments
+    if all(assignments.get(n) == n for n in range(32, 127)):
+        state.ascii_is_itself = True  # stays true: a code once handed out is never changed
+        return True
+    return False
 
 
 def _deflated(stream: pdfdoc.PDFStream, deflated: bytes) -> None:
@@ -427,9 +447,13 @@ class _Para(RLParagraph):
         """A replayed paragraph with what ``Flowable.drawOn`` puts around it (save the state, move the origin,
         restore), written without saving and restoring the canvas's state, which drawing it does not change."""
         drawn = self._drawn
-        if drawn is not None and isinstance(drawn[1], _Drawing) and drawn[0] is self.__dict__.get("blPara") \
-                and getattr(drawn[0], "kind", 1) == 0 and not getattr(self, "_showBoundary", None):
-            code = drawn[1].replay(canvas)
+        code = None
+        if not getattr(self, "_showBoundary", None):
+            if drawn is not None and isinstance(drawn[1], _Drawing) and drawn[0] is self.__dict__.get("blPara") \
+                    and getattr(drawn[0], "kind", 1) == 0:
+                code = drawn[1].replay(canvas)
+            if code is None:
+                code = _shaped(self, canvas, record=False)
             if code is not None:
                 add = canvas._code.append
                 add("q")
@@ -443,9 +467,15 @@ class _Para(RLParagraph):
         """The kept line breaks drawn as they were drawn before, in this PDF's font codes (:class:`_Drawing`);
         drawn by reportlab, and recorded, the first time, or when a character has no code yet in this PDF."""
         drawn = self._drawn
+        canv = self.canv
+        if drawn is None or drawn[0] is not self.blPara or self.blPara.kind != 0 or drawn[1] is False \
+                or not isinstance(drawn[1], _Drawing):
+            code = _shaped(self, canv)
+            if code is not None:
+                canv._code.extend(code)
+                return None
         if drawn is None or drawn[0] is not self.blPara or self.blPara.kind != 0 or drawn[1] is False:
             return super().draw()
-        canv = self.canv
         if drawn[1] is None:  # drawn once: a letter's own paragraphs (a patient's name, a claim's number) are
             drawn[1] = 0  # drawn once and never again, so only a second drawing is recorded
             return super().draw()
@@ -521,19 +551,77 @@ class _Drawing:
             if state is None or state.internalName is None:
                 return None
             try:
-                codes = bytes(map(state.assignments.__getitem__, map(ord, text)))
+                codes = _codes(state, text)
             except (KeyError, ValueError):
                 return None
             out.append(f"({escape(codes)}) Tj")
         return out
 
-    def replay(self, canv) -> list[str] | None:
-        encoded = self._encoded(self.texts, canv)
+    def replay(self, canv, texts: list | None = None) -> list[str] | None:
+        encoded = self._encoded(self.texts if texts is None else texts, canv)
         if encoded is None:
             return None
         doc = canv._doc
         return ["".join(p if type(p) is str else encoded[p] if type(p) is int else p.getSubsetInternalName(0, doc) + " "
                         for p in pieces) for pieces in self.parts]
+
+
+_SHAPES: dict[tuple, Any] = {}  # a paragraph shape's key: its _Drawing (with its colour), or None (not replayable)
+_SHAPES_KEPT = 256
+
+
+def _shape_lines(paragraph: _Para) -> tuple[tuple, list[str]] | None:
+    """A left-aligned paragraph in one face as reportlab draws it (``drawPara``, kind 0): its shape (what its
+    drawing depends on besides the lines' texts: the style, the face, the size, the ascent, the height and the
+    number of lines) and the lines' texts. None for anything drawn some other way: another alignment, a
+    bullet, an underline or link, a line squeezed narrower than its words (word spacing), an empty line."""
+    blpara = paragraph.__dict__.get("blPara")
+    style = paragraph.style
+    if blpara is None or blpara.kind != 0 or style.alignment != TA_LEFT or paragraph.bulletText \
+            or blpara.us_lines or blpara.link or "_offsets" in paragraph.__dict__ \
+            or "autoLeading" in paragraph.__dict__:
+        return None
+    texts = []
+    for extraspace, words in blpara.lines:
+        if not extraspace > -1e-8 or not words or type(words[0]) is not str:
+            return None
+        texts.append(" ".join(words))
+    if not all(texts):
+        return None
+    shape = (style, blpara.fontName, blpara.fontSize, getattr(blpara, "ascent", None), paragraph.height,
+             len(texts))
+    return shape, texts
+
+
+def _shaped(paragraph: _Para, canv, record: bool = True) -> list[str] | None:
+    """A paragraph drawn from the recording of another of its shape (:func:`_shape_lines`), with its own lines'
+    texts in the recording's text slots: ``drawPara`` writes the same content for each shape but for the
+    lines' ``(...) Tj``. The first of a shape is drawn by reportlab and recorded, kept only when its recorded
+    texts are exactly its lines' and its replay gives back what reportlab drew. None when the paragraph is
+    no such shape, or a character has no code yet in this PDF (then reportlab draws it)."""
+    found = _shape_lines(paragraph)
+    if found is None:
+        return None
+    shape, texts = found
+    colour = paragraph.blPara.textColor
+    kept = _SHAPES.get(shape, False)
+    if kept is False:
+        if not record or len(_SHAPES) >= _SHAPES_KEPT:
+            return None
+        start = len(canv._code)
+        drawing = _Drawing.record(lambda: RLParagraph.draw(paragraph), canv)
+        if drawing is not None and [t for _, t in drawing.texts] == texts \
+                and len({ttf for ttf, _ in drawing.texts}) == 1 \
+                and drawing.replay(canv) == canv._code[start:]:
+            _SHAPES[shape] = (drawing, colour)
+        else:
+            _SHAPES[shape] = None
+        return []  # drawn (by reportlab, into the page)
+    if kept is None or kept[1] != colour:
+        return None
+    drawing = kept[0]
+    ttf = drawing.texts[0][0]
+    return drawing.replay(canv, [(ttf, text) for text in texts])
 
 
 def _between(pieces: list[str], value: Any) -> list:
