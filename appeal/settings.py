@@ -21,7 +21,7 @@ from appeal.letters.templates import TemplateSet, template_set
 from appeal.reference.citations import CitationLibrary
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Settings:
     """Where templates and citations come from, and the letter date if fixed."""
 
@@ -48,7 +48,7 @@ class Settings:
         return CitationLibrary.load(folders)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Sources:
     """The templates, citation library and workspace of one run, each read once (the template folders are
     listed at their first use and not again: :class:`~appeal.letters.templates.TemplatesReadOnce`)."""

@@ -82,19 +82,3 @@ def test_pausing_leaves_a_collector_someone_else_turned_off_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
-
-
-def test_only_the_letter_blocks_compare_by_value():
-    """Each generated ``__eq__`` and ``__hash__`` is compiled when its module is imported (about 0.4 ms a
-    class); the case, the bound letter, the findings and the settings are never compared, so they have none.
-    A letter's blocks (and runs) are compared, by the tests and by callers, and keep theirs."""
-    from appeal.checks.model import Finding
-    from appeal.inputs.case import Case, ClaimLine
-    from appeal.letters.bind import Bound
-    from appeal.letters.document import Letter, PageSetup, Paragraph, Run, Table
-    from appeal.settings import Settings, Sources
-
-    for cls in (Case, ClaimLine, Bound, Finding, Letter, PageSetup, Settings, Sources):
-        assert cls.__eq__ is object.__eq__ and cls.__hash__ is object.__hash__, cls
-    assert Paragraph((Run("a"),)) == Paragraph((Run("a"),)) and Run("a") != Run("b")
-    assert Table.__eq__ is not object.__eq__

@@ -159,7 +159,7 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == "error" for f in findings)
 
 
-@dataclass(eq=False)
+@dataclass
 class CaseReport:
     """One case file's findings, or the problems that kept it from being read."""
 

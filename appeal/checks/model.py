@@ -29,7 +29,7 @@ VIDEORADIOGRAPHY = ("76120", "76125", "74230")
 MOTION = ("76120", "76125", "76496", "76499")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Finding:
     """One thing the check found: what is wrong, what to do, and the sources behind it."""
 
@@ -67,7 +67,7 @@ def note(line: int | None, message: str, **kw: Any) -> Finding:
     return Finding("", "note", line, message, **kw)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Context:
     """What the rules see. ``facts`` are typed by the chosen template (empty when they could not be)."""
 
@@ -135,7 +135,7 @@ class Context:
 RuleFunc = Callable[..., Iterable[Finding]]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Rule:
     """A rule in ``RULES``. A ``review`` rule also gets the findings of the rules before it."""
 

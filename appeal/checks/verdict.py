@@ -67,7 +67,7 @@ _BEFORE, _AFTER = 100, 40
 _FREQUENCY = re.compile(r"\bfrequency(?: code)? (\d)\b", re.I)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Reason:
     code: str
     message: str
@@ -76,7 +76,7 @@ class Reason:
         return {"code": self.code, "message": self.message}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Verdict:
     status: str
     reasons: tuple[Reason, ...] = ()

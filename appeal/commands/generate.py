@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from appeal.ledger.recorder import Recorder
 
 
-@dataclass(eq=False)
+@dataclass
 class Generated:
     prepared: Prepared
     outputs: list[Path]

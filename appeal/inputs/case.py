@@ -42,7 +42,7 @@ PRIVATE_FIELDS = frozenset({
 TOP_KEYS = keys_of("")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Provider:
     name: str
     npi: str
@@ -53,13 +53,13 @@ class Provider:
     logo: Path | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class RenderingProvider:
     name: str
     npi: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Payer:
     name: str
     id: str | None = None
@@ -79,7 +79,7 @@ class Payer:
         return self.kind == "medicare"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Patient:
     name: str
     member_id: str
@@ -88,7 +88,7 @@ class Patient:
     group_number: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class ClaimLine:
     number: int
     date: dt.date
@@ -100,7 +100,7 @@ class ClaimLine:
     description: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Claim:
     number: str
     lines: tuple[ClaimLine, ...]
@@ -112,7 +112,7 @@ class Claim:
         return tuple(sorted({line.date for line in self.lines}))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Denial:
     date: dt.date
     carc: str
@@ -122,7 +122,7 @@ class Denial:
     lines: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class PriorDecision:
     """The payer's decision this letter appeals: an upheld appeal, a redetermination, the final internal decision."""
 
@@ -131,14 +131,14 @@ class PriorDecision:
     reason: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class CitationRef:
     id: str
     passage: str
     line: int | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Appeal:
     date: dt.date
     level: str | None = None
@@ -153,13 +153,13 @@ class Appeal:
     notes: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Enclosure:
     description: str
     path: Path | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Signer:
     name: str
     title: str
@@ -169,7 +169,7 @@ class Signer:
     signature: Path | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Case:
     source: Path
     provider: Provider
@@ -517,7 +517,7 @@ def _enclosures(r: Reader, folder: Path) -> tuple[Enclosure, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class FactSpec:
     """A fact a template declares: its type, what it means, and whether it must be given."""
 

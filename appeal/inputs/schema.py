@@ -73,7 +73,7 @@ NPI_ACCEPTED = "a 10-digit NPI with a valid check digit"
 KINDS = ("text", "list", "npi", "file", "date", "number", "amount", "choice", "yesno", "section", "items", "facts")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Key:
     """One key of a case file."""
 

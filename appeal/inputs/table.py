@@ -71,7 +71,7 @@ PER_REASON = ("denial.rarc", "denial.reason")
 MAP_ACCEPTED = "a field such as patient.name, claim.lines[].code or appeal.facts.recording, or 'ignore'"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class ColumnMap:
     """The office's header -> the field it holds (``None``: ignored); ``source`` is where the map was read."""
 
@@ -79,7 +79,7 @@ class ColumnMap:
     source: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class TableCase:
     """One case read from a table: its rows, its data (or the problems that stopped it), its columns' names."""
 
@@ -135,7 +135,7 @@ def load_column_map(path: Path | str) -> ColumnMap:
 
 # ---------------------------------------------------------------- reading
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class _Row:
     line: int  # the CSV line, or the worksheet row
     cells: tuple[Any, ...]

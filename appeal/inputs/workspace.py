@@ -50,7 +50,7 @@ ENVELOPES = ("window-10", "none")
 ADJUSTMENT = rf"({'|'.join(GROUPS)})-{CARC}"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class PayerEntry:
     """One payer in the practice's directory."""
 
@@ -94,7 +94,7 @@ class PayerEntry:
         return self.kind or DEFAULT_KIND
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class RenderingEntry:
     """One of the practice's rendering providers (``practice.providers``) and who signs their letters."""
 
@@ -103,7 +103,7 @@ class RenderingEntry:
     name: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Workspace:
     root: Path
     provider: dict = field(default_factory=dict)

@@ -27,7 +27,7 @@ MAX_VALUES = 200_000  # values after aliases are expanded
 NO_ALIASES = 0
 PROFILE_ALIASES = 100  # alias expansions allowed where YAML files are shared settings (appeal.yaml, front matter)
 
-@dataclass(eq=False)
+@dataclass
 class Located:
     """Plain data (dict / list / str) and the line each path was written on."""
 
@@ -286,7 +286,7 @@ def _check_depth_in_order(root: yaml.Node | None) -> bool:
     return True
 
 
-@dataclass(eq=False)
+@dataclass
 class _Converter:
     """Nodes -> plain data, counting each alias expansion (a node met again) and every value made."""
 
@@ -338,7 +338,7 @@ def _edge(parent: yaml.Node, index: Any) -> tuple[int, Any]:
     return id(parent), id(index) if isinstance(index, yaml.Node) else index
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class _Mark:
     """A stand-in for a YAML mark: ``line`` is 0-based, as PyYAML's are."""
 

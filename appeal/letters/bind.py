@@ -33,7 +33,7 @@ from appeal.letters.templates import TemplateMeta
 from appeal.reference.citations import CitationLibrary
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Bound:
     """A case bound to its template: what ``compose`` renders and the coding check reads."""
 
@@ -108,7 +108,7 @@ CORRECTED = "corrected-claim"
 DISTINCT = ("59", "XS")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Change:
     """One claim line as the corrected claim (or the reprocessing asked for) reports it."""
 
@@ -134,7 +134,7 @@ class Change:
                 "modifiers": list(self.modifiers), "text": self.text}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Request:
     level: str
     code: str | None = None  # the code asked for (the first change's), if any

@@ -22,7 +22,7 @@ from appeal.letters.templates import TemplateMeta, TemplateSet
 from appeal.reference.citations import CitationLibrary
 
 
-@dataclass(eq=False)
+@dataclass
 class Prepared:
     """A case's letter, built and not yet written: the case, its template and why, the bound facts,
     the letter, and the warnings to show before it goes out."""

@@ -64,7 +64,7 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enab
 _MARKER = re.compile(r"APPEALBLOCK([0-9a-f]+)N(\d+)")
 
 
-@dataclasses.dataclass(eq=False)
+@dataclasses.dataclass
 class _Composer:
     """State of one letter while its template renders."""
 

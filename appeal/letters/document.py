@@ -88,7 +88,7 @@ class Signature:
     image: Path | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class References:
     """Each cited source once, fully, in order of first citation."""
 
@@ -99,14 +99,14 @@ class References:
 Block = Heading | Paragraph | Recipient | Quote | BulletList | Table | Signature | References
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Letterhead:
     name: str
     lines: tuple[str, ...]
     logo: Path | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Letter:
     letterhead: Letterhead
     blocks: tuple[Block, ...]
@@ -170,7 +170,7 @@ def _plain(value: Any) -> Any:
 ENVELOPES = ("window-10", "none")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class PageSetup:
     """How the letter's pages are laid out, from the practice profile and the command line.
 

@@ -20,7 +20,7 @@ class DeniedLine(NamedTuple):
     modifiers: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class DenialKey:
     """The denial as template selection sees it. It reads as its own ``denial`` and ``appeal``
     (``key.denial.carc``, ``key.appeal.facts``), as a case does."""

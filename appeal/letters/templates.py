@@ -83,7 +83,7 @@ class Denied(Protocol):
     def appeal(self) -> _Asked: ...
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class CarcCondition:
     """CARC codes a template answers only in some cases (front matter ``carc_when``).
 
@@ -120,7 +120,7 @@ class CarcCondition:
                 "modifiers": list(self.modifiers), "fact": self.fact}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class TemplateMeta:
     """What a template's front matter says about it."""
 
@@ -180,7 +180,7 @@ class TemplateMeta:
         }
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class TemplateView:
     """What a template sees of itself (``template``): its front matter, never a path of the machine."""
 
@@ -245,7 +245,7 @@ def printed(value: Any) -> str:
     return escape(text_value(value))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class TemplateSet:
     """The template folders in lookup order, and the Jinja environment over them."""
 

@@ -36,7 +36,7 @@ REGULATION_KEYS = ("pinpoint", "version", "read_at", "read_on")
 ID = r"[a-z0-9][a-z0-9.-]*"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Erratum:
     id: str
     action: str
@@ -47,7 +47,7 @@ class Erratum:
     date: dt.date | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Passage:
     id: str
     original: str
@@ -55,7 +55,7 @@ class Passage:
     withdrawn: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Citation:
     id: str
     kind: str

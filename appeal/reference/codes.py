@@ -10,7 +10,7 @@ import yaml
 from appeal.resources import data_file
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class CodeEntry:
     kind: str
     code: str

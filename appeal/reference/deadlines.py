@@ -25,7 +25,7 @@ SOON_DAYS = 7
 DIRECTORY = "payer directory"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class LevelRule:
     """A level's own filing window, from a regulation: days from receipt of a notice, receipt presumed some
     days after the notice's date."""
@@ -52,7 +52,7 @@ def level_rule(kind: str | None, level: str) -> LevelRule | None:
     return next((rule for rule in RULES if rule.kind == kind and rule.level == level), None)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Deadline:
     level: str
     due: dt.date
