@@ -290,3 +290,17 @@ def test_summary_carries_the_letters_warnings(run, make_case, tmp_path):
     [row] = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
     assert row["status"] == "written" and "gives no reasons" in row["warnings"]
     assert row["verdict"] == "review" and "no-reasons: " in row["reasons"]  # never "ok"
+
+
+def test_a_job_sent_to_a_worker_is_the_same_key_for_its_cached_worker(tmp_path):
+    """Each pool task carries the job pickled; ``worker_for`` keeps one worker per job, so the copy a task
+    unpickles must equal and hash as the job (a Settings compared by identity would load the sources per task)."""
+    import datetime as dt
+    import pickle
+
+    from appeal.commands.batch.worker import Job
+    from appeal.settings import Settings
+
+    job = Job(settings=Settings(template_dirs=(tmp_path,), date=dt.date(2026, 11, 27)), out_dir=tmp_path / "out")
+    copy = pickle.loads(pickle.dumps(job))
+    assert copy is not job and copy == job and hash(copy) == hash(job)
