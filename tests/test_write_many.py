@@ -35,3 +35,24 @@ def test_a_failure_names_the_file_and_leaves_no_temporary_file(tmp_path):
     assert "b.yaml" in str(failed.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]  # no .part file, c never placed
     assert (tmp_path / "a.yaml").read_bytes() == b"a"
+
+
+def test_each_filesystem_of_the_folders_is_synced_once(tmp_path, monkeypatch):
+    """Two folders on one filesystem: one sync; a folder on another filesystem (a mounted case folder): its own."""
+    import os
+
+    a, b, c = (tmp_path / n for n in "abc")
+    for folder in (a, b, c):
+        folder.mkdir()
+    synced: list = []
+    monkeypatch.setattr(files, "_sync_filesystem", lambda folder: synced.append(folder))
+    real_stat = os.stat
+
+    class Stat:
+        def __init__(self, device: int) -> None:
+            self.st_dev = device
+
+    with monkeypatch.context() as patch:
+        patch.setattr(files.os, "stat", lambda path: Stat(2) if str(path) == str(c) else Stat(real_stat(path).st_dev))
+        files._sync_filesystems([a, b, c])
+    assert synced == [a, c]

@@ -295,7 +295,7 @@ def place_staged(groups: Sequence[Sequence[tuple[str, str | Path]]]) -> list[Out
     if not staged:
         return [None] * len(groups)
     folders = list(dict.fromkeys(os.path.dirname(path) for _, path in staged))
-    _sync_filesystem(folders[0])
+    _sync_filesystems(folders)
     results: list[OutputError | None] = []
     for group in groups:
         failed = None
@@ -325,7 +325,7 @@ def _sync_into_place(chunk: list[tuple[Path, str]]) -> None:
     if not chunk:
         return
     folders = list(dict.fromkeys(path.parent for path, _ in chunk))
-    _sync_filesystem(folders[0])
+    _sync_filesystems(folders)
     placed = 0
     try:
         for path, tmp in chunk:
@@ -335,6 +335,19 @@ def _sync_into_place(chunk: list[tuple[Path, str]]) -> None:
         del chunk[:placed]  # what is left is removed by the caller
     for folder in folders:
         _sync_folder(folder)
+
+
+def _sync_filesystems(folders: Sequence[str | Path]) -> None:
+    """Flush each filesystem the folders are on once (a case folder may be a mount of its own)."""
+    seen: set[int] = set()
+    for folder in folders:
+        try:
+            device = os.stat(folder).st_dev
+        except OSError:
+            device = -1  # the rename that follows reports the folder's problem
+        if device not in seen:
+            seen.add(device)
+            _sync_filesystem(folder)
 
 
 def _sync_filesystem(folder: str | Path) -> None:
