@@ -44,3 +44,31 @@ def cache_dir(part: str) -> Path | None:
     else:
         root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return root / "appeal" / part
+
+
+def keep_entry(folder: Path, name: str, data: bytes, others: str) -> None:
+    """One entry of appeal's cache written into ``folder`` (the user's alone, 0700; the entry 0600)
+    atomically: a temporary file renamed over ``name``, so processes racing each leave a whole entry and
+    a reader sees a whole entry or none. The folder's other entries matching the glob ``others`` (what
+    older versions kept) are removed. A folder or disk that refuses is passed over: the next process
+    builds the entry again."""
+    import contextlib
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temporary = tempfile.mkstemp(prefix=f".{Path(name).stem}-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(temporary, folder / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        for old in folder.glob(others):
+            if old.name != name:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+    except OSError:
+        pass

@@ -17,7 +17,6 @@ One function per block type; an unknown block type is an error.
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -69,7 +68,7 @@ from appeal.render.wordml import (
     _zip,
     xml_escape,
 )
-from appeal.resources import cache_dir
+from appeal.resources import cache_dir, keep_entry
 
 
 def render_docx(letter: Letter, *, identifier: str = "", reference: Path | None = None,
@@ -178,36 +177,16 @@ def _read_cache(key: str) -> _Base | None:
 
 
 def _write_cache(key: str, base: _Base) -> None:
-    """Atomically (a temporary file renamed over the name), so two processes racing each leave a whole
-    file; older versions' files are removed."""
+    """Kept in the cache folder (``resources.keep_entry``: atomic, older versions' files removed)."""
     data = dataclasses.asdict(base)
     data["key"] = key
     data["members"] = [(name, None if m is None else (m.crc, m.size, base64.b64encode(m.data).decode("ascii")))
                        for name, m in base.members]
     data["document_rids"] = sorted(base.document_rids)
     data["types"] = [base.types[0], base.types[1], sorted(base.types[2])]
-    import tempfile
-
     folder = cache_dir("docx")
-    if folder is None:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temporary = tempfile.mkstemp(prefix=".blank-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out)
-            os.replace(temporary, folder / f"blank-{key}.json")
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-        for old in folder.glob("blank-*.json"):
-            if old.name != f"blank-{key}.json":
-                with contextlib.suppress(OSError):
-                    old.unlink()
-    except OSError:
-        pass  # no cache this time: the next process compiles again
+    if folder is not None:
+        keep_entry(folder, f"blank-{key}.json", json.dumps(data).encode("utf-8"), "blank-*.json")
 
 
 class _Para:

@@ -21,7 +21,6 @@ millisecond; the font file itself is still read (a PDF's subset is cut from its 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
 import os
@@ -37,7 +36,7 @@ from reportlab import rl_config
 from reportlab.pdfbase import ttfonts
 from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes, TTFont, TTFontFace
 
-from appeal.resources import cache_dir
+from appeal.resources import cache_dir, keep_entry
 
 FORMAT = 1
 _NOT_KEPT = ("_ttf_data", "filename", "_pdfScale")  # the file's bytes and path, and a function: made again
@@ -136,27 +135,8 @@ def _read(entry: Path, key: str) -> dict[str, Any] | None:
 
 
 def _write(folder: Path, entry: Path, key: str, face: TTFontFace) -> None:
-    """Atomically (a temporary file renamed over the name); this face's entries of other keys are removed."""
+    """Kept in the cache folder (``resources.keep_entry``: atomic); this face's entries of other keys removed."""
     body = _kept(key, face)
-    if body is None:
-        return
-    import tempfile
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temporary = tempfile.mkstemp(prefix=f".{entry.stem}-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(hashlib.sha256(body).digest() + body)
-            os.replace(temporary, entry)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+    if body is not None:
         stem = entry.name.rsplit("-", 1)[0]
-        for old in folder.glob(f"{stem}-*.marshal"):
-            if old.name != entry.name:
-                with contextlib.suppress(OSError):
-                    old.unlink()
-    except OSError:
-        pass  # no cache this time: the next process parses again
+        keep_entry(folder, entry.name, hashlib.sha256(body).digest() + body, f"{stem}-*.marshal")
