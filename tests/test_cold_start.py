@@ -10,7 +10,7 @@ import sys
 import click
 from click.testing import CliRunner
 
-from appeal.cli.app import guarded, one_letter, pause_gc, resume_gc
+from appeal.cli.app import collector_stays_off, guarded, pause_gc, resume_gc
 
 from conftest import ROOT, UPMC
 
@@ -59,7 +59,7 @@ def test_the_collector_is_back_on_before_a_command_unless_it_makes_one_letter():
 
     @click.command()
     @guarded
-    @one_letter
+    @collector_stays_off
     def letter():
         seen.append(gc.isenabled())
 

@@ -88,7 +88,7 @@ def pause_gc(collecting: bool | None = None) -> None:
     """The cyclic garbage collector off while the process starts (``main``): the modules and tables an import
     makes live as long as the process, so its passes over them free nothing and cost a cold ``generate`` about
     20 ms. Reference counting still frees everything else. Each command turns it back on before its work
-    (:func:`guarded`), but for those that make one letter and end (:func:`one_letter`).
+    (:func:`guarded`), but for those that run once and end (:func:`collector_stays_off`).
 
     ``collecting``: whether it was on before the caller turned it off itself (``python -m appeal`` does,
     before its first import)."""
@@ -106,9 +106,11 @@ def resume_gc() -> None:
         gc.enable()
 
 
-def one_letter(func: Callable) -> Callable:
-    """A command that makes or checks one letter and ends: the collector stays off to the end (its cyclic
-    garbage is a letter's, a few MB, and the process ends with it). Put it under ``@guarded``."""
+def collector_stays_off(func: Callable) -> Callable:
+    """A command that runs once and ends, making little cyclic garbage: the collector stays off to its end.
+    One letter (``generate``, ``validate``: a letter's cycles are a few MB, and the process ends with them),
+    or a remittance read into tens of thousands of objects none of which is in a cycle (``import-835``,
+    ``denials``: the collector's passes over them free nothing). Put it under ``@guarded``."""
     func.keeps_gc_paused = True  # type: ignore[attr-defined]
     return func
 

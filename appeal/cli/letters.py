@@ -10,12 +10,12 @@ from appeal.cli.app import (
     EXIT_OK,
     EXIT_PROBLEMS,
     cli,
+    collector_stays_off,
     emit_json,
     examples,
     guarded,
     json_option,
     letter_options,
-    one_letter,
     page_options,
     report_generated,
     resume_gc,
@@ -46,7 +46,7 @@ from appeal.render.formats import FORMATS
 @db_option
 @json_option
 @guarded
-@one_letter
+@collector_stays_off
 def generate(case, out_dir, formats, strict, packet, allow_outside, reference_docx, stationery, stationery_rest,
              date, template_dirs, citation_dirs, workspace, db, as_json):
     """Write the appeal letter for CASE (a case YAML file) as DOCX and PDF."""
@@ -79,7 +79,7 @@ def generate(case, out_dir, formats, strict, packet, allow_outside, reference_do
 @letter_options
 @json_option
 @guarded
-@one_letter
+@collector_stays_off
 def validate(case, date, template_dirs, citation_dirs, workspace, as_json):
     """Check CASE, compose its letter and run the coding check, without writing anything.
 

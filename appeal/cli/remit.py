@@ -10,6 +10,7 @@ from appeal.cli.app import (
     EXIT_OK,
     EXIT_UNUSABLE,
     cli,
+    collector_stays_off,
     emit_json,
     examples,
     fax_flags,
@@ -39,15 +40,9 @@ remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(p
 @workspace_option
 @json_option
 @guarded
+@collector_stays_off
 def import_835(files, out_dir, force, template_dirs, workspace, as_json):
     """Write one case file per denial (claim and reason) found in the X12 835 FILES."""
-    from appeal.inputs.x12 import no_cycle_collection
-
-    with no_cycle_collection():  # to the end: the collector's passes over 20,000 drafts would free nothing
-        return _import_835(files, out_dir, force, template_dirs, workspace, as_json)
-
-
-def _import_835(files, out_dir, force, template_dirs, workspace, as_json) -> int:
     from appeal.commands.remit import import_835 as run
 
     result = run(files, out_dir, settings_from(None, template_dirs, (), workspace, near=files[0]), force)
@@ -67,15 +62,9 @@ def _import_835(files, out_dir, force, template_dirs, workspace, as_json) -> int
 @workspace_option
 @json_option
 @guarded
+@collector_stays_off
 def denials(files, workspace, as_json):
     """List the denials in the X12 835 FILES (writes nothing)."""
-    from appeal.inputs.x12 import no_cycle_collection
-
-    with no_cycle_collection():  # to the end, as import-835
-        return _denials(files, workspace, as_json)
-
-
-def _denials(files, workspace, as_json) -> int:
     from appeal.commands.remit import list_denials
 
     result = list_denials(files, settings_from(workspace=workspace, near=files[0]))
