@@ -443,14 +443,21 @@ class _Para(RLParagraph):
         self._wrapped = (availWidth, self.__dict__.get("blPara"))
         return size
 
+    def _kept_drawing(self) -> list | None:
+        """``_drawn`` while it belongs to the paragraph's present line breaks, of one style throughout (kind
+        0), and its recording was not given up; else None."""
+        drawn, lines = self._drawn, self.__dict__.get("blPara")
+        if drawn is None or drawn[0] is not lines or getattr(lines, "kind", 1) != 0 or drawn[1] is False:
+            return None
+        return drawn
+
     def drawOn(self, canvas, x, y, _sW=0):
         """A replayed paragraph with what ``Flowable.drawOn`` puts around it (save the state, move the origin,
         restore), written without saving and restoring the canvas's state, which drawing it does not change."""
-        drawn = self._drawn
+        drawn = self._kept_drawing()
         code = None
         if not getattr(self, "_showBoundary", None):
-            if drawn is not None and isinstance(drawn[1], _Drawing) and drawn[0] is self.__dict__.get("blPara") \
-                    and getattr(drawn[0], "kind", 1) == 0:
+            if drawn is not None and isinstance(drawn[1], _Drawing):
                 code = drawn[1].replay(canvas)
             if code is None:
                 code = _shaped(self, canvas, record=False)
@@ -466,15 +473,14 @@ class _Para(RLParagraph):
     def draw(self):
         """The kept line breaks drawn as they were drawn before, in this PDF's font codes (:class:`_Drawing`);
         drawn by reportlab, and recorded, the first time, or when a character has no code yet in this PDF."""
-        drawn = self._drawn
+        drawn = self._kept_drawing()
         canv = self.canv
-        if drawn is None or drawn[0] is not self.blPara or self.blPara.kind != 0 or drawn[1] is False \
-                or not isinstance(drawn[1], _Drawing):
+        if drawn is None or not isinstance(drawn[1], _Drawing):
             code = _shaped(self, canv)
             if code is not None:
                 canv._code.extend(code)
                 return None
-        if drawn is None or drawn[0] is not self.blPara or self.blPara.kind != 0 or drawn[1] is False:
+        if drawn is None:
             return super().draw()
         if drawn[1] is None:  # drawn once: a letter's own paragraphs (a patient's name, a claim's number) are
             drawn[1] = 0  # drawn once and never again, so only a second drawing is recorded
