@@ -58,11 +58,12 @@ def recorder_for(settings, db, command: str):
     ledger's commands are not imported, about 4 ms of every such run's start)."""
     from appeal.ledger.store import locate
 
-    if locate(db, settings.workspace) is None:
+    target = locate(db, settings.workspace)
+    if target is None:
         return None
     from appeal.commands.track import recorder_for as make
 
-    return make(settings, db, f"run the same '{command}' again")
+    return make(settings, db, f"run the same '{command}' again", target=target)
 
 
 def report_recorded(recorder) -> None:

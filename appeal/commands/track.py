@@ -17,7 +17,7 @@ from appeal.deliver.sheet import write_csv, write_xlsx
 from appeal.errors import LedgerError, Problem, TrackError
 from appeal.inputs.workspace import Workspace
 from appeal.ledger.recorder import Recorder
-from appeal.ledger.store import OPEN, Ledger, locate, parse_id, user
+from appeal.ledger.store import OPEN, Ledger, Target, locate, parse_id, user
 from appeal.reference.deadlines import RESPONSE_DAYS, SOON_DAYS
 from appeal.settings import Settings
 
@@ -61,10 +61,12 @@ def open_ledger(settings: Settings, db: str | None) -> Ledger:
     return Ledger(target)
 
 
-def recorder_for(settings: Settings, db: str | None, again: str, by: str | None = None) -> Recorder | None:
+def recorder_for(settings: Settings, db: str | None, again: str, by: str | None = None,
+                 target: Target | None = None) -> Recorder | None:
     """The recorder ``generate``, ``packet`` and ``batch`` hand their letters to, when a ledger is in use; the
-    ledger is opened (and checked) here, before any letter is written."""
-    target = locate(db, settings.workspace)
+    ledger is opened (and checked) here, before any letter is written. ``target``: the ledger the caller
+    has already located (:func:`~appeal.ledger.store.locate`), so the profile is not read for it again."""
+    target = target or locate(db, settings.workspace)
     if target is None:
         return None
     recorder = Recorder(target, settings.load_workspace(), by=user(by), again=again)
