@@ -47,7 +47,9 @@ LIMIT = 4096  # texts in an entry: beyond it, an entry keeps only what its last 
 _codes: dict[str, CodeType] = {}  # dataclass method source -> its code (read, or compiled in this process)
 _patterns: dict[tuple[type, Any, int], tuple[Any, ...]] = {}  # (type, pattern, flags) -> _sre.compile's arguments
 _used: set[Any] = set()
-_state: dict[str, Any] = {}  # "pid", "entry", "folder", "new" (texts compiled here), "original_compile"
+FEW = 5  # new patterns alone that are not worth rewriting the entry for (see _save)
+_state: dict[str, Any] = {}  # "pid", "entry", "folder", "new" (a method compiled here), "new_patterns" (their number),
+#                              "original_compile", "key"
 
 
 def install() -> bool:
@@ -63,9 +65,9 @@ def install() -> bool:
     if not _dataclasses_fit(dataclasses):
         return False
     entry = folder / f"startup-{_key()[:32]}.marshal"
-    _state.update(pid=os.getpid(), entry=entry, folder=folder, new=False)
+    _state.update(pid=os.getpid(), entry=entry, folder=folder, new=False, new_patterns=0)
     _read(entry)
-    dataclasses.exec = _exec  # type: ignore[attr-defined]  (a module global: what _create_fn's exec finds first)
+    vars(dataclasses)["exec"] = _exec  # a global of the module: what _create_fn's ``exec`` finds first
     _install_re()
     import atexit
 
@@ -83,10 +85,11 @@ def uninstall() -> None:
         return
     atexit.unregister(_save)
     if getattr(dataclasses, "exec", None) is _exec:
-        del dataclasses.exec  # type: ignore[attr-defined]
+        delattr(dataclasses, "exec")
     original = _state.get("original_compile")
-    if original is not None and re._compiler.compile is _compile:  # type: ignore[attr-defined]
-        re._compiler.compile = original  # type: ignore[attr-defined]
+    compiler: Any = getattr(re, "_compiler", None)
+    if original is not None and compiler.compile is _compile:
+        compiler.compile = original
     _state.clear()
     _codes.clear()
     _patterns.clear()
@@ -117,10 +120,10 @@ def _re_fits(re: Any) -> bool:
 def _key() -> str:
     """Python (its version, build, bytecode and optimisation level), ``re``'s code, and this module's format."""
     if "key" not in _state:
-        import _sre
+        import _sre  # type: ignore[import-not-found]
 
         try:
-            from _frozen_importlib_external import MAGIC_NUMBER  # type: ignore[import-not-found]
+            from _frozen_importlib_external import MAGIC_NUMBER
         except ImportError:
             from importlib.util import MAGIC_NUMBER
         _state["key"] = _sha256(f"{FORMAT}|{sys.version}|{sys.implementation.cache_tag}|{MAGIC_NUMBER.hex()}|"
@@ -130,7 +133,7 @@ def _key() -> str:
 
 def _sha256(data: bytes) -> Any:
     try:
-        from _sha256 import sha256  # type: ignore[import-not-found]  (the builtin one: OpenSSL's costs 3 ms to load)
+        from _sha256 import sha256  # type: ignore[import-not-found]  # builtin: OpenSSL's costs 3 ms to load
     except ImportError:
         from hashlib import sha256
     return sha256(data)
@@ -153,8 +156,9 @@ def _install_re() -> None:
 
     if not _re_fits(re):
         return
-    _state["original_compile"] = re._compiler.compile  # type: ignore[attr-defined]
-    re._compiler.compile = _compile  # type: ignore[attr-defined]
+    compiler: Any = vars(re)["_compiler"]
+    _state["original_compile"], _state["compiler"] = compiler.compile, compiler
+    compiler.compile = _compile
 
 
 def _compile(p: Any, flags: int = 0) -> Any:
@@ -162,8 +166,7 @@ def _compile(p: Any, flags: int = 0) -> Any:
     kind = type(p)
     if kind is not str and kind is not bytes:
         return _state["original_compile"](p, flags)  # a parsed pattern (re.Scanner)
-    import re._compiler as compiler
-
+    compiler = _state["compiler"]
     key = (kind, p, int(flags))
     kept = _patterns.get(key)
     if kept is not None:
@@ -191,13 +194,13 @@ def _compile(p: Any, flags: int = 0) -> Any:
         return compiled
     _patterns[key] = kept
     _used.add(key)
-    _state["new"] = True
+    _state["new_patterns"] += 1
     return compiled
 
 
 def _importing() -> bool:
     """Whether a module's body is running (a frame of the import system is on the stack)."""
-    frame = sys._getframe(2)
+    frame: Any = sys._getframe(2)
     while frame is not None:
         if frame.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
             return True
@@ -230,8 +233,13 @@ def _read(entry: Any) -> None:
 
 
 def _save() -> None:
-    """What this process compiled first added to the entry (at exit; only in the installing process)."""
-    if not _state.get("new") or _state.get("pid") != os.getpid():
+    """What this process compiled first added to the entry (at exit; only in the installing process).
+
+    A few libraries build a pattern from a set's order, which differs from one process to the next (string
+    hashing is salted per process): such a pattern is new in every run. So new patterns alone rewrite the
+    entry only when there are at least :data:`FEW` of them (a new version of a library, a command that
+    imports modules others do not); the odd one is compiled each run, as without the cache."""
+    if _state.get("pid") != os.getpid() or not (_state.get("new") or _state.get("new_patterns", 0) >= FEW):
         return
     codes, patterns = _codes, _patterns
     if len(codes) + len(patterns) > LIMIT:  # what other versions of the code made, no longer used
@@ -244,5 +252,5 @@ def _save() -> None:
         return
     from appeal.resources import keep_entry
 
-    _state["new"] = False
+    _state["new"], _state["new_patterns"] = False, 0
     keep_entry(_state["folder"], _state["entry"].name, _sha256(body).digest() + body, "startup-*.marshal")
