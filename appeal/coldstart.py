@@ -35,17 +35,20 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+from array import array
 from types import CodeType
 from typing import Any
 
 from appeal.resources import cache_dir
 
-FORMAT = 1
+FORMAT = 2
 SUPPORTED = ((3, 11), (3, 12))
 LIMIT = 4096  # texts in an entry: beyond it, an entry keeps only what its last process used
 
+_CODE = "I"  # the array type of re's code words (checked: _code_array)
 _codes: dict[str, CodeType] = {}  # dataclass method source -> its code (read, or compiled in this process)
-_patterns: dict[tuple[type, Any, int], tuple[Any, ...]] = {}  # (type, pattern, flags) -> _sre.compile's arguments
+_patterns: dict[tuple[Any, int], tuple[Any, ...]] = {}  # (pattern, flags) -> _sre.compile's arguments, the code
+#                                                          as bytes (a str and a bytes pattern are different keys)
 _used: set[Any] = set()
 FEW = 5  # new patterns alone that are not worth rewriting the entry for (see _save)
 _state: dict[str, Any] = {}  # "pid", "entry", "folder", "new" (a method compiled here), "new_patterns" (their number),
@@ -132,10 +135,8 @@ def _key() -> str:
 
 
 def _sha256(data: bytes) -> Any:
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found]  # builtin: OpenSSL's costs 3 ms to load
-    except ImportError:
-        from hashlib import sha256
+    from hashlib import sha256  # OpenSSL's: 4 times the builtin one's speed (the commands import it anyway)
+
     return sha256(data)
 
 
@@ -154,7 +155,7 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
 def _install_re() -> None:
     import re
 
-    if not _re_fits(re):
+    if not _re_fits(re) or _code_array() != _CODE:
         return
     compiler: Any = vars(re)["_compiler"]
     _state["original_compile"], _state["compiler"] = compiler.compile, compiler
@@ -167,11 +168,11 @@ def _compile(p: Any, flags: int = 0) -> Any:
     if kind is not str and kind is not bytes:
         return _state["original_compile"](p, flags)  # a parsed pattern (re.Scanner)
     compiler = _state["compiler"]
-    key = (kind, p, int(flags))
+    key = (p, int(flags))
     kept = _patterns.get(key)
     if kept is not None:
         _used.add(key)
-        return compiler._sre.compile(p, kept[0], kept[1], kept[2], dict(kept[3]), kept[4])
+        return compiler._sre.compile(p, kept[0], array(_CODE, kept[1]).tolist(), kept[2], dict(kept[3]), kept[4])
     if flags & compiler.SRE_FLAG_DEBUG or not _importing():
         return _state["original_compile"](p, flags)
     import warnings
@@ -181,13 +182,15 @@ def _compile(p: Any, flags: int = 0) -> Any:
         parsed = compiler._parser.parse(p, flags)
     if caught:  # compiled again as re does it, so its warnings are given as they would be
         return _state["original_compile"](p, flags)
-    code = [int(op) for op in compiler._code(parsed, flags)]  # its opcodes are an int subclass: as ints
+    code = compiler._code(parsed, flags)
     groupindex = parsed.state.groupdict
     indexgroup = [None] * parsed.state.groups
     for name, index in groupindex.items():
         indexgroup[index] = name
-    kept = (int(flags) | parsed.state.flags, code, parsed.state.groups - 1, dict(groupindex), tuple(indexgroup))
-    compiled = compiler._sre.compile(p, kept[0], kept[1], kept[2], dict(kept[3]), kept[4])
+    compiled = compiler._sre.compile(p, flags | parsed.state.flags, code, parsed.state.groups - 1, groupindex,
+                                     tuple(indexgroup))  # as re._compiler.compile makes it
+    kept = (int(flags) | parsed.state.flags, array(_CODE, code).tobytes(), parsed.state.groups - 1,
+            dict(groupindex), tuple(indexgroup))
     try:
         marshal.dumps(kept)
     except ValueError:
@@ -196,6 +199,13 @@ def _compile(p: Any, flags: int = 0) -> Any:
     _used.add(key)
     _state["new_patterns"] += 1
     return compiled
+
+
+def _code_array() -> str | None:
+    """The :mod:`array` type code whose items are ``re``'s code words (``_sre.CODESIZE`` bytes)."""
+    import _sre  # type: ignore[import-not-found]
+
+    return next((code for code in "IL" if array(code).itemsize == _sre.CODESIZE), None)
 
 
 def _importing() -> bool:
@@ -218,18 +228,11 @@ def _read(entry: Any) -> None:
         if _sha256(body).digest() != digest:
             return
         kept_key, codes, patterns = marshal.loads(body)
-        if kept_key != _key() or not isinstance(codes, dict) or not isinstance(patterns, dict):
-            return
     except (ValueError, EOFError, TypeError):
         return  # damaged or foreign: compiled as without it, and written anew
-    for text, code in codes.items():
-        if type(text) is str and type(code) is CodeType:
-            _codes[text] = code
-    for key, kept in patterns.items():
-        if type(key) is tuple and len(key) == 3 and type(kept) is tuple and len(kept) == 5:
-            kind = str if key[0] == "str" else bytes if key[0] == "bytes" else None
-            if kind is not None and type(key[1]) is kind and type(key[2]) is int:
-                _patterns[(kind, key[1], key[2])] = kept
+    if kept_key == _key() and type(codes) is dict and type(patterns) is dict:  # as this module wrote them
+        _codes.update(codes)
+        _patterns.update(patterns)
 
 
 def _save() -> None:
@@ -245,9 +248,8 @@ def _save() -> None:
     if len(codes) + len(patterns) > LIMIT:  # what other versions of the code made, no longer used
         codes = {text: code for text, code in codes.items() if text in _used}
         patterns = {key: kept for key, kept in patterns.items() if key in _used}
-    kept_patterns = {(key[0].__name__, key[1], key[2]): kept for key, kept in patterns.items()}
     try:
-        body = marshal.dumps((_key(), codes, kept_patterns))
+        body = marshal.dumps((_key(), codes, patterns))
     except ValueError:
         return
     from appeal.resources import keep_entry
