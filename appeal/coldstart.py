@@ -203,7 +203,7 @@ def _compile(p: Any, flags: int = 0) -> Any:
 
 def _code_array() -> str | None:
     """The :mod:`array` type code whose items are ``re``'s code words (``_sre.CODESIZE`` bytes)."""
-    import _sre  # type: ignore[import-not-found]
+    import _sre
 
     return next((code for code in "IL" if array(code).itemsize == _sre.CODESIZE), None)
 
