@@ -21,7 +21,8 @@ Kept as one entry, ``cache_dir("code")/startup-<key>.marshal``: the SHA-256 of i
 magic number, the optimisation level, ``re``'s code format and this module's; an entry of another key,
 a damaged one or one that will not load is passed over (everything compiles as without it) and written
 anew. New texts are added when the process ends, in the process that installed this (``atexit``). It
-holds code only: field names, the names of defaults and types, and patterns written in source files.
+holds code only: field names, the names of defaults and types, and patterns written in source files. The
+folder is trusted as the compiled templates beside it are (SECURITY.md): the code kept there is run.
 
 :func:`install` is called by the command line before its first import (``appeal.cli``), so a biller's
 process uses it; library use (tests) does not unless it asks. Both hooks wrap private parts of the
