@@ -17,15 +17,20 @@ A cold ``appeal generate`` spent about 70 of its 320 ms compiling the same code 
   warns (so the warning is still given each time), nor any ``re.DEBUG`` one.
 
 Kept as one entry, ``cache_dir("code")/startup-<key>.marshal``: the SHA-256 of its body, then the body
-(:mod:`marshal`: the key, the texts and their code). The key is Python's version and build, its bytecode
-magic number, the optimisation level, ``re``'s code format and this module's; an entry of another key,
-a damaged one or one that will not load is passed over (everything compiles as without it) and written
-anew. New texts are added when the process ends, in the process that installed this (``atexit``). It
-holds code only: field names, the names of defaults and types, and patterns written in source files. The
+(:mod:`marshal`: the key, the number of times it was written, the texts and their code, the patterns and
+their parse, and for each the last write whose process used it: one no process used in the last
+:data:`KEPT_FOR` writes is left out, so the entry holds what today's code compiles). The key is Python's
+version and build, its bytecode magic number, the optimisation level, ``re``'s code format and this
+module's; an entry of another key, a damaged one or one that will not load is passed over (everything
+compiles as without it) and written anew. New texts are added when the process ends, in the process that
+installed this (``atexit``). It holds code only: field names, the names of defaults and types, and
+patterns written in source files. The
 folder is trusted as the compiled templates beside it are (SECURITY.md): the code kept there is run.
 
-:func:`install` is called by the command line before its first import (``appeal.cli``), so a biller's
-process uses it; library use (tests) does not unless it asks. Both hooks wrap private parts of the
+:func:`install` is called when ``appeal.cli`` is first imported, before the commands' imports (both
+``python -m appeal`` and the ``appeal`` script start there), so every run of the command line uses it, and
+so does a process that imports ``appeal.cli`` (the tests' ``CliRunner``); one that imports only the
+library does not. Both hooks wrap private parts of the
 standard library, so each is installed only on a Python whose parts have the shape it was written for
 (3.11 and 3.12); elsewhere nothing is installed and everything compiles as usual. ``APPEAL_NO_CACHE=1``
 installs nothing.
@@ -42,15 +47,16 @@ from typing import Any
 
 from appeal.resources import cache_dir
 
-FORMAT = 2
+FORMAT = 3
 SUPPORTED = ((3, 11), (3, 12))
-LIMIT = 4096  # texts in an entry: beyond it, an entry keeps only what its last process used
+KEPT_FOR = 8  # writes of the entry: a text or pattern no process used in the last 8 is left out of the next
 
 _CODE = "I"  # the array type of re's code words (checked: _code_array)
 _codes: dict[str, CodeType] = {}  # dataclass method source -> its code (read, or compiled in this process)
 _patterns: dict[tuple[Any, int], tuple[Any, ...]] = {}  # (pattern, flags) -> _sre.compile's arguments, the code
 #                                                          as bytes (a str and a bytes pattern are different keys)
-_used: set[Any] = set()
+_used: set[Any] = set()  # the texts and pattern keys this process used
+_ages: dict[Any, int] = {}  # text or pattern key -> the last write of the entry whose process used it
 FEW = 5  # new patterns alone that are not worth rewriting the entry for (see _save)
 _state: dict[str, Any] = {}  # "pid", "entry", "folder", "new" (a method compiled here), "new_patterns" (their number),
 #                              "original_compile", "key"
@@ -98,6 +104,7 @@ def uninstall() -> None:
     _codes.clear()
     _patterns.clear()
     _used.clear()
+    _ages.clear()
 
 
 def _dataclasses_fit(dataclasses: Any) -> bool:
@@ -228,12 +235,14 @@ def _read(entry: Any) -> None:
         digest, body = content[:32], content[32:]
         if _sha256(body).digest() != digest:
             return
-        kept_key, codes, patterns = marshal.loads(body)
+        kept_key, generation, codes, patterns, ages = marshal.loads(body)
     except (ValueError, EOFError, TypeError):
         return  # damaged or foreign: compiled as without it, and written anew
-    if kept_key == _key() and type(codes) is dict and type(patterns) is dict:  # as this module wrote them
-        _codes.update(codes)
+    if kept_key == _key() and type(generation) is int and type(codes) is type(patterns) is type(ages) is dict:
+        _codes.update(codes)  # as this module wrote them (the checksum matched)
         _patterns.update(patterns)
+        _ages.update(ages)
+        _state["generation"] = generation
 
 
 def _save() -> None:
@@ -245,15 +254,19 @@ def _save() -> None:
     imports modules others do not); the odd one is compiled each run, as without the cache."""
     if _state.get("pid") != os.getpid() or not (_state.get("new") or _state.get("new_patterns", 0) >= FEW):
         return
-    codes, patterns = _codes, _patterns
-    if len(codes) + len(patterns) > LIMIT:  # what other versions of the code made, no longer used
-        codes = {text: code for text, code in codes.items() if text in _used}
-        patterns = {key: kept for key, kept in patterns.items() if key in _used}
+    generation = _state.get("generation", 0) + 1
+    ages = dict(_ages)
+    ages.update(dict.fromkeys(_used, generation))
+    codes = {text: code for text, code in _codes.items() if ages.get(text, 0) > generation - KEPT_FOR}
+    patterns = {key: kept for key, kept in _patterns.items() if ages.get(key, 0) > generation - KEPT_FOR}
+    ages = {key: ages[key] for key in (*codes, *patterns)}
     try:
-        body = marshal.dumps((_key(), codes, patterns))
+        body = marshal.dumps((_key(), generation, codes, patterns, ages))
     except ValueError:
         return
     from appeal.resources import keep_entry
 
-    _state["new"], _state["new_patterns"] = False, 0
+    _state["new"], _state["new_patterns"], _state["generation"] = False, 0, generation
+    _ages.clear()
+    _ages.update(ages)
     keep_entry(_state["folder"], _state["entry"].name, _sha256(body).digest() + body, "startup-*.marshal")
