@@ -11,8 +11,12 @@ Library modules are imported inside the commands, so ``appeal --help`` stays ins
 
 from __future__ import annotations
 
-from appeal.cli import authoring, check, letters, packet, remit, track  # noqa: F401  registers the commands
-from appeal.cli.app import cli, pause_gc
+from appeal import coldstart
+
+coldstart.install()  # before the commands' first dataclass or pattern: what they compile, kept for the next run
+
+from appeal.cli import authoring, check, letters, packet, remit, track  # noqa: E402, F401  registers the commands
+from appeal.cli.app import cli, pause_gc  # noqa: E402
 
 __all__ = ["cli", "main"]
 
