@@ -7,7 +7,9 @@ letter and the coding check must see alike, so they are made here and nowhere el
 - the level the letter is written at once remark codes are applied (N704 and MA130
   make it a corrected-claim cover letter when the case names no level and the
   template writes one); the case itself is never rewritten;
-- what the letter asks for (:class:`Request`, :func:`decide`): its level, the code it requests and every
+- what the letter asks for (:class:`Request`, :func:`decide`): its level (for a template without a rule of
+  its own here, its front matter ``corrected_claim_when`` when the case names none; templates write
+  ``request.level`` and never decide it again), the code it requests and every
   claim line it changes (``line 2, 06/02/2026: 76120 -> 76120-59``), which the check reads too: a finding
   that the request fixes becomes a note, "corrected by this letter";
 - the enclosure lines, with the packet's exhibit labels when ``deliver/packet`` gives them;
