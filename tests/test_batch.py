@@ -82,7 +82,8 @@ def test_a_remittance_becomes_the_carc189_letter_in_one_run(batch, out):
     assert rows[0]["input"] == str(out / "cases" / "Example-Payer_4276512332_CO-189.yaml")
     assert (rows[0]["docx"], rows[0]["pdf"]) == ("Example-Payer_4276512332_CO-189_2026-11-27.docx",
                                                  "Example-Payer_4276512332_CO-189_2026-11-27.pdf")
-    assert rows[0]["appeal_by"] == "2004-12-27 PAST DUE"  # 60 days from the 2004-10-28 remittance
+    # the letter is a corrected claim: 365 days (the directory's corrected-claim window) from the 2004-10-28 remittance
+    assert (rows[0]["level"], rows[0]["appeal_by"]) == ("corrected-claim", "2005-10-28 PAST DUE")
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
     docx = flat(docx_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.docx"))
     for text in (pdf, docx):

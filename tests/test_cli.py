@@ -128,3 +128,22 @@ def test_denial_lines_are_checked_against_the_lines_typed(make_case):
     with pytest.raises(CaseError) as info:
         load_case(make_case({"claim.lines.0.code": "bad", "denial.lines": ["1"]}))
     assert "from 1 to 0" not in str(info.value)
+
+
+@pytest.mark.parametrize("args, field, said", [
+    (("generate", "--bogus", "x"), "--bogus", "No such option '--bogus'"),
+    (("generate",), "case", "Missing argument 'CASE'"),
+    (("generate", UPMC, "--date", "nope"), "--date", "'nope' is not a date (accepted: YYYY-MM-DD or MM/DD/YYYY)"),
+    (("track", "due", "--within", "soon"), "--within", "'soon' is not a valid integer range"),
+    (("no-such-command",), None, "No such command 'no-such-command'"),
+])
+def test_a_usage_error_under_json_is_one_document_too(run, args, field, said):
+    result = run(*args, "--json")
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)  # exactly one document: json.loads refuses anything after it
+    assert document["ok"] is False and len(document["errors"]) == 1
+    (error,) = document["errors"]
+    assert error["field"] == field and said in error["message"]
+    assert said in result.stderr  # and said on stderr, as without --json
+    plain = run(*args)
+    assert plain.exit_code == 2 and plain.stdout == "" and said in plain.stderr

@@ -131,3 +131,13 @@ def test_the_error_document_is_the_same_for_every_command(validator_for, tmp_pat
         {"file": str(tmp_path / "none.yaml"), "line": None, "field": None, "message": "file not found",
          "accepted": None}]}
     assert not list(validator_for("error").iter_errors(json.loads(result.stdout)))
+
+
+def test_a_usage_error_is_the_error_document(validator_for):
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["generate", "--no-such-option", "--json"])
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["errors"][0]["field"] == "--no-such-option"
+    assert not list(validator_for("error").iter_errors(document))

@@ -45,7 +45,7 @@ def test_batch_records_every_letter_as_a_drafted_appeal(base):
     assert (first["account"], first["patient"], first["member_id"], first["dos"], first["codes"]) == (
         "2005555A", "JOHANN S BACH", "00001612", "2003-11-29", ["76496"])
     assert (first["amount"], first["rarc"], first["template"], first["level"], first["appeal_by"]) == (
-        "500.04", ["M51"], "specific-code-required", "reconsideration", "2004-12-27")
+        "500.04", ["M51"], "specific-code-required", "corrected-claim", "2005-10-28")  # 365 days (directory)
     assert sorted(f["path"].rsplit("/", 1)[1] for f in first["letters"]) == [
         "Example-Payer_4276512332_CO-189_2026-11-27.docx", A1_LETTER]
     assert all(len(f["sha256"]) == 64 for f in first["letters"])
@@ -129,11 +129,12 @@ def test_upheld_opens_the_next_level_with_its_own_appeal_by_date(ws):
                  "--ref", "DEC-9", "--reason", "not medically necessary", "--workspace", ws, "--json")
     assert result.exit_code == 0, result.stderr
     event = as_json(result)["events"][0]
-    # second-level: 60 days (payer directory) from the decision letter's date plus 5 days of mail
-    assert (event["result"], event["next_level"], event["next_appeal_by"]) == ("upheld", "A-000005", "2027-02-13")
+    # A-000003 was a corrected claim, so the next level is a reconsideration: 90 days (payer directory) from the
+    # decision letter's date plus 5 days of mail
+    assert (event["result"], event["next_level"], event["next_appeal_by"]) == ("upheld", "A-000005", "2027-03-15")
     appeals = {a["id"]: a for a in rows(ws)}
     assert appeals["A-000003"]["status"] == "upheld"
-    assert (appeals["A-000005"]["status"], appeals["A-000005"]["level"]) == ("new", "second-level")
+    assert (appeals["A-000005"]["status"], appeals["A-000005"]["level"]) == ("new", "reconsideration")
     paid = cli("track", "outcome", "--appeal", "A-000001", "--result", "overturned", "--paid", "$1,250.50",
                "--workspace", ws, "--json")
     assert as_json(paid)["events"][0]["amount"] == "1250.50"
@@ -149,17 +150,19 @@ def test_due_lists_past_due_first_then_follow_ups(ws):
     assert result.exit_code == 0
     due = as_json(result)["due"]
     assert [(d["appeal"], d["action"], d["due"], d["flag"]) for d in due] == [
-        ("A-000001", "send the appeal", "2004-12-27", "PAST DUE"),
         ("A-000002", "send the appeal", "2004-12-27", "PAST DUE"),
+        ("A-000001", "send the appeal", "2005-10-28", "PAST DUE"),  # a corrected claim: 365 days (directory)
         ("A-000003", "send the appeal", "2024-04-04", "PAST DUE"),
-        ("A-000004", "follow up: no answer yet", "2026-12-16", "PAST DUE")]  # 45 response days (directory)
+        # a corrected claim: the directory's 45 response days are for a reconsideration, so the default 30
+        ("A-000004", "follow up: no answer yet", "2026-12-01", "PAST DUE")]
     assert rows(ws)[3]["status"] == "sent"
     late = cli("track", "list", "--status", "no-response", "--today", "2026-12-20", "--workspace", ws, "--json")
     assert [a["id"] for a in as_json(late)["appeals"]] == ["A-000004"]
     table = cli("track", "due", "--workspace", ws, "--today", "2026-12-20")
-    assert table.stdout.splitlines()[1].startswith("PAST DUE  2004-12-27  A-000001")
+    assert table.stdout.splitlines()[1].startswith("PAST DUE  2004-12-27  A-000002")
     soon = cli("track", "due", "--within", "0", "--workspace", ws, "--json", "--today", "2026-12-01")
-    assert [d["appeal"] for d in as_json(soon)["due"]] == ["A-000001", "A-000002", "A-000003"]
+    # the follow-up of A-000004 falls due that day
+    assert [d["appeal"] for d in as_json(soon)["due"]] == ["A-000002", "A-000001", "A-000003", "A-000004"]
 
 
 def test_export_xlsx_reads_back_with_openpyxl(ws, tmp_path):

@@ -314,6 +314,22 @@ def test_the_level_rules_count_from_the_presumed_receipt():
     assert earliest_deadline(None, dt.date(2026, 3, 2), kind="medicare").level == "redetermination"
 
 
+def test_a_first_letter_is_due_by_an_opening_levels_window_and_a_corrected_claim_by_its_own():
+    from appeal.inputs.workspace import PayerEntry
+
+    denied = dt.date(2026, 3, 2)
+    both = PayerEntry("Example Payer (sample)", appeal_window_days={"reconsideration": 60, "second-level": 30})
+    # the second level's 30 days count from a decision, not from the denial: a first letter has 60
+    assert (earliest_deadline(both, denied).level, earliest_deadline(both, denied).window_days) == ("reconsideration",
+                                                                                                     60)
+    # a corrected claim without a window of its own is due as a first letter; with one, by it
+    assert earliest_deadline(both, denied, "corrected-claim").window_days == 60
+    own = PayerEntry("Example Payer (sample)", appeal_window_days={"reconsideration": 60, "corrected-claim": 365})
+    found = earliest_deadline(own, denied, "corrected-claim")
+    assert (found.level, found.due) == ("corrected-claim", dt.date(2027, 3, 2))
+    assert earliest_deadline(own, denied, "second-level") is None  # asked for by name: no window, no date
+
+
 def test_denials_and_the_case_file_header_say_where_the_date_came_from(tmp_path):
     from appeal.commands.remit import import_835, list_denials
 

@@ -138,8 +138,10 @@ def test_superseded_opens_a_new_denial_linked_to_the_appeal(base, tmp_path):
     (matched,) = as_json(result)["matched"]
     assert (matched["appeal"], matched["result"], matched["new_appeal"]) == ("A-000004", "superseded", "A-000005")
     new = appeals(ws)["A-000005"]
-    assert (new["reason"], new["status"], new["linked_from"], new["appeal_by"]) == (
-        "CO-50", "new", "A-000004", "2027-03-15")  # 90 days (reconsideration) from the remittance
+    # A-000004 was a corrected claim: its new denial is appealed at the first level, a reconsideration, due in
+    # 90 days (payer directory) from the remittance
+    assert (new["reason"], new["status"], new["linked_from"], new["level"], new["appeal_by"]) == (
+        "CO-50", "new", "A-000004", "reconsideration", "2027-03-15")
 
 
 def test_a_reversal_alone_decides_nothing():

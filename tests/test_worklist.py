@@ -52,7 +52,7 @@ def test_the_summary_is_a_worklist_with_one_row_per_denial(ws, tmp_path):
                                  "error")} == {
         "status": "written", "claim": "PCN0001", "account": "ACCT-0001", "patient": "TEST PATIENT",
         "payer": "Synthetic Health Plan", "dos": "2023-12-01", "codes": "76496", "group": "CO", "carc": "189",
-        "rarc": "M51", "amount": "500.04", "level": "", "appeal_by": "2024-04-04 PAST DUE",
+        "rarc": "M51", "amount": "500.04", "level": "corrected-claim", "appeal_by": "2024-04-04 PAST DUE",
         "template": "specific-code-required", "docx": "Synthetic-Health-Plan_PCN0001_CO-189_2026-11-27.docx",
         "pdf": "Synthetic-Health-Plan_PCN0001_CO-189_2026-11-27.pdf", "packet": "", "error": ""}
     assert (failed["status"], failed["docx"], failed["pdf"], failed["carc"]) == ("failed", "", "", "97")

@@ -131,7 +131,7 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
     payer = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
     request = bound.request if bound else decide(case, facts, meta, library, case.appeal.level)
     return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer,
-                   level=bound.level if bound else case.appeal.level, letter_requests=request.code,
+                   level=bound.request.level if bound else case.appeal.level, letter_requests=request.code,
                    request=request), findings
 
 

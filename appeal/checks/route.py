@@ -62,7 +62,7 @@ def appeal_route_closed(ctx: Context) -> Iterator[Finding]:
 def appeal_by_date(ctx: Context) -> Iterator[Finding]:
     """The appeal-by date (the payer directory's window, else the level's rule) has passed, or is within a
     week."""
-    # the window for the case's level; with no level, the shortest window the directory gives
+    # the window for the letter's level; a corrected claim without its own, the earliest a first letter has
     case = ctx.case
     prior = case.appeal.prior_decision
     due = earliest_deadline(ctx.payer, case.denial.date, ctx.level, ctx.today, kind=case.payer.kind,

@@ -135,7 +135,9 @@ def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
         yield Reason("late-no-good-cause", f"the letter is dated after its appeal-by date {due['due']} "
                                            f"({due['basis']}) and gives no reason for the delay: add "
                                            f"appeal.good_cause (why it is late), which the letter states")
-    if bound.request.level == CORRECTED and not bound.request.changes:
+    # a template with corrected_claim_when writes what its corrected claim changes from its own facts (the
+    # authorization number, the diagnoses, the date of service): no claim line need change
+    if bound.request.level == CORRECTED and not bound.request.changes and bound.template.corrected_claim_when is None:
         yield Reason("no-change-listed", "the corrected claim names no changed line: set appeal.requested_code "
                                          "(and appeal.requested_modifiers) to what the corrected claim reports")
 

@@ -66,11 +66,53 @@ COMMAND_ORDER = ("init", "denials", "import-835", "generate", "validate", "check
                  "templates", "citations", "codes")
 
 
+def _usage_json(exc: click.UsageError, args: list[str]) -> None:
+    """With ``--json``, a usage error (an unknown option or command, a missing argument, a bad value) is one JSON
+    document on stdout too, as every other error is (no file or line: it is the command line's); click still says it
+    on stderr and exits 2."""
+    if "--json" not in args:
+        return
+    param = getattr(exc, "param", None)
+    field = (param.opts[0] if param is not None and getattr(param, "opts", None) else getattr(param, "name", None)) \
+        or getattr(exc, "option_name", None)
+    _print_json({"errors": [{"field": field, "message": exc.format_message(), "accepted": None}]}, exc.exit_code)
+
+
+class JsonUsage(click.Command):
+    """A command whose usage errors are a JSON document under ``--json`` (:func:`_usage_json`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _usage_json(exc, given)
+            raise
+
+
 class InOrder(click.Group):
-    """A group whose commands are listed in the order they are defined (list, show, new, check), not A to Z."""
+    """A group whose commands are listed in the order they are defined (list, show, new, check), not A to Z;
+    its commands' usage errors, and its own, are JSON under ``--json``."""
+
+    command_class = JsonUsage
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _usage_json(exc, given)
+            raise
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            _usage_json(exc, args)
+            raise
 
 
 class WorkOrder(InOrder):

@@ -225,7 +225,7 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
                            findings=findings, verdict=judged)
     if recorder is not None:
         made = result.prepared
-        recorder.letter(made.case, made.template.id, result.outputs, made.bound.level)
+        recorder.letter(made.case, made.template.id, result.outputs, made.bound.request.level)
     return result
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
+from appeal.inputs.schema import CORRECTED_CLAIM, first_level
 from appeal.inputs.workspace import Workspace
 from appeal.inputs.x12 import Claim, Remittance, ServiceLine, Transaction
 from appeal.ledger.facts import cents
@@ -196,8 +197,10 @@ def _open_new_denials(ledger: Ledger, conn, appeal: dict, final: Claim, others: 
                  "rarc": sorted({r for line in final.lines for r in line.remarks}), "amount_cents": cents(amount),
                  "denied_on": on.isoformat()}
         denial = ledger.find_or_add_denial(conn, facts, now(), linked=appeal["appeal_id"])
-        deadline = earliest_deadline(entry, on, appeal["level"])
-        opened = public_id(ledger.open_appeal(conn, denial, appeal["level"], deadline.due if deadline else None))
+        # the new denial is appealed at the superseded appeal's level; after a corrected claim, at the first level
+        level = first_level(entry.kind if entry else None) if appeal["level"] == CORRECTED_CLAIM else appeal["level"]
+        deadline = earliest_deadline(entry, on, level)
+        opened = public_id(ledger.open_appeal(conn, denial, level, deadline.due if deadline else None))
     return opened
 
 

@@ -7,7 +7,9 @@ letter and the coding check must see alike, so they are made here and nowhere el
 - the level the letter is written at once remark codes are applied (N704 and MA130
   make it a corrected-claim cover letter when the case names no level and the
   template writes one); the case itself is never rewritten;
-- what the letter asks for (:class:`Request`, :func:`decide`): its level, the code it requests and every
+- what the letter asks for (:class:`Request`, :func:`decide`): its level (for a template without a rule of
+  its own here, its front matter ``corrected_claim_when`` when the case names none; templates write
+  ``request.level`` and never decide it again), the code it requests and every
   claim line it changes (``line 2, 06/02/2026: 76120 -> 76120-59``), which the check reads too: a finding
   that the request fixes becomes a note, "corrected by this letter";
 - the enclosure lines, with the packet's exhibit labels when ``deliver/packet`` gives them;
@@ -100,7 +102,9 @@ def bind(case: Case, template: TemplateMeta, library: CitationLibrary,
 # - **Separate anatomic region** (CARC 97/236/4): a corrected claim puts the distinct
 #   modifier on each additional region's line.
 # - **Any other template**: ``appeal.requested_code`` and ``appeal.requested_modifiers`` on the
-#   first denied line.
+#   first denied line. When the case names no level (nor a remark code), the template's front matter
+#   ``corrected_claim_when`` (an expression over its facts) makes the letter a corrected claim when true and
+#   a reconsideration when false; without it, a reconsideration.
 # - **Claim frequency**: a corrected claim replaces the original (frequency code 7), unless a
 #   remark code says to submit a new claim (MA130: frequency code 1).
 
@@ -167,8 +171,14 @@ def is_unlisted(library: CitationLibrary, code: str) -> bool | None:
 def decide(case: Case, facts: Mapping[str, Any], meta: TemplateMeta | None, library: CitationLibrary,
            level: str | None = None) -> Request:
     """The request of ``case``'s letter under ``meta`` (facts typed by the template); ``level`` is the
-    level after remark codes (``remark_level``), when one is set."""
-    rule = _RULES.get(meta.id, _requested) if meta is not None else _requested
+    level after remark codes (``remark_level``), when one is set. A template's ``corrected_claim_when``
+    that cannot be evaluated is a :class:`~appeal.errors.TemplateError` at the template's key."""
+    rule = _RULES.get(meta.id) if meta is not None else None
+    if rule is None:
+        if level is None and meta is not None and meta.corrected_claim_when is not None:
+            level = CORRECTED if meta.corrected_claim_when.holds(_condition_names(case, facts, meta)) \
+                else "reconsideration"
+        rule = _requested
     request = rule(case, facts, library, level, case.payer.distinct_modifier)
     if request.level == "reconsideration" and case.payer.kind == "medicare":
         # in original Medicare the first level is a redetermination; reconsideration is the QIC's level
@@ -176,6 +186,14 @@ def decide(case: Case, facts: Mapping[str, Any], meta: TemplateMeta | None, libr
     if request.level == CORRECTED:
         return replace(request, frequency="1" if asks_new_claim(case) else "7")
     return request
+
+
+def _condition_names(case: Case, facts: Mapping[str, Any], meta: TemplateMeta) -> dict[str, Any]:
+    """What a template's ``corrected_claim_when`` reads: every fact it declares (one the case could not type
+    is none), and the case's sections with ``appeal.facts`` typed."""
+    typed = {name: facts.get(name) for name in meta.facts}
+    return {"facts": typed, "appeal": replace(case.appeal, facts=typed), "claim": case.claim,
+            "denial": case.denial, "denied_lines": case.denied_lines, "payer": case.payer}
 
 
 def _requested(case: Case, facts: Mapping[str, Any], library: CitationLibrary, level: str | None,

@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol
 
 import jinja2
+from jinja2 import nodes
+from jinja2.parser import Parser
 from jinja2.sandbox import SecurityError
 
 from appeal.errors import Problem, TemplateError
-from appeal.inputs.case import FactSpec
+from appeal.inputs.case import Appeal, Claim, Denial, FactSpec, Payer
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
 from appeal.inputs.schema import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
 from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
@@ -41,8 +43,8 @@ _MD_ESCAPES = {i: "\\" + chr(i) for i in range(128) if _MD_SPECIAL.fullmatch(chr
 """A backslash before each character ``_MD_SPECIAL`` matches (ASCII characters only), as a ``str.translate`` table:
 the same text as ``_MD_SPECIAL.sub``, with no Python call for each character escaped."""
 SUFFIX = ".md"
-META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "facts", "enclosures", "citations",
-             "example")
+META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "corrected_claim_when", "facts",
+             "enclosures", "citations", "example")
 FACT_KEYS = ("type", "description", "required", "default", "evidence")
 CONDITION_KEYS = ("carc", "when", "reason_mentions", "modifiers", "fact")
 BUILTIN_PREFIX = "!builtin"
@@ -120,6 +122,95 @@ class CarcCondition:
                 "modifiers": list(self.modifiers), "fact": self.fact}
 
 
+CONDITION_NAMES = ("facts", "appeal", "claim", "denial", "denied_lines", "payer")
+"""What a ``corrected_claim_when`` expression reads: the typed facts, and the case's sections as a template sees
+them (``appeal.facts`` is ``facts``)."""
+_SECTIONS = {"appeal": Appeal, "claim": Claim, "denial": Denial, "payer": Payer}
+
+
+@dataclass(frozen=True)
+class LevelCondition:
+    """When the letter is a corrected-claim cover letter (front matter ``corrected_claim_when``): a Jinja
+    expression over :data:`CONDITION_NAMES`, checked when the template is read (its syntax, and that every
+    fact it names is declared) and compiled once per process. ``bind.decide`` asks it when the case names no
+    level: true is a corrected claim, false a reconsideration."""
+
+    source: str
+    file: Path
+    line: int | None = None
+
+    def holds(self, names: Mapping[str, Any]) -> bool:
+        """Whether the expression is true for ``names`` (each of :data:`CONDITION_NAMES`)."""
+        try:
+            return bool(_compiled_condition(self.source)(**names))
+        except Exception as exc:  # whatever the expression raised: a problem in the template, at the key
+            raise TemplateError([Problem(str(self.file), _condition_error(exc),
+                                         line=self.line, field="corrected_claim_when")]) from None
+
+
+@lru_cache(maxsize=1)
+def _condition_environment() -> LetterEnvironment:
+    env = LetterEnvironment(autoescape=False, finalize=printed)
+    env.filters.update(_FILTERS)
+    return env
+
+
+@lru_cache(maxsize=256)
+def _compiled_condition(source: str) -> Any:
+    return _condition_environment().compile_expression(source, undefined_to_none=False)
+
+
+def _condition_error(exc: BaseException) -> str:
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"undefined value: {exc.message}"
+    if isinstance(exc, SecurityError):
+        return f"the expression used something that is not allowed in letters: {exc}"
+    return str(getattr(exc, "message", None) or exc)
+
+
+def _condition_problems(source: str, facts: Mapping[str, FactSpec]) -> list[str]:
+    """What is wrong with a ``corrected_claim_when`` expression, before any case: its syntax, a name it cannot
+    read, a fact the template does not declare, a field its sections do not have."""
+    env = _condition_environment()
+    try:
+        parser = Parser(env, source, state="variable")
+        tree = parser.parse_expression()
+        if not parser.stream.eos:
+            raise jinja2.TemplateSyntaxError("unexpected text after the expression", parser.stream.current.lineno)
+        _compiled_condition(source)  # unknown filters and tests are found when compiling
+    except jinja2.TemplateSyntaxError as exc:
+        return [f"is not a Jinja expression: {exc.message}"]
+    problems = []
+    every = [tree, *tree.find_all(nodes.Node)]  # find_all leaves out the node it starts from
+    for name in every:
+        if isinstance(name, nodes.Name) and name.name not in CONDITION_NAMES:
+            problems.append(f"'{name.name}' is not a name the expression can read")
+    for node in every:
+        if isinstance(node, nodes.Getattr):
+            key: str = node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            key = node.arg.value
+        else:
+            continue
+        owner = node.node
+        if _is_facts(owner):
+            if key not in facts:
+                problems.append(f"the fact '{key}' is not declared under the template's facts")
+        elif isinstance(owner, nodes.Name) and owner.name in _SECTIONS and key != "facts":
+            section = _SECTIONS[owner.name]
+            if key not in {f.name for f in fields(section)} and not isinstance(getattr(section, key, None), property):
+                problems.append(f"{owner.name} has no field '{key}'")
+    return problems
+
+
+def _is_facts(node: nodes.Node) -> bool:
+    """``facts``, or ``appeal.facts``."""
+    if isinstance(node, nodes.Name):
+        return node.name == "facts"
+    return (isinstance(node, nodes.Getattr) and node.attr == "facts" and isinstance(node.node, nodes.Name)
+            and node.node.name == "appeal")
+
+
 @dataclass(frozen=True)
 class TemplateMeta:
     """What a template's front matter says about it."""
@@ -137,6 +228,7 @@ class TemplateMeta:
     example: Path | None = None
     carc_when: tuple[CarcCondition, ...] = ()
     levels: tuple[str, ...] = ()
+    corrected_claim_when: LevelCondition | None = None
 
     @property
     def name(self) -> str:
@@ -168,6 +260,7 @@ class TemplateMeta:
             "rarc": list(self.rarc),
             "carc_when": [c.as_dict() for c in self.carc_when],
             "levels": list(self.levels),
+            "corrected_claim_when": self.corrected_claim_when.source if self.corrected_claim_when else None,
             "facts": {n: {"type": s.type, "description": s.description, "required": s.required,
                           "default": s.default, "evidence": s.evidence,
                           "declared_in": "vocabulary" if n in vocabulary() else "template"}
@@ -357,7 +450,7 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
         finalize=printed,
         bytecode_cache=template_cache(),
     )
-    env.filters.update(short_date=short_date, long_date=long_date, money=money, billed_code=billed_code)
+    env.filters.update(_FILTERS)
     return env
 
 
@@ -408,6 +501,8 @@ def _read_meta(path: Path, origin: str) -> TemplateMeta:
     example = r.text(("example",), accepted="a case file path, relative to the template")
     conditions = tuple(c for i in range(len(r.items(("carc_when",))))
                        if (c := _condition(r, ("carc_when", i), facts)) is not None)
+    levels = tuple(lv for i in range(len(r.items(("levels",))))
+                   if (lv := r.choice(("levels", i), LEVELS)) is not None)
     meta = TemplateMeta(
         id=tid or path.stem, title=title or "", file=path, origin=origin,
         description=r.text(("description",)) or "",
@@ -419,8 +514,8 @@ def _read_meta(path: Path, origin: str) -> TemplateMeta:
         enclosures=r.text_list(("enclosures",), accepted="one line for each thing the letter should enclose"),
         example=(path.parent / example) if example else None,
         carc_when=conditions,
-        levels=tuple(lv for i in range(len(r.items(("levels",))))
-                     if (lv := r.choice(("levels", i), LEVELS)) is not None),
+        levels=levels,
+        corrected_claim_when=_level_condition(r, path, facts, levels),
     )
     if r.problems:
         raise TemplateError(r.problems)
@@ -481,6 +576,25 @@ def _condition(r: Reader, at: tuple, facts: dict[str, FactSpec]) -> CarcConditio
     if carc and when:
         return CarcCondition(carc=carc, when=when, words=words, modifiers=modifiers, fact=fact)
     return None
+
+
+def _level_condition(r: Reader, path: Path, facts: dict[str, FactSpec],
+                     levels: tuple[str, ...]) -> LevelCondition | None:
+    """``corrected_claim_when``: an expression over the facts, for a template that writes corrected claims."""
+    at = ("corrected_claim_when",)
+    source = r.text(at, accepted=_CONDITION_ACCEPTED)
+    if source is None:
+        return None
+    problems = _condition_problems(source, facts)
+    if levels and "corrected-claim" not in levels:
+        problems.append("the template's levels do not include corrected-claim, so no letter of it is one")
+    for message in problems:
+        r.problem(at, message, _CONDITION_ACCEPTED + "; facts: " + (", ".join(facts) or "none declared"))
+    return None if problems else LevelCondition(source, path, r.located.line(at))
+
+
+_CONDITION_ACCEPTED = ("a Jinja expression over " + ", ".join(CONDITION_NAMES)
+                       + ", e.g. facts.authorization_number and not facts.authorization_on_claim")
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -549,3 +663,6 @@ def billed_code(line: Any) -> str:
 
 def money(value: Decimal | None) -> str:
     return f"${value:,.2f}" if given(value) else ""
+
+
+_FILTERS = {"short_date": short_date, "long_date": long_date, "money": money, "billed_code": billed_code}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from appeal.inputs.schema import first_level
+from appeal.inputs.schema import CORRECTED_CLAIM, first_level
 from appeal.inputs.workspace import PayerEntry
 
 SOON_DAYS = 7
@@ -111,15 +111,24 @@ def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date, to
                     basis=basis, citation=rule.citation)
 
 
+# The levels a denial's first letter is written at: a corrected claim, or the first rung of a payer's ladder
+# (a commercial plan's reconsideration is optional, so its first-level appeal opens the ladder as well).
+OPENING_LEVELS = (CORRECTED_CLAIM, "reconsideration", "redetermination", "first-level")
+
+
 def earliest_deadline(payer: PayerEntry | None, denied_on: dt.date | None, level: str | None = None,
                       today: dt.date | None = None, kind: str | None = None,
                       prior_on: dt.date | None = None) -> Deadline | None:
-    """The appeal-by date at ``level``; with no level, the earliest window the payer directory gives, else the
-    rule of the first level of the payer's kind."""
+    """The appeal-by date at ``level``; with no level, the earliest window the payer directory gives for a
+    first letter (:data:`OPENING_LEVELS`; a later level's window counts from a decision, not from the denial),
+    else the rule of the first level of the payer's kind. A corrected claim has no rule of its own here:
+    without a corrected-claim window in the payer directory, it is due as a letter of no level."""
     if denied_on is None:
         return None
     kind = kind or (payer.kind if payer else None)
-    levels = [level] if level else list(payer.appeal_window_days) if payer else []
+    if level == CORRECTED_CLAIM and (payer is None or level not in payer.appeal_window_days):
+        level = None
+    levels = [level] if level else [lv for lv in payer.appeal_window_days if lv in OPENING_LEVELS] if payer else []
     if not levels:
         levels = [first_level(kind)]
     found = [d for lv in levels if (d := appeal_deadline(payer, lv, denied_on, today, kind, prior_on)) is not None]

@@ -101,7 +101,7 @@ class Worker:
             judged = verdict_of(prepared, findings)
             reasons = tuple((r.code, r.message) for r in judged.reasons)
             said = (*prepared.warnings, *(f"{f.severity}: {f.message}" for f in findings if f.severity != "note"))
-            appeal_by = self.appeal_by(case, prepared.bound.level)
+            appeal_by = self.appeal_by(case, prepared.bound.request.level)
             if job.strict and not judged.ready:
                 return Outcome(item.seq, item.label, "skipped", (), prepared.template.id, appeal_by,
                                error=f"--strict: the letter is {judged.status}, not ready; not written",
@@ -128,11 +128,11 @@ class Worker:
         except Exception as exc:  # a bug of ours: report it on this item, keep going (its message may hold PHI)
             return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            error=f"internal error ({type(exc).__name__} at {origin(exc)}); please report it")
-        level = prepared.bound.level or ""
+        level = prepared.bound.request.level
         facts = None
         if job.ledger:  # hashed here, in parallel, rather than by the parent that records them
             facts = letter_facts(prepared.case, prepared.template.id, (), self.sources.workspace,
-                                 prepared.bound.level)
+                                 prepared.bound.request.level)
             facts["letters"] = ([[self.resolved(f.path), f.sha256] for f in staged] if staged else
                                 [[self.resolved(p), sha256_of(p)] for p in paths])
         return Outcome(item.seq, item.label, "written", tuple(p.name for p in paths), prepared.template.id,
