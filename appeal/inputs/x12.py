@@ -657,6 +657,13 @@ class _Reader:
         self.pair_reversals()
         return self.remit
 
+    def close(self) -> None:
+        """Drop the reader's handler tables. They hold its bound methods, so the reader is in a reference cycle,
+        and with the cyclic collector off (:func:`no_cycle_collection`) it would keep the whole remittance alive
+        to the end of the process, where the interpreter's last collection walks every object of it (a quarter
+        of a second for 20,000 claims)."""
+        self.__dict__.clear()
+
     def pair_reversals(self) -> None:
         claims = self.remit.claims
         for pos, claim in enumerate(claims):
@@ -705,15 +712,18 @@ def _parse_835(data: bytes | str, path: str) -> Remittance:
         reader.remit.warnings.append(Warning835(
             1, "ST", "no ISA envelope; assuming '*' elements, ':' components, '~' terminator"))
     element = delims.element
-    for idx, segment in enumerate(filter(None, map(str.strip, text.split(delims.segment))), start=1):
-        seg = segment.split(element)
-        reader.idx, reader.seg = idx, seg
-        handler = reader.handlers.get(seg[0])
-        if handler is not None:
-            handler(seg)
-        else:
-            reader.other(seg)
-    return reader.finish()
+    try:
+        for idx, segment in enumerate(filter(None, map(str.strip, text.split(delims.segment))), start=1):
+            seg = segment.split(element)
+            reader.idx, reader.seg = idx, seg
+            handler = reader.handlers.get(seg[0])
+            if handler is not None:
+                handler(seg)
+            else:
+                reader.other(seg)
+        return reader.finish()
+    finally:
+        reader.close()
 
 
 # ------------------------------------------------------------------- denials
