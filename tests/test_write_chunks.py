@@ -74,22 +74,18 @@ def test_a_relative_path_is_written_in_the_current_folder(tmp_path, monkeypatch)
 
 def test_a_temporary_name_already_taken_falls_back_to_a_random_one(tmp_path, monkeypatch):
     monkeypatch.setattr(files, "_sync_filesystem", lambda folder: None)
-    taken = tmp_path / f".case.yaml.{files._pid}-{next(files._names) + 1}.part"
+    taken = tmp_path / f".case.yaml.{os.getpid()}-{next(files._names) + 1}.part"
     taken.write_text("someone else's")
     write_texts_atomic([(tmp_path / "case.yaml", "mine")])
     assert (tmp_path / "case.yaml").read_text() == "mine\n" and taken.read_text() == "someone else's"
     assert sorted(os.listdir(tmp_path)) == sorted(["case.yaml", taken.name])
 
 
-def test_a_forked_process_names_its_temporary_files_by_its_own_id(tmp_path):
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: its own process id in the names it makes
-        os.close(read)
-        os.write(write, str(files._pid).encode())
-        os._exit(0)
-    os.close(write)
-    said = os.read(read, 64).decode()
-    os.close(read)
-    os.waitpid(pid, 0)
-    assert said == str(pid) and files._pid == os.getpid()
+
+def test_the_process_id_in_the_temporary_names_is_asked_once_for_many_files(tmp_path, monkeypatch):
+    asked = []
+    real = os.getpid
+    monkeypatch.setattr(files, "_sync_filesystem", lambda folder: None)
+    monkeypatch.setattr(files.os, "getpid", lambda: asked.append(1) or real())
+    write_atomic_many((tmp_path / f"case-{i}.yaml", b"x") for i in range(files.SYNC_CHUNK + 1))
+    assert len(asked) == 1 and len(os.listdir(tmp_path)) == files.SYNC_CHUNK + 1

@@ -271,9 +271,10 @@ def write_atomic_many(files: Iterable[tuple[Path, bytes]]) -> None:
     writing: list[tuple[Path, str]] = []  # (path, temporary file) written, not yet synced
     syncing: _ChunkSync | None = None  # the chunk whose sync runs while the next one is written
     folders: dict[str, Path] = {}  # every folder written into, by the name of its temporary files' folder
+    pid = os.getpid()  # in the temporary files' names: asked once, not once a file
     try:
         for path, data in files:
-            writing.append((path, _temporary(path, data, sync=False)))
+            writing.append((path, _temporary(path, data, sync=False, pid=pid)))
             if len(writing) >= SYNC_CHUNK:
                 if syncing is not None:
                     syncing.place()
@@ -432,11 +433,13 @@ def _sync_folder(folder: str | Path) -> None:
         os.close(fd)
 
 
-def _temporary(path: Path, data: bytes, sync: bool) -> str:
+def _temporary(path: Path, data: bytes, sync: bool, pid: int | None = None) -> str:
     """``data`` in a new temporary file beside ``path`` (mode 0600), flushed to disk when ``sync`` (one file:
-    ``mkstemp``'s random name); else one of many synced together, named by :func:`_create`."""
+    ``mkstemp``'s random name); else one of many synced together, named by :func:`_create` (``pid``: its
+    argument)."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent) if sync else _create(path)
+        fd, tmp = (tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent) if sync
+                   else _create(path, pid))
     except OSError as exc:
         raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
     try:
@@ -457,24 +460,15 @@ def _temporary(path: Path, data: bytes, sync: bool) -> str:
 
 
 _names = itertools.count(1)
-_pid = os.getpid()  # in each temporary file's name; a forked process (a batch worker) takes its own
 
 
-def _new_pid() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_pid)
-
-
-def _create(path: Path) -> tuple[int, str]:
+def _create(path: Path, pid: int | None = None) -> tuple[int, str]:
     """A new temporary file ``.<name>.<pid>-<n>.part`` beside ``path``, mode 0600, open for writing: the name
     ``tempfile.mkstemp`` would make, without its random names and checks (half the cost of writing a case file);
-    ``mkstemp`` when that name is taken."""
+    ``mkstemp`` when that name is taken. ``pid``: this process's id, when the caller has it (one ``getpid`` for
+    many files)."""
     folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.{_pid}-{next(_names)}.part")
+    tmp = os.path.join(folder, f".{name}.{pid or os.getpid()}-{next(_names)}.part")
     try:
         return os.open(tmp, _CREATE, 0o600), tmp
     except FileExistsError:
