@@ -547,8 +547,13 @@ class _Reader:
         group = _el(seg, 1)
         if group not in _CAS_GROUPS:
             self.warn(f"unknown adjustment group code {group[:4]!r}")
-        found = []
         size, amounts, idx = len(seg), self.amounts, self.idx
+        if size == 4 and seg[2]:  # one reason and its amount, no quantity: most CAS segments, read directly
+            amount = amounts[seg[3]]
+            if amount is None:
+                self.bad_amount(seg, 3, "adjustment amount", required=True)
+            return [Adjustment(group, seg[2], amount, None, idx)]
+        found = []
         full = _padded(seg, min(size, 20) + 2)
         for pos in range(2, min(size, 20), 3):  # up to six (reason, amount, quantity) triplets
             reason = full[pos]
@@ -572,7 +577,7 @@ class _Reader:
             self.warn("SVC before any CLP; skipped")
             return
         full = _padded(seg, 8)
-        qualifier, code, modifiers = self.composite(full[1])
+        qualifier, code, modifiers = self.composites.get(full[1]) or self.composite(full[1])
         amounts = self.amounts
         charge, paid, units = amounts[full[2]], amounts[full[3]], amounts[full[5]]
         if charge is None:
