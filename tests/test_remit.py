@@ -233,3 +233,44 @@ def test_import_lists_the_case_folder_once_instead_of_looking_at_each_file(ws, t
     monkeypatch.setattr(Path, "is_file", no_look)
     again = import_835([source], out, Settings(workspace=ws))
     assert [s for _, _, s in again.cases] == ["kept", "unchanged"]
+
+
+def test_the_same_claims_in_three_remittances_get_numbered_names(ws, tmp_path):
+    source = X12 / "08_synthetic_two_reasons_one_claim.835"
+    copy = tmp_path / "again.835"
+    copy.write_bytes(source.read_bytes())
+    result = import_835([source, copy, source], tmp_path / "cases", Settings(workspace=ws))
+    stems = ["Synthetic-Health-Plan_PCN0001_CO-189", "Synthetic-Health-Plan_PCN0001_CO-97"]
+    assert [p.name for p, _, _ in result.cases] == [f"{stem}{n}.yaml" for n in ("", "-2", "-3") for stem in stems]
+    assert [s for _, _, s in result.cases] == ["written"] * 6
+    assert sorted(p.name for p in (tmp_path / "cases").iterdir()) == sorted(p.name for p, _, _ in result.cases)
+
+
+def test_a_name_numbered_within_a_remittance_stays_apart_from_the_next_remittances(ws, tmp_path):
+    """Two denials of one claim and reason in a file (two transactions) are -2 within it; in a second file the
+    same names are numbered again against the first file's, never one of them (as import-835 always named)."""
+    text = (X12 / "08_synthetic_two_reasons_one_claim.835").read_text()
+    start, end = text.index("ST*835"), text.index("GE*")
+    doubled = tmp_path / "doubled.835"
+    doubled.write_text(text[:end] + text[start:end] + text[end:])
+    first = drafts(read_remittance(doubled), load_workspace(ws), template_set((), ws))
+    assert [d.name.split("_")[-1] for d in first] == ["CO-189.yaml", "CO-97.yaml", "CO-189-2.yaml", "CO-97-2.yaml"]
+    result = import_835([doubled, doubled], tmp_path / "cases", Settings(workspace=ws))
+    assert [p.name.split("_")[-1] for p, _, _ in result.cases] == [
+        "CO-189.yaml", "CO-97.yaml", "CO-189-2.yaml", "CO-97-2.yaml",
+        "CO-189-3.yaml", "CO-97-3.yaml", "CO-189-2-2.yaml", "CO-97-2-2.yaml"]
+
+
+def test_a_service_line_is_written_as_its_remittance_gives_it_claim_after_claim(ws, tmp_path):
+    """Lines of the same date and code whose charges are equal but written differently (120 and 120.00) are each
+    written as given (the drafts keep the lines of a line once written, by the remittance's own amounts)."""
+    text = (X12 / "08_synthetic_two_reasons_one_claim.835").read_text()
+    start, end = text.index("ST*835"), text.index("GE*")
+    second = text[start:end].replace("SVC*HC:97110:GP*120*0**2", "SVC*HC:97110:GP*120.00*0**2.0")
+    doubled = tmp_path / "doubled.835"
+    doubled.write_text(text[:end] + second + text[end:])
+    found = [d for d in drafts(read_remittance(doubled), load_workspace(ws), template_set((), ws))
+             if d.denial.carc == "97"]
+    assert ['      units: "2"', '      charge: "120"'] == [line for line in found[0].text.splitlines()
+                                                         if line in ('      units: "2"', '      charge: "120"')]
+    assert '      units: "2.0"' in found[1].text.splitlines() and '      charge: "120.00"' in found[1].text.splitlines()

@@ -516,3 +516,36 @@ def test_original_units_svc07_are_kept_apart_from_the_units_paid():
     line = remit.claims[1].lines[0]
     assert (line.units, line.original_units) == (Decimal("0"), Decimal("3"))
     assert load(F02).claims[1].lines[0].original_units is None
+
+
+def test_a_remittance_is_freed_by_reference_counting_once_dropped():
+    """Read with the cyclic collector off (as import-835 and denials read): nothing but the caller holds the
+    remittance, so it is freed as soon as the caller drops it, not by the interpreter's last collection."""
+    import gc
+    import sys
+
+    from appeal.inputs.x12 import no_cycle_collection
+
+    with no_cycle_collection():
+        remit = load(F08)
+        assert sys.getrefcount(remit) == 2  # the name here and getrefcount's own argument
+        claim = remit.claims[0]
+        before = sys.getrefcount(claim)
+        del remit
+        assert sys.getrefcount(claim) == before - 1  # its transaction's list let it go
+        assert not gc.isenabled()
+
+
+
+@pytest.mark.parametrize("cas, adjustments, said", [
+    (b"CAS*OA*A7*127.8", [("OA", "A7", Decimal("127.8"), None)], []),
+    (b"CAS*OA*A7*", [("OA", "A7", None, None)], ["adjustment amount (CAS03) is missing"]),
+    (b"CAS*OA*A7*127.8*2", [("OA", "A7", Decimal("127.8"), Decimal("2"))], []),
+    (b"CAS*OA**127.8", [], ["adjustment amount (CAS03) has no reason code", "CAS segment has no adjustment reason code"]),
+    (b"CAS*XX*A7*1", [("XX", "A7", Decimal("1"), None)], ["unknown adjustment group code 'XX'"]),
+])
+def test_a_cas_of_one_reason_reads_as_any_cas(cas, adjustments, said):
+    remit = parse_835(raw(F04).replace(b"CAS*OA*A7*127.8", cas), "one.835")
+    found = remit.claims[0].lines[1].adjustments
+    assert [(a.group, a.reason, a.amount, a.quantity) for a in found] == adjustments
+    assert [w.message for w in remit.warnings if w.segment_index == 26] == said

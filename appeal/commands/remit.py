@@ -254,6 +254,9 @@ def drafts(remit: Remittance, workspace: Workspace | None, templates: TemplateSe
 
 def unique_name(name: str, used: set[str]) -> str:
     """``name``, or ``<stem>-2.yaml``... when an earlier draft has it (``deliver.files.allocate``)."""
+    if name not in used and name.endswith(CASE_SUFFIX):  # most names: allocate's first choice, without its calls
+        used.add(name)
+        return name
     stem = allocate(name[: -len(CASE_SUFFIX)], lambda candidate: candidate + CASE_SUFFIX not in used)
     used.add(stem + CASE_SUFFIX)
     return stem + CASE_SUFFIX
@@ -293,6 +296,8 @@ class _Drafter:
         self.chosen: dict[tuple, tuple[TemplateMeta, str]] = {}
         self.denial_parts: dict[tuple, _Part] = {}
         self.fact_parts: dict[tuple, _Part] = {}
+        self.denials_said: dict[tuple, tuple[str, str]] = {}  # the header's denial line and the name's reason
+        self.known: dict = {}  # the lines of a rendering provider and of a service line, written once (_write_claim)
         self.claim: RemitClaim | None = None  # the claim of the last draft, and its part
         self.claim_part: _Part = ([], [])
 
@@ -302,7 +307,8 @@ class _Drafter:
         shared = self.shared.get(id(txn))
         if shared is None:
             shared = self.shared[id(txn)] = self.share(txn)
-        codes = tuple(claim.lines[n - 1].code for n in denial.lines) or tuple(line.code for line in claim.lines)
+        lines = claim.lines
+        codes = tuple([lines[n - 1].code for n in denial.lines] if denial.lines else [line.code for line in lines])
         defaults = self.facts.get(codes)
         if defaults is None:
             defaults = self.facts[codes] = self.workspace.facts_for(codes) if self.workspace else {}
@@ -313,29 +319,29 @@ class _Drafter:
         if gaps is None:
             gaps = shared.gaps[npi] = self.gaps(txn, npi)
         if claim is not self.claim:
-            self.claim, self.claim_part = claim, _claim_part(claim)
+            self.claim, self.claim_part = claim, _claim_part(claim, self.known)
         denial_key = (denial.group, denial.carc, denial.rarc, denial.lines)
         denial_part = self.denial_parts.get(denial_key)
         if denial_part is None:
             denial_part = self.denial_parts[denial_key] = _denial_part(denial)
+        said = self.denials_said.get(denial_key[:2] + denial_key[3:])
+        if said is None:
+            said = self.denials_said[denial_key[:2] + denial_key[3:]] = _denial_said(denial)
         facts_key = (meta.id, codes)
         fact_part = self.fact_parts.get(facts_key)
         if fact_part is None:
             fact_part = self.fact_parts[facts_key] = _facts_part(meta, defaults, codes)
-        code = reason_code(denial.group, denial.carc)
-        where = f"line(s) {', '.join(map(str, denial.lines))}" if denial.lines else "the claim"
-        lines = [f"# Case imported from the X12 835 remittance {self.file_name} (transaction {txn.control_number}, "
-                 f"CLP at segment {claim.segment_index}).".rstrip(),
-                 f"# Denial: {code or 'the whole claim (no adjustment code)'} on {where}. It holds the patient's "
-                 f"data: keep it private.",
-                 f"# Template: {meta.id} ({reason}).".rstrip(),
-                 *shared.appeal_by,
-                 "# Check every value and fill in each FILL IN, then: appeal generate THIS_FILE -o out/",
-                 *gaps[0], *shared.sections, *self.claim_part[0], "denial:", *shared.denial_date[0],
-                 *denial_part[0], *fact_part[0]]
+        text = [f"# Case imported from the X12 835 remittance {self.file_name} (transaction {txn.control_number}, "
+                f"CLP at segment {claim.segment_index}).".rstrip(),
+                said[0],
+                f"# Template: {meta.id} ({reason}).".rstrip(),
+                *shared.appeal_by,
+                "# Check every value and fill in each FILL IN, then: appeal generate THIS_FILE -o out/",
+                *gaps[0], *shared.sections, *self.claim_part[0], "denial:", *shared.denial_date[0],
+                *denial_part[0], *fact_part[0], ""]
         number = claim.payer_claim_number or f"claim-at-segment-{claim.segment_index}"
-        return Draft(name=name_stem(shared.payer_name, number, code or "denied") + CASE_SUFFIX,
-                     text="\n".join(lines) + "\n", template=meta.id,
+        return Draft(name=name_stem(shared.payer_name, number, said[1]) + CASE_SUFFIX,
+                     text="\n".join(text), template=meta.id,
                      fill_in=[*gaps[1], *self.claim_part[1], *shared.denial_date[1], *denial_part[1], *fact_part[1]],
                      deadline=shared.deadline, denial=denial)
 
@@ -424,9 +430,9 @@ def _person_name(person, last_first: bool = False) -> str:
     if person is None:
         return ""
     if last_first:
-        first = " ".join(p for p in (person.first, person.middle) if p)
-        return ", ".join(p for p in (person.last, first) if p)
-    return " ".join(p for p in (person.first, person.middle, person.last) if p)
+        first = " ".join(filter(None, (person.first, person.middle)))
+        return ", ".join(filter(None, (person.last, first)))
+    return " ".join(filter(None, (person.first, person.middle, person.last)))
 
 
 def _payee_fields(txn: Transaction) -> dict:
@@ -471,11 +477,12 @@ def _write_payer(w: _CaseWriter, txn: Transaction, payer_name: str) -> None:
         w.key(2, "id", payer_id)
 
 
-def _claim_part(claim: RemitClaim) -> _Part:
-    """The patient and claim sections, the same for each denial of the claim."""
+def _claim_part(claim: RemitClaim, known: dict) -> _Part:
+    """The patient and claim sections, the same for each denial of the claim. ``known``: what
+    :func:`_write_claim` wrote before, for the claims of one remittance."""
     w = _CaseWriter()
     _write_patient(w, claim)
-    _write_claim(w, claim)
+    _write_claim(w, claim, known)
     return w.lines, w.fill_in
 
 
@@ -501,7 +508,12 @@ def _write_patient(w: _CaseWriter, claim: RemitClaim) -> None:
         add(f"  subscriber_name: {encode_basestring(subscriber_name)}")
 
 
-def _write_claim(w: _CaseWriter, claim: RemitClaim) -> None:
+def _write_claim(w: _CaseWriter, claim: RemitClaim, known: dict) -> None:
+    """The claim section. ``known`` keeps the lines written for a rendering provider and for a service line
+    (its date, code, modifiers, units and charge), which claim after claim repeat: by the identity of the
+    remittance's objects (one Person per provider, one Decimal per amount's text, x12._Amounts), which live as
+    long as the remittance, and so as long as ``known``; a Decimal's value would not do (``1.50`` equals
+    ``1.5`` but is not written as it)."""
     add = w.lines.append
     add("claim:")
     if claim.payer_claim_number:
@@ -511,19 +523,39 @@ def _write_claim(w: _CaseWriter, claim: RemitClaim) -> None:
     if claim.account:
         add(f"  account: {encode_basestring(claim.account)}")
     rendering = claim.rendering_provider
-    rendering_name = _person_name(rendering)
-    if rendering and rendering_name:
-        add("  rendering_provider:")
-        add(f"    name: {encode_basestring(rendering_name)}")
-        if rendering.npi and npi_is_valid(rendering.npi):
-            add(f"    npi: {encode_basestring(rendering.npi)}")
+    if rendering:
+        said = known.get(id(rendering))
+        if said is None:
+            said = known[id(rendering)] = _rendering_lines(rendering)
+        w.lines.extend(said)
     if not claim.lines:
         w.gap(2, "lines", "claim.lines", "the claim's lines; the remittance has none (claim-level adjustment)",
               "a list of {date, code, charge}")
         return
     add("  lines:")
     for number, line in enumerate(claim.lines, start=1):
-        _write_line(w, claim, line, number)
+        date = line.date_from or claim.service_from
+        if not (date and line.code):  # a line with a gap names its number: written on its own
+            _write_line(w, claim, line, number)
+            continue
+        key = (date, line.code, line.modifiers, id(line.original_units or line.units), id(line.charge))
+        said = known.get(key)
+        if said is None:
+            start = len(w.lines)
+            _write_line(w, claim, line, number)
+            said = known[key] = w.lines[start:]
+        else:
+            w.lines.extend(said)
+
+
+def _rendering_lines(rendering) -> list[str]:
+    name = _person_name(rendering)
+    if not name:
+        return []
+    lines = ["  rendering_provider:", f"    name: {encode_basestring(name)}"]
+    if rendering.npi and npi_is_valid(rendering.npi):
+        lines.append(f"    npi: {encode_basestring(rendering.npi)}")
+    return lines
 
 
 def _write_line(w: _CaseWriter, claim: RemitClaim, line, number: int) -> None:
@@ -573,6 +605,14 @@ def _denial_part(denial: RemitDenial) -> _Part:
     if denial.lines:
         w.key(2, "lines", [str(n) for n in denial.lines])
     return w.lines, w.fill_in
+
+
+def _denial_said(denial: RemitDenial) -> tuple[str, str]:
+    """The header's line naming the denial and its lines, and the reason a file name carries (``CO-189``)."""
+    code = reason_code(denial.group, denial.carc)
+    where = f"line(s) {', '.join(map(str, denial.lines))}" if denial.lines else "the claim"
+    return (f"# Denial: {code or 'the whole claim (no adjustment code)'} on {where}. It holds the patient's "
+            f"data: keep it private.", code or "denied")
 
 
 def _facts_part(meta: TemplateMeta, defaults: dict, codes: tuple[str, ...]) -> _Part:
@@ -629,10 +669,11 @@ def _import_835(files: Iterable[Path | str], out_dir: Path, settings: Settings, 
     remits = read_remittances(files)
     result = Imported()
     planned: list[tuple[Path, Draft]] = []
+    taken: set[str] = set()  # the names of the files planned so far
     for remit in remits:
         result.warnings.extend(warning_lines(remit))
         planned.extend((out_dir / d.name, d) for d in _across_files(drafts(remit, workspace, templates, today),
-                                                                     {p.name for p, _ in planned}))
+                                                                     taken))
     present: set[str] | None = set()
     if planned:
         ensure_dir(out_dir)

@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import unicodedata
 import zipfile
 from contextlib import contextmanager
@@ -259,20 +260,38 @@ def write_atomic_many(files: Iterable[tuple[Path, bytes]]) -> None:
     of an import of 20,000 case files; an fsync of each file of a chunk still costs 2.5 times one sync
     of the chunk). Here up to :data:`SYNC_CHUNK` files are written to their temporary files, flushed
     together by one sync of the filesystem they are on (:func:`_sync_filesystem`), and only then renamed
-    into place; then their folder is flushed, so the renames survive a crash too. Each file is still old
-    or whole, never half (a rename of a file not yet on disk may leave it empty after a crash on some
-    filesystems: that is why the sync comes first). A failure removes the chunk's temporary files.
+    into place. Each file is still old or whole, never half (a rename of a file not yet on disk may leave
+    it empty after a crash on some filesystems: that is why the sync comes first).
+
+    The sync of a chunk runs in a thread of its own while the next chunk is written (the disk works while
+    this process does: a sync waits 5 to 13 ms here, 79 of them for 20,000 files), and it also flushes the
+    renames of the chunk before it, so the folders are flushed once, at the end, not once per chunk. When
+    this returns every file is on disk at its name. A failure removes the temporary files not yet placed.
     """
-    chunk: list[tuple[Path, str]] = []
+    writing: list[tuple[Path, str]] = []  # (path, temporary file) written, not yet synced
+    syncing: _ChunkSync | None = None  # the chunk whose sync runs while the next one is written
+    folders: dict[str, Path] = {}  # every folder written into, by the name of its temporary files' folder
+    pid = os.getpid()  # in the temporary files' names: asked once, not once a file
     try:
         for path, data in files:
-            chunk.append((path, _temporary(path, data, sync=False)))
-            if len(chunk) >= SYNC_CHUNK:
-                _sync_into_place(chunk)
-        _sync_into_place(chunk)
+            writing.append((path, _temporary(path, data, sync=False, pid=pid)))
+            if len(writing) >= SYNC_CHUNK:
+                if syncing is not None:
+                    syncing.place()
+                syncing, writing = _ChunkSync(writing, folders), []
+        if syncing is not None:
+            syncing.place()
+        if writing:
+            syncing, writing = _ChunkSync(writing, folders), []
+            syncing.place()
+        for folder in folders.values():
+            _sync_folder(folder)
     finally:
-        for _, tmp in chunk:  # left only when something failed
-            _remove(tmp)
+        if syncing is not None:
+            syncing.join()  # never left running (its error, if any, is the one raised already)
+        for chunk in (writing, syncing.chunk if syncing is not None else []):
+            for _, tmp in chunk:  # left only when something failed
+                _remove(tmp)
 
 
 def stage(path: Path, data: bytes) -> str:
@@ -321,20 +340,38 @@ def discard_staged(groups: Iterable[Iterable[tuple[str, str | Path]]]) -> None:
             _remove(tmp)
 
 
-def _sync_into_place(chunk: list[tuple[Path, str]]) -> None:
-    if not chunk:
-        return
-    folders = list(dict.fromkeys(path.parent for path, _ in chunk))
-    _sync_filesystems(folders)
-    placed = 0
-    try:
+class _ChunkSync(threading.Thread):
+    """The sync of one chunk of :func:`write_atomic_many`'s temporary files, started at once in a thread of its
+    own; :meth:`place` waits for it, then renames them into place."""
+
+    def __init__(self, chunk: list[tuple[Path, str]], known: dict[str, Path]) -> None:
+        super().__init__(name="appeal-sync", daemon=True)
+        self.chunk = chunk
+        self.folders: dict[str, Path] = {}  # the chunk's folders (each temporary file is in its file's folder)
         for path, tmp in chunk:
-            _into_place(tmp, path)
-            placed += 1
-    finally:
-        del chunk[:placed]  # what is left is removed by the caller
-    for folder in folders:
-        _sync_folder(folder)
+            folder = os.path.dirname(tmp)
+            if folder not in self.folders:
+                self.folders[folder] = known.get(folder) or known.setdefault(folder, path.parent)
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            _sync_filesystems(list(self.folders.values()))
+        except BaseException as exc:  # raised by place(), in the writing thread
+            self.error = exc
+
+    def place(self) -> None:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        chunk, placed = self.chunk, 0
+        try:
+            for path, tmp in chunk:
+                _into_place(tmp, path)
+                placed += 1
+        finally:
+            del chunk[:placed]  # what is left is removed by the caller
 
 
 def _sync_filesystems(folders: Sequence[str | Path]) -> None:
@@ -396,11 +433,13 @@ def _sync_folder(folder: str | Path) -> None:
         os.close(fd)
 
 
-def _temporary(path: Path, data: bytes, sync: bool) -> str:
+def _temporary(path: Path, data: bytes, sync: bool, pid: int | None = None) -> str:
     """``data`` in a new temporary file beside ``path`` (mode 0600), flushed to disk when ``sync`` (one file:
-    ``mkstemp``'s random name); else one of many synced together, named by :func:`_create`."""
+    ``mkstemp``'s random name); else one of many synced together, named by :func:`_create` (``pid``: its
+    argument)."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent) if sync else _create(path)
+        fd, tmp = (tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent) if sync
+                   else _create(path, pid))
     except OSError as exc:
         raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
     try:
@@ -423,16 +462,20 @@ def _temporary(path: Path, data: bytes, sync: bool) -> str:
 _names = itertools.count(1)
 
 
-def _create(path: Path) -> tuple[int, str]:
+def _create(path: Path, pid: int | None = None) -> tuple[int, str]:
     """A new temporary file ``.<name>.<pid>-<n>.part`` beside ``path``, mode 0600, open for writing: the name
     ``tempfile.mkstemp`` would make, without its random names and checks (half the cost of writing a case file);
-    ``mkstemp`` when that name is taken."""
-    tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{next(_names)}.part")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    ``mkstemp`` when that name is taken. ``pid``: this process's id, when the caller has it (one ``getpid`` for
+    many files)."""
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{pid or os.getpid()}-{next(_names)}.part")
     try:
-        return os.open(tmp, flags, 0o600), tmp
+        return os.open(tmp, _CREATE, 0o600), tmp
     except FileExistsError:
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        return tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
 def _into_place(tmp: str, path: Path) -> None:
