@@ -45,7 +45,9 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     summary's order (the letters are then for mail: a letter without a payer address is not ready).
     ``columns`` is a column map for CSV and XLSX inputs (else
     ``csv_columns`` in the profile); ``xlsx`` is a workbook to write the summary to as well.
-    ``started`` is told the number of items before the first is made. Ctrl-C stops the run
+    ``started`` is told the number of items before ``progress`` hears of the first (the workers start on the
+    first letters while the inputs are still being read; the number comes once the last input is parsed).
+    Ctrl-C stops the run
     after the letters in progress: ``interrupted`` is set and the summary lists what was done.
     """
     column_map = load_column_map(columns) if columns is not None else None  # a bad map stops the run (exit 2)
@@ -148,7 +150,7 @@ def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
     return target
 
 
-Listing = tuple[list[Path], Settings, str, dt.date, "ColumnMap | None", Path]  # list_items' first arguments
+Listing = tuple[list[Path], Settings, str, dt.date, "ColumnMap | None", Path]  # iter_items' inputs, for the reader
 
 
 PRELOAD = ["appeal.commands.batch.worker", "appeal.render.docx", "appeal.render.pdf"]
