@@ -146,3 +146,18 @@ def test_a_pool_run_tells_the_progress_its_total_before_any_outcome(ws, tmp_path
     assert heard[1:] == ["written"] * 13
     assert result.count("written") == 13
     assert [outcome.seq for outcome in result.outcomes] == list(range(13))
+
+
+def test_a_case_file_just_written_has_the_key_of_its_bytes_on_disk(ws, tmp_path):
+    """The reader hashes the bytes it wrote instead of reading the file again: the key is the same as when a
+    later run reads the file (so that run skips the letter), and an edited file is read and used as it is."""
+    cases = tmp_path / "cases"
+    first = [event for event in listed([F08], ws, cases) if not isinstance(event, tuple)]
+    again = [event for event in listed([F08], ws, cases) if not isinstance(event, tuple)]
+    assert [item.key for item in first] == [item.key for item in again]
+    assert [item.source for item in first] == [item.source for item in again]
+    edited = Path(first[0].source)
+    edited.write_text(edited.read_text(encoding="utf-8") + "# checked by the biller\n", encoding="utf-8")
+    third = [event for event in listed([F08], ws, cases) if not isinstance(event, tuple)]
+    assert third[0].key != first[0].key and third[1].key == first[1].key
+    assert edited.read_text(encoding="utf-8").endswith("# checked by the biller\n")

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 from appeal.commands.batch.summary import Outcome
 from appeal.commands.remit import drafts, place_case, read_remittance, remit_denials, unique_name, warning_lines
 from appeal.deliver.files import SYNC_CHUNK, ensure_dir, write_texts_atomic
+from appeal.deliver.files import _text_bytes as text_bytes  # the bytes write_texts_atomic writes
 from appeal.errors import AppealError, CaseError, Problem
 from appeal.inputs.case import MAX_CASE_BYTES
 from appeal.inputs.table import ColumnMap, is_table, read_table
@@ -137,26 +139,37 @@ class CaseFolder:
     folder: Path
     used: set[str] = field(default_factory=set)
     writes: list[tuple[Path, str]] = field(default_factory=list)
+    present: set[str] | None = None  # the folder's names when the first case was placed (None: not listed)
 
-    def place(self, name: str, text: str, warnings: list[str]) -> Path:
-        if not self.used:  # the first case: the folder is made (or checked) once, not for every case
+    def place(self, name: str, text: str, warnings: list[str]) -> tuple[Path, bytes | None]:
+        """The case's path, and the bytes it is written with (``None``: a file already there is used, and read
+        again when listed). The folder is listed once, not looked at for each case (its names are unique in
+        a run, so a case written since is never asked for again)."""
+        if not self.used:  # the first case: the folder is made (or checked) and listed once, not for every case
             ensure_dir(self.folder)
+            try:
+                self.present = set(os.listdir(self.folder))
+            except OSError:
+                self.present = None  # each file is looked at instead
         path = self.folder / unique_name(name, self.used)
-        if place_case(path, text, writes=self.writes) == "kept":
+        placed = place_case(path, text, writes=self.writes, present=self.present)
+        if placed == "kept":
             warnings.append(f"{path}: edited since it was made from the remittance; used as it is (delete it to "
                             "make it again from the remittance)")
-        return path
+        return path, text_bytes(text) if placed == "written" else None
 
     def write(self) -> None:
         writes, self.writes = self.writes, []
         write_texts_atomic(writes)
 
 
-def _case_item(path: Path, fingerprint: str) -> Item:
-    try:
-        data = open_regular(path, MAX_CASE_BYTES, kind="a case file")
-    except FileRefused as exc:
-        raise CaseError(str(exc), file=str(path)) from None
+def _case_item(path: Path, fingerprint: str, data: bytes | None = None) -> Item:
+    """The item of a case file; ``data``: its bytes, when this run has just written them (else it is read)."""
+    if data is None or len(data) > MAX_CASE_BYTES:
+        try:
+            data = open_regular(path, MAX_CASE_BYTES, kind="a case file")
+        except FileRefused as exc:
+            raise CaseError(str(exc), file=str(path)) from None
     return Item(0, "case", str(path), str(path), _hash(fingerprint, "case", data))
 
 
@@ -174,13 +187,13 @@ def _remit_items(path: Path, sources: Sources, fingerprint: str, warnings: list[
     expect(sum(1 for _ in remit_denials(remit, sources.workspace)))
     count = 0
     chunk = FIRST_CHUNK
-    placed: list[Path] = []
+    placed: list[tuple[Path, bytes | None]] = []
 
     def listed() -> Iterator[Item]:
         assert cases is not None
         cases.write()
         found, placed[:] = list(placed), []
-        return (_case_item(case, fingerprint) for case in found)
+        return (_case_item(case, fingerprint, data) for case, data in found)
 
     try:
         for draft in drafts(remit, sources.workspace, sources.templates, today):
