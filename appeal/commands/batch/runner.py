@@ -258,8 +258,8 @@ def _in_pool(reader: Reader, sort: Callable[[Item | Outcome], bool], jobs: int, 
     (:meth:`Placer.busy`, :meth:`Placer.due_in`).
     """
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=start_worker, initargs=(job,))
-    pending: set = set()
-    ready: list[Item] = []
+    pending: set = {pool.submit(_no_items) for _ in range(jobs)}  # every worker starts (loads its sources) now,
+    ready: list[Item] = []                                         # while the reader parses the remittance
 
     def collect(listening: bool) -> None:
         placing = placer.busy()
@@ -295,12 +295,6 @@ def _in_pool(reader: Reader, sort: Callable[[Item | Outcome], bool], jobs: int, 
         pool.shutdown(wait=True, cancel_futures=True)  # no worker writes once this returns
 
 
-def _batched(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _no_items() -> list[Outcome]:
+    """A first task for each worker, so that the pool starts them at once (it starts one per task)."""
+    return []
