@@ -161,3 +161,20 @@ def test_a_case_file_just_written_has_the_key_of_its_bytes_on_disk(ws, tmp_path)
     third = [event for event in listed([F08], ws, cases) if not isinstance(event, tuple)]
     assert third[0].key != first[0].key and third[1].key == first[1].key
     assert edited.read_text(encoding="utf-8").endswith("# checked by the biller\n")
+
+
+def test_a_reader_sends_the_warnings_of_the_inputs(ws, tmp_path):
+    listing = ([X12 / "05_lfh_secondary_payment.835", X12 / "10_synthetic_followup_decisions.835"],
+               Settings(workspace=ws), "stamp", TODAY, None, tmp_path / "cases")
+    expected: list[str] = []
+    sources = Sources.load(Settings(workspace=ws))
+    count = sum(1 for _ in iter_items(listing[0], sources, "stamp", expected, TODAY, cases=tmp_path / "direct"))
+    reader = Reader(listing, multiprocessing.get_context("forkserver"))
+    got: list = []
+    while not reader.done:
+        reader.arrived.result(timeout=60)
+        got += reader.take(100)
+    reader.close()
+    assert len(got) == count and len(expected) >= 2
+    assert [w.replace(str(tmp_path / "direct"), "") for w in expected] == \
+        [w.replace(str(tmp_path / "cases"), "") for w in reader.warnings]

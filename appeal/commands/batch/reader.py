@@ -30,7 +30,8 @@ READ_AHEAD = 1024  # items received and not yet taken by the runner, at most (ab
 
 
 def read(listing: tuple, conn: Connection) -> None:
-    """The reading process: every item of the inputs sent in order, then the inputs' warnings.
+    """The reading process: every item of the inputs sent in order, each of the inputs' warnings before the
+    next item.
 
     Ctrl-C is left to the runner; the runner stops this process with SIGTERM (see :meth:`Reader.close`),
     which unwinds it as an interrupt would, so a case file being written leaves no temporary file.
@@ -42,10 +43,14 @@ def read(listing: tuple, conn: Connection) -> None:
         sources = Sources.load(settings)
         sources.templates.all()
         warnings: list[str] = []
+        said = 0
         for item in iter_items(inputs, sources, stamp, warnings, today, columns, cases,
                                total=lambda count: conn.send(("total", count))):
+            if len(warnings) > said:  # sent as they come: a run stopped part way still has them
+                conn.send(("warnings", warnings[said:]))
+                said = len(warnings)
             conn.send(("item", item))
-        conn.send(("end", warnings))
+        conn.send(("end", warnings[said:]))
     except (KeyboardInterrupt, BrokenPipeError, ConnectionResetError):  # the runner stopped reading
         pass
     except Exception as exc:  # a bug of ours, or an output folder that cannot be written: the runner raises it
@@ -121,8 +126,11 @@ class Reader:
                     self._items.append(value)
                 elif kind == "total":
                     self.total = value
+                elif kind == "warnings":
+                    self.warnings += value
                 elif kind == "end":
-                    self.warnings, self.ended = value, True
+                    self.warnings += value
+                    self.ended = True
                 else:
                     self._error, self.ended = value, True
                 if not self.arrived.done():
