@@ -1,6 +1,7 @@
 """``appeal batch``: many inputs -> every letter, in parallel, resumable, one summary.
 
-``items`` reads the inputs, ``worker`` makes one letter, ``place`` puts letters in
+``items`` reads the inputs (``reader``: in a process of its own, while the
+letters are made), ``worker`` makes one letter, ``place`` puts letters in
 place on disk, ``manifest`` remembers what was made, ``summary`` writes
 ``summary.csv``, and ``runner`` ties them together.
 

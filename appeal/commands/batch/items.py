@@ -11,14 +11,16 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from appeal.commands.batch.summary import Outcome
-from appeal.commands.remit import drafts, place_case, read_remittance, unique_name, warning_lines
+from appeal.commands.remit import drafts, place_case, read_remittance, remit_denials, unique_name, warning_lines
 from appeal.deliver.files import SYNC_CHUNK, ensure_dir, write_texts_atomic
+from appeal.deliver.files import _text_bytes as text_bytes  # the bytes write_texts_atomic writes
 from appeal.errors import AppealError, CaseError, Problem
 from appeal.inputs.case import MAX_CASE_BYTES
 from appeal.inputs.table import ColumnMap, is_table, read_table
@@ -26,6 +28,7 @@ from appeal.inputs.yamlread import FileRefused, Located, open_regular
 from appeal.settings import Sources
 
 CASE_SUFFIXES = (".yaml", ".yml")
+FIRST_CHUNK = 16  # a remittance's first chunk of case files, written (one sync) before its items are listed
 
 
 @dataclass(frozen=True)
@@ -46,44 +49,69 @@ class Item:
 
 def iter_items(inputs: Iterable[Path], sources: Sources, fingerprint: str, warnings: list[str],
                today: dt.date | None = None, columns: ColumnMap | None = None,
-               cases: Path | None = None) -> Iterator[Item | Outcome]:
+               cases: Path | None = None, total: Callable[[int], None] | None = None) -> Iterator[Item | Outcome]:
     """Every item of every input, in order, lazily; an input that cannot be read is an Outcome.
 
     ``columns`` maps the headers of CSV and XLSX inputs to case fields; ``cases`` is the
-    folder for the case files made from remittances.
+    folder for the case files made from remittances. ``total`` is told the number of items once, as
+    soon as it is known: when the last input is read far enough to know its own number (a remittance
+    once it is parsed, before its cases are drafted), else after the last item. A remittance that fails
+    part way after it was counted lists fewer items than it said (its cases before the failure, and the
+    failure).
     """
     seq = 0
     folder = CaseFolder(cases) if cases is not None else None
-    for path in inputs:
-        for found in _items_of(Path(path), sources, fingerprint, warnings, today, columns, folder):
+    paths = [Path(path) for path in inputs]
+    told = total is None
+
+    def expect(count: int) -> None:  # the last input's own number of items, once it knows it
+        nonlocal told
+        if not told:
+            told = True
+            total(seq + count)  # type: ignore[misc]
+
+    for n, path in enumerate(paths):
+        last = expect if n == len(paths) - 1 else None
+        for found in _items_of(path, sources, fingerprint, warnings, today, columns, folder, last):
             yield dataclasses.replace(found, seq=seq)
             seq += 1
+    if not told:
+        told = True
+        total(seq)  # type: ignore[misc]
 
 
 def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
               today: dt.date | None, columns: ColumnMap | None,
-              folder: CaseFolder | None) -> Iterator[Item | Outcome]:
+              folder: CaseFolder | None, expect: Callable[[int], None] | None = None) -> Iterator[Item | Outcome]:
+    expect = expect or _ignore
     try:
         if path.is_dir():
             cases = sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES and p.is_file())
+            expect(len(cases) or 1)
             if not cases:
                 yield _unreadable(path, "the folder holds no case files (*.yaml)")
             for case in cases:
                 yield _case_item(case, fingerprint)
         elif path.suffix.lower() in CASE_SUFFIXES:
+            expect(1)
             yield _case_item(path, fingerprint)
         elif path.exists() and not path.is_file():
+            expect(1)
             yield _unreadable(path, "is not a regular file (a device, pipe or socket)")
         elif is_table(path):
             yield from _table_items(path, columns, fingerprint)
         else:
-            yield from _remit_items(path, sources, fingerprint, warnings, today, folder)
+            yield from _remit_items(path, sources, fingerprint, warnings, today, folder, expect)
     except AppealError as exc:
         yield _unreadable(path, "; ".join(str(p) for p in exc.problems))
     except FileNotFoundError:
         yield _unreadable(path, "file not found")
     except OSError as exc:
         yield _unreadable(path, f"cannot read the file: {exc.strerror}")
+
+
+def _ignore(count: int) -> None:
+    pass
 
 
 def _unreadable(path: Path, message: str) -> Outcome:
@@ -111,45 +139,61 @@ class CaseFolder:
     folder: Path
     used: set[str] = field(default_factory=set)
     writes: list[tuple[Path, str]] = field(default_factory=list)
+    present: set[str] | None = None  # the folder's names when the first case was placed (None: not listed)
 
-    def place(self, name: str, text: str, warnings: list[str]) -> Path:
-        if not self.used:  # the first case: the folder is made (or checked) once, not for every case
+    def place(self, name: str, text: str, warnings: list[str]) -> tuple[Path, bytes | None]:
+        """The case's path, and the bytes it is written with (``None``: a file already there is used, and read
+        again when listed). The folder is listed once, not looked at for each case (its names are unique in
+        a run, so a case written since is never asked for again)."""
+        if not self.used:  # the first case: the folder is made (or checked) and listed once, not for every case
             ensure_dir(self.folder)
+            try:
+                self.present = set(os.listdir(self.folder))
+            except OSError:
+                self.present = None  # each file is looked at instead
         path = self.folder / unique_name(name, self.used)
-        if place_case(path, text, writes=self.writes) == "kept":
+        placed = place_case(path, text, writes=self.writes, present=self.present)
+        if placed == "kept":
             warnings.append(f"{path}: edited since it was made from the remittance; used as it is (delete it to "
                             "make it again from the remittance)")
-        return path
+        return path, text_bytes(text) if placed == "written" else None
 
     def write(self) -> None:
         writes, self.writes = self.writes, []
         write_texts_atomic(writes)
 
 
-def _case_item(path: Path, fingerprint: str) -> Item:
-    try:
-        data = open_regular(path, MAX_CASE_BYTES, kind="a case file")
-    except FileRefused as exc:
-        raise CaseError(str(exc), file=str(path)) from None
+def _case_item(path: Path, fingerprint: str, data: bytes | None = None) -> Item:
+    """The item of a case file; ``data``: its bytes, when this run has just written them (else it is read)."""
+    if data is None or len(data) > MAX_CASE_BYTES:
+        try:
+            data = open_regular(path, MAX_CASE_BYTES, kind="a case file")
+        except FileRefused as exc:
+            raise CaseError(str(exc), file=str(path)) from None
     return Item(0, "case", str(path), str(path), _hash(fingerprint, "case", data))
 
 
 def _remit_items(path: Path, sources: Sources, fingerprint: str, warnings: list[str],
-                 today: dt.date | None, cases: CaseFolder | None) -> Iterator[Item]:
+                 today: dt.date | None, cases: CaseFolder | None,
+                 expect: Callable[[int], None] = _ignore) -> Iterator[Item]:
     """One item per denial; with ``cases``, each case file is written there first (and an edited one kept and
     used), so an error's file and line are on disk for the biller to fix. The case files are written a
-    chunk at a time (:data:`~appeal.deliver.files.SYNC_CHUNK`), then their items listed; a remittance that
-    fails part way still lists the cases before the failure."""
+    chunk at a time, then their items listed; a remittance that fails part way still lists the cases
+    before the failure. The chunks start small (:data:`FIRST_CHUNK` cases, doubled each time up to
+    :data:`~appeal.deliver.files.SYNC_CHUNK`), so the first letters can start while the rest are drafted.
+    ``expect`` is told the number of denials once the remittance is parsed."""
     remit = read_remittance(path)
     warnings.extend(warning_lines(remit))
+    expect(sum(1 for _ in remit_denials(remit, sources.workspace)))
     count = 0
-    placed: list[Path] = []
+    chunk = FIRST_CHUNK
+    placed: list[tuple[Path, bytes | None]] = []
 
     def listed() -> Iterator[Item]:
         assert cases is not None
         cases.write()
         found, placed[:] = list(placed), []
-        return (_case_item(case, fingerprint) for case in found)
+        return (_case_item(case, fingerprint, data) for case, data in found)
 
     try:
         for draft in drafts(remit, sources.workspace, sources.templates, today):
@@ -159,7 +203,8 @@ def _remit_items(path: Path, sources: Sources, fingerprint: str, warnings: list[
                 yield Item(0, "text", source, source, _hash(fingerprint, "text", draft.text), text=draft.text)
                 continue
             placed.append(cases.place(draft.name, draft.text, warnings))
-            if len(placed) >= SYNC_CHUNK:
+            if len(placed) >= chunk:
+                chunk = min(SYNC_CHUNK, 2 * chunk)
                 yield from listed()
     except Exception:
         if placed:

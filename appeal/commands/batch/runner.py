@@ -6,19 +6,18 @@ import dataclasses
 import datetime as dt
 import multiprocessing
 import os
-import pickle
 import sys
-import tempfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Callable, Generator, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from appeal.commands.batch.items import Item, iter_items
 from appeal.commands.batch.manifest import CASES_DIR, NAMES_DIR, STATE_DIR, Manifest, fingerprint, remove_stale_parts
 from appeal.commands.batch.place import Placer
+from appeal.commands.batch.reader import Reader
 from appeal.commands.batch.spool import Spool
 from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, SummaryLog, write_summary
-from appeal.commands.batch.worker import Job, Worker, ignore_interrupts, run_items, start_worker
+from appeal.commands.batch.worker import Job, Worker, run_items, start_worker
 from appeal.deliver.files import ensure_dir
 from appeal.errors import OutputError
 from appeal.inputs.table import ColumnMap, load_column_map
@@ -46,7 +45,9 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     summary's order (the letters are then for mail: a letter without a payer address is not ready).
     ``columns`` is a column map for CSV and XLSX inputs (else
     ``csv_columns`` in the profile); ``xlsx`` is a workbook to write the summary to as well.
-    ``started`` is told the number of items before the first is made. Ctrl-C stops the run
+    ``started`` is told the number of items before ``progress`` hears of the first (the workers start on the
+    first letters while the inputs are still being read; the number comes once the last input is parsed).
+    Ctrl-C stops the run
     after the letters in progress: ``interrupted`` is set and the summary lists what was done.
     """
     column_map = load_column_map(columns) if columns is not None else None  # a bad map stops the run (exit 2)
@@ -80,32 +81,37 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
         log.append(outcome)
         if outcome.status == "written":
             manifest.record(outcome)
-        if progress:
-            progress(outcome)
+        told.progress(outcome)
 
     worker = Worker(job, sources)  # in this process, with the sources already read
     jobs = max(1, jobs or os.cpu_count() or 1)
     listing: Listing = (list(inputs), settings, stamp, job.today, column_map, out_dir / CASES_DIR)
-    count, listed = _listed(listing, state_dir, result.warnings, sources if jobs == 1 else None)
-    if started:
-        started(count)
+    told = _Told(started, progress)
     placer = Placer(done)
-    todo = _skip_done(listed, manifest, out_dir, force, placer.add, worker)
+    reader: Reader | None = None
     try:
         if jobs == 1:
-            for item in todo:
+            inputs_, _, _, _, _, cases = listing
+            listed = iter_items(inputs_, sources, stamp, result.warnings, job.today, column_map, cases,
+                                total=told.total)
+            for item in _skip_done(listed, manifest, out_dir, force, placer.add, worker):
                 placer.add(worker.run(item))
         else:
-            _in_pool(todo, jobs, job, placer, per_task(count, jobs))
+            reader = Reader(listing, _context())
+            sort = _Sorter(manifest, out_dir, force, placer.add, worker)
+            _in_pool(reader, sort, jobs, job, placer, told)
     except KeyboardInterrupt:  # Ctrl-C: what was done is kept, and listed in summary.csv; a rerun resumes
         result.interrupted = True
     finally:
         try:
+            if reader is not None:
+                reader.close()  # stops it, if it is still reading
+                result.warnings.extend(reader.warnings)
             placer.finish()  # the letters made are put in place, then logged
+            told.total(sum(result.counts.values()))  # if the listing never said (Ctrl-C before)
         finally:
             manifest.flush()
             log.close()
-            listed.close()  # the file of items
             remove_stale_parts(out_dir)  # a worker that died mid-letter (nothing else writes now)
     result.outcomes = outcomes  # in input order
     try:
@@ -144,31 +150,7 @@ def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
     return target
 
 
-Listing = tuple[list[Path], Settings, str, dt.date, "ColumnMap | None", Path]  # list_items' first arguments
-
-
-def _listed(listing: Listing, folder: Path, warnings: list[str],
-            sources: Sources | None) -> tuple[int, Generator[Item | Outcome, None, None]]:
-    """The items, read once into a temporary file and then read back one at a time, and their number (the
-    progress bar needs it before the first letter).
-
-    Reading a remittance holds all of it (about 2 KB a claim) while its case files are written, so without
-    ``sources`` (a pool run) this is done in a process of its own, from the workers' fork server: that peak
-    never reaches the parent, which stays the same size from 1,000 letters to 10,000.
-    """
-    fd, name = tempfile.mkstemp(prefix=".items.", suffix=".part", dir=folder)  # removed at the next start if killed
-    os.close(fd)
-    try:
-        if sources is not None:
-            count, said = list_items(*listing, path=Path(name), sources=sources)
-        else:
-            with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=ignore_interrupts) as reader:
-                count, said = reader.submit(list_items, *listing, path=Path(name)).result()
-        warnings.extend(said)
-        fh = open(name, "rb")
-    finally:
-        os.unlink(name)  # the open file reads on; no name is left on disk
-    return count, _unpickled(fh)
+Listing = tuple[list[Path], Settings, str, dt.date, "ColumnMap | None", Path]  # iter_items' inputs, for the reader
 
 
 PRELOAD = ["appeal.commands.batch.worker", "appeal.render.docx", "appeal.render.pdf"]
@@ -189,86 +171,119 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _unpickled(fh) -> Generator[Item | Outcome, None, None]:
-    with fh:
-        while True:
-            try:
-                yield pickle.load(fh)
-            except EOFError:
-                return
-
-
-def list_items(inputs: list[Path], settings: Settings, stamp: str, today: dt.date, columns: ColumnMap | None,
-               cases: Path, path: Path, sources: Sources | None = None) -> tuple[int, list[str]]:
-    """Every item of the inputs pickled into ``path``, in order: their number, and the inputs' warnings."""
-    if sources is None:  # in the reading process
-        sources = Sources.load(settings)
-        sources.templates.all()
-    warnings: list[str] = []
-    count = 0
-    with open(path, "wb") as fh:
-        for item in iter_items(inputs, sources, stamp, warnings, today, columns, cases):
-            pickle.dump(item, fh, pickle.HIGHEST_PROTOCOL)
-            count += 1
-    return count, warnings
-
-
 def _skip_done(items: Iterator[Item | Outcome], manifest: Manifest, out_dir: Path, force: bool,
                done: Callable[[Outcome], None], worker: Worker) -> Iterator[Item]:
     """Items still to make; the rest (unreadable inputs, letters already made) are reported at once."""
+    sort = _Sorter(manifest, out_dir, force, done, worker)
     for item in items:
+        if sort(item):
+            yield item  # type: ignore[misc]
+
+
+@dataclasses.dataclass
+class _Sorter:
+    """True for an item still to make; the rest (unreadable inputs, letters already made) are told at once."""
+
+    manifest: Manifest
+    out_dir: Path
+    force: bool
+    done: Callable[[Outcome], None]
+    worker: Worker
+
+    def __call__(self, item: Item | Outcome) -> bool:
         if isinstance(item, Outcome):
-            done(item)
-            continue
-        entry = None if force else manifest.complete(item.key, out_dir)
+            self.done(item)
+            return False
+        entry = None if self.force else self.manifest.complete(item.key, self.out_dir)
         if entry:
-            done(worker.resumed(item, entry))
+            self.done(self.worker.resumed(item, entry))
+            return False
+        return True
+
+
+class _Told:
+    """The progress callbacks: ``started`` once, with the number of items, before any outcome is told
+    to ``progress``. The number comes from the listing, while letters are already being made: the
+    outcomes finished before it are told right after it (their number and status only are kept)."""
+
+    def __init__(self, started: Callable[[int], None] | None, progress: Callable[[Outcome], None] | None):
+        self.started, self._progress = started, progress
+        self.said = False
+        self.waiting: list[Outcome] = []
+
+    def total(self, count: int | None) -> None:
+        if self.said or count is None:
+            return
+        self.said = True
+        if self.started:
+            self.started(count)
+        waiting, self.waiting = self.waiting, []
+        for outcome in waiting:
+            self.progress(outcome)
+
+    def progress(self, outcome: Outcome) -> None:
+        if self._progress is None:
+            return
+        if self.said:
+            self._progress(outcome)
         else:
-            yield item
+            self.waiting.append(Outcome(outcome.seq, outcome.label, outcome.status, verdict=outcome.verdict))
 
 
 PER_TASK = 4  # items a worker is handed at a time (see per_task)
 
 
-def per_task(count: int, jobs: int) -> int:
-    """Items per pool task: :data:`PER_TASK`, fewer when there are too few items to keep every worker busy.
+def per_task(count: int | None, jobs: int) -> int:
+    """Items per pool task: :data:`PER_TASK`, fewer when there are too few items to keep every worker busy
+    (one until their number is known).
 
     Each task costs the parent about 0.5 ms of CPU whatever its size (the pool's threads hand it over
     and back; measured with 10 ms tasks on this 2-core machine), a third of its work per letter: four
     items a task cut that to about 0.13 ms an item. A worker then finishes up to four letters after a
     Ctrl-C (about 50 ms) instead of one.
     """
+    if count is None:
+        return 1
     return max(1, min(PER_TASK, count // (8 * jobs)))
 
 
-def _in_pool(todo: Iterator[Item], jobs: int, job: Job, placer: Placer, size: int = 1) -> None:
-    """At most ``2 * jobs`` tasks of ``size`` items in flight, so a 10,000-row input costs no more memory
-    than 100.
+def _in_pool(reader: Reader, sort: Callable[[Item | Outcome], bool], jobs: int, job: Job, placer: Placer,
+             told: _Told) -> None:
+    """At most ``2 * jobs`` tasks in flight, so a 10,000-row input costs no more memory than 100.
 
-    Workers start from a fork server, not from this process: a forked worker would
-    carry the parent's parsed remittance (about 3 KB per claim) in its own memory.
-    Each outcome goes to ``placer``; while it waits for the workers, the runner also
-    wakes when a chunk is placed or due (:meth:`Placer.busy`, :meth:`Placer.due_in`).
+    Items are handed out as the reader lists them: a task of :func:`per_task` items, or fewer when a
+    worker would otherwise wait for the reader. Workers start from a fork server, not from this process:
+    a forked worker would carry the parent's memory in its own. Each outcome goes to ``placer``; while
+    it waits, the runner also wakes when the reader has more items, or a chunk is placed or due
+    (:meth:`Placer.busy`, :meth:`Placer.due_in`).
     """
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=start_worker, initargs=(job,))
-    pending: set = set()
+    pending: set = {pool.submit(_no_items) for _ in range(jobs)}  # every worker starts (loads its sources) now,
+    ready: list[Item] = []                                         # while the reader parses the remittance
 
-    def collect() -> None:
+    def collect(listening: bool) -> None:
         placing = placer.busy()
-        finished, _ = wait(pending | placing, timeout=placer.due_in(), return_when=FIRST_COMPLETED)
-        for future in finished - placing:
+        arrived = {reader.arrived} if listening else set()
+        finished, _ = wait(pending | placing | arrived, timeout=placer.due_in(), return_when=FIRST_COMPLETED)
+        for future in finished - placing - arrived:
             pending.discard(future)
             for outcome in future.result():
                 placer.add(outcome)
         placer.service()
 
     try:
-        for items in _batched(todo, size):
-            pending.add(pool.submit(run_items, job, items))
-            while len(pending) >= 2 * jobs:
-                collect()
-        while pending:
-            collect()
+        while True:
+            told.total(reader.total)
+            size = per_task(reader.total, jobs)
+            if len(ready) < size and not reader.done:
+                ready += [item for item in reader.take(size - len(ready)) if sort(item)]  # type: ignore[misc]
+            if ready and len(pending) < 2 * jobs and (len(ready) >= size or reader.done or len(pending) < jobs):
+                pending.add(pool.submit(run_items, job, ready[:size]))
+                del ready[:size]
+                continue
+            if reader.done and not ready and not pending:
+                break
+            collect(listening=len(ready) < size and not reader.done and len(pending) < 2 * jobs)
     except KeyboardInterrupt:  # the letters being made are finished and kept; the queued ones are not started
         pool.shutdown(wait=True, cancel_futures=True)
         for future in pending:
@@ -280,12 +295,6 @@ def _in_pool(todo: Iterator[Item], jobs: int, job: Job, placer: Placer, size: in
         pool.shutdown(wait=True, cancel_futures=True)  # no worker writes once this returns
 
 
-def _batched(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _no_items() -> list[Outcome]:
+    """A first task for each worker, so that the pool starts them at once (it starts one per task)."""
+    return []

@@ -32,7 +32,7 @@ from appeal.reference.deadlines import earliest_deadline
 from appeal.render.formats import FORMATS
 from appeal.settings import Settings, Sources
 
-COLLECT_EVERY = 10  # letters between full garbage collections in a worker (see collect)
+COLLECT_EVERY = 50  # letters between full garbage collections in a worker (see collect)
 
 
 def collect(made: int) -> None:
@@ -45,6 +45,8 @@ def collect(made: int) -> None:
     DOCX base) lives as long as the process: ``gc.freeze`` takes it out of every
     later collection, which then costs 0.6 ms instead of 30 (measured on the sample
     letter), and memory stays flat (freezing without collecting let it grow).
+    Every 50 letters rather than 10: the collections cost 0.14 ms a letter instead of 0.49, and a
+    worker's peak grows by about 0.5 MB (600 distinct letters in one process, 49.6 -> 50.1 MB).
     """
     if made == 2 or made % COLLECT_EVERY == 0:
         gc.collect()
