@@ -203,7 +203,7 @@ def ensure_dir(path: Path) -> Path:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """A text file (YAML, CSV, JSON, Markdown) written atomically, as UTF-8, ending with a newline."""
-    write_atomic(path, _text_bytes(text))
+    write_atomic(path, text_bytes(text))
 
 
 @contextmanager
@@ -230,10 +230,11 @@ def atomic_text(path: Path) -> Iterator[IO[str]]:
 
 def write_texts_atomic(files: Iterable[tuple[Path, str]]) -> None:
     """Many text files, each as :func:`write_text_atomic` writes one, synced together (:func:`write_atomic_many`)."""
-    write_atomic_many((path, _text_bytes(text)) for path, text in files)
+    write_atomic_many((path, text_bytes(text)) for path, text in files)
 
 
-def _text_bytes(text: str) -> bytes:
+def text_bytes(text: str) -> bytes:
+    """A text file's bytes as :func:`write_text_atomic` writes them: UTF-8, ending with a newline."""
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 

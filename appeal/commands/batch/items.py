@@ -19,8 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 from appeal.commands.batch.summary import Outcome
 from appeal.commands.remit import drafts, place_case, read_remittance, remit_denials, unique_name, warning_lines
-from appeal.deliver.files import SYNC_CHUNK, ensure_dir, write_texts_atomic
-from appeal.deliver.files import _text_bytes as text_bytes  # the bytes write_texts_atomic writes
+from appeal.deliver.files import SYNC_CHUNK, ensure_dir, text_bytes, write_texts_atomic
 from appeal.errors import AppealError, CaseError, Problem
 from appeal.inputs.case import MAX_CASE_BYTES
 from appeal.inputs.table import ColumnMap, is_table, read_table
