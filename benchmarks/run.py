@@ -269,14 +269,19 @@ def batch(count: int, jobs: int, folder: Path, marks: tuple[int, ...] = ()) -> l
 
     Sampled every 0.2 s from /proc (Linux), with the letters made so far (the lines of the run's
     ``manifest.log``), so one run of 10,000 letters also gives the figures at each of ``marks``
-    (e.g. 1,000): letters per second from the start to that letter, and the peaks up to it.
+    (e.g. 1,000): letters per second from the start to that letter, and the peaks up to it. Each run has a
+    workspace of its own, so its ledger records new letters, as an office's first batch of a remittance does
+    (the runs' remittances share their first claims, which a shared ledger would record as updates).
     """
     source = folder / f"batch-{count}.835"
     source.write_text(remittance.simple(count))
     out = folder / f"out-{count}-{jobs}"
     log = out / ".batch" / "manifest.log"
-    command = [*APPEAL, "batch", str(source), "-o", str(out), "--workspace", str(folder), "--date", DATE.isoformat(),
-               "--jobs", str(jobs)]
+    workspace = folder / f"workspace-{count}-{jobs}"
+    workspace.mkdir()
+    (workspace / "appeal.yaml").write_text(PROFILE)
+    command = [*APPEAL, "batch", str(source), "-o", str(out), "--workspace", str(workspace), "--date",
+               DATE.isoformat(), "--jobs", str(jobs)]
     _settle()
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -519,12 +524,18 @@ def verdicts(results: dict) -> list[dict]:
     big = max(b["letters"] for b in results["batch"])
     small = min(b["letters"] for b in results["batch"] if b["jobs"] > 1)
     cores = results["machine"]["cores"]
-    all_small = next(b for b in results["batch"] if b["jobs"] == cores and b["letters"] == small)
-    all_big = next(b for b in results["batch"] if b["jobs"] == cores and b["letters"] == big)
+    on_all = [b for b in results["batch"] if b["jobs"] == cores]
+    # the small batch as a run of its own (its reader lists only its own letters); the parent's growth within the
+    # big run, from its mark at the small number to its end
+    mark = next((b for b in on_all if b["letters"] == small and "from_a_run_of" in b), None)
+    all_small = next((b for b in on_all if b["letters"] == small and "from_a_run_of" not in b), mark)
+    all_big = next(b for b in on_all if b["letters"] == big)
+    assert all_small is not None
+    mark = mark or all_small
     cold, remit = results["cold_start"], results["remittances"]
     both = letter["both"]
     cpu_rate = round(cores * 1000 / all_small["cpu_ms_per_letter"], 1)
-    growth = round(all_big["parent_peak_rss_mb"] - all_small["parent_peak_rss_mb"], 1)
+    growth = round(all_big["parent_peak_rss_mb"] - mark["parent_peak_rss_mb"], 1)
     rows = [  # what, target, unit, by the clock, by CPU, the limit test, note
         ("both formats per letter, one core", "<= 12 ms", "ms", both["wall_ms"], both["cpu_ms"],
          lambda v: v <= TARGETS["both_ms"], ""),
@@ -535,7 +546,7 @@ def verdicts(results: dict) -> list[dict]:
          lambda v: v <= TARGETS["worker_rss_mb"], ""),
         (f"parent peak RSS, {small:,} -> {big:,} letters", "within 10 MB", "MB growth", growth, None,
          lambda v: v <= TARGETS["parent_rss_growth_mb"],
-         f"{all_small['parent_peak_rss_mb']} -> {all_big['parent_peak_rss_mb']} MB"),
+         f"{mark['parent_peak_rss_mb']} -> {all_big['parent_peak_rss_mb']} MB"),
     ]
     for key, target in (("help", "help_s"), ("generate", "generate_s"), ("validate", "validate_s")):
         limit = TARGETS[target]
@@ -762,6 +773,7 @@ def main() -> None:
         results["remittances"] = step("835", remittances, [2000] if quick else [2000, 20000], folder)
         small, big = (200, 1000) if quick else (1000, 10000)
         results["batch"] = [*step(f"batch {small} x1", batch, small, 1, folder),
+                            *step(f"batch {small} x{cores}", batch, small, cores, folder),
                             *step(f"batch {big} x{cores}", batch, big, cores, folder, (small,))]
         results["libreoffice"] = step("libreoffice", libreoffice, folder, 1 if quick else 3)
         results["tools"] = step("docxtpl, weasyprint", docxtpl_and_weasyprint, 10 if quick else 30)
