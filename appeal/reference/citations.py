@@ -308,7 +308,7 @@ def _thawed(plain: dict[str, Any]) -> Citation:
     for name in _DATES:
         state[name] = _day(state[name])
     state["passages"] = {p[0]: Passage(p[0], p[1], p[2], tuple(p[3])) for p in state["passages"]}
-    state["errata"] = tuple(Erratum(*e[:6], date=_day(e[6])) for e in state["errata"])
+    state["errata"] = tuple(Erratum(e[0], e[1], e[2], e[3], e[4], e[5], _day(e[6])) for e in state["errata"])
     return Citation(**state)
 
 
