@@ -15,8 +15,8 @@ What a file's reading makes is kept in appeal's cache folder (``cache_dir("citat
 SHA-256 of the file's text, so a later process reads its entries back without parsing the YAML (8 files,
 about 5 ms of a cold ``appeal validate``). Every file is still read each time and its text hashed: an
 edit, however small or quick, changes the text and the file is read as without the cache, with the same
-errors. Only a file read without a problem is kept; the entry also names Python's version and the
-modules whose rules read a file (this one, ``inputs.fields``, ``inputs.yamlread``), carries the SHA-256
+errors. Only a file read without a problem is kept; the entry also names Python's and PyYAML's versions and
+the modules whose rules read a file (this one, ``inputs.fields``, ``inputs.yamlread``), carries the SHA-256
 of its own content (a damaged one is passed over), and holds what the files hold (no case data).
 """
 
@@ -266,7 +266,7 @@ class _Kept:
 
 
 def _cache_key() -> str:
-    parts = [str(CACHE_FORMAT), sys.version]
+    parts = [str(CACHE_FORMAT), sys.version, yamlread.yaml.__version__, str(yamlread.FAST_LOADER)]
     for module in (sys.modules[__name__], fields, yamlread):
         stat = os.stat(module.__file__ or "")
         parts.append(f"{module.__name__}:{stat.st_size}:{stat.st_mtime_ns}")
