@@ -78,19 +78,23 @@ def _usage_json(exc: click.UsageError, args: list[str]) -> None:
     _print_json({"errors": [{"field": field, "message": exc.format_message(), "accepted": None}]}, exc.exit_code)
 
 
-class JsonUsage(click.Command):
-    """A command whose usage errors are a JSON document under ``--json`` (:func:`_usage_json`)."""
+class _JsonUsage:
+    """Usage errors in parsing a command's arguments are a JSON document under ``--json`` (:func:`_usage_json`)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         given = list(args)
         try:
-            return super().parse_args(ctx, args)
+            return super().parse_args(ctx, args)  # type: ignore[misc]
         except click.UsageError as exc:
             _usage_json(exc, given)
             raise
 
 
-class InOrder(click.Group):
+class JsonUsage(_JsonUsage, click.Command):
+    """A command whose usage errors are a JSON document under ``--json``."""
+
+
+class InOrder(_JsonUsage, click.Group):
     """A group whose commands are listed in the order they are defined (list, show, new, check), not A to Z;
     its commands' usage errors, and its own, are JSON under ``--json``."""
 
@@ -98,14 +102,6 @@ class InOrder(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        given = list(args)
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            _usage_json(exc, given)
-            raise
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         try:
