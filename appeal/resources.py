@@ -7,11 +7,16 @@ them where they stand.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Iterable, TypeVar
 
 PACKAGE = Path(__file__).resolve().parent
+T = TypeVar("T")
 
 
 def builtin_dir(name: str) -> Path:
@@ -72,3 +77,75 @@ def keep_entry(folder: Path, name: str, data: bytes, others: str) -> None:
                     old.unlink()
     except OSError:
         pass
+
+
+class Kept:
+    """What reading files made, kept in appeal's cache folder (``cache_dir(part)``) for later processes: one
+    entry, ``<name>-<key>.marshal``, holding for each file the SHA-256 of its text and what its reading made,
+    as plain data (what :mod:`marshal` writes: never code). Every file is still read and its text hashed, so
+    an edit, however small or quick, is read as without the cache; only a reading that succeeded is kept
+    (one that raised is not); the entry carries the SHA-256 of its own content (a damaged one is passed
+    over) and a key of everything else the readings depend on (``parts``, and the size and time of each of
+    ``modules``): another key is another entry, and the old one is removed when the new one is written."""
+
+    def __init__(self, part: str, name: str, parts: Iterable[str], modules: Iterable[ModuleType]) -> None:
+        self.folder = cache_dir(part)
+        self.name = name
+        self.files: dict[str, tuple[bytes, Any]] = {}  # path -> (its text's SHA-256, its reading as plain data)
+        self.read_before: dict[str, tuple[bytes, Any]] = {}
+        self.missed = False
+        if self.folder is not None:
+            self.key = _kept_key(parts, modules)
+            self.entry = self.folder / f"{name}-{self.key[:32]}.marshal"
+            self.read_before = _read_kept(self.entry, self.key)
+
+    def read(self, path: Path, text: str, read: Callable[[], T], plain: Callable[[T], Any],
+             thawed: Callable[[Any], T]) -> T:
+        """What ``read()`` makes of ``path`` whose text is ``text``: thawed from what an earlier process kept
+        when the text is the text it was read from, else read (and kept as ``plain`` makes it)."""
+        if self.folder is None:
+            return read()
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        name = str(path)
+        before = self.read_before.get(name)
+        if before is not None and before[0] == digest:
+            try:
+                value = thawed(before[1])
+            except (TypeError, ValueError, IndexError, KeyError):
+                pass  # not what this code keeps: read the file
+            else:
+                self.files[name] = before
+                return value
+        value = read()
+        self.files[name] = (digest, plain(value))
+        self.missed = True
+        return value
+
+    def save(self) -> None:
+        """Kept for the next process when a file was read here (the files read through this one only)."""
+        if self.folder is not None and self.missed:
+            try:
+                body = marshal.dumps((self.key, self.files))
+            except ValueError:
+                return  # something marshal cannot keep: the next process reads the files
+            keep_entry(self.folder, self.entry.name, hashlib.sha256(body).digest() + body, f"{self.name}-*.marshal")
+            self.read_before, self.missed = dict(self.files), False
+
+
+def _kept_key(parts: Iterable[str], modules: Iterable[ModuleType]) -> str:
+    every = [sys.version, *parts]
+    for module in modules:
+        stat = os.stat(module.__file__ or "")
+        every.append(f"{module.__name__}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("|".join(every).encode()).hexdigest()
+
+
+def _read_kept(entry: Path, key: str) -> dict[str, tuple[bytes, Any]]:
+    try:
+        content = entry.read_bytes()
+        if hashlib.sha256(content[32:]).digest() != content[:32]:
+            return {}
+        kept_key, files = marshal.loads(content[32:])
+        return files if kept_key == key and isinstance(files, dict) else {}
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}  # none yet, or unreadable: the files are read

@@ -11,7 +11,7 @@ quoted at all.
 Folders are searched in order: a user's folder first, the built-in library last;
 an entry with a built-in's id replaces it.
 
-What a file's reading makes is kept in appeal's cache folder (``cache_dir("citations")``) under the
+What a file's reading makes is kept (``resources.Kept``) in the cache folder (``cache_dir("citations")``) under the
 SHA-256 of the file's text, so a later process reads its entries back without parsing the YAML (8 files,
 about 5 ms of a cold ``appeal validate``). Every file is still read each time and its text hashed: an
 edit, however small or quick, changes the text and the file is read as without the cache, with the same
@@ -23,9 +23,6 @@ of its own content (a damaged one is passed over), and holds what the files hold
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import marshal
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -36,7 +33,7 @@ from appeal.errors import CitationError, Problem
 from appeal.inputs import fields, yamlread
 from appeal.inputs.fields import Reader
 from appeal.inputs.yamlread import MAX_YAML_BYTES, PROFILE_ALIASES, load_yaml, read_text
-from appeal.resources import builtin_dir, cache_dir, keep_entry
+from appeal.resources import Kept, builtin_dir
 
 KINDS = ("article", "correction", "book", "descriptor", "policy", "literature", "qa", "regulation", "other")
 USES = ("quote", "explicit-only", "reference-only")
@@ -147,12 +144,12 @@ class CitationLibrary:
         """Load ``folders`` (user folders first) and then the built-in library."""
         entries: dict[str, Citation] = {}
         problems: list[Problem] = []
-        kept = _Kept()
+        kept = _kept()
         for folder in [*folders, builtin_dir("citations")]:
             found: dict[str, Citation] = {}
             for path in sorted(Path(folder).glob("*.yaml")):
                 try:
-                    for entry in kept.read(path):
+                    for entry in _read_kept(kept, path):
                         if entry.id in found:
                             other = found[entry.id]
                             problems.append(Problem(entry.file, f"the id '{entry.id}' is also used in "
@@ -224,64 +221,24 @@ CACHE_FORMAT = 1
 _DATES = ("date", "as_of", "revised", "read_on")  # a Citation's date fields, kept as ordinals
 
 
-class _Kept:
+def _kept() -> Kept:
     """The cache entry of one ``CitationLibrary.load``: what earlier processes read, by file and text."""
-
-    def __init__(self) -> None:
-        self.folder = cache_dir("citations")
-        self.files: dict[str, tuple[bytes, list]] = {}  # path -> (its text's SHA-256, its entries as plain data)
-        self.read_before: dict[str, tuple[bytes, list]] = {}
-        self.missed = False
-        if self.folder is not None:
-            self.key = _cache_key()
-            self.entry = self.folder / f"library-{self.key[:32]}.marshal"
-            self.read_before = _read_entry_file(self.entry, self.key)
-
-    def read(self, path: Path) -> list[Citation]:
-        """The file's entries: kept ones when its text is the text they were read from, else read."""
-        if self.folder is None:
-            return _read_file(path)
-        text = read_text(path, CitationError, limit=MAX_YAML_BYTES)
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
-        name = str(path)
-        before = self.read_before.get(name)
-        if before is not None and before[0] == digest:
-            try:
-                entries = [_thawed(plain) for plain in before[1]]
-            except (TypeError, ValueError, IndexError, KeyError):
-                entries = None  # not what this code keeps: read the file
-            if entries is not None:
-                self.files[name] = before
-                return entries
-        entries = _read_file(path, text)
-        self.files[name] = (digest, [_plain(entry) for entry in entries])
-        self.missed = True
-        return entries
-
-    def save(self) -> None:
-        """Kept for the next process when a file was read here (the files of this load only)."""
-        if self.folder is not None and self.missed:
-            body = marshal.dumps((self.key, self.files))
-            keep_entry(self.folder, self.entry.name, hashlib.sha256(body).digest() + body, "library-*.marshal")
+    return Kept("citations", "library", (str(CACHE_FORMAT), yamlread.yaml.__version__, str(yamlread.FAST_LOADER)),
+                (sys.modules[__name__], fields, yamlread))
 
 
-def _cache_key() -> str:
-    parts = [str(CACHE_FORMAT), sys.version, yamlread.yaml.__version__, str(yamlread.FAST_LOADER)]
-    for module in (sys.modules[__name__], fields, yamlread):
-        stat = os.stat(module.__file__ or "")
-        parts.append(f"{module.__name__}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+def _read_kept(kept: Kept, path: Path) -> list[Citation]:
+    """The file's entries: kept ones when its text is the text they were read from, else read."""
+    text = read_text(path, CitationError, limit=MAX_YAML_BYTES)
+    return kept.read(path, text, lambda: _read_file(path, text), _plain_entries, _thawed_entries)
 
 
-def _read_entry_file(entry: Path, key: str) -> dict[str, tuple[bytes, list]]:
-    try:
-        content = entry.read_bytes()
-        if hashlib.sha256(content[32:]).digest() != content[:32]:
-            return {}
-        kept_key, files = marshal.loads(content[32:])
-        return files if kept_key == key and isinstance(files, dict) else {}
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}  # none yet, or unreadable: the files are read
+def _plain_entries(entries: list[Citation]) -> list[dict[str, Any]]:
+    return [_plain(entry) for entry in entries]
+
+
+def _thawed_entries(plain: list[dict[str, Any]]) -> list[Citation]:
+    return [_thawed(entry) for entry in plain]
 
 
 def _ordinal(day: dt.date | None) -> int | None:
