@@ -16,7 +16,9 @@ strict: an undefined variable stops the letter with the template file and line.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import sys
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import lru_cache
@@ -29,14 +31,15 @@ from jinja2.parser import Parser
 from jinja2.sandbox import SecurityError
 
 from appeal.errors import Problem, TemplateError
+from appeal.inputs import yamlread
 from appeal.inputs.case import Appeal, Claim, Denial, FactSpec, Payer
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
 from appeal.inputs.schema import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
 from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
 from appeal.letters.bytecode import template_cache
-from appeal.letters.facts import FACT_NAME, vocabulary, vocabulary_line
+from appeal.letters.facts import FACT_NAME, vocabulary, vocabulary_line, vocabulary_path
 from appeal.letters.sandbox import LetterEnvironment, OverBudget, Unprintable, given, text_value
-from appeal.resources import builtin_dir
+from appeal.resources import Kept, builtin_dir, cache_dir
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~^@$%=\"':;,/?])")
 _MD_ESCAPES = {i: "\\" + chr(i) for i in range(128) if _MD_SPECIAL.fullmatch(chr(i))}
@@ -360,6 +363,7 @@ class TemplateSet:
                     problems.extend(exc.problems)
                     continue
                 found.setdefault(meta.id, meta)
+        _save_kept()
         if problems:
             raise TemplateError(problems)
         return found
@@ -385,13 +389,16 @@ class TemplateSet:
                 seen.add(meta.id)
                 for name in meta.facts:
                     owners.setdefault(name, []).append(meta.id)
+        _save_kept()
         return owners
 
     def get(self, template_id: str) -> TemplateMeta:
         for folder, origin in self.folders:
             path = folder / (template_id + SUFFIX)
             if path.is_file():
-                return read_meta(path, origin)
+                meta = read_meta(path, origin)
+                _save_kept()
+                return meta
         searched = ", ".join(str(folder) for folder, _ in self.folders)
         known = ", ".join(sorted(self.all())) or "none"
         raise TemplateError(f"no template '{template_id}' (searched: {searched}; templates: {known})",
@@ -472,8 +479,85 @@ def _read_meta_cached(path: Path, origin: str, stamp: tuple[int, int]) -> Templa
 
 
 def _read_meta(path: Path, origin: str) -> TemplateMeta:
-    """Read and check one template's front matter."""
+    """Read one template's front matter: what an earlier process read of the same text, else checked."""
     text = read_text(path, TemplateError)
+    return _kept().read(path, text, lambda: _checked_meta(path, origin, text), _plain_meta,
+                        lambda plain: _thawed_meta(plain, path, origin))
+
+
+_KEPT: list[Kept] = []
+
+
+def _kept() -> Kept:
+    """The front matter kept in the cache folder (``cache_dir("front-matter")``, ``resources.Kept``) under
+    the SHA-256 of each template's text, so a later process reads it back without parsing the YAML or
+    checking its keys (14 built-in templates, about 14 ms of a cold ``appeal validate``). One for the
+    process, made again when the cache folder moves; written by :func:`_save_kept` once templates are
+    listed. The key names PyYAML's and Jinja's versions, the modules whose rules read front matter and the
+    text of the shared vocabulary (a fact declared there takes its meaning from it)."""
+    folder = cache_dir("front-matter")
+    if not _KEPT or _KEPT[0].folder != folder:
+        try:
+            vocabulary_text = vocabulary_path().read_bytes()
+        except OSError:
+            vocabulary_text = b""  # the vocabulary reports it when read
+        parts = (str(CACHE_FORMAT), yamlread.yaml.__version__, str(yamlread.FAST_LOADER), jinja2.__version__,
+                 hashlib.sha256(vocabulary_text).hexdigest())
+        modules = [sys.modules[name] for name in (__name__, "appeal.inputs.fields", "appeal.inputs.yamlread",
+                                                  "appeal.inputs.schema", "appeal.inputs.case",
+                                                  "appeal.letters.facts", "appeal.letters.sandbox")]
+        _KEPT[:] = [Kept("front-matter", "templates", parts, modules)]
+    return _KEPT[0]
+
+
+def _save_kept() -> None:
+    if _KEPT:
+        _KEPT[0].save()
+
+
+CACHE_FORMAT = 1
+
+
+def _plain_meta(meta: TemplateMeta) -> tuple:
+    """A template's front matter as marshal keeps it (its path and origin are the reader's to give back)."""
+    level = meta.corrected_claim_when
+    return (meta.id, meta.title, meta.description, meta.carc, meta.rarc,
+            tuple((s.name, s.type, s.description, s.required, _plain_default(s.default), s.evidence)
+                  for s in meta.facts.values()),
+            meta.enclosures, meta.citations, str(meta.example) if meta.example is not None else None,
+            tuple((c.carc, c.when, c.words, c.modifiers, c.fact) for c in meta.carc_when),
+            meta.levels, (level.source, level.line) if level is not None else None)
+
+
+def _thawed_meta(plain: tuple, path: Path, origin: str) -> TemplateMeta:
+    (tid, title, description, carc, rarc, facts, enclosures, citations, example, carc_when, levels,
+     level) = plain
+    return TemplateMeta(
+        id=tid, title=title, file=path, origin=origin, description=description, carc=carc, rarc=rarc,
+        facts={f[0]: FactSpec(f[0], f[1], f[2], f[3], _thawed_default(f[4]), f[5]) for f in facts},
+        enclosures=enclosures, citations=citations, example=Path(example) if example is not None else None,
+        carc_when=tuple(CarcCondition(*c) for c in carc_when), levels=levels,
+        corrected_claim_when=LevelCondition(level[0], path, level[1]) if level is not None else None,
+    )
+
+
+def _plain_default(value: Any) -> Any:
+    """A fact's default (text, yes/no, date or number) as marshal keeps it: a date or number tagged."""
+    if isinstance(value, dt.date):
+        return ("date", value.toordinal())
+    if isinstance(value, Decimal):
+        return ("number", str(value))
+    return value
+
+
+def _thawed_default(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return dt.date.fromordinal(value[1]) if value[0] == "date" else Decimal(value[1])
+    return value
+
+
+def _checked_meta(path: Path, origin: str, text: str) -> TemplateMeta:
+    """Read and check one template's front matter."""
     front, _ = split_front_matter(text)
     if front is None:
         raise TemplateError([Problem(str(path), "the template has no front matter", line=1,
