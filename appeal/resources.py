@@ -7,7 +7,6 @@ them where they stand.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
@@ -105,7 +104,9 @@ class Kept:
         when the text is the text it was read from, else read (and kept as ``plain`` makes it)."""
         if self.folder is None:
             return read()
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        from hashlib import sha256  # here: what imports this module alone need not load OpenSSL
+
+        digest = sha256(text.encode("utf-8", "surrogatepass")).digest()
         name = str(path)
         before = self.read_before.get(name)
         if before is not None and before[0] == digest:
@@ -124,26 +125,32 @@ class Kept:
     def save(self) -> None:
         """Kept for the next process when a file was read here (the files read through this one only)."""
         if self.folder is not None and self.missed:
+            from hashlib import sha256
+
             try:
                 body = marshal.dumps((self.key, self.files))
             except ValueError:
                 return  # something marshal cannot keep: the next process reads the files
-            keep_entry(self.folder, self.entry.name, hashlib.sha256(body).digest() + body, f"{self.name}-*.marshal")
+            keep_entry(self.folder, self.entry.name, sha256(body).digest() + body, f"{self.name}-*.marshal")
             self.read_before, self.missed = dict(self.files), False
 
 
 def _kept_key(parts: Iterable[str], modules: Iterable[ModuleType]) -> str:
+    from hashlib import sha256
+
     every = [sys.version, *parts]
     for module in modules:
         stat = os.stat(module.__file__ or "")
         every.append(f"{module.__name__}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("|".join(every).encode()).hexdigest()
+    return sha256("|".join(every).encode()).hexdigest()
 
 
 def _read_kept(entry: Path, key: str) -> dict[str, tuple[bytes, Any]]:
+    from hashlib import sha256
+
     try:
         content = entry.read_bytes()
-        if hashlib.sha256(content[32:]).digest() != content[:32]:
+        if sha256(content[32:]).digest() != content[:32]:
             return {}
         kept_key, files = marshal.loads(content[32:])
         return files if kept_key == key and isinstance(files, dict) else {}
