@@ -32,10 +32,10 @@ def data_file(name: str) -> Path:
 
 
 def cache_dir(part: str) -> Path | None:
-    """Where appeal keeps what it compiles once for later runs (``part``: ``templates``, ``docx``, ``front-matter`` ...), or None
-    when caching is off. ``$XDG_CACHE_HOME/appeal/<part>`` (else ``~/.cache``, or the platform's cache
-    folder); ``APPEAL_CACHE_DIR`` moves the whole cache, ``APPEAL_NO_CACHE=1`` turns it off. Nothing kept
-    there holds case data."""
+    """Where appeal keeps what it compiles or reads once for later runs (``part``: ``templates``, ``docx``,
+    ``front-matter`` ...), or None when caching is off. ``$XDG_CACHE_HOME/appeal/<part>`` (else ``~/.cache``,
+    or the platform's cache folder); ``APPEAL_CACHE_DIR`` moves the whole cache, ``APPEAL_NO_CACHE=1`` turns
+    it off. Nothing kept there holds case data."""
     if os.environ.get("APPEAL_NO_CACHE", "").strip() not in ("", "0"):
         return None
     chosen = os.environ.get("APPEAL_CACHE_DIR", "").strip()
