@@ -16,8 +16,8 @@ A cold ``appeal generate`` spent about 70 of its 320 ms compiling the same code 
   imported are kept (so never one made from a case's data while a command runs), and none whose parse
   warns (so the warning is still given each time), nor any ``re.DEBUG`` one.
 
-Kept as one entry, ``cache_dir("code")/startup-<key>.marshal``: the SHA-256 of its body, then the body
-(:mod:`marshal`: the key, the number of times it was written, the texts and their code, the patterns and
+Kept as one entry, ``cache_dir("code")/startup-<key>.marshal``, as ``resources.keep_marshal`` keeps one (the
+SHA-256 of its body, then the body; under the key: the number of times it was written, the texts and their code, the patterns and
 their parse, and for each the last write whose process used it: one no process used in the last
 :data:`KEPT_FOR` writes is left out, so the entry holds what today's code compiles). The key is Python's
 version and build, its bytecode magic number, the optimisation level, ``re``'s code format and this
@@ -45,9 +45,9 @@ from array import array
 from types import CodeType
 from typing import Any
 
-from appeal.resources import cache_dir
+from appeal.resources import cache_dir, keep_marshal, read_marshal
 
-FORMAT = 3
+FORMAT = 4
 SUPPORTED = ((3, 11), (3, 12))
 KEPT_FOR = 8  # writes of the entry: a text or pattern no process used in the last 8 is left out of the next
 
@@ -227,18 +227,11 @@ def _importing() -> bool:
 
 
 def _read(entry: Any) -> None:
-    try:
-        content = entry.read_bytes()
-    except OSError:
+    kept = read_marshal(entry, _key())  # None when damaged or foreign: compiled as without it, and written anew
+    if type(kept) is not tuple or len(kept) != 4:
         return
-    try:
-        digest, body = content[:32], content[32:]
-        if _sha256(body).digest() != digest:
-            return
-        kept_key, generation, codes, patterns, ages = marshal.loads(body)
-    except (ValueError, EOFError, TypeError):
-        return  # damaged or foreign: compiled as without it, and written anew
-    if kept_key == _key() and type(generation) is int and type(codes) is type(patterns) is type(ages) is dict:
+    generation, codes, patterns, ages = kept
+    if type(generation) is int and type(codes) is type(patterns) is type(ages) is dict:
         _codes.update(codes)  # as this module wrote them (the checksum matched)
         _patterns.update(patterns)
         _ages.update(ages)
@@ -260,13 +253,8 @@ def _save() -> None:
     codes = {text: code for text, code in _codes.items() if ages.get(text, 0) > generation - KEPT_FOR}
     patterns = {key: kept for key, kept in _patterns.items() if ages.get(key, 0) > generation - KEPT_FOR}
     ages = {key: ages[key] for key in (*codes, *patterns)}
-    try:
-        body = marshal.dumps((_key(), generation, codes, patterns, ages))
-    except ValueError:
-        return
-    from appeal.resources import keep_entry
-
-    _state["new"], _state["new_patterns"], _state["generation"] = False, 0, generation
-    _ages.clear()
-    _ages.update(ages)
-    keep_entry(_state["folder"], _state["entry"].name, _sha256(body).digest() + body, "startup-*.marshal")
+    if keep_marshal(_state["folder"], _state["entry"].name, _key(), (generation, codes, patterns, ages),
+                    "startup-*.marshal"):
+        _state["new"], _state["new_patterns"], _state["generation"] = False, 0, generation
+        _ages.clear()
+        _ages.update(ages)

@@ -78,6 +78,35 @@ def keep_entry(folder: Path, name: str, data: bytes, others: str) -> None:
         pass
 
 
+def keep_marshal(folder: Path, name: str, key: str, value: Any, others: str) -> bool:
+    """``(key, value)`` kept as one entry of the cache (:func:`keep_entry`): marshal's bytes after their own
+    SHA-256, so :func:`read_marshal` can tell a whole entry from a damaged one. False, and nothing written,
+    when ``value`` is not plain data (marshal refuses any other object, a subclass included)."""
+    from hashlib import sha256  # here: what imports this module alone need not load OpenSSL
+
+    try:
+        body = marshal.dumps((key, value))
+    except ValueError:
+        return False
+    keep_entry(folder, name, sha256(body).digest() + body, others)
+    return True
+
+
+def read_marshal(entry: Path, key: str) -> Any:
+    """The value :func:`keep_marshal` kept in ``entry`` under ``key``; None when there is none, it is damaged
+    (its SHA-256 does not match) or it was kept under another key."""
+    from hashlib import sha256
+
+    try:
+        content = entry.read_bytes()
+        if sha256(content[32:]).digest() != content[:32]:
+            return None
+        kept_key, value = marshal.loads(content[32:])
+    except (OSError, ValueError, EOFError, TypeError):
+        return None  # none yet, or unreadable
+    return value if kept_key == key else None
+
+
 class Kept:
     """What reading files made, kept in appeal's cache folder (``cache_dir(part)``) for later processes: one
     entry, ``<name>-<key>.marshal``, holding for each file the SHA-256 of its text and what its reading made,
@@ -96,7 +125,8 @@ class Kept:
         if self.folder is not None:
             self.key = _kept_key(parts, modules)
             self.entry = self.folder / f"{name}-{self.key[:32]}.marshal"
-            self.read_before = _read_kept(self.entry, self.key)
+            kept = read_marshal(self.entry, self.key)
+            self.read_before = kept if isinstance(kept, dict) else {}
 
     def read(self, path: Path, text: str, read: Callable[[], T], plain: Callable[[T], Any],
              thawed: Callable[[Any], T]) -> T:
@@ -125,14 +155,9 @@ class Kept:
     def save(self) -> None:
         """Kept for the next process when a file was read here (the files read through this one only)."""
         if self.folder is not None and self.missed:
-            from hashlib import sha256
-
-            try:
-                body = marshal.dumps((self.key, self.files))
-            except ValueError:
-                return  # something marshal cannot keep: the next process reads the files
-            keep_entry(self.folder, self.entry.name, sha256(body).digest() + body, f"{self.name}-*.marshal")
-            self.read_before, self.missed = dict(self.files), False
+            # something marshal cannot keep is not written: the next process reads the files
+            if keep_marshal(self.folder, self.entry.name, self.key, self.files, f"{self.name}-*.marshal"):
+                self.read_before, self.missed = dict(self.files), False
 
 
 def _kept_key(parts: Iterable[str], modules: Iterable[ModuleType]) -> str:
@@ -143,16 +168,3 @@ def _kept_key(parts: Iterable[str], modules: Iterable[ModuleType]) -> str:
         stat = os.stat(module.__file__ or "")
         every.append(f"{module.__name__}:{stat.st_size}:{stat.st_mtime_ns}")
     return sha256("|".join(every).encode()).hexdigest()
-
-
-def _read_kept(entry: Path, key: str) -> dict[str, tuple[bytes, Any]]:
-    from hashlib import sha256
-
-    try:
-        content = entry.read_bytes()
-        if sha256(content[32:]).digest() != content[:32]:
-            return {}
-        kept_key, files = marshal.loads(content[32:])
-        return files if kept_key == key and isinstance(files, dict) else {}
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}  # none yet, or unreadable: the files are read

@@ -92,7 +92,7 @@ def test_with_and_without_the_cache_the_same_methods_letters_and_findings(tmp_pa
 def test_kept_patterns_are_the_patterns_re_compiles(tmp_path):
     cache = tmp_path / "cache"
     _validate(cache)
-    _, _, codes, patterns, _ = marshal.loads(_entry(cache).read_bytes()[32:])
+    _, (_, codes, patterns, _) = marshal.loads(_entry(cache).read_bytes()[32:])
     assert len(patterns) > 100
     import re._compiler as compiler  # the original, whatever this process has installed
 
@@ -111,7 +111,7 @@ def test_kept_patterns_are_the_patterns_re_compiles(tmp_path):
 def _damages(content: bytes) -> list[bytes]:
     flipped = bytearray(content)
     flipped[len(flipped) // 2] ^= 0xFF
-    body = marshal.dumps(("another key", 1, {}, {}, {}))
+    body = marshal.dumps(("another key", (1, {}, {}, {})))
     return [b"", content[:20], content[: len(content) // 2], bytes(flipped), hashlib.sha256(body).digest() + body]
 
 
@@ -120,14 +120,14 @@ def test_a_damaged_entry_is_passed_over_and_written_anew(tmp_path):
     _validate(cache)
     expected, _, methods = _validate(cache)  # the other caches warm
     entry = _entry(cache)
-    _, _, codes, patterns, _ = marshal.loads(entry.read_bytes()[32:])
+    _, (_, codes, patterns, _) = marshal.loads(entry.read_bytes()[32:])
     for damaged in _damages(entry.read_bytes()):
         entry.write_bytes(damaged)
         found, state, again = _validate(cache)
         assert found == expected and again == methods and state[2] is True  # all compiled as without it
         content = _entry(cache).read_bytes()
         assert hashlib.sha256(content[32:]).digest() == content[:32]
-        _, _, codes_again, patterns_again, _ = marshal.loads(content[32:])
+        _, (_, codes_again, patterns_again, _) = marshal.loads(content[32:])
         assert len(codes_again) > 300 and codes_again.items() <= codes.items()  # what this run's imports made
         assert len(set(patterns_again) - set(patterns)) < coldstart.FEW  # but a pattern or two made from a set,
         # whose order differs from process to process
@@ -195,7 +195,7 @@ def test_the_entry_is_written_once_at_the_end_and_read_back(hooks, tmp_path, mon
         "<locals>.Made(odd_field_name_kept=3)"
     assert not (hooks / "code").exists()
     coldstart._save()
-    texts = list(marshal.loads(_entry(hooks).read_bytes()[32:])[2])
+    texts = list(marshal.loads(_entry(hooks).read_bytes()[32:])[1][1])
     assert any("odd_field_name_kept" in text for text in texts)
     coldstart.uninstall()
     assert coldstart.install() and any("odd_field_name_kept" in text for text in coldstart._codes)
@@ -244,7 +244,7 @@ def test_what_no_process_used_for_a_while_is_left_out(hooks):
         made("used_every_time")
         made(f"new_in_write_{write}")  # so each process writes the entry
         coldstart._save()
-    generation, codes, _, ages = marshal.loads(_entry(hooks).read_bytes()[32:])[1:]
+    generation, codes, _, ages = marshal.loads(_entry(hooks).read_bytes()[32:])[1]
     assert generation == coldstart.KEPT_FOR + 1 and set(ages) >= set(codes)
     assert not any("used_once_long_ago" in text for text in codes)
     assert any("used_every_time" in text for text in codes) and any("new_in_write_0" in text for text in codes)

@@ -22,7 +22,6 @@ millisecond; the font file itself is still read (a PDF's subset is cut from its 
 from __future__ import annotations
 
 import hashlib
-import marshal
 import os
 import sys
 from fnmatch import fnmatch
@@ -36,7 +35,7 @@ from reportlab import rl_config
 from reportlab.pdfbase import ttfonts
 from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes, TTFont, TTFontFace
 
-from appeal.resources import cache_dir, keep_entry
+from appeal.resources import cache_dir, keep_marshal, read_marshal
 
 FORMAT = 1
 _NOT_KEPT = ("_ttf_data", "filename", "_pdfScale")  # the file's bytes and path, and a function: made again
@@ -96,8 +95,8 @@ def _font(name: str, path: Path, data: bytes, state: dict[str, Any]) -> TTFont:
     return font
 
 
-def _kept(key: str, face: TTFontFace) -> bytes | None:
-    """The key and the face's attributes as marshal's bytes, or None when one is not plain data."""
+def _kept(face: TTFontFace) -> dict[str, Any]:
+    """The face's attributes as they are kept (a name as a tuple; marshal refuses anything else not plain)."""
     state = {}
     for attribute, value in vars(face).items():
         if attribute in _NOT_KEPT:
@@ -105,10 +104,7 @@ def _kept(key: str, face: TTFontFace) -> bytes | None:
         if isinstance(value, TTFNameBytes):
             value = (_NAME, bytes(value), value.ustr)
         state[attribute] = value
-    try:
-        return marshal.dumps((key, state))  # refuses any object that is not plain data, a subclass included
-    except ValueError:
-        return None
+    return state
 
 
 def _unkept(state: dict[str, Any]) -> dict[str, Any]:
@@ -121,22 +117,15 @@ def _unkept(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read(entry: Path, key: str) -> dict[str, Any] | None:
-    try:
-        content = entry.read_bytes()
-        digest, body = content[:32], content[32:]
-        if hashlib.sha256(body).digest() != digest:
-            return None
-        kept_key, state = marshal.loads(body)
-        if kept_key != key or not isinstance(state, dict) or not isinstance(state.get("unitsPerEm"), int):
-            return None
-        return _unkept(state)
-    except (OSError, ValueError, EOFError, TypeError):
+    state = read_marshal(entry, key)
+    if not isinstance(state, dict) or not isinstance(state.get("unitsPerEm"), int):
         return None  # none yet, or unreadable: parse the face again
+    try:
+        return _unkept(state)
+    except (ValueError, TypeError):
+        return None
 
 
 def _write(folder: Path, entry: Path, key: str, face: TTFontFace) -> None:
-    """Kept in the cache folder (``resources.keep_entry``: atomic); this face's entries of other keys removed."""
-    body = _kept(key, face)
-    if body is not None:
-        stem = entry.name.rsplit("-", 1)[0]
-        keep_entry(folder, entry.name, hashlib.sha256(body).digest() + body, f"{stem}-*.marshal")
+    """Kept in the cache folder (``resources.keep_marshal``: atomic); this face's entries of other keys removed."""
+    keep_marshal(folder, entry.name, key, _kept(face), f"{entry.name.rsplit('-', 1)[0]}-*.marshal")
