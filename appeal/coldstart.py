@@ -17,8 +17,8 @@ A cold ``appeal generate`` spent about 70 of its 320 ms compiling the same code 
   warns (so the warning is still given each time), nor any ``re.DEBUG`` one.
 
 Kept as one entry, ``cache_dir("code")/startup-<key>.marshal``, as ``resources.keep_marshal`` keeps one (the
-SHA-256 of its body, then the body; under the key: the number of times it was written, the texts and their code, the patterns and
-their parse, and for each the last write whose process used it: one no process used in the last
+SHA-256 of its body, then the body; under the key: the number of times it was written, the texts and their
+code, the patterns and their parse, and for each the last write whose process used it: one no process used in the last
 :data:`KEPT_FOR` writes is left out, so the entry holds what today's code compiles). The key is Python's
 version and build, its bytecode magic number, the optimisation level, ``re``'s code format and this
 module's; an entry of another key, a damaged one or one that will not load is passed over (everything
