@@ -352,7 +352,7 @@ class _ChunkSync(threading.Thread):
         for path, tmp in chunk:
             folder = os.path.dirname(tmp)
             if folder not in self.folders:
-                self.folders[folder] = known.get(folder) or known.setdefault(folder, path.parent)
+                self.folders[folder] = known.setdefault(folder, path.parent)
         self.error: BaseException | None = None
         self.start()
 
