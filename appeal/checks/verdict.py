@@ -69,6 +69,8 @@ _FREQUENCY = re.compile(r"\bfrequency(?: code)? (\d)\b", re.I)
 
 @dataclass(frozen=True)
 class Reason:
+    """Why a letter is not ready."""
+
     code: str
     message: str
 
@@ -78,6 +80,8 @@ class Reason:
 
 @dataclass(frozen=True)
 class Verdict:
+    """A letter's verdict: ready, review or blocked, with its reasons."""
+
     status: str
     reasons: tuple[Reason, ...] = ()
 

@@ -19,6 +19,8 @@ GAP = "  "
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a table printed on the terminal."""
+
     header: str
     minimum: int = 0  # the narrowest it may be wrapped to; 0: never wrapped
     list: bool = False  # the cell is a comma-separated list: wrapped after a comma

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Generated:
+    """What ``generate`` made of one case file."""
+
     prepared: Prepared
     outputs: list[Path]
     findings: list[Finding] = field(default_factory=list)

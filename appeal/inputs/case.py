@@ -44,6 +44,8 @@ TOP_KEYS = keys_of("")
 
 @dataclass(frozen=True)
 class Provider:
+    """The billing provider: who the letter is from."""
+
     name: str
     npi: str
     address: tuple[str, ...]
@@ -55,12 +57,16 @@ class Provider:
 
 @dataclass(frozen=True)
 class RenderingProvider:
+    """The provider who performed the service, where not the billing provider."""
+
     name: str
     npi: str | None = None
 
 
 @dataclass(frozen=True)
 class Payer:
+    """The payer the appeal goes to."""
+
     name: str
     id: str | None = None
     address: tuple[str, ...] = ()
@@ -81,6 +87,8 @@ class Payer:
 
 @dataclass(frozen=True)
 class Patient:
+    """The patient and the member the claim was billed under."""
+
     name: str
     member_id: str
     dob: dt.date | None = None
@@ -90,6 +98,8 @@ class Patient:
 
 @dataclass(frozen=True)
 class ClaimLine:
+    """One service line of the claim."""
+
     number: int
     date: dt.date
     code: str
@@ -102,6 +112,8 @@ class ClaimLine:
 
 @dataclass(frozen=True)
 class Claim:
+    """The claim as billed: its number and lines."""
+
     number: str
     lines: tuple[ClaimLine, ...]
     account: str | None = None
@@ -114,6 +126,8 @@ class Claim:
 
 @dataclass(frozen=True)
 class Denial:
+    """The payer's denial: its date, reason code (CARC), group and remark codes."""
+
     date: dt.date
     carc: str
     group: str | None = None
@@ -133,6 +147,8 @@ class PriorDecision:
 
 @dataclass(frozen=True)
 class CitationRef:
+    """A passage of the citation library that the case asks the letter to quote."""
+
     id: str
     passage: str
     line: int | None = None
@@ -140,6 +156,8 @@ class CitationRef:
 
 @dataclass(frozen=True)
 class Appeal:
+    """What the appeal asks for: its date, level and the code or modifiers requested."""
+
     date: dt.date
     level: str | None = None
     requested_code: str | None = None
@@ -155,12 +173,16 @@ class Appeal:
 
 @dataclass(frozen=True)
 class Enclosure:
+    """A document sent with the letter."""
+
     description: str
     path: Path | None = None
 
 
 @dataclass(frozen=True)
 class Signer:
+    """Who signs the letter."""
+
     name: str
     title: str
     credentials: str | None = None
@@ -171,6 +193,8 @@ class Signer:
 
 @dataclass(frozen=True)
 class Case:
+    """One denial's facts, as read and checked from a case file."""
+
     source: Path
     provider: Provider
     payer: Payer

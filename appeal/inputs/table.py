@@ -137,6 +137,8 @@ def load_column_map(path: Path | str) -> ColumnMap:
 
 @dataclass(frozen=True)
 class _Row:
+    """One row of a CSV file or worksheet, with its line."""
+
     line: int  # the CSV line, or the worksheet row
     cells: tuple[Any, ...]
 

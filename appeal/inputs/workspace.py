@@ -105,6 +105,8 @@ class RenderingEntry:
 
 @dataclass(frozen=True)
 class Workspace:
+    """The practice's workspace: its profile (provider, signer, letterhead), payers and defaults."""
+
     root: Path
     provider: dict = field(default_factory=dict)
     signer: dict = field(default_factory=dict)

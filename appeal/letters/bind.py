@@ -140,6 +140,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Request:
+    """What the letter asks the payer to do."""
+
     level: str
     code: str | None = None  # the code asked for (the first change's), if any
     modifiers: tuple[str, ...] = ()

@@ -68,6 +68,8 @@ class Quote:
 
 @dataclass(frozen=True)
 class BulletList:
+    """A bulleted or numbered list; each item is a run of text."""
+
     items: tuple[tuple[Run, ...], ...]
     ordered: bool = False
 
@@ -82,6 +84,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Signature:
+    """The closing, the signer's name and lines, and an optional signature image."""
+
     closing: str
     name: str
     lines: tuple[str, ...] = ()
@@ -101,6 +105,8 @@ Block = Heading | Paragraph | Recipient | Quote | BulletList | Table | Signature
 
 @dataclass(frozen=True)
 class Letterhead:
+    """The practice's name and address lines at the top of the first page, and its logo."""
+
     name: str
     lines: tuple[str, ...]
     logo: Path | None = None
@@ -108,6 +114,8 @@ class Letterhead:
 
 @dataclass(frozen=True)
 class Letter:
+    """The document model of one letter: what every renderer draws."""
+
     letterhead: Letterhead
     blocks: tuple[Block, ...]
     running_header: str

@@ -48,6 +48,8 @@ ID = r"[a-z0-9][a-z0-9.-]*"
 
 @dataclass(frozen=True)
 class Erratum:
+    """A published correction to a citation's passage."""
+
     id: str
     action: str
     passage: str | None
@@ -59,6 +61,8 @@ class Erratum:
 
 @dataclass(frozen=True)
 class Passage:
+    """One quoted passage of a citation, verbatim."""
+
     id: str
     original: str
     text: str
@@ -67,6 +71,8 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
+    """One source of the citation library and its passages."""
+
     id: str
     kind: str
     title: str

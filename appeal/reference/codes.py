@@ -12,6 +12,8 @@ from appeal.resources import data_file
 
 @dataclass(frozen=True)
 class CodeEntry:
+    """One code of the code table: its kind, descriptor and source."""
+
     kind: str
     code: str
     description: str

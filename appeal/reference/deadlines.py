@@ -54,6 +54,8 @@ def level_rule(kind: str | None, level: str) -> LevelRule | None:
 
 @dataclass(frozen=True)
 class Deadline:
+    """When the appeal at a level is due, and the rule or directory entry that says so."""
+
     level: str
     due: dt.date
     window_days: int
