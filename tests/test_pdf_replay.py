@@ -196,3 +196,28 @@ def test_text_is_encoded_to_the_codes_reportlab_hands_out():
         except KeyError:
             assert expected is None
     assert pdf._codes(state, "ASCII") == b"ASCII" and state.ascii_is_itself
+
+
+def test_a_layout_only_render_writes_nothing_and_leaves_the_pdfs_after_it_the_same(monkeypatch):
+    """``appeal validate`` sets the letter on its pages and writes no PDF: what that drawing records (shapes,
+    font codes) leaves every full render after it, of that letter or another, the bytes reportlab draws."""
+    letters = _letters()
+    laid = [pdf.render_pdf(letter, layout_only=True) for letter in letters * 2]
+    assert laid == [b""] * len(laid)
+    drawn = [pdf.render_pdf(letter) for letter in letters]
+    assert all(one.startswith(b"%PDF-") for one in drawn)
+    _reportlab_draws(monkeypatch)
+    assert [pdf.render_pdf(letter) for letter in letters] == drawn
+
+
+def test_a_letter_too_big_for_its_page_fails_a_layout_only_render_as_it_fails_the_pdf():
+    letter = _letters()[0]
+    wide = Table(((((Run("x" * 4000),),),),))
+    huge = dataclasses.replace(letter, blocks=(*letter.blocks, wide))
+    errors = []
+    for layout_only in (False, True):
+        try:
+            pdf.render_pdf(huge, layout_only=layout_only)
+        except Exception as error:  # noqa: BLE001 - whatever the full render raises, validate must raise too
+            errors.append((type(error), str(error)))
+    assert len(errors) == 2 and errors[0] == errors[1]

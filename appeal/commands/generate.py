@@ -180,7 +180,8 @@ def validate(case_path: Path | str, settings: Settings | None = None,
              today: dt.date | None = None) -> tuple[Prepared, list[Finding]]:
     """Everything ``generate`` checks before it writes: the case, its template and letter,
     the PDF fonts for every field, the coding check, and both renderers, which draw the
-    letter in memory (so a case that validates renders). Writes nothing."""
+    letter in memory (so a case that validates renders; the PDF is set on its pages, and its bytes, which
+    no case can make fail, are not written: ``pdf.render_pdf``). Writes nothing."""
     today = today or dt.date.today()
     sources = Sources.load(settings or Settings())
     prepared = prepare(case_path, sources.settings, sources, today)
@@ -189,7 +190,7 @@ def validate(case_path: Path | str, settings: Settings | None = None,
     check_images(prepared.case, prepared.reference_docx)
     for fmt in FORMATS:
         render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx,
-               page=prepared.page)
+               page=prepared.page, layout_only=True)
     return prepared, findings
 
 

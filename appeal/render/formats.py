@@ -15,8 +15,10 @@ FORMATS = ("docx", "pdf")
 
 
 def render(letter: Letter, fmt: str, identifier: str = "", reference_docx: Path | None = None,
-           page: PageSetup | None = None) -> bytes:
-    """The letter drawn in ``fmt``; ``identifier`` (the case key) goes into the DOCX's properties."""
+           page: PageSetup | None = None, layout_only: bool = False) -> bytes:
+    """The letter drawn in ``fmt``; ``identifier`` (the case key) goes into the DOCX's properties. With
+    ``layout_only`` (``appeal validate``: nothing is kept), the PDF is set on its pages and not written
+    (``pdf.render_pdf``)."""
     if fmt == "docx":
         from appeal.render.docx import render_docx
 
@@ -24,5 +26,5 @@ def render(letter: Letter, fmt: str, identifier: str = "", reference_docx: Path 
     if fmt == "pdf":
         from appeal.render.pdf import render_pdf
 
-        return render_pdf(letter, page)
+        return render_pdf(letter, page, layout_only=layout_only)
     raise OutputError(f"unknown format '{fmt}'", file="--format")

@@ -1055,8 +1055,9 @@ def _unwrap(flowables: list[Flowable]) -> list[Flowable]:
     return out
 
 
-def _numbered_canvas(letter: Letter):
-    """A canvas that knows the page count when it draws each page's header and footer."""
+def _numbered_canvas(letter: Letter, layout_only: bool = False):
+    """A canvas that knows the page count when it draws each page's header and footer; with
+    ``layout_only``, one that keeps the pages drawn and writes no PDF (see :func:`render_pdf`)."""
 
     class NumberedCanvas(rl_canvas.Canvas):
         def __init__(self, *args, **kwargs):
@@ -1070,6 +1071,8 @@ def _numbered_canvas(letter: Letter):
             self._startPage()
 
         def save(self):
+            if layout_only:
+                return
             total = len(self._pages)
             for state in self._pages:
                 self.__dict__.update(state)
@@ -1138,9 +1141,16 @@ def _first_page_frames(letter: Letter, page: layout.PageSetup) -> list[Frame]:
     return frames
 
 
-def render_pdf(letter: Letter, page: layout.PageSetup | None = None) -> bytes:
-    """The letter as PDF bytes (same letter, same bytes)."""
+def render_pdf(letter: Letter, page: layout.PageSetup | None = None, layout_only: bool = False) -> bytes:
+    """The letter as PDF bytes (same letter, same bytes).
+
+    With ``layout_only`` (``appeal validate``), the letter is set and drawn on its pages as for the PDF, and
+    no PDF is written: the pages' furniture (running header, page numbers), the page streams and the font
+    subsets, none of which a case's data can make fail (its fields' glyphs are checked by
+    ``fonts.check_fonts``), are left out, and ``b""`` comes back. A letter on stationery is written whole, as
+    merging it reads the stationery's PDF."""
     page = page or layout.PageSetup()
+    layout_only = layout_only and page.stationery_first is None
     _check(letter)
     buffer = io.BytesIO()
     def first_page(canvas, _doc) -> None:  # drawn before the text, so text extraction reads it first
@@ -1159,8 +1169,10 @@ def render_pdf(letter: Letter, page: layout.PageSetup | None = None) -> bytes:
     )
     token = _MONOCHROME.set(page.monochrome)
     try:
-        doc.build(_story(letter, page), canvasmaker=_numbered_canvas(letter))
+        doc.build(_story(letter, page), canvasmaker=_numbered_canvas(letter, layout_only))
     finally:
         _MONOCHROME.reset(token)
+    if layout_only:
+        return b""
     data = buffer.getvalue()
     return _on_stationery(data, page) if page.stationery_first is not None else data
