@@ -125,3 +125,36 @@ def test_packet_runs_the_coding_check_and_strict_blocks_it(run, out, wrong):
     blocked = run("packet", wrong, "-o", out / "strict", "--strict")
     assert blocked.exit_code == 1 and "no packet was written" in blocked.stderr
     assert not (out / "strict").exists() or list((out / "strict").iterdir()) == []
+
+
+ODD_RULE = """---
+id: odd-rule
+title: Odd rule
+carc: [16]
+levels: [corrected-claim, reconsideration]
+corrected_claim_when: facts.visits > 2
+facts:
+  visits: {type: number, description: Visits}
+---
+{% extends "base/letter.md" %}
+{% block request %}{{ we_ask(level) }} and to pay the claim.{% endblock %}
+"""
+
+
+def test_a_level_rule_the_case_cannot_answer_is_a_finding_and_the_next_case_is_checked(run, make_case, tmp_path):
+    """A template whose ``corrected_claim_when`` reads a fact the case does not give: that case's letter
+    cannot be built, its check says why (the template's file and line), and the next case is still checked."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "odd-rule.md").write_text(ODD_RULE, encoding="utf-8")
+    odd = make_case({"denial.carc": "16", "template": "odd-rule"}, name="odd.yaml")
+    result = run("check", odd, UPMC, "--templates", folder, "--json")
+    assert result.exit_code == 1, result.stderr
+    first, second = json.loads(result.stdout)["cases"]
+    [error] = [f for f in first["findings"] if f["severity"] == "error"]
+    assert error["rule"] == "template" and "odd-rule.md:6: corrected_claim_when" in error["message"]
+    assert "facts.visits" in error["message"]
+    assert any("(templates 'separate-anatomic-region', 'specific-code-required' use it)" in f["message"]
+               for f in first["findings"] if f["rule"] == "other-template-fact")
+    assert second["case"] == str(UPMC) and second["readable"]
+    assert any(f["rule"] == "unlisted-code-recorded" for f in second["findings"])

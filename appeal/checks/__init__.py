@@ -110,6 +110,19 @@ def corrected_by_letter(finding: Finding, request: Request | None) -> Finding:
     return finding
 
 
+def _decided(case: Case, facts: Mapping[str, Any], meta: TemplateMeta | None, library: CitationLibrary,
+             findings: list[Finding]) -> Request:
+    """What the letter would ask for; when the template's ``corrected_claim_when`` cannot be evaluated for
+    this case, that is a finding (the case's own level is checked on), not the end of the check."""
+    try:
+        return decide(case, facts, meta, library, case.appeal.level)
+    except TemplateError as exc:
+        findings += [Finding("template", "error", None, str(p), action="Give the facts the template's "
+                             "corrected_claim_when reads, or correct the expression (appeal templates check).")
+                     for p in exc.problems]
+        return Request(case.appeal.level or "reconsideration", distinct=case.payer.distinct_modifier)
+
+
 def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, today: dt.date,
              templates: TemplateSet | None, meta: TemplateMeta | None,
              bound: Bound | None) -> tuple[Context, list[Finding]]:
@@ -129,7 +142,7 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
     except CaseError as exc:
         findings += [_fact_finding(case, meta, p) for p in exc.problems]
     payer = workspace.find_payer(case.payer.id, case.payer.name) if workspace else None
-    request = bound.request if bound else decide(case, facts, meta, library, case.appeal.level)
+    request = bound.request if bound else _decided(case, facts, meta, library, findings)
     return Context(case=case, library=library, today=today, facts=facts, template=meta, payer=payer,
                    level=bound.request.level if bound else case.appeal.level, letter_requests=request.code,
                    request=request), findings
@@ -137,8 +150,9 @@ def _context(case: Case, library: CitationLibrary, workspace: Workspace | None, 
 
 def _foreign_fact(case: Case, meta: TemplateMeta, name: str, owners: list[str]) -> Finding:
     """A fact the case gives for another template (a case written for CARC 189, then denied CARC 55)."""
-    whose = (f"template {', '.join(repr(o) for o in owners)} uses it" if owners
-             else "the shared vocabulary declares it")
+    whose = ("the shared vocabulary declares it" if not owners
+             else f"template {owners[0]!r} uses it" if len(owners) == 1
+             else f"templates {', '.join(repr(o) for o in owners)} use it")
     return Finding("other-template-fact", "note", None,
                    f"appeal.facts.{name} is kept and not used: template '{meta.id}' does not use it ({whose}).",
                    action="Nothing to do, unless you meant another fact of this template: "
