@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import yaml
@@ -77,11 +78,29 @@ def test_under_another_template_it_is_a_warning(make_case, library, tmp_path):
     folder = tmp_path / "tpl"
     folder.mkdir()
     source = (ROOT / "templates" / "specific-code-required.md").read_text(encoding="utf-8")
-    (folder / "my-189.md").write_text(source.replace("id: specific-code-required", "id: my-189"), encoding="utf-8")
+    without_rule = re.sub(r"^request_rule:.*\n", "", source, count=1, flags=re.MULTILINE)
+    assert without_rule != source
+    (folder / "my-189.md").write_text(without_rule.replace("id: specific-code-required", "id: my-189"),
+                                      encoding="utf-8")
     case = load_case(make_case({"template": "my-189"}))
     [found] = rule(run_checks(case, library, None, TODAY, templates=template_set([folder])),
                    "unlisted-code-recorded")
     assert found.severity == "warning" and found.action.startswith("Bill 76120 on a corrected claim")
+
+
+def test_a_copy_of_the_template_keeps_its_request_rule(make_case, library, tmp_path):
+    """A copy of the CARC 189 letter under another id (``templates new --from``) asks for 76120 itself, as the
+    built-in does: the finding is a note."""
+    from appeal.letters.templates import template_set
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    source = (ROOT / "templates" / "specific-code-required.md").read_text(encoding="utf-8")
+    (folder / "my-189.md").write_text(source.replace("id: specific-code-required", "id: my-189"), encoding="utf-8")
+    case = load_case(make_case({"template": "my-189"}))
+    [found] = rule(run_checks(case, library, None, TODAY, templates=template_set([folder])),
+                   "unlisted-code-recorded")
+    assert found.severity == "note" and found.action == "The letter asks for 76120; bill 76120 on the corrected claim."
 
 
 def test_with_a_routine_exam_the_suggestion_is_76125(check):

@@ -105,12 +105,14 @@ def test_investigational_service_decides_no_level_of_its_own(make_case):
     assert re_title(prepared) == "Request for reconsideration"
 
 
-def test_every_builtin_that_writes_corrected_claims_without_a_python_rule_says_when():
-    ruled = {"specific-code-required", "separate-anatomic-region"}  # bind.py decides these
-    for meta in template_set().all().values():
-        if meta.writes("corrected-claim") and meta.id not in ruled | {"generic-reconsideration"}:
+def test_every_builtin_that_writes_corrected_claims_without_a_request_rule_says_when():
+    metas = template_set().all()
+    assert {m.id: m.request_rule for m in metas.values() if m.request_rule} == {
+        "specific-code-required": "specific-code", "separate-anatomic-region": "separate-region"}
+    for meta in metas.values():
+        if meta.writes("corrected-claim") and not meta.request_rule and meta.id != "generic-reconsideration":
             assert meta.corrected_claim_when is not None, meta.id
-        if meta.id in ruled:
+        if meta.request_rule:
             assert meta.corrected_claim_when is None, meta.id
 
 
@@ -224,3 +226,62 @@ def test_the_condition_is_compiled_once_and_reads_missing_facts_as_false(tmp_pat
     with pytest.raises(TemplateError) as info:
         condition.holds({"facts": {}})  # a fact the case's facts do not hold: strict, never silently false
     assert str(info.value.problems[0]).startswith(f"{tmp_path / 't.md'}:3: corrected_claim_when: undefined value")
+
+
+# -- request_rule: the built-in CARC 189 and bundled-region rules, named by the front matter -----------------
+
+def test_a_copy_of_the_carc_189_letter_keeps_its_rule_and_asks_for_76120(run, tmp_path, out):
+    folder = tmp_path / "mine"
+    assert run("templates", "new", "my-189", "--from", "specific-code-required", "--dir", folder).exit_code == 0
+    assert "request_rule: specific-code" in (folder / "my-189.md").read_text(encoding="utf-8")
+    result = run("generate", folder / "examples" / "my-189.yaml", "--templates", folder, "-o", out, "--json",
+                 "--date", "2026-11-27")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["template"] == "my-189"
+    text = flat(pdf_text(Path(document["outputs"][1])))
+    assert "Re: Corrected claim" in text and "76496 -> 76120" in text
+    shown = run("templates", "show", "my-189", "--templates", folder, "--json")
+    assert json.loads(shown.stdout)["request_rule"] == "specific-code"
+
+
+def _with_rule(folder: Path, rule_line: str, drop: str = "") -> Path:
+    path = folder / "my-197.md"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("\nfacts:", f"\n{rule_line}\nfacts:", 1)
+    if drop:
+        assert drop in text
+        text = text.replace(drop, "", 1)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("rule_line, drop, message", [
+    ("request_rule: specific-codes", "", "'specific-codes' is not one of the choices; did you mean 'specific-code'?"),
+    ("request_rule: separate-region", "",
+     "the rule separate-region reads the facts regions, modifier_on_claim; the template does not declare regions, "
+     "modifier_on_claim"),
+])
+def test_a_bad_request_rule_is_a_template_error_at_its_line(mine, rule_line, drop, message):
+    path = _with_rule(mine, rule_line, drop)
+    with pytest.raises(TemplateError) as info:
+        template_set([mine]).get("my-197")
+    problems = [p for p in info.value.problems if p.field == "request_rule"]
+    assert problems and problems[0].file == str(path) and message in problems[0].message
+    assert problems[0].line == next(i for i, t in enumerate(path.read_text().splitlines(), 1)
+                                    if t.startswith("request_rule"))
+
+
+def test_a_request_rule_with_a_corrected_claim_condition_is_an_error(mine):
+    path = mine / "my-197.md"
+    text = path.read_text(encoding="utf-8")
+    facts = "\nfacts:"
+    text = text.replace(facts, "\nrequest_rule: separate-region" + facts, 1)
+    declared = "templates/facts.yaml\n"
+    assert declared in text
+    text = text.replace(declared, declared + "  regions:\n  modifier_on_claim:\n", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TemplateError) as info:
+        template_set([mine]).get("my-197")
+    [problem] = info.value.problems
+    assert problem.field == "request_rule" and "request_rule or corrected_claim_when, not both" in problem.accepted

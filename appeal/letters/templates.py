@@ -46,11 +46,18 @@ _MD_ESCAPES = {i: "\\" + chr(i) for i in range(128) if _MD_SPECIAL.fullmatch(chr
 """A backslash before each character ``_MD_SPECIAL`` matches (ASCII characters only), as a ``str.translate`` table:
 the same text as ``_MD_SPECIAL.sub``, with no Python call for each character escaped."""
 SUFFIX = ".md"
-META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "corrected_claim_when", "facts",
-             "enclosures", "citations", "example")
+META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "corrected_claim_when",
+             "request_rule", "facts", "enclosures", "citations", "example")
 FACT_KEYS = ("type", "description", "required", "default", "evidence")
 CONDITION_KEYS = ("carc", "when", "reason_mentions", "modifiers", "fact")
 BUILTIN_PREFIX = "!builtin"
+REQUEST_RULES = {
+    "specific-code": ("recording", "with_routine_exam", "regions"),
+    "separate-region": ("regions", "modifier_on_claim"),
+}
+"""The request rules a template may name (front matter ``request_rule``; ``bind.decide`` applies them) -> the
+facts each reads, which the template must declare. The built-in CARC 189 and bundled-region letters name them, so a
+copy (``appeal templates new --from``) decides its request as the original does."""
 
 
 class _Reason(Protocol):
@@ -232,6 +239,7 @@ class TemplateMeta:
     carc_when: tuple[CarcCondition, ...] = ()
     levels: tuple[str, ...] = ()
     corrected_claim_when: LevelCondition | None = None
+    request_rule: str | None = None  # a name in REQUEST_RULES: the level and code are decided from the claim lines
 
     @property
     def name(self) -> str:
@@ -264,6 +272,7 @@ class TemplateMeta:
             "carc_when": [c.as_dict() for c in self.carc_when],
             "levels": list(self.levels),
             "corrected_claim_when": self.corrected_claim_when.source if self.corrected_claim_when else None,
+            "request_rule": self.request_rule,
             "facts": {n: {"type": s.type, "description": s.description, "required": s.required,
                           "default": s.default, "evidence": s.evidence,
                           "declared_in": "vocabulary" if n in vocabulary() else "template"}
@@ -515,7 +524,7 @@ def _save_kept() -> None:
         _KEPT[0].save()
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def _plain_meta(meta: TemplateMeta) -> tuple:
@@ -526,18 +535,19 @@ def _plain_meta(meta: TemplateMeta) -> tuple:
                   for s in meta.facts.values()),
             meta.enclosures, meta.citations, str(meta.example) if meta.example is not None else None,
             tuple((c.carc, c.when, c.words, c.modifiers, c.fact) for c in meta.carc_when),
-            meta.levels, (level.source, level.line) if level is not None else None)
+            meta.levels, (level.source, level.line) if level is not None else None, meta.request_rule)
 
 
 def _thawed_meta(plain: tuple, path: Path, origin: str) -> TemplateMeta:
     (tid, title, description, carc, rarc, facts, enclosures, citations, example, carc_when, levels,
-     level) = plain
+     level, request_rule) = plain
     return TemplateMeta(
         id=tid, title=title, file=path, origin=origin, description=description, carc=carc, rarc=rarc,
         facts={f[0]: FactSpec(f[0], f[1], f[2], f[3], _thawed_default(f[4]), f[5]) for f in facts},
         enclosures=enclosures, citations=citations, example=Path(example) if example is not None else None,
         carc_when=tuple(CarcCondition(*c) for c in carc_when), levels=levels,
         corrected_claim_when=LevelCondition(level[0], path, level[1]) if level is not None else None,
+        request_rule=request_rule,
     )
 
 
@@ -600,6 +610,7 @@ def _checked_meta(path: Path, origin: str, text: str) -> TemplateMeta:
         carc_when=conditions,
         levels=levels,
         corrected_claim_when=_level_condition(r, path, facts, levels),
+        request_rule=_request_rule(r, facts),
     )
     if r.problems:
         raise TemplateError(r.problems)
@@ -675,6 +686,23 @@ def _level_condition(r: Reader, path: Path, facts: dict[str, FactSpec],
     for message in problems:
         r.problem(at, message, _CONDITION_ACCEPTED + "; facts: " + (", ".join(facts) or "none declared"))
     return None if problems else LevelCondition(source, path, r.located.line(at))
+
+
+def _request_rule(r: Reader, facts: dict[str, FactSpec]) -> str | None:
+    """``request_rule``: a rule of :data:`REQUEST_RULES`, with every fact it reads declared; it decides the
+    level itself, so it does not go with ``corrected_claim_when``."""
+    at = ("request_rule",)
+    rule = r.choice(at, tuple(REQUEST_RULES))
+    if rule is None:
+        return None
+    missing = [name for name in REQUEST_RULES[rule] if name not in facts]
+    if missing:
+        r.problem(at, f"the rule {rule} reads the facts {', '.join(REQUEST_RULES[rule])}; the template does not "
+                      f"declare {', '.join(missing)}", "each of them under facts (from the shared vocabulary)")
+    if r.present(("corrected_claim_when",)):
+        r.problem(at, f"the rule {rule} decides the letter's level itself, so corrected_claim_when would never be "
+                      "read", "request_rule or corrected_claim_when, not both")
+    return rule
 
 
 _CONDITION_ACCEPTED = ("a Jinja expression over " + ", ".join(CONDITION_NAMES)
