@@ -7,6 +7,9 @@ import atexit
 import datetime as dt
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -110,3 +113,21 @@ def docx_text(path: Path) -> str:
 def flat(text: str) -> str:
     """Whitespace folded, so text wrapped across PDF lines still matches."""
     return " ".join(text.split())
+
+
+_KILLED_MID_WRITE = """
+import os, signal, sys
+from pathlib import Path
+from appeal.deliver import files
+folder = Path(sys.argv[1])
+files._temporary(folder / "UPMC_claim.yaml", b"patient: Sample, Pat (PHI)", sync=False)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def killed_mid_write(folder: Path) -> Path:
+    """A real process that wrote a temporary file and was killed before it could rename or remove it."""
+    done = subprocess.run([sys.executable, "-c", _KILLED_MID_WRITE, str(folder)], cwd=ROOT, capture_output=True)
+    assert done.returncode == -signal.SIGKILL
+    [left] = folder.glob(".*.part")
+    return left

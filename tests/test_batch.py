@@ -18,11 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appeal.cli import cli
+from appeal.deliver import files
 from appeal.errors import CaseError
 from appeal.inputs.case import read_case
 from appeal.inputs.csvrow import row_located
 
-from conftest import UPMC, docx_text, flat, pdf_text
+from conftest import UPMC, docx_text, flat, killed_mid_write, pdf_text
 from x12_workspace import X12, make_workspace
 
 F07 = X12 / "07_synthetic_carc189_76496.835"
@@ -198,6 +199,24 @@ def test_stale_temporary_files_are_removed(batch, out):
     (out / ".UPMC_x.pdf.abc123.part").write_bytes(b"half a letter")
     batch(UPMC, extra=["--jobs", "1"])
     assert not list(out.rglob("*.part"))
+
+
+def test_a_batch_removes_what_a_killed_run_left_and_keeps_a_running_one(batch, out):
+    """Another batch still writing into the folder keeps its temporary files; a killed one's, and a file an
+    older version named at random, are removed."""
+    left = killed_mid_write(out)
+    older = out / ".UPMC_x.pdf.abc123.part"
+    older.write_bytes(b"half a letter")
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        other = out / f".UPMC_y.pdf.{files._host()}-{running.pid}-1.part"
+        other.write_bytes(b"another batch's letter")
+        batch(UPMC, extra=["--jobs", "1"])
+        assert not left.exists() and not older.exists()
+        assert other.read_bytes() == b"another batch's letter"
+    finally:
+        running.kill()
+        running.wait()
 
 
 # ------------------------------------------------------------ CSV rows

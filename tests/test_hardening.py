@@ -501,7 +501,7 @@ def test_a_read_only_output_folder_is_a_clear_error(make_case, run, tmp_path, mo
         raise OSError(errno.EROFS, "Read-only file system")
 
     out = tmp_path / "o"
-    monkeypatch.setattr(appeal.deliver.files.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(appeal.deliver.files, "_create", read_only)  # where each temporary file is made
     result = run("generate", make_case(), "-o", out, "--date", "2026-11-27")
     assert result.exit_code == 2
     [line] = errors(result)

@@ -74,7 +74,7 @@ def test_a_relative_path_is_written_in_the_current_folder(tmp_path, monkeypatch)
 
 def test_a_temporary_name_already_taken_falls_back_to_a_random_one(tmp_path, monkeypatch):
     monkeypatch.setattr(files, "_sync_filesystem", lambda folder: None)
-    taken = tmp_path / f".case.yaml.{os.getpid()}-{next(files._names) + 1}.part"
+    taken = tmp_path / f".case.yaml.{files._host()}-{os.getpid()}-{next(files._names) + 1}.part"
     taken.write_text("someone else's")
     write_texts_atomic([(tmp_path / "case.yaml", "mine")])
     assert (tmp_path / "case.yaml").read_text() == "mine\n" and taken.read_text() == "someone else's"

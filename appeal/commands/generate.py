@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from appeal.checks import Finding, run_checks
 from appeal.checks.verdict import Verdict, verdict
-from appeal.deliver.files import case_key
+from appeal.deliver.files import case_key, remove_leftovers
 from appeal.deliver.letter import write_letter
 from appeal.errors import RenderError
 from appeal.inputs.case import Case, load_case
@@ -215,6 +215,7 @@ def generate(case_path: Path | str, out_dir: Path | str, settings: Settings | No
     judged = verdict_of(prepared, findings)
     if strict and not judged.ready:
         return Generated(prepared=prepared, outputs=[], findings=findings, blocked=True, verdict=judged)
+    remove_leftovers(Path(out_dir))  # what a killed run of a command left there
     if packet or fax or tiff or tiff_g4:
         from appeal.deliver.packet import deliver_packet  # only here: the packet's PDF tools
 

@@ -24,7 +24,15 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from appeal.deliver.files import allocate, ensure_dir, name_stem, reason_code, write_text_atomic, write_texts_atomic
+from appeal.deliver.files import (
+    allocate,
+    ensure_dir,
+    name_stem,
+    reason_code,
+    remove_leftovers,
+    write_text_atomic,
+    write_texts_atomic,
+)
 from appeal.errors import Problem, RemittanceError
 from appeal.inputs.case import npi_is_valid
 from appeal.inputs.schema import FACT_ACCEPTED, profile_fields
@@ -676,7 +684,7 @@ def _import_835(files: Iterable[Path | str], out_dir: Path, settings: Settings, 
                                                                      taken))
     present: set[str] | None = set()
     if planned:
-        ensure_dir(out_dir)
+        remove_leftovers(ensure_dir(out_dir))  # what a killed import left (before the folder is listed)
         present = _listing(out_dir)
     writes: list[tuple[Path, str]] = []  # written together: one disk sync per chunk, not one per file
     for path, draft in planned:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
 
-from appeal.deliver.files import MAX_NAME, ensure_dir, slug, write_atomic
+from appeal.deliver.files import MAX_NAME, ensure_dir, remove_leftovers, slug, write_atomic
 from appeal.deliver.sheet import write_csv, write_xlsx
 from appeal.errors import LedgerError, Problem, TrackError
 from appeal.inputs.workspace import Workspace
@@ -331,7 +331,8 @@ def next_letter(settings: Settings, db: str | None, which: Which, out_dir: Path,
     recorder = recorder_for(settings, db, "run the same 'appeal track next' again", by)
     stem = "_".join((slug(case.payer.name), slug(case.claim.number, 20), slug(target["level"], 16),
                      prepared.case.appeal.date.isoformat()))[:MAX_NAME]  # never the earlier level's name
-    outputs = write_letter(prepared, ensure_dir(Path(out_dir)), tuple(formats), stem=stem)
+    remove_leftovers(ensure_dir(Path(out_dir)))
+    outputs = write_letter(prepared, Path(out_dir), tuple(formats), stem=stem)
     if recorder is not None:
         recorder.letter(prepared.case, prepared.template.id, outputs, target["level"])
     with ledger.read() as conn:

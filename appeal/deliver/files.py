@@ -6,7 +6,10 @@ from a remittance) comes from :func:`name_stem`, and every clash is settled by
 
 A file appears whole or not at all: bytes go to a temporary file beside the target,
 are flushed to disk, then renamed over it. The temporary file is removed on any
-failure, so a crash never leaves half a letter (nor PHI in a stray temp file).
+failure, so a crash never leaves half a letter (nor PHI in a stray temp file). A process
+killed outright (``kill -9``, a power loss) cannot remove its own: every temporary file is
+named ``.<name>.<host>-<pid>-<n>.part``, and the next command writing into that folder
+removes those of a process of this machine that is gone (:func:`remove_leftovers`).
 
 Many files are cheaper written together: :func:`stage` writes each to its temporary file
 without flushing it, and :func:`place_staged` flushes them all with one sync of the
@@ -212,7 +215,7 @@ def atomic_text(path: Path) -> Iterator[IO[str]]:
     in place atomically when the block ends: readers see the old file or the whole new one, and a failure
     leaves nothing."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        fd, tmp = _create(path)
     except OSError as exc:
         raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
     try:
@@ -296,7 +299,7 @@ def write_atomic_many(files: Iterable[tuple[Path, bytes]]) -> None:
 
 
 def stage(path: Path, data: bytes) -> str:
-    """``data`` written to a new temporary file beside ``path`` (``.<name>.<pid>-<n>.part``, mode 0600), not
+    """``data`` written to a new temporary file beside ``path`` (``.<name>.<host>-<pid>-<n>.part``, mode 0600), not
     flushed to disk: the temporary file's path, for :func:`place_staged`. A failure removes it and raises
     :class:`OutputError`."""
     return _temporary(path, data, sync=False)
@@ -435,12 +438,10 @@ def _sync_folder(folder: str | Path) -> None:
 
 
 def _temporary(path: Path, data: bytes, sync: bool, pid: int | None = None) -> str:
-    """``data`` in a new temporary file beside ``path`` (mode 0600), flushed to disk when ``sync`` (one file:
-    ``mkstemp``'s random name); else one of many synced together, named by :func:`_create` (``pid``: its
-    argument)."""
+    """``data`` in a new temporary file beside ``path`` (mode 0600, named by :func:`_create`; ``pid``: its
+    argument), flushed to disk when ``sync`` (one file), else one of many synced together."""
     try:
-        fd, tmp = (tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent) if sync
-                   else _create(path, pid))
+        fd, tmp = _create(path, pid)
     except OSError as exc:
         raise OutputError(f"cannot write the file: {why(exc)}", file=str(path)) from None
     try:
@@ -464,16 +465,77 @@ _names = itertools.count(1)
 
 
 def _create(path: Path, pid: int | None = None) -> tuple[int, str]:
-    """A new temporary file ``.<name>.<pid>-<n>.part`` beside ``path``, mode 0600, open for writing: the name
-    ``tempfile.mkstemp`` would make, without its random names and checks (half the cost of writing a case file);
-    ``mkstemp`` when that name is taken. ``pid``: this process's id, when the caller has it (one ``getpid`` for
-    many files)."""
+    """A new temporary file ``.<name>.<host>-<pid>-<n>.part`` beside ``path``, mode 0600, open for writing:
+    what ``tempfile.mkstemp`` would make, without its random names and checks (half the cost of writing a case
+    file); ``mkstemp``, with the same prefix, when that name is taken. ``host`` and ``pid`` say whose it is
+    (:func:`remove_leftovers`); ``pid``: this process's id, when the caller has it (one ``getpid`` for many
+    files)."""
     folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.{pid or os.getpid()}-{next(_names)}.part")
+    owner = f"{_host()}-{pid or os.getpid()}"
+    tmp = os.path.join(folder, f".{name}.{owner}-{next(_names)}.part")
     try:
         return os.open(tmp, _CREATE, 0o600), tmp
     except FileExistsError:
-        return tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+        return tempfile.mkstemp(prefix=f".{name}.{owner}-", suffix=".part", dir=folder)
+
+
+@lru_cache(maxsize=1)
+def _host() -> str:
+    """This machine in a temporary file's name: 8 hex digits of its name's SHA-1 (a folder on a shared disk is
+    written by processes of several machines, and a process id means something on its own machine only)."""
+    node = os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+    return hashlib.sha1(node.encode("utf-8", "surrogateescape"), usedforsecurity=False).hexdigest()[:8]
+
+
+_LEFTOVER = re.compile(r"\..+\.([0-9a-f]{8})-([0-9]+)-[^.]+\.part")
+
+
+def remove_leftovers(folder: Path, unnamed: bool = False, own: bool = False) -> int:
+    """Remove the temporary files in ``folder`` that a process of this machine, now gone, left (killed before
+    it could remove them: they may hold PHI); the number removed. A file of a process still running, or of
+    another machine, is left alone, as is any file not named as :func:`_create` names them unless ``unnamed``
+    (``.<name>.<random>.part``, as versions before this one named them: whose they are cannot be told); this
+    process's own only with ``own`` (when it writes no more there). Nothing is done where a process cannot be
+    asked whether it runs without harming it (Windows)."""
+    if os.name != "posix":
+        return 0
+    host, me, removed = _host(), os.getpid(), 0
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return 0  # no folder yet (or none to read): nothing left there
+    with entries:
+        for entry in entries:
+            if entry.name[:1] != "." or not entry.name.endswith(".part"):
+                continue
+            if not _left_behind(entry.name, host, me, unnamed, own):
+                continue
+            try:
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass  # gone already, or a folder that refuses: writing there says so next
+    return removed
+
+
+def _left_behind(name: str, host: str, me: int, unnamed: bool, own: bool) -> bool:
+    found = _LEFTOVER.fullmatch(name)
+    if found is None:
+        return unnamed
+    if found[1] != host:
+        return False  # another machine's: its process ids are not this machine's
+    pid = int(found[2])
+    return own if pid == me else not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: no signal, only the question
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process (or a number no process has: kept, to be safe)
+    return True
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)

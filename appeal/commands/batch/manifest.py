@@ -16,7 +16,7 @@ from typing import IO, Iterable, Iterator
 
 from appeal import __version__
 from appeal.commands.batch.summary import Outcome
-from appeal.deliver.files import atomic_text
+from appeal.deliver.files import atomic_text, remove_leftovers
 from appeal.errors import OutputError
 from appeal.resources import builtin_dir
 from appeal.settings import Settings
@@ -161,9 +161,15 @@ def _file_bytes(path: Path) -> bytes:
         return b""
 
 
-def remove_stale_parts(out_dir: Path) -> None:
-    """Temporary files a killed run left (``.<name>.<random>.part``): they may hold PHI."""
+def remove_stale_parts(out_dir: Path, finished: bool = False) -> None:
+    """Temporary files a killed run left in the batch's folders: they may hold PHI. Those of a process of this
+    machine that is gone, and those whose process cannot be told (``files.remove_leftovers``); a batch running
+    into the same folder keeps its own; this process's own when the run is ``finished``. Where processes
+    cannot be asked (Windows), every ``.*.part``."""
     for folder in (out_dir, out_dir / CASES_DIR, out_dir / STATE_DIR, out_dir / STATE_DIR / NAMES_DIR):
+        if os.name == "posix":
+            remove_leftovers(folder, unnamed=True, own=finished)
+            continue
         for path in folder.glob(".*.part") if folder.is_dir() else ():
             try:
                 path.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ What this keeps, and what a crash can leave:
 - A file at a letter's name is whole, even after a power loss: it gets the name only after it is on
   disk. A letter logged as done is on disk, under its name: the log line is written after the renames
   and the folder are flushed.
-- ``kill -9`` (or a power loss) can leave: temporary ``.<name>.<pid>-<n>.part`` files of the letters
+- ``kill -9`` (or a power loss) can leave: temporary ``.<name>.<host>-<pid>-<n>.part`` files of the letters
   not yet placed (removed when the next run starts: ``manifest.remove_stale_parts``); letters placed
   but not yet logged, which the next run makes again under the same names (the name markers hold the
   case's key); name markers of letters never written (harmless: the same case takes the name again).

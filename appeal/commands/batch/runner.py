@@ -112,7 +112,7 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
         finally:
             manifest.flush()
             log.close()
-            remove_stale_parts(out_dir)  # a worker that died mid-letter (nothing else writes now)
+            remove_stale_parts(out_dir, finished=True)  # a worker that died mid-letter (this run writes no more)
     result.outcomes = outcomes  # in input order
     try:
         result.summary = write_summary(out_dir, result.outcomes, xlsx)
