@@ -8,20 +8,27 @@ and ISO dates skip ``strptime``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import jinja2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from appeal.checks.verdict import ANNOUNCED, announces
 from appeal.inputs.fields import parse_date
 from appeal.letters import compose
-from appeal.letters.compose import _MARKDOWN, _Composer, _parsed_blocks, _to_blocks
+from appeal.letters.compose import _Composer, _parsed_blocks, _to_blocks, parser
 from appeal.letters.document import Paragraph, Run
 from appeal.letters.sandbox import LetterEnvironment
 from test_compose import letter_for
+
+from conftest import UPMC
 
 
 class _Meta:
@@ -39,7 +46,10 @@ PIECES = ["Dear Reviewer:", "Ann \\*Bo\\*", "**bold** and *it*", "## Why", "# x"
           "+ item", "1. one", "2) two", "    code", "  two spaces", "\tcode", "> quote", "---", "***", "___",
           "===", "```", "~~~", "<div>", "[ref]: /url", "[ref]", "a | b", "|---|", "text [link](x) more",
           "![img](x)", "`code`", "line  ", "back\\", "&amp; &copy;", "2024 was a year", "10.5 units", "\u00a0x",
-          "APPEALBLOCK{nonce}N0", "APPEALBLOCKffffffffN0", "x APPEALBLOCK{nonce}N0", "", "", "", " ", "\t"]
+          "APPEALBLOCK{nonce}N0", "APPEALBLOCKffffffffN0", "x APPEALBLOCK{nonce}N0", "", "", "", " ", "\t",
+          "Jane Q\\. Sample \\(sample\\)", "SAMPLE\\-2026\\-000123\\.", "\\\\", "\\\\*x*", "\\ x", "a\\",
+          "ends in two  ", "ends in one ", "ends in three   ", "### Enclosures", "## x ##", "## x \\#", "####### 7",
+          "#", "## ", "#\\x", "Thank you!", "it's 100% \"quoted\" @ $5 {x} ^ + = :", "\u2003x\u2003", "x\u00a0 "]
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -49,7 +59,7 @@ def test_paragraphs_parsed_alone_give_the_blocks_of_the_whole_text(seed):
         composer = _composer()
         text = "\n".join(rng.choice(PIECES) for _ in range(rng.randint(1, 12))).replace("{nonce}", composer.nonce)
         try:
-            whole: object = _parsed_blocks(_MARKDOWN.parse(text), composer, _Meta())  # type: ignore[arg-type]
+            whole: object = _parsed_blocks(parser().parse(text), composer, _Meta())  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - the same error, whichever way
             whole = (type(exc), str(exc))
         try:
@@ -57,6 +67,43 @@ def test_paragraphs_parsed_alone_give_the_blocks_of_the_whole_text(seed):
         except Exception as exc:  # noqa: BLE001
             alone = (type(exc), str(exc))
         assert alone == whole, text
+
+
+# What users and the templates type into a paragraph: text, escapes (the case's facts come escaped), the
+# characters inline Markdown starts with, spaces of every width and line ends.
+_PLAIN_ALPHABET = "ab .,!#\\*_`<>&[]()-|~\t\n\u00a0\u2003é"
+_PLAIN_PIECES = ["Jane", " ", "  ", "\n", "\n", "#", "## ", "### ", "\\.", "\\(", "\\\\", "\\#", "\\*", "\\", "!",
+                 "Q.", "76120", "*", "\u00a0"]
+_PARAGRAPHS = st.one_of(st.text(alphabet=_PLAIN_ALPHABET, min_size=1, max_size=40),
+                        st.lists(st.sampled_from(_PLAIN_PIECES), min_size=1, max_size=16).map("".join))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_PARAGRAPHS)
+def test_a_plain_paragraph_read_without_markdown_it_gives_markdown_its_blocks(text):
+    """compose._plain_blocks answers for a paragraph only when its blocks are markdown-it's, else None."""
+    chunks = compose._chunks(text)
+    for chunk in chunks or []:
+        plain = compose._plain_blocks(chunk)
+        if plain is None:
+            continue
+        assert plain == tuple(_parsed_blocks(parser().parse(chunk), None, None)), chunk
+
+
+def test_a_letter_of_plain_paragraphs_is_made_without_markdown_it(tmp_path):
+    """The sample letter's paragraphs are text, escapes and headings: a process making it never imports
+    markdown-it (a cold command skips its import); a letter with a list does."""
+    script = (
+        "import sys\n"
+        "from appeal.commands.generate import validate\n"
+        "validate(sys.argv[1])\n"
+        "print('markdown_it' in sys.modules)\n"
+    )
+    env = {**os.environ, "APPEAL_NO_CACHE": "1"}
+    done = subprocess.run([sys.executable, "-c", script, str(UPMC)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, check=True)
+    assert done.stdout.strip() == "False"
+    assert compose._plain_blocks("- item") is None and compose._plain_blocks("a *b*") is None
 
 
 def test_a_plain_letters_paragraphs_are_parsed_once_per_process(make_case):

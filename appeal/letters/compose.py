@@ -17,10 +17,7 @@ import dataclasses
 import re
 import secrets
 from functools import lru_cache
-from typing import Any, Callable
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any, Callable
 
 from appeal.errors import AppealError, CaseError, Problem, TemplateError
 from appeal.inputs.case import Case
@@ -57,8 +54,20 @@ from appeal.reference.citations import CitationLibrary
 from appeal.reference.codes import code_table, without_usage
 from appeal.reference.deadlines import appeal_deadline
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
 CORE_PROPERTY_LIMIT = 255  # DOCX core properties (title, subject, keywords, author) hold at most 255 characters
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    """The CommonMark parser letters use (with tables; no HTML, no typographer), made when a text first needs
+    it: a letter of plain paragraphs never does (:func:`_plain_blocks`), and a cold command skips its import."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 # A placeholder paragraph (``_Composer.placeholder``): the letter's nonce, then the block's index. One pattern for
 # every letter (a pattern of each letter's own nonce would be compiled anew for each, and crowd re's cache).
 _MARKER = re.compile(r"APPEALBLOCK([0-9a-f]+)N(\d+)")
@@ -331,7 +340,7 @@ def _to_blocks(markdown: str, composer: _Composer, meta: TemplateMeta) -> list[B
                 else:
                     blocks.extend(found)  # type: ignore[arg-type]
             return blocks
-    return _parsed_blocks(_MARKDOWN.parse(markdown), composer, meta)
+    return _parsed_blocks(parser().parse(markdown), composer, meta)
 
 
 # A line that may open or continue a block other than a paragraph or an ATX heading (a list, a quote, code, a
@@ -375,7 +384,65 @@ def _chunk_blocks(chunk: str) -> tuple[Block, ...] | None:
 
 
 def _chunk_of(chunk: str) -> tuple[Block, ...]:
-    return tuple(_parsed_blocks(_MARKDOWN.parse(chunk), None, None))
+    plain = _plain_blocks(chunk)
+    return plain if plain is not None else tuple(_parsed_blocks(parser().parse(chunk), None, None))
+
+
+# What a paragraph of text, backslash escapes, line breaks and ATX headings holds beyond them, once its escapes
+# are taken out: inline Markdown (emphasis, code, links, HTML, entities), a backslash that escapes nothing, a table
+# cell's bar, NUL, any whitespace but a space and a line end (tabs, CR, and the Unicode spaces that Python's strip
+# and CommonMark's differ on).
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark's escapable characters: the ASCII punctuation
+_INLINE = re.compile(r"[\\*_`<>&\[\]|\0]|[^\S \n]")
+_ATX = re.compile(r"(#{1,6})(?: +(.*?))? *")
+
+
+def _plain_blocks(chunk: str) -> tuple[Block, ...] | None:
+    """The blocks CommonMark makes of one plain paragraph (see :func:`_chunks`) when its lines hold only text,
+    escaped punctuation and ATX headings; ``None`` when anything else is in it (then markdown-it parses it).
+    As CommonMark reads them: a heading line is a heading and ends the paragraph before it; a line's trailing
+    spaces are dropped, and two or more make a line break; the lines of a paragraph are joined by a space;
+    an escaped character is the character. ``test_letter_speed`` holds this to markdown-it's blocks."""
+    if _NOT_PLAIN.search(chunk) or _INLINE.search(_ESCAPED.sub("", chunk)):
+        return None
+    blocks: list[Block] = []
+    lines: list[str] = []
+    for line in chunk.split("\n"):
+        if line.startswith("#"):
+            found = _ATX.fullmatch(line)
+            if found is None or not found.group(2) or found.group(2).endswith("#"):
+                return None  # no heading after all, an empty one, or one with a closing sequence
+            _plain_paragraph(lines, blocks)
+            blocks.append(Heading((Run(_ESCAPED.sub(r"\1", found.group(2))),), level=len(found.group(1))))
+        elif line.strip(" "):
+            lines.append(line)
+        else:
+            _plain_paragraph(lines, blocks)
+    _plain_paragraph(lines, blocks)
+    return tuple(blocks)
+
+
+def _plain_paragraph(lines: list[str], blocks: list[Block]) -> None:
+    """The paragraph of the plain ``lines`` gathered so far, added to ``blocks``; ``lines`` is emptied."""
+    if not lines:
+        return
+    runs: list[Run] = []
+    text = ""
+    for i, line in enumerate(lines):
+        bare = line.rstrip(" ")
+        text += _ESCAPED.sub(r"\1", bare)
+        if i == len(lines) - 1:
+            break
+        if len(line) - len(bare) >= 2:
+            runs.append(Run(text))
+            runs.append(Run("\n", br=True))
+            text = ""
+        else:
+            text += " "
+    if text:
+        runs.append(Run(text))
+    blocks.append(Paragraph(tuple(runs)))
+    lines.clear()
 
 
 _cached_chunk = lru_cache(maxsize=_CHUNK_CACHE_SIZE)(_chunk_of)
