@@ -14,7 +14,7 @@ from appeal.errors import TemplateError
 from appeal.letters.document import Table, runs_text
 from appeal.letters.templates import LevelCondition, template_set
 
-from conftest import LETTER_DATE, SAMPLES, flat, pdf_text
+from conftest import LETTER_DATE, ROOT, SAMPLES, flat, pdf_text
 
 # each template: its sample, what makes it a corrected claim, what makes it a reconsideration
 TURNS = {
@@ -243,6 +243,34 @@ def test_a_copy_of_the_carc_189_letter_keeps_its_rule_and_asks_for_76120(run, tm
     assert "Re: Corrected claim" in text and "76496 -> 76120" in text
     shown = run("templates", "show", "my-189", "--templates", folder, "--json")
     assert json.loads(shown.stdout)["request_rule"] == "specific-code"
+
+
+def test_a_template_replacing_the_carc_189_letter_by_its_id_without_a_rule_keeps_the_builtins(run, tmp_path, out):
+    """A user's specific-code-required.md written before request_rule existed (the key taken out): its letters
+    still ask for 76120, and ``templates show`` says which rule decides them."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    source = (ROOT / "templates" / "specific-code-required.md").read_text(encoding="utf-8")
+    lines = [line for line in source.splitlines(keepends=True) if not line.startswith("request_rule:")]
+    assert len(lines) == len(source.splitlines()) - 1
+    (folder / "specific-code-required.md").write_text("".join(lines), encoding="utf-8")
+    shown = run("templates", "show", "specific-code-required", "--templates", folder, "--json")
+    assert shown.exit_code == 0, shown.stderr
+    document = json.loads(shown.stdout)
+    assert document["origin"] != "builtin" and document["request_rule"] == "specific-code"
+    result = run("generate", SAMPLES / "upmc-76496-specific-code.yaml", "--templates", folder, "-o", out, "--json",
+                 "--date", "2026-11-27")
+    assert result.exit_code == 0, result.stderr
+    assert "76496 -> 76120" in flat(pdf_text(Path(json.loads(result.stdout)["outputs"][1])))
+
+
+def test_every_rule_a_template_may_name_is_one_bind_applies():
+    from appeal.letters import bind, templates
+
+    assert set(bind._RULES) == set(templates.REQUEST_RULES)
+    assert set(templates.BUILTIN_RULES.values()) <= set(templates.REQUEST_RULES)
+    metas = template_set().all()
+    assert {i: metas[i].request_rule for i in templates.BUILTIN_RULES} == templates.BUILTIN_RULES
 
 
 def _with_rule(folder: Path, rule_line: str, drop: str = "") -> Path:

@@ -175,7 +175,7 @@ def decide(case: Case, facts: Mapping[str, Any], meta: TemplateMeta | None, libr
     """The request of ``case``'s letter under ``meta`` (facts typed by the template); ``level`` is the
     level after remark codes (``remark_level``), when one is set. A template's ``corrected_claim_when``
     that cannot be evaluated is a :class:`~appeal.errors.TemplateError` at the template's key."""
-    rule = _RULES.get(meta.request_rule or _BY_ID.get(meta.id, "")) if meta is not None else None
+    rule = _RULES.get(meta.request_rule) if meta is not None and meta.request_rule else None
     if rule is None:
         if level is None and meta is not None and meta.corrected_claim_when is not None:
             level = CORRECTED if meta.corrected_claim_when.holds(_condition_names(case, facts, meta)) \
@@ -260,9 +260,6 @@ _RULES = {  # front matter ``request_rule`` (templates.REQUEST_RULES names them 
     "specific-code": _specific_code,
     "separate-region": _separate_region,
 }
-_BY_ID = {"specific-code-required": "specific-code", "separate-anatomic-region": "separate-region"}
-"""The built-in letters' rules, for a template of the user's that replaces one by its id and names no rule of its
-own (written before ``request_rule`` existed): its letters ask for what they asked for before."""
 
 
 def check_against(case: Case, library: CitationLibrary, meta: TemplateMeta) -> None:

@@ -58,6 +58,10 @@ REQUEST_RULES = {
 """The request rules a template may name (front matter ``request_rule``; ``bind.decide`` applies them) -> the
 facts each reads, which the template must declare. The built-in CARC 189 and bundled-region letters name them, so a
 copy (``appeal templates new --from``) decides its request as the original does."""
+BUILTIN_RULES = {"specific-code-required": "specific-code", "separate-anatomic-region": "separate-region"}
+"""The rule of a template that replaces one of these built-ins by its id and names none (one written before
+``request_rule`` existed): it is read as naming the built-in's, so its letters ask for what they asked for before,
+and ``appeal templates show`` says so."""
 
 
 class _Reason(Protocol):
@@ -610,7 +614,7 @@ def _checked_meta(path: Path, origin: str, text: str) -> TemplateMeta:
         carc_when=conditions,
         levels=levels,
         corrected_claim_when=_level_condition(r, path, facts, levels),
-        request_rule=_request_rule(r, facts),
+        request_rule=_request_rule(r, facts, tid),
     )
     if r.problems:
         raise TemplateError(r.problems)
@@ -688,10 +692,13 @@ def _level_condition(r: Reader, path: Path, facts: dict[str, FactSpec],
     return None if problems else LevelCondition(source, path, r.located.line(at))
 
 
-def _request_rule(r: Reader, facts: dict[str, FactSpec]) -> str | None:
+def _request_rule(r: Reader, facts: dict[str, FactSpec], tid: str | None) -> str | None:
     """``request_rule``: a rule of :data:`REQUEST_RULES`, with every fact it reads declared; it decides the
-    level itself, so it does not go with ``corrected_claim_when``."""
+    level itself, so it does not go with ``corrected_claim_when``. Without the key, the rule of the built-in
+    the template replaces by its id (:data:`BUILTIN_RULES`), as before the key existed."""
     at = ("request_rule",)
+    if not r.present(at):
+        return BUILTIN_RULES.get(tid or "")
     rule = r.choice(at, tuple(REQUEST_RULES))
     if rule is None:
         return None
