@@ -17,7 +17,6 @@ nothing here logs a name, id or amount.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -27,9 +26,9 @@ from typing import Iterable, Iterator
 from appeal.deliver.files import (
     allocate,
     ensure_dir,
+    listing_after_leftovers,
     name_stem,
     reason_code,
-    remove_leftovers,
     write_text_atomic,
     write_texts_atomic,
 )
@@ -684,8 +683,7 @@ def _import_835(files: Iterable[Path | str], out_dir: Path, settings: Settings, 
                                                                      taken))
     present: set[str] | None = set()
     if planned:
-        remove_leftovers(ensure_dir(out_dir))  # what a killed import left (before the folder is listed)
-        present = _listing(out_dir)
+        present = listing_after_leftovers(ensure_dir(out_dir))  # what a killed import left is removed first
     writes: list[tuple[Path, str]] = []  # written together: one disk sync per chunk, not one per file
     for path, draft in planned:
         status = place_case(path, draft.text, force, writes, present)
@@ -721,15 +719,6 @@ def _across_files(found: Iterable[Draft], used: set[str]) -> Iterator[Draft]:
     for draft in found:
         draft.name = unique_name(draft.name, used)
         yield draft
-
-
-def _listing(folder: Path) -> set[str] | None:
-    """The names in ``folder`` (one listing instead of a look at each of 20,000 case files); ``None`` when it
-    cannot be listed (each file is looked at then)."""
-    try:
-        return set(os.listdir(folder))
-    except OSError:
-        return None
 
 
 def _read(path: Path) -> str | None:

@@ -497,25 +497,35 @@ def remove_leftovers(folder: Path, unnamed: bool = False, own: bool = False) -> 
     (``.<name>.<random>.part``, as versions before this one named them: whose they are cannot be told); this
     process's own only with ``own`` (when it writes no more there). Nothing is done where a process cannot be
     asked whether it runs without harming it (Windows)."""
-    if os.name != "posix":
-        return 0
+    return _sweep(folder, unnamed, own)[0]
+
+
+def listing_after_leftovers(folder: Path) -> set[str] | None:
+    """:func:`remove_leftovers`, then the names left in ``folder``, from the same one listing (a folder of
+    20,000 case files is read once); ``None`` when it cannot be listed."""
+    return _sweep(folder, False, False)[1]
+
+
+def _sweep(folder: Path, unnamed: bool, own: bool) -> tuple[int, set[str] | None]:
     host, me, removed = _host(), os.getpid(), 0
+    names: set[str] = set()
     try:
         entries = os.scandir(folder)
     except OSError:
-        return 0  # no folder yet (or none to read): nothing left there
+        return 0, None  # no folder yet (or none to read): nothing left there
     with entries:
         for entry in entries:
-            if entry.name[:1] != "." or not entry.name.endswith(".part"):
-                continue
-            if not _left_behind(entry.name, host, me, unnamed, own):
-                continue
-            try:
-                os.unlink(entry.path)
-                removed += 1
-            except OSError:
-                pass  # gone already, or a folder that refuses: writing there says so next
-    return removed
+            name = entry.name
+            if os.name == "posix" and name[:1] == "." and name.endswith(".part") \
+                    and _left_behind(name, host, me, unnamed, own):
+                try:
+                    os.unlink(entry.path)
+                    removed += 1
+                    continue
+                except OSError:
+                    pass  # gone already, or a folder that refuses: writing there says so next
+            names.add(name)
+    return removed, names
 
 
 def _left_behind(name: str, host: str, me: int, unnamed: bool, own: bool) -> bool:
