@@ -36,6 +36,15 @@ LETTER_DATE = dt.date(2026, 11, 27)
 
 
 @pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch) -> Path:
+    """A cache folder of the test's own, with the cache on (``APPEAL_NO_CACHE`` unset); not made yet."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("APPEAL_CACHE_DIR", str(folder))
+    monkeypatch.delenv("APPEAL_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
 def out(tmp_path: Path) -> Path:
     folder = tmp_path / "out"
     folder.mkdir()

@@ -17,11 +17,8 @@ ENTRY = ("id: test-kept\nkind: article\ntitle: T\nattribution: A\nreference: R\n
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("APPEAL_CACHE_DIR", str(folder))
-    monkeypatch.delenv("APPEAL_NO_CACHE", raising=False)
-    return folder / "citations"
+def cache(own_cache):
+    return own_cache / "citations"
 
 
 def _uncached(folders=()) -> CitationLibrary:

@@ -21,10 +21,8 @@ FONTS = sorted((PACKAGE / "fonts").glob("*.ttf"))
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("APPEAL_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("APPEAL_NO_CACHE", raising=False)
-    return tmp_path / "fonts"
+def cache(own_cache) -> Path:
+    return own_cache / "fonts"
 
 
 def _same(kept: TTFont, parsed: TTFont) -> None:

@@ -44,12 +44,9 @@ Body.
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("APPEAL_CACHE_DIR", str(folder))
-    monkeypatch.delenv("APPEAL_NO_CACHE", raising=False)
+def cache(own_cache):
     _new_process()
-    yield folder / "front-matter"
+    yield own_cache / "front-matter"
     _new_process()
 
 

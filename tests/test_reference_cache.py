@@ -14,12 +14,9 @@ from appeal.reference import codes
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("APPEAL_CACHE_DIR", str(folder))
-    monkeypatch.delenv("APPEAL_NO_CACHE", raising=False)
+def cache(own_cache):
     _new_process()
-    yield folder
+    yield own_cache
     _new_process()
 
 
