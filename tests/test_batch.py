@@ -219,6 +219,38 @@ def test_a_batch_removes_what_a_killed_run_left_and_keeps_a_running_one(batch, o
         running.wait()
 
 
+_HOLD = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the batch lock is flock's (POSIX); Windows runs unlocked")
+def test_a_second_batch_into_a_folder_a_batch_is_writing_stops_with_exit_2(batch, out):
+    """Two runs into one folder would claim the same names and rewrite one manifest: the second one stops
+    before it reads or writes anything, and names the folder; the folder is free again once the first ends."""
+    lock = out / ".batch" / "lock"
+    lock.parent.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = batch(UPMC, extra=["--jobs", "1", "--json"])
+        assert result.exit_code == 2
+        [error] = json.loads(result.stdout)["errors"]
+        assert error["file"] == str(out) and "another appeal batch is writing" in error["message"]
+        assert "another output folder (-o)" in error["accepted"]
+        assert not (out / "summary.csv").exists() and not letters(out, "pdf")
+    finally:
+        holder.kill()
+        holder.wait()
+    again = batch(UPMC, extra=["--jobs", "1"])
+    assert again.exit_code == 0, again.stderr
+    assert len(letters(out, "pdf")) == 1 and lock.read_bytes() == b""
+
+
 # ------------------------------------------------------------ CSV rows
 
 def test_dotted_columns_build_the_nested_case(tmp_path):

@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator, Sequence
 
-from appeal.errors import OutputError
+from appeal.errors import OutputError, Problem
 
 MAX_NAME = 64
 PAYER_CHARS, CLAIM_CHARS, REASON_CHARS = 24, 28, 12  # each part's share of a name
@@ -488,6 +488,33 @@ def _host() -> str:
 
 
 _LEFTOVER = re.compile(r"\..+\.([0-9a-f]{8})-([0-9]+)-[^.]+\.part")
+
+
+@contextmanager
+def held(lock: Path, busy: Problem) -> Iterator[None]:
+    """The block run holding the exclusive lock of the (empty) file ``lock``, made if missing; a lock another
+    process holds is an :class:`OutputError` of the problem ``busy``, and the block does not run. The system
+    releases it when the process ends, however it ends (``flock``): a killed run never leaves it held. Where
+    there is no ``flock`` (Windows), or the file system refuses locks (some network shares), nothing is locked."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise OutputError(f"cannot open the lock file: {why(exc)}", file=str(lock)) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError([busy]) from None
+        except OSError:
+            pass  # no locks on this file system: run unlocked, as before locks were taken
+        yield
+    finally:
+        os.close(fd)
 
 
 def remove_leftovers(folder: Path, unnamed: bool = False, own: bool = False) -> int:

@@ -23,6 +23,7 @@ from appeal.settings import Settings
 
 STATE_DIR = ".batch"
 CASES_DIR = "cases"  # the case files made from remittances, for the biller to fix and rerun
+LOCK = "lock"  # in STATE_DIR: held by the running batch (deliver.files.held), empty
 NAMES_DIR = "names"  # in STATE_DIR: a marker per letter name claimed (deliver.files.claim_stem)
 
 

@@ -12,14 +12,22 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from appeal.commands.batch.items import Item, iter_items
-from appeal.commands.batch.manifest import CASES_DIR, NAMES_DIR, STATE_DIR, Manifest, fingerprint, remove_stale_parts
+from appeal.commands.batch.manifest import (
+    CASES_DIR,
+    LOCK,
+    NAMES_DIR,
+    STATE_DIR,
+    Manifest,
+    fingerprint,
+    remove_stale_parts,
+)
 from appeal.commands.batch.place import Placer
 from appeal.commands.batch.reader import Reader
 from appeal.commands.batch.spool import Spool
 from appeal.commands.batch.summary import SUMMARY, BatchResult, Outcome, SummaryLog, write_summary
 from appeal.commands.batch.worker import Job, Worker, run_items, start_worker
-from appeal.deliver.files import ensure_dir
-from appeal.errors import OutputError
+from appeal.deliver.files import ensure_dir, held
+from appeal.errors import OutputError, Problem
 from appeal.inputs.table import ColumnMap, load_column_map
 from appeal.ledger.recorder import Batched, Recorder
 from appeal.render.formats import FORMATS
@@ -57,76 +65,79 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
     job = Job(settings, out_dir, tuple(formats), today or dt.date.today(), packet=packet or print_to is not None,
               fax=fax, tiff=tiff, tiff_g4=tiff_g4, strict=strict, ledger=recorder is not None)
     state_dir = ensure_dir(out_dir / STATE_DIR)
-    ensure_dir(state_dir / NAMES_DIR)
-    remove_stale_parts(out_dir)
-    manifest = Manifest(state_dir / "manifest.json")
-    result = BatchResult()
-    sources = Sources.load(settings)  # a bad profile, template or citation file stops the run here (exit 2)
-    sources.templates.all()
-    stamp = fingerprint(settings, job.delivery())
-    if column_map is None and sources.workspace is not None:
-        column_map = sources.workspace.csv_columns
+    busy = Problem(str(out_dir), "another appeal batch is writing its letters to this folder",
+                   accepted="wait until it ends, or give this run another output folder (-o)")
+    with held(state_dir / LOCK, busy):  # two runs would claim the same names and rewrite one manifest
+        ensure_dir(state_dir / NAMES_DIR)
+        remove_stale_parts(out_dir)
+        manifest = Manifest(state_dir / "manifest.json")
+        result = BatchResult()
+        sources = Sources.load(settings)  # a bad profile, template or citation file stops the run here (exit 2)
+        sources.templates.all()
+        stamp = fingerprint(settings, job.delivery())
+        if column_map is None and sources.workspace is not None:
+            column_map = sources.workspace.csv_columns
 
-    log = SummaryLog(out_dir / SUMMARY)
-    outcomes: Spool[Outcome] = Spool(state_dir)  # on disk, not in memory: the parent stays the same size
-    ledger = Batched(recorder) if recorder is not None else None
+        log = SummaryLog(out_dir / SUMMARY)
+        outcomes: Spool[Outcome] = Spool(state_dir)  # on disk, not in memory: the parent stays the same size
+        ledger = Batched(recorder) if recorder is not None else None
 
-    def done(outcome: Outcome) -> None:  # told by the placer once the outcome's files are on disk
-        if ledger is not None:
-            ledger.add(outcome.seq, outcome.facts)
-        if outcome.facts is not None:
-            outcome = dataclasses.replace(outcome, facts=None)
-        outcomes.put(outcome.seq, outcome)
-        result.tally(outcome)
-        log.append(outcome)
-        if outcome.status == "written":
-            manifest.record(outcome)
-        told.progress(outcome)
+        def done(outcome: Outcome) -> None:  # told by the placer once the outcome's files are on disk
+            if ledger is not None:
+                ledger.add(outcome.seq, outcome.facts)
+            if outcome.facts is not None:
+                outcome = dataclasses.replace(outcome, facts=None)
+            outcomes.put(outcome.seq, outcome)
+            result.tally(outcome)
+            log.append(outcome)
+            if outcome.status == "written":
+                manifest.record(outcome)
+            told.progress(outcome)
 
-    worker = Worker(job, sources)  # in this process, with the sources already read
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    listing: Listing = (list(inputs), settings, stamp, job.today, column_map, out_dir / CASES_DIR)
-    told = _Told(started, progress)
-    placer = Placer(done)
-    reader: Reader | None = None
-    try:
-        if jobs == 1:
-            inputs_, _, _, _, _, cases = listing
-            listed = iter_items(inputs_, sources, stamp, result.warnings, job.today, column_map, cases,
-                                total=told.total)
-            for item in _skip_done(listed, manifest, out_dir, force, placer.add, worker):
-                placer.add(worker.run(item))
-        else:
-            reader = Reader(listing, _context())
-            sort = _Sorter(manifest, out_dir, force, placer.add, worker)
-            _in_pool(reader, sort, jobs, job, placer, told)
-    except KeyboardInterrupt:  # Ctrl-C: what was done is kept, and listed in summary.csv; a rerun resumes
-        result.interrupted = True
-    finally:
+        worker = Worker(job, sources)  # in this process, with the sources already read
+        jobs = max(1, jobs or os.cpu_count() or 1)
+        listing: Listing = (list(inputs), settings, stamp, job.today, column_map, out_dir / CASES_DIR)
+        told = _Told(started, progress)
+        placer = Placer(done)
+        reader: Reader | None = None
         try:
-            if reader is not None:
-                reader.close()  # stops it, if it is still reading
-                result.warnings.extend(reader.warnings)
-            placer.finish()  # the letters made are put in place, then logged
-            told.total(sum(result.counts.values()))  # if the listing never said (Ctrl-C before)
+            if jobs == 1:
+                inputs_, _, _, _, _, cases = listing
+                listed = iter_items(inputs_, sources, stamp, result.warnings, job.today, column_map, cases,
+                                    total=told.total)
+                for item in _skip_done(listed, manifest, out_dir, force, placer.add, worker):
+                    placer.add(worker.run(item))
+            else:
+                reader = Reader(listing, _context())
+                sort = _Sorter(manifest, out_dir, force, placer.add, worker)
+                _in_pool(reader, sort, jobs, job, placer, told)
+        except KeyboardInterrupt:  # Ctrl-C: what was done is kept, and listed in summary.csv; a rerun resumes
+            result.interrupted = True
         finally:
-            manifest.flush()
-            log.close()
-            remove_stale_parts(out_dir, finished=True)  # a worker that died mid-letter (this run writes no more)
-    result.outcomes = outcomes  # in input order
-    try:
-        result.summary = write_summary(out_dir, result.outcomes, xlsx)
-    except OutputError as exc:  # the rows appended as items finished stay, in the order they finished
-        result.summary = log.path if log.error is None else None
-        result.warnings.append(f"summary.csv was not rewritten in input order ({exc})"
-                               + ("" if log.error is None else f"; {log.error}"))
-    if manifest.error:
-        result.warnings.append(manifest.error)
-    if ledger is not None:
-        ledger.finish()
-    if print_to is not None:
-        result.printed = _print(result, out_dir, Path(print_to))
-    return result
+            try:
+                if reader is not None:
+                    reader.close()  # stops it, if it is still reading
+                    result.warnings.extend(reader.warnings)
+                placer.finish()  # the letters made are put in place, then logged
+                told.total(sum(result.counts.values()))  # if the listing never said (Ctrl-C before)
+            finally:
+                manifest.flush()
+                log.close()
+                remove_stale_parts(out_dir, finished=True)  # a worker that died mid-letter (this run writes no more)
+        result.outcomes = outcomes  # in input order
+        try:
+            result.summary = write_summary(out_dir, result.outcomes, xlsx)
+        except OutputError as exc:  # the rows appended as items finished stay, in the order they finished
+            result.summary = log.path if log.error is None else None
+            result.warnings.append(f"summary.csv was not rewritten in input order ({exc})"
+                                   + ("" if log.error is None else f"; {log.error}"))
+        if manifest.error:
+            result.warnings.append(manifest.error)
+        if ledger is not None:
+            ledger.finish()
+        if print_to is not None:
+            result.printed = _print(result, out_dir, Path(print_to))
+        return result
 
 
 def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
