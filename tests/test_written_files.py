@@ -18,7 +18,8 @@ def test_every_text_file_written_ends_with_a_newline(run, tmp_path):
                "--workspace", ws).exit_code == 0
     run("batch", X12 / "07_synthetic_carc189_76496.835", UPMC, "-o", tmp_path / "out", "--workspace", ws,
         "--jobs", "1", "--date", "2026-11-27")
-    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in TEXT and p.parent != ws]
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in TEXT and p.parent != ws
+               and p.relative_to(tmp_path).parts[-2:] != (".batch", "lock")]  # the batch's lock: empty, no text
     assert {p.suffix for p in written} >= {".yaml", ".csv", ".json", ".md"}
     assert [p for p in written if not p.read_bytes().endswith(b"\n")] == []
 
