@@ -63,6 +63,8 @@ CASES: dict[tuple[str, ...], tuple[str, list[list[str]]]] = {
     ("codes", "rarc"): ("codes", [["N657"]]),
     ("track", "sent"): ("track", [["--claim", "NO-SUCH-CLAIM", "--via", "portal", "--workspace", "{ws}"]]),
     ("track", "outcome"): ("track", [["--claim", "NO-SUCH-CLAIM", "--result", "upheld", "--workspace", "{ws}"]]),
+    ("track", "note"): ("track", [["--claim", "NO-SUCH-CLAIM", "--text", "called", "--workspace", "{ws}"]]),
+    ("track", "history"): ("track", [["--claim", "NO-SUCH-CLAIM", "--workspace", "{ws}"]]),
     ("track", "list"): ("track", [["--workspace", "{ws}"], ["--workspace", "{tmp}/missing-ws"]]),
     ("track", "due"): ("track", [["--workspace", "{ws}"]]),
     ("track", "export"): ("track", [["--csv", "{tmp}/appeals.csv", "--workspace", "{ws}"]]),

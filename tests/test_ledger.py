@@ -143,6 +143,57 @@ def test_upheld_opens_the_next_level_with_its_own_appeal_by_date(ws):
     assert bad.exit_code == 2 and "'lots' is not an amount" in bad.stderr
 
 
+def test_a_note_goes_into_the_history_and_decides_nothing(ws, base):
+    letter = base[1] / A1_LETTER
+    assert cli("track", "sent", letter, "--via", "portal", "--ref", "P-123", "--date", "2026-11-28",
+               "--workspace", ws).exit_code == 0
+    noted = cli("track", "note", letter, "--text", "Payer called:\n  wants the\trecords, ref RR-7", "--date",
+                "2026-12-01", "--user", "pat", "--workspace", ws, "--json")
+    assert noted.exit_code == 0, noted.stderr
+    (event,) = as_json(noted)["events"]
+    assert (event["appeal"], event["kind"], event["note"], event["date"], event["by"]) == (
+        "A-000001", "note", "Payer called: wants the records, ref RR-7", "2026-12-01", "pat")
+    assert {a["id"]: a["status"] for a in rows(ws)}["A-000001"] == "sent"  # the status stays
+    shown = cli("track", "history", "--appeal", "A-000001", "--workspace", ws)
+    assert shown.exit_code == 0, shown.stderr
+    lines = [line for line in shown.stdout.splitlines() if " drafted" not in line]  # drafted: the day batch ran
+    assert len(lines) == 2 and len(shown.stdout.splitlines()) == 3
+    assert lines[0].startswith("2026-11-28 A-000001 sent via portal ref P-123 (by ")
+    assert lines[1] == "2026-12-01 A-000001 note: Payer called: wants the records, ref RR-7 (by pat)"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("   \n ", "is empty"),
+    ("x" * 1001, "is 1,001 characters long"),
+    ("call\u202eed", "holds a right-to-left override character (U+202E)"),
+])
+def test_a_bad_note_is_exit_2_and_records_nothing(ws, text, message):
+    result = cli("track", "note", "--appeal", "A-000002", "--text", text, "--workspace", ws, "--json")
+    assert result.exit_code == 2
+    [error] = as_json(result)["errors"]
+    assert (error["file"], error["message"]) == ("--text", message) and "1,000 characters" in error["accepted"]
+    history = cli("track", "history", "--appeal", "A-000002", "--workspace", ws, "--json")
+    assert [e["kind"] for e in as_json(history)["events"]] == ["drafted"]
+
+
+def test_history_shows_every_level_of_the_denial_oldest_first(ws):
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "fax", "--date", "2026-11-28",
+               "--workspace", ws).exit_code == 0
+    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-10",
+               "--ref", "DEC-9", "--workspace", ws).exit_code == 0
+    assert cli("track", "note", "--appeal", "A-000005", "--text", "second level to be filed by fax",
+               "--date", "2026-12-11", "--workspace", ws).exit_code == 0
+    for which in (["--appeal", "A-000005"], ["--appeal", "A-000003"], ["--claim", "PCN0001", "--carc", "189"]):
+        result = cli("track", "history", *which, "--workspace", ws, "--json")
+        assert result.exit_code == 0, result.stderr
+        events = as_json(result)["events"]
+        assert [(e["appeal"], e["kind"]) for e in events if e["kind"] != "drafted"] == [
+            ("A-000003", "sent"), ("A-000003", "outcome"), ("A-000005", "note")], which
+        assert [e["date"] for e in events] == sorted(e["date"] for e in events)
+        assert "A-000004" not in {e["appeal"] for e in events}  # the claim's other denial (CO-97)
+    assert cli("track", "history", "--appeal", "A-000099", "--workspace", ws).exit_code == 2
+
+
 def test_due_lists_past_due_first_then_follow_ups(ws):
     assert cli("track", "sent", "--appeal", "A-000004", "--via", "fax", "--date", "2026-11-01",
                "--workspace", ws).exit_code == 0

@@ -169,6 +169,50 @@ def outcome(letters, appeal_id, claim, carc, payer, result, paid, ref, on, reaso
                              on, reason, via, by), as_json)
 
 
+@track.command(epilog=examples('appeal track note --claim CLAIM --text "Payer asked for the op report, ref RR-7"'))
+@click.argument("letters", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@which_options
+@click.option("--text", required=True, help="What happened, in a few words (a call, a request for records).")
+@click.option("--date", "on", type=DateType(), default=None, help="The day it happened (default: today).")
+@user_option
+@ledger_options
+@guarded
+def note(letters, appeal_id, claim, carc, payer, text, on, by, db, workspace, as_json):
+    """Add a note to the history of the appeals for LETTERS (or --appeal, --claim); it decides nothing."""
+    from appeal.commands.track import note as run
+
+    settings = settings_from(workspace=workspace, near=letters[0] if letters else None)
+    return _print_events(run(settings, db, _which(letters, appeal_id, claim, carc, payer), text, on, by), as_json)
+
+
+@track.command(epilog=examples("appeal track history --claim CLAIM", "appeal track history --appeal A-000123 --json"))
+@click.argument("letters", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@which_options
+@ledger_options
+@guarded
+def history(letters, appeal_id, claim, carc, payer, db, workspace, as_json):
+    """What happened to the appeals for LETTERS (or --appeal, --claim): every level of their denials, oldest first."""
+    from appeal.commands.track import history as run
+
+    settings = settings_from(workspace=workspace, near=letters[0] if letters else None)
+    result = run(settings, db, _which(letters, appeal_id, claim, carc, payer))
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        for event in result.items:
+            parts = [event["date"], event["appeal"], event["kind"],
+                     *(v for v in (event["result"], event["amount"]) if v)]
+            if event["method"]:
+                parts.append(f"via {event['method']}")
+            if event["reference"]:
+                parts.append(f"ref {event['reference']}")
+            text = f": {event['note']}" if event["note"] else ""
+            click.echo(" ".join(parts) + text + f" (by {event['by']})")
+        if not result.items:
+            say("no events")
+    return result.exit_code
+
+
 @track.command("list", epilog=examples("appeal track list --status no-response",
                                          "appeal track list --payer UPMC --json"))
 @click.option("--status", type=click.Choice(["drafted", "new", "sent", "no-response", "overturned",

@@ -163,6 +163,57 @@ def outcome(settings: Settings, db: str | None, which: Which, result: str, paid,
 
 # ------------------------------------------------------------------- list
 
+NOTE_LIMIT = 1000  # characters: a few lines of what happened, not a document
+
+
+def note(settings: Settings, db: str | None, which: Which, text: str, on: dt.date | None,
+         by: str | None = None) -> Tracked:
+    """``track note``: a line in each named appeal's history that decides nothing (a call with the payer, a
+    request for records and its reference); any status, and the status stays. Its line breaks and runs of
+    spaces become one space."""
+    from appeal.inputs.fields import refused_character
+
+    words = " ".join(text.split())
+    problem = None
+    if not words:
+        problem = "is empty"
+    elif len(words) > NOTE_LIMIT:
+        problem = f"is {len(words):,} characters long"
+    elif (bad := refused_character(words)) is not None:
+        problem = f"holds {bad}"
+    if problem is not None:
+        raise TrackError([Problem("--text", problem, accepted=f"a few words of what happened, at most {NOTE_LIMIT:,} "
+                                                              "characters of text")])
+    ledger, who = open_ledger(settings, db), user(by)
+    out = Tracked("events")
+    with ledger.write() as conn:
+        for appeal in select(ledger, conn, which):
+            event = ledger.add_event(conn, appeal["appeal_id"], "note", on or dt.date.today(), who, note=words)
+            out.items.extend(e for e in ledger.events(conn, appeal["appeal_id"]) if e["event"] == event)
+    return out
+
+
+def history(settings: Settings, db: str | None, which: Which) -> Tracked:
+    """``track history``: what happened to each named appeal and to the denial it answers, oldest first: the
+    events of every level of that denial, and of the denial before it when a decision opened this one."""
+    ledger = open_ledger(settings, db)
+    out = Tracked("events")
+    with ledger.read() as conn:
+        chosen = select(ledger, conn, which)
+        every = ledger.appeals(conn)
+        related = {a["appeal_id"] for a in chosen}
+        grown = True
+        while grown:  # the levels of the same denial, and the appeal whose decision opened a denial
+            denials = {a["denial_id"] for a in every if a["appeal_id"] in related}
+            before = {a["linked_from"] for a in every if a["appeal_id"] in related and a["linked_from"]}
+            found = {a["appeal_id"] for a in every if a["denial_id"] in denials or a["id"] in before}
+            grown = not found <= related
+            related |= found
+        events = [e for appeal_id in sorted(related) for e in ledger.events(conn, appeal_id)]
+        out.items = sorted(events, key=lambda e: (e["date"], e["event"]))
+    return out
+
+
 def status_on(appeal: dict, workspace: Workspace | None, today: dt.date) -> str:
     """The appeal's status, with ``no-response`` for one sent and unanswered past the payer's response time."""
     if appeal["status"] == "sent" and appeal["sent_on"]:

@@ -93,7 +93,7 @@ events = Table(
     "events", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("appeal_id", Integer, ForeignKey("appeals.id"), nullable=False),
-    Column("kind", String(20), nullable=False),  # drafted, sent, outcome (no command writes another kind yet)
+    Column("kind", String(20), nullable=False),  # drafted, sent, outcome, note
     Column("on_date", Date, nullable=False),  # the day it happened (as the user or the remittance says)
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("recorded_by", String(80), nullable=False),
