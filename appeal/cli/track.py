@@ -178,7 +178,10 @@ def outcome(letters, appeal_id, claim, carc, payer, result, paid, ref, on, reaso
 @ledger_options
 @guarded
 def note(letters, appeal_id, claim, carc, payer, text, on, by, db, workspace, as_json):
-    """Add a note to the history of the appeals for LETTERS (or --appeal, --claim); it decides nothing."""
+    """Add a note to an appeal's history; it decides nothing.
+
+    The appeals for LETTERS (or --appeal, --claim): a call with the payer, a request for records and its
+    reference. The status stays as it is."""
     from appeal.commands.track import note as run
 
     settings = settings_from(workspace=workspace, near=letters[0] if letters else None)
@@ -191,7 +194,10 @@ def note(letters, appeal_id, claim, carc, payer, text, on, by, db, workspace, as
 @ledger_options
 @guarded
 def history(letters, appeal_id, claim, carc, payer, db, workspace, as_json):
-    """What happened to the appeals for LETTERS (or --appeal, --claim): every level of their denials, oldest first."""
+    """What happened to an appeal, oldest first.
+
+    The appeals for LETTERS (or --appeal, --claim): every event of every level of their denials, with who
+    recorded it."""
     from appeal.commands.track import history as run
 
     settings = settings_from(workspace=workspace, near=letters[0] if letters else None)
