@@ -164,7 +164,9 @@ def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
 Listing = tuple[list[Path], Settings, str, dt.date, "ColumnMap | None", Path]  # iter_items' inputs, for the reader
 
 
-PRELOAD = ["appeal.commands.batch.worker", "appeal.render.docx", "appeal.render.pdf"]
+# imported once in the fork server, for every worker; markdown-it too, which a letter with a list needs and a
+# letter of plain paragraphs does not (compose imports it when first needed)
+PRELOAD = ["appeal.commands.batch.worker", "appeal.render.docx", "appeal.render.pdf", "markdown_it"]
 
 
 def _context() -> multiprocessing.context.BaseContext:
