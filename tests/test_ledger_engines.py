@@ -91,6 +91,12 @@ def test_the_same_commands_run_on_either_engine(url, tmp_path):
     (row,) = __import__("json").loads(listed.stdout)["appeals"]
     assert (row["status"], row["recovered"], row["decided_on"], row["sent_via"]) == (
         "overturned", "120.00", "2026-12-15", "portal")
+    noted = cli("track", "note", "--appeal", "A-000001", "--text", "paid in full, ref EOB-4", "--date",
+                "2026-12-16", "--db", url, "--json")
+    assert noted.exit_code == 0, noted.stderr
+    history = cli("track", "history", "--appeal", "A-000001", "--db", url, "--json")
+    events = __import__("json").loads(history.stdout)["events"]
+    assert [e["kind"] for e in events][-2:] == ["outcome", "note"] and events[-1]["note"] == "paid in full, ref EOB-4"
 
 
 def test_a_writer_killed_mid_write_leaves_the_ledger_whole(tmp_path):
