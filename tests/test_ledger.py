@@ -6,6 +6,12 @@ import sqlite3
 import stat
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from appeal.commands.track import NOTE_LIMIT, note_text
+from appeal.errors import TrackError
+from appeal.inputs.fields import refused_character
 
 from ledger_helpers import DATE, F07, as_json, cli, copy_workspace, make_ledger_workspace
 
@@ -174,6 +180,18 @@ def test_a_bad_note_is_exit_2_and_records_nothing(ws, text, message):
     assert (error["file"], error["message"]) == ("--text", message) and "1,000 characters" in error["accepted"]
     history = cli("track", "history", "--appeal", "A-000002", "--workspace", ws, "--json")
     assert [e["kind"] for e in as_json(history)["events"]] == ["drafted"]
+
+
+@given(st.text(max_size=1200) | st.text(alphabet=" \n\tab\x00\u202e\u00a0", max_size=30))
+def test_any_note_typed_is_one_clean_line_or_an_error_at_text(text):
+    try:
+        kept = note_text(text)
+    except TrackError as exc:
+        [problem] = exc.problems
+        assert problem.file == "--text" and problem.accepted
+        return
+    assert kept == " ".join(text.split()) and kept and len(kept) <= NOTE_LIMIT
+    assert "\n" not in kept and refused_character(kept) is None
 
 
 def test_history_shows_every_level_of_the_denial_oldest_first(ws):

@@ -171,6 +171,19 @@ def note(settings: Settings, db: str | None, which: Which, text: str, on: dt.dat
     """``track note``: a line in each named appeal's history that decides nothing (a call with the payer, a
     request for records and its reference); any status, and the status stays. Its line breaks and runs of
     spaces become one space."""
+    words = note_text(text)
+    ledger, who = open_ledger(settings, db), user(by)
+    out = Tracked("events")
+    with ledger.write() as conn:
+        for appeal in select(ledger, conn, which):
+            event = ledger.add_event(conn, appeal["appeal_id"], "note", on or dt.date.today(), who, note=words)
+            out.items.extend(e for e in ledger.events(conn, appeal["appeal_id"]) if e["event"] == event)
+    return out
+
+
+def note_text(text: str) -> str:
+    """A note as the ledger keeps it: one line (line breaks and runs of spaces made one space), not empty, at most
+    :data:`NOTE_LIMIT` characters, no control or invisible direction characters; else a TrackError."""
     from appeal.inputs.fields import refused_character
 
     words = " ".join(text.split())
@@ -184,13 +197,7 @@ def note(settings: Settings, db: str | None, which: Which, text: str, on: dt.dat
     if problem is not None:
         raise TrackError([Problem("--text", problem, accepted=f"a few words of what happened, at most {NOTE_LIMIT:,} "
                                                               "characters of text")])
-    ledger, who = open_ledger(settings, db), user(by)
-    out = Tracked("events")
-    with ledger.write() as conn:
-        for appeal in select(ledger, conn, which):
-            event = ledger.add_event(conn, appeal["appeal_id"], "note", on or dt.date.today(), who, note=words)
-            out.items.extend(e for e in ledger.events(conn, appeal["appeal_id"]) if e["event"] == event)
-    return out
+    return words
 
 
 def history(settings: Settings, db: str | None, which: Which) -> Tracked:
