@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from appeal.cli.progress import Progress
 from appeal.commands.batch.summary import Outcome
 
@@ -74,6 +76,27 @@ def write_rows(path: Path, count: int) -> Path:
             writer.writerow(["UPMC Health Plan", f"Jane Sample {n}", f"00{n:08d}", f"SAMPLE-{n:06d}", "2026-09-15",
                              "76496", "2026-10-20", "189", "yes", "no"])
     return path
+
+
+def test_ctrl_c_while_an_outcome_is_told_waits_until_it_is_told_whole():
+    """A Ctrl-C between an outcome's summary row and its manifest line made a rerun make that letter again
+    (and the rerun counted one letter fewer as already done): it is held back until the outcome is told."""
+    from appeal.commands.batch.runner import held_back
+
+    told: list[str] = []
+
+    def tell(outcome) -> None:
+        told.append("summary")
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, here
+        time.sleep(0.01)
+        told.append("manifest")
+
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        held_back(tell)(None)
+    assert told == ["summary", "manifest"] and signal.getsignal(signal.SIGINT) is before
+    held_back(lambda outcome: told.append("quiet"))(None)  # no Ctrl-C: nothing raised
+    assert told[-1] == "quiet"
 
 
 def test_ctrl_c_writes_the_summary_for_what_was_done_and_exits_130(tmp_path):
