@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -43,6 +44,24 @@ def test_only_a_gone_process_of_this_machine_loses_its_temporary_files(tmp_path)
     finally:
         running.kill()
         running.wait()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="zombies are told from Linux's /proc")
+def test_a_killed_process_not_yet_reaped_loses_its_temporary_files(tmp_path):
+    """A killed batch's workers are zombies until the system's first process reaps them (in some containers,
+    never): os.kill(pid, 0) still answers for them, and their files were kept."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 30
+        while not files._ended(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)  # not waited for: it ends and stays a zombie
+        assert files._ended(child.pid)
+        left = tmp_path / f".a.pdf.{files._host()}-{child.pid}-1.part"
+        left.write_bytes(b"half a letter")
+        assert remove_leftovers(tmp_path) == 1 and not left.exists()
+    finally:
+        child.wait()
+    assert not files._ended(os.getpid())
 
 
 def test_a_folder_that_is_not_there_has_no_leftovers(tmp_path):

@@ -572,7 +572,19 @@ def _running(pid: int) -> bool:
         return False
     except (PermissionError, OverflowError, OSError):
         return True  # another user's process (or a number no process has: kept, to be safe)
-    return True
+    return not _ended(pid)
+
+
+def _ended(pid: int) -> bool:
+    """A process that has ended but is not yet reaped (a zombie: a killed batch's worker waits so until the
+    system's first process collects it, which in some containers is never). Linux's /proc says; elsewhere
+    (or when it cannot be read) it is taken as running."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rpartition(b")")[2].split()
+    except OSError:
+        return False
+    return bool(fields) and fields[0] in (b"Z", b"X")
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
