@@ -81,7 +81,7 @@ def write_rows(path: Path, count: int) -> Path:
 def test_ctrl_c_while_an_outcome_is_told_waits_until_it_is_told_whole():
     """A Ctrl-C between an outcome's summary row and its manifest line made a rerun make that letter again
     (and the rerun counted one letter fewer as already done): it is held back until the outcome is told."""
-    from appeal.commands.batch.runner import held_back
+    from appeal.commands.batch.place import ctrl_c_held
 
     told: list[str] = []
 
@@ -93,9 +93,11 @@ def test_ctrl_c_while_an_outcome_is_told_waits_until_it_is_told_whole():
 
     before = signal.getsignal(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt):
-        held_back(tell)(None)
+        with ctrl_c_held():
+            tell(None)
     assert told == ["summary", "manifest"] and signal.getsignal(signal.SIGINT) is before
-    held_back(lambda outcome: told.append("quiet"))(None)  # no Ctrl-C: nothing raised
+    with ctrl_c_held():  # no Ctrl-C: nothing raised
+        told.append("quiet")
     assert told[-1] == "quiet"
 
 

@@ -31,9 +31,12 @@ What this keeps, and what a crash can leave:
 from __future__ import annotations
 
 import dataclasses
+import signal
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from appeal.commands.batch.summary import Outcome
 from appeal.deliver.files import discard_staged, place_staged, why
@@ -105,7 +108,8 @@ class Placer:
                 self._thread.shutdown()
 
     def _start(self) -> None:
-        self.chunk, self.waiting = self.waiting, []
+        with ctrl_c_held():  # the outcomes are in one of the two lists, never both or neither
+            self.chunk, self.waiting = self.waiting, []
         self.size = min(self.most, 2 * self.size)
         groups = _groups(self.chunk)
         if not any(groups):
@@ -127,7 +131,27 @@ class Placer:
             self.chunk = [_placed(outcome, error) for outcome, error in zip(self.chunk, results)]
             self.placing = None
         while self.chunk:
-            self.told(self.chunk.pop(0))  # taken off first: an outcome is never told twice
+            with ctrl_c_held():  # taken off and told whole: never told twice, never taken off and not told
+                self.told(self.chunk.pop(0))
+
+
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C held back while the block runs, then raised: an outcome placed is in summary.csv, the manifest and
+    the ledger, or it is still the placer's to tell (a Ctrl-C between its summary row and its manifest line made
+    a rerun make the letter again; one after it was taken off and before it was told left its letter unlisted).
+    Only in the main thread, where Python runs signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _groups(outcomes: list[Outcome]) -> list[tuple[tuple[str, str], ...]]:

@@ -6,9 +6,7 @@ import dataclasses
 import datetime as dt
 import multiprocessing
 import os
-import signal
 import sys
-import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -84,7 +82,6 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
         outcomes: Spool[Outcome] = Spool(state_dir)  # on disk, not in memory: the parent stays the same size
         ledger = Batched(recorder) if recorder is not None else None
 
-        @held_back
         def done(outcome: Outcome) -> None:  # told by the placer once the outcome's files are on disk
             if ledger is not None:
                 ledger.add(outcome.seq, outcome.facts)
@@ -141,25 +138,6 @@ def run_batch(inputs: Iterable[Path], out_dir: Path | str, settings: Settings, j
         if print_to is not None:
             result.printed = _print(result, out_dir, Path(print_to))
         return result
-
-
-def held_back(tell: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
-    """``tell`` with Ctrl-C held back until it returns, then raised: an outcome is in summary.csv, the manifest
-    and the ledger, or in none of them (a Ctrl-C between its summary row and its manifest line made a rerun make
-    that letter again). Only in the main thread, where Python runs signal handlers."""
-    def told(outcome: Outcome) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            tell(outcome)
-            return
-        caught: list[int] = []
-        previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
-        try:
-            tell(outcome)
-        finally:
-            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
-        if caught:
-            raise KeyboardInterrupt
-    return told
 
 
 def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
