@@ -138,7 +138,7 @@ def sent(settings: Settings, db: str | None, which: Which, via: str, ref: str | 
                                           accepted="an appeal that is drafted or sent")])
             event = ledger.add_event(conn, appeal["appeal_id"], "sent", on or dt.date.today(), who, method=via,
                                      reference=ref)
-            out.items.extend(e for e in ledger.events(conn, appeal["appeal_id"]) if e["event"] == event)
+            out.items.append(ledger.event(conn, appeal["appeal_id"], event))
     return out
 
 
@@ -156,7 +156,7 @@ def outcome(settings: Settings, db: str | None, which: Which, result: str, paid,
         for appeal in appeals:
             done = decide(ledger, conn, appeal, result, on or dt.date.today(), who, amount_cents=cents(paid),
                           reference=ref, note=reason, via=via, workspace=workspace)
-            event = next(e for e in ledger.events(conn, appeal["appeal_id"]) if e["event"] == done["event"])
+            event = ledger.event(conn, appeal["appeal_id"], done["event"])
             out.items.append({**event, "next_level": done["next"], "next_appeal_by": done["next_appeal_by"]})
     return out
 
@@ -177,7 +177,7 @@ def note(settings: Settings, db: str | None, which: Which, text: str, on: dt.dat
     with ledger.write() as conn:
         for appeal in select(ledger, conn, which):
             event = ledger.add_event(conn, appeal["appeal_id"], "note", on or dt.date.today(), who, note=words)
-            out.items.extend(e for e in ledger.events(conn, appeal["appeal_id"]) if e["event"] == event)
+            out.items.append(ledger.event(conn, appeal["appeal_id"], event))
     return out
 
 

@@ -441,6 +441,10 @@ class Ledger:
         return [_event_view(dict(e)) for e in conn.execute(select(events).where(events.c.appeal_id == appeal_id)
                                                            .order_by(events.c.id)).mappings()]
 
+    def event(self, conn, appeal_id: int, event_id: int) -> dict:
+        """One event of the appeal (one :meth:`add_event` just added), as :meth:`events` shows it."""
+        return next(e for e in self.events(conn, appeal_id) if e["event"] == event_id)
+
     def by_letter(self, conn, path: Path) -> list[int]:
         """The appeals a letter file belongs to: by its path, else by its SHA-256 (a moved or copied file)."""
         from sqlalchemy import or_, select
