@@ -4,10 +4,12 @@ one-letter command runs (appeal/cli/app.py ``pause_gc``), and modules a command 
 from __future__ import annotations
 
 import gc
+import re
 import subprocess
 import sys
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from appeal.cli.app import collector_stays_off, guarded, pause_gc, resume_gc
@@ -20,9 +22,13 @@ passes = []
 # counted from appeal's first import on (runpy may compile __main__.py before, where no bytecode is kept)
 gc.callbacks.append(lambda phase, info: phase == "start" and "appeal.cli.app" in sys.modules
                     and passes.append(info["generation"]))
-sys.argv = ["appeal", *sys.argv[1:]]
+entry, sys.argv = sys.argv[1], ["appeal", *sys.argv[2:]]
 try:
-    runpy.run_module("appeal", run_name="__main__")
+    if entry == "module":  # python -m appeal
+        runpy.run_module("appeal", run_name="__main__")
+    else:  # the appeal script, as pip writes it: import the entry point pyproject names, call it
+        module, _, name = entry.partition(":")
+        getattr(__import__(module, fromlist=[name]), name)()
 except SystemExit:
     pass
 print(len(passes), gc.isenabled(), sorted(m for m in ("xml.sax.saxutils", "urllib.request", "docx",
@@ -31,21 +37,28 @@ print(len(passes), gc.isenabled(), sorted(m for m in ("xml.sax.saxutils", "urlli
 """
 
 
-def _run(*args: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", _COUNTED, *args], capture_output=True, text=True, cwd=ROOT)
+SCRIPT = re.search(r'^appeal = "(.+)"$', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M).group(1)
+ENTRIES = pytest.mark.parametrize("entry", ["module", SCRIPT], ids=["python -m appeal", "the appeal script"])
+
+
+def _run(entry: str, *args: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", _COUNTED, entry, *args], capture_output=True, text=True, cwd=ROOT)
     return done.stderr.strip().splitlines()[-1].split(" ", 2)
 
 
-def test_validate_and_generate_run_without_a_collector_pass(tmp_path):
-    """With the cache warm (compiled templates, the DOCX base, the faces), as every run after the first."""
-    _run("validate", str(UPMC), "--date", "2026-11-27")
-    assert _run("validate", str(UPMC), "--date", "2026-11-27") == ["0", "False", "[]"]
-    assert _run("generate", str(UPMC), "-o", str(tmp_path), "--date", "2026-11-27") == ["0", "False", "[]"]
+@ENTRIES
+def test_validate_and_generate_run_without_a_collector_pass(entry, tmp_path):
+    """With the cache warm (compiled templates, the DOCX base, the faces), as every run after the first; the
+    collector is off from the first import of the command line on, whichever way it starts."""
+    _run(entry, "validate", str(UPMC), "--date", "2026-11-27")
+    assert _run(entry, "validate", str(UPMC), "--date", "2026-11-27") == ["0", "False", "[]"]
+    assert _run(entry, "generate", str(UPMC), "-o", str(tmp_path), "--date", "2026-11-27") == ["0", "False", "[]"]
     assert len(list(tmp_path.iterdir())) == 2
 
 
-def test_other_commands_collect_once_they_begin():
-    passes, enabled, _ = _run("codes", "carc", "50")
+@ENTRIES
+def test_other_commands_collect_once_they_begin(entry):
+    passes, enabled, _ = _run(entry, "codes", "carc", "50")
     assert enabled == "True"
 
 
