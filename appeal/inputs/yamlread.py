@@ -186,12 +186,8 @@ def load_yaml(path: Path | str, error: type[AppealError], text: str | None = Non
     except _Refused as exc:
         raise error([Problem(name, exc.message, line=exc.line, accepted=exc.accepted)]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = exc.problem or "invalid YAML"
-        raise error(
-            [Problem(name, f"YAML syntax error: {what}", line=line, accepted="valid YAML")]
-        ) from None
+        line, what, accepted = syntax_problem(exc)
+        raise error([Problem(name, f"YAML syntax error: {what}", line=line, accepted=accepted)]) from None
     except yaml.YAMLError as exc:
         raise error([Problem(name, f"YAML error: {exc}")]) from None
     located = Located(data=None, file=name)
@@ -204,6 +200,55 @@ def load_yaml(path: Path | str, error: type[AppealError], text: str | None = Non
     if problems:
         raise error(problems)
     return located
+
+
+_QUOTE_IT = "the value in quotes"
+_SYNTAX: tuple[tuple[str, bool, str, str], ...] = (
+    # (what YAML says: its problem, or its context after "|"; a pattern), at the context's line (the line where the
+    # construct YAML was reading began) rather than where it gave up, in plain words, what is accepted
+    (r"found character '\\t'", False, "a tab: YAML indents with spaces, never with tabs", "spaces in place of the tab"),
+    (r"found character '(?P<c>.)' that cannot start any token", False,
+     "a value begins with {c}, which YAML keeps for its own use", _QUOTE_IT + ': key: "{c}..."'),
+    (r"found unknown escape character", False,
+     "a backslash in a value in double quotes starts an escape (\\n, \\t, ...)",
+     "the value in single quotes, or each backslash written twice"),
+    (r"\|while scanning a quoted scalar", True, "a quote opens a value on this line and is never closed",
+     "the value between a pair of matching quotes"),
+    (r"\|while scanning an? (anchor|alias)", False,
+     "a value begins with & or *, which YAML reads as an anchor or an alias", _QUOTE_IT),
+    (r"mapping values are not allowed", False,
+     "a ': ' where YAML does not expect one: this line is indented more than the one above, or that line "
+     "lacks its ':', or a value holding ': ' is not in quotes", 'key: "a value: in quotes"'),
+    (r"could not find expected ':'", True, "a line without the ':' after its key, or a value that runs on to the "
+     "next line outside quotes", "key: value on each line; a long value in quotes"),
+    (r"expected <block end>, but found '<scalar>'", False,
+     "text after a closing quote: a quote inside a quoted value ends it",
+     "a value holding one kind of quote in the other kind (\"O'Brien\"), or a single quote written twice inside "
+     "single quotes ('O''Brien')"),
+    (r"expected <block end>|\|while parsing a block", False,
+     "this line is indented differently from the lines around it",
+     "the keys of one section starting in the same column, and the items of a list ('- ') under each other"),
+    (r"\|expected a single document", False, "a second YAML document (a '---' line): a file holds one document",
+     "one document: the '---' line removed"),
+    (r"\|while parsing a flow (sequence|mapping)", True,
+     "a '[' or '{' opens a list or a mapping on this line that is never closed",
+     _QUOTE_IT + " when it starts with [ or {, or the closing bracket"),
+)
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError) -> tuple[int | None, str, str]:
+    """A YAML syntax error in a biller's words: the line, what is wrong and what is accepted. YAML's own
+    words are kept for an error this does not know."""
+    said = f"{exc.problem or ''}|{exc.context or ''}"
+    for pattern, at_context, what, accepted in _SYNTAX:
+        found = re.search(pattern, said)
+        if found:
+            mark = (exc.context_mark if at_context else None) or exc.problem_mark or exc.context_mark
+            for key, value in found.groupdict().items():  # the character YAML named
+                what, accepted = what.replace(f"{{{key}}}", value), accepted.replace(f"{{{key}}}", value)
+            return mark.line + 1 if mark else None, what, accepted
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line + 1 if mark else None, exc.problem or "invalid YAML", "valid YAML"
 
 
 FAST_LOADER = getattr(yaml, "CBaseLoader", None)
