@@ -63,3 +63,41 @@ def test_any_text_is_read_or_refused_with_a_line_never_a_traceback(tmp_path_fact
         for problem in exc.problems:
             assert problem.file == str(case) and problem.message and problem.accepted
             assert problem.line is None or 1 <= problem.line <= text.count("\n") + 1
+
+
+@pytest.mark.parametrize("value, tag", [("!Jane Q. Sample", "!Jane"), ("!!int 5", "!!int"), ("!!binary aGk=", "!!binary")])
+def test_a_value_yaml_reads_as_tagged_is_refused_not_shortened(value, tag, tmp_path):
+    """``name: !Jane Q. Sample`` is, to YAML, "Q. Sample" tagged ``!Jane``: the letter would lose the first name."""
+    case = tmp_path / "case.yaml"
+    case.write_text(f"patient:\n  name: {value}\n", encoding="utf-8")
+    with pytest.raises(CaseError) as refused:
+        load_yaml(case, CaseError)
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (2, "patient.name")
+    assert f"begins with {tag}, which YAML reads as a tag" in problem.message and "in quotes" in problem.accepted
+
+
+def test_a_quoted_value_and_the_plain_string_tag_are_text(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text('patient:\n  name: "!Jane Q. Sample"\n  id: !!str 007\n', encoding="utf-8")
+    assert load_yaml(case, CaseError).data == {"patient": {"name": "!Jane Q. Sample", "id": "007"}}
+
+
+def test_a_hash_after_a_space_that_reads_like_part_of_the_value_is_refused(tmp_path):
+    """``Suite #200`` is, to YAML, "Suite" and a comment: the payer's letter would lose the suite number."""
+    case = tmp_path / "case.yaml"
+    case.write_text("provider:\n  address:\n    - 1 Main St, Suite #200\n    - Pittsburgh, PA 15000  # a comment\n"
+                    "  name: Clinic ##not-a-value\n  phone: \"412-555-0100 #2\"\n", encoding="utf-8")
+    with pytest.raises(CaseError) as refused:
+        load_yaml(case, CaseError)
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (3, "provider.address[0]")
+    assert "the '#' in column 24 starts a YAML comment" in problem.message and "Suite" not in problem.message
+    assert '"Suite #200"' in problem.accepted
+
+
+def test_comments_written_as_comments_are_read_as_before(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("# a case\nclaim:  # the claim\n  id: A1   # its number\n  note: 'x #1'  #2\n  ref: A#3\n",
+                    encoding="utf-8")
+    assert load_yaml(case, CaseError).data == {"claim": {"id": "A1", "note": "x #1", "ref": "A#3"}}

@@ -197,9 +197,40 @@ def load_yaml(path: Path | str, error: type[AppealError], text: str | None = Non
             located.data = _Converter(located, problems, aliases, alias_edges).convert(node, (), node, None)
         except _Refused as exc:
             raise error([Problem(name, exc.message, line=exc.line, accepted=exc.accepted)]) from None
+        if _COMMENT_IN_VALUE.search(text):
+            problems.extend(_comments_after_values(node, text.splitlines(), name))
     if problems:
         raise error(problems)
     return located
+
+
+_COMMENT_IN_VALUE = re.compile(r"[ \t]#[^\s#]")
+"""A ``#`` after a space starts a comment in YAML, and the comment is dropped: ``address: Suite #200`` reads as
+"Suite". A comment written as most are, ``# ...``, is one; ``#200`` (no space after it) is refused."""
+
+
+def _comments_after_values(root: yaml.Node, lines: list[str], name: str) -> list[Problem]:
+    """Every unquoted value followed on its line by a comment that reads like the rest of the value."""
+    problems: list[Problem] = []
+    stack: list[tuple[yaml.Node, tuple]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((value, path + (key.value,)) for key, value in reversed(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, path + (i,)) for i, item in reversed(list(enumerate(node.value))))
+        elif isinstance(node, yaml.ScalarNode) and not node.style and node.value:  # plain: None from PyYAML, "" from libyaml
+            end = node.end_mark
+            rest = lines[end.line][end.column:] if end.line < len(lines) else ""
+            comment = re.match(r"[ \t]+#(\S+)", rest)
+            if comment and not comment.group(1).startswith("#"):
+                problems.append(Problem(  # the value itself is not repeated: it may be a patient's
+                    name, f"the '#' in column {end.column + len(comment.group(0)) - len(comment.group(1))} starts a "
+                          f"YAML comment, so the rest of the line is left out of the value", line=end.line + 1,
+                    field=dotted(path) or None,
+                    accepted="the whole value in quotes when the '#' belongs to it (\"Suite #200\"); a comment "
+                             "with a space after its '#'"))
+    return problems
 
 
 _QUOTE_IT = "the value in quotes"
@@ -394,8 +425,23 @@ class _Mark:
         return (self.at or 1) - 1
 
 
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+"""The tags every value has in a file without tags, and ``!!str``: anything else a ``!`` before a value made."""
+
+
+def _tagged(node: yaml.Node, path: tuple, located: Located, problems: list[Problem]) -> None:
+    """A value YAML read as tagged (``name: !Jane Sample`` is "Sample", tagged ``!Jane``): refused, so no text
+    goes missing from a letter."""
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    problems.append(Problem(located.file, f"a value begins with {tag}, which YAML reads as a tag, not as text",
+                            line=node.start_mark.line + 1, field=dotted(path) or None,
+                            accepted=f'the value in quotes: "{tag} ..."'))
+
+
 def _convert(node: yaml.Node, path: tuple, located: Located, problems: list[Problem], convert) -> Any:
     located.lines.setdefault(path, node.start_mark.line + 1)
+    if node.tag not in _PLAIN_TAGS:
+        _tagged(node, path, located, problems)
     if isinstance(node, yaml.ScalarNode):
         return node.value
     if isinstance(node, yaml.SequenceNode):
@@ -409,6 +455,8 @@ def _convert(node: yaml.Node, path: tuple, located: Located, problems: list[Prob
             )
             continue
         key = key_node.value
+        if key_node.tag not in _PLAIN_TAGS:
+            _tagged(key_node, path + (key,), located, problems)
         if key in out:
             problems.append(
                 Problem(located.file, f"the key '{key}' is given twice", line=key_node.start_mark.line + 1,
