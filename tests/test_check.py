@@ -455,3 +455,21 @@ def test_a_generic_letter_without_reasons_is_flagged(make_case, library):
     [found] = rule(run_checks(bare, library, None, TODAY), "no-reasons")
     assert found.severity == "warning" and "appeal.notes" in found.action
     assert rule(run_checks(load_case(base), library, None, TODAY), "no-reasons") == []
+
+
+def test_76120_asked_for_without_saying_whether_a_routine_exam_was_done_is_a_note(check):
+    (found,) = rule(check({"appeal.facts.with_routine_exam": None}), "routine-exam-unstated")
+    assert found.severity == "note" and found.suggested_code == "76120" and "76125" in found.message
+    assert "appeal.facts.with_routine_exam" in found.action
+    assert not rule(check(), "routine-exam-unstated")  # the sample says no routine examination was done
+    assert not rule(check({"appeal.facts.with_routine_exam": "yes"}), "routine-exam-unstated")  # 76125 asked for
+
+
+def test_the_letter_says_why_not_76125_only_when_the_case_says_so(make_case):
+    from appeal.commands.generate import prepare
+    from appeal.settings import Settings
+
+    said = "the recording was not part of a routine examination on the same day"
+    text = lambda changes: " ".join(prepare(make_case(changes), Settings(date=TODAY)).letter.text().split())  # noqa: E731
+    assert said in text({})
+    assert said not in text({"appeal.facts.with_routine_exam": None})

@@ -136,7 +136,7 @@ def test_templates_show_lists_the_facts_with_their_descriptions(run):
     assert lines[start + 1] == ("  recording (yesno, required): Was the motion study recorded (video, DVD, "
                                 "digital disk, film)?")
     assert lines[start + 2] == "      evidence: the study report, saying that the study was recorded and on what"
-    assert "  with_routine_exam (yesno, default no): Was the study done with a routine radiologic examination " \
+    assert "  with_routine_exam (yesno, optional): Was the study done with a routine radiologic examination " \
            "on the same day?" in lines
     shown = json.loads(run("templates", "show", "specific-code-required", "--json").stdout)
     assert shown["facts"]["recording"]["evidence"].startswith("the study report")

@@ -67,7 +67,7 @@ WORDING = {
     "reconsideration": (["Request for reconsideration", "asks Example Health Plan (sample) to reconsider its denial",
                          "We ask Example Health Plan (sample) to reconsider the denial and to process the claim"], []),
     "first-level": (["First-level appeal", "This is a first-level appeal.",
-                     "We appeal, and ask Example Health Plan (sample) to reverse, the denial and to process the claim"], ["reconsider"]),
+                     "We ask Example Health Plan (sample) to reverse the denial and to process the claim"], ["reconsider"]),
     "second-level": (["Second-level appeal", "Prior decision 10/15/2026 (reference APL-77)",
                       "second-level appeal of Example Health Plan (sample)'s decision dated October 15, 2026 "
                       "(reference APL-77), which upheld the denial",

@@ -167,6 +167,7 @@ def test_every_reason_code_is_in_the_readme():
     ({"payer.address": ADDRESS, "enclosures": ["Radiology report of the motion study"]}, "enclosure-not-listed"),
     ({"payer.address": ADDRESS, "appeal.notes": "The patient's name is FILL IN."}, "fill-in"),
     ({"payer.address": ADDRESS, "appeal.facts.recording": "no"}, "check-warning"),
+    ({"payer.address": ADDRESS, "denial.date": "2026-11-28"}, "dated-before-denial"),  # the letter: 11/27/2026
 ])
 def test_a_letter_that_needs_review_says_why(make_case, sources, changes, reason):
     _, _, verdict = built(make_case(changes) if changes else UPMC, sources)

@@ -38,6 +38,7 @@ __all__ = ["RULES", "CaseReport", "Context", "Finding", "Rule", "describe", "exi
 RULES: tuple[Rule, ...] = (
     Rule("unlisted-code-recorded", coding.unlisted_code_recorded,
          cites=(coding.UNLISTED_NOT_USED, coding.USE_76120_76125)),
+    Rule("routine-exam-unstated", coding.routine_exam_unstated, cites=(coding.USE_76120_76125,)),
     Rule("videoradiography-not-recorded", coding.videoradiography_not_recorded, cites=(coding.DEFINITIONS,)),
     Rule("unlisted-code-not-recorded", coding.unlisted_code_not_recorded, cites=(coding.DESCRIPTOR_76000,)),
     Rule("unlisted-code-description", coding.unlisted_code_description),

@@ -57,6 +57,25 @@ def unlisted_code_recorded(ctx: Context) -> Iterator[Finding]:
                    action=action, suggested_code=code, citations=(UNLISTED_NOT_USED, USE_76120_76125))
 
 
+def routine_exam_unstated(ctx: Context) -> Iterator[Finding]:
+    """76120 for a recorded study when the case does not say whether it complemented a routine examination
+    (then 76125 applies): the letter asks for 76120 without saying why not 76125."""
+    if ctx.recording is not True or ctx.facts.get("with_routine_exam") is not None:
+        return
+    if (ctx.requested or ctx.letter_requests) != "76120" or "with_routine_exam" not in _declared(ctx):
+        return
+    yield note(ctx.first_denied.number,
+               "The letter asks for 76120, the code of a recorded motion study on its own; the case does not say "
+               "whether the study complemented a routine radiologic examination the same day, when 76125 applies.",
+               action="Give appeal.facts.with_routine_exam (yes: bill 76125 with the examination's code; no: "
+                      "the letter says so).",
+               suggested_code="76120", citations=(USE_76120_76125,))
+
+
+def _declared(ctx: Context) -> set[str]:
+    return set(ctx.template.facts) if ctx.template is not None else set()
+
+
 def videoradiography_not_recorded(ctx: Context) -> Iterator[Finding]:
     """76120, 76125 and 74230 describe recordings; the case says none was made."""
     if ctx.recording is not False:

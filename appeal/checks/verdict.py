@@ -37,6 +37,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "late-no-good-cause": (REVIEW, "the letter is dated after its appeal-by date and `appeal.good_cause` gives no "
                                    "reason for the delay"),
     "fill-in": (REVIEW, "the letter still says FILL IN"),
+    "dated-before-denial": (REVIEW, "the letter is dated before the denial it answers"),
     "check-warning": (REVIEW, "a coding-check warning that bears on the letter's argument"),
     "not-appealable": (BLOCKED, "the payer says the decision cannot be appealed (remark N211)"),
     "check-error": (BLOCKED, "the coding check found an error"),
@@ -119,6 +120,10 @@ def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
     if not case.payer.address:
         yield Reason("no-payer-address", f"no address for {case.payer.name}: add payer.address (from the denial "
                                          f"or the payer's provider manual) or a payer directory entry")
+    if case.appeal.date < case.denial.date:
+        yield Reason("dated-before-denial", f"the letter is dated {case.appeal.date:%m/%d/%Y}, before the denial of "
+                                            f"{case.denial.date:%m/%d/%Y} it answers: correct appeal.date (or --date) "
+                                            f"or denial.date")
     text = letter.text()
     if "FILL IN" in text:
         yield Reason("fill-in", "the letter still says FILL IN: complete the case file where it says so")

@@ -219,7 +219,7 @@ def _comments_after_values(root: yaml.Node, lines: list[str], name: str) -> list
             stack.extend((value, path + (key.value,)) for key, value in reversed(node.value))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, path + (i,)) for i, item in reversed(list(enumerate(node.value))))
-        elif isinstance(node, yaml.ScalarNode) and not node.style and node.value:  # plain: None from PyYAML, "" from libyaml
+        elif isinstance(node, yaml.ScalarNode) and not node.style and node.value:  # plain: style None or ""
             end = node.end_mark
             rest = lines[end.line][end.column:] if end.line < len(lines) else ""
             comment = re.match(r"[ \t]+#(\S+)", rest)

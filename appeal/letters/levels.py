@@ -39,7 +39,7 @@ def we_ask(level: str, payer: str) -> str:
     return {
         "redetermination": f"We request a redetermination: we ask {payer} to reverse the initial determination",
         "medicare-reconsideration": "We ask the Qualified Independent Contractor to reverse the redetermination",
-        "first-level": f"We appeal, and ask {payer} to reverse, the denial",
+        "first-level": f"We ask {payer} to reverse the denial",
         "second-level": f"We ask {payer}, at the second level, to reverse the denial",
         "external-review": f"We ask the independent reviewer to reverse {payer}'s final internal decision",
     }.get(level, f"We ask {payer} to reconsider the denial")
