@@ -39,8 +39,11 @@ from typing import IO, Callable, Iterable, Iterator, Sequence
 
 from appeal.errors import OutputError, Problem
 
-MAX_NAME = 64
+MAX_NAME = 64  # every file name a run makes, without its extension
+ROOM = len("_packet") + len("-99")  # what a packet's name, or a clash's number, adds to a stem
+STEM_MAX = MAX_NAME - ROOM  # 54: so a name made from a stem never cuts it (the date would go first)
 PAYER_CHARS, CLAIM_CHARS, REASON_CHARS = 24, 28, 12  # each part's share of a name
+PAYER_MIN = 8  # the payer gives way first, down to this, then the claim number
 
 
 @lru_cache(maxsize=1024)  # a remittance's cases repeat a few payers and reasons thousands of times
@@ -52,14 +55,22 @@ def slug(text: str, limit: int = 24) -> str:
 
 
 def name_stem(payer: str, claim_number: str, reason: str | None = None, date: dt.date | None = None) -> str:
-    """``<payer>_<claim>[_<reason>][_<date>]``, at most 64 characters, safe for every portal.
+    """``<payer>_<claim>[_<reason>][_<date>]``, at most :data:`STEM_MAX` (54) characters, safe for every portal,
+    so that ``_packet``, ``_fax`` and a clash's ``-2`` still fit in 64 and every name keeps the reason and the date.
 
-    The payer is cut at 24 characters, the claim number at 28, the reason (``CO-189``) at 12.
+    The payer is cut at 24 characters, the claim number at 28, the reason (``CO-189``) at 12; when that is still
+    too long, the payer gives way (to 8 characters), then the claim number. The reason and the date stay whole.
     """
-    parts = [slug(payer, PAYER_CHARS), slug(claim_number, CLAIM_CHARS)]
-    parts += [slug(reason, REASON_CHARS)] if reason is not None else []
-    parts += [date.isoformat()] if date is not None else []
-    return "_".join(parts)[:MAX_NAME]
+    payer_part, claim_part = slug(payer, PAYER_CHARS), slug(claim_number, CLAIM_CHARS)
+    tail = "".join("_" + part for part in ([slug(reason, REASON_CHARS)] if reason is not None else []) +
+                   ([date.isoformat()] if date is not None else []))
+    over = len(payer_part) + 1 + len(claim_part) + len(tail) - STEM_MAX
+    if over > 0:
+        payer_part = payer_part[: max(PAYER_MIN, len(payer_part) - over)].strip("-") or "x"
+        over = len(payer_part) + 1 + len(claim_part) + len(tail) - STEM_MAX
+    if over > 0:
+        claim_part = claim_part[: len(claim_part) - over].strip("-") or "x"
+    return f"{payer_part}_{claim_part}{tail}"
 
 
 def letter_stem(payer: str, claim_number: str, date: dt.date) -> str:
