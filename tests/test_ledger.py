@@ -131,13 +131,13 @@ def test_a_claim_with_two_appeals_is_exit_2_listing_both(ws):
 def test_upheld_opens_the_next_level_with_its_own_appeal_by_date(ws):
     assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
                "--workspace", ws).exit_code == 0
-    result = cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-10",
+    result = cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
                  "--ref", "DEC-9", "--reason", "not medically necessary", "--workspace", ws, "--json")
     assert result.exit_code == 0, result.stderr
     event = as_json(result)["events"][0]
     # A-000003 was a corrected claim, so the next level is a reconsideration: 90 days (payer directory) from the
     # decision letter's date plus 5 days of mail
-    assert (event["result"], event["next_level"], event["next_appeal_by"]) == ("upheld", "A-000005", "2027-03-15")
+    assert (event["result"], event["next_level"], event["next_appeal_by"]) == ("upheld", "A-000005", "2027-03-06")
     appeals = {a["id"]: a for a in rows(ws)}
     assert appeals["A-000003"]["status"] == "upheld"
     assert (appeals["A-000005"]["status"], appeals["A-000005"]["level"]) == ("new", "reconsideration")
@@ -197,10 +197,10 @@ def test_any_note_typed_is_one_clean_line_or_an_error_at_text(text):
 def test_history_shows_every_level_of_the_denial_oldest_first(ws):
     assert cli("track", "sent", "--appeal", "A-000003", "--via", "fax", "--date", "2026-11-28",
                "--workspace", ws).exit_code == 0
-    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-10",
+    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
                "--ref", "DEC-9", "--workspace", ws).exit_code == 0
     assert cli("track", "note", "--appeal", "A-000005", "--text", "second level to be filed by fax",
-               "--date", "2026-12-11", "--workspace", ws).exit_code == 0
+               "--date", "2026-12-02", "--workspace", ws).exit_code == 0
     for which in (["--appeal", "A-000005"], ["--appeal", "A-000003"], ["--claim", "PCN0001", "--carc", "189"]):
         result = cli("track", "history", *which, "--workspace", ws, "--json")
         assert result.exit_code == 0, result.stderr
@@ -355,3 +355,43 @@ def test_a_ledger_that_is_not_one_stops_generate_before_any_letter(tmp_path):
     result = cli("generate", UPMC, "-o", out, "--db", junk, "--date", DATE)
     assert result.exit_code == 2 and "is not an appeal ledger" in result.stderr
     assert not out.exists() or not list(out.iterdir())
+
+
+def _history(ws, appeal: str) -> list[tuple[str, str]]:
+    events = as_json(cli("track", "history", "--appeal", appeal, "--workspace", ws, "--json"))["events"]
+    return [(e["kind"], e["date"]) for e in events if e["appeal"] == appeal and e["kind"] != "drafted"]
+
+
+def test_a_date_after_today_is_refused_and_nothing_is_recorded(ws):
+    import datetime as dt
+
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    for command in (["sent", "--via", "portal"], ["outcome", "--result", "upheld"]):
+        result = cli("track", *command[:1], "--appeal", "A-000003", *command[1:], "--date", tomorrow,
+                     "--workspace", ws, "--json")
+        assert result.exit_code == 2
+        (error,) = as_json(result)["errors"]
+        assert error["file"] == "--date" and "is after today" in error["message"]
+        assert error["accepted"] == "today or an earlier date"
+    assert _history(ws, "A-000003") == []
+
+
+def test_a_decision_dated_before_the_appeal_was_sent_is_refused(ws):
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "fax", "--date", "2026-11-28",
+               "--workspace", ws).exit_code == 0
+    early = cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-11-27",
+                "--workspace", ws)
+    assert early.exit_code == 2 and "is before A-000003 was sent, on 11/28/2026" in early.stderr
+    assert _history(ws, "A-000003") == [("sent", "2026-11-28")]
+
+
+def test_the_same_sent_recorded_twice_is_kept_once_and_said(ws):
+    args = ("track", "sent", "--appeal", "A-000003", "--via", "portal", "--ref", "R123", "--date", "2026-11-28",
+            "--workspace", ws)
+    first, again = cli(*args, "--json"), cli(*args, "--json")
+    assert first.exit_code == again.exit_code == 0
+    assert as_json(again)["events"] == as_json(first)["events"]  # the event already there
+    assert "already recorded as sent on 11/28/2026 by portal (reference R123); nothing new was recorded" in again.stderr
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "fax", "--date", "2026-11-29",
+               "--workspace", ws).exit_code == 0  # sent again another way: a second event
+    assert _history(ws, "A-000003") == [("sent", "2026-11-28"), ("sent", "2026-11-29")]

@@ -106,6 +106,8 @@ def _which(letters, appeal_id, claim, carc, payer):
 
 
 def _print_events(result, as_json: bool) -> int:
+    for warning in result.warnings:
+        say(f"warning: {warning}")
     if as_json:
         emit_json(result.as_dict())
     else:

@@ -129,17 +129,33 @@ def _one(rows: list[dict], where: str) -> list[dict]:
 def sent(settings: Settings, db: str | None, which: Which, via: str, ref: str | None, on: dt.date | None,
          by: str | None = None) -> Tracked:
     """``track sent``: each appeal named was sent (portal, fax or mail), with the portal's reference."""
-    ledger, who = open_ledger(settings, db), user(by)
+    ledger, who, day = open_ledger(settings, db), user(by), typed_day(on)
     out = Tracked("events")
     with ledger.write() as conn:
         for appeal in select(ledger, conn, which):
             if appeal["status"] not in OPEN:
                 raise TrackError([Problem(appeal["id"], f"is already {appeal['status']}; nothing was recorded",
                                           accepted="an appeal that is drafted or sent")])
-            event = ledger.add_event(conn, appeal["appeal_id"], "sent", on or dt.date.today(), who, method=via,
-                                     reference=ref)
+            same = [e for e in ledger.events(conn, appeal["appeal_id"])
+                    if (e["kind"], e["date"], e["method"], e["reference"]) == ("sent", day.isoformat(), via, ref)]
+            if same:  # the same command again: a second, identical "sent" would count the letter twice
+                out.warnings.append(f"{appeal['id']}: already recorded as sent on {day:%m/%d/%Y} by {via}"
+                                    f"{f' (reference {ref})' if ref else ''}; nothing new was recorded")
+                out.items.append(same[0])
+                continue
+            event = ledger.add_event(conn, appeal["appeal_id"], "sent", day, who, method=via, reference=ref)
             out.items.append(ledger.event(conn, appeal["appeal_id"], event))
     return out
+
+
+def typed_day(on: dt.date | None, option: str = "--date") -> dt.date:
+    """The day an event happened, as typed (today when not): never after today, so a mistyped year or month
+    does not put a decision or a mailing in the future of the ledger."""
+    today = dt.date.today()
+    if on is not None and on > today:
+        raise TrackError([Problem(option, f"{on:%m/%d/%Y} is after today ({today:%m/%d/%Y}); nothing was recorded",
+                                  accepted="today or an earlier date")])
+    return on or today
 
 
 def outcome(settings: Settings, db: str | None, which: Which, result: str, paid, ref: str | None,
@@ -148,13 +164,19 @@ def outcome(settings: Settings, db: str | None, which: Which, result: str, paid,
     from appeal.ledger.facts import cents
     from appeal.ledger.outcomes import decide
 
-    ledger, who = open_ledger(settings, db), user(by)
+    ledger, who, day = open_ledger(settings, db), user(by), typed_day(on)
     workspace = settings.load_workspace()
     out = Tracked("events")
     with ledger.write() as conn:
         appeals = select(ledger, conn, which)
         for appeal in appeals:
-            done = decide(ledger, conn, appeal, result, on or dt.date.today(), who, amount_cents=cents(paid),
+            sent = [e["date"] for e in ledger.events(conn, appeal["appeal_id"]) if e["kind"] == "sent"]
+            if sent and day.isoformat() < min(sent):
+                first = dt.date.fromisoformat(min(sent))
+                raise TrackError([Problem("--date", f"{day:%m/%d/%Y} is before {appeal['id']} was sent, on "
+                                                    f"{first:%m/%d/%Y}; nothing was recorded",
+                                          accepted=f"the decision's date: {first:%m/%d/%Y} or later")])
+            done = decide(ledger, conn, appeal, result, day, who, amount_cents=cents(paid),
                           reference=ref, note=reason, via=via, workspace=workspace)
             event = ledger.event(conn, appeal["appeal_id"], done["event"])
             out.items.append({**event, "next_level": done["next"], "next_appeal_by": done["next_appeal_by"]})
@@ -171,12 +193,12 @@ def note(settings: Settings, db: str | None, which: Which, text: str, on: dt.dat
     """``track note``: a line in each named appeal's history that decides nothing (a call with the payer, a
     request for records and its reference); any status, and the status stays. Its line breaks and runs of
     spaces become one space."""
-    words = note_text(text)
+    words, day = note_text(text), typed_day(on)
     ledger, who = open_ledger(settings, db), user(by)
     out = Tracked("events")
     with ledger.write() as conn:
         for appeal in select(ledger, conn, which):
-            event = ledger.add_event(conn, appeal["appeal_id"], "note", on or dt.date.today(), who, note=words)
+            event = ledger.add_event(conn, appeal["appeal_id"], "note", day, who, note=words)
             out.items.append(ledger.event(conn, appeal["appeal_id"], event))
     return out
 
