@@ -160,6 +160,10 @@ def test_one_bad_input_never_stops_the_others(batch, out, tmp_path, make_case):
                                     "(accepted: an X12 835 remittance (ISA ... ST*835 ...))")
     assert got[2]["error"] == ("line 3: provider.npi: '1234567890' fails the NPI check digit "
                                "(accepted: a 10-digit NPI with a valid check digit)")
+    # each bad input is told once, named once, and the last line counts the unreadable among the failed
+    told = [line for line in result.stderr.splitlines() if line.startswith(("failed:", "unreadable:"))]
+    assert len(told) == 3 and all(line.count(Path(line.split(": ")[1]).name) == 1 for line in told), told
+    assert ", 0 skipped, 3 failed (2 unreadable); summary:" in result.stderr
 
 
 def test_nothing_readable_exits_2(batch, out, tmp_path):

@@ -174,11 +174,14 @@ def batch(inputs, out_dir, jobs, force, formats, strict, packet, reference_docx,
     for warning in result.warnings:
         say(f"warning: {warning}")
     for outcome in result.outcomes:
-        if outcome.error:
-            say(f"{outcome.status}: {outcome.label}: {outcome.error}")
-    say(f"{result.count('written')} written ({result.not_ready} not ready: see the verdict in summary.csv), "
-        f"{result.count('skipped')} skipped, {result.count('failed')} failed, "
-        f"{result.count('unreadable')} unreadable; summary: {result.summary}"
+        if outcome.error:  # the error may name the file already ("nope.yaml: file not found")
+            named = outcome.error.startswith(f"{outcome.label}:")
+            say(f"{outcome.status}: {outcome.error if named else f'{outcome.label}: {outcome.error}'}")
+    unreadable = result.count("unreadable")
+    say(f"{result.count('written')} written"
+        + (f" ({result.not_ready} not ready: see the verdict in summary.csv)" if result.not_ready else "")
+        + f", {result.count('skipped')} skipped, {result.count('failed') + unreadable} failed"
+        + (f" ({unreadable} unreadable)" if unreadable else "") + f"; summary: {result.summary}"
         + (f"; print file: {result.printed}" if result.printed else ""))
     if result.interrupted:
         say(f"interrupted: {SUMMARY} lists the {sum(result.counts.values())} item(s) done; rerun the same command to "
