@@ -20,7 +20,7 @@ from appeal.commands.generate import write_packet
 from appeal.deliver.packet import packet_name, portal_warnings
 from appeal.settings import Settings
 
-from conftest import LETTER_DATE, docx_text, flat
+from conftest import LETTER_DATE, UPMC, docx_text, flat
 
 CLAIM = "SAMPLE-2026-000123"
 
@@ -246,3 +246,13 @@ def test_docx_letter_alone_is_unchanged_without_packet(make_case, out, tmp_path)
     text = docx_text(next(out.glob("*.docx")))
     assert "Report" in text and "Exhibit" not in text
     assert docx.Document(str(next(out.glob("*.docx")))).core_properties.title
+
+
+def test_a_packet_without_some_enclosure_files_says_what_it_lacks(standard, out):
+    """The standard case lists a corrected claim with no file: the packet holds the other two."""
+    result = run("packet", standard, "-o", out, "--date", LETTER_DATE)
+    assert result.exit_code == 0
+    assert ("warning: the packet holds the letter and 2 enclosure file(s): 1 enclosure(s) the letter lists have no "
+            "file (enclosures[].path)") in result.stderr
+    sample = run("packet", UPMC, "-o", out, "--date", LETTER_DATE)  # three enclosures, no file: the letter alone
+    assert "warning: the packet holds the letter only: 3 enclosure(s)" in sample.stderr

@@ -330,6 +330,17 @@ def packet_name(stem: str) -> str:
     return stem[: MAX_NAME - len(SUFFIX)] + SUFFIX
 
 
+def unattached(case: Case) -> list[str]:
+    """The enclosures the letter lists that the packet does not hold (they have no ``path``)."""
+    missing = [e.description for e in case.enclosures if e.path is None]
+    if not missing:
+        return []
+    held = len(case.enclosures) - len(missing)
+    return [f"the packet holds the letter{f' and {held} enclosure file(s)' if held else ' only'}: "
+            f"{len(missing)} enclosure(s) the letter lists have no file (enclosures[].path), so they are not in it; "
+            f"give their files, or send them with the packet"]
+
+
 def portal_warnings(files: Iterable[Path], workspace: Workspace | None) -> list[str]:
     """What a portal would refuse: more files than it takes, or a file larger than it takes."""
     limits = workspace or Workspace(root=Path("."))
@@ -395,6 +406,7 @@ def deliver_packet(prepared: Prepared, templates: TemplateSet, library: Citation
             faxed.append(out_dir / f"{fax_name(stem)}{suffix}")
             write_atomic(faxed[-1], data)
     packet.prepared.warnings.extend(portal_warnings([path], workspace))
+    packet.prepared.warnings.extend(unattached(prepared.case))
     return Delivered(packet.prepared, [*outputs, path, *faxed], path, packet.letter_pages, packet.exhibits)
 
 
