@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -204,3 +205,12 @@ def test_any_typed_member_id_is_kept_exactly(tmp_path_factory, member_id):
     path = tmp_path_factory.mktemp("c") / "c.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert load_case(path).patient.member_id == member_id
+
+
+def test_a_denial_dated_before_the_service_it_denies_is_refused(make_case):
+    (message,) = problems(make_case({"denial.date": "2026-08-01"}))  # the sample's service: 09/15/2026
+    assert re.search(r":\d+: ", message) and message.split(": ", 1)[1].startswith("denial.date: ")
+    assert message.endswith("denial.date: the denial is dated 08/01/2026, before the date of service 09/15/2026 of "
+                            "claim line 1 (accepted: the date of the remittance or of the payer's letter, on or after "
+                            "the date of service)")
+    assert load_case(make_case({"denial.date": "2026-09-15"})).denial.date.isoformat() == "2026-09-15"  # same day

@@ -188,7 +188,7 @@ def test_the_payer_directory_gives_the_kind_and_the_case_wins(make_case, tmp_pat
 
 def test_a_late_letter_gives_its_good_cause_and_cites_the_rule(make_case):
     late = case_for(make_case, "medicare", "redetermination", **{
-        "denial.date": "2026-06-01", "appeal.good_cause": "The notice reached us on 10/20/2026, after the "
+        "denial.date": "2026-06-01", "claim.lines.0.date": "2026-05-18", "appeal.good_cause": "The notice reached us on 10/20/2026, after the "
                                                           "practice moved; the envelope is enclosed."})
     prepared = built(late)
     text = pdf_words(prepared.letter)
@@ -208,7 +208,7 @@ def test_a_late_letter_without_a_reason_needs_review(make_case):
     from appeal.commands.generate import checked, verdict_of
     from appeal.settings import Sources
 
-    prepared = built(case_for(make_case, "medicare", "redetermination", **{"denial.date": "2026-06-01"}))
+    prepared = built(case_for(make_case, "medicare", "redetermination", **{"denial.date": "2026-06-01", "claim.lines.0.date": "2026-05-18"}))
     text = flat(prepared.letter.text())
     assert "This request is made after its appeal-by date of October 4, 2026" in text
     assert "good cause" not in text
@@ -427,7 +427,7 @@ def test_the_check_flags_a_late_medicare_letter_by_its_rule(make_case):
     from appeal.commands.generate import checked
     from appeal.settings import Sources
 
-    path = case_for(make_case, "medicare", "redetermination", **{"denial.date": "2026-06-01"})
+    path = case_for(make_case, "medicare", "redetermination", **{"denial.date": "2026-06-01", "claim.lines.0.date": "2026-05-18"})
     prepared = built(path)
     findings = checked(prepared, Sources.load(Settings(date=LETTER_DATE)), LETTER_DATE)
     (late,) = [f for f in findings if f.rule == "appeal-deadline"]

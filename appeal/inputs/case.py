@@ -319,6 +319,8 @@ def _read_case(r: Reader, path: Path, date: dt.date | None, today: dt.date) -> C
     template = read(r, (), "", "template")
     if payer is not None:
         _level_problems(r, payer, appeal)
+    if claim is not None and denial is not None:
+        _denied_before_service(r, claim, denial)
     if r.problems:
         raise CaseError(r.problems)
     # A section reads as None only with a problem recorded, or (a known gap) when a required text is blank.
@@ -420,6 +422,16 @@ def _claim_line(r: Reader, at: tuple, number: int) -> ClaimLine | None:
         return ClaimLine(number=number, date=date, code=code, modifiers=modifiers, units=units, charge=charge,
                          diagnoses=diagnoses, description=read(r, at, s, "description"))
     return None
+
+
+def _denied_before_service(r: Reader, claim: Claim, denial: Denial) -> None:
+    """A denial dated before the service it denies: one of the two dates is mistyped."""
+    denied = [line for line in claim.lines if not denial.lines or line.number in denial.lines]
+    first = min(denied, key=lambda line: line.date, default=None)
+    if first is not None and denial.date < first.date:
+        r.problem(("denial", "date"), f"the denial is dated {denial.date:%m/%d/%Y}, before the date of service "
+                                      f"{first.date:%m/%d/%Y} of claim line {first.number}",
+                  "the date of the remittance or of the payer's letter, on or after the date of service")
 
 
 def _denial(r: Reader, line_count: int) -> Denial | None:
