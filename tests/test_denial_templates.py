@@ -171,6 +171,14 @@ def test_rule_29_outside_the_window_is_an_error(make_case):
     assert "120 days after the date of service 05/04/2026: outside Example Health Plan (sample)'s filing limit of " \
            "90 days" in found.message
     assert not findings(TIMELY, "timely-filing-window")  # 26 days: inside
+    assert "appeal.good_cause says why" not in found.action
+    # the other good cause, the appeal's own lateness, does not excuse the filing: the action says which goes where
+    both = make_case({"appeal.facts.original_submission_date": "2026-09-01",
+                      "appeal.good_cause": "The notice reached us late."}, base=TIMELY)
+    [found] = findings(both, "timely-filing-window")
+    assert found.severity == "error" and found.action.endswith(
+        "(appeal.good_cause says why this appeal is sent late; why the claim was first filed late goes in "
+        "appeal.facts.good_cause)")
 
 
 def test_rule_29_with_no_submission_date_and_no_good_cause_is_an_error(make_case):

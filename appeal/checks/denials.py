@@ -74,7 +74,7 @@ def timely_filing_window(ctx: Context) -> Iterator[Finding]:
             yield error(None, "CARC 29 (filing time limit expired), and the case gives no date the claim was "
                               "first sent, nor good cause: the letter has nothing to prove timely filing with.",
                         action="Add appeal.facts.original_submission_date (from the clearinghouse report) and "
-                               "acceptance_report, or appeal.facts.good_cause.")
+                               "acceptance_report, or appeal.facts.good_cause." + _which_good_cause(ctx))
         return
     days = (sent - served).days
     if limit is None:
@@ -88,7 +88,15 @@ def timely_filing_window(ctx: Context) -> Iterator[Finding]:
                           f"{served:%m/%d/%Y}: outside {ctx.case.payer.name}'s filing limit of {limit} days. "
                           f"No submission date inside the window is given.",
                     action="Find an earlier submission accepted by the payer, or give appeal.facts.good_cause; "
-                           "otherwise the denial stands.")
+                           "otherwise the denial stands." + _which_good_cause(ctx))
+
+
+def _which_good_cause(ctx: Context) -> str:
+    """The case has ``appeal.good_cause`` (why the appeal is late), not the fact the filing limit needs."""
+    if not ctx.case.appeal.good_cause:
+        return ""
+    return (" (appeal.good_cause says why this appeal is sent late; why the claim was first filed late goes in "
+            "appeal.facts.good_cause)")
 
 
 def timely_filing_acceptance(ctx: Context) -> Iterator[Finding]:
