@@ -145,6 +145,13 @@ def test_a_rerun_skips_completed_letters_and_force_redoes_them(batch, out, tmp_p
     assert [r["status"] for r in summary(out)] == ["written", "written"]
     manifest = (out / ".batch" / "manifest.json").read_text()
     assert "Jane" not in manifest and "SAMPLE-000001" in manifest  # hashes and file names only
+    skipped = batch(source, extra=["--jobs", "1"])
+    assert "0 written, 2 skipped, 0 failed" in skipped.stderr  # no "not ready" count for letters not made now
+    # another letter date makes the letters of that date (the earlier ones stay)
+    redated = batch(source, extra=["--jobs", "1", "--date", "2026-11-30"])
+    assert [r["status"] for r in summary(out)] == ["written", "written"] and "2 written" in redated.stderr
+    assert {p.name for p in letters(out, "pdf")} >= {"UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-27.pdf",
+                                                     "UPMC-Health-Plan_SAMPLE-000001_CO-189_2026-11-30.pdf"}
 
 
 def test_one_bad_input_never_stops_the_others(batch, out, tmp_path, make_case):

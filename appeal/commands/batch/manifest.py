@@ -142,8 +142,13 @@ class Manifest:
 
 
 def fingerprint(settings: Settings, formats: Iterable[str]) -> str:
-    """A hash of everything besides the input that shapes a letter: a change redoes the items."""
-    digest = hashlib.sha256(f"{__version__}|{','.join(formats)}".encode())
+    """A hash of everything besides the input that shapes a letter: a change redoes the items. A letter date
+    given with ``--date`` is one (a rerun with another date makes the letters of that date); today's date is not
+    (a run resumed the next day keeps the letters made)."""
+    pinned = settings.date.isoformat() if settings.date else ""
+    digest = hashlib.sha256(f"{__version__}|{','.join(formats)}|{pinned}|{settings.mail}".encode())
+    for given in (settings.reference_docx, settings.stationery, settings.stationery_rest):
+        digest.update(b"|" + (_file_bytes(given) if given is not None else b""))
     folders = [*settings.template_dirs, *settings.citation_dirs, builtin_dir("templates"), builtin_dir("citations")]
     if settings.workspace is not None:
         folders += [settings.workspace / "templates", settings.workspace / "citations"]

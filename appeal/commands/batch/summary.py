@@ -107,12 +107,12 @@ class BatchResult:
     interrupted: bool = False  # Ctrl-C: the outcomes are what was done; a rerun of the same command resumes
     printed: Path | None = None  # --print: the one PDF of every ready letter, for mail
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))  # kept by tally()
-    not_ready: int = 0  # letters whose verdict is review or blocked
+    not_ready: int = 0  # letters written by this run whose verdict is review or blocked
 
     def tally(self, outcome: Outcome) -> None:
         """Count one finished item (the counts are kept as items finish; the outcomes are not in memory)."""
         self.counts[outcome.status] += 1
-        if outcome.verdict and outcome.verdict != "ready":
+        if outcome.status == "written" and outcome.verdict and outcome.verdict != "ready":
             self.not_ready += 1
 
     def count(self, status: str) -> int:
