@@ -214,3 +214,13 @@ def test_a_denial_dated_before_the_service_it_denies_is_refused(make_case):
                             "claim line 1 (accepted: the date of the remittance or of the payer's letter, on or after "
                             "the date of service)")
     assert load_case(make_case({"denial.date": "2026-09-15"})).denial.date.isoformat() == "2026-09-15"  # same day
+
+
+def test_a_remittance_given_as_a_case_file_says_what_to_run_instead(tmp_path):
+    from conftest import ROOT
+
+    era = tmp_path / "era.835"
+    era.write_bytes((ROOT / "tests" / "data" / "x12" / "07_synthetic_carc189_76496.835").read_bytes())
+    (message,) = problems(era)
+    assert f"{era}:1: this is an X12 835 remittance, not a case file" in message
+    assert f"'appeal batch {era} -o out/'" in message and f"'appeal import-835 {era} -o cases/'" in message

@@ -124,3 +124,10 @@ def test_a_code_not_in_the_table_is_never_described(run, kind, code):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert f"{kind.upper()} {code} is not in the table this version ships" in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["CO-189", "co189", "PR 189"])
+def test_a_carc_typed_with_its_group_as_remittances_show_it_is_found(run, typed):
+    result = run("codes", "carc", typed)
+    assert result.exit_code == 0 and result.stdout.startswith("CARC 189: ")
+    assert run("codes", "rarc", "CO-N211").exit_code == 2  # a remark code has no group

@@ -395,3 +395,13 @@ def test_the_same_sent_recorded_twice_is_kept_once_and_said(ws):
     assert cli("track", "sent", "--appeal", "A-000003", "--via", "fax", "--date", "2026-11-29",
                "--workspace", ws).exit_code == 0  # sent again another way: a second event
     assert _history(ws, "A-000003") == [("sent", "2026-11-28"), ("sent", "2026-11-29")]
+
+
+def test_a_letter_file_that_is_not_there_is_said_so(ws, tmp_path):
+    gone = cli("track", "sent", tmp_path / "nope.pdf", "--via", "portal", "--workspace", ws)
+    assert gone.exit_code == 2 and "nope.pdf: file not found, and the ledger has no letter written at that path" \
+        in gone.stderr
+    other = tmp_path / "other.pdf"
+    other.write_bytes(b"%PDF-1.4")
+    assert "other.pdf: this letter is not in the ledger" in cli("track", "sent", other, "--via", "portal",
+                                                               "--workspace", ws).stderr

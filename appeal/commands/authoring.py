@@ -298,7 +298,9 @@ def export_citations(library: CitationLibrary) -> dict:
 
 def code_entry(kind: str, code: str) -> CodeEntry:
     """The official description of a CARC or RARC; an error when the table does not hold it."""
-    entry = code_table().get(kind, code.strip())
+    typed = code.strip()
+    group = re.fullmatch(r"(CO|PR|OA|PI|CR)[- ]?(\w+)", typed, re.I) if kind == "carc" else None
+    entry = code_table().get(kind, group.group(2) if group else typed)  # "CO-189", as remittances show it: 189
     if entry is None:
         raise CodeError([Problem(code, f"{kind.upper()} {code.strip().upper()} is not in the table this version "
                                  f"ships (appeal/data/codes.yaml), so no description is given",

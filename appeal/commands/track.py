@@ -84,7 +84,9 @@ def select(ledger: Ledger, conn, which: Which) -> list[dict]:
         for path in which.letters:
             ids = ledger.by_letter(conn, Path(path))
             if not ids:
-                raise TrackError([Problem(str(path), "this letter is not in the ledger",
+                why = "this letter is not in the ledger" if Path(path).exists() else \
+                    "file not found, and the ledger has no letter written at that path"
+                raise TrackError([Problem(str(path), why,
                                           accepted="a letter written by generate, packet, batch or track next "
                                                    "while the ledger was in use")])
             found.extend(r for r in _one(ledger.appeals(conn, ids), str(path))

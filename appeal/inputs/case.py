@@ -287,6 +287,10 @@ def read_case(located: Located, path: Path, *, date: dt.date | None = None,
     if located.data is None:
         raise CaseError([Problem(located.file, "the case file is empty", line=1,
                                  accepted="a YAML case file; see samples/")])
+    if isinstance(located.data, str) and located.data.lstrip().startswith("ISA"):
+        raise CaseError([Problem(located.file, "this is an X12 835 remittance, not a case file", line=1,
+                                 accepted=f"a YAML case file; for a remittance, 'appeal batch {located.file} -o out/' "
+                                          f"(letters) or 'appeal import-835 {located.file} -o cases/' (case files)")])
     if not isinstance(located.data, dict):
         raise CaseError([Problem(located.file, "a case file must be a set of sections", line=1,
                                  accepted="sections: " + ", ".join(TOP_KEYS))])
