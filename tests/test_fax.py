@@ -100,3 +100,12 @@ def test_a_payer_without_a_fax_number_is_an_error_naming_the_field(run, make_cas
     assert result.exit_code == 2
     assert "payer.fax: a fax needs the payer's fax number" in result.stderr
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("fax", ["Replace with the appeals fax from your payer's provider manual", "555-0199"])
+def test_a_payer_fax_that_is_not_a_number_is_an_error_and_nothing_is_faxed(run, make_case, out, fax):
+    """The example profile's placeholder once went onto the fax cover sheet."""
+    result = run("packet", make_case({**FAXABLE, "payer.fax": fax}), "-o", out, "--fax")
+    assert result.exit_code == 2
+    assert f"payer.fax: the payer's fax '{fax}' is not a fax number" in result.stderr
+    assert list(out.iterdir()) == []

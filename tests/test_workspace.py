@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,8 @@ def test_init_writes_the_profile_the_folders_and_an_example_case(ws, run):
     assert "Replace with the address from your payer's provider manual" in payer.address
     assert "EXAMPLE" in workspace.provider["name"] and "EXAMPLE" in workspace.signer["name"]
     assert find_workspace(ws / "cases") == ws.resolve()
+    if os.name == "posix":  # imported cases hold PHI: their folder is its owner's only
+        assert stat.S_IMODE((ws / "cases").stat().st_mode) == 0o700
 
 
 def test_init_never_overwrites_a_profile(ws, run):

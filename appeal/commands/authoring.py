@@ -323,8 +323,8 @@ def init_workspace(folder: Path) -> list[Path]:
                                       accepted="a folder without an appeal.yaml")])
     case = folder / "cases" / "example-case.yaml"
     try:
-        for name in WORKSPACE_FOLDERS:
-            (folder / name).mkdir(parents=True, exist_ok=True)
+        for name in WORKSPACE_FOLDERS:  # cases/ will hold imported cases, with PHI: its owner's only, as letters
+            (folder / name).mkdir(mode=0o700 if name == "cases" else 0o777, parents=True, exist_ok=True)
     except OSError as exc:
         raise WorkspaceError(f"cannot create the workspace: {exc.strerror}", file=str(folder)) from None
     written = []

@@ -43,11 +43,13 @@ CONFIDENTIAL = (
 def payer_fax(prepared: Prepared) -> str:
     """The payer's fax number, else an error naming the field (nothing is written)."""
     case = prepared.case
-    if case.payer.fax:
-        return case.payer.fax
+    digits = re.sub(r"\D", "", case.payer.fax or "")
+    if 10 <= len(digits) <= 15:  # a North American number (10, or 11 with its 1) up to the longest international
+        return case.payer.fax or ""
     line = case.located.line(("payer",)) if case.located else None
-    raise CaseError([Problem(str(case.source), "a fax needs the payer's fax number, and the case has none",
-                             line=line, field="payer.fax",
+    why = ("a fax needs the payer's fax number, and the case has none" if not case.payer.fax else
+           f"the payer's fax '{case.payer.fax}' is not a fax number (it holds {len(digits)} digits)")
+    raise CaseError([Problem(str(case.source), why, line=line, field="payer.fax",
                              accepted="the appeals fax from the payer's provider manual or denial letter "
                                       "(payer.fax in the case, or the payer's entry in appeal.yaml)")])
 
