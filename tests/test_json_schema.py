@@ -143,3 +143,18 @@ def test_a_usage_error_is_the_error_document(validator_for):
     document = json.loads(result.stdout)
     assert document["errors"][0]["field"] == "--no-such-option"
     assert not list(validator_for("error").iter_errors(document))
+
+
+@pytest.mark.parametrize("args, field, accepted", [
+    (["generate", "x.yaml", "--format", "docs"], "--format", "one of: docx, pdf"),
+    (["validate", "x.yaml", "--date", "2026-13-01"], "--date", "a date: YYYY-MM-DD or MM/DD/YYYY"),
+    (["generate", "--no-such-option"], "--no-such-option", None),
+])
+def test_a_usage_error_says_what_is_accepted_where_the_option_knows(validator_for, args, field, accepted):
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 2
+    (error,) = json.loads(result.stdout)["errors"]
+    assert (error["field"], error["accepted"]) == (field, accepted)
+    assert not list(validator_for("error").iter_errors(json.loads(result.stdout)))

@@ -27,6 +27,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
 class DateType(click.ParamType):
     name = "YYYY-MM-DD"
+    accepted = "a date: YYYY-MM-DD or MM/DD/YYYY"  # what a usage error's JSON says is accepted
 
     def convert(self, value, param, ctx):
         if isinstance(value, dt.date):
@@ -75,7 +76,10 @@ def _usage_json(exc: click.UsageError, args: list[str]) -> None:
     param = getattr(exc, "param", None)
     field = (param.opts[0] if param is not None and getattr(param, "opts", None) else getattr(param, "name", None)) \
         or getattr(exc, "option_name", None)
-    _print_json({"errors": [{"field": field, "message": exc.format_message(), "accepted": None}]}, exc.exit_code)
+    kind = getattr(param, "type", None)
+    accepted = ("one of: " + ", ".join(map(str, kind.choices)) if isinstance(kind, click.Choice)
+                else getattr(kind, "accepted", None))
+    _print_json({"errors": [{"field": field, "message": exc.format_message(), "accepted": accepted}]}, exc.exit_code)
 
 
 class _JsonUsage:
