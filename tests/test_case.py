@@ -224,3 +224,12 @@ def test_a_remittance_given_as_a_case_file_says_what_to_run_instead(tmp_path):
     (message,) = problems(era)
     assert f"{era}:1: this is an X12 835 remittance, not a case file" in message
     assert f"'appeal batch {era} -o out/'" in message and f"'appeal import-835 {era} -o cases/'" in message
+
+
+def test_a_missing_section_names_no_line_and_a_missing_key_its_sections(make_case):
+    """The file's first key is not where a missing signer belongs; a key missing from a section is at the section."""
+    with pytest.raises(CaseError) as info:
+        load_case(make_case({"signer": None, "provider.address": None}))
+    lines = {p.field: p.line for p in info.value.problems}
+    assert lines["signer"] is None and lines["signer.name"] is None
+    assert lines["provider.address"] == 1  # the provider: line, the made case's first (a section that is there)

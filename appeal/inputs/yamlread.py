@@ -36,10 +36,12 @@ class Located:
     lines: dict[tuple, int] = field(default_factory=dict)
 
     def line(self, path: tuple) -> int | None:
-        """The line of ``path``, or of its nearest parent that has one."""
+        """The line of ``path``, or of its nearest parent that has one; none for a missing section of the file's
+        top level (the file's first key is not where a missing ``signer:`` belongs)."""
+        asked = path
         while True:
             if path in self.lines:
-                return self.lines[path]
+                return self.lines[path] if path or not asked else None
             if not path:
                 return None
             path = path[:-1]
@@ -451,7 +453,7 @@ def _convert(node: yaml.Node, path: tuple, located: Located, problems: list[Prob
         if not isinstance(key_node, yaml.ScalarNode):
             problems.append(
                 Problem(located.file, "a key must be plain text", line=key_node.start_mark.line + 1,
-                        field=dotted(path))
+                        field=dotted(path) or None, accepted="a key such as name: (not a list or a section)")
             )
             continue
         key = key_node.value
