@@ -57,6 +57,7 @@ def test_the_summary_is_a_worklist_with_one_row_per_denial(ws, tmp_path):
         "pdf": "Synthetic-Health-Plan_PCN0001_CO-189_2026-11-27.pdf", "packet": "", "error": ""}
     assert (failed["status"], failed["docx"], failed["pdf"], failed["carc"]) == ("failed", "", "", "97")
     assert failed["error"].startswith("line ") and "appeal.facts.regions" in failed["error"]
+    assert failed["appeal_by"].endswith("PAST DUE")  # the case was read: its date shows, though no letter was made
 
 
 def test_a_resumed_row_keeps_every_column_and_the_manifest_holds_no_patient_data(ws, tmp_path):
