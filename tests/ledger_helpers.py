@@ -22,12 +22,10 @@ PG_ENV = "APPEAL_TEST_PG_URL"
 
 
 def _profile() -> str:
-    """The batch tests' profile, plus facts for 97110, second levels and a payer's response time."""
+    """The batch tests' profile, plus second levels and a payer's response time (the CO-97 therapy lines get the
+    generic letter, which needs no facts)."""
     profile = BASE_PROFILE
     additions = (
-        ('  "76496": {recording: yes, with_routine_exam: no}\n',
-         '  "76496": {recording: yes, with_routine_exam: no}\n'
-         '  "97110": {regions: [lumbar spine, cervical spine], modifier_on_claim: no}\n'),
         ("appeal_window_days: {reconsideration: 90}",
          "appeal_window_days: {reconsideration: 90, second-level: 60}\n    response_days: {reconsideration: 45}"),
         ("{reconsideration: 60, corrected-claim: 365}", "{reconsideration: 60, corrected-claim: 365, second-level: 30}"))

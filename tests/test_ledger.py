@@ -222,14 +222,14 @@ def test_due_lists_past_due_first_then_follow_ups(ws):
         ("A-000002", "send the appeal", "2004-12-27", "PAST DUE"),
         ("A-000001", "send the appeal", "2005-10-28", "PAST DUE"),  # a corrected claim: 365 days (directory)
         ("A-000003", "send the appeal", "2024-04-04", "PAST DUE"),
-        # a corrected claim: the directory's 45 response days are for a reconsideration, so the default 30
-        ("A-000004", "follow up: no answer yet", "2026-12-01", "PAST DUE")]
+        # CO-97 on therapy lines: a reconsideration (the generic letter), with the directory's 45 response days
+        ("A-000004", "follow up: no answer yet", "2026-12-16", "PAST DUE")]
     assert rows(ws)[3]["status"] == "sent"
     late = cli("track", "list", "--status", "no-response", "--today", "2026-12-20", "--workspace", ws, "--json")
     assert [a["id"] for a in as_json(late)["appeals"]] == ["A-000004"]
     table = cli("track", "due", "--workspace", ws, "--today", "2026-12-20")
     assert table.stdout.splitlines()[1].startswith("PAST DUE  2004-12-27  A-000002")
-    soon = cli("track", "due", "--within", "0", "--workspace", ws, "--json", "--today", "2026-12-01")
+    soon = cli("track", "due", "--within", "0", "--workspace", ws, "--json", "--today", "2026-12-16")
     # the follow-up of A-000004 falls due that day
     assert [d["appeal"] for d in as_json(soon)["due"]] == ["A-000002", "A-000001", "A-000003", "A-000004"]
 

@@ -40,8 +40,11 @@ def choose(path, folders=()):
     ({"denial.carc": "50", "denial.reason": "Not medically necessary."}, "medical-necessity",
      "template 'medical-necessity' lists CARC 50"),
     ({"denial.carc": "50", "denial.reason": "noninvestigationally"}, "medical-necessity", ""),
-    ({"denial.carc": "97"}, "separate-anatomic-region", "lists CARC 97"),
-    ({"denial.carc": "236"}, "separate-anatomic-region", "lists CARC 236"),
+    ({"denial.carc": "97"}, "separate-anatomic-region",
+     "answers CARC 97 for a recorded motion study (denied line 1 is 76120)"),
+    ({"denial.carc": "236"}, "separate-anatomic-region", "answers CARC 236 for a recorded motion study"),
+    ({"denial.carc": "97", "claim.lines.0.code": "97110"}, "generic-reconsideration",
+     "no template answers CARC 97"),  # bundled therapy: not a letter about anatomic regions imaged
     ({"denial.carc": "4", "claim.lines.0.modifiers": ["XS"]}, "separate-anatomic-region",
      "answers CARC 4 when the distinct-procedure modifier is questioned (denied line 1 carries modifier XS)"),
     ({"denial.carc": "4", "denial.reason": "Modifier 59 not supported."}, "separate-anatomic-region",
@@ -93,7 +96,8 @@ def test_json_gives_template_reason_outputs_and_warnings(out):
                                       "--date", "2026-11-27", "--json"])
     document = json.loads(result.stdout)
     assert document["template"] == "separate-anatomic-region"
-    assert document["reason"] == "template 'separate-anatomic-region' lists CARC 97"
+    assert document["reason"] == ("template 'separate-anatomic-region' answers CARC 97 for a recorded motion study "
+                                  "(denied line 2 is 76120)")
     assert len(document["outputs"]) == 2 and document["warnings"] == []
 
 

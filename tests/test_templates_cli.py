@@ -43,7 +43,8 @@ def test_list_names_every_builtin_with_its_codes_and_origin(run):
     by_id = {r[0]: r for r in rows}
     assert by_id["specific-code-required"][2] == "CARC 189"
     assert by_id["investigational-service"][2] == "CARC 55; 50, 96 when the payer calls the service investigational"
-    assert by_id["separate-anatomic-region"][2] == "CARC 97, 236; 4 when the distinct-procedure modifier is questioned"
+    assert by_id["separate-anatomic-region"][2] == ("CARC 97, 236 for a recorded motion study; 4 when the "
+                                                     "distinct-procedure modifier is questioned")
 
 
 def test_list_json_and_a_user_template_replacing_a_builtin(run, copy):

@@ -41,12 +41,14 @@ def rows(out: Path) -> list[dict]:
     return list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
 
 
-def test_the_summary_is_a_worklist_with_one_row_per_denial(ws, tmp_path):
+def test_the_summary_is_a_worklist_with_one_row_per_denial(ws, tmp_path, make_case):
     out = tmp_path / "out"
-    result = batch(ws, out, F08)
-    assert result.exit_code == 1  # the CO-97 case needs facts the remittance does not give
+    unknown = make_case({"appeal.facts.recording": None, "payer.name": "Synthetic Health Plan", "payer.id": "99999",
+                         "appeal.level": "reconsideration"}, name="no-recording.yaml")  # read, but no letter
+    result = batch(ws, out, F08, unknown)
+    assert result.exit_code == 1  # the last case lacks the fact its template needs
     assert (out / "summary.csv").read_text().splitlines()[0] == HEADER
-    made, failed = rows(out)
+    made, bundled, failed = rows(out)
     assert {k: made[k] for k in ("status", "claim", "account", "patient", "payer", "dos", "codes", "group", "carc",
                                  "rarc", "amount", "level", "appeal_by", "template", "docx", "pdf", "packet",
                                  "error")} == {
@@ -55,19 +57,26 @@ def test_the_summary_is_a_worklist_with_one_row_per_denial(ws, tmp_path):
         "rarc": "M51", "amount": "500.04", "level": "corrected-claim", "appeal_by": "2024-04-04 PAST DUE",
         "template": "specific-code-required", "docx": "Synthetic-Health-Plan_PCN0001_CO-189_2026-11-27.docx",
         "pdf": "Synthetic-Health-Plan_PCN0001_CO-189_2026-11-27.pdf", "packet": "", "error": ""}
-    assert (failed["status"], failed["docx"], failed["pdf"], failed["carc"]) == ("failed", "", "", "97")
-    assert failed["error"].startswith("line ") and "appeal.facts.regions" in failed["error"]
-    assert failed["appeal_by"].endswith("PAST DUE")  # the case was read: its date shows, though no letter was made
+    # CO-97 on physical therapy lines (97110, 97140): the generic letter, for the biller's own reasons
+    assert (bundled["status"], bundled["carc"], bundled["codes"], bundled["template"], bundled["verdict"]) == (
+        "written", "97", "97110 97140", "generic-reconsideration", "review")
+    assert "no-reasons" in bundled["reasons"]
+    assert (failed["status"], failed["docx"], failed["pdf"], failed["carc"]) == ("failed", "", "", "189")
+    assert failed["error"].startswith("line ") and "appeal.facts.recording" in failed["error"]
+    # the case was read: its level and appeal-by date (the directory's 90 days from 10/20/2026) show, though no
+    # letter was made
+    assert failed["level"] == "reconsideration" and failed["appeal_by"].startswith("2027-01-18")  # (a flag after)
 
 
-def test_a_resumed_row_keeps_every_column_and_the_manifest_holds_no_patient_data(ws, tmp_path):
+def test_a_resumed_row_keeps_every_column_and_the_manifest_holds_no_patient_data(ws, tmp_path, make_case):
     out = tmp_path / "out"
-    batch(ws, out, F08, UPMC)
+    unknown = make_case({"appeal.facts.recording": None}, name="no-recording.yaml")
+    batch(ws, out, F08, UPMC, unknown)
     first = rows(out)
-    again = batch(ws, out, F08, UPMC)
+    again = batch(ws, out, F08, UPMC, unknown)
     assert again.exit_code == 1
     second = rows(out)
-    assert [r["status"] for r in second] == ["skipped", "failed", "skipped"]
+    assert [r["status"] for r in second] == ["skipped", "skipped", "skipped", "failed"]
     for before, after in zip(first, second):
         assert {**before, "status": ""} == {**after, "status": ""}
     assert second[2]["patient"] == "Jane Q. Sample" and second[2]["warnings"] == first[2]["warnings"] != ""
@@ -83,7 +92,7 @@ def test_xlsx_is_the_same_worklist_with_types_and_frozen_panes(ws, tmp_path):
     from openpyxl import load_workbook
 
     out, book = tmp_path / "out", tmp_path / "worklist.xlsx"
-    assert batch(ws, out, F08, extra=["--xlsx", book]).exit_code == 1
+    assert batch(ws, out, F08, extra=["--xlsx", book]).exit_code == 0
     sheet = load_workbook(book).active
     table = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert ",".join(table[0]) == HEADER and sheet.freeze_panes == "A2"
@@ -120,20 +129,20 @@ def test_a_cell_excel_would_run_is_written_as_text_in_csv_and_xlsx(ws, tmp_path)
 
 def test_batch_from_an_835_keeps_its_case_files_and_uses_an_edited_one(ws, tmp_path):
     out = tmp_path / "out"
-    assert batch(ws, out, F08).exit_code == 1
-    failed = rows(out)[1]
+    assert batch(ws, out, F08).exit_code == 0
+    first = rows(out)[1]
     case = out / "cases" / "Synthetic-Health-Plan_PCN0001_CO-97.yaml"
-    assert failed["input"] == str(case) and case.is_file()
-    line = int(failed["error"].split()[1].rstrip(":"))
-    assert "regions" in case.read_text().splitlines()[line - 1]  # the error's line is that file's line
-    edited = case.read_text().replace("regions:  # FILL IN", "regions: [cervical spine, thoracic spine]  # FILL IN")
-    edited = edited.replace("modifier_on_claim:  # FILL IN", "modifier_on_claim: no  # FILL IN")
+    assert first["input"] == str(case) and case.is_file() and "no-reasons" in first["reasons"]
+    # the biller gives the generic letter its reasons
+    assert "\nappeal:" not in case.read_text()  # no facts to fill in for the generic letter
+    edited = case.read_text() + "appeal:\n  notes: The therapy was a separate session.\n"
     case.write_text(edited)
     again = batch(ws, out, F08, extra=["--json"])
     assert again.exit_code == 0, again.stderr
     assert case.read_text() == edited  # kept, and used
     assert f"{case}: edited since it was made from the remittance; used as it is" in again.stderr
     assert [r["status"] for r in rows(out)] == ["skipped", "written"]
+    assert "no-reasons" not in rows(out)[1]["reasons"]
     assert json.loads(again.stdout)["items"][1]["docx"] == "Synthetic-Health-Plan_PCN0001_CO-97_2026-11-27.docx"
 
 

@@ -380,7 +380,7 @@ class _Drafter:
     def choose(self, denial: RemitDenial, codes: tuple[str, ...], facts: dict) -> tuple[TemplateMeta, str]:
         """The template for the denial (``letters.select``), chosen once per denial reason, remark codes, denied
         lines' modifiers and codes (which give the profile's facts): a choice reads nothing else."""
-        lines = tuple((number, line.modifiers) for number, line in enumerate(denial.claim.lines, start=1)
+        lines = tuple((number, line.modifiers, line.code) for number, line in enumerate(denial.claim.lines, start=1)
                       if not denial.lines or number in denial.lines)
         memo = (denial.carc, denial.rarc, lines, codes)
         found = self.chosen.get(memo)

@@ -18,6 +18,7 @@ from appeal.letters.templates import Denied, TemplateMeta, TemplateSet
 class DeniedLine(NamedTuple):
     number: int
     modifiers: tuple[str, ...] = ()
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,10 @@ def select_template(case: Denied, templates: TemplateSet) -> tuple[TemplateMeta,
         return templates.get(case.template), f"the case names template '{case.template}'"
     carc = case.denial.carc
     order = {origin: i for i, (_, origin) in enumerate(templates.folders)}
-    candidates = [(meta, why) for meta in templates.all().values() if (why := meta.answers(case))]
-    if not candidates:
-        meta = templates.get("generic-reconsideration")
+    every = templates.all()
+    candidates = [(meta, why) for meta in every.values() if (why := meta.answers(case))]
+    if not candidates:  # the generic letter as listed (a run's templates are listed once: TemplatesReadOnce)
+        meta = every.get("generic-reconsideration") or templates.get("generic-reconsideration")
         return meta, f"no template answers CARC {carc}; using the generic reconsideration"
     remarks = set(case.denial.rarc)
 

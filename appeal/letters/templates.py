@@ -34,7 +34,7 @@ from appeal.errors import Problem, TemplateError
 from appeal.inputs import yamlread
 from appeal.inputs.case import Appeal, Claim, Denial, FactSpec, Payer
 from appeal.inputs.fields import Reader, parse_date, parse_yes_no
-from appeal.inputs.schema import CARC, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
+from appeal.inputs.schema import CARC, CODE, CODE_ACCEPTED, FACT_TYPES, LEVELS, MODIFIER, RARC, TEMPLATE_ID
 from appeal.inputs.yamlread import PROFILE_ALIASES, load_yaml, read_text
 from appeal.letters.bytecode import template_cache
 from appeal.letters.facts import FACT_NAME, vocabulary, vocabulary_line, vocabulary_path
@@ -49,7 +49,7 @@ SUFFIX = ".md"
 META_KEYS = ("id", "title", "description", "carc", "rarc", "carc_when", "levels", "corrected_claim_when",
              "request_rule", "facts", "enclosures", "citations", "example")
 FACT_KEYS = ("type", "description", "required", "default", "evidence")
-CONDITION_KEYS = ("carc", "when", "reason_mentions", "modifiers", "fact")
+CONDITION_KEYS = ("carc", "when", "reason_mentions", "modifiers", "codes", "fact")
 BUILTIN_PREFIX = "!builtin"
 REQUEST_RULES = {
     "specific-code": ("recording", "with_routine_exam", "regions"),
@@ -78,6 +78,8 @@ class _Line(Protocol):
     def number(self) -> int: ...
     @property
     def modifiers(self) -> tuple[str, ...]: ...
+    @property
+    def code(self) -> str: ...
 
 
 class _Asked(Protocol):
@@ -104,8 +106,8 @@ class CarcCondition:
     """CARC codes a template answers only in some cases (front matter ``carc_when``).
 
     It applies when the denial's reason mentions one of ``words`` (whole words,
-    any case), or a denied line carries one of ``modifiers``, or the case's yes/no
-    fact ``fact`` is yes. ``when`` says in one line what that means, for the
+    any case), or a denied line carries one of ``modifiers``, or a denied line's code is one of ``codes``, or
+    the case's yes/no fact ``fact`` is yes. ``when`` says in one line what that means, for the
     reason the CLI prints.
     """
 
@@ -114,6 +116,7 @@ class CarcCondition:
     words: tuple[str, ...] = ()
     modifiers: tuple[str, ...] = ()
     fact: str | None = None
+    codes: tuple[str, ...] = ()
 
     def met_by(self, case: Denied) -> str | None:
         """What in ``case`` (a case, or the :class:`~appeal.letters.select.DenialKey` of one) meets the
@@ -126,6 +129,8 @@ class CarcCondition:
             hit = [m for m in line.modifiers if m in self.modifiers]
             if hit:
                 return f"denied line {line.number} carries modifier {hit[0]}"
+            if line.code in self.codes:
+                return f"denied line {line.number} is {line.code}"
         raw = case.appeal.facts.get(self.fact) if self.fact else None
         if isinstance(raw, str) and parse_yes_no(raw):
             return f"the case's fact {self.fact} is yes"
@@ -133,7 +138,7 @@ class CarcCondition:
 
     def as_dict(self) -> dict:
         return {"carc": list(self.carc), "when": self.when, "reason_mentions": list(self.words),
-                "modifiers": list(self.modifiers), "fact": self.fact}
+                "modifiers": list(self.modifiers), "codes": list(self.codes), "fact": self.fact}
 
 
 CONDITION_NAMES = ("facts", "appeal", "claim", "denial", "denied_lines", "payer")
@@ -528,7 +533,7 @@ def _save_kept() -> None:
         _KEPT[0].save()
 
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def _plain_meta(meta: TemplateMeta) -> tuple:
@@ -538,7 +543,7 @@ def _plain_meta(meta: TemplateMeta) -> tuple:
             tuple((s.name, s.type, s.description, s.required, _plain_default(s.default), s.evidence)
                   for s in meta.facts.values()),
             meta.enclosures, meta.citations, str(meta.example) if meta.example is not None else None,
-            tuple((c.carc, c.when, c.words, c.modifiers, c.fact) for c in meta.carc_when),
+            tuple((c.carc, c.when, c.words, c.modifiers, c.fact, c.codes) for c in meta.carc_when),  # field order
             meta.levels, (level.source, level.line) if level is not None else None, meta.request_rule)
 
 
@@ -667,13 +672,14 @@ def _condition(r: Reader, at: tuple, facts: dict[str, FactSpec]) -> CarcConditio
     words = r.text_list(at + ("reason_mentions",), accepted="words of the payer's reason, e.g. investigational")
     modifiers = r.text_list(at + ("modifiers",), pattern=MODIFIER, upper=True, split=True,
                             accepted="2-character modifiers such as 59, XS")
+    codes = r.text_list(at + ("codes",), pattern=CODE, upper=True, split=True, accepted=CODE_ACCEPTED)
     fact = r.text(at + ("fact",), accepted="a yes/no fact declared under facts")
     if fact and (fact not in facts or facts[fact].type != "yesno"):
         r.problem(at + ("fact",), f"'{fact}' is not a yes/no fact of this template", "a yesno fact under facts")
-    if not (words or modifiers or fact):
-        r.problem(at, "a condition needs a test", "reason_mentions, modifiers or fact")
+    if not (words or modifiers or codes or fact):
+        r.problem(at, "a condition needs a test", "reason_mentions, modifiers, codes or fact")
     if carc and when:
-        return CarcCondition(carc=carc, when=when, words=words, modifiers=modifiers, fact=fact)
+        return CarcCondition(carc=carc, when=when, words=words, modifiers=modifiers, fact=fact, codes=codes or ())
     return None
 
 
