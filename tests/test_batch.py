@@ -367,3 +367,15 @@ def test_a_job_sent_to_a_worker_is_the_same_key_for_its_cached_worker(tmp_path):
     job = Job(settings=Settings(template_dirs=(tmp_path,), date=dt.date(2026, 11, 27)), out_dir=tmp_path / "out")
     copy = pickle.loads(pickle.dumps(job))
     assert copy is not job and copy == job and hash(copy) == hash(job)
+
+
+def test_a_field_no_column_gives_is_named_as_a_field_not_a_column(out, tmp_path):
+    """Outside a workspace the rows give no provider or signer: the error says no column (nor a profile) gives it,
+    not 'column provider', which the table does not have."""
+    source = write_csv(tmp_path / "cases.csv", [csv_row(1)])
+    result = CliRunner().invoke(cli, ["batch", str(source), "-o", str(out), "--date", DATE, "--jobs", "1"],
+                                catch_exceptions=False)
+    assert result.exit_code == 1  # the row was read, and its case is incomplete
+    (row,) = summary(out)
+    assert "provider (no column gives it, nor a workspace's practice profile): is required" in row["error"]
+    assert "column provider" not in row["error"] and "column 'provider'" not in row["error"]

@@ -238,10 +238,25 @@ def describe(problem: Problem, item: Item) -> str:
         return str(problem)
     table = item.kind == "row"
     parts = [f"{'row' if table else 'line'} {problem.line}"] if problem.line and not (table and item.line) else []
-    if problem.field:
+    if problem.field and table and not _in_a_column(problem.field, item.columns):
+        parts.append(f"{problem.field} (no column gives it, nor a workspace's practice profile)")
+    elif problem.field:
         parts.append(f"column {_column(problem.field, item.columns)}" if table else problem.field)
     accepted = f" (accepted: {problem.accepted})" if problem.accepted else ""
     return ": ".join(parts + [problem.message + accepted])
+
+
+def _in_a_column(field: str, columns: tuple[tuple[str, str], ...]) -> bool:
+    """Whether a column of the table holds ``field`` or a part of it (``provider`` from ``provider.name``)."""
+    if field in {header for _target, header in columns}:  # a problem that names its column's header
+        return True
+    dotted = re.sub(r"\[(\d+)\]", r".\1", field)
+    general = re.sub(r"\.\d+(?=\.|$)", "", dotted)
+    for target, _header in columns:
+        plain = re.sub(r"\.\d+(?=\.|$)", "", target.replace("[]", ""))
+        if plain == general or plain.startswith(general + ".") or general.startswith(plain + "."):
+            return True
+    return False
 
 
 def _column(field: str, columns: tuple[tuple[str, str], ...] = ()) -> str:
