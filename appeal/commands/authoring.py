@@ -302,7 +302,7 @@ def code_entry(kind: str, code: str) -> CodeEntry:
     group = re.fullmatch(r"(CO|PR|OA|PI|CR)[- ]?(\w+)", typed, re.I) if kind == "carc" else None
     entry = code_table().get(kind, group.group(2) if group else typed)  # "CO-189", as remittances show it: 189
     if entry is None:
-        raise CodeError([Problem(code, f"{kind.upper()} {code.strip().upper()} is not in the table this version "
+        raise CodeError([Problem(code, f"{kind.upper()} {typed.upper()} is not in the table this version "
                                  f"ships (appeal/data/codes.yaml), so no description is given",
                                  field="CODE", accepted="see X12's published code list for codes not in the table")])
     return entry

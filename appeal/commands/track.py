@@ -150,12 +150,12 @@ def sent(settings: Settings, db: str | None, which: Which, via: str, ref: str | 
     return out
 
 
-def typed_day(on: dt.date | None, option: str = "--date") -> dt.date:
+def typed_day(on: dt.date | None) -> dt.date:
     """The day an event happened, as typed (today when not): never after today, so a mistyped year or month
     does not put a decision or a mailing in the future of the ledger."""
     today = dt.date.today()
     if on is not None and on > today:
-        raise TrackError([Problem(option, f"{on:%m/%d/%Y} is after today ({today:%m/%d/%Y}); nothing was recorded",
+        raise TrackError([Problem("--date", f"{on:%m/%d/%Y} is after today ({today:%m/%d/%Y}); nothing was recorded",
                                   accepted="today or an earlier date")])
     return on or today
 
@@ -172,9 +172,10 @@ def outcome(settings: Settings, db: str | None, which: Which, result: str, paid,
     with ledger.write() as conn:
         appeals = select(ledger, conn, which)
         for appeal in appeals:
-            sent = [e["date"] for e in ledger.events(conn, appeal["appeal_id"]) if e["kind"] == "sent"]
-            if sent and day.isoformat() < min(sent):
-                first = dt.date.fromisoformat(min(sent))
+            events = ledger.events(conn, appeal["appeal_id"])
+            sent = min((e["date"] for e in events if e["kind"] == "sent"), default=None)  # the first sending
+            if sent is not None and day.isoformat() < sent:
+                first = dt.date.fromisoformat(sent)
                 raise TrackError([Problem("--date", f"{day:%m/%d/%Y} is before {appeal['id']} was sent, on "
                                                     f"{first:%m/%d/%Y}; nothing was recorded",
                                           accepted=f"the decision's date: {first:%m/%d/%Y} or later")])

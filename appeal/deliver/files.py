@@ -64,12 +64,9 @@ def name_stem(payer: str, claim_number: str, reason: str | None = None, date: dt
     payer_part, claim_part = slug(payer, PAYER_CHARS), slug(claim_number, CLAIM_CHARS)
     tail = "".join("_" + part for part in ([slug(reason, REASON_CHARS)] if reason is not None else []) +
                    ([date.isoformat()] if date is not None else []))
-    over = len(payer_part) + 1 + len(claim_part) + len(tail) - STEM_MAX
-    if over > 0:
-        payer_part = payer_part[: max(PAYER_MIN, len(payer_part) - over)].strip("-") or "x"
-        over = len(payer_part) + 1 + len(claim_part) + len(tail) - STEM_MAX
-    if over > 0:
-        claim_part = claim_part[: len(claim_part) - over].strip("-") or "x"
+    room = STEM_MAX - len(tail) - 1  # for the payer and the claim number, with the "_" between them
+    payer_part = payer_part[: max(PAYER_MIN, room - len(claim_part))].strip("-") or "x"
+    claim_part = claim_part[: room - len(payer_part)].strip("-") or "x"
     return f"{payer_part}_{claim_part}{tail}"
 
 

@@ -679,7 +679,7 @@ def _condition(r: Reader, at: tuple, facts: dict[str, FactSpec]) -> CarcConditio
     if not (words or modifiers or codes or fact):
         r.problem(at, "a condition needs a test", "reason_mentions, modifiers, codes or fact")
     if carc and when:
-        return CarcCondition(carc=carc, when=when, words=words, modifiers=modifiers, fact=fact, codes=codes or ())
+        return CarcCondition(carc=carc, when=when, words=words, modifiers=modifiers, fact=fact, codes=codes)
     return None
 
 

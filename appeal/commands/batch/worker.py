@@ -124,7 +124,7 @@ class Worker:
         except AppealError as exc:  # a case that was read keeps its appeal-by date: the row most at risk of missing it
             return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
                            appeal_by=self.appeal_by(case, case.appeal.level) if case else "",
-                           level=case.appeal.level or "" if case else "",
+                           level=(case.appeal.level or "") if case else "",
                            error="; ".join(describe(p, item) for p in exc.problems))
         except OSError as exc:  # the output folder (a full disk, a read-only folder) while claiming a name
             return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
