@@ -95,3 +95,22 @@ def test_pausing_leaves_a_collector_someone_else_turned_off_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+_AT_EXIT = """
+import atexit, gc, sys
+# registered first, so run last of the exit handlers, just before the interpreter's final collection
+atexit.register(lambda: print(gc.get_freeze_count() > 20_000, len(gc.get_objects()) < 2_000, file=sys.stderr))
+sys.argv = ["appeal", *sys.argv[1:]]
+from appeal.__main__ import main
+main()
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", str(UPMC), "--date", "2026-11-27"],
+                                  ["codes", "carc", "nonesuch"]], ids=["help", "validate", "an error"])
+def test_the_final_collection_has_nothing_to_traverse(args):
+    """However the command ends, what it holds is frozen before shutdown (``appeal.__main__``): the final
+    collection does not walk every module and class only to free them as the process ends."""
+    done = subprocess.run([sys.executable, "-c", _AT_EXIT, *args], capture_output=True, text=True, cwd=ROOT)
+    assert done.stderr.strip().splitlines()[-1] == "True True"
