@@ -5,7 +5,8 @@ rendering of the DOCX.
   attachment after the signature, on a page of its own;
 - on every page followed by another page, the last line of body text lies below 75% of the page height
   (the page before the attachment excepted);
-- no heading stands last on a page; "Sincerely" never opens a page and stays on the page of its signature;
+- no heading stands last on a page; "Sincerely" never opens a page and stays on the page of its signature,
+  which holds more of the letter than its closing line;
 - the decisive quotes stay in the body: three at most before the signature.
 """
 
@@ -37,6 +38,8 @@ VARIANTS = {
     "upmc-routine-exam": (UPMC, {"appeal.facts.with_routine_exam": "yes"}),
     "billed-76120": (UPMC, {"claim.lines.0.code": "76120"}),
     "billed-00100": (UPMC, {"claim.lines.0.code": "00100"}),
+    "seven-enclosures": (UPMC, {"claim.lines.0.code": "00100",
+                                "enclosures": [f"Enclosure {n} (sample)" for n in range(1, 8)]}),
     "not-recorded": (UPMC, {"appeal.facts.recording": "no"}),
     "not-recorded-76000": (UPMC, {"appeal.facts.recording": "no", "appeal.requested_code": "76000"}),
     "separate-regions": (SAMPLES / "separate-regions-97.yaml", {}),
@@ -133,6 +136,8 @@ def assert_nothing_stranded(pages: list[Page], letter, where: str) -> None:
         assert page.lines[0] != "Sincerely,", f"{where}: 'Sincerely,' opens page {i + 1}"
         if "Sincerely," in page.lines:
             assert any(line.startswith(signer) for line in page.lines), f"{where}: the signature left page {i + 1}"
+            # more of the letter than its closing line comes with the signature
+            assert page.lines.index("Sincerely,") >= 2 or i == 0, f"{where}: page {i + 1} holds only the closing"
 
 
 @needs("pdftotext")
@@ -177,7 +182,8 @@ def test_the_docx_carries_the_keep_rules(letters):
 
 
 @needs("soffice", "pdftotext")
-@pytest.mark.parametrize("name", ["upmc", "upmc-two-regions-xs", "investigational", "separate-regions-corrected"])
+@pytest.mark.parametrize("name", ["upmc", "upmc-two-regions-xs", "investigational", "separate-regions-corrected",
+                                  "billed-00100", "seven-enclosures"])
 def test_libreoffice_renders_the_docx_without_stranding_a_heading_or_the_signature(letters, name, tmp_path):
     letter, _, path = letters[name]
     profile = tmp_path / "lo-profile"
@@ -200,3 +206,38 @@ def test_the_pdf_shows_each_changed_line_in_the_re_block_and_the_request(letters
         re_block, request = text.split("Dear Reviewer:")[0], text.split("Dear Reviewer:")[1].split("Why")[0]
         assert "Corrected line(s)" in re_block and changed in re_block.replace("  ", " "), name
         assert changed in request, name
+
+
+@needs("pdftotext")
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_no_sample_leaves_its_signature_with_the_closing_line_alone(sample, tmp_path):
+    result = generate(sample, tmp_path, Settings(date=LETTER_DATE))
+    pdf = next(p for p in result.outputs if p.suffix == ".pdf")
+    assert_nothing_stranded(bbox_pages(pdf), result.prepared.letter, sample.name)
+
+
+def _before_closing(items: int, closing: bool = True) -> list:
+    from appeal.letters.document import BulletList, Paragraph, Run, Signature
+
+    listed = BulletList(tuple((Run(f"item {n}"),) for n in range(items)))
+    end = [Paragraph((Run("For anything further, please call."),)), Signature("Sincerely,", "Pat Example", ())]
+    return [Paragraph((Run("Body."),)), listed, *(end if closing else [Paragraph((Run("More."),)), *end])]
+
+
+@pytest.mark.parametrize("items, keeps", [
+    (1, [True]), (2, [True, True]), (3, [False, True, True]), (4, [True, False, True, True]),
+    (6, [True, True, True, False, True, True]), (8, [False] * 6 + [True, True])])
+def test_a_list_before_the_closing_breaks_only_before_its_last_two_items(items, keeps):
+    from appeal.render import keeps_with_next, list_keeps
+
+    blocks = _before_closing(items)
+    assert list_keeps(blocks, 1) == keeps
+    assert keeps_with_next(blocks, 0) is False and keeps_with_next(blocks, 1) and keeps_with_next(blocks, 2)
+
+
+def test_a_list_elsewhere_is_kept_whole_up_to_six_items():
+    from appeal.render import keeps_with_next, list_keeps
+
+    assert list_keeps(_before_closing(4, closing=False), 1) == [True, True, True, False]
+    assert list_keeps(_before_closing(7, closing=False), 1) == [False] * 7
+    assert keeps_with_next(_before_closing(4, closing=False), 1) is False

@@ -44,7 +44,7 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import heading_level, keeps_with_next, layout
+from appeal.render import heading_level, keeps_with_next, layout, list_keeps
 from appeal.render.wordml import (
     _ATTR,
     _MARK_DAY,
@@ -398,8 +398,11 @@ def _render_fast(base: _Base, letter: Letter, identifier: str, setup: layout.Pag
     for i, block in enumerate(blocks):
         if isinstance(block, Recipient) and setup.envelope == "window-10":
             continue
-        _FAST.get(type(block), _unknown)(writer, block)
-        if i + 1 < len(blocks) and keeps_with_next(block, blocks[i + 1]):
+        if isinstance(block, BulletList):
+            _list_fast(writer, block, list_keeps(blocks, i))
+        else:
+            _FAST.get(type(block), _unknown)(writer, block)
+        if keeps_with_next(blocks, i):
             last = next((item for item in reversed(writer.body) if isinstance(item, _Para)), None)
             if last is not None:
                 last.keep = True
@@ -544,11 +547,10 @@ def _quote_fast(writer: _Writer, block: Quote) -> None:
     writer.plain("Quote Attribution", block.attribution)
 
 
-def _list_fast(writer: _Writer, block: BulletList) -> None:
+def _list_fast(writer: _Writer, block: BulletList, keeps: list[bool]) -> None:
     style = writer.sid("List Number" if block.ordered else "List Bullet")
-    count = len(block.items)
-    for i, item in enumerate(block.items):
-        writer.body.append(_Para(style, _runs(item), keep=i < count - 1 and count <= 6))
+    for item, keep in zip(block.items, keeps):
+        writer.body.append(_Para(style, _runs(item), keep=keep))
 
 
 def _table_fast(writer: _Writer, block: Table) -> None:
@@ -592,7 +594,6 @@ _FAST: dict[type, Callable] = {
     Paragraph: _paragraph_fast,
     Recipient: _recipient_fast,
     Quote: _quote_fast,
-    BulletList: _list_fast,
     Table: _table_fast,
     Signature: _signature_fast,
     References: _references_fast,

@@ -43,7 +43,7 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import heading_level, keeps_with_next, layout
+from appeal.render import heading_level, keeps_with_next, layout, list_keeps
 from appeal.render.wordml import (
     _DOC_NS,
     _MARK,
@@ -234,8 +234,11 @@ def _fill(doc, letter: Letter, identifier: str, page: layout.PageSetup | None = 
     for i, block in enumerate(blocks):
         if isinstance(block, Recipient) and setup.envelope == "window-10":
             continue
-        _RENDERERS.get(type(block), _unknown)(writer, block)
-        if i + 1 < len(blocks) and keeps_with_next(block, blocks[i + 1]):
+        if isinstance(block, BulletList):
+            _list(writer, block, list_keeps(blocks, i))
+        else:
+            _RENDERERS.get(type(block), _unknown)(writer, block)
+        if keeps_with_next(blocks, i):
             _last_paragraph(doc).paragraph_format.keep_with_next = True
     _properties(doc, letter, identifier)
 
@@ -486,12 +489,12 @@ def _quote(page: _Page, block: Quote) -> None:
     page.add("Quote Attribution", block.attribution)
 
 
-def _list(page: _Page, block: BulletList) -> None:
+def _list(page: _Page, block: BulletList, keeps: list[bool]) -> None:
     style = "List Number" if block.ordered else "List Bullet"
-    for i, item in enumerate(block.items):
+    for item, keep in zip(block.items, keeps):
         paragraph = page.add(style)
         _add_runs(paragraph, item)
-        paragraph.paragraph_format.keep_with_next = i < len(block.items) - 1 and len(block.items) <= 6
+        paragraph.paragraph_format.keep_with_next = keep
 
 
 def _table(page: _Page, block: Table) -> None:
@@ -562,7 +565,6 @@ _RENDERERS: dict[type, Callable] = {
     Paragraph: _paragraph,
     Recipient: _recipient,
     Quote: _quote,
-    BulletList: _list,
     Table: _table,
     Signature: _signature,
     References: _references,

@@ -61,7 +61,17 @@ from appeal.letters.document import (
     Signature,
     Table,
 )
-from appeal.render import LABEL_FILL, column_widths, facecache, heading_level, is_label, keeps_with_next, layout
+from appeal.render import (
+    CLOSING_ITEMS,
+    LABEL_FILL,
+    column_widths,
+    facecache,
+    heading_level,
+    is_label,
+    keeps_with_next,
+    layout,
+    leads_closing,
+)
 from appeal.render.fonts import describe_missing, missing_glyphs
 from appeal.render.wordml import xml_escape  # not xml.sax.saxutils's: that module imports urllib.request and ssl
 from appeal.resources import PACKAGE
@@ -739,9 +749,11 @@ class _QuoteKeep(KeepTogether):
 
 
 class _SignatureKeep(KeepTogether):
-    """The closing paragraph, "Sincerely" and the signature, on one page. When they miss the page by no more
-    than ``SQUEEZE`` points, the space left for the handwritten signature gives way, so the page stays full
-    and the block never stands alone on the last page."""
+    """The closing paragraph, "Sincerely" and the signature, on one page, with the block before them
+    (``render.keeps_with_next``), so the signature never stands on the last page with only the closing line.
+    When they miss the page by no more than ``SQUEEZE`` points, the space left for the handwritten signature
+    gives way, so the page stays full. The group moves whole, as LibreOffice and Word move a paragraph kept
+    with the next that fits on a page."""
 
     def split(self, aW, aH):
         if getattr(self, "_wrapInfo", None) != (aW, aH):
@@ -782,10 +794,12 @@ def _quote(block: Quote) -> list[Flowable]:
     return [_QuoteKeep([_para(_text(block.text), "quote"), _para(_text(block.attribution), "attribution")])]
 
 
-def _list(block: BulletList) -> list[Flowable]:
-    items = [ListItem(_para(_markup(item), "body"), leftIndent=layout.LIST_INDENT) for item in block.items]
+def _list(block: BulletList, first: int = 0, stop: int | None = None) -> list[Flowable]:
+    """The list, or its items from ``first`` up to ``stop`` (numbered on from ``first``)."""
+    items = [ListItem(_para(_markup(item), "body"), leftIndent=layout.LIST_INDENT)
+             for item in block.items[first:stop]]
     kind = "1" if block.ordered else "bullet"
-    return [ListFlowable(items, bulletType=kind, start="1" if block.ordered else "•",
+    return [ListFlowable(items, bulletType=kind, start=str(first + 1) if block.ordered else "•",
                          leftIndent=layout.LIST_INDENT, bulletFontName=FAMILY, bulletFontSize=9)]
 
 
@@ -1033,8 +1047,14 @@ def _story(letter: Letter, page: layout.PageSetup) -> list[Flowable]:
             story.extend(pending)
             story.append(PageBreak())
             pending = []
+        if isinstance(block, BulletList) and leads_closing(blocks, i) and len(block.items) > CLOSING_ITEMS:
+            cut = len(block.items) - CLOSING_ITEMS  # the list may break before its last items (list_keeps)
+            head = _list(block, 0, cut)
+            story.extend([_Keep(_unwrap(pending + head))] if pending else head)
+            pending = _list(block, cut)
+            continue
         drawn = _RENDERERS.get(type(block), _unknown)(block)
-        if keeps_with_next(block, blocks[i + 1] if i + 1 < len(blocks) else None):
+        if keeps_with_next(blocks, i):
             pending.extend(drawn)
             continue
         if pending and drawn:
