@@ -221,23 +221,26 @@ def test_modifier_on_the_claim_asks_for_reconsideration(make_case):
     assert "The claim already carried modifier 59" in text and "corrected claim" not in text.split("Dear")[1]
 
 
-def test_investigational_without_the_dmx_policy_quotes_no_policy(make_case):
-    case = make_case({"appeal.facts.policy_is_dmx": "no"}, base=SAMPLES / "investigational-dmx.yaml")
-    letter = letter_for(case)
+def test_investigational_names_the_payers_policy_and_quotes_or_lists_no_source(make_case):
+    """The library's policy names no payer and its studies are that policy's references: none is put to the
+    payer as support; the letter names the policy as the case gives it, and argues from the clinical facts."""
+    letter = letter_for(make_case({}, base=SAMPLES / "investigational-dmx.yaml"))
     text = flat(letter.text())
-    assert quotes(letter) == []
+    assert quotes(letter) == [] and letter.meta["citations"] == []
     assert "medical policy Dynamic Motion X-ray (sample policy SAMPLE-MP-001), under which" in text
-    assert letter.meta["citations"] == ["okawa-1998", "takayanagi-2001", "zheng-2004"]
+    assert "Supporting literature" not in text and "literature" not in text
+    assert "The enclosed records document" not in text  # the enclosures are listed, not vouched for
     assert "medical director" in text and "which further review is open to this claim" in text
+    without = flat(letter_for(make_case({"appeal.facts.payer_policy": None},
+                                        base=SAMPLES / "investigational-dmx.yaml")).text())
+    assert "The denial states that Example Health Plan (sample) considers the service investigational." in without
 
 
 def test_investigational_reconsideration_claims_no_next_level_it_cannot_support(make_case):
     """Nothing in the case or the library says the next level is an external review: the letter asks."""
-    for policy in ("yes", "no"):
-        text = flat(letter_for(make_case({"appeal.facts.policy_is_dmx": policy},
-                                         base=SAMPLES / "investigational-dmx.yaml")).text())
-        assert "independent external review" not in text and "The next level is" not in text
-        assert "tell us which further review is open to this claim" in text
+    text = flat(letter_for(make_case({}, base=SAMPLES / "investigational-dmx.yaml")).text())
+    assert "independent external review" not in text and "The next level is" not in text
+    assert "tell us which further review is open to this claim" in text
 
 
 def test_investigational_external_review_names_the_members_authorization(make_case):
@@ -249,7 +252,7 @@ def test_investigational_external_review_names_the_members_authorization(make_ca
     assert re_rows(letter)["Re:"] == "Request for external review"
     assert "independent external review of Example Health Plan (sample)'s decision" in text
     assert "The member's written authorization for this external review is enclosed." in text
-    assert ("dmx-policy-unnamed-payer", "position") in quotes(letter)
+    assert "medical policy Dynamic Motion X-ray (sample policy SAMPLE-MP-001)" in text and quotes(letter) == []
 
 
 def test_a_corrected_claim_without_a_code_is_an_error_not_a_blank(make_case):

@@ -85,8 +85,7 @@ WORDING = {
                          "determination and to process the claim",
                          "This request gives what 42 CFR 405.944(b) asks of a written request for redetermination: "
                          "the beneficiary's name, the Medicare number, the services and dates of service at issue, "
-                         "and the name of the party asking (Riverside Spine & Motion Clinic (sample)), and it is "
-                         "signed."],
+                         "and the name of the party asking (Riverside Spine & Motion Clinic (sample))."],
                         ["Member ID", "reconsider"]),
     "medicare-reconsideration": (["Request for reconsideration by the Qualified Independent Contractor",
                                   "Medicare number XYZ0009999",
@@ -116,7 +115,7 @@ def test_each_kind_and_level_reads_in_its_own_words(make_case, kind, level):
         assert words not in text, (kind, level, words)
     if level in RULE_DATES:  # the level's rule gives the date, and the letter says which rule
         date, basis = RULE_DATES[level]
-        assert f"This request is made in time: it is due by {date} ({basis})." in text
+        assert f"This request is timely: it is due by {date} ({basis})." in text
         assert prepared.letter.meta["appeal_by"]["source"] == {"redetermination": "42 CFR 405.942(a)",
                                                                "medicare-reconsideration": "42 CFR 405.962(a)"}[level]
     else:  # no payer directory window, and no rule in the library for this level: no date is invented
@@ -452,7 +451,7 @@ def test_the_payer_directorys_window_gives_each_levels_date_and_says_so(make_cas
                                     f"    appeal_window_days: {{{windows}}}\n", encoding="utf-8")
     prepared = built(case_for(make_case, kind, level, **{"payer.kind": None}), workspace=ws)
     text = pdf_words(prepared.letter)
-    assert ("is made in time: it is due by November 30, 2026 (90 days from the denial of 09/01/2026, per the payer "
+    assert ("is timely: it is due by November 30, 2026 (90 days from the denial of 09/01/2026, per the payer "
             "directory entry for Example Health Plan (sample))." in text)  # the directory's window wins over a rule
     assert prepared.letter.meta["appeal_by"]["source"] == "payer directory"
     assert prepared.case.payer.kind == kind  # the kind came from the directory
