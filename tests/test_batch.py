@@ -88,7 +88,7 @@ def test_a_remittance_becomes_the_carc189_letter_in_one_run(batch, out):
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
     docx = flat(docx_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.docx"))
     for text in (pdf, docx):
-        assert "line 1, 11/29/2003: 76496 -> 76120" in text
+        assert "line 1, 11/29/2003: 76496 corrected to 76120" in text
         assert "It reports the service as 76120" in text
         assert "the unlisted code 76499 should not be used to identify a cineradiography" in text
         assert "CPT Assistant, September 2000" in text
@@ -105,7 +105,7 @@ def test_import_then_batch_the_folder_gives_the_same_letter(ws, out, tmp_path, b
     assert result.exit_code == 0, result.stderr
     assert [r["input"] for r in summary(out)] == [str(p) for p in sorted(cases.glob("*.yaml"))]
     pdf = flat(pdf_text(out / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"))
-    assert "line 1, 11/29/2003: 76496 -> 76120" in pdf
+    assert "line 1, 11/29/2003: 76496 corrected to 76120" in pdf
 
 
 def test_csv_rows_become_letters_and_a_bad_row_names_its_line_and_column(batch, out, tmp_path):

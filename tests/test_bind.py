@@ -16,10 +16,10 @@ TODAY = dt.date(2026, 11, 27)
 
 
 def requested_row(prepared) -> str:
-    """The code the RE block's changed line now carries (``line 1, 09/15/2026: 76496 -> 76120``)."""
+    """The code the RE block's changed line now carries (``line 1, 09/15/2026: 76496 corrected to 76120``)."""
     table = next(b for b in prepared.letter.blocks if isinstance(b, Table))
     row = next(runs_text(row[1]) for row in table.rows if runs_text(row[0]) == "Corrected line(s)")
-    return row.rsplit(" -> ", 1)[1]
+    return row.rsplit(" corrected to ", 1)[1]
 
 
 def check_of(prepared, sources):

@@ -34,9 +34,9 @@ def test_recorded_study_alone_is_a_corrected_claim_to_76120(make_case):
     text = flat(letter.text())
     rows = re_rows(letter)
     assert rows["Re:"] == "Corrected claim (replacement of claim SAMPLE-2026-000123)"
-    assert rows["Billed code(s)"] == "76496" and rows["Corrected line(s)"] == "line 1, 09/15/2026: 76496 -> 76120"
+    assert rows["Billed code(s)"] == "76496" and rows["Corrected line(s)"] == "line 1, 09/15/2026: 76496 corrected to 76120"
     assert "claim frequency code 7" in text
-    assert "It reports the service as 76120: line 1, 09/15/2026: 76496 -> 76120" in text
+    assert "It reports the service as 76120: line 1, 09/15/2026: 76496 corrected to 76120" in text
     assert ("cpt-assistant-2000-09", "unlisted-not-used") in quotes(letter)
     assert ("cpt-76120", "descriptor") in quotes(letter)
     assert WITHDRAWN not in text
@@ -46,13 +46,13 @@ def test_recorded_study_alone_is_a_corrected_claim_to_76120(make_case):
 def test_reconsideration_asks_to_reprocess_as_76120(make_case):
     text = flat(letter_for(make_case({"appeal.level": "reconsideration"})).text())
     assert "Request for reconsideration" in text
-    assert "reprocess the service: line 1, 09/15/2026: 76496 -> 76120" in text
+    assert "reprocess the service: line 1, 09/15/2026: 76496 corrected to 76120" in text
     assert "corrected claim" not in text.split("Dear")[1].split("Why this code")[0]
 
 
 def test_with_a_routine_exam_the_add_on_76125(make_case):
     letter = letter_for(make_case({"appeal.facts.with_routine_exam": "yes"}))
-    assert re_rows(letter)["Corrected line(s)"].endswith("76496 -> 76125")
+    assert re_rows(letter)["Corrected line(s)"].endswith("76496 corrected to 76125")
     assert ("cpt-76125", "descriptor") in quotes(letter)
     assert "reported with the code of the routine radiologic examination done the same day" in flat(letter.text())
 
@@ -76,7 +76,7 @@ def test_single_region_has_no_modifier_argument(make_case):
 def test_not_recorded_with_76000_is_a_corrected_claim_to_76000(make_case):
     letter = letter_for(make_case({"appeal.facts.recording": "no", "appeal.requested_code": "76000"}))
     text = flat(letter.text())
-    assert re_rows(letter)["Corrected line(s)"] == "line 1, 09/15/2026: 76496 -> 76000"
+    assert re_rows(letter)["Corrected line(s)"] == "line 1, 09/15/2026: 76496 corrected to 76000"
     assert "no recording was made" in text
     assert ("cpt-76000", "descriptor") in quotes(letter)
     assert ("cpt-76120", "descriptor") not in quotes(letter)

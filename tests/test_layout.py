@@ -199,7 +199,7 @@ def test_libreoffice_renders_the_docx_without_stranding_a_heading_or_the_signatu
 @needs("pdftotext")
 def test_the_pdf_shows_each_changed_line_in_the_re_block_and_the_request(letters):
     """Read back from the PDF: the corrected line, with the modifier the additional region now carries."""
-    for name, changed in (("separate-regions-corrected", "line 2, 06/02/2026: 76120 -> 76120-59"),
+    for name, changed in (("separate-regions-corrected", "line 2, 06/02/2026: 76120 corrected to 76120-59"),
                           ("upmc-two-regions-xs", "added line, 09/15/2026: 76120-XS")):
         _, pdf, _ = letters[name]
         text = " ".join(" ".join(page.lines) for page in bbox_pages(pdf))

@@ -240,7 +240,7 @@ def test_a_copy_of_the_carc_189_letter_keeps_its_rule_and_asks_for_76120(run, tm
     document = json.loads(result.stdout)
     assert document["template"] == "my-189"
     text = flat(pdf_text(Path(document["outputs"][1])))
-    assert "Re: Corrected claim" in text and "76496 -> 76120" in text
+    assert "Re: Corrected claim" in text and "76496 corrected to 76120" in text
     shown = run("templates", "show", "my-189", "--templates", folder, "--json")
     assert json.loads(shown.stdout)["request_rule"] == "specific-code"
 
@@ -261,7 +261,7 @@ def test_a_template_replacing_the_carc_189_letter_by_its_id_without_a_rule_keeps
     result = run("generate", SAMPLES / "upmc-76496-specific-code.yaml", "--templates", folder, "-o", out, "--json",
                  "--date", "2026-11-27")
     assert result.exit_code == 0, result.stderr
-    assert "76496 -> 76120" in flat(pdf_text(Path(json.loads(result.stdout)["outputs"][1])))
+    assert "76496 corrected to 76120" in flat(pdf_text(Path(json.loads(result.stdout)["outputs"][1])))
 
 
 def test_every_rule_a_template_may_name_is_one_bind_applies():

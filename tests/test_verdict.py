@@ -111,7 +111,7 @@ def test_several_regions_show_the_modifier_on_the_additional_region(make_case, s
     case = make_case({"appeal.facts.regions": ["cervical spine", "lumbar spine"], "payer.distinct_modifier": modifier})
     prepared, _, _ = built(case, sources)
     changes = [c.text for c in prepared.bound.request.changes]
-    assert changes == ["line 1, 09/15/2026: 76496 -> 76120", f"added line, 09/15/2026: 76120-{modifier}"]
+    assert changes == ["line 1, 09/15/2026: 76496 corrected to 76120", f"added line, 09/15/2026: 76120-{modifier}"]
     assert re_rows(prepared.letter)["Corrected line(s)"] == "; ".join(changes)
     request = flat(prepared.letter.text()).split("Why this code")[0].split("Dear Reviewer:")[1]
     assert f"added line, 09/15/2026: 76120-{modifier}" in request
@@ -120,8 +120,8 @@ def test_several_regions_show_the_modifier_on_the_additional_region(make_case, s
 def test_a_corrected_claim_lists_every_changed_line_with_what_it_now_carries(make_case, sources):
     case = make_case({"appeal.facts.modifier_on_claim": "no", "claim.lines.1.modifiers": []}, base=SEPARATE)
     prepared, _, _ = built(case, sources)
-    assert re_rows(prepared.letter)["Corrected line(s)"] == "line 2, 06/02/2026: 76120 -> 76120-59"
-    assert "line 2, 06/02/2026: 76120 -> 76120-59" in flat(prepared.letter.text()).split("Why each region")[0]
+    assert re_rows(prepared.letter)["Corrected line(s)"] == "line 2, 06/02/2026: 76120 corrected to 76120-59"
+    assert "line 2, 06/02/2026: 76120 corrected to 76120-59" in flat(prepared.letter.text()).split("Why each region")[0]
 
 
 # -- one truth: the letter never contradicts the check -----------------------------------------------------------
@@ -184,7 +184,7 @@ def test_a_corrected_claim_that_names_no_changed_line_needs_review(make_case, so
                        "appeal.requested_modifiers": ["26"],
                        "enclosures": ["Corrected claim (CMS-1500)", "Radiology report, 08/03/2026"]}, base=GENERIC)
     prepared, _, _ = built(named, sources)
-    assert "line 1, 08/03/2026: 76120 -> 76125-26" in flat(prepared.letter.text())
+    assert "line 1, 08/03/2026: 76120 corrected to 76125-26" in flat(prepared.letter.text())
 
 
 def test_ma130_sends_a_new_claim_and_an_enclosure_saying_frequency_7_needs_review(make_case, sources):

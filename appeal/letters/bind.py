@@ -10,7 +10,7 @@ letter and the coding check must see alike, so they are made here and nowhere el
 - what the letter asks for (:class:`Request`, :func:`decide`): its level (for a template without a rule of
   its own here, its front matter ``corrected_claim_when`` when the case names none; templates write
   ``request.level`` and never decide it again), the code it requests and every
-  claim line it changes (``line 2, 06/02/2026: 76120 -> 76120-59``), which the check reads too: a finding
+  claim line it changes (``line 2, 06/02/2026: 76120 corrected to 76120-59``), which the check reads too: a finding
   that the request fixes becomes a note, "corrected by this letter";
 - the enclosure lines, with the packet's exhibit labels when ``deliver/packet`` gives them;
 - what the case asks of this template and library: a level the template writes,
@@ -128,10 +128,10 @@ class Change:
 
     @property
     def text(self) -> str:
-        """``line 2, 06/02/2026: 76120 -> 76120-59`` (``added line, ...: 76120-59`` for a new line)."""
+        """``line 2, 06/02/2026: 76120 corrected to 76120-59`` (``added line, ...: 76120-59`` for a new line)."""
         if self.line is None:
             return f"added line, {self.date:%m/%d/%Y}: {self.now}"
-        return f"line {self.line}, {self.date:%m/%d/%Y}: {self.billed} -> {self.now}"
+        return f"line {self.line}, {self.date:%m/%d/%Y}: {self.billed} corrected to {self.now}"
 
     def as_dict(self) -> dict:
         return {"line": self.line, "date": self.date.isoformat(), "billed": self.billed, "code": self.code,
