@@ -308,3 +308,8 @@ def test_separate_region_letter_says_which_modifier_the_claim_carried(make_case)
     assert "carried modifier 59 on the line of the" in swapped
     assert "so the corrected claim reports XS in its place" in swapped
     assert "The claim already carried" not in swapped
+
+
+def test_the_re_block_names_the_denied_line_when_the_denial_names_some_of_the_claims_lines(make_case):
+    assert re_rows(letter_for(_regions_case(make_case)))["Billed code(s)"] == "76120-59 (claim line 2 of 2)"
+    assert re_rows(letter_for(make_case()))["Billed code(s)"] == "76496"  # one line, the whole claim denied
