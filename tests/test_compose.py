@@ -313,3 +313,17 @@ def test_separate_region_letter_says_which_modifier_the_claim_carried(make_case)
 def test_the_re_block_names_the_denied_line_when_the_denial_names_some_of_the_claims_lines(make_case):
     assert re_rows(letter_for(_regions_case(make_case)))["Billed code(s)"] == "76120-59 (claim line 2 of 2)"
     assert re_rows(letter_for(make_case()))["Billed code(s)"] == "76496"  # one line, the whole claim denied
+
+
+def test_a_quote_the_case_asks_for_follows_the_sentence_the_case_gives_to_introduce_it(make_case):
+    """Typed as plain text: markup, a tag or a template expression in it reach the letter as the words typed."""
+    from appeal.letters.document import Paragraph
+
+    intro = "CPT Assistant *describes* <b>the</b> {{ service }}:"
+    cited = {"id": "cpt-assistant-2000-09", "passage": "codes-intended"}
+    blocks = letter_for(make_case({"appeal.citations": [{**cited, "intro": intro}]},
+                                  base=SAMPLES / "generic-reconsideration.yaml")).blocks
+    at = next(i for i, b in enumerate(blocks) if isinstance(b, Paragraph) and runs_text(b.runs) == intro)
+    assert isinstance(blocks[at + 1], Quote) and blocks[at + 1].passage == "codes-intended"
+    without = letter_for(make_case({"appeal.citations": [cited]}, base=SAMPLES / "generic-reconsideration.yaml"))
+    assert "describes" not in flat(without.text()).split("quoted as published")[1].split("Enclosures")[0]

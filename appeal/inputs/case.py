@@ -152,6 +152,7 @@ class CitationRef:
     id: str
     passage: str
     line: int | None = None
+    intro: str | None = None  # the case's sentence that introduces the quote
 
 
 @dataclass(frozen=True)
@@ -484,7 +485,7 @@ def _appeal(r: Reader, date: dt.date | None, today: dt.date) -> Appeal:
         cid = read(r, item, sub_s, "id")
         passage = read(r, item, sub_s, "passage")
         if cid and passage:
-            citations.append(CitationRef(cid, passage, r.located.line(item)))
+            citations.append(CitationRef(cid, passage, r.located.line(item), read(r, item, sub_s, "intro")))
     return Appeal(date=date or written or letter_date(today=today), level=level, requested_code=requested,
                   requested_modifiers=modifiers, prior_decision=prior,
                   authorized_representative=bool(read(r, at, s, "authorized_representative")),

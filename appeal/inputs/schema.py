@@ -189,6 +189,8 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
     "appeal.citations[]": (
         Key("id", required=True, accepted="a citation id; see 'appeal citations list'"),
         Key("passage", required=True, accepted="a passage id of that citation"),
+        Key("intro", what="the sentence that introduces the quote in the letter, e.g. 'CPT Assistant describes "
+            "the service:'"),
     ),
     "enclosures[]": (
         Key("description", required=True),
