@@ -316,8 +316,10 @@ def test_a_batch_killed_midway_finishes_on_the_next_run(ws, tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "appeal", "batch", str(source), "-o", str(out), "--workspace", str(ws),
                "--date", DATE, "--jobs", "2"]
+    # a killed process cannot remove multiprocessing's folder (pymp-*): it is left in this test's own folder
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+                               start_new_session=True, env=env)
     deadline = time.monotonic() + 60
     while len(list(out.glob("*.pdf"))) < 4 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)
@@ -326,7 +328,7 @@ def test_a_batch_killed_midway_finishes_on_the_next_run(ws, tmp_path):
     process.wait()
     made_before = len(list(out.glob("*.pdf")))
     assert 4 <= made_before < 60
-    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     assert rerun.returncode == 0, rerun.stderr
     rows = summary(out)
     assert len(rows) == 60 and {r["status"] for r in rows} <= {"written", "skipped"}
