@@ -327,3 +327,10 @@ def test_a_quote_the_case_asks_for_follows_the_sentence_the_case_gives_to_introd
     assert isinstance(blocks[at + 1], Quote) and blocks[at + 1].passage == "codes-intended"
     without = letter_for(make_case({"appeal.citations": [cited]}, base=SAMPLES / "generic-reconsideration.yaml"))
     assert "describes" not in flat(without.text()).split("quoted as published")[1].split("Enclosures")[0]
+
+
+def test_a_case_that_still_gives_the_retired_dmx_fact_loads_and_writes_the_same_letter(make_case):
+    """policy_is_dmx chose the quoted policy; no template uses it now, and a case written with it still loads."""
+    base = SAMPLES / "investigational-dmx.yaml"
+    old = letter_for(make_case({"appeal.facts.policy_is_dmx": "yes"}, base=base))
+    assert old.text() == letter_for(make_case({}, base=base)).text()
