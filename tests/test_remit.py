@@ -274,3 +274,18 @@ def test_a_service_line_is_written_as_its_remittance_gives_it_claim_after_claim(
     assert ['      units: "2"', '      charge: "120"'] == [line for line in found[0].text.splitlines()
                                                          if line in ('      units: "2"', '      charge: "120"')]
     assert '      units: "2.0"' in found[1].text.splitlines() and '      charge: "120.00"' in found[1].text.splitlines()
+
+
+def test_the_header_lists_every_field_to_fill_in_not_only_the_profiles(tmp_path):
+    """The profile's gaps with what each means, then the fields marked FILL IN further down (a fact the template
+    needs), so that a biller fills them all in one pass."""
+    [draft] = [d for d in drafts_of("07_synthetic_carc189_76496.835") if d.denial.carc == "189"]
+    header = draft.text.split("\nprovider:")[0].splitlines()
+    assert "#   signer.title: the signer's title, e.g. Billing Manager" in header
+    assert header[-2] == "#   and each field marked FILL IN below: appeal.facts.recording"
+    named = [f.strip("# ").split(":")[0] for f in header if f.startswith("#   ") and ":" in f][:4]
+    assert named + ["appeal.facts.recording"] == draft.fill_in
+    ws = make_workspace(tmp_path / "practice", PROFILE.replace('"76496": {recording: yes, with_routine_exam: no}',
+                                                               '"76496": {with_routine_exam: no}'))
+    [alone] = [d for d in drafts_of("07_synthetic_carc189_76496.835", ws) if d.denial.carc == "189"]
+    assert "# FILL IN the fields so marked below: appeal.facts.recording" in alone.text.splitlines()

@@ -344,7 +344,9 @@ class _Drafter:
                 f"# Template: {meta.id} ({reason}).".rstrip(),
                 *shared.appeal_by,
                 "# Check every value and fill in each FILL IN, then: appeal generate THIS_FILE -o out/",
-                *gaps[0], *shared.sections, *self.claim_part[0], "denial:", *shared.denial_date[0],
+                *gaps[0], *_marked_below(bool(gaps[1]), [*self.claim_part[1], *shared.denial_date[1],
+                                                        *denial_part[1], *fact_part[1]]),
+                *shared.sections, *self.claim_part[0], "denial:", *shared.denial_date[0],
                 *denial_part[0], *fact_part[0], ""]
         number = claim.payer_claim_number or f"claim-at-segment-{claim.segment_index}"
         return Draft(name=name_stem(shared.payer_name, number, said[1]) + CASE_SUFFIX,
@@ -389,6 +391,15 @@ class _Drafter:
                             facts=dict(facts))
             found = self.chosen[memo] = select_template(key, self.templates)
         return found
+
+
+def _marked_below(after_gaps: bool, dotted: list[str]) -> list[str]:
+    """The header's line naming the fields marked FILL IN in the file itself (the facts the template needs, a
+    date the remittance lacks), so the header lists every field to fill in, not only the profile's."""
+    if not dotted:
+        return []
+    lead = "#   and each field marked FILL IN below" if after_gaps else "# FILL IN the fields so marked below"
+    return [f"{lead}: {', '.join(dotted)}"]
 
 
 _PAD = tuple(" " * n for n in range(9))  # the indents of the case YAML
