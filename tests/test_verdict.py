@@ -304,3 +304,22 @@ def test_the_example_payer_rule_fires_only_for_an_example_entry(make_case, tmp_p
             encoding="utf-8")
         sources = Sources.load(Settings(date=LETTER_DATE, workspace=ws))
         assert ("example-payer" in _rules(UPMC, sources)) is expected
+
+
+def test_a_placeholder_of_the_example_profile_keeps_the_letter_from_ready(make_case, sources):
+    """`appeal init` writes an example practice and signer, each marked "EXAMPLE - replace"."""
+    path = make_case({"signer.name": "Example Signer (EXAMPLE - replace)", "payer.address": ["PO Box 1 (sample)"]})
+    prepared, _, verdict = built(path, sources)
+    assert "Example Signer (EXAMPLE - replace)" in prepared.letter.text()
+    assert "example-text" in codes(verdict) and verdict.status == "review"
+    _, _, plain = built(make_case({"payer.address": ["PO Box 1 (sample)"]}), sources)
+    assert "example-text" not in codes(plain)
+
+
+def test_a_letter_with_no_way_to_reach_the_practice_is_reviewed(make_case, sources):
+    path = make_case({"signer.phone": None, "signer.email": None, "provider.phone": None})
+    prepared, _, verdict = built(path, sources)
+    assert "no-contact" in codes(verdict)
+    assert "please contact Pat Example." in flat(prepared.letter.text())  # the letter as it stands: no number
+    _, _, reachable = built(make_case({"signer.phone": None, "provider.phone": None}), sources)  # an email is enough
+    assert "no-contact" not in codes(reachable)

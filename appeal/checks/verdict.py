@@ -37,6 +37,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "late-no-good-cause": (REVIEW, "the letter is dated after its appeal-by date and `appeal.good_cause` gives no "
                                    "reason for the delay"),
     "fill-in": (REVIEW, "the letter still says FILL IN"),
+    "example-text": (REVIEW, "the letter still holds a placeholder of the example practice profile `appeal init` "
+                             "writes (\"EXAMPLE - replace\")"),
+    "no-contact": (REVIEW, "the letter gives no phone or email to reach the practice (signer.phone, signer.email, "
+                           "provider.phone)"),
     "dated-before-denial": (REVIEW, "the letter is dated before the denial it answers"),
     "check-warning": (REVIEW, "a coding-check warning that bears on the letter's argument"),
     "not-appealable": (BLOCKED, "the payer says the decision cannot be appealed (remark N211)"),
@@ -65,6 +69,7 @@ ANNOUNCED = (
 _ENCLOSED = re.compile("enclosed", re.I)
 _BEFORE, _AFTER = 100, 40
 
+EXAMPLE_MARK = "EXAMPLE - replace"  # how appeal/data/workspace/appeal.yaml marks each example value
 _FREQUENCY = re.compile(r"\bfrequency(?: code)? (\d)\b", re.I)
 
 
@@ -127,6 +132,12 @@ def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
     text = letter.text()
     if "FILL IN" in text:
         yield Reason("fill-in", "the letter still says FILL IN: complete the case file where it says so")
+    if EXAMPLE_MARK in text.replace(case.payer.name, ""):  # an example payer entry is example-payer's
+        yield Reason("example-text", f"the letter still says \"{EXAMPLE_MARK}\": replace the example practice and "
+                                     f"signer in the workspace's appeal.yaml (or the case) with yours")
+    if not (case.signer.phone or case.signer.email or case.provider.phone):
+        yield Reason("no-contact", "the letter gives no phone or email to reach the practice: add signer.phone or "
+                                   "signer.email (or provider.phone)")
     listed = " ".join(e.description for e in bound.enclosures).lower()
     places = [found.start() for found in _ENCLOSED.finditer(text)]
     for pattern, what, words in ANNOUNCED:
