@@ -473,3 +473,9 @@ def test_the_letter_says_why_not_76125_only_when_the_case_says_so(make_case):
     text = lambda changes: " ".join(prepare(make_case(changes), Settings(date=TODAY)).letter.text().split())  # noqa: E731
     assert said in text({})
     assert said not in text({"appeal.facts.with_routine_exam": None})
+
+
+def test_a_carc_the_code_table_does_not_hold_is_noted(check):
+    [found] = rule(check({"denial.carc": "999"}), "unknown-carc")
+    assert found.severity == "note" and "CARC 999 is not in the code table" in found.message
+    assert rule(check(), "unknown-carc") == []  # 189 is in the table

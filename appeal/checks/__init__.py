@@ -55,6 +55,7 @@ RULES: tuple[Rule, ...] = (
     Rule("example-payer", route.example_payer),
     Rule("no-reasons", route.no_reasons),
     Rule("expected-enclosures", denials.expected_enclosures),
+    Rule("unknown-carc", denials.unknown_carc),
     Rule("missing-information-remark", denials.missing_information_remark),
     Rule("duplicate-nothing-differs", denials.duplicate_nothing_differs),
     Rule("timely-filing-window", denials.timely_filing_window),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from appeal.checks.model import Context, Finding, error, warning
+from appeal.checks.model import Context, Finding, error, note, warning
 
 DISTINCT_MODIFIERS = ("59", "XE", "XP", "XS", "XU", "76", "77", "91")
 
@@ -37,6 +37,19 @@ def expected_enclosures(ctx: Context) -> Iterator[Finding]:
     yield warning(None, f"The letter from template '{meta.id}' rests on evidence, and the case lists no "
                         f"enclosures: " + "; ".join(meta.enclosures) + ".",
                   action="List what you enclose under enclosures: (with a path, 'appeal packet' attaches it).")
+
+
+def unknown_carc(ctx: Context) -> Iterator[Finding]:
+    """A CARC the code table this version ships does not hold: a mistyped code, or one published since. The
+    letter then names the code without its description."""
+    from appeal.reference.codes import code_table
+
+    carc = ctx.case.denial.carc
+    if code_table().carc(carc) is None:
+        yield note(None, f"CARC {carc} is not in the code table this version ships (appeal/data/codes.yaml), so "
+                         f"the letter names the code without its description.",
+                   action="Check the code against the remittance; if it is right, quote the payer's reason in "
+                          "denial.reason.")
 
 
 def missing_information_remark(ctx: Context) -> Iterator[Finding]:
