@@ -381,3 +381,25 @@ def test_a_field_no_column_gives_is_named_as_a_field_not_a_column(out, tmp_path)
     (row,) = summary(out)
     assert "provider (no column gives it, nor a workspace's practice profile): is required" in row["error"]
     assert "column provider" not in row["error"] and "column 'provider'" not in row["error"]
+
+
+def test_a_failed_row_still_names_the_claim_the_remittance_gives(out):
+    """Without a practice profile every case of the remittance lacks the provider's address: the rows fail, and
+    the worklist still says which claim, patient and denial each one is."""
+    done = CliRunner().invoke(cli, ["batch", str(F08), "-o", str(out), "--date", DATE], catch_exceptions=False)
+    assert done.exit_code == 1
+    rows = summary(out)
+    assert {r["status"] for r in rows} == {"failed"} and "provider.address: is required" in rows[0]["error"]
+    assert {(r["claim"], r["carc"], r["group"]) for r in rows} == {("PCN0001", "189", "CO"), ("PCN0001", "97", "CO")}
+    assert all(r["patient"] and r["payer"] and r["dos"] and r["codes"] for r in rows)
+
+
+def test_raw_columns_take_only_what_the_data_gives_plainly():
+    from appeal.commands.batch.summary import CASE_COLUMNS, raw_columns
+
+    assert raw_columns(None) == tuple((c, "") for c in CASE_COLUMNS)
+    got = dict(raw_columns({"claim": {"number": "C1", "lines": [{"code": "76120", "charge": "abc"}, "x",
+                                                               {"code": "76125", "date": "2026-01-02"}]},
+                            "denial": {"carc": 97, "rarc": ["M15"], "lines": [3]}, "patient": ["not a section"]}))
+    assert got["claim"] == "C1" and got["carc"] == "97" and got["rarc"] == "M15" and got["patient"] == ""
+    assert got["codes"] == "76125" and got["dos"] == "2026-01-02" and got["amount"] == ""

@@ -42,6 +42,37 @@ def case_columns(case: Case) -> tuple[tuple[str, str], ...]:
     return tuple(zip(CASE_COLUMNS, values))
 
 
+def raw_columns(data: object) -> tuple[tuple[str, str], ...]:
+    """What the worklist shows of a case that could not be read as a case: what its data gives, each column
+    left blank where the data does not give it plainly (so a failed row still names its claim and patient)."""
+    def section(value: object, key: str) -> dict:
+        found = value.get(key) if isinstance(value, dict) else None
+        return found if isinstance(found, dict) else {}
+
+    def text(value: object) -> str:
+        return str(value) if isinstance(value, (str, int, float, Decimal, dt.date)) else ""
+
+    claim, denial = section(data, "claim"), section(data, "denial")
+    given = claim.get("lines")
+    listed: list = given if isinstance(given, list) else []
+    named = {text(n) for n in denial.get("lines") or []} if isinstance(denial.get("lines"), list) else set()
+    lines = [line for n, line in enumerate(listed, start=1)  # numbered as the case numbers them
+             if isinstance(line, dict) and (not named or str(n) in named)]
+    dates = sorted(text(line.get("date")) for line in lines if text(line.get("date")))
+    try:
+        amount = f"{sum((Decimal(text(line['charge'])) for line in lines if text(line.get('charge'))), Decimal(0)):.2f}"
+    except ArithmeticError:  # a charge that is not a number: the error column says so
+        amount = ""
+    rarc = denial.get("rarc")
+    values = (text(claim.get("number")), text(claim.get("account")), text(section(data, "patient").get("name")),
+              text(section(data, "payer").get("name")), dates[0] if dates else "",
+              " ".join(text(line.get("code")) for line in lines if text(line.get("code"))),
+              text(denial.get("group")), text(denial.get("carc")),
+              " ".join(map(text, rarc)) if isinstance(rarc, list) else text(rarc),
+              amount if any(text(line.get("charge")) for line in lines) else "")
+    return tuple(zip(CASE_COLUMNS, values))
+
+
 def file_column(name: str) -> str:
     """Which worklist column a written file goes in."""
     if name.endswith(f"{PACKET_SUFFIX}.pdf"):

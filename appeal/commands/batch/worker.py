@@ -19,7 +19,7 @@ from pathlib import Path
 
 from appeal.commands.batch.items import Item, describe
 from appeal.commands.batch.manifest import NAMES_DIR, STATE_DIR
-from appeal.commands.batch.summary import Outcome, case_columns
+from appeal.commands.batch.summary import Outcome, case_columns, raw_columns
 from appeal.commands.generate import checked, directory_entry, verdict_of, with_workspace
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import StagedFile, stage_letter
@@ -122,7 +122,8 @@ class Worker:
                 staged = stage_letter(prepared, job.out_dir, job.formats, stem, key, hashed=job.ledger)
                 paths = [file.path for file in staged]
         except AppealError as exc:  # a case that was read keeps its appeal-by date: the row most at risk of missing it
-            return Outcome(item.seq, item.label, "failed", key=item.key, case=case_columns(case) if case else (),
+            return Outcome(item.seq, item.label, "failed", key=item.key,
+                           case=case_columns(case) if case else raw_columns(self.raw(item)),
                            appeal_by=self.appeal_by(case, case.appeal.level) if case else "",
                            level=(case.appeal.level or "") if case else "",
                            error="; ".join(describe(p, item) for p in exc.problems))
@@ -174,6 +175,19 @@ class Worker:
             return read_case(copy.deepcopy(item.located), Path(item.source), date=date, defaults=defaults,
                              today=self.job.today)
         return load_case(item.source, date=date, defaults=defaults, text=item.text, today=self.job.today)
+
+    def raw(self, item: Item) -> object:
+        """The item's data as read, for the worklist row of a case that could not be read as one (None when
+        even that fails)."""
+        if item.located is not None:
+            return item.located.data
+        import yaml
+
+        try:
+            text = item.text if item.text is not None else Path(item.source).read_text(encoding="utf-8")
+            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except (OSError, UnicodeError, yaml.YAMLError):
+            return None
 
     def appeal_by(self, case: Case, level: str | None) -> str:
         """The appeal-by date of the level the letter is written at, flagged against the job's today."""
