@@ -128,6 +128,13 @@ def test_a_claim_with_two_appeals_is_exit_2_listing_both(ws):
     assert unknown.exit_code == 2 and "no appeal A-000099" in unknown.stderr
 
 
+def test_the_history_of_a_claim_lists_every_appeal_on_it(ws):
+    """Recording needs one appeal; reading the history of a claim with two denials shows both."""
+    result = cli("track", "history", "--claim", "PCN0001", "--workspace", ws, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert {e["appeal"] for e in as_json(result)["events"]} == {"A-000003", "A-000004"}
+
+
 def test_upheld_opens_the_next_level_with_its_own_appeal_by_date(ws):
     assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
                "--workspace", ws).exit_code == 0

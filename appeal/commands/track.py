@@ -76,9 +76,10 @@ def recorder_for(settings: Settings, db: str | None, again: str, by: str | None 
 
 # ---------------------------------------------------------------- selection
 
-def select(ledger: Ledger, conn, which: Which) -> list[dict]:
+def select(ledger: Ledger, conn, which: Which, every: bool = False) -> list[dict]:
     """The appeals named: one per letter file, or the one ``--appeal``/``--claim`` names (exit 2 when that
-    matches none, or several: the candidates are listed with their ids)."""
+    matches none, or several: the candidates are listed with their ids). With ``every`` (a command that only
+    reads, such as history), a claim gives all its appeals."""
     if which.letters:
         found: list[dict] = []
         for path in which.letters:
@@ -110,7 +111,7 @@ def select(ledger: Ledger, conn, which: Which) -> list[dict]:
             raise TrackError([Problem("--claim", "no appeal in the ledger has that claim number"
                                       + (" with that --carc/--payer" if which.carc or which.payer else ""),
                                       accepted="the payer's claim number (or the patient account) of a letter")])
-        return _one(rows, "--claim")
+        return rows if every else _one(rows, "--claim")
     raise TrackError([Problem("track", "no appeal named", accepted="LETTER-FILE, --appeal ID or --claim N")])
 
 
@@ -231,7 +232,7 @@ def history(settings: Settings, db: str | None, which: Which) -> Tracked:
     ledger = open_ledger(settings, db)
     out = Tracked("events")
     with ledger.read() as conn:
-        chosen = select(ledger, conn, which)
+        chosen = select(ledger, conn, which, every=True)
         every = ledger.appeals(conn)
         related = {a["appeal_id"] for a in chosen}
         grown = True
