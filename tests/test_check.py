@@ -159,15 +159,23 @@ def test_unlisted_not_recorded_with_a_code_already_chosen_is_quiet(check):
 # -- 3. an unlisted code needs a description -------------------------------------------------------------------
 
 def test_n350_says_the_claim_needs_a_description(check):
-    [found] = rule(check({"denial.rarc": ["N350"]}), "unlisted-code-description")
+    # CARC 16: the missing-information letter keeps the unlisted code (the UPMC letter replaces it with 76120)
+    [found] = rule(check({"denial.carc": "16", "denial.rarc": ["N350"]}), "unlisted-code-description")
     assert found.severity == "error"
     assert code_table().rarc("N350") in found.message
     assert found.citations == ()
 
 
 def test_an_unlisted_line_without_a_description_is_a_warning(check):
-    [found] = rule(check({"claim.lines.0.description": None}), "unlisted-code-description")
+    [found] = rule(check({"denial.carc": "16", "denial.rarc": ["M51"], "claim.lines.0.description": None}),
+                   "unlisted-code-description")
     assert (found.severity, found.line) == ("warning", 1)
+
+
+def test_an_unlisted_line_the_letter_replaces_with_a_specific_code_needs_no_description(check):
+    """The UPMC letter's corrected claim reports 76120 on line 1: a description of 76496 is moot."""
+    assert not rule(check({"claim.lines.0.description": None}), "unlisted-code-description")
+    assert not rule(check({"denial.rarc": ["N350"]}), "unlisted-code-description")
 
 
 def test_a_described_unlisted_line_without_n350_is_quiet(check):

@@ -103,10 +103,14 @@ def unlisted_code_not_recorded(ctx: Context) -> Iterator[Finding]:
 
 
 def unlisted_code_description(ctx: Context) -> Iterator[Finding]:
-    """An unlisted code is processed only with a description of the service (RARC N350)."""
+    """An unlisted code is processed only with a description of the service (RARC N350); moot on a line the
+    letter's corrected claim reports with a specific code."""
     n350 = "N350" in ctx.case.denial.rarc
     said = code_table().rarc("N350")
+    replaced = {c.line for c in (ctx.request.changes if ctx.request else ()) if c.code not in UNLISTED}
     for line in ctx.denied(UNLISTED):
+        if line.number in replaced:  # the letter's corrected claim reports a specific code on this line instead
+            continue
         if n350:
             quoted = f' ("{said}")' if said else ""
             yield error(line.number, f"The payer's remark N350{quoted} says the unlisted code {line.code} was "
