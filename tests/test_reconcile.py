@@ -65,6 +65,9 @@ def test_reconciling_the_same_file_twice_records_nothing_twice(reconciled, tmp_p
     assert again.exit_code == 0
     assert {m["recorded"] for m in as_json(again)["matched"]} == {False}
     assert "0 outcome(s) recorded" in again.stderr
+    table = cli("track", "reconcile", FOLLOWUP, "--workspace", ws).stdout.splitlines()
+    assert table[0].split()[-1] == "note"  # the column that says so has its heading
+    assert all(line.endswith("already recorded from this remittance") for line in table[1:4])
     with sqlite3.connect(ws / "ledger.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM events").fetchone()[0] == before
         assert db.execute("SELECT count(*) FROM appeals").fetchone()[0] == 5

@@ -306,7 +306,7 @@ def reconcile(files, by, db, workspace, as_json):
     else:
         if result.items:
             click.echo(_table(result.items, [("appeal", "appeal"), ("claim", "claim"), ("result", "result"),
-                                             ("recovered", "recovered"), ("how", "matched by"), ("note", "")]))
+                                             ("recovered", "recovered"), ("how", "matched by"), ("note", "note")]))
         if result.extra["unmatched"]:
             click.echo("not matched:")
             click.echo(_table(result.extra["unmatched"], [("claim", "claim"), ("status", "status"),
