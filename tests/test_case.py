@@ -233,3 +233,13 @@ def test_a_missing_section_names_no_line_and_a_missing_key_its_sections(make_cas
     lines = {p.field: p.line for p in info.value.problems}
     assert lines["signer"] is None and lines["signer.name"] is None
     assert lines["provider.address"] == 1  # the provider: line, the made case's first (a section that is there)
+
+
+def test_a_denial_or_a_date_of_service_after_today_is_a_typo(make_case):
+    today = dt.date.today()
+    later = (today + dt.timedelta(days=1)).isoformat()
+    found = "\n".join(problems(make_case({"denial.date": later, "claim.lines.0.date": later})))
+    assert f"denial.date: {later} is after today (accepted: a date not after today)" in found
+    assert f"claim.lines[0].date: {later} is after today" in found
+    load_case(make_case({"denial.date": today.isoformat(), "claim.lines.0.date": today.isoformat(),
+                         "appeal.date": today.isoformat()}))  # today is not after today

@@ -219,8 +219,10 @@ class Reader:
             return None
         return value
 
-    def date(self, path: tuple, required: bool = False, past: bool = False,
+    def date(self, path: tuple, required: bool = False, past: bool = False, until_today: bool = False,
              today: dt.date | None = None) -> dt.date | None:
+        """A date; with ``past``, one before today (a birth date); with ``until_today``, one not after today
+        (a date of service, a denial: a later one is a typo)."""
         accepted = "a date as YYYY-MM-DD or MM/DD/YYYY"
         value = self.text(path, required=required, accepted=accepted)
         if value is None:
@@ -232,6 +234,10 @@ class Reader:
         if past and parsed >= (today or dt.date.today()):
             shown = "the date" if _generic(path) in self.private else parsed.isoformat()
             self.problem(path, f"{shown} is not in the past", "a date before today")
+            return None
+        if until_today and parsed > (today or dt.date.today()):
+            shown = "the date" if _generic(path) in self.private else parsed.isoformat()
+            self.problem(path, f"{shown} is after today", "a date not after today")
             return None
         return parsed
 

@@ -87,7 +87,8 @@ class Key:
     split: bool = False  # a list typed as one string "26, 59" is split
     choices: tuple[str, ...] = ()
     minimum: Decimal | None = None
-    past: bool = False
+    past: bool = False  # a date before today
+    until_today: bool = False  # a date not after today
     what: str = ""  # what the value is, where a drafted case file asks for it
 
 
@@ -150,7 +151,7 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
         Key("npi", "npi", pattern=NPI, accepted=NPI_ACCEPTED),
     ),
     "claim.lines[]": (
-        Key("date", "date", required=True),
+        Key("date", "date", required=True, until_today=True),
         Key("code", required=True, pattern=CODE, accepted=CODE_ACCEPTED, upper=True),
         _modifiers("modifiers"),
         Key("units", "number", minimum=Decimal(1), default=Decimal(1)),
@@ -160,7 +161,7 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
         Key("description"),
     ),
     "denial": (
-        Key("date", "date", required=True),
+        Key("date", "date", required=True, until_today=True),
         Key("carc", required=True, pattern=CARC, upper=True,
             accepted="a claim adjustment reason code such as 189, 97 or B7"),
         Key("group", "choice", choices=GROUPS),
@@ -236,7 +237,7 @@ def read(r: Reader, at: tuple, section: str, name: str, **kw: Any) -> Any:
         return r.text_list(path, required=k.required, pattern=k.pattern, accepted=k.accepted, upper=k.upper,
                            split=k.split)
     if k.kind == "date":
-        return r.date(path, required=k.required, past=k.past, today=kw.get("today"))
+        return r.date(path, required=k.required, past=k.past, until_today=k.until_today, today=kw.get("today"))
     if k.kind == "number":
         return r.number(path, required=k.required, minimum=k.minimum, default=k.default)
     if k.kind == "amount":
