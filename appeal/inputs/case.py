@@ -269,8 +269,13 @@ def load_case(path: Path | str, *, date: dt.date | None = None,
     always wins.
     """
     path = Path(path)
-    located = load_yaml(path, CaseError, text=text, aliases=NO_ALIASES, limit=MAX_CASE_BYTES)
-    return read_case(located, path, date=date, defaults=defaults, today=today)
+    return read_case(case_yaml(path, text), path, date=date, defaults=defaults, today=today)
+
+
+def case_yaml(path: Path | str, text: str | None = None) -> Located:
+    """A case file's YAML as read, with its lines, within a case's limits (size, no aliases); not yet
+    validated (:func:`read_case` does that)."""
+    return load_yaml(Path(path), CaseError, text=text, aliases=NO_ALIASES, limit=MAX_CASE_BYTES)
 
 
 def case_reader(located: Located) -> Reader:

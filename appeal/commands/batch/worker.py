@@ -25,7 +25,8 @@ from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import StagedFile, stage_letter
 from appeal.deliver.packet import deliver_packet
 from appeal.errors import AppealError, origin
-from appeal.inputs.case import Case, load_case, read_case
+from appeal.inputs.case import Case, case_yaml, read_case
+from appeal.inputs.yamlread import Located
 from appeal.ledger.facts import letter_facts, sha256_of
 from appeal.letters.build import build_letter
 from appeal.reference.deadlines import earliest_deadline
@@ -95,8 +96,10 @@ class Worker:
         collect(self.made)
         job, sources = self.job, self.sources
         case: Case | None = None
+        located: Located | None = None
         try:
-            case = self.load(item)
+            located = self.located(item)
+            case = self.load(item, located)
             prepared = with_workspace(build_letter(case, sources.templates, sources.library,
                                                    directory=directory_entry(sources, case)), sources)
             findings = checked(prepared, sources, job.today)
@@ -123,7 +126,7 @@ class Worker:
                 paths = [file.path for file in staged]
         except AppealError as exc:  # a case that was read keeps its appeal-by date: the row most at risk of missing it
             return Outcome(item.seq, item.label, "failed", key=item.key,
-                           case=case_columns(case) if case else raw_columns(self.raw(item)),
+                           case=case_columns(case) if case else raw_columns(located.data if located else None),
                            appeal_by=self.appeal_by(case, case.appeal.level) if case else "",
                            level=(case.appeal.level or "") if case else "",
                            error="; ".join(describe(p, item) for p in exc.problems))
@@ -169,25 +172,16 @@ class Worker:
                        reasons=tuple((str(r[0]), str(r[1])) for r in entry.get("reasons", []) if len(r) == 2),
                        case=case_columns(case) if case else ())
 
-    def load(self, item: Item) -> Case:
-        defaults, date = self.sources.case_defaults, self.job.settings.date
+    def located(self, item: Item) -> Located:
+        """The item's case data as read (a table's row, or a case file's YAML), not yet validated: what a
+        failed row's columns show when it is not a valid case."""
         if item.kind == "row" and item.located is not None:
-            return read_case(copy.deepcopy(item.located), Path(item.source), date=date, defaults=defaults,
-                             today=self.job.today)
-        return load_case(item.source, date=date, defaults=defaults, text=item.text, today=self.job.today)
+            return copy.deepcopy(item.located)
+        return case_yaml(item.source, item.text)
 
-    def raw(self, item: Item) -> object:
-        """The item's data as read, for the worklist row of a case that could not be read as one (None when
-        even that fails)."""
-        if item.located is not None:
-            return item.located.data
-        import yaml
-
-        try:
-            text = item.text if item.text is not None else Path(item.source).read_text(encoding="utf-8")
-            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except (OSError, UnicodeError, yaml.YAMLError):
-            return None
+    def load(self, item: Item, located: Located | None = None) -> Case:
+        return read_case(located or self.located(item), Path(item.source), date=self.job.settings.date,
+                         defaults=self.sources.case_defaults, today=self.job.today)
 
     def appeal_by(self, case: Case, level: str | None) -> str:
         """The appeal-by date of the level the letter is written at, flagged against the job's today."""
