@@ -338,20 +338,20 @@ class _Drafter:
         fact_part = self.fact_parts.get(facts_key)
         if fact_part is None:
             fact_part = self.fact_parts[facts_key] = _facts_part(meta, defaults, codes)
+        marked = [*self.claim_part[1], *shared.denial_date[1], *denial_part[1], *fact_part[1]]  # FILL IN in the body
         text = [f"# Case imported from the X12 835 remittance {self.file_name} (transaction {txn.control_number}, "
                 f"CLP at segment {claim.segment_index}).".rstrip(),
                 said[0],
                 f"# Template: {meta.id} ({reason}).".rstrip(),
                 *shared.appeal_by,
                 "# Check every value and fill in each FILL IN, then: appeal generate THIS_FILE -o out/",
-                *gaps[0], *_marked_below(bool(gaps[1]), [*self.claim_part[1], *shared.denial_date[1],
-                                                        *denial_part[1], *fact_part[1]]),
+                *gaps[0], *_marked_below(bool(gaps[1]), marked),
                 *shared.sections, *self.claim_part[0], "denial:", *shared.denial_date[0],
                 *denial_part[0], *fact_part[0], ""]
         number = claim.payer_claim_number or f"claim-at-segment-{claim.segment_index}"
         return Draft(name=name_stem(shared.payer_name, number, said[1]) + CASE_SUFFIX,
                      text="\n".join(text), template=meta.id,
-                     fill_in=[*gaps[1], *self.claim_part[1], *shared.denial_date[1], *denial_part[1], *fact_part[1]],
+                     fill_in=[*gaps[1], *marked],
                      deadline=shared.deadline, denial=denial)
 
     def share(self, txn: Transaction) -> _Shared:

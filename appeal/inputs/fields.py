@@ -231,13 +231,12 @@ class Reader:
         if parsed is None:
             self.problem(path, f"{self.shown(path, value)} is not a real date", accepted)
             return None
-        if past and parsed >= (today or dt.date.today()):
+        limit = today or dt.date.today()
+        if (past and parsed >= limit) or (until_today and parsed > limit):
             shown = "the date" if _generic(path) in self.private else parsed.isoformat()
-            self.problem(path, f"{shown} is not in the past", "a date before today")
-            return None
-        if until_today and parsed > (today or dt.date.today()):
-            shown = "the date" if _generic(path) in self.private else parsed.isoformat()
-            self.problem(path, f"{shown} is after today", "a date not after today")
+            said, wanted = ("is not in the past", "a date before today") if past else \
+                ("is after today", "a date not after today")
+            self.problem(path, f"{shown} {said}", wanted)
             return None
         return parsed
 

@@ -58,18 +58,20 @@ def raw_columns(data: object) -> tuple[tuple[str, str], ...]:
     named = {text(n) for n in denial.get("lines") or []} if isinstance(denial.get("lines"), list) else set()
     lines = [line for n, line in enumerate(listed, start=1)  # numbered as the case numbers them
              if isinstance(line, dict) and (not named or str(n) in named)]
-    dates = sorted(text(line.get("date")) for line in lines if text(line.get("date")))
+
+    def each(key: str) -> list[str]:
+        return [value for value in (text(line.get(key)) for line in lines) if value]
+
+    charges = each("charge")
     try:
-        amount = f"{sum((Decimal(text(line['charge'])) for line in lines if text(line.get('charge'))), Decimal(0)):.2f}"
+        amount = f"{sum(map(Decimal, charges), Decimal(0)):.2f}" if charges else ""
     except ArithmeticError:  # a charge that is not a number: the error column says so
         amount = ""
     rarc = denial.get("rarc")
     values = (text(claim.get("number")), text(claim.get("account")), text(section(data, "patient").get("name")),
-              text(section(data, "payer").get("name")), dates[0] if dates else "",
-              " ".join(text(line.get("code")) for line in lines if text(line.get("code"))),
+              text(section(data, "payer").get("name")), min(each("date"), default=""), " ".join(each("code")),
               text(denial.get("group")), text(denial.get("carc")),
-              " ".join(map(text, rarc)) if isinstance(rarc, list) else text(rarc),
-              amount if any(text(line.get("charge")) for line in lines) else "")
+              " ".join(map(text, rarc)) if isinstance(rarc, list) else text(rarc), amount)
     return tuple(zip(CASE_COLUMNS, values))
 
 
