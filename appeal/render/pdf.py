@@ -20,7 +20,7 @@ import copy
 import io
 import unicodedata
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable
 
 from appeal.render import rlimport  # noqa: F401  # isort: skip  (first: reportlab without what it puts off)
@@ -1075,51 +1075,52 @@ def _unwrap(flowables: list[Flowable]) -> list[Flowable]:
     return out
 
 
-def _numbered_canvas(letter: Letter, layout_only: bool = False):
+class _NumberedCanvas(rl_canvas.Canvas):
     """A canvas that knows the page count when it draws each page's header and footer; with
-    ``layout_only``, one that keeps the pages drawn and writes no PDF (see :func:`render_pdf`)."""
+    ``layout_only``, one that keeps the pages drawn and writes no PDF (see :func:`render_pdf`). One class for
+    every letter (``canvasmaker`` is a ``functools.partial`` of it): a class made per letter cost more than
+    the rest of the canvas."""
 
-    class NumberedCanvas(rl_canvas.Canvas):
-        def __init__(self, *args, **kwargs):
-            kwargs["invariant"] = 1
-            kwargs["initialFontName"] = FAMILY
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
+    def __init__(self, *args, letter: Letter, layout_only: bool = False, **kwargs):
+        kwargs["invariant"] = 1
+        kwargs["initialFontName"] = FAMILY
+        super().__init__(*args, **kwargs)
+        self._letter = letter
+        self._layout_only = layout_only
+        self._pages: list[dict] = []
 
-        def showPage(self):
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
 
-        def save(self):
-            if layout_only:
-                return
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._furniture(total)
-                super().showPage()
-            super().save()
+    def save(self):
+        if self._layout_only:
+            return
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._furniture(total)
+            super().showPage()
+        super().save()
 
-        def _furniture(self, total: int) -> None:
-            page = self._pageNumber
-            width, height = layout.PAGE_WIDTH, layout.PAGE_HEIGHT
-            self.setFillColor(_grey())
-            header, footer = layout.STYLES["running_header"], layout.STYLES["footer"]
-            if page > 1:
-                text = unicodedata.normalize("NFC", letter.running_header)
-                size = header.size
-                while size > 6 and pdfmetrics.stringWidth(text, FAMILY, size) > layout.text_width():
-                    size -= 0.5
-                baseline = height - layout.HEADER_DISTANCE - header.size
-                self.setFont(FAMILY, size)
-                self.drawRightString(width - MARGIN, baseline, text)
-                self.setStrokeColor(_rule())
-                self.setLineWidth(0.5)
-                self.line(MARGIN, baseline - 3, width - MARGIN, baseline - 3)
-            self.setFont(FAMILY, footer.size)
-            self.drawCentredString(width / 2, layout.FOOTER_DISTANCE, f"Page {page} of {total}")
-
-    return NumberedCanvas
+    def _furniture(self, total: int) -> None:
+        page = self._pageNumber
+        width, height = layout.PAGE_WIDTH, layout.PAGE_HEIGHT
+        self.setFillColor(_grey())
+        header, footer = layout.STYLES["running_header"], layout.STYLES["footer"]
+        if page > 1:
+            text = unicodedata.normalize("NFC", self._letter.running_header)
+            size = header.size
+            while size > 6 and pdfmetrics.stringWidth(text, FAMILY, size) > layout.text_width():
+                size -= 0.5
+            baseline = height - layout.HEADER_DISTANCE - header.size
+            self.setFont(FAMILY, size)
+            self.drawRightString(width - MARGIN, baseline, text)
+            self.setStrokeColor(_rule())
+            self.setLineWidth(0.5)
+            self.line(MARGIN, baseline - 3, width - MARGIN, baseline - 3)
+        self.setFont(FAMILY, footer.size)
+        self.drawCentredString(width / 2, layout.FOOTER_DISTANCE, f"Page {page} of {total}")
 
 
 class _Frame(Frame):
@@ -1189,7 +1190,8 @@ def render_pdf(letter: Letter, page: layout.PageSetup | None = None, layout_only
     )
     token = _MONOCHROME.set(page.monochrome)
     try:
-        doc.build(_story(letter, page), canvasmaker=_numbered_canvas(letter, layout_only))
+        doc.build(_story(letter, page), canvasmaker=partial(_NumberedCanvas, letter=letter,
+                                                                             layout_only=layout_only))
     finally:
         _MONOCHROME.reset(token)
     if layout_only:
