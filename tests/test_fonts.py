@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from appeal.cli import cli
+from appeal.errors import RenderError
 from appeal.inputs.case import load_case
 from appeal.render.fonts import COVERED, check_fonts, missing_glyphs
 from appeal.render.pdf import _FILES, fonts
@@ -103,3 +104,32 @@ def test_every_vietnamese_letter_survives_the_pdf(make_case, out):
 
 def test_sample_case_passes_the_font_check():
     check_fonts(load_case(UPMC))
+
+
+def test_the_check_of_all_text_at_once_reads_the_strings_the_field_walk_reads():
+    """check_fonts reads every string at once first (case_strings) and walks the fields (case_texts) only
+    for an error's names: the two read the same strings, in the same order, for every sample."""
+    from appeal.inputs.case import case_strings, case_texts
+
+    from conftest import SAMPLES
+
+    for path in sorted(SAMPLES.glob("*.yaml")):
+        case = load_case(path)
+        assert case_strings(case) == [text for _, text in case_texts(case)], path.name
+        assert len(case_strings(case)) >= 15, path.name  # the walk reaches the nested fields
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from("aé \n\u0301\u0303王\U0001F600"), min_size=1, max_size=12).filter(str.strip))
+def test_one_field_a_face_cannot_draw_fails_the_check_as_it_does_alone(make_case, name):
+    """A combining mark at a field's start joins nothing across the joined text: the check of all text at
+    once fails exactly when a field fails alone."""
+    case = load_case(make_case({"patient.name": name.strip() or "x", "signer.name": "Pat"}))
+    alone = bool(missing_glyphs(case.patient.name))
+    try:
+        check_fonts(case)
+        failed = False
+    except RenderError as exc:
+        failed = True
+        assert any(p.field == "patient.name" for p in exc.problems) == alone
+    assert failed == alone

@@ -221,15 +221,38 @@ def case_texts(value: Any, at: tuple = ()) -> Iterator[tuple[tuple, str]]:
     if isinstance(value, str):
         yield at, value
     elif is_dataclass(value):
-        for f in fields(value):
-            if f.name not in ("source", "located"):
-                yield from case_texts(getattr(value, f.name), at + (f.name,))
+        for name in _text_fields(type(value)):
+            yield from case_texts(getattr(value, name), at + (name,))
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             yield from case_texts(item, at + (i,))
     elif isinstance(value, Mapping):
         for key, item in value.items():
             yield from case_texts(item, at + (key,))
+
+
+def case_strings(value: Any, out: list[str] | None = None) -> list[str]:
+    """The strings of :func:`case_texts`, in its order, without their paths: what a check of every string at
+    once reads (a third of the time of the walk with the paths)."""
+    out = [] if out is None else out
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            case_strings(item, out)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            case_strings(item, out)
+    elif is_dataclass(value):
+        for name in _text_fields(type(value)):
+            case_strings(getattr(value, name), out)
+    return out
+
+
+@lru_cache(maxsize=64)  # the case's dataclasses
+def _text_fields(kind: type) -> tuple[str, ...]:
+    """A case dataclass's fields that hold its text (not where it was read from)."""
+    return tuple(f.name for f in fields(kind) if f.name not in ("source", "located"))
 
 
 @lru_cache(maxsize=256)  # a remittance names the same few NPIs on thousands of claims

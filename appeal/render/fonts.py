@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 
 from appeal.errors import Problem, RenderError
-from appeal.inputs.case import Case, case_texts
+from appeal.inputs.case import Case, case_strings, case_texts
 from appeal.inputs.yamlread import dotted
 
 ACCEPTED = "Latin, Greek and Cyrillic letters, including Vietnamese"
@@ -62,7 +62,13 @@ def describe_missing(missing: set[str]) -> str:
 
 
 def check_fonts(case: Case) -> None:
-    """Every text field of the case against the PDF's fonts; every problem in one :class:`RenderError`."""
+    """Every text field of the case against the PDF's fonts; every problem in one :class:`RenderError`.
+
+    All the case's text is checked at once first (NFC composes nothing across the line breaks joining it, so
+    it holds a character some face cannot draw exactly when a field does); the fields one by one only then,
+    to name each."""
+    if not missing_glyphs("\n".join(case_strings(case))):
+        return
     problems = []
     for at, text in case_texts(case):
         missing = missing_glyphs(text)
