@@ -112,3 +112,32 @@ def test_without_a_workspace_the_case_file_is_enough(run, out, tmp_path, monkeyp
 def test_load_workspace_of_a_missing_folder_is_an_error(tmp_path):
     with pytest.raises(WorkspaceError, match="does not exist"):
         load_workspace(tmp_path / "nowhere")
+
+
+def test_a_workspace_given_before_the_command_is_the_commands_own(ws, run, tmp_path, monkeypatch):
+    """``appeal --workspace DIR generate ...`` as ``appeal generate ... --workspace DIR``; the command's own wins."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    case = elsewhere / "case.yaml"
+    case.write_text((ws / "cases" / "example-case.yaml").read_text())
+    monkeypatch.chdir(elsewhere)  # no workspace found from here or from the case's folder
+    texts = {}
+    for how, args in {"before": ("--workspace", ws, "generate", case, "-o", tmp_path / "before"),
+                      "after": ("generate", case, "-o", tmp_path / "after", "--workspace", ws),
+                      "own wins": ("--workspace", elsewhere, "generate", case, "-o", tmp_path / "own",
+                                   "--workspace", ws)}.items():
+        result = run(*args, "--date", "2026-11-27", "--json")
+        assert result.exit_code == 0, (how, result.stderr)
+        docx = next(Path(p) for p in json.loads(result.stdout)["outputs"] if p.endswith(".docx"))
+        texts[how] = flat(docx_text(docx))
+        assert "Example Practice (EXAMPLE - replace with your practice's name)" in texts[how], how
+    assert texts["before"] == texts["after"] == texts["own wins"]
+    alone = run("generate", case, "-o", tmp_path / "alone", "--date", "2026-11-27")
+    assert alone.exit_code == 2 and "provider" in alone.stderr  # the case alone names no practice
+
+
+def test_a_workspace_before_a_command_that_reads_none_is_a_usage_error(ws, run):
+    result = run("--workspace", ws, "codes", "carc", "189")
+    assert result.exit_code == 2
+    assert "codes carc' reads no workspace (accepted: --workspace before a command that reads one" in result.stderr
+    assert result.stdout == ""

@@ -109,7 +109,13 @@ class InOrder(_JsonUsage, click.Group):
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         try:
-            return super().resolve_command(ctx, args)
+            name, command, rest = super().resolve_command(ctx, args)
+            if ctx.meta.get(WORKSPACE_GIVEN) is not None and command is not None \
+                    and not isinstance(command, click.Group) and not any(p.name == "workspace" for p in command.params):
+                raise click.UsageError(f"--workspace: '{ctx.command_path} {name}' reads no workspace (accepted: "
+                                       "--workspace before a command that reads one, e.g. appeal --workspace "
+                                       "DIR track due)", ctx=ctx)
+            return name, command, rest
         except click.UsageError as exc:
             _usage_json(exc, args)
             raise
@@ -206,9 +212,22 @@ date_option = click.option("--date", type=DateType(), default=None,
 templates_option = click.option("--templates", "template_dirs", multiple=True,
                                 type=click.Path(file_okay=False, path_type=Path),
                                 help="A folder of your own templates, searched before the built-ins (repeatable).")
+WORKSPACE_GIVEN = "appeal.workspace"  # ctx.meta (shared by every context of a run): the --workspace before the command
+
+
+def _given_before(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    ctx.meta[WORKSPACE_GIVEN] = value
+
+
+def _or_given_before(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """A command's own ``--workspace``, else the one given before the command (``appeal --workspace DIR ...``)."""
+    return value if value is not None else ctx.meta.get(WORKSPACE_GIVEN)
+
+
 workspace_option = click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
-                                help="The practice workspace (appeal.yaml); default: found from the current folder "
-                                     "or the case file's folder.")
+                                callback=_or_given_before,
+                                help="The practice workspace (appeal.yaml); default: the one given before the "
+                                     "command, else found from the current folder or the case file's folder.")
 citations_option = click.option("--citations", "citation_dirs", multiple=True,
                                 type=click.Path(file_okay=False, path_type=Path),
                                 help="A folder of your own citation files, searched first (repeatable).")
@@ -256,6 +275,9 @@ def letter_options(func: Callable) -> Callable:
 @click.group(cls=WorkOrder, context_settings={"help_option_names": ["-h", "--help"]},
              epilog=examples("appeal init my-practice/", "appeal batch ERA.835 -o out/"))
 @click.version_option(__version__, "-V", "--version", prog_name="appeal")
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None, expose_value=False,
+              callback=_given_before, help="The practice workspace for the command after it, as the command's own "
+                                           "--workspace (appeal --workspace DIR track due).")
 def cli() -> None:
     """Turn a payer's claim denial into a cited appeal letter (DOCX and PDF).
 
