@@ -249,10 +249,15 @@ def case_strings(value: Any, out: list[str] | None = None) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=64)  # the case's dataclasses
+_TEXT_FIELDS: dict[type, tuple[str, ...]] = {}  # a case dataclass -> its text fields (a dozen classes)
+
+
 def _text_fields(kind: type) -> tuple[str, ...]:
-    """A case dataclass's fields that hold its text (not where it was read from)."""
-    return tuple(f.name for f in fields(kind) if f.name not in ("source", "located"))
+    """A case dataclass's fields that hold its text (not where it was read from), named once per class."""
+    found = _TEXT_FIELDS.get(kind)
+    if found is None:
+        found = _TEXT_FIELDS[kind] = tuple(f.name for f in fields(kind) if f.name not in ("source", "located"))
+    return found
 
 
 @lru_cache(maxsize=256)  # a remittance names the same few NPIs on thousands of claims
