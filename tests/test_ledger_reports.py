@@ -43,6 +43,28 @@ def test_next_writes_the_second_level_letter_with_the_prior_decision(ws, tmp_pat
     assert len(listed) == 5
 
 
+def test_next_is_dated_as_asked_and_judged_as_generate_judges_a_letter(ws, tmp_path):
+    """The decision (the follow-up remittance's, 12/15/2026) comes before the letter: one dated earlier is held
+    for review; --date sets the letter's date (never the first letter's), and the verdict is the last line."""
+    found = {}
+    for day in ("2026-12-10", "2026-12-16"):
+        result = cli("track", "next", "--claim", "4276512332", "--carc", "A7", "-o", tmp_path / day, "--workspace",
+                     ws, "--date", day, "--json")
+        assert result.exit_code == 0, result.stderr
+        found[day] = as_json(result)
+        assert result.stderr.rstrip().splitlines()[-1].startswith("verdict: ")
+        pdf = next(p for p in map(__import__("pathlib").Path, found[day]["outputs"]) if p.suffix == ".pdf")
+        assert day in pdf.name
+        month_day = {"2026-12-10": "December 10, 2026", "2026-12-16": "December 16, 2026"}[day]
+        assert month_day in flat(pdf_text(pdf))
+    early = found["2026-12-10"]["verdict"]
+    assert early["status"] == "review"
+    (reason,) = [r for r in early["reasons"] if r["code"] == "dated-before-decision"]
+    assert "dated 12/10/2026, before the decision of 12/15/2026 it appeals" in reason["message"]
+    assert "dated-before-decision" not in [r["code"] for r in found["2026-12-16"]["verdict"]["reasons"]]
+    assert isinstance(found["2026-12-16"]["findings"], list)
+
+
 def test_next_of_an_appeal_not_upheld_is_exit_2(ws, base, tmp_path):
     letter = base[1] / "Example-Payer_4276512332_CO-189_2026-11-27.pdf"
     result = cli("track", "next", letter, "-o", tmp_path / "x", "--workspace", ws)

@@ -168,6 +168,8 @@ def test_every_reason_code_is_in_the_readme():
     ({"payer.address": ADDRESS, "appeal.notes": "The patient's name is FILL IN."}, "fill-in"),
     ({"payer.address": ADDRESS, "appeal.facts.recording": "no"}, "check-warning"),
     ({"payer.address": ADDRESS, "denial.date": "2026-11-28"}, "dated-before-denial"),  # the letter: 11/27/2026
+    ({"payer.address": ADDRESS, "appeal.prior_decision.date": "2026-11-28",
+      "appeal.prior_decision.reference": "R-1"}, "dated-before-decision"),
 ])
 def test_a_letter_that_needs_review_says_why(make_case, sources, changes, reason):
     _, _, verdict = built(make_case(changes) if changes else UPMC, sources)

@@ -42,6 +42,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "no-contact": (REVIEW, "the letter gives no phone or email to reach the practice (signer.phone, signer.email, "
                            "provider.phone)"),
     "dated-before-denial": (REVIEW, "the letter is dated before the denial it answers"),
+    "dated-before-decision": (REVIEW, "the letter is dated before the decision it appeals "
+                                      "(`appeal.prior_decision.date`)"),
     "check-warning": (REVIEW, "a coding-check warning that bears on the letter's argument"),
     "not-appealable": (BLOCKED, "the payer says the decision cannot be appealed (remark N211)"),
     "check-error": (BLOCKED, "the coding check found an error"),
@@ -129,6 +131,12 @@ def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
         yield Reason("dated-before-denial", f"the letter is dated {case.appeal.date:%m/%d/%Y}, before the denial of "
                                             f"{case.denial.date:%m/%d/%Y} it answers: correct appeal.date (or --date) "
                                             f"or denial.date")
+    prior = case.appeal.prior_decision
+    if prior is not None and prior.date is not None and case.appeal.date < prior.date:
+        yield Reason("dated-before-decision", f"the letter is dated {case.appeal.date:%m/%d/%Y}, before the "
+                                              f"decision of {prior.date:%m/%d/%Y} it appeals: date it on or after the "
+                                              f"decision (--date, or appeal.date) or correct "
+                                              f"appeal.prior_decision.date")
     text = letter.text()
     if "FILL IN" in text:
         yield Reason("fill-in", "the letter still says FILL IN: complete the case file where it says so")

@@ -303,7 +303,6 @@ def settings_from(date=None, template_dirs=(), citation_dirs=(), workspace=None,
 def report_generated(result, what: str, as_json: bool) -> int:
     """The end of ``generate`` and ``packet``: the check's findings, then the JSON document or the paths."""
     from appeal.checks import findings_text
-    from appeal.checks.verdict import REASONS
 
     for line in findings_text(result.findings):
         say(line)
@@ -315,7 +314,15 @@ def report_generated(result, what: str, as_json: bool) -> int:
     else:
         for path in result.outputs:
             click.echo(str(path))
+    say_verdict(verdict)
+    return EXIT_PROBLEMS if result.blocked or verdict.status == "blocked" else EXIT_OK
+
+
+def say_verdict(verdict) -> None:
+    """A letter's verdict on stderr: each reason, then the verdict's line (ready, review or blocked), the last
+    line a command that writes a letter prints."""
+    from appeal.checks.verdict import REASONS
+
     for reason in verdict.reasons:
         say(f"{REASONS[reason.code][0]}: {reason.message} [{reason.code}]")
-    say(verdict.line())  # the last line: ready, review or blocked
-    return EXIT_PROBLEMS if result.blocked or verdict.status == "blocked" else EXIT_OK
+    say(verdict.line())

@@ -16,6 +16,7 @@ from appeal.cli.app import (
     guarded,
     json_option,
     say,
+    say_verdict,
     settings_from,
     workspace_option,
 )
@@ -321,20 +322,25 @@ def reconcile(files, by, db, workspace, as_json):
               show_default=True, help="Folder for the letter.")
 @click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
               help="Only these formats (default: both).")
+@click.option("--date", type=DateType(), default=None,
+              help="The letter date (default: SOURCE_DATE_EPOCH, or today; never the first letter's appeal.date).")
 @user_option
 @ledger_options
 @guarded
-def next_(letters, appeal_id, claim, carc, payer, out_dir, formats, by, db, workspace, as_json):
+def next_(letters, appeal_id, claim, carc, payer, out_dir, formats, date, by, db, workspace, as_json):
     """Write the next level's letter for the appeal of LETTERS (or --appeal, --claim) after an upheld decision
     (second level, Medicare reconsideration, external review), its prior decision taken from the ledger; recorded
-    as drafted."""
+    as drafted. Its verdict comes last, as generate's (exit 1 when blocked)."""
+    from appeal.checks import findings_text
     from appeal.commands.track import next_letter
 
-    settings = settings_from(workspace=workspace)
+    settings = settings_from(date=date, workspace=workspace)
     result = next_letter(settings, db, _which(letters, appeal_id, claim, carc, payer), out_dir,
                          formats or ("docx", "pdf"), by)
     for warning in result.extra["warnings"]:
         say(f"warning: {warning}")
+    for line in findings_text(result.findings):
+        say(line)
     for row in result.items:
         say(f"{row['id']}: {row['level']} letter drafted (appeal by {row['appeal_by'] or 'unknown'})")
     if as_json:
@@ -342,6 +348,7 @@ def next_(letters, appeal_id, claim, carc, payer, out_dir, formats, by, db, work
     else:
         for path in result.extra["outputs"]:
             click.echo(path)
+    say_verdict(result.verdict)
     return result.exit_code
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from appeal.deliver.files import MAX_NAME, ensure_dir, remove_leftovers, slug, write_atomic
 from appeal.deliver.sheet import write_csv, write_xlsx
@@ -20,6 +20,9 @@ from appeal.ledger.recorder import Recorder
 from appeal.ledger.store import OPEN, Ledger, Target, locate, parse_id, user
 from appeal.reference.deadlines import RESPONSE_DAYS, SOON_DAYS
 from appeal.settings import Settings
+
+if TYPE_CHECKING:
+    from appeal.checks.verdict import Verdict
 
 EXPORT_COLUMNS = ("id", "status", "payer", "provider", "claim", "account", "patient", "member_id", "dos", "codes",
                   "reason", "rarc", "amount", "denied_on", "level", "template", "appeal_by", "sent_on", "sent_via",
@@ -34,9 +37,13 @@ class Tracked:
     extra: dict = field(default_factory=dict)
     exit_code: int = 0
     warnings: list[str] = field(default_factory=list)
+    findings: list = field(default_factory=list)  # a letter's (``track next``): the coding check's findings
+    verdict: Verdict | None = None  # and its verdict
 
     def as_dict(self) -> dict:
-        return {"ok": self.exit_code == 0, self.name: self.items, **self.extra}
+        judged = ({"findings": [f.as_dict() for f in self.findings], "verdict": self.verdict.as_dict()}
+                  if self.verdict is not None else {})
+        return {"ok": self.exit_code == 0, self.name: self.items, **self.extra, **judged}
 
 
 @dataclass(frozen=True)
@@ -383,12 +390,14 @@ def reconcile(settings: Settings, db: str | None, files: Iterable[Path], by: str
 def next_letter(settings: Settings, db: str | None, which: Which, out_dir: Path,
                 formats: Iterable[str] = ("docx", "pdf"), by: str | None = None) -> Tracked:
     """``track next``: the next level's letter after an upheld decision, with ``appeal.prior_decision`` from the
-    recorded outcome; recorded as drafted (the next level's appeal, opened by the decision)."""
+    recorded outcome; recorded as drafted (the next level's appeal, opened by the decision). It is dated
+    ``--date``, else today (:func:`~appeal.inputs.case.letter_date`), never the first letter's ``appeal.date``, and
+    checked and judged as ``generate`` judges a letter (exit 1 when blocked)."""
     import dataclasses
 
-    from appeal.commands.generate import with_workspace
+    from appeal.commands.generate import checked, verdict_of, with_workspace
     from appeal.deliver.letter import write_letter
-    from appeal.inputs.case import PriorDecision
+    from appeal.inputs.case import PriorDecision, letter_date
     from appeal.letters.build import build_letter
     from appeal.settings import Sources
 
@@ -408,10 +417,14 @@ def next_letter(settings: Settings, db: str | None, which: Which, out_dir: Path,
                                            "track reconcile)")])
     sources = Sources.load(settings)
     case = _case_again(prior["source"], sources)
-    appeal = dataclasses.replace(case.appeal, level=target["level"], prior_decision=PriorDecision(
-        date=dt.date.fromisoformat(prior["decided_on"]), reference=reference))
+    today = dt.date.today()
+    appeal = dataclasses.replace(case.appeal, date=letter_date(settings.date, today), level=target["level"],
+                                 prior_decision=PriorDecision(date=dt.date.fromisoformat(prior["decided_on"]),
+                                                              reference=reference))
     prepared = with_workspace(build_letter(dataclasses.replace(case, appeal=appeal), sources.templates,
                                            sources.library), sources)
+    findings = checked(prepared, sources, today)
+    judged = verdict_of(prepared, findings)
     recorder = recorder_for(settings, db, "run the same 'appeal track next' again", by)
     stem = "_".join((slug(case.payer.name), slug(case.claim.number, 20), slug(target["level"], 16),
                      prepared.case.appeal.date.isoformat()))[:MAX_NAME]  # never the earlier level's name
@@ -421,7 +434,8 @@ def next_letter(settings: Settings, db: str | None, which: Which, out_dir: Path,
         recorder.letter(prepared.case, prepared.template.id, outputs, target["level"])
     with ledger.read() as conn:
         rows = ledger.appeals(conn, [target["appeal_id"]])
-    return Tracked("appeals", rows, {"outputs": [str(p) for p in outputs], "warnings": prepared.warnings})
+    return Tracked("appeals", rows, {"outputs": [str(p) for p in outputs], "warnings": prepared.warnings},
+                   exit_code=1 if judged.status == "blocked" else 0, findings=findings, verdict=judged)
 
 
 def _case_again(source: str | None, sources):
