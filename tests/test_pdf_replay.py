@@ -221,3 +221,13 @@ def test_a_letter_too_big_for_its_page_fails_a_layout_only_render_as_it_fails_th
         except Exception as error:  # noqa: BLE001 - whatever the full render raises, validate must raise too
             errors.append((type(error), str(error)))
     assert len(errors) == 2 and errors[0] == errors[1]
+
+
+def test_an_empty_paragraph_is_drawn_as_reportlab_draws_it(monkeypatch):
+    """reportlab's lines of an empty paragraph record no underlines or links: it is no shape to replay (this
+    raised AttributeError once)."""
+    letter = _letters()[0]
+    letter = dataclasses.replace(letter, blocks=(Paragraph((Run(""),)), *letter.blocks))
+    made = pdf.render_pdf(letter)
+    _reportlab_draws(monkeypatch)
+    assert pdf.render_pdf(letter) == made

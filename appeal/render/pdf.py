@@ -590,11 +590,13 @@ def _shape_lines(paragraph: _Para) -> tuple[tuple, list[str]] | None:
     """A left-aligned paragraph in one face as reportlab draws it (``drawPara``, kind 0): its shape (what its
     drawing depends on besides the lines' texts: the style, the face, the size, the ascent, the height and the
     number of lines) and the lines' texts. None for anything drawn some other way: another alignment, a
-    bullet, an underline or link, a line squeezed narrower than its words (word spacing), an empty line."""
+    bullet, an underline or link, a line squeezed narrower than its words (word spacing), an empty line (an empty
+    paragraph's lines record no underlines or links at all)."""
     blpara = paragraph.__dict__.get("blPara")
     style = paragraph.style
     if blpara is None or blpara.kind != 0 or style.alignment != TA_LEFT or paragraph.bulletText \
-            or blpara.us_lines or blpara.link or "_offsets" in paragraph.__dict__ \
+            or getattr(blpara, "us_lines", None) or getattr(blpara, "link", None) \
+            or "_offsets" in paragraph.__dict__ \
             or "autoLeading" in paragraph.__dict__:
         return None
     texts = []
