@@ -1,6 +1,6 @@
-"""Paragraphs drawn again from a recording, and reportlab's PDF objects formatted by our shorter path, give
-the bytes reportlab gives: across letters that differ (their patients' names hand out the font codes in
-another order), and with a character no earlier letter drew."""
+"""Paragraphs and attachment pages drawn again from a recording, and reportlab's PDF objects formatted by our
+shorter path, give the bytes reportlab gives: across letters that differ (their patients' names hand out the
+font codes in another order), and with a character no earlier letter drew."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def _letters():
 def _reportlab_draws(monkeypatch) -> None:
     monkeypatch.setattr(pdf._Para, "draw", pdf.RLParagraph.draw)
     monkeypatch.setattr(pdf._Para, "drawOn", pdf.RLParagraph.drawOn)
+    monkeypatch.setattr(pdf, "_attachment", lambda letter, page: None)  # every page drawn by reportlab
 
 
 def test_replayed_paragraphs_give_the_bytes_reportlab_draws(monkeypatch):
@@ -40,8 +41,8 @@ def test_replayed_paragraphs_give_the_bytes_reportlab_draws(monkeypatch):
     replays = []
     replay = pdf._Drawing.replay
 
-    def counted(self, canv, texts=None):
-        code = replay(self, canv, texts)
+    def counted(self, canv, texts=None, drawn=True):
+        code = replay(self, canv, texts, drawn)
         replays.append(code is not None)
         return code
 
@@ -223,11 +224,83 @@ def test_a_letter_too_big_for_its_page_fails_a_layout_only_render_as_it_fails_th
     assert len(errors) == 2 and errors[0] == errors[1]
 
 
+def _with_body(letter, *blocks):
+    """The letter with ``blocks`` first: they are drawn first, so they hand out the font codes first."""
+    return dataclasses.replace(letter, blocks=(*blocks, *letter.blocks))
+
+
+def test_attachment_pages_are_replayed_in_the_bytes_reportlab_draws(monkeypatch):
+    """The sample's attachment (its Coding references page) is drawn once, then replayed after letters whose
+    own pages differ: other names, characters no earlier letter drew (their codes come first), more pages."""
+    letter = _letters()[0]
+    assert pdf._attachment(letter, pdf.layout.PageSetup()) is not None
+    monkeypatch.setattr(pdf, "_ATTACHMENTS", {})
+    names = ["Ann Lee", "Zoë Ødegaard «Łódź»", "Ŵŷ Ŷŵ Ẁẃ — naïve", "Carl O'Neil"]
+    letters = [letter] + [_with_body(letter, Paragraph((Run(name),)), Paragraph((Run(" ".join([name] * 300 * k)),)))
+                          for k, name in enumerate(names, start=1)]
+    replayed = []
+    draw = pdf._Pages.draw
+
+    def counted(self, canv):
+        replayed.append(canv._pageNumber)
+        return draw(self, canv)
+
+    monkeypatch.setattr(pdf._Pages, "draw", counted)
+    drawn = [pdf.render_pdf(one) for one in letters]
+    assert len(replayed) == len(names)  # the first letter recorded it; every later one replayed it
+    assert len(set(replayed)) > 1  # after a different number of pages of their own
+    monkeypatch.undo()
+    _reportlab_draws(monkeypatch)
+    assert [pdf.render_pdf(one) for one in letters] == drawn
+
+
+def test_an_attachment_that_needs_another_font_subset_is_drawn_by_reportlab(monkeypatch):
+    """A letter whose own pages use up the first font subset (256 codes) before its attachment: the kept pages
+    cannot be replayed with codes of one subset, so reportlab draws them, in the bytes it always draws."""
+    letter = _letters()[0]
+    monkeypatch.setattr(pdf, "_ATTACHMENTS", {})
+    extra = Paragraph((Run("Attachment note: ŵ"),))
+    with_extra = dataclasses.replace(letter, blocks=(*letter.blocks, extra))  # the attachment's last block
+    assert not pdf.missing_glyphs("ŵ")
+    crowded = "".join(ch for ch in map(chr, range(0x0100, 0x0250)) if ch.isalpha() and ch != "ŵ"
+                      and not pdf.missing_glyphs(ch))[:260]
+    big = _with_body(with_extra, Paragraph((Run(" ".join(crowded[i:i + 20] for i in range(0, 260, 20))),)))
+    pdf.render_pdf(with_extra)  # recorded
+    (kept,) = pdf._ATTACHMENTS.values()
+    assert kept is not None
+    failed = []
+    draw = pdf._Pages.draw
+
+    def counted(self, canv):
+        try:
+            return draw(self, canv)
+        except pdf._NoReplay:
+            failed.append(True)
+            raise
+
+    monkeypatch.setattr(pdf._Pages, "draw", counted)
+    made = pdf.render_pdf(big)
+    assert failed == [True]
+    monkeypatch.undo()
+    _reportlab_draws(monkeypatch)
+    assert pdf.render_pdf(big) == made
+    assert not any(ttf.state for ttf in pdf._LOADED.values())  # no font state of the abandoned PDF is left
+
+
+def test_a_letter_without_an_attachment_or_only_one_keeps_nothing(monkeypatch):
+    letter = _letters()[0]
+    monkeypatch.setattr(pdf, "_ATTACHMENTS", {})
+    cut = next(i for i, b in enumerate(letter.blocks) if getattr(b, "new_page", False))
+    assert pdf._attachment(dataclasses.replace(letter, blocks=letter.blocks[:cut]), pdf.layout.PageSetup()) is None
+    assert pdf._attachment(dataclasses.replace(letter, blocks=letter.blocks[cut:]), pdf.layout.PageSetup()) is None
+    pdf.render_pdf(letter, layout_only=True)  # validate's layout keeps nothing either
+    assert pdf._ATTACHMENTS == {}
+
+
 def test_an_empty_paragraph_is_drawn_as_reportlab_draws_it(monkeypatch):
     """reportlab's lines of an empty paragraph record no underlines or links: it is no shape to replay (this
     raised AttributeError once)."""
-    letter = _letters()[0]
-    letter = dataclasses.replace(letter, blocks=(Paragraph((Run(""),)), *letter.blocks))
+    letter = _with_body(_letters()[0], Paragraph((Run(""),)))
     made = pdf.render_pdf(letter)
     _reportlab_draws(monkeypatch)
     assert pdf.render_pdf(letter) == made

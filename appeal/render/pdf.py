@@ -20,6 +20,7 @@ import copy
 import io
 import unicodedata
 from contextvars import ContextVar
+from dataclasses import replace
 from functools import lru_cache, partial
 from typing import Any, Callable
 
@@ -464,6 +465,9 @@ class _Para(RLParagraph):
     def drawOn(self, canvas, x, y, _sW=0):
         """A replayed paragraph with what ``Flowable.drawOn`` puts around it (save the state, move the origin,
         restore), written without saving and restoring the canvas's state, which drawing it does not change."""
+        starts = self.__dict__.get("starts")
+        if starts is not None:  # the first paragraph of an attachment being recorded (_Attachment)
+            starts.start(canvas)
         drawn = self._kept_drawing()
         code = None
         if not getattr(self, "_showBoundary", None):
@@ -529,7 +533,14 @@ class _Drawing:
             draw()
         finally:
             _RECORDING.pop()
-        code = canv._code[start:]
+            if _RECORDING:  # a recording of the pages this is drawn on (_Attachment) holds its texts too
+                _RECORDING[-1].extend(texts)
+        return cls.of(texts, canv._code[start:], canv)
+
+    @classmethod
+    def of(cls, texts: list, code: list[str], canv) -> _Drawing | None:
+        """The drawing of content-stream entries ``code`` that drew ``texts`` (in order) in ``canv``'s PDF; None
+        unless its replay there gives back exactly ``code``."""
         encoded = cls._encoded(texts, canv)
         if encoded is None:
             return None
@@ -549,7 +560,7 @@ class _Drawing:
             pieces.extend(cls._named(entry[at:], names))
             parts.append(pieces)
         drawing = cls(texts, parts)
-        return drawing if i == len(encoded) and drawing.replay(canv) == code else None
+        return drawing if i == len(encoded) and drawing.replay(canv, drawn=False) == code else None
 
     @staticmethod
     def _named(literal: str, names: dict) -> list:
@@ -573,10 +584,16 @@ class _Drawing:
             out.append(f"({escape(codes)}) Tj")
         return out
 
-    def replay(self, canv, texts: list | None = None) -> list[str] | None:
-        encoded = self._encoded(self.texts if texts is None else texts, canv)
+    def replay(self, canv, texts: list | None = None, drawn: bool = True) -> list[str] | None:
+        """The content-stream entries in ``canv``'s PDF (``texts``: other texts of the same shape); None when a
+        character has no code there yet. ``drawn``: they go into the page (a recording of the page is told their
+        texts), not only compared."""
+        texts = self.texts if texts is None else texts
+        encoded = self._encoded(texts, canv)
         if encoded is None:
             return None
+        if drawn and _RECORDING:
+            _RECORDING[-1].extend(texts)
         doc = canv._doc
         return ["".join(p if type(p) is str else encoded[p] if type(p) is int else p.getSubsetInternalName(0, doc) + " "
                         for p in pieces) for pieces in self.parts]
@@ -630,7 +647,7 @@ def _shaped(paragraph: _Para, canv, record: bool = True) -> list[str] | None:
         drawing = _Drawing.record(lambda: RLParagraph.draw(paragraph), canv)
         if drawing is not None and [t for _, t in drawing.texts] == texts \
                 and len({ttf for ttf, _ in drawing.texts}) == 1 \
-                and drawing.replay(canv) == canv._code[start:]:
+                and drawing.replay(canv, drawn=False) == canv._code[start:]:
             _SHAPES[shape] = (drawing, colour)
         else:
             _SHAPES[shape] = None
@@ -640,6 +657,83 @@ def _shaped(paragraph: _Para, canv, record: bool = True) -> list[str] | None:
     drawing = kept[0]
     ttf = drawing.texts[0][0]
     return drawing.replay(canv, [(ttf, text) for text in texts])
+
+
+class _NoReplay(Exception):
+    """A kept attachment cannot be replayed in this PDF: a character of it would need a second font subset."""
+
+
+class _Pages:
+    """A letter's attachment as drawn on its pages: every letter of a template ends with the same attachment (its
+    heading on a page of its own, the quotes, the references), so its pages hold the same content in each, but for
+    the font codes and names, which depend on the PDF (:class:`_Drawing`). ``counts``: each page's number of
+    content-stream entries."""
+
+    def __init__(self, drawing: _Drawing, counts: list[int]) -> None:
+        self.drawing, self.counts = drawing, counts
+
+    def draw(self, canv) -> None:
+        """The pages added after ``canv``'s last: first each character gets its code, in the order drawing the
+        attachment hands codes out (each text in turn, through the face's ``splitString``), then each page is
+        the recording with this PDF's codes and names, and is shown."""
+        doc = canv._doc
+        for ttf, text in self.drawing.texts:
+            if any(subset for subset, _ in ttf.splitString(text, doc)):
+                raise _NoReplay
+        code = self.drawing.replay(canv, drawn=False)
+        if code is None:
+            raise _NoReplay
+        at = 0
+        for count in self.counts:
+            canv._code.extend(code[at:at + count])
+            at += count
+            canv.showPage()
+
+
+_ATTACHMENTS: dict[tuple, _Pages | None] = {}  # (the attachment's blocks, the page setup) -> its pages (None: not
+_ATTACHMENTS_KEPT = 32  # replayable), in memory only; an attachment quotes the library, and holds a case's data only
+#                         when a template puts it there
+
+
+class _Attachment:
+    """A letter's attachment: the blocks from its first heading on a page of its own (``index``) to its end. It is
+    drawn by reportlab and recorded (``pages`` None), or replayed from ``pages`` after the letter's own pages."""
+
+    def __init__(self, key: tuple, index: int, pages: _Pages | None = None) -> None:
+        self.key, self.index, self.pages = key, index, pages
+        self.first: int | None = None  # the page it starts on, once drawing reached it at the top of a page
+        self.texts: list = []  # what each face's splitString encoded from there (and each replay), in order
+
+    def start(self, canv) -> None:
+        if self.first is None and not canv._code:
+            self.first = canv._pageNumber
+            _RECORDING.append(self.texts)
+
+    def stop(self) -> None:
+        if self.first is not None and _RECORDING and _RECORDING[-1] is self.texts:
+            _RECORDING.pop()
+
+    def keep(self, canv, states: list[dict]) -> None:
+        """The attachment's pages (of ``states``, every page's) kept for the next letters when their replay in
+        this PDF gives back exactly what reportlab drew."""
+        self.stop()
+        if self.first is None or self.key in _ATTACHMENTS or len(_ATTACHMENTS) >= _ATTACHMENTS_KEPT:
+            return
+        pages = states[self.first - 1:]
+        if not pages or any(state["_annotationrefs"] or state["_formsinuse"] for state in pages):
+            _ATTACHMENTS[self.key] = None
+            return
+        drawing = _Drawing.of(self.texts, [entry for state in pages for entry in state["_code"]], canv)
+        _ATTACHMENTS[self.key] = _Pages(drawing, [len(state["_code"]) for state in pages]) if drawing else None
+
+
+def _attachment(letter: Letter, page: layout.PageSetup) -> _Attachment | None:
+    """The letter's attachment, to record or to replay; None when it has none (or nothing before it)."""
+    index = next((i for i, b in enumerate(letter.blocks) if isinstance(b, Heading) and b.new_page), 0)
+    if index == 0 or any(isinstance(b, (Signature, Recipient)) for b in letter.blocks[index:]):
+        return None
+    key = (letter.blocks[index:], page)
+    return _Attachment(key, index, _ATTACHMENTS.get(key))
 
 
 def _between(pieces: list[str], value: Any) -> list:
@@ -1038,17 +1132,20 @@ def _on_stationery(data: bytes, page: layout.PageSetup) -> bytes:
     return buffer.getvalue()
 
 
-def _story(letter: Letter, page: layout.PageSetup) -> list[Flowable]:
+def _story(letter: Letter, page: layout.PageSetup, attachment: _Attachment | None = None) -> list[Flowable]:
     """The page's flowables; what keeps with the next block is bound to that block's first flowable.
-    With a window envelope the payer's address is not in the flow: it is drawn in the window."""
+    With a window envelope the payer's address is not in the flow: it is drawn in the window. ``attachment``
+    (to record) starts recording when its first paragraph is drawn."""
     story: list[Flowable] = []
     pending: list[Flowable] = []
     blocks = [b for b in letter.blocks if not (isinstance(b, Recipient) and page.envelope == "window-10")]
     for i, block in enumerate(blocks):
+        starts = None
         if isinstance(block, Heading) and block.new_page:  # an attachment starts on a page of its own
             story.extend(pending)
             story.append(PageBreak())
             pending = []
+            starts, attachment = attachment, None  # the first attachment's heading only
         if isinstance(block, BulletList) and leads_closing(blocks, i) and len(block.items) > CLOSING_ITEMS:
             cut = len(block.items) - CLOSING_ITEMS  # the list may break before its last items (list_keeps)
             head = _list(block, 0, cut)
@@ -1056,6 +1153,8 @@ def _story(letter: Letter, page: layout.PageSetup) -> list[Flowable]:
             pending = _list(block, cut)
             continue
         drawn = _RENDERERS.get(type(block), _unknown)(block)
+        if starts is not None:
+            drawn[0].__dict__["starts"] = starts
         if keeps_with_next(blocks, i):
             pending.extend(drawn)
             continue
@@ -1083,12 +1182,14 @@ class _NumberedCanvas(rl_canvas.Canvas):
     every letter (``canvasmaker`` is a ``functools.partial`` of it): a class made per letter cost more than
     the rest of the canvas."""
 
-    def __init__(self, *args, letter: Letter, layout_only: bool = False, **kwargs):
+    def __init__(self, *args, letter: Letter, layout_only: bool = False, attachment: _Attachment | None = None,
+                 **kwargs):
         kwargs["invariant"] = 1
         kwargs["initialFontName"] = FAMILY
         super().__init__(*args, **kwargs)
         self._letter = letter
         self._layout_only = layout_only
+        self._attachment = attachment
         self._pages: list[dict] = []
 
     def showPage(self):
@@ -1096,6 +1197,12 @@ class _NumberedCanvas(rl_canvas.Canvas):
         self._startPage()
 
     def save(self):
+        attachment = self._attachment
+        if attachment is not None:  # the attachment's pages after the letter's, or kept for the next letters
+            if attachment.pages is not None:
+                attachment.pages.draw(self)
+            else:
+                attachment.keep(self, self._pages)
         if self._layout_only:
             return
         total = len(self._pages)
@@ -1171,11 +1278,29 @@ def render_pdf(letter: Letter, page: layout.PageSetup | None = None, layout_only
     no PDF is written: the pages' furniture (running header, page numbers), the page streams and the font
     subsets, none of which a case's data can make fail (its fields' glyphs are checked by
     ``fonts.check_fonts``), are left out, and ``b""`` comes back. A letter on stationery is written whole, as
-    merging it reads the stationery's PDF."""
+    merging it reads the stationery's PDF.
+
+    A letter's attachment (its pages from the first heading on a page of its own: :class:`_Attachment`) is
+    drawn by reportlab the first time, and its pages replayed in the next letters that end with the same
+    attachment on the same page setup: the same bytes as drawing it (``tests/test_pdf_replay.py``)."""
     page = page or layout.PageSetup()
     layout_only = layout_only and page.stationery_first is None
     _check(letter)
+    attachment = None if layout_only else _attachment(letter, page)
+    try:
+        data = _build(letter, page, layout_only, attachment)
+    except _NoReplay:  # a character of the attachment would need another subset in this PDF: drawn as usual
+        data = _build(letter, page, layout_only, None)
+    if layout_only:
+        return b""
+    return _on_stationery(data, page) if page.stationery_first is not None else data
+
+
+def _build(letter: Letter, page: layout.PageSetup, layout_only: bool, attachment: _Attachment | None) -> bytes:
+    """reportlab's build of the letter's pages; with an ``attachment`` to replay, of the pages before it (the
+    canvas adds the attachment's when it saves)."""
     buffer = io.BytesIO()
+
     def first_page(canvas, _doc) -> None:  # drawn before the text, so text extraction reads it first
         if page.stationery_first is None:
             _draw_letterhead(canvas, letter, page)
@@ -1190,13 +1315,20 @@ def render_pdf(letter: Letter, page: layout.PageSetup | None = None, layout_only
         title=letter.title, author=letter.author, subject=letter.subject, keywords=", ".join(letter.keywords),
         creator="appeal", producer="appeal (reportlab)", invariant=1, pageTemplates=[first, rest],
     )
+    replay = attachment is not None and attachment.pages is not None
+    story = (_story(replace(letter, blocks=letter.blocks[:attachment.index]), page) if replay and attachment
+             else _story(letter, page, attachment))
     token = _MONOCHROME.set(page.monochrome)
     try:
-        doc.build(_story(letter, page), canvasmaker=partial(_NumberedCanvas, letter=letter,
-                                                                             layout_only=layout_only))
+        doc.build(story, canvasmaker=partial(_NumberedCanvas, letter=letter, layout_only=layout_only,
+                                             attachment=attachment))
+    except _NoReplay:
+        canv = getattr(doc, "canv", None)
+        for ttf in _LOADED.values():  # the abandoned PDF's font states (saving it would have removed them)
+            ttf.state.pop(getattr(canv, "_doc", None), None)
+        raise
     finally:
         _MONOCHROME.reset(token)
-    if layout_only:
-        return b""
-    data = buffer.getvalue()
-    return _on_stationery(data, page) if page.stationery_first is not None else data
+        if attachment is not None:
+            attachment.stop()
+    return buffer.getvalue()
