@@ -437,6 +437,36 @@ def docxtpl_and_weasyprint(n: int) -> dict:
 
 # ------------------------------------------------------------------------------ the machine
 
+CALIBRATION_COMMIT = "c5f2dfa"  # the code BEFORE_C5F2DFA measured on the kind of machine the issue's targets are for
+
+
+def calibration(folder: Path, commit: str = CALIBRATION_COMMIT, runs: int = 3) -> dict | None:
+    """How much faster this machine is than the one the issue's targets are for, by one workload measured on
+    both: the per-letter CPU of both formats for the code before the speed work (``commit``, checked out in a
+    temporary git worktree and measured with its own ``per_letter(60)``, as ``BEFORE_C5F2DFA`` was), here
+    against there. The median of ``runs`` processes. None without git or the commit (a shallow clone)."""
+    worktree = folder / "calibration"
+    added = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(worktree), commit],
+                           capture_output=True, text=True)
+    if added.returncode != 0:
+        return None
+    script = ("import json, sys; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/benchmarks']; import appeal, run; "
+              "assert appeal.__file__.startswith(sys.argv[1]); print(json.dumps(run.per_letter(60)['both']))")
+    try:
+        measured = []
+        for _ in range(runs):
+            done = subprocess.run([sys.executable, "-c", script, str(worktree)], capture_output=True, text=True,
+                                  timeout=600, env=dict(os.environ, APPEAL_CACHE_DIR=str(folder / "calibration-cache")))
+            if done.returncode != 0:
+                return None
+            measured.append(json.loads(done.stdout.strip().splitlines()[-1])["cpu_ms"])
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], capture_output=True)
+    here = round(statistics.median(measured), 2)
+    return {"commit": commit, "both_cpu_ms_here": here, "both_cpu_ms_there": BEFORE_C5F2DFA["both"],
+            "there": BEFORE_C5F2DFA["machine"], "factor": round(BEFORE_C5F2DFA["both"] / here, 2)}
+
+
 def yardstick() -> float:
     """CPU seconds of a fixed pure-Python workload (median of 5): how fast this machine runs Python, so that
     runs on different machines can be compared (the machines this project is measured on differ by 2x)."""
@@ -567,9 +597,35 @@ def verdicts(results: dict) -> list[dict]:
                      round(twenty["wall_s"] * 50 / both["wall_ms"]), round(twenty["cpu_s"] * 50 / both["cpu_ms"]),
                      lambda v: v >= TARGETS["soffice_batch20_ratio"],
                      f"soffice {twenty['wall_s']} s, CPU {twenty['cpu_s']} s for 20"))
-    return [{"what": what, "target": target, "unit": unit, "wall": wall, "cpu": cpu, "holds_wall": bool(test(wall)),
-             "holds_cpu": None if cpu is None else bool(test(cpu)), "note": note}
-            for what, target, unit, wall, cpu, test, note in rows]
+    factor = (results.get("calibration") or {}).get("factor")
+
+    def there(unit: str, cpu: float | None) -> float | None:
+        """The CPU figure as it would be on the issue's machine: times longer, rates lower by the factor (memory
+        and the ratios to LibreOffice, which runs on the same machine, do not scale)."""
+        if factor is None or cpu is None or unit not in ("ms", "s", "letters/s"):
+            return None
+        return round(cpu / factor, 1) if unit == "letters/s" else round(cpu * factor, 3 if unit == "s" else 2)
+
+    out = []
+    for what, target, unit, wall, cpu, test, note in rows:
+        estimate = there(unit, cpu)
+        out.append({"what": what, "target": target, "unit": unit, "wall": wall, "cpu": cpu,
+                    "holds_wall": bool(test(wall)), "holds_cpu": None if cpu is None else bool(test(cpu)),
+                    "issue_machine": estimate,
+                    "holds_issue_machine": None if estimate is None else bool(test(estimate)), "note": note})
+    return out
+
+
+def _calibration_lines(found: dict | None) -> list[str]:
+    if not found:
+        return ["No estimate for the issue's machine: the calibration needs git and commit "
+                f"{CALIBRATION_COMMIT} (not in a shallow clone).", ""]
+    return [f"**Calibration:** the code before the speed work (commit {found['commit']}) takes "
+            f"{found['both_cpu_ms_here']} ms of CPU per letter (both formats) here and took "
+            f"{found['both_cpu_ms_there']} ms on {found['there']}, the kind of machine the issue measured its "
+            f"44 ms on: this machine is {found['factor']}x as fast by that workload. The estimate multiplies each "
+            "time by that factor (divides each rate). Other work scales by other factors (start-up reads "
+            "files, a batch writes them), so read it as an estimate, not a measurement.", ""]
 
 
 def chart(results: dict) -> str:
@@ -618,10 +674,11 @@ def markdown(results: dict, command: str) -> str:
         "## Against the targets",
         "",
         "By the clock, and by CPU time (for batch: the letters per second its CPU time per letter allows on "
-        "every core).",
+        "every core); then by CPU time as estimated on the machine the issue's targets are for.",
         "",
-        "| what | target | by the clock | holds | by CPU time | holds | note |",
-        "|---|---|---|---|---|---|---|",
+        *_calibration_lines(results.get("calibration")),
+        "| what | target | by the clock | holds | by CPU time | holds | on the issue's machine (est.) | holds | note |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
 
     def said(holds: bool | None) -> str:
@@ -629,8 +686,10 @@ def markdown(results: dict, command: str) -> str:
 
     for v in results["verdicts"]:
         cpu = "" if v["cpu"] is None else f"{v['cpu']} {v['unit']}"
+        estimate = "" if v.get("issue_machine") is None else f"{v['issue_machine']} {v['unit']}"
         lines.append(f"| {v['what']} | {v['target']} | {v['wall']} {v['unit']} | {said(v['holds_wall'])} | "
-                     f"{cpu} | {said(v['holds_cpu'])} | {v['note']} |")
+                     f"{cpu} | {said(v['holds_cpu'])} | {estimate} | {said(v.get('holds_issue_machine'))} | "
+                     f"{v['note']} |")
     lines += ["", "## Per letter (the sample letter, one process, caches warm)", "",
               "| stage | median wall ms | median CPU ms | before (issue) | before, c5f2dfa, CPU ms |",
               "|---|---|---|---|---|"]
@@ -789,6 +848,7 @@ def main() -> None:
             return value
 
         results["machine"]["disk_yardstick"] = step("disk yardstick", disk_yardstick, folder)
+        results["calibration"] = step("calibration", calibration, folder, CALIBRATION_COMMIT, 1 if quick else 3)
         results["per_letter"] = step("per letter", per_letter, 20 if quick else 60)
         results["per_letter"] |= step("distinct letters", distinct_letters, 50 if quick else 200)
         results["where_time_goes"] = step("profile", where_time_goes, 10 if quick else 30)
@@ -810,7 +870,10 @@ def main() -> None:
     (docs / "performance.md").write_text(markdown(results, command), encoding="utf-8")
     for v in results["verdicts"]:
         cpu = "" if v["cpu"] is None else f"; by CPU time {v['cpu']} ({'holds' if v['holds_cpu'] else 'misses'})"
-        print(f"{v['what']}: {v['wall']} {v['unit']} ({'holds' if v['holds_wall'] else 'misses'}){cpu}; "
+        there = ("" if v["issue_machine"] is None else
+                 f"; on the issue's machine (est.) {v['issue_machine']} "
+                 f"({'holds' if v['holds_issue_machine'] else 'misses'})")
+        print(f"{v['what']}: {v['wall']} {v['unit']} ({'holds' if v['holds_wall'] else 'misses'}){cpu}{there}; "
               f"target {v['target']}")
     print("wrote docs/performance.md, docs/performance.json, docs/performance.svg")
 
