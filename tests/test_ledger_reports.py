@@ -31,12 +31,12 @@ def test_next_writes_the_second_level_letter_with_the_prior_decision(ws, tmp_pat
     found = as_json(result)
     (row,) = found["appeals"]
     assert (row["id"], row["level"], row["status"], row["appeal_by"]) == ("A-000005", "second-level", "drafted",
-                                                                          "2027-01-14")
+                                                                          "2027-01-02")
     pdf = next(p for p in map(__import__("pathlib").Path, found["outputs"]) if p.suffix == ".pdf")
     assert "second-level" in pdf.name
     text = flat(pdf_text(pdf))
     assert "Second-level appeal" in text
-    assert "Prior decision 12/15/2026 (reference SYNTH1001)" in text  # the remittance (its TRN)
+    assert "Prior decision 12/03/2026 (reference SYNTH1001)" in text  # the remittance (its TRN)
     again = cli("track", "next", "--claim", "4276512332", "--carc", "A7", "-o", out, "--workspace", ws)
     assert again.exit_code == 0  # the same appeal, its letter made again
     listed = as_json(cli("track", "list", "--workspace", ws, "--json"))["appeals"]
@@ -44,10 +44,10 @@ def test_next_writes_the_second_level_letter_with_the_prior_decision(ws, tmp_pat
 
 
 def test_next_is_dated_as_asked_and_judged_as_generate_judges_a_letter(ws, tmp_path):
-    """The decision (the follow-up remittance's, 12/15/2026) comes before the letter: one dated earlier is held
+    """The decision (the follow-up remittance's, 12/03/2026) comes before the letter: one dated earlier is held
     for review; --date sets the letter's date (never the first letter's), and the verdict is the last line."""
     found = {}
-    for day in ("2026-12-10", "2026-12-16"):
+    for day in ("2026-12-02", "2026-12-04"):
         result = cli("track", "next", "--claim", "4276512332", "--carc", "A7", "-o", tmp_path / day, "--workspace",
                      ws, "--date", day, "--json")
         assert result.exit_code == 0, result.stderr
@@ -55,14 +55,14 @@ def test_next_is_dated_as_asked_and_judged_as_generate_judges_a_letter(ws, tmp_p
         assert result.stderr.rstrip().splitlines()[-1].startswith("verdict: ")
         pdf = next(p for p in map(__import__("pathlib").Path, found[day]["outputs"]) if p.suffix == ".pdf")
         assert day in pdf.name
-        month_day = {"2026-12-10": "December 10, 2026", "2026-12-16": "December 16, 2026"}[day]
+        month_day = {"2026-12-02": "December 2, 2026", "2026-12-04": "December 4, 2026"}[day]
         assert month_day in flat(pdf_text(pdf))
-    early = found["2026-12-10"]["verdict"]
+    early = found["2026-12-02"]["verdict"]
     assert early["status"] == "review"
     (reason,) = [r for r in early["reasons"] if r["code"] == "dated-before-decision"]
-    assert "dated 12/10/2026, before the decision of 12/15/2026 it appeals" in reason["message"]
-    assert "dated-before-decision" not in [r["code"] for r in found["2026-12-16"]["verdict"]["reasons"]]
-    assert isinstance(found["2026-12-16"]["findings"], list)
+    assert "dated 12/02/2026, before the decision of 12/03/2026 it appeals" in reason["message"]
+    assert "dated-before-decision" not in [r["code"] for r in found["2026-12-04"]["verdict"]["reasons"]]
+    assert isinstance(found["2026-12-04"]["findings"], list)
 
 
 def test_next_of_an_appeal_not_upheld_is_exit_2(ws, base, tmp_path):
@@ -80,8 +80,8 @@ def test_stats_by_payer_hold_the_figures(ws):
     rows = {r["payer"]: r for r in found["stats"]}
     assert {k: (r["appeals"], r["sent"], r["decided"], r["overturned"], r["overturn_rate"], r["recovered"],
                 r["median_days_to_decision"]) for k, r in rows.items()} == {
-        "Example Payer": (2, 2, 2, 1, 0.5, "350.00", 15),
-        "Synthetic Health Plan": (2, 1, 1, 1, 1.0, "150.00", 15)}
+        "Example Payer": (2, 2, 2, 1, 0.5, "350.00", 3),
+        "Synthetic Health Plan": (2, 1, 1, 1, 1.0, "150.00", 3)}
     total = found["total"]
     assert (total["appeals"], total["decided"], total["overturn_rate"], total["recovered"]) == (4, 3, 0.6667,
                                                                                                 "500.00")
@@ -112,7 +112,7 @@ def test_due_on_the_reconciled_ledger_lists_the_unsent_draft_and_the_next_level(
     assert result.exit_code == 0
     assert [(d["appeal"], d["action"], d["due"], d["flag"]) for d in as_json(result)["due"]] == [
         ("A-000003", "send the appeal", "2024-04-04", "PAST DUE"),
-        ("A-000005", "file the next level (second-level)", "2027-01-14", "")]
+        ("A-000005", "file the next level (second-level)", "2027-01-02", "")]
 
 
 def test_export_xlsx_of_the_reconciled_ledger_holds_the_outcomes(ws, tmp_path):
@@ -124,10 +124,10 @@ def test_export_xlsx_of_the_reconciled_ledger_holds_the_outcomes(ws, tmp_path):
     header = values[0]
     got = {row[0]: dict(zip(header, row)) for row in values[1:]}
     assert {k: (v["status"], v["result"], v["recovered"], v["decided_on"]) for k, v in got.items()} == {
-        "A-000001": ("overturned", "overturned", 350, "2026-12-15"),
-        "A-000002": ("upheld", "upheld", 0, "2026-12-15"),
+        "A-000001": ("overturned", "overturned", 350, "2026-12-03"),
+        "A-000002": ("upheld", "upheld", 0, "2026-12-03"),
         "A-000003": ("drafted", None, None, None),
-        "A-000004": ("overturned", "overturned", 150, "2026-12-15"),
+        "A-000004": ("overturned", "overturned", 150, "2026-12-03"),
         "A-000005": ("new", None, None, None)}
     assert got["A-000001"]["sent_via"] == "portal" and got["A-000005"]["level"] == "second-level"
 

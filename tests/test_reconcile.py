@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 import pytest
@@ -46,13 +47,28 @@ def test_the_followup_gives_overturned_upheld_overturned_and_unmatched(reconcile
         ("PCN0077", "no appeal of this payer has its claim number, original claim number or account")]
     rows = appeals(ws)
     assert {k: (v["status"], v["recovered"], v["decided_on"]) for k, v in rows.items() if k <= "A-000004"} == {
-        "A-000001": ("overturned", "350.00", "2026-12-15"),
-        "A-000002": ("upheld", "0.00", "2026-12-15"),
+        "A-000001": ("overturned", "350.00", "2026-12-03"),
+        "A-000002": ("upheld", "0.00", "2026-12-03"),
         "A-000003": ("drafted", None, None),  # never sent: the re-adjudication's CO-189 is no decision on it
-        "A-000004": ("overturned", "150.00", "2026-12-15")}
+        "A-000004": ("overturned", "150.00", "2026-12-03")}
     # upheld opens the second level: 30 days in the payer directory, from the remittance's date (no mail days)
     assert (rows["A-000005"]["level"], rows["A-000005"]["status"], rows["A-000005"]["appeal_by"]) == (
-        "second-level", "new", "2027-01-14")
+        "second-level", "new", "2027-01-02")
+
+
+def test_a_remittance_dated_ahead_decides_as_of_today(base, tmp_path):
+    """An 835 whose payment and production dates are ahead of today (an EFT that settles later, or a clock gone
+    wrong): its decisions are recorded as of today, never ahead, so the next level is counted from a day past."""
+    ws = copy_workspace(base, tmp_path)
+    send_three(ws, base[1])
+    ahead = (dt.date.today() + dt.timedelta(days=5)).strftime("%Y%m%d")
+    remit = tmp_path / "ahead.835"
+    remit.write_text(FOLLOWUP.read_text(encoding="utf-8").replace("20261203", ahead).replace("20261202", ahead),
+                     encoding="utf-8")
+    result = cli("track", "reconcile", remit, "--workspace", ws, "--json")
+    assert result.exit_code == 0, result.stderr
+    decided = {k: v["decided_on"] for k, v in appeals(ws).items() if v["decided_on"]}
+    assert decided == dict.fromkeys(("A-000001", "A-000002", "A-000004"), dt.date.today().isoformat())
 
 
 def test_reconciling_the_same_file_twice_records_nothing_twice(reconciled, tmp_path):
@@ -95,7 +111,7 @@ def test_a_file_that_is_not_an_835_is_exit_2(base, tmp_path):
 # ---- the rules, on small remittances -------------------------------------------------------------------
 
 ISA = ("ISA*00*          *00*          *ZZ*P              *ZZ*V              *261215*1200*^*00501*000000001*0*T*:~"
-       "GS*HP*P*V*20261215*1200*1*X*005010X221A1~ST*835*0001~BPR*I*0*C*CHK************20261215~"
+       "GS*HP*P*V*20261203*1200*1*X*005010X221A1~ST*835*0001~BPR*I*0*C*CHK************20261203~"
        "N1*PR*SYNTHETIC HEALTH PLAN*XV*99999~")
 APPEAL = {"claim": "PCN0001", "group": "CO", "carc": "97",
           "lines": [["2023-12-01", "97110", "2", True], ["2023-12-01", "97140", "1", True],
@@ -132,8 +148,8 @@ def test_superseded_opens_a_new_denial_linked_to_the_appeal(base, tmp_path):
     ws = copy_workspace(base, tmp_path)
     send_three(ws, base[1])
     remit = tmp_path / "again.835"
-    remit.write_text(ISA.replace("BPR*I*0*C*CHK************20261215~", "BPR*I*0*C*CHK************20261215~"
-                                 "DTM*405*20261215~") + "CLP*ACCT-0001*4*180*0*0*12*PCN0001~"
+    remit.write_text(ISA.replace("BPR*I*0*C*CHK************20261203~", "BPR*I*0*C*CHK************20261203~"
+                                 "DTM*405*20261203~") + "CLP*ACCT-0001*4*180*0*0*12*PCN0001~"
                      "SVC*HC:97110*120*0**2~DTM*472*20231201~CAS*CO*50*120~SE*9*0001~GE*1*1~IEA*1*000000001~",
                      encoding="utf-8")
     result = cli("track", "reconcile", remit, "--workspace", ws, "--json")
@@ -144,7 +160,7 @@ def test_superseded_opens_a_new_denial_linked_to_the_appeal(base, tmp_path):
     # A-000004 was a corrected claim: its new denial is appealed at the first level, a reconsideration, due in
     # 90 days (payer directory) from the remittance
     assert (new["reason"], new["status"], new["linked_from"], new["level"], new["appeal_by"]) == (
-        "CO-50", "new", "A-000004", "reconsideration", "2027-03-15")
+        "CO-50", "new", "A-000004", "reconsideration", "2027-03-03")
 
 
 def test_a_reversal_alone_decides_nothing():

@@ -289,3 +289,32 @@ def test_the_header_lists_every_field_to_fill_in_not_only_the_profiles(tmp_path)
                                                                '"76496": {with_routine_exam: no}'))
     [alone] = [d for d in drafts_of("07_synthetic_carc189_76496.835", ws) if d.denial.carc == "189"]
     assert "# FILL IN the fields so marked below: appeal.facts.recording" in alone.text.splitlines()
+
+
+TODAY = dt.date(2026, 12, 4)
+
+
+@pytest.mark.parametrize("payment, production, dated, said", [
+    (-2, 5, -2, "the remittance date"),  # the payment date (BPR16), when it is not ahead
+    (3, -1, -1, "the remittance's production date (DTM*405): its payment date (BPR16), 2026-12-07, is after today"),
+    (3, 2, 0, "today: the remittance's dates (BPR16 2026-12-07, DTM*405 2026-12-06) are after today"),
+])
+def test_a_remittance_dated_ahead_gives_a_denial_dated_no_later_than_today(ws, tmp_path, payment, production,
+                                                                          dated, said):
+    """An EFT's payment date is often days after its 835 arrives: the case is dated by the production date then,
+    or today, never ahead (a denial dated after today is an error), and says which date it took."""
+    def day(offset: int) -> str:
+        return (TODAY + dt.timedelta(days=offset)).strftime("%Y%m%d")
+
+    text = (X12 / "07_synthetic_carc189_76496.835").read_text(encoding="utf-8")
+    text = text.replace("************20041028~", f"************{day(payment)}~").replace(
+        "DTM*405*20130901~", f"DTM*405*{day(production)}~")
+    source = tmp_path / "ahead.835"
+    source.write_text(text, encoding="utf-8")
+    loaded = load_workspace(ws)
+    (draft,) = [d for d in drafts(read_remittance(source), loaded, template_set((), ws), TODAY)
+                if d.denial.carc == "189"]
+    expected = (TODAY + dt.timedelta(days=dated)).isoformat()
+    assert f'  date: "{expected}"  # {said}' in draft.text
+    case = load_case(write(tmp_path, draft), defaults=loaded.case_defaults, today=TODAY)
+    assert case.denial.date.isoformat() == expected

@@ -129,9 +129,10 @@ def remit_denials(remit: Remittance, workspace: Workspace | None) -> Iterator[tu
 
 # ---------------------------------------------------------------- deadlines
 
-def remit_date(txn: Transaction) -> dt.date | None:
-    """The remittance's date: the payment date (BPR16), else the production date (DTM*405)."""
-    return txn.payment_date or txn.production_date
+def remit_date(txn: Transaction, today: dt.date | None = None) -> dt.date | None:
+    """The remittance's date: the payment date (BPR16), else the production date (DTM*405), never after today
+    (:meth:`~appeal.inputs.x12.Transaction.dated`)."""
+    return txn.dated(today or dt.date.today())[0]
 
 
 # ------------------------------------------------------------- the table
@@ -184,7 +185,7 @@ def denial_row(remit: Remittance, txn: Transaction, denial: RemitDenial, workspa
 def _row_shared(txn: Transaction, workspace: Workspace | None, today: dt.date | None) -> tuple:
     """The payer, remit date, appeal-by date (or why there is none) and flag of a transaction's rows."""
     entry = payer_entry(workspace, txn)
-    remitted = remit_date(txn)
+    remitted = remit_date(txn, today)
     deadline = earliest_deadline(entry, remitted, today=today)
     return (txn.payer.name, remitted.isoformat() if remitted else "", deadline.as_dict() if deadline else None,
             None if deadline else no_deadline_reason(workspace, entry, txn), deadline.flag if deadline else "")
@@ -357,7 +358,7 @@ class _Drafter:
     def share(self, txn: Transaction) -> _Shared:
         entry = payer_entry(self.workspace, txn)
         payer_name = entry.name if entry else txn.payer.name
-        deadline = earliest_deadline(entry, remit_date(txn), today=self.today)
+        deadline = earliest_deadline(entry, remit_date(txn, self.today), today=self.today)
         appeal_by = []
         if deadline:  # the date only: a PAST DUE flag would change the file from one day to the next
             appeal_by.append(f"# Appeal by {deadline.due.isoformat()} ({deadline.level}: {deadline.basis}; source: "
@@ -366,7 +367,7 @@ class _Drafter:
         _write_provider(sections, self.workspace, txn)
         _write_payer(sections, txn, payer_name)
         date = _CaseWriter()
-        _write_denial_date(date, txn)
+        _write_denial_date(date, txn, self.today)
         return _Shared(entry, payer_name, deadline, appeal_by, sections.lines, (date.lines, date.fill_in))
 
     def gaps(self, txn: Transaction, npi: str | None) -> _Part:
@@ -601,10 +602,10 @@ def _number(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _write_denial_date(w: _CaseWriter, txn: Transaction) -> None:
-    date = remit_date(txn)
+def _write_denial_date(w: _CaseWriter, txn: Transaction, today: dt.date | None) -> None:
+    date, which = txn.dated(today or dt.date.today())
     if date:
-        w.key(2, "date", date.isoformat(), "the remittance date")
+        w.key(2, "date", date.isoformat(), which)
     else:
         w.gap(2, "date", "denial.date", "the date of the denial", "YYYY-MM-DD")
 

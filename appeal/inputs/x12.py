@@ -209,6 +209,24 @@ class Transaction:
     payee: Party = field(default_factory=Party)
     claims: list[Claim] = field(default_factory=list)
 
+    def dated(self, today: date) -> tuple[date | None, str]:
+        """The remittance's date as of ``today``, and which it is: the payment date (BPR16), else the production
+        date (DTM*405). A payment date after ``today`` (an EFT effective days after its 835 arrives) gives way to
+        the production date, the day the payer adjudicated; with both after ``today`` (a clock gone wrong, the
+        file's or this machine's), ``today``, when the remittance was in hand. So a denial or a decision read from
+        it is never dated ahead, and a deadline counted from it is never later than the payer's own."""
+        if self.payment_date is not None and self.payment_date <= today:
+            return self.payment_date, "the remittance date"
+        ahead = f"its payment date (BPR16), {self.payment_date.isoformat()}, is after today" \
+            if self.payment_date is not None else ""
+        if self.production_date is not None and self.production_date <= today:
+            return self.production_date, "the remittance's production date (DTM*405)" + (f": {ahead}" if ahead else "")
+        if self.payment_date is None and self.production_date is None:
+            return None, ""
+        found = (("BPR16", self.payment_date), ("DTM*405", self.production_date))
+        dates = ", ".join(f"{name} {value.isoformat()}" for name, value in found if value)
+        return today, f"today: the remittance's dates ({dates}) are after today"
+
 
 @dataclass(slots=True)
 class Remittance:

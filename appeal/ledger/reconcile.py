@@ -106,7 +106,8 @@ def _answer(ledger: Ledger, conn, path: str, digest: str, txn: Transaction, grou
     final = group[-1]
     if final.status == "22":  # a reversal alone takes a payment back; the decision is its re-adjudication
         return []
-    on = txn.payment_date or txn.production_date or dt.date.today()
+    today = dt.date.today()
+    on = txn.dated(today)[0] or today  # never after today: a payment date days ahead is the EFT's, not the decision's
     out = []
     for appeal, how in _candidates(group, appeals, payers):
         key = hashlib.sha256(f"{digest}:{final.segment_index}:{appeal['appeal_id']}".encode()).hexdigest()
