@@ -106,8 +106,11 @@ def test_without_a_profile_the_gaps_are_named_in_the_file_and_by_validation(tmp_
     assert "#   provider.address: the billing provider's address, as a list of lines" in draft.text
     with pytest.raises(CaseError) as info:
         load_case(write(tmp_path, draft))
-    missing = {p.field for p in info.value.problems if p.message == "is required"}
-    assert missing == {"provider.npi", "provider.address", "signer", "signer.name", "signer.title"}
+    missing = {p.field: p.line for p in info.value.problems if p.message == "is required"}
+    assert set(missing) == {"provider.npi", "provider.address", "signer.name", "signer.title"}
+    lines = draft.text.splitlines()
+    for dotted, line in missing.items():  # each one at its own FILL IN line in the file, not at its section
+        assert lines[line - 1].strip().startswith(f"{dotted.split('.')[1]}:  # FILL IN: "), (dotted, line)
 
 
 def test_a_line_without_a_date_is_marked(tmp_path):

@@ -272,6 +272,7 @@ def unique_name(name: str, used: set[str]) -> str:
 
 # A part of a case file: its lines and the fields it leaves to fill in.
 _Part = tuple[list[str], list[str]]
+_Gaps = tuple[list[str], list[str], list[str]]
 
 
 @dataclass
@@ -286,7 +287,8 @@ class _Shared:
     appeal_by: list[str]  # the header's appeal-by line, if any
     sections: list[str]  # provider and payer
     denial_date: _Part
-    gaps: dict[str | None, _Part] = field(default_factory=dict)  # the gaps and the header's lines naming them
+    gaps: dict[str | None, _Gaps] = field(default_factory=dict)  # the gaps, the header's lines naming them, and
+    #                                                                the signer's FILL IN lines when no profile has one
 
 
 class _Drafter:
@@ -347,7 +349,7 @@ class _Drafter:
                 *shared.appeal_by,
                 "# Check every value and fill in each FILL IN, then: appeal generate THIS_FILE -o out/",
                 *gaps[0], *_marked_below(bool(gaps[1]), marked),
-                *shared.sections, *self.claim_part[0], "denial:", *shared.denial_date[0],
+                *shared.sections, *gaps[2], *self.claim_part[0], "denial:", *shared.denial_date[0],
                 *denial_part[0], *fact_part[0], ""]
         number = claim.payer_claim_number or f"claim-at-segment-{claim.segment_index}"
         return Draft(name=name_stem(shared.payer_name, number, said[1]) + CASE_SUFFIX,
@@ -370,15 +372,23 @@ class _Drafter:
         _write_denial_date(date, txn, self.today)
         return _Shared(entry, payer_name, deadline, appeal_by, sections.lines, (date.lines, date.fill_in))
 
-    def gaps(self, txn: Transaction, npi: str | None) -> _Part:
-        """The profile fields neither the remittance nor the profile gives, and the header's lines naming them."""
+    def gaps(self, txn: Transaction, npi: str | None) -> _Gaps:
+        """The profile fields neither the remittance nor the profile gives, the header's lines naming them, and,
+        when no profile gives a signer, the case's ``signer`` section with each key marked FILL IN (the provider's
+        are marked in its section, :func:`_write_provider`), so validation names each one's line."""
         gaps = _profile_gaps(self.workspace, txn, npi)
         w = _CaseWriter()
         if gaps:
             w.comment("FILL IN (neither the remittance nor the practice profile, appeal.yaml, gives them):")
             for dotted in gaps:
                 w.comment(f"  {dotted}: {PROFILE_FIELDS[dotted]}")
-        return w.lines, gaps
+        signer = _CaseWriter()
+        if not (self.workspace.signer_for(npi) if self.workspace else {}):
+            signer.key(0, "signer")
+            for dotted in gaps:
+                if dotted.startswith("signer."):
+                    signer.gap(2, dotted.split(".", 1)[1], dotted, PROFILE_FIELDS[dotted])
+        return w.lines, gaps, signer.lines
 
     def choose(self, denial: RemitDenial, codes: tuple[str, ...], facts: dict) -> tuple[TemplateMeta, str]:
         """The template for the denial (``letters.select``), chosen once per denial reason, remark codes, denied
@@ -482,9 +492,13 @@ def _write_provider(w: _CaseWriter, workspace: Workspace | None, txn: Transactio
     fields = _payee_fields(txn)
     if fields:
         w.comment("provider: from the remittance's payee (N1*PE); give practice.provider in appeal.yaml instead")
-        w.key(0, "provider")
-        for name, value in fields.items():
-            w.key(2, name, value)
+    w.key(0, "provider")
+    for name, value in fields.items():
+        w.key(2, name, value)
+    for dotted, what in PROFILE_FIELDS.items():  # what neither gives, marked where it goes (the header lists it)
+        section, name = dotted.split(".", 1)
+        if section == "provider" and name not in fields:
+            w.gap(2, name, dotted, what)
 
 
 def _write_payer(w: _CaseWriter, txn: Transaction, payer_name: str) -> None:
