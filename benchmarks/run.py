@@ -339,7 +339,13 @@ def cold_start(folder: Path, n: int) -> dict:
     generate = [*APPEAL, "generate", str(SAMPLE), "-o", str(out), "--date", DATE.isoformat()]
     _settle()
     first = _run(generate, env={**os.environ, "APPEAL_CACHE_DIR": str(folder / "cache-empty")})
+    workspace = folder / "cold-workspace"  # generate as the issue counts it there: with the ledger record
+    (workspace / "cases").mkdir(parents=True)
+    (workspace / "appeal.yaml").write_text(PROFILE)
+    shutil.copy(SAMPLE, workspace / "cases" / SAMPLE.name)
     commands = {"help": [*APPEAL, "--help"], "generate": generate,
+                "generate_workspace": [*APPEAL, "generate", str(workspace / "cases" / SAMPLE.name), "-o",
+                                       str(out / "workspace"), "--date", DATE.isoformat()],
                 "validate": [*APPEAL, "validate", str(SAMPLE), "--date", DATE.isoformat()]}
     for command in commands.values():  # each warmed up once, as hyperfine does: it fills what it alone reads
         _run(command)                  # into the benchmark's cache (APPEAL_CACHE_DIR, set in main)
@@ -576,10 +582,14 @@ def verdicts(results: dict) -> list[dict]:
          lambda v: v <= TARGETS["parent_rss_growth_mb"],
          f"{mark['parent_peak_rss_mb']} -> {all_big['parent_peak_rss_mb']} MB"),
     ]
-    for key, target in (("help", "help_s"), ("generate", "generate_s"), ("validate", "validate_s")):
-        limit = TARGETS[target]
-        rows.append((f"appeal {key if key != 'help' else '--help'} (whole process)", f"<= {limit} s", "s",
-                     cold[key]["wall_s"], cold[key]["cpu_s"], lambda v, limit=limit: v <= limit, ""))
+    for key, target, label in (("help", "help_s", "appeal --help"), ("generate", "generate_s", "appeal generate"),
+                               ("generate_workspace", "generate_s", "appeal generate in a workspace (its ledger "
+                                                                    "record too)"),
+                               ("validate", "validate_s", "appeal validate")):
+        if key in cold:
+            limit = TARGETS[target]
+            rows.append((f"{label} (whole process)", f"<= {limit} s", "s", cold[key]["wall_s"], cold[key]["cpu_s"],
+                         lambda v, limit=limit: v <= limit, ""))
     for key, target, label in (("denials_20000", "denials_20000_s", "appeal denials, 20,000 claims"),
                                ("import_835_20000", "import_835_20000_s", "appeal import-835, 20,000 claims")):
         if key in remit:
@@ -712,6 +722,7 @@ def markdown(results: dict, command: str) -> str:
     lines += ["", "## Whole commands", "", "| command | wall s (median) | CPU s | of which system |",
               "|---|---|---|---|"]
     labels = {"help": "`appeal --help`", "generate": "`appeal generate` (cache warm)",
+              "generate_workspace": "`appeal generate` of a case in a workspace, recorded in its SQLite ledger",
               "generate_first": "`appeal generate`, first run (cache empty: templates and DOCX base compiled)",
               "validate": "`appeal validate`"}
     for name, value in results["cold_start"].items():
