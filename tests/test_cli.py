@@ -147,3 +147,23 @@ def test_a_usage_error_under_json_is_one_document_too(run, args, field, said):
     assert said in result.stderr  # and said on stderr, as without --json
     plain = run(*args)
     assert plain.exit_code == 2 and plain.stdout == "" and said in plain.stderr
+
+
+@pytest.mark.parametrize("value", ["1.5e9", "99999999999999", "yesterday", "-5", "１２３"])
+def test_a_bad_source_date_epoch_is_an_error_naming_it(run, out, monkeypatch, value):
+    """reportlab reads SOURCE_DATE_EPOCH too (the PDF's dates): a value that is no whole number of seconds is
+    refused before any command runs, never an internal error part way."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    result = run("generate", UPMC, "-o", out, "--json")
+    assert result.exit_code == 2
+    assert "internal error" not in result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["file"] == "SOURCE_DATE_EPOCH" and "whole number of seconds" in problem["accepted"]
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_good_source_date_epoch_dates_the_letter(run, out, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764806400")  # 2025-12-04, UTC
+    result = run("generate", UPMC, "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert any(p.endswith("_2025-12-04.pdf") for p in json.loads(result.stdout)["outputs"])

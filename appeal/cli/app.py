@@ -179,6 +179,10 @@ def guarded(func: Callable) -> Callable:
         if not getattr(func, "keeps_gc_paused", False):
             resume_gc()
         try:
+            if os.environ.get("SOURCE_DATE_EPOCH", "").strip():  # checked before any command reads it (or reportlab)
+                from appeal.inputs.case import source_date_epoch
+
+                source_date_epoch()
             code = func(*args, **kwargs) or EXIT_OK
             if JSON_KEY in meta:
                 _print_json(meta.pop(JSON_KEY), code)

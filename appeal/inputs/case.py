@@ -280,10 +280,21 @@ def letter_date(explicit: dt.date | None = None, today: dt.date | None = None) -
     """``--date`` when given, else ``SOURCE_DATE_EPOCH``, else today (the command's, when it gives one)."""
     if explicit is not None:
         return explicit
+    return source_date_epoch() or today or dt.date.today()
+
+
+def source_date_epoch() -> dt.date | None:
+    """The day of ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC), None when it is not set; a value that is no
+    whole number of seconds in years 1970-9999 is a :class:`CaseError` naming it (reportlab reads it too, for
+    the PDF's dates, and would fail on it part way)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if not epoch:
+        return None
+    if epoch.isascii() and epoch.isdigit() and int(epoch) < 253402300800:  # 10000-01-01
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
-    return today or dt.date.today()
+    raise CaseError([Problem("SOURCE_DATE_EPOCH", f"{epoch[:40]!r} is not a date",
+                             accepted="a whole number of seconds since 1970-01-01 UTC, e.g. 1764806400 for "
+                                      "2025-12-04; or unset it")])
 
 
 def load_case(path: Path | str, *, date: dt.date | None = None,
