@@ -166,6 +166,9 @@ def test_every_reason_code_is_in_the_readme():
     ({}, "no-payer-address"),
     ({"payer.address": ADDRESS, "enclosures": ["Radiology report of the motion study"]}, "enclosure-not-listed"),
     ({"payer.address": ADDRESS, "appeal.notes": "The patient's name is FILL IN."}, "fill-in"),
+    ({"payer.address": ADDRESS, "appeal.notes": "The therapy note of Fill In documents it."}, "fill-in"),
+    ({"payer.address": ADDRESS, "appeal.notes": "Units: [fill-in]."}, "fill-in"),
+    ({"payer.address": ADDRESS, "appeal.notes": "Date: FILLIN."}, "fill-in"),
     ({"payer.address": ADDRESS, "appeal.facts.recording": "no"}, "check-warning"),
     ({"payer.address": ADDRESS, "denial.date": "2026-11-28"}, "dated-before-denial"),  # the letter: 11/27/2026
     ({"payer.address": ADDRESS, "appeal.prior_decision.date": "2026-11-28",

@@ -36,7 +36,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "appeal-by-passed": (REVIEW, "the appeal-by date has passed"),
     "late-no-good-cause": (REVIEW, "the letter is dated after its appeal-by date and `appeal.good_cause` gives no "
                                    "reason for the delay"),
-    "fill-in": (REVIEW, "the letter still says FILL IN"),
+    "fill-in": (REVIEW, "the letter still says FILL IN (in any case, or as fill-in, [fill in], FILLIN)"),
     "example-text": (REVIEW, "the letter still holds a placeholder of the example practice profile `appeal init` "
                              "writes (\"EXAMPLE - replace\")"),
     "no-contact": (REVIEW, "the letter gives no phone or email to reach the practice (signer.phone, signer.email, "
@@ -72,6 +72,8 @@ _ENCLOSED = re.compile("enclosed", re.I)
 _BEFORE, _AFTER = 100, 40
 
 EXAMPLE_MARK = "EXAMPLE - replace"  # how appeal/data/workspace/appeal.yaml marks each example value
+# a placeholder as people type it: FILL IN, Fill in, fill-in, [fill in], FILL_IN, FILLIN
+_FILL_IN = re.compile(r"\bfill[\s_-]*in\b", re.I)
 _FREQUENCY = re.compile(r"\bfrequency(?: code)? (\d)\b", re.I)
 
 
@@ -138,8 +140,9 @@ def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
                                               f"decision (--date, or appeal.date) or correct "
                                               f"appeal.prior_decision.date")
     text = letter.text()
-    if "FILL IN" in text:
-        yield Reason("fill-in", "the letter still says FILL IN: complete the case file where it says so")
+    found = _FILL_IN.search(text)
+    if found:
+        yield Reason("fill-in", f"the letter still says {found.group()!r}: complete the case file where it says so")
     if EXAMPLE_MARK in text.replace(case.payer.name, ""):  # an example payer entry is example-payer's
         yield Reason("example-text", f"the letter still says \"{EXAMPLE_MARK}\": replace the example practice and "
                                      f"signer in the workspace's appeal.yaml (or the case) with yours")
