@@ -328,3 +328,15 @@ def test_a_letter_with_no_way_to_reach_the_practice_is_reviewed(make_case, sourc
     assert "please contact Pat Example." in flat(prepared.letter.text())  # the letter as it stands: no number
     _, _, reachable = built(make_case({"signer.phone": None, "provider.phone": None}), sources)  # an email is enough
     assert "no-contact" not in codes(reachable)
+
+
+def test_a_letter_dated_after_today_needs_review(make_case):
+    """A typed year (2027 for 2026) dates the whole letter wrong: it is held for review, as is one made now to be
+    posted later, which keeps its date."""
+    sources = Sources.load(Settings(date=dt.date.today() + dt.timedelta(days=400)))
+    _, _, judged = built(make_case({"payer.address": ADDRESS}), sources)
+    assert judged.status == "review" and "dated-after-today" in codes(judged)
+    (reason,) = [r for r in judged.reasons if r.code == "dated-after-today"]
+    assert f"after today ({dt.date.today():%m/%d/%Y})" in reason.message
+    _, _, today = built(make_case({"payer.address": ADDRESS}), Sources.load(Settings(date=dt.date.today())))
+    assert "dated-after-today" not in codes(today)

@@ -10,6 +10,7 @@ with the status it forces and a line for the README, and yield it from
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -42,6 +43,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "no-contact": (REVIEW, "the letter gives no phone or email to reach the practice (signer.phone, signer.email, "
                            "provider.phone)"),
     "dated-before-denial": (REVIEW, "the letter is dated before the denial it answers"),
+    "dated-after-today": (REVIEW, "the letter is dated after the day it is made (a typed year, or a letter to post "
+                                  "later)"),
     "dated-before-decision": (REVIEW, "the letter is dated before the decision it appeals "
                                       "(`appeal.prior_decision.date`)"),
     "check-warning": (REVIEW, "a coding-check warning that bears on the letter's argument"),
@@ -118,13 +121,13 @@ def decide(reasons: Iterable[Reason]) -> Verdict:
     return Verdict(status, unique)
 
 
-def verdict(bound: Bound, letter: Letter, findings: Iterable[Finding]) -> Verdict:
+def verdict(bound: Bound, letter: Letter, findings: Iterable[Finding], today: dt.date | None = None) -> Verdict:
     """The verdict on ``letter``, built from ``bound`` (the case as the letter treats it: its level and
-    request), given the coding check's ``findings``."""
-    return decide([*_case_reasons(bound, letter), *_finding_reasons(findings)])
+    request), given the coding check's ``findings``; ``today``: the day it is made (default: today)."""
+    return decide([*_case_reasons(bound, letter, today), *_finding_reasons(findings)])
 
 
-def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
+def _case_reasons(bound: Bound, letter: Letter, today: dt.date | None = None) -> Iterable[Reason]:
     case = bound.case
     if not case.payer.address:
         yield Reason("no-payer-address", f"no address for {case.payer.name}: add payer.address (from the denial "
@@ -133,6 +136,11 @@ def _case_reasons(bound: Bound, letter: Letter) -> Iterable[Reason]:
         yield Reason("dated-before-denial", f"the letter is dated {case.appeal.date:%m/%d/%Y}, before the denial of "
                                             f"{case.denial.date:%m/%d/%Y} it answers: correct appeal.date (or --date) "
                                             f"or denial.date")
+    made = today or dt.date.today()
+    if case.appeal.date > made:
+        yield Reason("dated-after-today", f"the letter is dated {case.appeal.date:%m/%d/%Y}, after today "
+                                          f"({made:%m/%d/%Y}): correct appeal.date (or --date), or keep it to post "
+                                          f"it then")
     prior = case.appeal.prior_decision
     if prior is not None and prior.date is not None and case.appeal.date < prior.date:
         yield Reason("dated-before-decision", f"the letter is dated {case.appeal.date:%m/%d/%Y}, before the "
