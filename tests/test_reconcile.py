@@ -171,3 +171,23 @@ def test_a_reversal_alone_decides_nothing():
                       "CAS*CO*45*-20~SE*9*0001~GE*1*1~IEA*1*000000001~")
     (_, group), = claim_groups(remit)
     assert "without its re-adjudication" in _why_not(group, [], set())
+
+
+def test_a_remittance_dated_before_the_appeal_was_sent_decides_nothing(base, tmp_path):
+    """The follow-up remittance (12/03/2026) cannot answer appeals sent after it: as track outcome refuses such a
+    date, reconcile records nothing for them and says why."""
+    ws = copy_workspace(base, tmp_path)
+    today = dt.date.today().isoformat()
+    for args in (["--appeal", "A-000001"], ["--appeal", "A-000002"], ["--appeal", "A-000004"]):
+        assert cli("track", "sent", *args, "--via", "portal", "--date", today, "--workspace", ws).exit_code == 0
+    result = cli("track", "reconcile", FOLLOWUP, "--workspace", ws, "--json")
+    assert result.exit_code == 0, result.stderr
+    found = as_json(result)
+    assert found["matched"] == []
+    reasons = {u["claim"]: u["reason"] for u in found["unmatched"]}
+    shown = dt.date.today().strftime("%m/%d/%Y")
+    assert all(f"the remittance is dated 12/03/2026, before A-00000" in why and f"was sent on {shown}" in why
+               for claim, why in reasons.items() if claim != "PCN0077"), reasons  # PCN0077 matches no appeal
+    assert len(reasons) == 4
+    assert all(a["status"] == "sent" and a["decided_on"] is None for k, a in appeals(ws).items()
+               if k in ("A-000001", "A-000002", "A-000004"))

@@ -73,13 +73,15 @@ def reconcile(ledger: Ledger, conn, remits: list[tuple[Remittance, str]],
         for txn, group in claim_groups(remit):
             found = _answer(ledger, conn, remit.path, digest, txn, group, appeals, payer_keys(txn), routine,
                             workspace, by)
+            early = [entry["note"] for entry in found if entry.get("before_sent")]
+            found = [entry for entry in found if not entry.get("before_sent")]
             if found:
                 result.matched.extend(found)
             else:
                 final = group[-1]
                 result.unmatched.append({"file": remit.path, "claim": final.payer_claim_number,
                                          "account": final.account, "status": final.status_text or final.status,
-                                         "reason": _why_not(group, appeals, payer_keys(txn))})
+                                         "reason": early[0] if early else _why_not(group, appeals, payer_keys(txn))})
         appeals = ledger.appeals(conn)  # statuses moved
     return result
 
@@ -118,6 +120,12 @@ def _answer(ledger: Ledger, conn, path: str, digest: str, txn: Transaction, grou
             out.append({**entry, "note": "already recorded from this remittance"})
             continue
         if appeal["status"] != "sent":
+            continue
+        first = min((e["date"] for e in ledger.events(conn, appeal["appeal_id"]) if e["kind"] == "sent"), default=None)
+        if first is not None and on.isoformat() < first:  # as track outcome refuses: no decision before the sending
+            out.append({**entry, "before_sent": True,
+                        "note": f"the remittance is dated {on:%m/%d/%Y}, before {appeal['id']} was sent on "
+                                f"{dt.date.fromisoformat(first):%m/%d/%Y}: it cannot be the decision on that appeal"})
             continue
         verdict = judge(appeal, group, routine)
         if verdict is None:
