@@ -148,6 +148,8 @@ def test_upheld_opens_the_next_level_with_its_own_appeal_by_date(ws):
     appeals = {a["id"]: a for a in rows(ws)}
     assert appeals["A-000003"]["status"] == "upheld"
     assert (appeals["A-000005"]["status"], appeals["A-000005"]["level"]) == ("new", "reconsideration")
+    assert cli("track", "sent", "--appeal", "A-000001", "--via", "mail", "--date", "2026-11-28",
+               "--workspace", ws).exit_code == 0
     paid = cli("track", "outcome", "--appeal", "A-000001", "--result", "overturned", "--paid", "$1,250.50",
                "--workspace", ws, "--json")
     assert as_json(paid)["events"][0]["amount"] == "1250.50"
@@ -412,3 +414,21 @@ def test_a_letter_file_that_is_not_there_is_said_so(ws, tmp_path):
     other.write_bytes(b"%PDF-1.4")
     assert "other.pdf: this letter is not in the ledger" in cli("track", "sent", other, "--via", "portal",
                                                                "--workspace", ws).stderr
+
+
+def test_a_decision_needs_a_sending_and_a_sending_needs_a_letter(ws):
+    """The ledger records what can have happened: no decision on an appeal never sent (but the biller may withdraw
+    one unsent), and no sending of a next level whose letter is not made yet."""
+    never = cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-11-01",
+                "--workspace", ws)
+    assert never.exit_code == 2
+    assert "A-000003: was never recorded as sent (status drafted); nothing was recorded" in never.stderr
+    assert {a["id"]: a["status"] for a in rows(ws)}["A-000003"] == "drafted"
+    withdrawn = cli("track", "outcome", "--appeal", "A-000004", "--result", "withdrawn", "--workspace", ws)
+    assert withdrawn.exit_code == 0, withdrawn.stderr
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
+               "--workspace", ws).exit_code == 0
+    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
+               "--workspace", ws).exit_code == 0
+    unmade = cli("track", "sent", "--appeal", "A-000005", "--via", "mail", "--workspace", ws)  # the next level
+    assert unmade.exit_code == 2 and "A-000005: has no letter yet (status new)" in unmade.stderr

@@ -186,7 +186,7 @@ def test_a_remittance_dated_before_the_appeal_was_sent_decides_nothing(base, tmp
     assert found["matched"] == []
     reasons = {u["claim"]: u["reason"] for u in found["unmatched"]}
     shown = dt.date.today().strftime("%m/%d/%Y")
-    assert all(f"the remittance is dated 12/03/2026, before A-00000" in why and f"was sent on {shown}" in why
+    assert all("the remittance is dated 12/03/2026, before A-00000" in why and f"was sent on {shown}" in why
                for claim, why in reasons.items() if claim != "PCN0077"), reasons  # PCN0077 matches no appeal
     assert len(reasons) == 4
     assert all(a["status"] == "sent" and a["decided_on"] is None for k, a in appeals(ws).items()

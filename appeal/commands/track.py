@@ -146,6 +146,10 @@ def sent(settings: Settings, db: str | None, which: Which, via: str, ref: str | 
             if appeal["status"] not in OPEN:
                 raise TrackError([Problem(appeal["id"], f"is already {appeal['status']}; nothing was recorded",
                                           accepted="an appeal that is drafted or sent")])
+            if appeal["status"] == "new":
+                raise TrackError([Problem(appeal["id"], "has no letter yet (status new); nothing was recorded",
+                                          accepted="an appeal whose letter was made (track next, generate or "
+                                                   "batch), then sent")])
             same = [e for e in ledger.events(conn, appeal["appeal_id"])
                     if (e["kind"], e["date"], e["method"], e["reference"]) == ("sent", day.isoformat(), via, ref)]
             if same:  # the same command again: a second, identical "sent" would count the letter twice
@@ -182,6 +186,11 @@ def outcome(settings: Settings, db: str | None, which: Which, result: str, paid,
         for appeal in appeals:
             events = ledger.events(conn, appeal["appeal_id"])
             sent = min((e["date"] for e in events if e["kind"] == "sent"), default=None)  # the first sending
+            if sent is None and result != "withdrawn":  # a decision answers a letter the payer has
+                raise TrackError([Problem(appeal["id"], f"was never recorded as sent (status {appeal['status']}); "
+                                                        "nothing was recorded",
+                                          accepted="an appeal recorded as sent (track sent first), or --result "
+                                                   "withdrawn for one you will not send")])
             if sent is not None and day.isoformat() < sent:
                 first = dt.date.fromisoformat(sent)
                 raise TrackError([Problem("--date", f"{day:%m/%d/%Y} is before {appeal['id']} was sent, on "
