@@ -227,8 +227,8 @@ def test_a_late_commercial_letter_with_a_directory_window_gives_its_reason(make_
                      workspace=ws)
     text = flat(prepared.letter.text())
     assert ("This request is made after its appeal-by date of October 31, 2026 (60 days from the denial of "
-            "09/01/2026, per the payer directory entry for Example Health Plan (sample) (checked: provider manual "
-            "4.2 2026-01-10))." in text)
+            "09/01/2026)." in text)  # the payer's own window: not the practice's directory, nor its audit note
+    assert "payer directory" not in text and "provider manual 4.2" not in text
     assert "We ask Example Health Plan (sample) to accept it late, for this reason: The denial was mailed" in text
     assert "405.942" not in text  # the Medicare rule is not a commercial plan's
 
@@ -451,7 +451,8 @@ def test_the_payer_directorys_window_gives_each_levels_date_and_says_so(make_cas
                                     f"    appeal_window_days: {{{windows}}}\n", encoding="utf-8")
     prepared = built(case_for(make_case, kind, level, **{"payer.kind": None}), workspace=ws)
     text = pdf_words(prepared.letter)
-    assert ("is timely: it is due by November 30, 2026 (90 days from the denial of 09/01/2026, per the payer "
-            "directory entry for Example Health Plan (sample))." in text)  # the directory's window wins over a rule
+    assert ("is timely: it is due by November 30, 2026 (90 days from the denial of 09/01/2026)." in text)  # the
+    # directory's window wins over a rule, and the letter states it as the payer's window, not as our directory's
+    assert "payer directory" not in text
     assert prepared.letter.meta["appeal_by"]["source"] == "payer directory"
     assert prepared.case.payer.kind == kind  # the kind came from the directory

@@ -63,6 +63,8 @@ class Deadline:
     source: str = DIRECTORY  # "payer directory", or the rule's pinpoint ("42 CFR 405.942(a)")
     basis: str = ""  # the window in words, with its source
     citation: str | None = None  # the rule's citation library id
+    stated: str = ""  # the window as the letter states it to the payer: the rule it cites, never the practice's own
+    #                   directory entry and its audit note (``basis`` says those, for the biller)
 
     @property
     def past_due(self) -> bool:
@@ -96,11 +98,13 @@ def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date, to
     if payer is not None and level in payer.appeal_window_days:
         window = payer.appeal_window_days[level]
         due = denied_on + dt.timedelta(days=window)
-        basis = f"{window} days from the denial of {denied_on:%m/%d/%Y}, per the payer directory entry for {payer.name}"
+        stated = f"{window} days from the denial of {denied_on:%m/%d/%Y}"
+        basis = f"{stated}, per the payer directory entry for {payer.name}"
         checked = " ".join(str(part) for part in (payer.checked_source, payer.checked_date) if part)
         if checked:
             basis += f" (checked: {checked})"
-        return Deadline(level=level, due=due, window_days=window, days_left=(due - today).days, basis=basis)
+        return Deadline(level=level, due=due, window_days=window, days_left=(due - today).days, basis=basis,
+                        stated=stated)
     rule = level_rule(kind or (payer.kind if payer else None), level)
     start = denied_on if rule and rule.counted_from == "denial" else prior_on
     if rule is None or start is None:
@@ -110,7 +114,7 @@ def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date, to
     basis = (f"{rule.days} days from receipt of {rule.notice}, receipt presumed {rule.receipt_days} days after "
              f"its notice of {start:%m/%d/%Y}, per {rule.cited}")
     return Deadline(level=level, due=due, window_days=window, days_left=(due - today).days, source=rule.cited,
-                    basis=basis, citation=rule.citation)
+                    basis=basis, citation=rule.citation, stated=basis)
 
 
 # The levels a denial's first letter is written at: a corrected claim, or the first rung of a payer's ladder
