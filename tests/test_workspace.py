@@ -141,3 +141,22 @@ def test_a_workspace_before_a_command_that_reads_none_is_a_usage_error(ws, run):
     assert result.exit_code == 2
     assert "codes carc' reads no workspace (accepted: --workspace before a command that reads one" in result.stderr
     assert result.stdout == ""
+
+
+def test_import_835_writes_into_the_workspaces_cases_folder_by_default(ws, run, tmp_path, monkeypatch):
+    """The folder `appeal init` made for the cases (its owner's only) is where they go; without a workspace, cases/
+    in the current folder, as before."""
+    from conftest import ROOT
+
+    remit = ROOT / "tests" / "data" / "x12" / "07_synthetic_carc189_76496.835"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = run("import-835", remit, "--workspace", ws, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (ws / "cases").glob("PAYER_*.yaml")) == ["PAYER_4276512332_CO-189.yaml",
+                                                                           "PAYER_4276512332_OA-A7.yaml"]
+    assert not (elsewhere / "cases").exists()
+    alone = run("import-835", remit)
+    assert alone.exit_code == 0, alone.stderr
+    assert len(list((elsewhere / "cases").glob("*.yaml"))) == 2

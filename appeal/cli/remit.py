@@ -33,8 +33,9 @@ remit_files = click.argument("files", nargs=-1, required=True, type=click.Path(p
 @cli.command("import-835", epilog=examples("appeal import-835 ERA.835 -o cases/",
                                            "appeal import-835 ERA.835 -o cases/ --force"))
 @remit_files
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cases"),
-              show_default=True, help="Folder for the case files.")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the case files (default: the workspace's cases/ folder when a workspace is in use, "
+                   "else cases/ here).")
 @click.option("--force", is_flag=True, help="Replace case files that differ from the ones this import writes.")
 @templates_option
 @workspace_option
@@ -45,7 +46,10 @@ def import_835(files, out_dir, force, template_dirs, workspace, as_json):
     """Write one case file per denial (claim and reason) found in the X12 835 FILES."""
     from appeal.commands.remit import import_835 as run
 
-    result = run(files, out_dir, settings_from(None, template_dirs, (), workspace, near=files[0]), force)
+    settings = settings_from(None, template_dirs, (), workspace, near=files[0])
+    if out_dir is None:  # the folder `appeal init` made for them (it is its owner's only: the cases hold PHI)
+        out_dir = settings.workspace / "cases" if settings.workspace else Path("cases")
+    result = run(files, out_dir, settings, force)
     for warning in result.warnings:
         say(f"warning: {warning}")
     to_fill = sum(1 for _, draft, _ in result.cases if draft.fill_in)
