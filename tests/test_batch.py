@@ -403,3 +403,20 @@ def test_raw_columns_take_only_what_the_data_gives_plainly():
                             "denial": {"carc": 97, "rarc": ["M15"], "lines": [3]}, "patient": ["not a section"]}))
     assert got["claim"] == "C1" and got["carc"] == "97" and got["rarc"] == "M15" and got["patient"] == ""
     assert got["codes"] == "76125" and got["dos"] == "2026-01-02" and got["amount"] == ""
+
+
+def test_a_folder_input_says_what_it_skipped(batch, out, tmp_path):
+    """A folder is read for its case files only: an 835 or a subfolder in it is named in a warning, never passed
+    over without a word."""
+    folder = tmp_path / "cases"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.yaml").write_text(UPMC.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "sub" / "b.yaml").write_text(UPMC.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / F08.name).write_bytes(F08.read_bytes())
+    (folder / ".hidden").write_text("x")
+    result = batch(folder)
+    assert result.exit_code in (0, 1), result.stderr
+    assert (f"warning: {folder}: read only its case files (*.yaml); skipped {F08.name}, sub/ (give a remittance"
+            in result.stderr)
+    assert ".hidden" not in result.stderr
+    assert [row["status"] for row in summary(out)] == ["written"]

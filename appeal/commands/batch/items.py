@@ -85,7 +85,14 @@ def _items_of(path: Path, sources: Sources, fingerprint: str, warnings: list[str
     expect = expect or _ignore
     try:
         if path.is_dir():
-            cases = sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES and p.is_file())
+            entries = sorted(path.iterdir())
+            cases = [p for p in entries if p.suffix.lower() in CASE_SUFFIXES and p.is_file()]
+            skipped = [f"{p.name}/" if p.is_dir() else p.name for p in entries
+                       if p not in cases and not p.name.startswith(".")]
+            if skipped:  # never silently: an 835 or a spreadsheet dropped in the folder is an input of its own
+                shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+                warnings.append(f"{path}: read only its case files (*.yaml); skipped {shown} (give a remittance, a "
+                                "spreadsheet or a folder inside it as an input of its own)")
             expect(len(cases) or 1)
             if not cases:
                 yield _unreadable(path, "the folder holds no case files (*.yaml)")
