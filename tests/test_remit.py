@@ -321,3 +321,18 @@ def test_a_remittance_dated_ahead_gives_a_denial_dated_no_later_than_today(ws, t
     assert f'  date: "{expected}"  # {said}' in draft.text
     case = load_case(write(tmp_path, draft), defaults=loaded.case_defaults, today=TODAY)
     assert case.denial.date.isoformat() == expected
+
+
+def test_with_two_windows_denials_show_the_one_still_open(tmp_path):
+    """The letter's level is not decided when denials lists a claim: a corrected claim's window that has passed
+    is no reason to flag PAST DUE a denial whose reconsideration is still open; when both have passed, the last."""
+    windows = "appeal_window_days: {corrected-claim: 365, reconsideration: 1200}"
+    assert "appeal_window_days: {reconsideration: 90}" in PROFILE  # Synthetic Health Plan's, in 08
+    ws = make_workspace(tmp_path / "practice", PROFILE.replace("appeal_window_days: {reconsideration: 90}", windows))
+    seen = {}
+    for today in (dt.date(2024, 6, 1), dt.date(2026, 12, 4), dt.date(2027, 5, 1)):
+        rows = list_denials([X12 / "08_synthetic_two_reasons_one_claim.835"], Settings(workspace=ws), today).rows
+        seen[today] = {(r["appeal_by"]["level"], r["appeal_by"]["due"], r["flag"]) for r in rows}
+    assert seen[dt.date(2024, 6, 1)] == {("corrected-claim", "2025-01-04", "")}
+    assert seen[dt.date(2026, 12, 4)] == {("reconsideration", "2027-04-19", "")}
+    assert seen[dt.date(2027, 5, 1)] == {("reconsideration", "2027-04-19", "PAST DUE")}

@@ -186,7 +186,7 @@ def _row_shared(txn: Transaction, workspace: Workspace | None, today: dt.date | 
     """The payer, remit date, appeal-by date (or why there is none) and flag of a transaction's rows."""
     entry = payer_entry(workspace, txn)
     remitted = remit_date(txn, today)
-    deadline = earliest_deadline(entry, remitted, today=today)
+    deadline = earliest_deadline(entry, remitted, today=today, still_open=True)
     return (txn.payer.name, remitted.isoformat() if remitted else "", deadline.as_dict() if deadline else None,
             None if deadline else no_deadline_reason(workspace, entry, txn), deadline.flag if deadline else "")
 
@@ -360,7 +360,7 @@ class _Drafter:
     def share(self, txn: Transaction) -> _Shared:
         entry = payer_entry(self.workspace, txn)
         payer_name = entry.name if entry else txn.payer.name
-        deadline = earliest_deadline(entry, remit_date(txn, self.today), today=self.today)
+        deadline = earliest_deadline(entry, remit_date(txn, self.today), today=self.today, still_open=True)
         appeal_by = []
         if deadline:  # the date only: a PAST DUE flag would change the file from one day to the next
             appeal_by.append(f"# Appeal by {deadline.due.isoformat()} ({deadline.level}: {deadline.basis}; source: "

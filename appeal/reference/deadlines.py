@@ -124,11 +124,14 @@ OPENING_LEVELS = (CORRECTED_CLAIM, "reconsideration", "redetermination", "first-
 
 def earliest_deadline(payer: PayerEntry | None, denied_on: dt.date | None, level: str | None = None,
                       today: dt.date | None = None, kind: str | None = None,
-                      prior_on: dt.date | None = None) -> Deadline | None:
-    """The appeal-by date at ``level``; with no level, the earliest window the payer directory gives for a
-    first letter (:data:`OPENING_LEVELS`; a later level's window counts from a decision, not from the denial),
-    else the rule of the first level of the payer's kind. A corrected claim has no rule of its own here:
-    without a corrected-claim window in the payer directory, it is due as a letter of no level."""
+                      prior_on: dt.date | None = None, still_open: bool = False) -> Deadline | None:
+    """The appeal-by date at ``level``; with no level, the earliest window the payer directory gives for a first
+    letter (:data:`OPENING_LEVELS`; a later level's window counts from a decision, not from the denial), else the
+    rule of the first level of the payer's kind. With ``still_open`` (the letter's level is not decided yet:
+    ``denials``, an imported case's header), the earliest of those windows still open, or, when all have passed,
+    the last of them, past due: a corrected claim's window that has passed is no reason to write off a denial
+    whose reconsideration is still open. A corrected claim has no rule of its own here: without a corrected-claim
+    window in the payer directory, it is due as a letter of no level."""
     if denied_on is None:
         return None
     kind = kind or (payer.kind if payer else None)
@@ -138,7 +141,12 @@ def earliest_deadline(payer: PayerEntry | None, denied_on: dt.date | None, level
     if not levels:
         levels = [first_level(kind)]
     found = [d for lv in levels if (d := appeal_deadline(payer, lv, denied_on, today, kind, prior_on)) is not None]
-    return min(found, key=lambda d: d.due) if found else None
+    if not found:
+        return None
+    if not still_open:
+        return min(found, key=lambda d: d.due)
+    unexpired = [d for d in found if not d.past_due]
+    return min(unexpired, key=lambda d: d.due) if unexpired else max(found, key=lambda d: d.due)
 
 
 # When a decision comes by letter, as Medicare's do, the next level's window counts from the day the
