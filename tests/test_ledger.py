@@ -432,3 +432,24 @@ def test_a_decision_needs_a_sending_and_a_sending_needs_a_letter(ws):
                "--workspace", ws).exit_code == 0
     unmade = cli("track", "sent", "--appeal", "A-000005", "--via", "mail", "--workspace", ws)  # the next level
     assert unmade.exit_code == 2 and "A-000005: has no letter yet (status new)" in unmade.stderr
+
+
+def test_a_letter_made_again_from_a_corrected_case_corrects_its_denial(tmp_path):
+    """The ledger says what the latest letter says: the patient's name and the amount corrected in the case file
+    reach track list (and export, stats), on the same appeal."""
+    from conftest import UPMC
+    from x12_workspace import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    case = tmp_path / "case.yaml"
+    case.write_text(UPMC.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("generate", case, "-o", tmp_path / "out", "--workspace", ws, "--date", DATE).exit_code == 0
+    (before,) = rows(ws)
+    text = case.read_text(encoding="utf-8")
+    assert before["amount"] == "350.79" and before["patient"] in text and "charge: 350.79" in text
+    case.write_text(text.replace(before["patient"], "Janet Q. Corrected").replace("charge: 350.79", "charge: 375.00"),
+                    encoding="utf-8")
+    again = cli("generate", case, "-o", tmp_path / "out", "--workspace", ws, "--date", DATE)
+    assert again.exit_code == 0, again.stderr
+    (after,) = rows(ws)
+    assert (after["id"], after["patient"], after["amount"]) == (before["id"], "Janet Q. Corrected", "375.00")

@@ -338,9 +338,16 @@ class Ledger:
         keys = [(facts["payer"], facts["claim"], facts["group"], facts["carc"]) for facts in items]
         ids = self._find_denials(conn, set(keys))
         first: dict[tuple, dict] = {}
+        latest: dict[int, dict] = {}  # a denial the ledger holds -> what its last letter here says of it
         for facts, key in zip(items, keys):
             if key not in ids:
                 first.setdefault(key, facts)
+            else:
+                latest[ids[key]] = facts
+        if latest:  # what the letters made again say now (a case corrected since), as the letter says it
+            rows = [_denial_row(facts, stamp) for facts in latest.values()]
+            conn.execute(sql.update_denial, [{"key": denial, **{f"new_{name}": row[name] for name in DENIAL_DETAILS}}
+                                             for denial, row in zip(latest, rows)])
         if first:
             made = _insert(conn, sql.insert_denial, [_denial_row(facts, stamp) for facts in first.values()])
             ids.update(zip(first, made) if made is not None else self._find_denials(conn, set(first)).items())
@@ -495,6 +502,12 @@ def _scrub(text: str, target: Target) -> str:
     return text.replace(str(password), "***") if password else text
 
 
+# What a denial's row says that its latest letter may say otherwise (a case file corrected, the profile's provider
+# replaced): updated when a letter is made again; its key (payer, claim, group, CARC) and history stay.
+DENIAL_DETAILS = ("payer_id", "provider", "account", "patient_name", "member_id", "dos_from", "dos_to", "lines",
+                  "rarc", "amount_cents", "denied_on")
+
+
 @lru_cache(maxsize=1)
 def _statements() -> SimpleNamespace:
     """The statements a letter's record runs, built once (building one costs more than running it on SQLite)."""
@@ -510,6 +523,8 @@ def _statements() -> SimpleNamespace:
         .where(denials.c.payer.in_(bindparam("payers", expanding=True)),
                denials.c.claim.in_(bindparam("claims", expanding=True))),
         insert_denial=denials.insert(),
+        update_denial=denials.update().where(denials.c.id == bindparam("key")).values(
+            **{name: bindparam(f"new_{name}") for name in DENIAL_DETAILS}),
         find_appeals=select(appeals.c.id, appeals.c.denial_id, appeals.c.level, appeals.c.appeal_by,
                             appeals.c.status).where(appeals.c.denial_id.in_(bindparam("denial_ids", expanding=True))),
         insert_appeal=appeals.insert(),
