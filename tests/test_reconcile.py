@@ -191,3 +191,19 @@ def test_a_remittance_dated_before_the_appeal_was_sent_decides_nothing(base, tmp
     assert len(reasons) == 4
     assert all(a["status"] == "sent" and a["decided_on"] is None for k, a in appeals(ws).items()
                if k in ("A-000001", "A-000002", "A-000004"))
+
+
+def test_an_unmatched_claim_says_each_appeals_own_reason():
+    """One appeal of the claim still a draft, another sent whose lines the claim does not carry: each is named
+    with its own reason, not both as carrying none of the lines."""
+    from appeal.inputs.x12 import parse_835
+    from appeal.ledger.reconcile import _why_not, claim_groups, payer_key
+
+    remit = parse_835(ISA + "CLP*A1*1*150*100*0*12*PCN0001~SVC*HC:99213*150*100**1~DTM*472*20231201~"
+                      "CAS*CO*45*50~SE*9*0001~GE*1*1~IEA*1*000000001~")
+    (_, group), = claim_groups(remit)
+    base = {"payer": "SYNTHETIC HEALTH PLAN", "payer_id": "99999", "claim": "PCN0001", "account": "",
+            "lines": [["2023-12-01", "97110", "1", True]]}
+    appeals = [{**base, "id": "A-000001", "status": "sent"}, {**base, "id": "A-000002", "status": "drafted"}]
+    assert _why_not(group, appeals, {payer_key("SYNTHETIC HEALTH PLAN")}) == (
+        "A-000002 is drafted, not waiting for a decision; it carries none of the lines of A-000001")

@@ -220,10 +220,9 @@ def _why_not(group: list[Claim], appeals: list[dict], payers: set[str]) -> str:
     found = _candidates(group, appeals, payers)
     if not found:
         return "no appeal of this payer has its claim number, original claim number or account"
-    waiting = [a for a, _ in found if a["status"] != "sent"]
-    if waiting and len(waiting) == len(found):
-        return "; ".join(f"{a['id']} is {a['status']}, not waiting for a decision" for a in waiting)
-    return "it carries none of the lines of " + ", ".join(a["id"] for a, _ in found)
+    waiting = [f"{a['id']} is {a['status']}, not waiting for a decision" for a, _ in found if a["status"] != "sent"]
+    sent = [a["id"] for a, _ in found if a["status"] == "sent"]  # sent, and the claim carries none of its lines
+    return "; ".join([*waiting, *(["it carries none of the lines of " + ", ".join(sent)] if sent else [])])
 
 
 def file_digest(data: bytes) -> str:
