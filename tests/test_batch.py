@@ -420,3 +420,23 @@ def test_a_folder_input_says_what_it_skipped(batch, out, tmp_path):
             in result.stderr)
     assert ".hidden" not in result.stderr
     assert [row["status"] for row in summary(out)] == ["written"]
+
+
+def test_a_spreadsheet_claim_reports_every_problem_of_its_rows_in_one_run(batch, out, tmp_path):
+    """Rows of one claim that differ, and the values validation refuses (an amount, a date), in one run: the
+    biller fixes them all at once, not one run each (the README promises every problem of a file in one run)."""
+    columns = tmp_path / "cols.yaml"
+    columns.write_text('Payer: payer.name\n"Claim #": claim.number\nPatient Name: patient.name\n'
+                       "Member ID: patient.member_id\nDOS: claim.lines[].date\nCPT: claim.lines[].code\n"
+                       "Billed: claim.lines[].charge\nDenied On: denial.date\nCARC: denial.carc\n", encoding="utf-8")
+    source = tmp_path / "bad.csv"
+    source.write_text("Payer,Claim #,Patient Name,Member ID,DOS,CPT,Billed,Denied On,CARC\n"
+                      "UPMC Health Plan,C2,Ann Sample,M2,11/02/2026,76496,350,2026-13-01,189\n"
+                      "UPMC Health Plan,C2,Ann Sample,M3,11/03/2026,76496,abc,2026-13-01,189\n", encoding="utf-8")
+    result = batch(source, extra=("--columns", str(columns)))
+    assert result.exit_code == 1, result.stderr
+    (row,) = summary(out)
+    assert row["status"] == "failed"
+    for said in ("column 'Member ID': rows 2, 3 are one claim", "row 3: column 'Billed': 'abc' is not an amount",
+                 "row 2: column 'Denied On': '2026-13-01' is not a real date"):
+        assert said in row["error"], said

@@ -81,7 +81,9 @@ class ColumnMap:
 
 @dataclass(frozen=True)
 class TableCase:
-    """One case read from a table: its rows, its data (or the problems that stopped it), its columns' names."""
+    """One case read from a table: its rows, its data, the problems of its rows as a table (rows of one claim that
+    differ, a cell that cannot be read), its columns' names. The data is there with the problems when the rows
+    could be read as a case (each column's first value), so validating it finds the rest in the same run."""
 
     label: str
     source: str  # the case's identity: the file and its rows
@@ -411,9 +413,6 @@ def _claim_cases(path: Path, rows: list[tuple[int, dict[str, str], list[Problem]
         text = "-".join(p for p in reason if p)
         label = f"{path}:{span}" + (f" {text}" if text and len(reasons) > 1 else "")
         source = f"{path}#rows{span}" + (f"-{text}" if text else "")
-        if problems:
-            yield TableCase(label, source, None, tuple(problems), described, one)
-            continue
         picked = [rows[n - 1] for n in numbers]
         reason_problems: list[Problem] = []
         located = Located(data={}, file=str(path))
@@ -435,12 +434,9 @@ def _claim_cases(path: Path, rows: list[tuple[int, dict[str, str], list[Problem]
                 if target.startswith(LINES + "."):
                     field = target[len(LINES) + 1:]
                     located.lines[_put(located.data, f"claim.lines.{n}.{field}", value)] = line
-        if reason_problems:
-            yield TableCase(label, source, None, tuple(reason_problems), described, one)
-            continue
         located.data = _lists(located.data)
         _fill_lines(located, located.data, (), lines_of[0])
-        yield TableCase(label, source, located, (), described, one)
+        yield TableCase(label, source, located, (*problems, *reason_problems), described, one)
 
 
 def _per_reason(located: Located, target: str, picked: list, names: dict[str, str], problems: list[Problem],
@@ -454,9 +450,8 @@ def _per_reason(located: Located, target: str, picked: list, names: dict[str, st
         codes = list(dict.fromkeys(c for _, v in given for c in re.split(r"[\s,]+", v.strip()) if c))
         located.lines[_put(located.data, target, ", ".join(codes))] = given[0][0]
         return
-    if len({v for _, v in given}) > 1:
+    if len({v for _, v in given}) > 1:  # the first row's value is read on, so its own problems are found too
         problems.append(Problem(str(path), f"rows {', '.join(str(line) for line, _ in given)} give one denial "
                                            "reason different words in this column", line=given[0][0],
                                 field=names.get(target, target), accepted="the same text on each row of a reason"))
-        return
     located.lines[_put(located.data, target, given[0][1])] = given[0][0]

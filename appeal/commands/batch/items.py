@@ -44,6 +44,8 @@ class Item:
     line: int = 0
     columns: tuple[tuple[str, str], ...] = ()  # a table's (field, header) pairs, to name a problem's column
     located: Located | None = None  # a table's case data, read in the main process
+    problems: tuple[Problem, ...] = ()  # a table's rows' own problems: the item fails with them and what its
+    #                                     data's validation finds
 
 
 def iter_items(inputs: Iterable[Path], sources: Sources, fingerprint: str, warnings: list[str],
@@ -226,8 +228,8 @@ def _table_items(path: Path, columns: ColumnMap | None, fingerprint: str) -> Ite
     """A CSV or XLSX file: one item per case (a row, or a claim's rows and one denial reason)."""
     for found in read_table(path, columns):
         item = Item(0, "row", found.label, found.source, "", file=str(path), line=found.line,
-                    columns=found.columns, located=found.located)
-        if found.problems or found.located is None:
+                    columns=found.columns, located=found.located, problems=found.problems)
+        if found.located is None:
             yield Outcome(0, found.label, "failed", error="; ".join(describe(p, item) for p in found.problems))
             continue
         data = json.dumps(found.located.data, sort_keys=True, ensure_ascii=False)

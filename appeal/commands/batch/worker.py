@@ -24,7 +24,7 @@ from appeal.commands.generate import checked, directory_entry, verdict_of, with_
 from appeal.deliver.files import batch_stem, case_key, claim_stem, why
 from appeal.deliver.letter import StagedFile, stage_letter
 from appeal.deliver.packet import deliver_packet
-from appeal.errors import AppealError, origin
+from appeal.errors import AppealError, CaseError, origin
 from appeal.inputs.case import Case, case_yaml, read_case
 from appeal.inputs.yamlread import Located
 from appeal.ledger.facts import letter_facts, sha256_of
@@ -99,6 +99,8 @@ class Worker:
         located: Located | None = None
         try:
             located = self.located(item)
+            if item.problems:  # a table's rows that are not one case as they stand: those, and what else is wrong
+                raise CaseError([*item.problems, *self.problems_of(item, located)])
             case = self.load(item, located)
             prepared = with_workspace(build_letter(case, sources.templates, sources.library,
                                                    directory=directory_entry(sources, case)), sources)
@@ -178,6 +180,14 @@ class Worker:
         if item.kind == "row" and item.located is not None:
             return copy.deepcopy(item.located)
         return case_yaml(item.source, item.text)
+
+    def problems_of(self, item: Item, located: Located) -> list:
+        """What validating the item's data finds (none when it is a valid case)."""
+        try:
+            self.load(item, located)
+        except AppealError as exc:
+            return exc.problems
+        return []
 
     def load(self, item: Item, located: Located | None = None) -> Case:
         return read_case(located or self.located(item), Path(item.source), date=self.job.settings.date,
