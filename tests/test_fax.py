@@ -3,6 +3,8 @@ white) and ``--tiff`` (TIFF Class F), read back with pypdf, pdftotext and Pillow
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,9 @@ def test_fax_is_black_and_white_with_text_as_text(run, faxable, out, tmp_path):
     grey = b".266667 .266667 .266667 rg"  # the letter's grey (#444444) page number
     assert grey in packet.pages[0].get_contents().get_data()
     assert not any(grey in page.get_contents().get_data() for page in fax.pages)
+    for page in fax.pages[1:4]:  # the letter's pages: black text and rules on white, the RE table's fill included
+        colours = set(re.findall(rb"(\S+ \S+ \S+) (?:rg|RG)\b", page.get_contents().get_data()))
+        assert colours and colours <= {b"0 0 0", b"1 1 1"}, colours
     assert "Exhibit 1 - page 1 of 1" in run_tool("pdftotext", "-f", 5, "-l", 5, files["fax.pdf"], "-")
 
 

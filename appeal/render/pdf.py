@@ -1316,10 +1316,10 @@ def _build(letter: Letter, page: layout.PageSetup, layout_only: bool, attachment
         creator="appeal", producer="appeal (reportlab)", invariant=1, pageTemplates=[first, rest],
     )
     replay = attachment is not None and attachment.pages is not None
-    story = (_story(replace(letter, blocks=letter.blocks[:attachment.index]), page) if replay and attachment
-             else _story(letter, page, attachment))
-    token = _MONOCHROME.set(page.monochrome)
+    token = _MONOCHROME.set(page.monochrome)  # before the story: its styles and the tables' colours read it
     try:
+        story = (_story(replace(letter, blocks=letter.blocks[:attachment.index]), page) if replay and attachment
+                 else _story(letter, page, attachment))
         doc.build(story, canvasmaker=partial(_NumberedCanvas, letter=letter, layout_only=layout_only,
                                              attachment=attachment))
     except _NoReplay:
