@@ -131,3 +131,22 @@ def test_a_carc_typed_with_its_group_as_remittances_show_it_is_found(run, typed)
     result = run("codes", "carc", typed)
     assert result.exit_code == 0 and result.stdout.startswith("CARC 189: ")
     assert run("codes", "rarc", "CO-N211").exit_code == 2  # a remark code has no group
+
+
+def test_a_citations_folder_that_does_not_exist_is_an_error_as_a_templates_one_is(run, tmp_path):
+    for args in (("citations", "list"), ("citations", "export"), ("generate", SAMPLES / "upmc-76496-specific-code.yaml",
+                                                                  "-o", tmp_path / "out")):
+        result = run(*args, "--citations", tmp_path / "nosuchdir")
+        assert result.exit_code == 2, args
+        assert f"{tmp_path / 'nosuchdir'}: the citations folder does not exist" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_yml_citation_file_is_read_as_a_yaml_one(run, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "policy.yml").write_text("id: my-policy\nkind: policy\ntitle: A policy (sample)\nattribution: Mine\n"
+                                       "reference: Mine\npassages:\n  - id: p\n    text: \"x\"\n", encoding="utf-8")
+    result = run("citations", "show", "my-policy", "--citations", folder)
+    assert result.exit_code == 0, result.stderr
+    assert "A policy (sample)" in result.stdout

@@ -4,7 +4,6 @@ white) and ``--tiff`` (TIFF Class F), read back with pypdf, pdftotext and Pillow
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest

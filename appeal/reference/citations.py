@@ -150,10 +150,14 @@ class CitationLibrary:
         """Load ``folders`` (user folders first) and then the built-in library."""
         entries: dict[str, Citation] = {}
         problems: list[Problem] = []
+        folders = list(folders)
+        for folder in folders:  # as a templates folder: a mistyped --citations is said, never passed over
+            if not Path(folder).is_dir():
+                raise CitationError("the citations folder does not exist", file=str(folder))
         kept = _kept()
         for folder in [*folders, builtin_dir("citations")]:
             found: dict[str, Citation] = {}
-            for path in sorted(Path(folder).glob("*.yaml")):
+            for path in sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in (".yaml", ".yml")):
                 try:
                     for entry in _read_kept(kept, path):
                         if entry.id in found:
