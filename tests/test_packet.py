@@ -256,3 +256,26 @@ def test_a_packet_without_some_enclosure_files_says_what_it_lacks(standard, out)
             "file (enclosures[].path)") in result.stderr
     sample = run("packet", UPMC, "-o", out, "--date", LETTER_DATE)  # three enclosures, no file: the letter alone
     assert "warning: the packet holds the letter only: 3 enclosure(s)" in sample.stderr
+
+
+def test_a_stamp_lands_inside_a_cropped_pages_visible_box(enclosed, out, tmp_path):
+    """A scan cropped to its paper (a CropBox inside the MediaBox) shows nothing outside the crop: the stamp is
+    placed in the crop box, where a viewer and a printer show it."""
+    from pypdf.generic import RectangleObject
+
+    source = make_pdf(tmp_path / "scan.pdf", 1)
+    writer = PdfWriter(clone_from=str(source))
+    writer.pages[0].cropbox = RectangleObject([50, 100, 500, 700])
+    writer.write(str(tmp_path / "cropped.pdf"))
+    result = write_packet(enclosed(("Cropped scan", tmp_path / "cropped.pdf")), out, Settings(date=LETTER_DATE))
+    page = PdfReader(str(result.outputs[0])).pages[-1]
+    placed = []
+
+    def seen(text, cm, tm, _font, _size):
+        if "Exhibit 1 - page 1 of 1" in text:
+            placed.append((cm[0] * tm[4] + cm[2] * tm[5] + cm[4], cm[1] * tm[4] + cm[3] * tm[5] + cm[5]))
+
+    page.extract_text(visitor_text=seen)
+    (x, y), = placed
+    box = page.cropbox
+    assert float(box.left) <= x <= float(box.right) and float(box.bottom) <= y <= float(box.top), (x, y, box)

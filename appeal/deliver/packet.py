@@ -284,9 +284,11 @@ def merge(letter_pdf: bytes, exhibits: tuple[Exhibit, ...], claim: str) -> bytes
             new = writer.add_page(page)
             new.transfer_rotation_to_content()  # so the stamp lands in the margin as the page is read
             added.append((new, stamp_text(exhibit.number, k, exhibit.pages, claim)))
-    stamps = _stamps([(float(p.mediabox.width), float(p.mediabox.height), text) for p, text in added])
+    # placed in the page's visible box (its CropBox, the MediaBox when it has none): a scan cropped to its paper
+    # shows nothing outside it, on screen or in print
+    stamps = _stamps([(float(p.cropbox.width), float(p.cropbox.height), text) for p, text in added])
     for (page, _), stamp in zip(added, stamps):
-        page.merge_translated_page(stamp, float(page.mediabox.left), float(page.mediabox.bottom))
+        page.merge_translated_page(stamp, float(page.cropbox.left), float(page.cropbox.bottom))
     meta = {key: value for key, value in (letter.metadata or {}).items() if key != "/Producer"}
     writer.add_metadata({**meta, "/Producer": "appeal (reportlab, pypdf)"})
     buffer = io.BytesIO()
