@@ -150,3 +150,16 @@ def test_a_yml_citation_file_is_read_as_a_yaml_one(run, tmp_path):
     result = run("citations", "show", "my-policy", "--citations", folder)
     assert result.exit_code == 0, result.stderr
     assert "A policy (sample)" in result.stdout
+
+
+def test_search_matches_a_typed_apostrophe_and_quote_against_the_librarys_curly_ones(run):
+    """The library keeps the sources' typography (’ “ ” –); a biller types ' and " and -."""
+    curly = run("citations", "search", "Coder’s Desk Reference", "--json")
+    straight = run("citations", "search", "Coder's Desk Reference", "--json")
+    assert curly.exit_code == straight.exit_code == 0
+    assert json.loads(straight.stdout)["results"] and json.loads(straight.stdout) == json.loads(curly.stdout)
+
+
+def test_an_empty_search_is_refused_rather_than_listing_everything(run):
+    result = run("citations", "search", "  ", "--json")
+    assert result.exit_code == 2 and json.loads(result.stdout)["errors"][0]["message"] == "is empty"

@@ -202,6 +202,11 @@ def citations_show(citation_id, citation_dirs, workspace, as_json):
 @guarded
 def citations_search(text, citation_dirs, workspace, as_json):
     """Passages (or entries) whose words contain TEXT, with the ids a template quotes them by."""
+    if not text.strip():  # it would list every passage
+        from appeal.errors import CitationError, Problem
+
+        raise CitationError([Problem("TEXT", "is empty", accepted='a word or a few, e.g. appeal citations search '
+                                                                 '"76499"')])
     hits = _library(citation_dirs, workspace).search(text)
     if as_json:
         emit_json({"results": [{"id": e.id, "passage": p.id if p else None, "text": p.text if p else None,

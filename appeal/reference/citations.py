@@ -212,19 +212,28 @@ class CitationLibrary:
         return entry, self.passage(cid, pid)
 
     def search(self, text: str) -> list[tuple[Citation, Passage | None]]:
-        """Entries and passages whose words contain ``text`` (case-insensitive)."""
-        needle = normalize_space(text).lower()
+        """Entries and passages whose words contain ``text`` (case-insensitive, and with a typed ' or " matching the
+        library's curly quotes, a typed - its dashes)."""
+        needle = _searched(text)
         hits: list[tuple[Citation, Passage | None]] = []
         for entry in self.entries.values():
             head = " ".join(filter(None, [entry.id, entry.title, entry.attribution, entry.reference, entry.code]))
             matched = False
             for passage in entry.passages.values():
-                if needle in normalize_space(passage.text).lower():
+                if needle in _searched(passage.text):
                     hits.append((entry, passage))
                     matched = True
-            if not matched and needle in head.lower():
+            if not matched and needle in _searched(head):
                 hits.append((entry, None))
         return hits
+
+
+_STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def _searched(text: str) -> str:
+    """Text as a search compares it: one space for each run of white space, lower case, straight quotes."""
+    return normalize_space(text).lower().translate(_STRAIGHT)
 
 
 CACHE_FORMAT = 1
