@@ -163,3 +163,22 @@ def test_search_matches_a_typed_apostrophe_and_quote_against_the_librarys_curly_
 def test_an_empty_search_is_refused_rather_than_listing_everything(run):
     result = run("citations", "search", "  ", "--json")
     assert result.exit_code == 2 and json.loads(result.stdout)["errors"][0]["message"] == "is empty"
+
+
+def test_a_user_entry_that_replaces_a_built_in_one_is_said_when_a_letter_quotes_it(run, tmp_path):
+    """A user file may give an id the built-in library has (an updated descriptor): the letter quotes the user's,
+    and generate says so, naming the file, so a typo there is not sent as CPT's wording unnoticed."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "cpt.yaml").write_text("id: cpt-76120\nkind: descriptor\ntitle: t\nattribution: Mine (sample)\n"
+                                     "reference: Mine (sample)\npassages:\n  - id: descriptor\n"
+                                     "    text: \"Cineradiography/videoradiography, exept where specifically included\"\n",
+                                     encoding="utf-8")
+    result = run("generate", SAMPLES / "upmc-76496-specific-code.yaml", "-o", tmp_path / "out", "--citations",
+                 folder, "--date", "2026-11-27")
+    assert result.exit_code == 0, result.stderr
+    assert (f"warning: {folder / 'cpt.yaml'}: citation 'cpt-76120' replaces the built-in library's entry of that "
+            "id; the letter quotes yours") in result.stderr
+    plain = run("generate", SAMPLES / "upmc-76496-specific-code.yaml", "-o", tmp_path / "out2", "--date",
+                "2026-11-27")
+    assert "replaces the built-in" not in plain.stderr

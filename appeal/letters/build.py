@@ -48,8 +48,11 @@ def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, m
     meta, reason = (meta, f"template '{meta.id}' was given") if meta else select_template(case, templates)
     bound = bind(case, meta, library, exhibits, known=templates.fact_owners(), directory=directory)
     letter = compose(bound, library, templates)
+    shadowing = [f"{library.shadowed[cid]}: citation '{cid}' replaces the built-in library's entry of that id; the "
+                 f"letter quotes yours: check its wording against the source" for cid in letter.meta["citations"]
+                 if cid in library.shadowed]
     return Prepared(case=case, template=meta, reason=reason, bound=bound, letter=letter,
-                    warnings=[*bound.warnings, *case_warnings(case)])
+                    warnings=[*bound.warnings, *case_warnings(case), *shadowing])
 
 
 

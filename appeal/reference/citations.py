@@ -142,8 +142,9 @@ def normalize_space(text: str) -> str:
 class CitationLibrary:
     """Every citation entry found in the given folders, by id."""
 
-    def __init__(self, entries: dict[str, Citation]):
+    def __init__(self, entries: dict[str, Citation], shadowed: dict[str, str] | None = None):
         self.entries = entries
+        self.shadowed = shadowed or {}  # an id a user file gives that the built-in library has too -> that file
 
     @classmethod
     def load(cls, folders: Iterable[Path] = ()) -> CitationLibrary:
@@ -155,7 +156,9 @@ class CitationLibrary:
             if not Path(folder).is_dir():
                 raise CitationError("the citations folder does not exist", file=str(folder))
         kept = _kept()
-        for folder in [*folders, builtin_dir("citations")]:
+        builtin = builtin_dir("citations")
+        shadowed: dict[str, str] = {}
+        for folder in [*folders, builtin]:
             found: dict[str, Citation] = {}
             for path in sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in (".yaml", ".yml")):
                 try:
@@ -169,11 +172,13 @@ class CitationLibrary:
                 except CitationError as exc:
                     problems.extend(exc.problems)
             for cid, entry in found.items():
+                if folder == builtin and cid in entries:
+                    shadowed[cid] = entries[cid].file
                 entries.setdefault(cid, entry)
         if problems:
             raise CitationError(problems)
         kept.save()
-        return cls(entries)
+        return cls(entries, shadowed)
 
     def get(self, cid: str) -> Citation:
         try:
