@@ -182,3 +182,16 @@ def test_a_user_entry_that_replaces_a_built_in_one_is_said_when_a_letter_quotes_
     plain = run("generate", SAMPLES / "upmc-76496-specific-code.yaml", "-o", tmp_path / "out2", "--date",
                 "2026-11-27")
     assert "replaces the built-in" not in plain.stderr
+
+
+def test_a_citation_files_problems_come_in_one_run_duplicate_ids_with_the_rest(run, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "f.yaml").write_text("citations:\n  - {id: a, kind: policy, title: t, passages: [{id: p, text: x}]}\n"
+                                   "  - {id: a, kind: policy, title: t, attribution: x, reference: x, "
+                                   "passages: [{id: p, text: x}]}\n", encoding="utf-8")
+    result = run("citations", "list", "--citations", folder, "--json")
+    assert result.exit_code == 2
+    said = {(e["line"], e["field"], e["message"]) for e in json.loads(result.stdout)["errors"]}
+    assert said == {(2, "citations[0].attribution", "is required"), (2, "citations[0].reference", "is required"),
+                    (3, "citations[1].id", "the id 'a' is also used in this file at line 2")}

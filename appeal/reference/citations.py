@@ -306,6 +306,18 @@ def _read_file(path: Path, text: str | None = None) -> list[Citation]:
         r.problem((), "a citations file must be one entry or a 'citations:' list", "see citations/*.yaml")
         roots = []
     entries = [entry for root in roots if (entry := _read_entry(r, root)) is not None]
+    first: dict[str, tuple] = {}  # an id given twice in the file: said with the file's other problems, in one run
+    for root in roots:
+        node = data["citations"][root[1]] if root else data
+        cid = node.get("id") if isinstance(node, dict) else None
+        if not isinstance(cid, str):
+            continue
+        if cid in first:
+            line = located.line(first[cid] + ("id",))
+            where = f" at line {line}" if line else ""
+            r.problem(root + ("id",), f"the id '{cid}' is also used in this file{where}", "a unique id")
+        else:
+            first[cid] = root
     if r.problems:
         raise CitationError(r.problems)
     return entries
