@@ -334,3 +334,17 @@ def test_a_case_that_still_gives_the_retired_dmx_fact_loads_and_writes_the_same_
     base = SAMPLES / "investigational-dmx.yaml"
     old = letter_for(make_case({"appeal.facts.policy_is_dmx": "yes"}, base=base))
     assert old.text() == letter_for(make_case({}, base=base)).text()
+
+
+@pytest.mark.parametrize("markdown, said", [
+    ("See [the policy](https://example.com/p).", "See the policy (https://example.com/p)."),
+    ("See <https://example.com/q>.", "See https://example.com/q."),  # its words are the address: said once
+    ("See [**the** policy](https://example.com/p) now.", "See the policy (https://example.com/p) now."),
+])
+def test_a_link_in_a_template_keeps_its_address_on_paper(markdown, said):
+    """A letter is printed and uploaded as a flat PDF: a Markdown link's address follows its words instead of
+    being dropped."""
+    from appeal.letters.compose import _runs, parser
+
+    (inline,) = [t for t in parser().parse(markdown) if t.type == "inline"]
+    assert "".join(run.text for run in _runs(inline, None)) == said

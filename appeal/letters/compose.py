@@ -523,6 +523,7 @@ def _table(tokens: list[Token], i: int, meta: TemplateMeta) -> tuple[int, Table]
 def _runs(inline: Token, meta: TemplateMeta | None) -> tuple[Run, ...]:
     runs: list[Run] = []
     bold = italic = False
+    link: tuple[str, int] | None = None  # an open link's address, and where its text began in the runs
     for child in inline.children or []:
         kind = child.type
         if kind == "text" or kind == "code_inline":
@@ -535,7 +536,13 @@ def _runs(inline: Token, meta: TemplateMeta | None) -> tuple[Run, ...]:
             bold = kind == "strong_open"
         elif kind in ("em_open", "em_close"):
             italic = kind == "em_open"
-        elif kind in ("link_open", "link_close", "html_inline"):
+        elif kind == "link_open":  # a letter is read on paper: the address is printed after the link's words
+            link = (str(child.attrGet("href") or ""), len("".join(r.text for r in runs)))
+        elif kind == "link_close":
+            if link is not None and link[0] and "".join(r.text for r in runs)[link[1]:].strip() != link[0]:
+                _append(runs, Run(f" ({link[0]})", bold=bold, italic=italic))
+            link = None
+        elif kind == "html_inline":
             continue
         elif meta is None:  # a paragraph parsed alone (_chunk_of): the whole text is parsed, and says why
             raise _NotPlain
