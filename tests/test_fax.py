@@ -41,7 +41,8 @@ def test_fax_cover_sheet_counts_every_page_and_shows_only_the_claim_number(run, 
     fax = run_packet(run, faxable, out, "--fax")["fax.pdf"]
     pages = len(PdfReader(str(fax)).pages)
     cover = " ".join(run_tool("pdftotext", "-f", 1, "-l", 1, fax, "-").split())
-    assert f"Pages: {pages} (including this cover sheet)" in cover
+    assert (f"Pages: {pages} (including this cover sheet; the letter's page numbers count from the page after it)"
+            in cover)
     for part in ("To: UPMC Health Plan", "Attention: Provider Appeals", "Fax: (555) 010-0199",
                  "From: Riverside Spine & Motion Clinic (sample)", "Fax: (555) 010-0101", "Phone: (555) 010-0100",
                  "Date: November 27, 2026", "Re: Appeal of claim SAMPLE-2026-000123", "Confidential:"):

@@ -67,7 +67,8 @@ def cover_lines(prepared: Prepared, total_pages: int) -> list[tuple[str, str]]:
         ("Fax", provider.fax or "(none on file)"),
         ("Phone", provider.phone or "(none on file)"),
         ("Date", long_date(case.appeal.date)),
-        ("Pages", f"{total_pages} (including this cover sheet)"),
+        ("Pages", f"{total_pages} (including this cover sheet; the letter's page numbers count from the page "
+                  f"after it)"),  # the letter names its exhibits' pages in the packet, which starts after the cover
         ("Re", f"Appeal of claim {case.claim.number}"),
     ]
 
