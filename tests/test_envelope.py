@@ -107,3 +107,20 @@ def test_an_address_too_long_for_the_window_warns_and_leaves_it_empty(make_case,
     lines = [f"Address line {n} of a very long payer address block" for n in range(1, 7)]
     result = generate(make_case({"payer.address": lines}), tmp_path / "out", Settings(date=LETTER_DATE))
     assert any("[payer-address-too-long]" in w for w in result.prepared.warnings)
+
+
+@needs("pdftotext")
+def test_on_stationery_the_date_and_the_re_block_start_below_the_window(make_case, tmp_path):
+    """Stationery (its 1" default margin) left room above the window: the date and the RE table's first rows were
+    set there, the rest below the address. The text starts below the window, as with the letter's own letterhead."""
+    from test_letterhead import one_page_pdf
+
+    first = one_page_pdf(tmp_path / "first.pdf", "FIRSTPAGEMARK")
+    result = generate(make_case(ADDRESS), tmp_path / "out", Settings(date=LETTER_DATE, stationery=first))
+    words = page_words(_outputs(result)[".pdf"])
+    band = WINDOW_10.keep_clear()
+    date = next(at for text, at in words if text == "November")
+    re_label = next(at for text, at in words if text == "Re:")
+    assert date.top >= band.bottom and re_label.top >= band.bottom, (date, re_label, band)
+    assert_window_shows_only(_outputs(result)[".pdf"], ["UPMC Health Plan", "Attn: Provider Appeals",
+                                                        "PO Box 0000 (sample)", "Pittsburgh, PA 15000"])

@@ -1258,14 +1258,17 @@ def _frame(margins: tuple[float, float, float, float], frame_id: str) -> Frame:
 
 def _first_page_frames(letter: Letter, page: layout.PageSetup) -> list[Frame]:
     """Page 1's text areas: below the letterhead; with a window envelope, above and below the window's
-    keep-clear band (the flow skips the band, as the DOCX's address frame makes Word skip it)."""
+    keep-clear band (the flow skips the band, as the DOCX's address frame makes Word skip it). On stationery
+    (printed letterhead the letter cannot see) the text starts below the window, as the README promises: its
+    default 1" top margin would otherwise set the date and the RE table's first rows above the address, the
+    rest below it."""
     margins = page.first_margins()
     top = layout.body_top(letterhead_height(letter, page), margins)
     if page.envelope != "window-10":
         return [_frame((top, *margins[1:]), "first")]
     band = layout.WINDOW_10.keep_clear()
     frames = []
-    if band.top - top >= layout.STYLES["body"].leading:
+    if page.stationery_first is None and band.top - top >= layout.STYLES["body"].leading:
         frames.append(_frame((top, margins[1], layout.PAGE_HEIGHT - band.top, margins[3]), "above-window"))
     frames.append(_frame((max(band.bottom, top), *margins[1:]), "below-window"))
     return frames
