@@ -184,15 +184,13 @@ def outcome(settings: Settings, db: str | None, which: Which, result: str, paid,
     with ledger.write() as conn:
         appeals = select(ledger, conn, which)
         for appeal in appeals:
-            events = ledger.events(conn, appeal["appeal_id"])
-            sent = min((e["date"] for e in events if e["kind"] == "sent"), default=None)  # the first sending
-            if sent is None and result != "withdrawn":  # a decision answers a letter the payer has
+            first = ledger.first_sent(conn, appeal["appeal_id"])
+            if first is None and result != "withdrawn":  # a decision answers a letter the payer has
                 raise TrackError([Problem(appeal["id"], f"was never recorded as sent (status {appeal['status']}); "
                                                         "nothing was recorded",
                                           accepted="an appeal recorded as sent (track sent first), or --result "
                                                    "withdrawn for one you will not send")])
-            if sent is not None and day.isoformat() < sent:
-                first = dt.date.fromisoformat(sent)
+            if first is not None and day < first:
                 raise TrackError([Problem("--date", f"{day:%m/%d/%Y} is before {appeal['id']} was sent, on "
                                                     f"{first:%m/%d/%Y}; nothing was recorded",
                                           accepted=f"the decision's date: {first:%m/%d/%Y} or later")])

@@ -121,11 +121,11 @@ def _answer(ledger: Ledger, conn, path: str, digest: str, txn: Transaction, grou
             continue
         if appeal["status"] != "sent":
             continue
-        first = min((e["date"] for e in ledger.events(conn, appeal["appeal_id"]) if e["kind"] == "sent"), default=None)
-        if first is not None and on.isoformat() < first:  # as track outcome refuses: no decision before the sending
+        first = ledger.first_sent(conn, appeal["appeal_id"])
+        if first is not None and on < first:  # as track outcome refuses: no decision before the sending
             out.append({**entry, "before_sent": True,
                         "note": f"the remittance is dated {on:%m/%d/%Y}, before {appeal['id']} was sent on "
-                                f"{dt.date.fromisoformat(first):%m/%d/%Y}: it cannot be the decision on that appeal"})
+                                f"{first:%m/%d/%Y}: it cannot be the decision on that appeal"})
             continue
         verdict = judge(appeal, group, routine)
         if verdict is None:

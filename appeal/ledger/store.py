@@ -448,6 +448,12 @@ class Ledger:
         return [_event_view(dict(e)) for e in conn.execute(select(events).where(events.c.appeal_id == appeal_id)
                                                            .order_by(events.c.id)).mappings()]
 
+    def first_sent(self, conn, appeal_id: int) -> dt.date | None:
+        """The day the appeal was first recorded as sent: no decision on it is dated earlier (track outcome,
+        track reconcile)."""
+        sent = [e["date"] for e in self.events(conn, appeal_id) if e["kind"] == "sent"]
+        return dt.date.fromisoformat(min(sent)) if sent else None
+
     def event(self, conn, appeal_id: int, event_id: int) -> dict:
         """One event of the appeal (one :meth:`add_event` just added), as :meth:`events` shows it."""
         return next(e for e in self.events(conn, appeal_id) if e["event"] == event_id)
