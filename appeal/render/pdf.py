@@ -443,6 +443,7 @@ class _Para(RLParagraph):
 
     _drawn: list | None = None  # [the kept line breaks, how they draw: None (not yet), 0 (once), a _Drawing, False]
     _wrapped: tuple | None = None  # (the width, the line breaks) of the last wrap
+    starts: _Attachment | None = None  # the attachment this paragraph opens, while it is recorded (:func:`_story`)
 
     def wrap(self, availWidth, availHeight):
         """A wrap at the width of the last one, with its line breaks still the paragraph's, is that wrap (the
@@ -465,9 +466,8 @@ class _Para(RLParagraph):
     def drawOn(self, canvas, x, y, _sW=0):
         """A replayed paragraph with what ``Flowable.drawOn`` puts around it (save the state, move the origin,
         restore), written without saving and restoring the canvas's state, which drawing it does not change."""
-        starts = self.__dict__.get("starts")
-        if starts is not None:  # the first paragraph of an attachment being recorded (_Attachment)
-            starts.start(canvas)
+        if self.starts is not None:  # the first paragraph of an attachment being recorded
+            self.starts.start(canvas)
         drawn = self._kept_drawing()
         code = None
         if not getattr(self, "_showBoundary", None):
@@ -1154,7 +1154,7 @@ def _story(letter: Letter, page: layout.PageSetup, attachment: _Attachment | Non
             continue
         drawn = _RENDERERS.get(type(block), _unknown)(block)
         if starts is not None:
-            drawn[0].__dict__["starts"] = starts
+            drawn[0].starts = starts
         if keeps_with_next(blocks, i):
             pending.extend(drawn)
             continue
