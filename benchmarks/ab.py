@@ -28,7 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from checkout import ROOT, checked_out  # benchmarks/checkout.py
+
 SAMPLE = "samples/upmc-76496-specific-code.yaml"
 DATE = "2026-11-27"
 WARM = 3  # runs of each command on each side before the timed ones
@@ -55,28 +56,23 @@ def _once(args: list[str], root: Path, env: dict) -> tuple[float, float]:
 
 
 def compare(base: str, runs: int, names: list[str]) -> dict:
-    with tempfile.TemporaryDirectory(prefix="appeal-ab-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="appeal-ab-") as tmp, checked_out(base, Path(tmp) / "base") as other:
         work = Path(tmp)
-        other = work / "base"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(other), base], check=True)
-        try:
-            sides = {"this": ROOT, "base": other}
-            for root in sides.values():  # bytecode first, as an installed copy has it
-                subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "appeal")], check=True,
-                               stdout=subprocess.DEVNULL)
-            envs = {side: {**os.environ, "APPEAL_CACHE_DIR": str(work / f"cache-{side}")} for side in sides}
-            wanted = {side: {n: a for n, a in commands(work / f"out-{side}").items() if n in names} for side in sides}
-            for side, root in sides.items():
-                for args in wanted[side].values():
-                    for _ in range(WARM):
-                        _once(args, root, envs[side])
-            times: dict[str, dict[str, list[tuple[float, float]]]] = {n: {s: [] for s in sides} for n in names}
-            for _ in range(runs):
-                for name in names:
-                    for side, root in sides.items():  # in turn: both sides see the host as it is now
-                        times[name][side].append(_once(wanted[side][name], root, envs[side]))
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
+        sides = {"this": ROOT, "base": other}
+        for root in sides.values():  # bytecode first, as an installed copy has it
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "appeal")], check=True,
+                           stdout=subprocess.DEVNULL)
+        envs = {side: {**os.environ, "APPEAL_CACHE_DIR": str(work / f"cache-{side}")} for side in sides}
+        wanted = {side: {n: a for n, a in commands(work / f"out-{side}").items() if n in names} for side in sides}
+        for side, root in sides.items():
+            for args in wanted[side].values():
+                for _ in range(WARM):
+                    _once(args, root, envs[side])
+        times: dict[str, dict[str, list[tuple[float, float]]]] = {n: {s: [] for s in sides} for n in names}
+        for _ in range(runs):
+            for name in names:
+                for side, root in sides.items():  # in turn: both sides see the host as it is now
+                    times[name][side].append(_once(wanted[side][name], root, envs[side]))
     found = {}
     for name in names:
         medians = {side: {"wall_s": round(statistics.median(w for w, _ in t), 4),

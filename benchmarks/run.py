@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import remittance  # noqa: E402  (benchmarks/remittance.py)
+from checkout import checked_out  # noqa: E402  (benchmarks/checkout.py)
 
 from appeal.deliver.files import write_atomic  # noqa: E402
 from appeal.inputs.case import load_case  # noqa: E402
@@ -451,23 +452,20 @@ def calibration(folder: Path, commit: str = CALIBRATION_COMMIT, runs: int = 3) -
     both: the per-letter CPU of both formats for the code before the speed work (``commit``, checked out in a
     temporary git worktree and measured with its own ``per_letter(60)``, as ``BEFORE_C5F2DFA`` was), here
     against there. The median of ``runs`` processes. None without git or the commit (a shallow clone)."""
-    worktree = folder / "calibration"
-    added = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(worktree), commit],
-                           capture_output=True, text=True)
-    if added.returncode != 0:
-        return None
     script = ("import json, sys; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/benchmarks']; import appeal, run; "
               "assert appeal.__file__.startswith(sys.argv[1]); print(json.dumps(run.per_letter(60)['both']))")
+    measured = []
     try:
-        measured = []
-        for _ in range(runs):
-            done = subprocess.run([sys.executable, "-c", script, str(worktree)], capture_output=True, text=True,
-                                  timeout=600, env=dict(os.environ, APPEAL_CACHE_DIR=str(folder / "calibration-cache")))
-            if done.returncode != 0:
-                return None
-            measured.append(json.loads(done.stdout.strip().splitlines()[-1])["cpu_ms"])
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], capture_output=True)
+        with checked_out(commit, folder / "calibration") as worktree:
+            for _ in range(runs):
+                done = subprocess.run([sys.executable, "-c", script, str(worktree)], capture_output=True, text=True,
+                                      timeout=600,
+                                      env=dict(os.environ, APPEAL_CACHE_DIR=str(folder / "calibration-cache")))
+                if done.returncode != 0:
+                    return None
+                measured.append(json.loads(done.stdout.strip().splitlines()[-1])["cpu_ms"])
+    except RuntimeError:  # no git, or a shallow clone
+        return None
     here = round(statistics.median(measured), 2)
     return {"commit": commit, "both_cpu_ms_here": here, "both_cpu_ms_there": BEFORE_C5F2DFA["both"],
             "there": BEFORE_C5F2DFA["machine"], "factor": round(BEFORE_C5F2DFA["both"] / here, 2)}
