@@ -57,10 +57,6 @@ def open_with_one_appeal(url: str):
 
 
 def test_four_processes_recording_500_events_each_lose_none(url):
-    from sqlalchemy import func, select
-
-    from appeal.ledger.schema import events
-
     ledger = open_with_one_appeal(url)
     env = {**os.environ, "APPEAL_LEDGER_TIMEOUT": "60", "PYTHONPATH": str(ROOT)}
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, url, f"p{n}", str(EVENTS)], env=env,
@@ -69,8 +65,8 @@ def test_four_processes_recording_500_events_each_lose_none(url):
         _, err = writer.communicate(timeout=300)
         assert writer.returncode == 0, err
     with ledger.read() as conn:
-        notes = conn.execute(select(events.c.note).where(events.c.kind == "note")).scalars().all()
-        ids = conn.execute(select(func.count(func.distinct(events.c.id)))).scalar()
+        notes = [r["note"] for r in conn.execute("SELECT note FROM events WHERE kind = 'note'")]
+        ids = conn.scalar("SELECT count(DISTINCT id) FROM events")
     assert len(notes) == PROCESSES * EVENTS and len(set(notes)) == PROCESSES * EVENTS
     assert ids == PROCESSES * EVENTS + 1  # and the drafted event
     if url.endswith(".sqlite3"):
@@ -176,18 +172,14 @@ def _mixed_letters() -> list[list[dict]]:
 
 
 def _dump(ledger) -> list[tuple]:
-    from sqlalchemy import select
-
     from appeal.ledger import schema
 
     with ledger.read() as conn:
-        return [(t.name, *r) for t in (schema.denials, schema.appeals, schema.letters, schema.events)
-                for r in conn.execute(select(t).order_by(t.c.id))]
+        return [(table, *r.values()) for table in schema.TABLES
+                for r in conn.execute(f"SELECT * FROM {table} ORDER BY id")]
 
 
 def test_letters_recorded_together_leave_the_rows_one_at_a_time_leaves_in_a_few_statements(url, monkeypatch):
-    from sqlalchemy import event
-
     from appeal.ledger import store
 
     stamp = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.timezone.utc)
@@ -195,8 +187,7 @@ def test_letters_recorded_together_leave_the_rows_one_at_a_time_leaves_in_a_few_
     runs = _mixed_letters()
     one = store.Ledger(store.target_from(url))
     deletes: list[list[str]] = []  # per run: the letters replaced (each a barrier, see record_letters)
-    event.listen(one.engine, "before_cursor_execute",
-                 lambda *args: deletes[-1].append(args[2]) if args[2].startswith("DELETE") else None)
+    one.trace = lambda text: deletes[-1].append(text) if text.startswith("DELETE") else None
     alone = []
     for items in runs:
         deletes.append([])
@@ -205,7 +196,7 @@ def test_letters_recorded_together_leave_the_rows_one_at_a_time_leaves_in_a_few_
         with one.write() as conn:  # an appeal opened by an outcome ("new") is drafted by its letter
             one.open_appeal(conn, 1, "third-level", dt.date(2026, 1, 1))
     expected = _dump(one)
-    one.engine.dispose()
+    one.close()
 
     if not url.endswith(".sqlite3"):
         fresh_pg(url)
@@ -213,7 +204,7 @@ def test_letters_recorded_together_leave_the_rows_one_at_a_time_leaves_in_a_few_
         url = url.replace("ledger.sqlite3", "together.sqlite3")
     many = store.Ledger(store.target_from(url))
     statements = []
-    event.listen(many.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    many.trace = statements.append
     together = []
     for items, replaced in zip(runs, deletes):
         with many.write() as conn:

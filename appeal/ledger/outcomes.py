@@ -34,9 +34,6 @@ def decide(ledger: Ledger, conn, appeal: dict, result: str, on: dt.date, by: str
 
     Returns ``{"event", "next": appeal id or None, "next_appeal_by"}``.
     """
-    from sqlalchemy import select
-
-    from appeal.ledger.schema import appeals
     from appeal.ledger.store import public_id
 
     event = ledger.add_event(conn, appeal["appeal_id"], "outcome", on, by, method=via, reference=reference,
@@ -44,8 +41,8 @@ def decide(ledger: Ledger, conn, appeal: dict, result: str, on: dt.date, by: str
     out: dict = {"event": event, "next": None, "next_appeal_by": None}
     if result != "upheld":
         return out
-    earlier = list(conn.execute(select(appeals.c.level).where(appeals.c.denial_id == appeal["denial_id"]))
-                   .scalars())
+    earlier = [r["level"] for r in conn.execute("SELECT level FROM appeals WHERE denial_id = :denial_id",
+                                                {"denial_id": appeal["denial_id"]})]
     level = next_level(appeal["level"], earlier)
     if level is None:
         return out

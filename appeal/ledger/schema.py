@@ -17,97 +17,94 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.engine import Connection
+from appeal.ledger.db import Connection, ddl
 
 KIND = "appeal-ledger"
-metadata = MetaData()
 
-meta = Table(
-    "ledger_meta", metadata,
-    Column("key", String(40), primary_key=True),
-    Column("value", String(200), nullable=False),
-)
+META = """CREATE TABLE IF NOT EXISTS ledger_meta (
+    "key" VARCHAR(40) NOT NULL,
+    value VARCHAR(200) NOT NULL,
+    PRIMARY KEY ("key")
+)"""
 
-# What a denial holds, and no more: no date of birth, no diagnosis.
-denials = Table(
-    "denials", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("payer", String(200), nullable=False),
-    Column("payer_id", String(80)),
-    Column("provider", String(200)),  # the billing provider's name
-    Column("claim", String(80), nullable=False),  # the payer's claim number (CLP07)
-    Column("account", String(80)),  # the patient account (CLP01)
-    Column("patient_name", String(200)),
-    Column("member_id", String(80)),
-    Column("dos_from", Date),
-    Column("dos_to", Date),
-    Column("lines", Text, nullable=False),  # JSON: [[date, code, units, denied], ...] for every claim line
-    Column("group_code", String(4), nullable=False),
-    Column("carc", String(8), nullable=False),
-    Column("rarc", String(200), nullable=False),
-    Column("amount_cents", BigInteger),
-    Column("denied_on", Date),
-    Column("linked_appeal_id", Integer),  # the appeal whose outcome opened this denial (superseded)
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("payer", "claim", "group_code", "carc", name="uq_denial"),
+# The tables of schema 1: the definitions SQLAlchemy's create_all wrote for either engine in earlier versions, so
+# a ledger made now and one made then are alike. ``{serial}``/``{stamp}``: see db.ddl.
+V1 = (
+    # What a denial holds, and no more: no date of birth, no diagnosis.
+    """CREATE TABLE denials (
+    id {serial} NOT NULL,
+    payer VARCHAR(200) NOT NULL,
+    payer_id VARCHAR(80),
+    provider VARCHAR(200),  -- the billing provider's name
+    claim VARCHAR(80) NOT NULL,  -- the payer's claim number (CLP07)
+    account VARCHAR(80),  -- the patient account (CLP01)
+    patient_name VARCHAR(200),
+    member_id VARCHAR(80),
+    dos_from DATE,
+    dos_to DATE,
+    lines TEXT NOT NULL,  -- JSON: [[date, code, units, denied], ...] for every claim line
+    group_code VARCHAR(4) NOT NULL,
+    carc VARCHAR(8) NOT NULL,
+    rarc VARCHAR(200) NOT NULL,
+    amount_cents BIGINT,
+    denied_on DATE,
+    linked_appeal_id INTEGER,  -- the appeal whose outcome opened this denial (superseded)
+    created_at {stamp} NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_denial UNIQUE (payer, claim, group_code, carc)
+)""",
+    """CREATE TABLE appeals (
+    id {serial} NOT NULL,
+    denial_id INTEGER NOT NULL,
+    level VARCHAR(40) NOT NULL,
+    template VARCHAR(80),
+    status VARCHAR(40) NOT NULL,
+    appeal_by DATE,
+    source TEXT,  -- the case file (or remittance#case) the letter was made from
+    created_at {stamp} NOT NULL,
+    updated_at {stamp} NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_appeal_level UNIQUE (denial_id, level),
+    FOREIGN KEY(denial_id) REFERENCES denials (id)
+)""",
+    """CREATE TABLE letters (
+    id {serial} NOT NULL,
+    appeal_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    sha256 VARCHAR(64) NOT NULL,
+    written_at {stamp} NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY(appeal_id) REFERENCES appeals (id)
+)""",
+    # Appended, never edited: a correction is a new event.
+    """CREATE TABLE events (
+    id {serial} NOT NULL,
+    appeal_id INTEGER NOT NULL,
+    kind VARCHAR(20) NOT NULL,  -- drafted, sent, outcome, note
+    on_date DATE NOT NULL,  -- the day it happened (as the user or the remittance says)
+    recorded_at {stamp} NOT NULL,
+    recorded_by VARCHAR(80) NOT NULL,
+    method VARCHAR(20),  -- sent: portal, fax, mail; outcome: letter, remittance, portal...
+    reference VARCHAR(200),
+    result VARCHAR(40),  -- outcome: overturned, partially-overturned, upheld, superseded, withdrawn
+    amount_cents BIGINT,  -- outcome: the amount recovered
+    note TEXT,
+    source_key VARCHAR(64),  -- reconcile: the remittance claim it came from, once only
+    PRIMARY KEY (id),
+    FOREIGN KEY(appeal_id) REFERENCES appeals (id),
+    UNIQUE (source_key)
+)""",
 )
+TABLES = ("denials", "appeals", "letters", "events")
 
-appeals = Table(
-    "appeals", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("denial_id", Integer, ForeignKey("denials.id"), nullable=False),
-    Column("level", String(40), nullable=False),
-    Column("template", String(80)),
-    Column("status", String(40), nullable=False),
-    Column("appeal_by", Date),
-    Column("source", Text),  # the case file (or remittance#case) the letter was made from
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("denial_id", "level", name="uq_appeal_level"),
-)
-
-letters = Table(
-    "letters", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("appeal_id", Integer, ForeignKey("appeals.id"), nullable=False),
-    Column("path", Text, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("written_at", DateTime(timezone=True), nullable=False),
-)
-
-# Appended, never edited: a correction is a new event.
-events = Table(
-    "events", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("appeal_id", Integer, ForeignKey("appeals.id"), nullable=False),
-    Column("kind", String(20), nullable=False),  # drafted, sent, outcome, note
-    Column("on_date", Date, nullable=False),  # the day it happened (as the user or the remittance says)
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Column("recorded_by", String(80), nullable=False),
-    Column("method", String(20)),  # sent: portal, fax, mail; outcome: letter, remittance, portal...
-    Column("reference", String(200)),
-    Column("result", String(40)),  # outcome: overturned, partially-overturned, upheld, superseded, withdrawn
-    Column("amount_cents", BigInteger),  # outcome: the amount recovered
-    Column("note", Text),
-    Column("source_key", String(64), unique=True),  # reconcile: the remittance claim it came from, once only
-)
+# The columns that hold a date, and a time stamp (read back as such from SQLite, which stores them as text).
+DATES = frozenset({"dos_from", "dos_to", "denied_on", "appeal_by", "on_date"})
+STAMPS = frozenset({"created_at", "updated_at", "written_at", "recorded_at"})
 
 
 def _v1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[denials, appeals, letters, events])
+    for statement in ddl(V1, conn.sqlite):
+        conn.execute(statement)
 
 
 # (version, migration); append only. The version after the last one is the ledger's schema.

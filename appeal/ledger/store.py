@@ -1,4 +1,5 @@
-"""The appeal ledger: one code path for SQLite (a file in the workspace) and PostgreSQL (a shared server).
+"""The appeal ledger: one code path for SQLite (a file in the workspace) and PostgreSQL (a shared server), through
+:mod:`appeal.ledger.db` (the standard library's sqlite3, psycopg 3).
 
 - **Where:** ``--db`` (a URL or a SQLite file), else ``APPEAL_DB``, else ``ledger.url`` in the
   workspace's ``appeal.yaml``, else ``<workspace>/ledger.sqlite3``. Messages name it without its password.
@@ -19,14 +20,15 @@ import datetime as dt
 import getpass
 import json
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
+from urllib.parse import unquote, urlsplit
 
 from appeal.errors import LedgerError, Problem
+from appeal.ledger.db import Connection, driver_errors, sqlite_database
 
 FILE = "ledger.sqlite3"
 ENV_URL = "APPEAL_DB"
@@ -49,7 +51,8 @@ def parse_id(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class Target:
-    """Which ledger: the SQLAlchemy URL (it may hold a password) and how messages name it (never does)."""
+    """Which ledger: its URL (``sqlite:///FILE`` or ``postgresql://``, which may hold a password) and how messages
+    name it (never with the password)."""
 
     url: str
     shown: str
@@ -60,31 +63,39 @@ class Target:
         return self.path is not None or self.url.startswith("sqlite")
 
 
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)", re.DOTALL)
+
+
 def target_from(text: str, base: Path | None = None) -> Target:
     """A ``postgresql://`` URL, a ``sqlite:///`` URL or a file path -> a :class:`Target`."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     if "://" not in text:
         path = Path(text).expanduser()
         path = (base / path if base and not path.is_absolute() else path).absolute()
         return Target(f"sqlite:///{path}", str(path), path)
     if text.startswith("postgres://"):
         text = "postgresql://" + text.removeprefix("postgres://")
+    found = _URL.fullmatch(text)
     try:
-        url = make_url(text)
-    except ArgumentError:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        found = None
+    if found is None:
         raise LedgerError([Problem("--db", "is not a database URL",
-                                   accepted="postgresql://user@host/dbname or a SQLite file path")]) from None
-    backend = url.get_backend_name()
-    shown = url._replace(password=None).render_as_string(hide_password=True)
-    if backend == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    elif backend != "sqlite":
+                                   accepted="postgresql://user@host/dbname or a SQLite file path")])
+    scheme = found["scheme"]
+    backend = scheme.split("+")[0].lower()
+    if backend == "sqlite":
+        database, uri = sqlite_database(text)
+        file = Path(database).absolute() if database != ":memory:" and not uri and "mode=" not in text else None
+        return Target(text, text, file)
+    host = parts.netloc.rpartition("@")[2]
+    login = f"{parts.username}@" if parts.username else ""
+    shown = f"{scheme}://{login}{host}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+    if backend != "postgresql":
         raise LedgerError([Problem(shown, f"'{backend}' is not a ledger database",
                                    accepted="postgresql://... or a SQLite file")])
-    file = Path(url.database).absolute() if backend == "sqlite" and url.database and "mode=" not in text else None
-    return Target(url.render_as_string(hide_password=False), shown, file)
+    return Target("postgresql://" + found["rest"], shown)
 
 
 def locate(db: str | None, workspace: Path | None) -> Target | None:
@@ -122,57 +133,61 @@ def now() -> dt.datetime:
 
 
 class Ledger:
-    """An open ledger. Use :meth:`write` (one transaction) or :meth:`read` around the operations below."""
+    """An open ledger. Use :meth:`write` (one transaction) or :meth:`read` around the operations below.
+
+    One connection per process, kept for the command's transactions; ``trace``, when set, is called with every
+    statement run."""
 
     def __init__(self, target: Target):
         self.target = target
         self.wait = timeout()
-        self.engine = self._engine()
+        self.trace: Callable[[str], None] | None = None
+        self._raw: Any = None
+        if target.path is not None:
+            _create_file(target)
         self._prepare()
 
     # ------------------------------------------------------------ opening
 
-    def _engine(self):
-        from sqlalchemy import create_engine, event
-
+    def _connect(self) -> Any:
+        """The driver's connection, opened on first use: SQLite with a busy timeout, foreign keys on, in WAL
+        mode, and transactions begun here rather than by the driver; PostgreSQL with a 5 s connect timeout."""
+        if self._raw is not None:
+            return self._raw
         target = self.target
-        if not target.sqlite:  # one connection per process, kept for the command's transactions
-            return create_engine(target.url, pool_size=1, max_overflow=0, connect_args={"connect_timeout": 5})
-        if target.path is not None:
-            _create_file(target)
-        engine = create_engine(target.url, pool_size=1, max_overflow=0, connect_args={"timeout": self.wait})
-        wait_ms = int(self.wait * 1000)
+        if not target.sqlite:
+            import psycopg
 
-        @event.listens_for(engine, "connect")
-        def _connect(dbapi, _record):
-            dbapi.isolation_level = None  # transactions are begun below, not by the driver
-            cursor = dbapi.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {wait_ms}")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            try:
-                cursor.execute("PRAGMA journal_mode = WAL")
-                cursor.execute("PRAGMA synchronous = NORMAL")
-            except Exception:  # a read-only or locked file keeps its mode; the first write says why
-                pass
-            cursor.close()
+            self._raw = psycopg.connect(target.url, connect_timeout=5)
+            return self._raw
+        import sqlite3
 
-        @event.listens_for(engine, "begin")
-        def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+        database, uri = sqlite_database(target.url)
+        raw = sqlite3.connect(database, timeout=self.wait, isolation_level=None, uri=uri)  # timeout: busy_timeout
+        raw.execute("PRAGMA foreign_keys = ON")
+        try:
+            raw.execute("PRAGMA journal_mode = WAL")
+            raw.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error:  # a read-only or locked file keeps its mode; the first write says why
+            pass
+        self._raw = raw
+        return raw
 
-        return engine
+    def close(self) -> None:
+        """The connection closed (a later transaction opens it again)."""
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            raw.close()
 
     def _prepare(self) -> None:
         """Check the ledger is one and not newer than this version; apply the migrations it lacks."""
-        from sqlalchemy import inspect, select
-
         from appeal.ledger import schema
 
         with self.read() as conn:
-            names = set(inspect(conn).get_table_names())
-            found = dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all()) \
-                if schema.meta.name in names else None
-        if found is None and names - {schema.meta.name}:
+            names = conn.tables()
+            found = {r["key"]: r["value"] for r in conn.execute('SELECT "key", value FROM ledger_meta')} \
+                if "ledger_meta" in names else None
+        if found is None and names - {"ledger_meta"}:
             raise self.error("holds other tables and no appeal ledger (not a ledger made by appeal)",
                              "an appeal ledger, or a new empty database")
         if found is not None:
@@ -185,49 +200,75 @@ class Ledger:
             if version == schema.LATEST:
                 return
         with self.write() as conn:
-            schema.meta.create(conn, checkfirst=True)
-            rows = dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all())
+            conn.execute(schema.META)
+            rows = {r["key"]: r["value"] for r in conn.execute('SELECT "key", value FROM ledger_meta')}
             version = int(rows.get("schema", "0") or 0)
             for number, migrate in schema.MIGRATIONS:
                 if number > version:
                     migrate(conn)
-            conn.execute(schema.meta.delete())
-            conn.execute(schema.meta.insert(), [{"key": "kind", "value": schema.KIND},
-                                                {"key": "schema", "value": str(schema.LATEST)}])
+            conn.execute("DELETE FROM ledger_meta")
+            conn.executemany('INSERT INTO ledger_meta ("key", value) VALUES (:key, :value)',
+                             [{"key": "kind", "value": schema.KIND}, {"key": "schema", "value": str(schema.LATEST)}])
 
     # ------------------------------------------------------- transactions
 
     @contextmanager
-    def write(self) -> Iterator[Any]:
+    def write(self) -> Iterator[Connection]:
         """One write transaction: all of it is recorded, or none."""
-        with self._translated():
-            with self.engine.connect().execution_options(write=True) as conn:
-                with conn.begin():
-                    if not self.target.sqlite:
-                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK})")
-                    yield conn
+        with self._transaction(write=True) as conn:
+            yield conn
 
     @contextmanager
-    def read(self) -> Iterator[Any]:
-        with self._translated():
-            with self.engine.connect() as conn:
-                with conn.begin():
-                    yield conn
+    def read(self) -> Iterator[Connection]:
+        with self._transaction(write=False) as conn:
+            yield conn
 
     @contextmanager
-    def _translated(self) -> Iterator[None]:
-        from sqlalchemy.exc import DBAPIError, OperationalError
+    def _transaction(self, write: bool) -> Iterator[Connection]:
+        """A transaction on the kept connection: on SQLite a write begins ``IMMEDIATE`` (so concurrent writers
+        queue instead of failing on a lock upgrade), on PostgreSQL it first takes the advisory lock. Whatever
+        the database refuses is a :class:`~appeal.errors.LedgerError`."""
+        from appeal.ledger import schema
 
+        sqlite = self.target.sqlite
+        errors = driver_errors(sqlite)
         try:
-            yield
-        except (OperationalError, DBAPIError) as exc:
+            raw = self._connect()
+            conn = Connection(raw, sqlite, schema.DATES, schema.STAMPS, self.trace)
+            if sqlite:
+                raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            elif write:
+                conn.execute(f"SELECT pg_advisory_xact_lock({PG_LOCK})")
+        except errors as exc:
             raise self._explain(exc) from None
+        try:
+            yield conn
+            if sqlite:
+                raw.execute("COMMIT")
+            else:
+                raw.commit()
+        except errors as exc:
+            self._rollback(raw, sqlite, errors)
+            raise self._explain(exc) from None
+        except BaseException:
+            self._rollback(raw, sqlite, errors)
+            raise
+
+    @staticmethod
+    def _rollback(raw: Any, sqlite: bool, errors: tuple[type[BaseException], ...]) -> None:
+        try:
+            if sqlite:
+                raw.execute("ROLLBACK")
+            else:
+                raw.rollback()
+        except errors:  # no transaction left to end (the database ended it)
+            pass
 
     def error(self, message: str, accepted: str | None = None) -> LedgerError:
         return LedgerError([Problem(self.target.shown, message, accepted=accepted)])
 
     def _explain(self, exc) -> LedgerError:
-        text = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0] if str(exc).strip() else ""
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         low = text.lower()
         if "locked" in low or "lock timeout" in low:
             return self.error(f"the ledger is locked by another program and stayed locked for {self.wait:g} s; try "
@@ -249,12 +290,12 @@ class Ledger:
 
     # ------------------------------------------------------------ letters
 
-    def record_letter(self, conn, facts: dict, by: str) -> tuple[str, bool]:
+    def record_letter(self, conn: Connection, facts: dict, by: str) -> tuple[str, bool]:
         """A letter's denial, appeal and files; ``(appeal id, created)``. The same denial at the same level is
         one appeal: regenerating its letter updates its files and never adds a second appeal."""
         return self.record_letters(conn, [facts], by)[0]
 
-    def record_letters(self, conn, items: list[dict], by: str) -> list[tuple[str, bool]]:
+    def record_letters(self, conn: Connection, items: list[dict], by: str) -> list[tuple[str, bool]]:
         """:meth:`record_letter` for each of ``items`` in turn, leaving the same rows (ids included), in a few
         statements for them all: each table's lookups in one query, its new rows in one executemany.
 
@@ -265,33 +306,33 @@ class Ledger:
         """
         if not items:
             return []
-        sql = _statements()
         stamp, today = now(), dt.date.today()
         keys = [(denial, facts["level"]) for denial, facts in zip(self._denial_ids(conn, items, stamp), items)]
         wanted = set(keys)
         appeals: dict[tuple[int, str], dict] = {}  # (denial id, level) -> what the ledger holds, as it changes
         for part in _slices(sorted({denial for denial, _level in wanted})):
-            for r in conn.execute(sql.find_appeals, {"denial_ids": part}):
-                if (r.denial_id, r.level) in wanted:
-                    appeals[(r.denial_id, r.level)] = {"id": r.id, "appeal_by": r.appeal_by, "status": r.status}
+            for r in conn.execute(FIND_APPEALS, {"denial_ids": part}):
+                if (r["denial_id"], r["level"]) in wanted:
+                    appeals[(r["denial_id"], r["level"])] = {"id": r["id"], "appeal_by": r["appeal_by"],
+                                                             "status": r["status"]}
         files: dict[int, set[tuple[str, str]]] = {}  # appeal id -> its letter files
         for part in _slices(sorted(row["id"] for row in appeals.values())):
-            for r in conn.execute(sql.find_letters, {"appeal_ids": part}):
-                files.setdefault(r.appeal_id, set()).add((r.path, r.sha256))
+            for r in conn.execute(FIND_LETTERS, {"appeal_ids": part}):
+                files.setdefault(r["appeal_id"], set()).add((r["path"], r["sha256"]))
         creates: dict[tuple[int, str], int] = {}  # a new appeal -> the item that creates it
         for n, key in enumerate(keys):
             if key not in appeals and key not in creates:
                 creates[key] = n
         if creates:
-            made = _insert(conn, sql.insert_appeal, [{
+            made = _insert(conn, "appeals", [{
                 "denial_id": key[0], "level": key[1], "template": items[n]["template"], "status": "drafted",
                 "appeal_by": _date(items[n]["appeal_by"]), "source": items[n]["source"], "created_at": stamp,
                 "updated_at": stamp} for key, n in creates.items()])
             if made is None:
                 found = {}
                 for part in _slices(sorted({denial for denial, _level in creates})):
-                    found.update({(r.denial_id, r.level): r.id
-                                  for r in conn.execute(sql.find_appeals, {"denial_ids": part})})
+                    found.update({(r["denial_id"], r["level"]): r["id"]
+                                  for r in conn.execute(FIND_APPEALS, {"denial_ids": part})})
                 made = [found[key] for key in creates]
             for (key, n), appeal_id in zip(creates.items(), made):
                 appeals[key] = {"id": appeal_id, "appeal_by": _date(items[n]["appeal_by"]), "status": "drafted"}
@@ -313,9 +354,9 @@ class Ledger:
             if created or files.get(appeal_id, set()) != new:
                 if not created:
                     if added:
-                        conn.execute(sql.insert_letter, added)
+                        conn.insert("letters", added)
                         added = []
-                    conn.execute(sql.delete_letters, {"appeal_id": appeal_id})
+                    conn.execute("DELETE FROM letters WHERE appeal_id = :appeal_id", {"appeal_id": appeal_id})
                 added += [{"appeal_id": appeal_id, "path": p, "sha256": s, "written_at": stamp} for p, s in sorted(new)]
                 files[appeal_id] = new
                 drafted.append({"appeal_id": appeal_id, "kind": "drafted", "on_date": today, "recorded_at": stamp,
@@ -324,17 +365,16 @@ class Ledger:
                                 "note": f"{len(new)} letter file(s), template {facts['template']}"})
             done.append((public_id(appeal_id), created))
         if added:
-            conn.execute(sql.insert_letter, added)
+            conn.insert("letters", added)
         if updates:
-            conn.execute(sql.update_appeal, list(updates.values()))
+            conn.executemany(UPDATE_APPEAL, list(updates.values()))
         if drafted:
-            conn.execute(sql.insert_event, drafted)
+            conn.insert("events", drafted)
         return done
 
-    def _denial_ids(self, conn, items: list[dict], stamp: dt.datetime) -> list[int]:
+    def _denial_ids(self, conn: Connection, items: list[dict], stamp: dt.datetime) -> list[int]:
         """Each item's denial (:meth:`find_or_add_denial` in turn): one query for those there, one insert for
         the rest, in the order they come."""
-        sql = _statements()
         keys = [(facts["payer"], facts["claim"], facts["group"], facts["carc"]) for facts in items]
         ids = self._find_denials(conn, set(keys))
         first: dict[tuple, dict] = {}
@@ -346,130 +386,99 @@ class Ledger:
                 latest[ids[key]] = facts
         if latest:  # what the letters made again say now (a case corrected since), as the letter says it
             rows = [_denial_row(facts, stamp) for facts in latest.values()]
-            conn.execute(sql.update_denial, [{"key": denial, **{f"new_{name}": row[name] for name in DENIAL_DETAILS}}
+            conn.executemany(UPDATE_DENIAL, [{"key": denial, **{f"new_{name}": row[name] for name in DENIAL_DETAILS}}
                                              for denial, row in zip(latest, rows)])
         if first:
-            made = _insert(conn, sql.insert_denial, [_denial_row(facts, stamp) for facts in first.values()])
+            made = _insert(conn, "denials", [_denial_row(facts, stamp) for facts in first.values()])
             ids.update(zip(first, made) if made is not None else self._find_denials(conn, set(first)).items())
         return [ids[key] for key in keys]
 
-    def _find_denials(self, conn, wanted: set[tuple]) -> dict[tuple, int]:
+    def _find_denials(self, conn: Connection, wanted: set[tuple]) -> dict[tuple, int]:
         """``(payer, claim, group, carc)`` -> denial id, for those of ``wanted`` the ledger holds."""
         found: dict[tuple, int] = {}
         for part in _slices(list(wanted)):
-            for r in conn.execute(_statements().find_denials, {"payers": sorted({k[0] for k in part}),
-                                                               "claims": sorted({k[1] for k in part})}):
-                if (key := (r.payer, r.claim, r.group_code, r.carc)) in wanted:
-                    found[key] = r.id
+            for r in conn.execute(FIND_DENIALS, {"payers": sorted({k[0] for k in part}),
+                                                 "claims": sorted({k[1] for k in part})}):
+                if (key := (r["payer"], r["claim"], r["group_code"], r["carc"])) in wanted:
+                    found[key] = r["id"]
         return found
 
-    def find_or_add_denial(self, conn, facts: dict, stamp: dt.datetime, linked: int | None = None) -> int:
-        sql = _statements()
-        found = conn.execute(sql.find_denial, {"payer": facts["payer"], "claim": facts["claim"],
-                                               "group_code": facts["group"], "carc": facts["carc"]}).scalar()
+    def find_or_add_denial(self, conn: Connection, facts: dict, stamp: dt.datetime, linked: int | None = None) -> int:
+        found = conn.scalar("SELECT id FROM denials WHERE payer = :payer AND claim = :claim AND group_code = :group "
+                            "AND carc = :carc", {key: facts[key] for key in ("payer", "claim", "group", "carc")})
         if found is not None:
-            return found
-        return conn.execute(sql.insert_denial, _denial_row(facts, stamp, linked)).inserted_primary_key[0]
+            return int(found)
+        return _one(conn.insert("denials", [_denial_row(facts, stamp, linked)]))
 
-    def open_appeal(self, conn, denial_id: int, level: str, appeal_by: dt.date | None) -> int:
+    def open_appeal(self, conn: Connection, denial_id: int, level: str, appeal_by: dt.date | None) -> int:
         """A level with no letter yet (status ``new``): the next level after an upheld decision, or the first
         appeal of a denial opened by reconcile. An existing one is kept."""
-        from sqlalchemy import select
-
-        from appeal.ledger.schema import appeals
-
-        found = conn.execute(select(appeals.c.id).where(appeals.c.denial_id == denial_id,
-                                                        appeals.c.level == level)).scalar()
+        found = conn.scalar("SELECT id FROM appeals WHERE denial_id = :denial_id AND level = :level",
+                            {"denial_id": denial_id, "level": level})
         if found is not None:
-            return found
+            return int(found)
         stamp = now()
-        return conn.execute(appeals.insert().values(denial_id=denial_id, level=level, status="new",
-                                                    appeal_by=appeal_by, created_at=stamp,
-                                                    updated_at=stamp)).inserted_primary_key[0]
+        return _one(conn.insert("appeals", [{"denial_id": denial_id, "level": level, "status": "new",
+                                             "appeal_by": appeal_by, "created_at": stamp, "updated_at": stamp}]))
 
     # ------------------------------------------------------------- events
 
-    def add_event(self, conn, appeal_id: int, kind: str, on: dt.date, by: str, *, method: str | None = None,
+    def add_event(self, conn: Connection, appeal_id: int, kind: str, on: dt.date, by: str, *, method: str | None = None,
                   reference: str | None = None, result: str | None = None, amount_cents: int | None = None,
                   note: str | None = None, source_key: str | None = None, status: bool = True) -> int:
         """Append one event; ``sent`` and ``outcome`` move the appeal's status."""
-        event_id = conn.execute(_statements().insert_event, {
+        event_id = _one(conn.insert("events", [{
             "appeal_id": appeal_id, "kind": kind, "on_date": on, "recorded_at": now(), "recorded_by": by,
             "method": method, "reference": reference, "result": result, "amount_cents": amount_cents, "note": note,
-            "source_key": source_key}).inserted_primary_key[0]
+            "source_key": source_key}]))
         new_status = {"sent": "sent", "outcome": result}.get(kind) if status else None
         if new_status:
-            from appeal.ledger.schema import appeals
-
-            conn.execute(appeals.update().where(appeals.c.id == appeal_id).values(status=new_status,
-                                                                                  updated_at=now()))
+            conn.execute("UPDATE appeals SET status = :status, updated_at = :updated_at WHERE id = :id",
+                         {"status": new_status, "updated_at": now(), "id": appeal_id})
         return event_id
 
-    def has_source(self, conn, key: str) -> bool:
-        from sqlalchemy import select
-
-        from appeal.ledger.schema import events
-
-        return conn.execute(select(events.c.id).where(events.c.source_key == key)).first() is not None
+    def has_source(self, conn: Connection, key: str) -> bool:
+        return conn.scalar("SELECT id FROM events WHERE source_key = :key", {"key": key}) is not None
 
     # ------------------------------------------------------------ queries
 
-    def appeals(self, conn, ids: list[int] | None = None) -> list[dict]:
+    def appeals(self, conn: Connection, ids: list[int] | None = None) -> list[dict]:
         """Every appeal (or those ``ids``) with its denial, letters and what its events say."""
-        from sqlalchemy import select
-
-        from appeal.ledger.schema import appeals, denials, events, letters
-
-        query = select(appeals, denials.c.payer, denials.c.payer_id, denials.c.provider, denials.c.claim,
-                       denials.c.account, denials.c.patient_name, denials.c.member_id, denials.c.dos_from,
-                       denials.c.dos_to, denials.c.lines, denials.c.group_code, denials.c.carc, denials.c.rarc,
-                       denials.c.amount_cents, denials.c.denied_on, denials.c.linked_appeal_id) \
-            .join(denials, denials.c.id == appeals.c.denial_id).order_by(appeals.c.id)
-        if ids is not None:
-            query = query.where(appeals.c.id.in_(ids))
-        rows = [dict(r) for r in conn.execute(query).mappings()]
+        where = "WHERE appeals.id IN (:ids) " if ids is not None else ""
+        rows = conn.execute(APPEALS.format(where=where), {"ids": ids})
         wanted = [r["id"] for r in rows]
         by_appeal: dict[int, list[dict]] = {}
         files: dict[int, list[dict]] = {}
         if wanted:
-            for e in conn.execute(select(events).where(events.c.appeal_id.in_(wanted))
-                                  .order_by(events.c.id)).mappings():
-                by_appeal.setdefault(e["appeal_id"], []).append(dict(e))
-            for f in conn.execute(select(letters).where(letters.c.appeal_id.in_(wanted))
-                                  .order_by(letters.c.id)).mappings():
-                files.setdefault(f["appeal_id"], []).append(dict(f))
+            for e in conn.execute("SELECT * FROM events WHERE appeal_id IN (:ids) ORDER BY id", {"ids": wanted}):
+                by_appeal.setdefault(e["appeal_id"], []).append(e)
+            for f in conn.execute("SELECT * FROM letters WHERE appeal_id IN (:ids) ORDER BY id", {"ids": wanted}):
+                files.setdefault(f["appeal_id"], []).append(f)
         return [_view(r, by_appeal.get(r["id"], []), files.get(r["id"], [])) for r in rows]
 
-    def events(self, conn, appeal_id: int) -> list[dict]:
-        from sqlalchemy import select
+    def events(self, conn: Connection, appeal_id: int) -> list[dict]:
+        return [_event_view(e) for e in conn.execute("SELECT * FROM events WHERE appeal_id = :appeal_id ORDER BY id",
+                                                     {"appeal_id": appeal_id})]
 
-        from appeal.ledger.schema import events
-
-        return [_event_view(dict(e)) for e in conn.execute(select(events).where(events.c.appeal_id == appeal_id)
-                                                           .order_by(events.c.id)).mappings()]
-
-    def first_sent(self, conn, appeal_id: int) -> dt.date | None:
+    def first_sent(self, conn: Connection, appeal_id: int) -> dt.date | None:
         """The day the appeal was first recorded as sent: no decision on it is dated earlier (track outcome,
         track reconcile)."""
         sent = [e["date"] for e in self.events(conn, appeal_id) if e["kind"] == "sent"]
         return dt.date.fromisoformat(min(sent)) if sent else None
 
-    def event(self, conn, appeal_id: int, event_id: int) -> dict:
+    def event(self, conn: Connection, appeal_id: int, event_id: int) -> dict:
         """One event of the appeal (one :meth:`add_event` just added), as :meth:`events` shows it."""
         return next(e for e in self.events(conn, appeal_id) if e["event"] == event_id)
 
-    def by_letter(self, conn, path: Path) -> list[int]:
+    def by_letter(self, conn: Connection, path: Path) -> list[int]:
         """The appeals a letter file belongs to: by its path, else by its SHA-256 (a moved or copied file)."""
-        from sqlalchemy import or_, select
-
         from appeal.ledger.facts import sha256_of
-        from appeal.ledger.schema import letters
 
         resolved = str(path.resolve())
         digest = sha256_of(path) if path.is_file() else ""
-        found = conn.execute(select(letters.c.appeal_id).where(
-            or_(letters.c.path == resolved, letters.c.sha256 == digest)).distinct()).scalars().all()
-        return sorted(found)
+        found = conn.execute("SELECT DISTINCT appeal_id FROM letters WHERE path = :path OR sha256 = :digest",
+                             {"path": resolved, "digest": digest})
+        return sorted(r["appeal_id"] for r in found)
 
 
 def _create_file(target: Target) -> None:
@@ -499,13 +508,14 @@ def _create_file(target: Target) -> None:
 
 
 def _scrub(text: str, target: Target) -> str:
-    from sqlalchemy.engine import make_url
-
+    """``text`` without the URL's password (as written, and percent-decoded)."""
     try:
-        password = make_url(target.url).password
-    except Exception:  # not a URL: nothing to hide
+        password = urlsplit(target.url).password
+    except ValueError:  # not a URL: nothing to hide
         password = None
-    return text.replace(str(password), "***") if password else text
+    for form in {password, unquote(password)} if password else ():
+        text = text.replace(form, "***")
+    return text
 
 
 # What a denial's row says that its latest letter may say otherwise (a case file corrected, the profile's provider
@@ -514,36 +524,21 @@ DENIAL_DETAILS = ("payer_id", "provider", "account", "patient_name", "member_id"
                   "rarc", "amount_cents", "denied_on")
 
 
-@lru_cache(maxsize=1)
-def _statements() -> SimpleNamespace:
-    """The statements a letter's record runs, built once (building one costs more than running it on SQLite)."""
-    from sqlalchemy import bindparam, select
-
-    from appeal.ledger.schema import appeals, denials, events, letters
-
-    return SimpleNamespace(
-        find_denial=select(denials.c.id).where(
-            denials.c.payer == bindparam("payer"), denials.c.claim == bindparam("claim"),
-            denials.c.group_code == bindparam("group_code"), denials.c.carc == bindparam("carc")),
-        find_denials=select(denials.c.id, denials.c.payer, denials.c.claim, denials.c.group_code, denials.c.carc)
-        .where(denials.c.payer.in_(bindparam("payers", expanding=True)),
-               denials.c.claim.in_(bindparam("claims", expanding=True))),
-        insert_denial=denials.insert(),
-        update_denial=denials.update().where(denials.c.id == bindparam("key")).values(
-            **{name: bindparam(f"new_{name}") for name in DENIAL_DETAILS}),
-        find_appeals=select(appeals.c.id, appeals.c.denial_id, appeals.c.level, appeals.c.appeal_by,
-                            appeals.c.status).where(appeals.c.denial_id.in_(bindparam("denial_ids", expanding=True))),
-        insert_appeal=appeals.insert(),
-        update_appeal=appeals.update().where(appeals.c.id == bindparam("key")).values(
-            template=bindparam("new_template"), source=bindparam("new_source"),
-            updated_at=bindparam("new_updated_at"), appeal_by=bindparam("new_appeal_by"),
-            status=bindparam("new_status")),
-        find_letters=select(letters.c.appeal_id, letters.c.path, letters.c.sha256).where(
-            letters.c.appeal_id.in_(bindparam("appeal_ids", expanding=True))),
-        delete_letters=letters.delete().where(letters.c.appeal_id == bindparam("appeal_id")),
-        insert_letter=letters.insert(),
-        insert_event=events.insert(),
-    )
+# The statements a letter's record runs (``record_letters``); a list parameter is spread (``IN (:ids)``).
+FIND_DENIALS = ("SELECT id, payer, claim, group_code, carc FROM denials "
+                "WHERE payer IN (:payers) AND claim IN (:claims)")
+UPDATE_DENIAL = (f"UPDATE denials SET {', '.join(f'{name} = :new_{name}' for name in DENIAL_DETAILS)} "
+                 "WHERE id = :key")
+FIND_APPEALS = "SELECT id, denial_id, level, appeal_by, status FROM appeals WHERE denial_id IN (:denial_ids)"
+UPDATE_APPEAL = ("UPDATE appeals SET template = :new_template, source = :new_source, updated_at = :new_updated_at, "
+                 "appeal_by = :new_appeal_by, status = :new_status WHERE id = :key")
+FIND_LETTERS = "SELECT appeal_id, path, sha256 FROM letters WHERE appeal_id IN (:appeal_ids)"
+# Each appeal with what its denial says (``appeals``).
+APPEALS = ("SELECT appeals.*, denials.payer, denials.payer_id, denials.provider, denials.claim, denials.account, "
+           "denials.patient_name, denials.member_id, denials.dos_from, denials.dos_to, denials.lines, "
+           "denials.group_code, denials.carc, denials.rarc, denials.amount_cents, denials.denied_on, "
+           "denials.linked_appeal_id FROM appeals JOIN denials ON denials.id = appeals.denial_id {where}"
+           "ORDER BY appeals.id")
 
 
 def _slices(values: list, size: int = 500) -> Iterator[list]:
@@ -552,13 +547,16 @@ def _slices(values: list, size: int = 500) -> Iterator[list]:
         yield values[start:start + size]
 
 
-def _insert(conn, statement, rows: list[dict]) -> list[int] | None:
-    """Insert ``rows`` in their order; one row's id, or ``None`` for several (the caller finds theirs: SQLite
-    cannot say in which order a multi-row ``RETURNING`` answers, and one executemany assigns ids in order)."""
-    if len(rows) == 1:
-        return [conn.execute(statement, rows[0]).inserted_primary_key[0]]
-    conn.execute(statement, rows)
-    return None
+def _insert(conn: Connection, table: str, rows: list[dict]) -> list[int] | None:
+    """Insert ``rows`` in their order; one row's id, or ``None`` for several (the caller finds theirs)."""
+    made = conn.insert(table, rows)
+    return [made] if made is not None else None
+
+
+def _one(made: int | None) -> int:
+    """The new id of a row inserted alone."""
+    assert made is not None
+    return made
 
 
 def _denial_row(facts: dict, stamp: dt.datetime, linked: int | None = None) -> dict:
