@@ -222,9 +222,9 @@ def test_history_shows_every_level_of_the_denial_oldest_first(ws):
 
 
 def test_due_lists_past_due_first_then_follow_ups(ws):
-    assert cli("track", "sent", "--appeal", "A-000004", "--via", "fax", "--date", "2026-11-01",
+    assert cli("track", "sent", "--appeal", "A-000004", "--via", "fax", "--date", DATE,
                "--workspace", ws).exit_code == 0
-    result = cli("track", "due", "--workspace", ws, "--json", "--today", "2026-12-20")
+    result = cli("track", "due", "--workspace", ws, "--json", "--today", "2027-01-20")
     assert result.exit_code == 0
     due = as_json(result)["due"]
     assert [(d["appeal"], d["action"], d["due"], d["flag"]) for d in due] == [
@@ -232,13 +232,13 @@ def test_due_lists_past_due_first_then_follow_ups(ws):
         ("A-000001", "send the appeal", "2005-10-28", "PAST DUE"),  # a corrected claim: 365 days (directory)
         ("A-000003", "send the appeal", "2024-04-04", "PAST DUE"),
         # CO-97 on therapy lines: a reconsideration (the generic letter), with the directory's 45 response days
-        ("A-000004", "follow up: no answer yet", "2026-12-16", "PAST DUE")]
+        ("A-000004", "follow up: no answer yet", "2027-01-11", "PAST DUE")]
     assert rows(ws)[3]["status"] == "sent"
-    late = cli("track", "list", "--status", "no-response", "--today", "2026-12-20", "--workspace", ws, "--json")
+    late = cli("track", "list", "--status", "no-response", "--today", "2027-01-20", "--workspace", ws, "--json")
     assert [a["id"] for a in as_json(late)["appeals"]] == ["A-000004"]
-    table = cli("track", "due", "--workspace", ws, "--today", "2026-12-20")
+    table = cli("track", "due", "--workspace", ws, "--today", "2027-01-20")
     assert table.stdout.splitlines()[1].startswith("PAST DUE  2004-12-27  A-000002")
-    soon = cli("track", "due", "--within", "0", "--workspace", ws, "--json", "--today", "2026-12-16")
+    soon = cli("track", "due", "--within", "0", "--workspace", ws, "--json", "--today", "2027-01-11")
     # the follow-up of A-000004 falls due that day
     assert [d["appeal"] for d in as_json(soon)["due"]] == ["A-000002", "A-000001", "A-000003", "A-000004"]
 
@@ -392,6 +392,21 @@ def test_a_decision_dated_before_the_appeal_was_sent_is_refused(ws):
                 "--workspace", ws)
     assert early.exit_code == 2 and "is before A-000003 was sent, on 11/28/2026" in early.stderr
     assert _history(ws, "A-000003") == [("sent", "2026-11-28")]
+
+
+def test_a_sending_dated_before_its_letter_is_refused(ws):
+    history = as_json(cli("track", "history", "--appeal", "A-000003", "--workspace", ws, "--json"))
+    assert [e["date"] for e in history["events"] if e["kind"] == "drafted"] == [DATE]  # the letter's date
+    early = cli("track", "sent", "--appeal", "A-000003", "--via", "mail", "--date", "2026-11-26", "--workspace", ws,
+                "--json")
+    assert early.exit_code == 2
+    (error,) = as_json(early)["errors"]
+    assert error["file"] == "--date"
+    assert error["message"] == "11/26/2026 is before A-000003's first letter was made, on 11/27/2026; nothing was recorded"
+    assert error["accepted"] == "the day it was sent: 11/27/2026 or later"
+    assert _history(ws, "A-000003") == []
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "mail", "--date", DATE, "--workspace", ws).exit_code == 0
+    assert _history(ws, "A-000003") == [("sent", DATE)]
 
 
 def test_the_same_sent_recorded_twice_is_kept_once_and_said(ws):

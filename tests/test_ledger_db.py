@@ -129,3 +129,15 @@ def test_no_password_reaches_the_name_or_a_scrubbed_message(password):
     assert target.shown == "postgresql://biller@127.0.0.1:1/ledger"
     said = store._scrub(f"failed for {password} and {written}", target)
     assert password not in said and written not in said
+
+
+def test_a_letter_is_drafted_on_its_date_and_never_ahead_of_today(tmp_path):
+    from test_ledger_engines import facts
+
+    today = dt.date.today()
+    ledger = store.Ledger(store.target_from(str(tmp_path / "ledger.sqlite3")))
+    with ledger.write() as conn:
+        ledger.record_letters(conn, [{**facts(), "dated": "2026-11-20"},
+                                     {**facts(), "claim": "PCN0002", "dated": (today + dt.timedelta(days=9)).isoformat()}],
+                              "test")
+        assert [ledger.first(conn, n, "drafted") for n in (1, 2)] == [dt.date(2026, 11, 20), today]

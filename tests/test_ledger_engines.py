@@ -35,7 +35,7 @@ def facts() -> dict:
     return {"payer": "Synthetic Health Plan", "payer_id": "99999", "provider": "Sample Clinic", "claim": "PCN0001",
             "account": "ACCT-0001", "patient_name": "TEST PATIENT", "member_id": "MEMBER0001",
             "dos_from": "2023-12-01", "dos_to": "2023-12-01", "lines": [["2023-12-01", "97110", "2", True]],
-            "group": "CO", "carc": "97", "rarc": [], "amount_cents": 12000, "denied_on": "2024-01-05",
+            "group": "CO", "carc": "97", "rarc": [], "amount_cents": 12000, "denied_on": "2024-01-05", "dated": "2024-01-10",
             "level": "reconsideration", "template": "generic-reconsideration", "appeal_by": "2024-04-04",
             "source": "sample.yaml", "letters": []}
 
@@ -92,7 +92,7 @@ def test_the_same_commands_run_on_either_engine(url, tmp_path):
     assert noted.exit_code == 0, noted.stderr
     history = cli("track", "history", "--appeal", "A-000001", "--db", url, "--json")
     events = __import__("json").loads(history.stdout)["events"]
-    events = [e for e in events if e["kind"] != "drafted"]  # drafted today, the others on the dates given
+    events = [e for e in events if e["kind"] != "drafted"]  # drafted on the letter's date, the others on theirs
     assert [e["kind"] for e in events][-2:] == ["outcome", "note"] and events[-1]["note"] == "paid in full, ref EOB-4"
 
 

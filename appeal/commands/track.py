@@ -150,6 +150,11 @@ def sent(settings: Settings, db: str | None, which: Which, via: str, ref: str | 
                 raise TrackError([Problem(appeal["id"], "has no letter yet (status new); nothing was recorded",
                                           accepted="an appeal whose letter was made (track next, generate or "
                                                    "batch), then sent")])
+            made = ledger.first(conn, appeal["appeal_id"], "drafted")
+            if made is not None and day < made:  # a letter is sent once it exists
+                raise TrackError([Problem("--date", f"{day:%m/%d/%Y} is before {appeal['id']}'s first letter was made, "
+                                                    f"on {made:%m/%d/%Y}; nothing was recorded",
+                                          accepted=f"the day it was sent: {made:%m/%d/%Y} or later")])
             same = [e for e in ledger.events(conn, appeal["appeal_id"])
                     if (e["kind"], e["date"], e["method"], e["reference"]) == ("sent", day.isoformat(), via, ref)]
             if same:  # the same command again: a second, identical "sent" would count the letter twice
@@ -184,7 +189,7 @@ def outcome(settings: Settings, db: str | None, which: Which, result: str, paid,
     with ledger.write() as conn:
         appeals = select(ledger, conn, which)
         for appeal in appeals:
-            first = ledger.first_sent(conn, appeal["appeal_id"])
+            first = ledger.first(conn, appeal["appeal_id"], "sent")
             if first is None and result != "withdrawn":  # a decision answers a letter the payer has
                 raise TrackError([Problem(appeal["id"], f"was never recorded as sent (status {appeal['status']}); "
                                                         "nothing was recorded",

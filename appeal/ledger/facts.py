@@ -51,7 +51,8 @@ def letter_facts(case: Case, template: str, outputs: Iterable[Path], workspace: 
         "dos_from": dates[0].isoformat() if dates else None, "dos_to": dates[-1].isoformat() if dates else None,
         "lines": lines, "group": case.denial.group or "", "carc": case.denial.carc, "rarc": list(case.denial.rarc),
         "amount_cents": cents(sum(charges, Decimal(0))) if charges else None,
-        "denied_on": case.denial.date.isoformat(), "level": level, "template": template,
+        "denied_on": case.denial.date.isoformat(), "dated": case.appeal.date.isoformat(), "level": level,
+        "template": template,
         "appeal_by": deadline.due.isoformat() if deadline else None, "source": str(case.source),
         "letters": [str(Path(p).resolve()) for p in outputs],  # the recorder adds each file's SHA-256
     }

@@ -302,7 +302,8 @@ class Ledger:
         The items are replayed here in order against what the ledger held, so a denial or appeal twice among
         them is found the second time as it would have been. One time stamps them all (one transaction). A
         letter file deleted is a barrier: the files added before it are inserted first, so SQLite gives the
-        files added after it the ids it gave them one letter at a time (it reuses the highest freed id).
+        files added after it the ids it gave them one letter at a time (it reuses the highest freed id). A
+        letter's ``drafted`` event is dated as the letter is (``dated``), or today for a letter dated later.
         """
         if not items:
             return []
@@ -359,7 +360,8 @@ class Ledger:
                     conn.execute("DELETE FROM letters WHERE appeal_id = :appeal_id", {"appeal_id": appeal_id})
                 added += [{"appeal_id": appeal_id, "path": p, "sha256": s, "written_at": stamp} for p, s in sorted(new)]
                 files[appeal_id] = new
-                drafted.append({"appeal_id": appeal_id, "kind": "drafted", "on_date": today, "recorded_at": stamp,
+                dated = min(_date(facts.get("dated")) or today, today)  # the letter's date, never ahead of today
+                drafted.append({"appeal_id": appeal_id, "kind": "drafted", "on_date": dated, "recorded_at": stamp,
                                 "recorded_by": by, "method": None, "reference": None, "result": None,
                                 "amount_cents": None, "source_key": None,
                                 "note": f"{len(new)} letter file(s), template {facts['template']}"})
@@ -460,11 +462,12 @@ class Ledger:
         return [_event_view(e) for e in conn.execute("SELECT * FROM events WHERE appeal_id = :appeal_id ORDER BY id",
                                                      {"appeal_id": appeal_id})]
 
-    def first_sent(self, conn: Connection, appeal_id: int) -> dt.date | None:
-        """The day the appeal was first recorded as sent: no decision on it is dated earlier (track outcome,
-        track reconcile)."""
-        sent = [e["date"] for e in self.events(conn, appeal_id) if e["kind"] == "sent"]
-        return dt.date.fromisoformat(min(sent)) if sent else None
+    def first(self, conn: Connection, appeal_id: int, kind: str) -> dt.date | None:
+        """The day of the appeal's first event of ``kind``: no sending is dated before its first letter was
+        made (``drafted``, track sent), no decision before it was first sent (``sent``, track outcome, track
+        reconcile)."""
+        days = [e["date"] for e in self.events(conn, appeal_id) if e["kind"] == kind]
+        return dt.date.fromisoformat(min(days)) if days else None
 
     def event(self, conn: Connection, appeal_id: int, event_id: int) -> dict:
         """One event of the appeal (one :meth:`add_event` just added), as :meth:`events` shows it."""
