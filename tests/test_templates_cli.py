@@ -141,6 +141,23 @@ def test_check_reports_each_problem_with_file_and_line(run, copy, old, new, need
     assert message in result.stderr
 
 
+@pytest.mark.parametrize("body, needle, message", [
+    ("We <b>ask</b> again.", "<b>ask</b>",
+     "the letter's Markdown has raw HTML (<b>), which letters do not draw: it would be printed as text"),
+    ("<div>We ask again.</div>", "<div>",
+     "the letter's Markdown has raw HTML (use **bold**, *italic* and a blank line between paragraphs)"),
+])
+def test_raw_html_in_a_template_is_refused_at_its_line(run, copy, out, body, needle, message):
+    """A letter draws no HTML: unrefused, a template's ``<b>`` would reach the payer as the text "<b>"."""
+    path = copy / "my-189.md"
+    edit(path, "{% block argument %}", "{% block argument %}\n" + body + "\n")
+    checked = run("templates", "check", "my-189", "--templates", copy)
+    assert checked.exit_code == 1
+    assert message in checked.stderr and f"(line {line_of(path, needle)})" in checked.stderr
+    made = run("generate", copy / "examples" / "my-189.yaml", "--templates", copy, "-o", out)
+    assert made.exit_code == 2 and message in made.stderr and list(out.iterdir()) == []
+
+
 def test_check_renders_the_example_case(run, copy):
     edit(copy / "examples" / "my-189.yaml", "    recording: yes\n", "")
     result = run("templates", "check", "my-189", "--templates", copy)

@@ -63,11 +63,13 @@ CORE_PROPERTY_LIMIT = 255  # DOCX core properties (title, subject, keywords, aut
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    """The CommonMark parser letters use (with tables; no HTML, no typographer), made when a text first needs
-    it: a letter of plain paragraphs never does (:func:`_plain_blocks`), and a cold command skips its import."""
+    """The CommonMark parser letters use (with tables; no typographer), made when a text first needs it: a
+    letter of plain paragraphs never does (:func:`_plain_blocks`), and a cold command skips its import. HTML is
+    recognised so that a template's raw HTML is refused with its line (a letter draws none; unrecognised, a
+    ``<b>`` would be printed as text to the payer); the case's values never make any, they are escaped."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    return MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
 # A placeholder paragraph (``_Composer.placeholder``): the letter's nonce, then the block's index. One pattern for
 # every letter (a pattern of each letter's own nonce would be compiled anew for each, and crowd re's cache).
 _MARKER = re.compile(r"APPEALBLOCK([0-9a-f]+)N(\d+)")
@@ -481,11 +483,26 @@ def _parsed_blocks(tokens: list[Token], composer: _Composer | None, meta: Templa
 def _unsupported(tok: Token, meta: TemplateMeta) -> TemplateError:
     what = {"blockquote_open": "a '>' block quote (use quote(id, passage))", "fence": "a code block",
             "code_block": "an indented code block (indent text less than 4 spaces)", "hr": "a horizontal rule",
-            "html_block": "HTML"}.get(tok.type, tok.type)
-    line = tok.map[0] + 1 if tok.map else None
+            "html_block": "raw HTML (use **bold**, *italic* and a blank line between paragraphs)"}.get(tok.type,
+                                                                                                      tok.type)
+    found = (tok.content or "").strip().splitlines()
     return TemplateError([Problem(str(meta.file), f"the letter's Markdown has {what}, which letters do not use "
-                                  f"(line {line} of the rendered text)",
+                                  f"({_template_line(meta, tok, found[0] if found else '')})",
                                   accepted="paragraphs, headings, lists, tables, **bold**, *italic*")])
+
+
+def _template_line(meta: TemplateMeta, tok: Token, snippet: str) -> str:
+    """Where the template says what ``tok`` is: the line of its file that holds ``snippet`` (the first, when
+    several do), else the line of the text the template rendered (the snippet came from another file, or was
+    made by the template's code)."""
+    try:
+        lines = meta.file.read_text(encoding="utf-8").splitlines() if snippet else []
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    number = next((n for n, line in enumerate(lines, 1) if snippet in line), None)
+    if number is not None:
+        return f"line {number}"
+    return f"line {tok.map[0] + 1} of the rendered text" if tok.map else "its rendered text"
 
 
 def _list(tokens: list[Token], i: int, meta: TemplateMeta) -> tuple[int, BulletList]:
@@ -542,10 +559,13 @@ def _runs(inline: Token, meta: TemplateMeta | None) -> tuple[Run, ...]:
             if link is not None and link[0] and "".join(r.text for r in runs)[link[1]:].strip() != link[0]:
                 _append(runs, Run(f" ({link[0]})", bold=bold, italic=italic))
             link = None
-        elif kind == "html_inline":
-            continue
         elif meta is None:  # a paragraph parsed alone (_chunk_of): the whole text is parsed, and says why
             raise _NotPlain
+        elif kind == "html_inline":
+            raise TemplateError([Problem(str(meta.file), f"the letter's Markdown has raw HTML ({child.content}), which "
+                                         f"letters do not draw: it would be printed as text "
+                                         f"({_template_line(meta, inline, child.content)})",
+                                         accepted="**bold**, *italic*, a blank line between paragraphs")])
         elif kind == "image":
             raise TemplateError([Problem(str(meta.file), "images are not placed with Markdown in letters",
                                          accepted="provider.logo or signer.signature")])
