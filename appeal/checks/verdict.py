@@ -5,7 +5,9 @@ the coding check's findings, and every command reports it the same way (``genera
 ``packet``, ``batch``, their ``--json``). Each reason has a stable code from
 :data:`REASONS`; the README lists them. To add one: add its code to :data:`REASONS`
 with the status it forces and a line for the README, and yield it from
-:func:`verdict` (or from a check rule mapped in :data:`RULE_REASONS`).
+:func:`verdict` (or from a check rule mapped in :data:`RULE_REASONS`). A reason only
+the page's layout shows (where the renderer sets the letterhead) is measured above this
+layer, where the renderer may be imported, and handed to :func:`verdict` as ``page``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ STATUSES = (READY, REVIEW, BLOCKED)
 # code -> (the status it forces, what it means: the README's table)
 REASONS: dict[str, tuple[str, str]] = {
     "no-payer-address": (REVIEW, "the case and the payer directory give no address for the payer"),
+    "letterhead-in-window": (REVIEW, "the letterhead, as the PDF sets it, reaches into the part of page 1 a #10 "
+                                     "window envelope shows (practice.envelope: window-10)"),
     "no-reasons": (REVIEW, "a generic letter with no reasons (no appeal.notes, no appeal.citations), whether the "
                            "template was chosen or forced with `template:`"),
     "enclosure-not-listed": (REVIEW, "the letter says something is enclosed (a corrected claim, a report) that the "
@@ -121,10 +125,13 @@ def decide(reasons: Iterable[Reason]) -> Verdict:
     return Verdict(status, unique)
 
 
-def verdict(bound: Bound, letter: Letter, findings: Iterable[Finding], today: dt.date | None = None) -> Verdict:
+def verdict(bound: Bound, letter: Letter, findings: Iterable[Finding], today: dt.date | None = None,
+            page: Iterable[tuple[str, str]] = ()) -> Verdict:
     """The verdict on ``letter``, built from ``bound`` (the case as the letter treats it: its level and
-    request), given the coding check's ``findings``; ``today``: the day it is made (default: today)."""
-    return decide([*_case_reasons(bound, letter, today), *_finding_reasons(findings)])
+    request), given the coding check's ``findings``; ``today``: the day it is made (default: today);
+    ``page``: the reasons its page layout gives, as ``(code, message)`` (``Prepared.page_reasons``)."""
+    laid_out = (Reason(code, message) for code, message in page)
+    return decide([*_case_reasons(bound, letter, today), *laid_out, *_finding_reasons(findings)])
 
 
 def _case_reasons(bound: Bound, letter: Letter, today: dt.date | None = None) -> Iterable[Reason]:

@@ -88,6 +88,7 @@ def with_workspace(prepared: Prepared, sources: Sources) -> Prepared:
         prepared.letter = dataclasses.replace(prepared.letter, letterhead=practice_letterhead(case, profile))
     prepared.page = page_setup(sources.settings, workspace)
     prepared.warnings.extend(page_warnings(prepared, bool(profile), sources.settings.mail))
+    prepared.page_reasons = page_reasons(prepared, workspace)
     return prepared
 
 
@@ -163,6 +164,74 @@ def page_warnings(prepared: Prepared, profile_letterhead: bool, mail: bool = Fal
     return warnings
 
 
+def page_reasons(prepared: Prepared, workspace: Workspace | None) -> list[tuple[str, str]]:
+    """The verdict's reasons that only the laid-out page shows, as ``(code, message)``."""
+    found = letterhead_in_window(prepared, workspace)
+    return [("letterhead-in-window", found)] if found else []
+
+
+def letterhead_in_window(prepared: Prepared, workspace: Workspace | None) -> str | None:
+    """What to say when page 1's letterhead, measured as the PDF draws it (its wrapped lines, its logo, the rule
+    under them), reaches into a #10 window's keep-clear band: at one end of the folded sheet's travel the
+    window would show it above the payer's address. The DOCX's first-page header is set line for line the same.
+
+    It is a reason for review, not blocked: nothing says how a letter goes out (``envelope: window-10`` is the
+    default, kept by practices that upload to a portal, where the letter is fine), as with ``no-payer-address``.
+    ``batch --print``, which is mailed, leaves such a letter out of the print file."""
+    from appeal.render import layout
+    from appeal.render.images import unusable
+    from appeal.render.pdf import letterhead_ink
+
+    page, letter = prepared.page, prepared.letter
+    logo = letter.letterhead.logo
+    if page.envelope != "window-10" or (logo is not None and unusable(logo)):  # a bad logo is check_images' to say
+        return None
+    ink, band = letterhead_ink(letter, page), layout.WINDOW_10.keep_clear()
+    if ink is None or not ink.overlaps(band):
+        return None
+    inch = layout.INCH
+    return (f"the letterhead reaches {(ink.bottom - band.top) / inch:.2f}\" into the #10 window, which would show it "
+            f"above the payer's address: it ends {ink.bottom / inch:.2f}\" from the top of page 1, and the window "
+            f"shows the page from {band.top / inch:.2f}\"; {_letterhead_fix(prepared, workspace, band.top)}")
+
+
+def _letterhead_fix(prepared: Prepared, workspace: Workspace | None, bottom: float) -> str:
+    """What is accepted for a letterhead that must end ``bottom`` points from the top of page 1: as many lines under
+    the practice's name as fit (its address lines are the ones to cut, or its name where it wraps), a narrower logo
+    where the lines wrap beside it, or no window envelope; each field named where it is set."""
+    from appeal.render import layout
+    from appeal.render.pdf import letterhead_lines, logo_size
+
+    letter, family = prepared.letter, prepared.page.letterhead_font
+    name, lines = letterhead_lines(letter, family)
+    size = logo_size(letter)
+    fit = layout.letterhead_lines_fit(len(name), size[1] if size else None, bottom)
+    wraps = sum(map(len, letterhead_lines(letter, family, beside_logo=False))) < len(name) + len(lines)
+    fields = {key: _letterhead_field(prepared.case, workspace, key) for key in ("address", "name", "logo")}
+    fields["envelope"] = ("practice.envelope", str(workspace.profile) if workspace else "a workspace's appeal.yaml")
+    used = ["address", *(["name"] if len(name) > 1 else []), *(["logo"] if wraps else []), "envelope"]
+    files = {fields[key][1] for key in used}
+    one = files.pop() if len(files) == 1 else None  # every field in one file: named once
+    at = {key: field if one else f"{field} in {file}" for key, (field, file) in fields.items()}
+    shorter = f"fewer lines in {at['address']}" + (f", or a shorter {at['name']}" if len(name) > 1 else "")
+    named = f" (set on {len(name)} lines)" if len(name) > 1 else ""
+    narrower = f"a narrower {at['logo']} (the lines beside it wrap), " if wraps else ""
+    none = "practice.envelope: none" + ("" if one else f" in {fields['envelope'][1]}")
+    return (f"accepted{f', in {one}' if one else ''}: at most {fit} lines under the practice's name{named}, not "
+            f"{len(lines)} ({shorter}), {narrower}or {none} for a letter not mailed in a window envelope")
+
+
+def _letterhead_field(case: Case, workspace: Workspace | None, key: str) -> tuple[str, str]:
+    """Where the letterhead's ``key`` (name, address, logo) is set, as (field, file): ``practice.letterhead`` in the
+    profile, else the provider, in the case file or in the profile's ``practice.provider``."""
+    if workspace is not None and key in workspace.letterhead:
+        return f"practice.letterhead.{key}", str(workspace.profile)
+    in_case = case.located is not None and ("provider", key) in case.located.lines
+    if workspace is not None and key in workspace.provider and not in_case:
+        return f"practice.provider.{key}", str(workspace.profile)
+    return f"provider.{key}", str(case.source)
+
+
 def checked(prepared: Prepared, sources: Sources, today: dt.date) -> list[Finding]:
     """The coding check on a built letter: it reads what the letter decided and quotes. A pinned letter
     date (``--date``) is also the day the check counts the appeal-by date from."""
@@ -173,7 +242,7 @@ def checked(prepared: Prepared, sources: Sources, today: dt.date) -> list[Findin
 
 def verdict_of(prepared: Prepared, findings: list[Finding]) -> Verdict:
     """The verdict on a built letter: ready, review (with every reason) or blocked."""
-    return verdict(prepared.bound, prepared.letter, findings)
+    return verdict(prepared.bound, prepared.letter, findings, page=prepared.page_reasons)
 
 
 def validate(case_path: Path | str, settings: Settings | None = None,

@@ -35,6 +35,9 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
     reference_docx: Path | None = None
     page: PageSetup = field(default_factory=PageSetup)
+    # what the page layout stands in the way of, as the verdict's (code, message): measured where the page
+    # setup and the renderer are known (commands.generate.with_workspace), not by this layer
+    page_reasons: list[tuple[str, str]] = field(default_factory=list)
 
 
 def build_letter(case: Case, templates: TemplateSet, library: CitationLibrary, meta: TemplateMeta | None = None,

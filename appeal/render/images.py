@@ -38,7 +38,7 @@ def check_images(case: Case, reference_docx: Path | None = None) -> None:
     for at, path in ((("provider", "logo"), case.provider.logo), (("signer", "signature"), case.signer.signature)):
         if path is None:
             continue
-        why = _unusable(path)
+        why = unusable(path)
         if why:
             line = case.located.line(at) if case.located else None
             problems.append(Problem(str(case.source), f"{path}: {why}", line=line, field=dotted(at), accepted=ACCEPTED))
@@ -61,7 +61,9 @@ def _unusable_docx(path: Path) -> str | None:
     return None
 
 
-def _unusable(path) -> str | None:
+def unusable(path) -> str | None:
+    """Why an image cannot be drawn (not a regular file, too large, not an image Pillow reads), or None: ask
+    before anything reads it (a FIFO would hang the reader)."""
     from PIL import Image
 
     try:

@@ -125,11 +125,29 @@ def letterhead_text_width(logo_width: float | None) -> float:
 def letterhead_height(name_lines: int, lines: int, logo_height: float | None) -> float:
     """The letterhead's height from :data:`HEADER_DISTANCE`: the logo beside ``name_lines`` of the
     practice's name and ``lines`` contact lines, then the rule with its space; the DOCX's first-page
-    header is exactly as tall. With a logo the letterhead is as tall as the taller of the two, so it
-    ends above a #10 window's band (:data:`WINDOW_10`)."""
+    header is exactly as tall. With a logo the letterhead is as tall as the taller of the two: a logo
+    (at most :data:`LOGO_BOX` high) ends above a #10 window's band (:data:`WINDOW_10`), but enough lines
+    do not (:func:`letterhead_ink`)."""
     name, line = STYLES["letterhead_name"], STYLES["letterhead"]
     text = name_lines * name.leading + name.after + lines * line.leading
     return max(text, logo_height or 0.0) + RULE_ABOVE + RULE_WIDTH + RULE_BELOW
+
+
+def letterhead_ink(height: float) -> Box:
+    """Where a letterhead ``height`` tall (:func:`letterhead_height`) is printed on page 1: from the header
+    distance to the rule's lower edge, margin to margin as the rule runs. The space under the rule is
+    not ink, so it may lie in a window's band; the rule may not: a window that shows it shows the
+    letterhead with the payer's address."""
+    return Box(MARGIN, HEADER_DISTANCE, PAGE_WIDTH - MARGIN, HEADER_DISTANCE + height - RULE_BELOW)
+
+
+def letterhead_lines_fit(name_lines: int, logo_height: float | None, bottom: float) -> int:
+    """How many contact lines fit under ``name_lines`` of the practice's name with the letterhead's ink
+    ending at ``bottom`` (points from the top) or above; 0 when not even the name fits."""
+    fit = 0
+    while letterhead_ink(letterhead_height(name_lines, fit + 1, logo_height)).bottom <= bottom:
+        fit += 1
+    return fit
 
 
 def body_top(letterhead: float, margins: tuple[float, float, float, float] | None = None) -> float:

@@ -991,9 +991,10 @@ def measure(text: str, size: float, family: str = layout.BODY_FAMILY, bold: bool
     return pdfmetrics.stringWidth(unicodedata.normalize("NFC", text), name, size)
 
 
-def letterhead_lines(letter: Letter, family: str) -> tuple[list[str], list[str]]:
-    """The letterhead's name and contact lines, each wrapped to its width (both formats set these lines)."""
-    logo = logo_size(letter)
+def letterhead_lines(letter: Letter, family: str, beside_logo: bool = True) -> tuple[list[str], list[str]]:
+    """The letterhead's name and contact lines, each wrapped to its width (both formats set these lines);
+    with ``beside_logo`` false, to the width they would have without the logo."""
+    logo = logo_size(letter) if beside_logo else None
     head = letter.letterhead
     width = layout.letterhead_text_width(logo[0] if logo else None)
     name, lines = _wrapped_letterhead(head.name, tuple(head.lines), width, family)
@@ -1030,6 +1031,14 @@ def letterhead_height(letter: Letter, page: layout.PageSetup) -> float:
     return layout.letterhead_height(len(name), len(lines), logo[1] if logo else None)
 
 
+def letterhead_ink(letter: Letter, page: layout.PageSetup) -> layout.Box | None:
+    """Where page 1's letterhead is printed, as :func:`_draw_letterhead` draws it (its rule is the lowest
+    ink); None on stationery, whose printed letterhead the letter does not draw."""
+    if page.stationery_first is not None:
+        return None
+    return layout.letterhead_ink(letterhead_height(letter, page))
+
+
 def _draw_letterhead(canvas, letter: Letter, page: layout.PageSetup) -> None:
     """The letterhead at the top of page 1, line for line as the DOCX's first-page header sets it: the logo
     at the left margin with the lines set right beside it, or the lines centred without a logo."""
@@ -1056,8 +1065,8 @@ def _draw_letterhead(canvas, letter: Letter, page: layout.PageSetup) -> None:
     for line in lines:
         y -= line_rule.leading
         draw(x, y + _descent(line_rule), unicodedata.normalize("NFC", line))
-    y = top - layout.letterhead_height(len(name), len(lines), logo[1] if logo else None) + layout.RULE_BELOW \
-        + layout.RULE_WIDTH / 2
+    ink = layout.letterhead_ink(layout.letterhead_height(len(name), len(lines), logo[1] if logo else None))
+    y = layout.PAGE_HEIGHT - ink.bottom + layout.RULE_WIDTH / 2  # the rule's lower edge is the ink's
     canvas.setStrokeColor(_accent(page) or _rule())
     canvas.setLineWidth(layout.RULE_WIDTH)
     canvas.line(MARGIN, y, layout.PAGE_WIDTH - MARGIN, y)

@@ -149,9 +149,9 @@ def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
         packet = next((name for name in outcome.outputs if name.endswith("_packet.pdf")), None)
         if outcome.status not in ("written", "skipped") or packet is None:
             continue
-        if any("[no-payer-address]" in warning for warning in outcome.warnings):
-            result.warnings.append(f"{outcome.label}: not in the print file: no payer address for the "
-                                   f"window envelope [no-payer-address]")
+        unmailable = _not_for_the_window(outcome)
+        if unmailable:
+            result.warnings.append(f"{outcome.label}: not in the print file: {unmailable}")
             continue
         ready.append(out_dir / packet)
     if not ready:
@@ -159,6 +159,16 @@ def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
         return None
     print_file(ready, target)
     return target
+
+
+def _not_for_the_window(outcome: Outcome) -> str | None:
+    """Why a letter cannot go in a window envelope as it is (the print file's letters are mailed in one), or None:
+    no payer address to show, or a letterhead the window would show (the letter is fine for a portal or fax)."""
+    if any("[no-payer-address]" in warning for warning in outcome.warnings):
+        return "no payer address for the window envelope [no-payer-address]"
+    if any(code == "letterhead-in-window" for code, _ in outcome.reasons):
+        return "the window envelope would show its letterhead [letterhead-in-window]"
+    return None
 
 
 Listing = tuple[list[Path], Settings, str, dt.date, "ColumnMap | None", Path]  # iter_items' inputs, for the reader
