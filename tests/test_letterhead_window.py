@@ -18,6 +18,7 @@ from appeal.render import layout
 from appeal.render.layout import WINDOW_10, Box
 from appeal.settings import Sources
 from test_batch_delivery import summary
+from test_envelope import page_words
 from test_letterhead import one_page_pdf
 from test_render_quality import libreoffice_pdf, needs
 
@@ -197,3 +198,85 @@ def test_the_example_profile_appeal_init_writes_fits_above_the_window(make_case,
     sources = Sources.load(Settings(date=LETTER_DATE, workspace=folder))
     prepared = prepare(make_case({**ADDRESS, "provider": None}), sources.settings, sources)
     assert prepared.page.envelope == "window-10" and prepared.page_reasons == []
+
+
+# -- stationery: its printed letterhead, read from its page as it lies under the letter ---------------------------
+
+def stationery(path: Path, depth: float, sidebar: bool = False) -> Path:
+    """A one-page stationery whose printed letterhead (a name, lines, a rule) runs from 0.5" down to ``depth``
+    inches, and a footer line; with ``sidebar``, a column printed down the left margin."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawCentredString(306, 792 - 54, "PRINTEDHEAD")
+    pdf.setFont("Helvetica", 10)
+    y = 792 - 72
+    while y > 792 - depth * 72 + 12:
+        pdf.drawCentredString(306, y - 10, "printedline")
+        y -= 14
+    pdf.line(72, 792 - depth * 72, 540, 792 - depth * 72)
+    pdf.drawCentredString(306, 30, "printedfooter")  # in the bottom margin: under no text
+    if sidebar:
+        pdf.rect(12, 40, 36, 712, fill=1)
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def on_stationery(folder: Path, first: Path, extra: str = "") -> Path:
+    folder.mkdir()
+    (folder / "appeal.yaml").write_text(f"practice:\n  stationery:\n    first_page: {first}\n{extra}", encoding="utf-8")
+    return folder
+
+
+def first_word(pdf: Path, word: str) -> Box:
+    return next(at for text, at in page_words(pdf) if text == word)
+
+
+@needs("pdftotext")
+def test_text_over_stationery_without_margins_is_for_review_and_says_what_top_margin_clears_it(make_case, tmp_path):
+    first = stationery(tmp_path / "first.pdf", 1.75)
+    folder = on_stationery(tmp_path / "ws", first, "  envelope: none\n")
+    result, pdf = made(make_case(ADDRESS), tmp_path / "out", folder)
+    assert result.verdict.codes() == ["text-over-stationery"]
+    assert reasons(result)["text-over-stationery"] == (
+        f"the PDF's text starts 1.00\" from the top of page 1, and the stationery first.pdf is printed down to "
+        f"1.76\" there (its letterhead), so the date and the first lines would be printed over it; accepted: "
+        f"practice.stationery.margins with top: 1.90 or more in {folder / 'appeal.yaml'} (none is given, so the "
+        f"text starts 1\" down)")
+    date = first_word(pdf, "November")
+    assert any(at.top < date.bottom and date.top < at.bottom for text, at in page_words(pdf)
+               if text == "printedline")  # the date set on the rows of a printed line: over it
+    margins = on_stationery(tmp_path / "ws2", first, "    margins: {top: 1.9, right: 1, bottom: 1, left: 1}\n"
+                                                      "  envelope: none\n")
+    result, pdf = made(make_case(ADDRESS), tmp_path / "out2", margins)
+    assert result.verdict.status == "ready", result.verdict.reasons
+    assert first_word(pdf, "November").top > 1.76 * 72  # the date below the printed letterhead
+
+
+def test_stationery_printed_in_the_window_names_its_file_and_field(make_case, tmp_path):
+    first = stationery(tmp_path / "first.pdf", 2.25)  # its rule runs through the window's band
+    folder = on_stationery(tmp_path / "ws", first)
+    result, _ = made(make_case(ADDRESS), tmp_path / "out", folder)
+    assert result.verdict.codes() == [CODE]  # the text starts below the window, under the printing
+    message = reasons(result)[CODE]
+    assert message.startswith("the stationery first.pdf is printed where the #10 window shows page 1, from 1.81\" "
+                              "to 2.26\" from the top (the window shows 1.77\" to 3.12\", from the left edge to "
+                              "5.38\"), so the window would show it with the payer's address; ")
+    assert f"accepted: a first page (practice.stationery.first_page in {folder / 'appeal.yaml'}) printed clear" \
+        in message and message.endswith("or practice.envelope: none in "
+                                        f"{folder / 'appeal.yaml'} for a letter not mailed in a window envelope")
+    by_option, _ = made(make_case(ADDRESS), tmp_path / "out2", None, stationery=first)
+    assert "accepted: a first page (--stationery) printed clear" in reasons(by_option)[CODE]
+
+
+def test_stationery_clear_of_the_window_and_the_text_has_no_reason(make_case, tmp_path):
+    short = stationery(tmp_path / "short.pdf", 1.5)  # above the band; the text starts below the window
+    assert made(make_case(ADDRESS), tmp_path / "out", None, stationery=short)[0].verdict.status == "ready"
+    footer = one_page_pdf(tmp_path / "footer.pdf", "FIRSTPAGEMARK")  # printed only in the bottom margin
+    folder = on_stationery(tmp_path / "ws", footer, "  envelope: none\n")
+    assert made(make_case(ADDRESS), tmp_path / "out2", folder)[0].verdict.status == "ready"
+    column = stationery(tmp_path / "column.pdf", 0.9, sidebar=True)  # a column in the left margin, under no text
+    folder = on_stationery(tmp_path / "ws2", column, "  envelope: none\n")
+    assert made(make_case(ADDRESS), tmp_path / "out3", folder)[0].verdict.status == "ready"

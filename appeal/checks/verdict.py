@@ -28,8 +28,11 @@ STATUSES = (READY, REVIEW, BLOCKED)
 # code -> (the status it forces, what it means: the README's table)
 REASONS: dict[str, tuple[str, str]] = {
     "no-payer-address": (REVIEW, "the case and the payer directory give no address for the payer"),
-    "letterhead-in-window": (REVIEW, "the letterhead, as the PDF sets it, reaches into the part of page 1 a #10 "
-                                     "window envelope shows (practice.envelope: window-10)"),
+    "letterhead-in-window": (REVIEW, "the letterhead, as the PDF sets it (or the stationery, as printed), reaches "
+                                     "into the part of page 1 a #10 window envelope shows (practice.envelope: "
+                                     "window-10)"),
+    "text-over-stationery": (REVIEW, "the PDF's text starts above the bottom of the stationery's printed letterhead "
+                                     "(practice.stationery.margins: its top margin)"),
     "no-reasons": (REVIEW, "a generic letter with no reasons (no appeal.notes, no appeal.citations), whether the "
                            "template was chosen or forced with `template:`"),
     "enclosure-not-listed": (REVIEW, "the letter says something is enclosed (a corrected claim, a report) that the "
