@@ -22,7 +22,6 @@ import unicodedata
 from contextvars import ContextVar
 from dataclasses import replace
 from functools import lru_cache, partial
-from pathlib import Path
 from typing import Any, Callable
 
 from appeal.render import rlimport  # noqa: F401  # isort: skip  (first: reportlab without what it puts off)
@@ -1121,80 +1120,6 @@ def stationery_page(path, option: str = "--stationery"):
         raise RenderError([Problem(str(path), f"{option}: the stationery PDF has {len(pages)} pages",
                                    accepted="a one-page PDF (the later pages' stationery goes in --stationery-rest)")])
     return pages[0]
-
-
-STATIONERY_INK = 230  # a stationery pixel darker than this (0 black, 255 white) is printed
-LETTERHEAD_GAP = 0.5 * layout.INCH  # blank this deep under the top of the stationery's printing ends its letterhead
-
-
-def stationery_ink(path, box: layout.Box, clear: layout.Box | None = None) -> layout.Box | None:
-    """Where the stationery is printed inside ``box`` of page 1 (points from its top-left corner), leaving out
-    ``clear``; None where nothing is."""
-    from PIL import ImageDraw
-
-    sheet = _printed(*_stamp(path))
-    if sheet is None:
-        return None
-    if clear is not None:
-        sheet = sheet.copy()
-        ImageDraw.Draw(sheet).rectangle((clear.left, clear.top, clear.right, clear.bottom), fill=0)
-    found = sheet.crop((round(box.left), round(box.top), round(box.right), round(box.bottom))).getbbox()
-    if found is None:
-        return None
-    return layout.Box(round(box.left) + found[0], round(box.top) + found[1], round(box.left) + found[2],
-                      round(box.top) + found[3])
-
-
-def stationery_letterhead(path, within: layout.Box) -> layout.Box | None:
-    """The stationery's printed letterhead inside ``within`` (the text's columns, in the top half of page 1): what
-    is printed from the top of its printing there down to the first blank :data:`LETTERHEAD_GAP` deep. A watermark
-    lower down is not it, nor a rule or a column in the margins, which no text is set over; None when nothing is
-    printed there."""
-    sheet = _printed(*_stamp(path))
-    if sheet is None:
-        return None
-    left, right = round(within.left), round(within.right)
-    rows = [y for y in range(round(within.top), round(within.bottom))
-            if sheet.crop((left, y, right, y + 1)).getbbox()]
-    if not rows:
-        return None
-    bottom = rows[0]
-    for y in rows[1:]:
-        if y - bottom > LETTERHEAD_GAP:
-            break
-        bottom = y
-    return stationery_ink(path, layout.Box(left, rows[0], right, bottom + 1))
-
-
-def _stamp(path) -> tuple[str, int, int]:
-    """The stationery's path with its size and modification time: a changed file is read again."""
-    status = Path(path).stat()
-    return str(path), status.st_size, status.st_mtime_ns
-
-
-@lru_cache(maxsize=8)
-def _printed(path: str, size: int, mtime: int):
-    """The stationery's page as it lies under the letter's page 1, one pixel a point from its top-left corner:
-    white (255) where it is printed, black elsewhere. Drawn once per file (every letter is laid over it); None
-    when pdfium cannot draw a page pypdf read (the checks then say nothing of it)."""
-    import pypdfium2  # type: ignore[import-untyped]
-    from PIL import Image
-
-    try:
-        document = pypdfium2.PdfDocument(path)
-    except pypdfium2.PdfiumError:
-        return None
-    try:
-        page = document[0]
-        left, _, _, top = page.get_cropbox()
-        grey = page.render(scale=1).to_pil().convert("L")
-    except pypdfium2.PdfiumError:
-        return None
-    finally:
-        document.close()
-    sheet = Image.new("L", (int(layout.PAGE_WIDTH), int(layout.PAGE_HEIGHT)), 0)
-    sheet.paste(grey.point(lambda v: 255 if v < STATIONERY_INK else 0), (round(left), round(layout.PAGE_HEIGHT - top)))
-    return sheet
 
 
 def _on_stationery(data: bytes, page: layout.PageSetup) -> bytes:
