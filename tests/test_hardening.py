@@ -656,3 +656,22 @@ def test_a_template_that_renders_an_empty_letter_is_an_error(body):
     """Found by tests/test_fuzz.py: the letter was written as a PDF of no pages."""
     template_error(body("{{ references() }}"), body.file, None, "the template renders an empty letter (nothing but "
                    "an empty references list) (accepted: a letter body; most templates extend base/letter.md)")
+
+
+def test_a_profile_letterhead_logo_that_is_a_pipe_is_refused_not_waited_on(tmp_path):
+    """The practice's own logo (practice.letterhead.logo) is checked as the case's provider.logo is: a FIFO there
+    used to hang generate (the renderer read it to size the letterhead)."""
+    from conftest import UPMC
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    fifo = ws / "logo.png"
+    os.mkfifo(fifo)
+    (ws / "appeal.yaml").write_text("practice:\n  letterhead:\n    logo: logo.png\n", encoding="utf-8")
+    for command in (("generate", UPMC, "-o", tmp_path / "out"), ("validate", UPMC)):
+        result = appeal_cli("--workspace", ws, *command, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert (f"error: {fifo}: practice.letterhead.logo: is not a regular file (a device, pipe or socket), not an "
+                "image (accepted: a PNG or JPEG image of at most 20 MiB and 50 million pixels)") in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -190,7 +190,7 @@ def validate(case_path: Path | str, settings: Settings | None = None,
     prepared = prepare(case_path, sources.settings, sources, today)
     findings = checked(prepared, sources, today)
     check_fonts(prepared.case)
-    check_images(prepared.case, prepared.reference_docx)
+    check_images(prepared.case, prepared.reference_docx, prepared.letter.letterhead.logo)
     for fmt in FORMATS:
         render(prepared.letter, fmt, identifier=case_key(prepared.case.source), reference_docx=prepared.reference_docx,
                page=prepared.page, layout_only=True)

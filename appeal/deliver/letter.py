@@ -29,7 +29,7 @@ def render_letter(prepared: Prepared, formats: Iterable[str] = FORMATS, key: str
     formats = tuple(formats)
     if "pdf" in formats:
         check_fonts(case)
-    check_images(case, prepared.reference_docx if "docx" in formats else None)
+    check_images(case, prepared.reference_docx if "docx" in formats else None, prepared.letter.letterhead.logo)
     return {fmt: render(prepared.letter, fmt, identifier=key, reference_docx=prepared.reference_docx,
                         page=prepared.page) for fmt in formats}
 

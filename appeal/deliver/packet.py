@@ -386,7 +386,7 @@ def deliver_packet(prepared: Prepared, templates: TemplateSet, library: Citation
     from appeal.deliver import fax as faxing
 
     check_fonts(prepared.case)
-    check_images(prepared.case)
+    check_images(prepared.case, letterhead_logo=prepared.letter.letterhead.logo)
     fax = fax or tiff or tiff_g4
     if fax:
         faxing.payer_fax(prepared)  # a payer without a fax number stops here, before any work

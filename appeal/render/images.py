@@ -27,9 +27,15 @@ MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
-def check_images(case: Case, reference_docx: Path | None = None) -> None:
-    """The logo and the signature, if given, and the reference DOCX; every problem in one :class:`RenderError`."""
+def check_images(case: Case, reference_docx: Path | None = None, letterhead_logo: Path | None = None) -> None:
+    """The logo and the signature, if given, and the reference DOCX; every problem in one :class:`RenderError`.
+    ``letterhead_logo``: the logo the letter's letterhead draws, when a practice profile gives its own
+    (``practice.letterhead.logo``) rather than the case's ``provider.logo``."""
     problems = []
+    if letterhead_logo is not None and letterhead_logo != case.provider.logo:
+        why = unusable(letterhead_logo)
+        if why:
+            problems.append(Problem(str(letterhead_logo), why, field="practice.letterhead.logo", accepted=ACCEPTED))
     if reference_docx is not None:
         why = _unusable_docx(reference_docx)
         if why:
