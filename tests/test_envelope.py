@@ -103,10 +103,14 @@ def test_envelope_none_leaves_the_address_in_the_flow(make_case, tmp_path):
     assert "(555) 010-0199" not in " ".join(texts)  # no fax inside the address block
 
 
-def test_an_address_too_long_for_the_window_warns_and_leaves_it_empty(make_case, tmp_path):
+def test_an_address_too_long_for_the_window_leaves_it_empty_and_is_for_review(make_case, tmp_path):
     lines = [f"Address line {n} of a very long payer address block" for n in range(1, 7)]
     result = generate(make_case({"payer.address": lines}), tmp_path / "out", Settings(date=LETTER_DATE))
-    assert any("[payer-address-too-long]" in w for w in result.prepared.warnings)
+    assert (result.verdict.status, [r.code for r in result.verdict.reasons]) == ("review", ["payer-address-too-long"])
+    assert "the window stays empty and the letter shows no address" in result.verdict.reasons[0].message
+    assert not any("[payer-address-too-long]" in w for w in result.prepared.warnings)  # said once, as the reason
+    fits = generate(make_case({"payer.address": lines[:2]}), tmp_path / "again", Settings(date=LETTER_DATE))
+    assert fits.verdict.status == "ready"
 
 
 @needs("pdftotext")
@@ -124,3 +128,18 @@ def test_on_stationery_the_date_and_the_re_block_start_below_the_window(make_cas
     assert date.top >= band.bottom and re_label.top >= band.bottom, (date, re_label, band)
     assert_window_shows_only(_outputs(result)[".pdf"], ["UPMC Health Plan", "Attn: Provider Appeals",
                                                         "PO Box 0000 (sample)", "Pittsburgh, PA 15000"])
+
+
+def test_batch_print_leaves_out_a_letter_whose_address_fits_no_window(run, make_case, tmp_path):
+    from test_batch_delivery import summary
+
+    lines = [f"Address line {n} of a very long payer address block" for n in range(1, 7)]
+    out = tmp_path / "out"
+    result = run("batch", make_case({"payer.address": lines}), "-o", out, "--date", LETTER_DATE.isoformat(),
+                 "--jobs", 1, "--print", out / "mail.pdf")
+    assert result.exit_code == 0, result.stderr
+    assert ("not in the print file: the payer's address fits no window: the window would show none "
+            "[payer-address-too-long]") in result.stderr
+    assert not (out / "mail.pdf").exists()
+    [row] = summary(out)
+    assert row["verdict"] == "review" and row["reasons"].startswith("payer-address-too-long: ")

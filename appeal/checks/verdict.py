@@ -28,6 +28,8 @@ STATUSES = (READY, REVIEW, BLOCKED)
 # code -> (the status it forces, what it means: the README's table)
 REASONS: dict[str, tuple[str, str]] = {
     "no-payer-address": (REVIEW, "the case and the payer directory give no address for the payer"),
+    "payer-address-too-long": (REVIEW, "the payer's address block fits a #10 window envelope's window at no size (down "
+                                       "to 8-point type), so the window is left empty"),
     "letterhead-in-window": (REVIEW, "the letterhead, as the PDF sets it (or the stationery, as printed), reaches "
                                      "into the part of page 1 a #10 window envelope shows (practice.envelope: "
                                      "window-10)"),

@@ -144,15 +144,6 @@ def page_warnings(prepared: Prepared, profile_letterhead: bool, mail: bool = Fal
                         "the case has no payer.address: the window stays empty and the letter cannot be mailed; "
                         "add the payer's appeal address from its provider manual or denial letter "
                         "[no-payer-address]")
-    if page.envelope == "window-10" and case.payer.address:
-        from appeal.letters.document import Recipient
-        from appeal.render.pdf import fit_address
-
-        block = next((b for b in prepared.letter.blocks if isinstance(b, Recipient)), None)
-        if block is not None and fit_address(block) is None:
-            warnings.append("the payer's address block does not fit the #10 window even in 8-point type, so the "
-                            "window stays empty: shorten payer.name, payer.attention or the address lines "
-                            "[payer-address-too-long]")
     if prepared.reference_docx is not None and page.stationery_first is None and not profile_letterhead:
         warnings.append(f"the DOCX takes its letterhead from the reference DOCX {prepared.reference_docx.name}, "
                         f"but the PDF carries the letterhead drawn from the billing provider (its name, address, "

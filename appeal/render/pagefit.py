@@ -1,5 +1,5 @@
-"""What only the laid-out page shows, for the verdict: a letterhead a #10 window would show, text set over a
-stationery's printed letterhead.
+"""What only the laid-out page shows, for the verdict: a payer's address too long for the #10 window, a
+letterhead the window would show, text set over a stationery's printed letterhead.
 
 Measured as the PDF lays the page out (its wrapped letterhead lines, logo and rule: :mod:`appeal.render.pdf`;
 the stationery's first page read as pixels), by the renderer's layer because the checks' layer may not import
@@ -16,16 +16,32 @@ from pathlib import Path
 from appeal.inputs.case import Case
 from appeal.inputs.workspace import Workspace
 from appeal.letters.build import Prepared
+from appeal.letters.document import Recipient
 from appeal.render import layout
 from appeal.render.images import unusable
-from appeal.render.pdf import first_page_areas, letterhead_ink, letterhead_lines, logo_size
+from appeal.render.pdf import first_page_areas, fit_address, letterhead_ink, letterhead_lines, logo_size
 
 
 def page_reasons(prepared: Prepared, workspace: Workspace | None) -> list[tuple[str, str]]:
     """The verdict's reasons that only the laid-out page shows, as ``(code, message)``."""
-    found = [("letterhead-in-window", letterhead_in_window(prepared, workspace)),
+    found = [("payer-address-too-long", payer_address_too_long(prepared)),
+             ("letterhead-in-window", letterhead_in_window(prepared, workspace)),
              ("text-over-stationery", text_over_stationery(prepared, workspace))]
     return [(code, message) for code, message in found if message]
+
+
+def payer_address_too_long(prepared: Prepared) -> str | None:
+    """What to say when the payer's address block fits the #10 window at no size (down to 8-point type): the
+    window is left empty, so the letter would be mailed with no address showing (for review, as with no address
+    at all, ``no-payer-address``)."""
+    if prepared.page.envelope != "window-10" or not prepared.case.payer.address:
+        return None
+    block = next((b for b in prepared.letter.blocks if isinstance(b, Recipient)), None)
+    if block is None or fit_address(block) is not None:
+        return None
+    return ("the payer's address block does not fit the #10 window even in 8-point type, so the window stays "
+            "empty and the letter shows no address; accepted: a shorter payer.name, payer.attention or fewer "
+            "address lines, or practice.envelope: none for a letter not mailed in a window envelope")
 
 
 def letterhead_in_window(prepared: Prepared, workspace: Workspace | None) -> str | None:

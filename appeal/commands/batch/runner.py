@@ -166,7 +166,10 @@ def _not_for_the_window(outcome: Outcome) -> str | None:
     no payer address to show, or a letterhead the window would show (the letter is fine for a portal or fax)."""
     if any("[no-payer-address]" in warning for warning in outcome.warnings):
         return "no payer address for the window envelope [no-payer-address]"
-    if any(code == "letterhead-in-window" for code, _ in outcome.reasons):
+    codes = {code for code, _ in outcome.reasons}
+    if "payer-address-too-long" in codes:
+        return "the payer's address fits no window: the window would show none [payer-address-too-long]"
+    if "letterhead-in-window" in codes:
         return "the window envelope would show its letterhead [letterhead-in-window]"
     return None
 
