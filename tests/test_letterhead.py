@@ -21,7 +21,7 @@ from conftest import LETTER_DATE
 PROFILE = """practice:
   letterhead:
     name: Riverside Spine & Motion Clinic (sample letterhead)
-    address: [200 Letterhead Avenue, Springfield, PA 15000]
+    address: ["200 Letterhead Avenue", "Springfield, PA 15000"]  # two lines (a bare comma separates items)
     phone: (555) 010-0300
     fax: (555) 010-0301
     logo: logo.png

@@ -284,6 +284,19 @@ class Reader:
             self.problem(path, f"'{value}' is not yes or no", accepted)
         return parsed
 
+    def address(self, path: tuple, required: bool = False, accepted: str | None = None) -> tuple[str, ...]:
+        """An address, a list of lines; a line that is only a state and ZIP code (``PA 15000``) after another is
+        the city's line cut at its comma (``[12 Main St, Springfield, PA 15000]`` is three items in YAML), and a
+        problem: printed so, the window would show the city and the state on two lines."""
+        lines = self.text_list(path, required=required, accepted=accepted)
+        for n in range(1, len(lines)):
+            if _STATE_ZIP.fullmatch(lines[n]) and "," not in lines[n - 1]:
+                joined = f"{lines[n - 1]}, {lines[n]}"
+                self.problem(path + (n,), f"'{lines[n - 1]}' and '{lines[n]}' are read as two lines of the "
+                             "address, the city's line cut in two (in [...] a comma separates lines)",
+                             f'one line, in quotes: "{joined}"')
+        return lines
+
     def text_list(self, path: tuple, required: bool = False, pattern: str | None = None,
                   accepted: str | None = None, upper: bool = False, split: bool = False) -> tuple[str, ...]:
         """A list of text; with ``split``, one string ``"26, 59"`` is read as two items."""
@@ -308,6 +321,9 @@ class Reader:
             if value is not None:
                 out.append(value)
         return tuple(out)
+
+
+_STATE_ZIP = re.compile(r"[A-Z]{2} \d{5}(?:-\d{4})?")  # a US address's state and ZIP code, alone
 
 
 def _quote_hint(value: Any) -> str:

@@ -85,6 +85,7 @@ class Key:
     pattern: str | None = None
     upper: bool = False
     split: bool = False  # a list typed as one string "26, 59" is split
+    address: bool = False  # a list of an address's lines (Reader.address)
     choices: tuple[str, ...] = ()
     minimum: Decimal | None = None
     past: bool = False  # a date before today
@@ -114,7 +115,7 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
         Key("npi", "npi", required=True, pattern=NPI, accepted=NPI_ACCEPTED,
             what="the billing provider's 10-digit NPI"),
         Key("tin", pattern=r"\d{2}-?\d{7}", accepted="a 9-digit TIN/EIN such as 12-3456789"),
-        Key("address", "list", required=True, accepted="the address as a list of lines",
+        Key("address", "list", required=True, accepted="the address as a list of lines", address=True,
             what="the billing provider's address, as a list of lines"),
         Key("phone"),
         Key("fax"),
@@ -124,7 +125,7 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
         Key("name", required=True),
         Key("id"),
         Key("attention"),
-        Key("address", "list"),
+        Key("address", "list", address=True),
         Key("fax"),
         Key("portal"),
         Key("distinct_modifier", "choice", choices=("59", "XS"), default="59"),
@@ -177,7 +178,7 @@ CASE_KEYS: dict[str, tuple[Key, ...]] = {
         Key("prior_decision", "section"),
         Key("authorized_representative", "yesno"),
         Key("good_cause"),
-        Key("external_review_address", "list", accepted="the address as a list of lines"),
+        Key("external_review_address", "list", accepted="the address as a list of lines", address=True),
         Key("facts", "facts"),
         Key("citations", "items"),
         Key("notes"),
@@ -233,6 +234,8 @@ def read(r: Reader, at: tuple, section: str, name: str, **kw: Any) -> Any:
     path = at + (k.name,)
     if k.kind in ("text", "npi", "file"):
         return r.text(path, required=k.required, pattern=k.pattern, accepted=k.accepted, upper=k.upper)
+    if k.kind == "list" and k.address:
+        return r.address(path, required=k.required, accepted=k.accepted)
     if k.kind == "list":
         return r.text_list(path, required=k.required, pattern=k.pattern, accepted=k.accepted, upper=k.upper,
                            split=k.split)

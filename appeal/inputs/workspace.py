@@ -280,7 +280,7 @@ def _letterhead(r: Reader, root: Path) -> dict:
         if value:
             out[key] = str((root / value).resolve()) if key == "logo" else value
     if r.present(at + ("address",)):
-        out["address"] = r.text_list(at + ("address",))
+        out["address"] = r.address(at + ("address",))
     accent = r.text(at + ("accent",), pattern=r"#?[0-9A-Fa-f]{6}", accepted="a colour as #RRGGBB, e.g. #1F4E79")
     if accent:
         out["accent"] = "#" + accent.lstrip("#").upper()
@@ -358,7 +358,7 @@ def _payer(r: Reader, at: tuple) -> PayerEntry | None:
     return PayerEntry(
         name=name, id=r.text(at + ("id",)), aliases=r.text_list(at + ("aliases",)),
         attention=r.text(at + ("attention",)),
-        address=r.text_list(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
+        address=r.address(at + ("address",)), fax=r.text(at + ("fax",)), portal=r.text(at + ("portal",)),
         distinct_modifier=r.choice(at + ("distinct_modifier",), ("59", "XS")) or "59",
         kind=r.choice(at + ("kind",), PAYER_KINDS), self_funded=r.yes_no(at + ("self_funded",)),
         grandfathered=r.yes_no(at + ("grandfathered",)), appeal_window_days=windows, response_days=response,
