@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Callable, Iterable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -38,11 +39,17 @@ class Connection:
 
     def execute(self, sql: str, params: dict | None = None) -> list[dict]:
         """Run one statement; its rows (as dicts, by column name), none for a statement that returns none."""
-        text, values = self._bound(sql, params or {})
+        with self._ran(sql, params or {}) as cursor:
+            return self._rows(cursor)
+
+    @contextmanager
+    def _ran(self, sql: str, params: dict) -> Iterator[Any]:
+        """The driver's cursor once it ran the statement (closed after)."""
+        text, values = self._bound(sql, params)
         cursor = self.raw.cursor()
         try:
             cursor.execute(text, values)
-            return self._rows(cursor)
+            yield cursor
         finally:
             cursor.close()
 
@@ -74,13 +81,8 @@ class Connection:
             self.executemany(sql, rows)
             return None
         if self.sqlite:
-            text, values = self._bound(sql, rows[0])
-            cursor = self.raw.cursor()
-            try:
-                cursor.execute(text, values)
+            with self._ran(sql, rows[0]) as cursor:
                 return int(cursor.lastrowid)
-            finally:
-                cursor.close()
         return int(self.scalar(sql + " RETURNING id", rows[0]))
 
     def tables(self) -> set[str]:
