@@ -141,3 +141,23 @@ def test_a_letter_is_drafted_on_its_date_and_never_ahead_of_today(tmp_path):
                                      {**facts(), "claim": "PCN0002", "dated": (today + dt.timedelta(days=9)).isoformat()}],
                               "test")
         assert [ledger.first(conn, n, "drafted") for n in (1, 2)] == [dt.date(2026, 11, 20), today]
+
+
+def test_many_appeals_are_read_a_few_hundred_at_a_time_in_their_order(tmp_path):
+    from test_ledger_engines import facts
+
+    ledger = store.Ledger(store.target_from(str(tmp_path / "ledger.sqlite3")))
+    seen: list[str] = []
+    ledger.trace = seen.append
+    with ledger.write() as conn:
+        ledger.record_letters(conn, [{**facts(), "claim": f"C{n:04d}", "letters": [[f"/out/{n}.pdf", "a" * 64]]}
+                                     for n in range(1200)], "test")
+        some = ledger.appeals(conn, list(range(1200, 0, -2)) + [5, 5])
+        every = ledger.appeals(conn)
+    assert [a["appeal_id"] for a in some] == sorted({*range(2, 1201, 2), 5})
+    assert all(a["events"] == 1 and a["letters"][0]["path"] == f"/out/{a['appeal_id'] - 1}.pdf" for a in some)
+    assert [a["appeal_id"] for a in every] == list(range(1, 1201))
+    assert max(text.count(":ids__") for text in seen) <= 500  # no statement of more parameters than a slice
+    with ledger.read() as conn:
+        assert ledger.of_claim(conn, "C0007") == [8]
+        assert ledger.related(conn, {8}) == {8}

@@ -108,7 +108,7 @@ def select(ledger: Ledger, conn, which: Which, every: bool = False) -> list[dict
                                       accepted="an id such as A-000123, as track list shows")])
         return rows
     if which.claim:
-        rows = [r for r in ledger.appeals(conn) if which.claim in (r["claim"], r["account"])]
+        rows = ledger.appeals(conn, ledger.of_claim(conn, which.claim))
         if which.carc:
             rows = [r for r in rows if which.carc.upper() in (r["carc"].upper(), r["reason"].upper())]
         if which.payer:
@@ -252,15 +252,7 @@ def history(settings: Settings, db: str | None, which: Which) -> Tracked:
     out = Tracked("events")
     with ledger.read() as conn:
         chosen = select(ledger, conn, which, every=True)
-        every = ledger.appeals(conn)
-        related = {a["appeal_id"] for a in chosen}
-        grown = True
-        while grown:  # the levels of the same denial, and the appeal whose decision opened a denial
-            denials = {a["denial_id"] for a in every if a["appeal_id"] in related}
-            before = {a["linked_from"] for a in every if a["appeal_id"] in related and a["linked_from"]}
-            found = {a["appeal_id"] for a in every if a["denial_id"] in denials or a["id"] in before}
-            grown = not found <= related
-            related |= found
+        related = ledger.related(conn, {a["appeal_id"] for a in chosen})
         events = [e for appeal_id in sorted(related) for e in ledger.events(conn, appeal_id)]
         out.items = sorted(events, key=lambda e: (e["date"], e["event"]))
     return out
