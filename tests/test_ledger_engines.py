@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -216,3 +217,32 @@ def test_letters_recorded_together_leave_the_rows_one_at_a_time_leaves_in_a_few_
     assert together == alone
     assert _dump(many) == expected
     assert any(not created for run in alone for _id, created in run)
+
+
+def test_a_postgresql_ledger_locked_past_the_timeout_is_the_locked_error(monkeypatch):
+    """Another session holding the writers' advisory lock: the write waits APPEAL_LEDGER_TIMEOUT seconds, as on
+    SQLite, then says the ledger is locked (it waited for ever: PostgreSQL's lock_timeout was never set)."""
+    import psycopg
+
+    from appeal.errors import LedgerError
+    from appeal.ledger.store import PG_LOCK, Ledger, target_from
+
+    url = fresh_pg(pg_url())
+    ledger = Ledger(target_from(url))
+    monkeypatch.setenv("APPEAL_LEDGER_TIMEOUT", "1")
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as holder:
+        holder.execute(f"SELECT pg_advisory_lock({PG_LOCK})")
+        release = threading.Timer(6, holder.execute, [f"SELECT pg_advisory_unlock({PG_LOCK})"])
+        release.start()  # so that a write waiting for ever fails this test instead of hanging it
+        waiting = Ledger(target_from(url))
+        started = time.monotonic()
+        with pytest.raises(LedgerError) as caught:
+            with waiting.write() as conn:
+                conn.execute("SELECT 1")
+        assert time.monotonic() - started < 5
+        assert "locked by another program" in str(caught.value)
+        waiting.close()
+        release.join()
+    with ledger.write() as conn:  # released: writes go on
+        conn.execute("SELECT 1")
+    ledger.close()

@@ -158,8 +158,13 @@ class Ledger:
         if not target.sqlite:
             import psycopg
 
-            self._raw = psycopg.connect(target.url, connect_timeout=5)
-            return self._raw
+            pg = psycopg.connect(target.url, connect_timeout=5)
+            # A lock held by another session (the writers' advisory lock, a table lock) is waited for as long as a
+            # SQLite ledger waits, then is the "locked" error; 0 would be "forever" to PostgreSQL, so 1 ms at least.
+            pg.execute("SELECT set_config('lock_timeout', %s, false)", [f"{max(1, round(self.wait * 1000))}ms"])
+            pg.commit()
+            self._raw = pg
+            return pg
         import sqlite3
 
         database, uri = sqlite_database(target.url)
