@@ -402,11 +402,41 @@ def test_a_sending_dated_before_its_letter_is_refused(ws):
     assert early.exit_code == 2
     (error,) = as_json(early)["errors"]
     assert error["file"] == "--date"
-    assert error["message"] == "11/26/2026 is before A-000003's first letter was made, on 11/27/2026; nothing was recorded"
+    assert error["message"] == ("11/26/2026 is before the date of A-000003's first letter, 11/27/2026; nothing was "
+                                "recorded")
     assert error["accepted"] == "the day it was sent: 11/27/2026 or later"
     assert _history(ws, "A-000003") == []
     assert cli("track", "sent", "--appeal", "A-000003", "--via", "mail", "--date", DATE, "--workspace", ws).exit_code == 0
     assert _history(ws, "A-000003") == [("sent", DATE)]
+
+
+def test_a_next_level_is_not_sent_before_the_decision_that_opened_it(ws, tmp_path):
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
+               "--workspace", ws).exit_code == 0
+    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
+               "--workspace", ws).exit_code == 0
+    made = cli("track", "next", "--appeal", "A-000005", "-o", tmp_path / "next", "--date", "2026-11-30",
+               "--workspace", ws)  # the letter misdated before the decision (its verdict says so)
+    assert made.exit_code in (0, 1), made.stderr
+    early = cli("track", "sent", "--appeal", "A-000005", "--via", "portal", "--date", "2026-11-30", "--workspace", ws)
+    assert early.exit_code == 2
+    assert ("11/30/2026 is before the decision on A-000003 that opened A-000005, 12/01/2026; nothing was recorded"
+            in early.stderr)
+    assert cli("track", "sent", "--appeal", "A-000005", "--via", "portal", "--date", "2026-12-01",
+               "--workspace", ws).exit_code == 0
+
+
+def test_a_ledger_of_an_earlier_version_keeps_its_sendings_before_the_day_a_letter_was_made(ws):
+    """Before letter dates were recorded, a drafted event bore the day the letter was made, which may be later
+    than the letter's date: such an event sets no bound (the denial's date still does)."""
+    with sqlite3.connect(ws / "ledger.sqlite3") as db:
+        db.execute("DELETE FROM ledger_meta WHERE key = 'letter_dates_since'")  # as an earlier version left it
+        db.execute("UPDATE events SET on_date = '2026-12-06' WHERE kind = 'drafted'")
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "mail", "--date", "2026-11-21",
+               "--workspace", ws).exit_code == 0
+    before_denial = cli("track", "sent", "--appeal", "A-000001", "--via", "mail", "--date", "2004-01-01",
+                        "--workspace", ws)
+    assert before_denial.exit_code == 2 and "is before the date of the denial it appeals" in before_denial.stderr
 
 
 def test_the_same_sent_recorded_twice_is_kept_once_and_said(ws):

@@ -150,11 +150,12 @@ def sent(settings: Settings, db: str | None, which: Which, via: str, ref: str | 
                 raise TrackError([Problem(appeal["id"], "has no letter yet (status new); nothing was recorded",
                                           accepted="an appeal whose letter was made (track next, generate or "
                                                    "batch), then sent")])
-            made = ledger.first(conn, appeal["appeal_id"], "drafted")
-            if made is not None and day < made:  # a letter is sent once it exists
-                raise TrackError([Problem("--date", f"{day:%m/%d/%Y} is before {appeal['id']}'s first letter was made, "
-                                                    f"on {made:%m/%d/%Y}; nothing was recorded",
-                                          accepted=f"the day it was sent: {made:%m/%d/%Y} or later")])
+            earliest = ledger.earliest_sending(conn, appeal)
+            if earliest is not None and day < earliest[0]:  # sent once its letter, and what it answers, existed
+                first, what = earliest
+                raise TrackError([Problem("--date", f"{day:%m/%d/%Y} is before {what}, {first:%m/%d/%Y}; nothing "
+                                                    "was recorded", accepted=f"the day it was sent: {first:%m/%d/%Y} "
+                                                                             "or later")])
             same = [e for e in ledger.events(conn, appeal["appeal_id"])
                     if (e["kind"], e["date"], e["method"], e["reference"]) == ("sent", day.isoformat(), via, ref)]
             if same:  # the same command again: a second, identical "sent" would count the letter twice

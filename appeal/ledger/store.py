@@ -36,6 +36,7 @@ ENV_TIMEOUT = "APPEAL_LEDGER_TIMEOUT"
 DEFAULT_TIMEOUT = 10.0
 PG_LOCK = 0x61707065  # the advisory lock every write transaction takes on PostgreSQL ("appe")
 OPEN = ("drafted", "new", "sent")  # statuses still waiting for something
+LETTER_DATES = "letter_dates_since"  # ledger_meta: from this time stamp on, a drafted event bears its letter's date
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -128,6 +129,11 @@ def user(given: str | None = None) -> str:
         return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
+def _aware(stamp: dt.datetime) -> dt.datetime:
+    """A time stamp as read back (naive UTC from SQLite, with its zone from PostgreSQL), with its zone."""
+    return stamp.replace(tzinfo=dt.timezone.utc) if stamp.tzinfo is None else stamp
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -211,7 +217,7 @@ class Ledger:
             for number, migrate in schema.MIGRATIONS:
                 if number > version:
                     migrate(conn)
-            conn.execute("DELETE FROM ledger_meta")
+            conn.execute("""DELETE FROM ledger_meta WHERE "key" IN ('kind', 'schema')""")  # the others stay
             conn.executemany('INSERT INTO ledger_meta ("key", value) VALUES (:key, :value)',
                              [{"key": "kind", "value": schema.KIND}, {"key": "schema", "value": str(schema.LATEST)}])
 
@@ -376,6 +382,8 @@ class Ledger:
         if updates:
             conn.executemany(UPDATE_APPEAL, list(updates.values()))
         if drafted:
+            conn.execute(f"""INSERT INTO ledger_meta ("key", value) SELECT '{LETTER_DATES}', :since WHERE NOT EXISTS
+                         (SELECT 1 FROM ledger_meta WHERE "key" = '{LETTER_DATES}')""", {"since": stamp.isoformat()})
             conn.insert("events", drafted)
         return done
 
@@ -493,11 +501,36 @@ class Ledger:
                                                      {"appeal_id": appeal_id})]
 
     def first(self, conn: Connection, appeal_id: int, kind: str) -> dt.date | None:
-        """The day of the appeal's first event of ``kind``: no sending is dated before its first letter was
-        made (``drafted``, track sent), no decision before it was first sent (``sent``, track outcome, track
-        reconcile)."""
+        """The day of the appeal's first event of ``kind``: no decision is dated before the appeal was first sent
+        (``sent``, track outcome, track reconcile)."""
         days = [e["date"] for e in self.events(conn, appeal_id) if e["kind"] == kind]
         return dt.date.fromisoformat(min(days)) if days else None
+
+    def earliest_sending(self, conn: Connection, appeal: dict) -> tuple[dt.date, str] | None:
+        """The first day the appeal (a row of :meth:`appeals`) can have been sent, and what sets it: the date its
+        first letter bears, the decision on the level before that opened it (or on the appeal whose decision
+        opened its denial), the denial's own date; the latest of them. A letter's date is known from
+        ``drafted`` events recorded since :data:`LETTER_DATES` (earlier versions dated them the day the letter
+        was made, which may be later than the letter: those are not used)."""
+        bounds: list[tuple[dt.date, str]] = []
+        since = conn.scalar(f"""SELECT value FROM ledger_meta WHERE "key" = '{LETTER_DATES}'""")
+        if since is not None:
+            start = dt.datetime.fromisoformat(since)
+            dated = [dt.date.fromisoformat(e["date"]) for e in self.events(conn, appeal["appeal_id"])
+                     if e["kind"] == "drafted" and _aware(dt.datetime.fromisoformat(e["recorded_at"])) >= start]
+            if dated:
+                bounds.append((min(dated), f"the date of {appeal['id']}'s first letter"))
+        before = conn.scalar("SELECT max(id) FROM appeals WHERE denial_id = :denial_id AND id < :appeal_id",
+                             {"denial_id": appeal["denial_id"], "appeal_id": appeal["appeal_id"]})
+        opener = before if before is not None else parse_id(appeal["linked_from"] or "")
+        if opener is not None:
+            decided = [e["date"] for e in self.events(conn, opener) if e["kind"] == "outcome"]
+            if decided:
+                bounds.append((dt.date.fromisoformat(max(decided)), f"the decision on {public_id(opener)} that "
+                                                                     f"opened {appeal['id']}"))
+        if appeal["denied_on"]:
+            bounds.append((dt.date.fromisoformat(appeal["denied_on"]), "the date of the denial it appeals"))
+        return max(bounds, key=lambda bound: bound[0]) if bounds else None
 
     def event(self, conn: Connection, appeal_id: int, event_id: int) -> dict:
         """One event of the appeal (one :meth:`add_event` just added), as :meth:`events` shows it."""
