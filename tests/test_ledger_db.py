@@ -161,3 +161,30 @@ def test_many_appeals_are_read_a_few_hundred_at_a_time_in_their_order(tmp_path):
     with ledger.read() as conn:
         assert ledger.of_claim(conn, "C0007") == [8]
         assert ledger.related(conn, {8}) == {8}
+
+
+@pytest.mark.parametrize("url, message", [
+    ("sqlite://", "is a database in memory: a ledger there keeps nothing once the command ends"),
+    ("sqlite:///ledger.sqlite3?mode=ro", "SQLite reads mode= only in a file: URI"),
+    ("postgresql://u:s3cretPW@ss@127.0.0.1:1/x", "the URL holds more than one '@' before its host"),
+])
+def test_a_url_read_wrongly_or_keeping_nothing_is_refused_before_anything_is_opened(url, message):
+    with pytest.raises(LedgerError) as refused:
+        store.target_from(url)
+    assert message in str(refused.value.problems[0]) and "s3cretPW" not in str(refused.value.problems[0])
+
+
+def test_an_upper_case_sqlite_url_is_sqlite():
+    target = store.target_from("SQLITE:///file:/srv/l.sqlite3?mode=ro&uri=true")
+    assert target.sqlite and target.path is None
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql://u:pw@127.0.0.1:1/x?password=s3cretQ", "postgresql://u@127.0.0.1:1/x?password=***"),
+    ("postgresql://127.0.0.1:1/x?user=u&password=s3cretQ&sslmode=require",
+     "postgresql://127.0.0.1:1/x?user=u&password=***&sslmode=require"),
+])
+def test_a_password_given_as_a_url_parameter_is_never_shown(url, shown):
+    target = store.target_from(url)
+    assert target.shown == shown
+    assert "s3cretQ" not in store._scrub("failed for s3cretQ (s3cretQ)", target)

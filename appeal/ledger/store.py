@@ -61,7 +61,7 @@ class Target:
 
     @property
     def sqlite(self) -> bool:
-        return self.path is not None or self.url.startswith("sqlite")
+        return self.path is not None or self.url.lower().startswith("sqlite")
 
 
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)", re.DOTALL)
@@ -87,16 +87,34 @@ def target_from(text: str, base: Path | None = None) -> Target:
     scheme = found["scheme"]
     backend = scheme.split("+")[0].lower()
     if backend == "sqlite":
-        database, uri = sqlite_database(text)
-        file = Path(database).absolute() if database != ":memory:" and not uri and "mode=" not in text else None
-        return Target(text, text, file)
+        return _sqlite_target(text)
+    if parts.netloc.count("@") > 1:  # read one way here and another by libpq: a part of a password would be shown
+        raise LedgerError([Problem("--db", "the URL holds more than one '@' before its host (one in a user name or "
+                                           "password?), so it cannot be read safely",
+                                   accepted="an '@' in a name or password written as %40, or the password in "
+                                            "PGPASSWORD or ~/.pgpass, never in the URL")])
     host = parts.netloc.rpartition("@")[2]
     login = f"{parts.username}@" if parts.username else ""
-    shown = f"{scheme}://{login}{host}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+    query = "&".join("password=***" if pair.lower().startswith("password=") else pair
+                     for pair in parts.query.split("&")) if parts.query else ""
+    shown = f"{scheme}://{login}{host}{parts.path}" + (f"?{query}" if query else "")
     if backend != "postgresql":
         raise LedgerError([Problem(shown, f"'{backend}' is not a ledger database",
                                    accepted="postgresql://... or a SQLite file")])
     return Target("postgresql://" + found["rest"], shown)
+
+
+def _sqlite_target(text: str) -> Target:
+    """A ``sqlite:`` URL: a file (``sqlite:///PATH``) or a ``file:`` URI (``...?mode=ro&uri=true``); never a
+    database in memory, which would keep nothing once the command ends."""
+    database, uri = sqlite_database(text)
+    if database == ":memory:":
+        raise LedgerError([Problem(text, "is a database in memory: a ledger there keeps nothing once the command "
+                                         "ends", accepted="a SQLite file path, or sqlite:///PATH")])
+    if "mode=" in text and not uri:
+        raise LedgerError([Problem(text, "SQLite reads mode= only in a file: URI, so the ledger would be opened "
+                                         "for writing", accepted="sqlite:///file:PATH?mode=ro&uri=true")])
+    return Target(text, text, None if uri else Path(database).absolute())
 
 
 def locate(db: str | None, workspace: Path | None) -> Target | None:
@@ -295,6 +313,12 @@ class Ledger:
         if "password authentication failed" in low or "no password supplied" in low:
             return self.error("the server refused the login; give the password in PGPASSWORD or ~/.pgpass, "
                               "never in the URL")
+        if "does not exist" in low and ("role" in low or "database" in low):
+            return self.error(f"the server refused the login ({_scrub(text, self.target)})",
+                              "a user name and database the server has (postgresql://user@host/dbname)")
+        if "invalid" in low and ("option" in low or "sslmode" in low or "value" in low):
+            return self.error(f"the URL's options are not valid ({_scrub(text, self.target)})",
+                              "options libpq knows, such as ?sslmode=require")
         if "connection" in low or "could not" in low or "timeout" in low or "server" in low:
             return self.error(f"no PostgreSQL server answers ({_scrub(text, self.target)})")
         return self.error(f"the ledger cannot be used: {_scrub(text, self.target)}")
@@ -574,12 +598,16 @@ def _create_file(target: Target) -> None:
 
 
 def _scrub(text: str, target: Target) -> str:
-    """``text`` without the URL's password (as written, and percent-decoded)."""
+    """``text`` without the URL's passwords, in its user part or a ``password=`` parameter (as written, and
+    percent-decoded)."""
     try:
-        password = urlsplit(target.url).password
+        parts = urlsplit(target.url)
+        written = [parts.password or "", *(pair.split("=", 1)[1] for pair in parts.query.split("&")
+                                            if pair.lower().startswith("password="))]
     except ValueError:  # not a URL: nothing to hide
-        password = None
-    for form in {password, unquote(password)} if password else ():
+        written = []
+    for form in sorted({f for password in written if password for f in (password, unquote(password))}, key=len,
+                       reverse=True):
         text = text.replace(form, "***")
     return text
 
