@@ -13,6 +13,7 @@ from appeal.commands.track import NOTE_LIMIT, note_text
 from appeal.errors import TrackError
 from appeal.inputs.fields import refused_character
 
+from conftest import SAMPLES
 from ledger_helpers import DATE, F07, as_json, cli, copy_workspace, make_ledger_workspace
 
 A1_LETTER = "Example-Payer_4276512332_CO-189_2026-11-27.pdf"
@@ -286,10 +287,35 @@ def test_a_newer_schema_is_refused(ws):
     assert result.exit_code == 2 and "newer version of appeal (ledger schema 99" in result.stderr
 
 
-def test_a_ledger_that_fails_after_the_letters_keeps_them_and_says_how_to_record(ws, tmp_path, monkeypatch):
+def test_a_ledger_locked_before_the_letters_stops_the_command_before_it_writes_one(ws, tmp_path, monkeypatch):
     monkeypatch.setenv("APPEAL_LEDGER_TIMEOUT", "0.2")
     holder = sqlite3.connect(ws / "ledger.sqlite3", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another program writes and does not let go
+    try:
+        out = tmp_path / "later"
+        result = cli("batch", F07, "-o", out, "--workspace", ws, "--date", DATE, "--jobs", "1", "--force")
+        made = cli("generate", SAMPLES / "duplicate-claim-18.yaml", "-o", out, "--workspace", ws)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == made.exit_code == 2
+    assert "locked by another program" in result.stderr and "locked by another program" in made.stderr
+    assert not out.exists() or not list(out.glob("*.pdf"))
+    assert "Traceback" not in result.stderr + made.stderr
+
+
+def test_a_ledger_that_fails_after_the_letters_keeps_them_and_says_how_to_record(ws, tmp_path, monkeypatch):
+    from appeal.ledger import store
+
+    monkeypatch.setenv("APPEAL_LEDGER_TIMEOUT", "0.2")
+    holder = sqlite3.connect(ws / "ledger.sqlite3", isolation_level=None)
+    checked = store.Ledger.check_writable
+
+    def then_locked(ledger):  # another program takes the lock once the command has checked it, and keeps it
+        checked(ledger)
+        holder.execute("BEGIN EXCLUSIVE")
+
+    monkeypatch.setattr(store.Ledger, "check_writable", then_locked)
     try:
         out = tmp_path / "later"
         result = cli("batch", F07, "-o", out, "--workspace", ws, "--date", DATE, "--jobs", "1", "--force")

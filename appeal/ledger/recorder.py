@@ -58,8 +58,12 @@ class Recorder:
     _ledger: Ledger | None = None
 
     def open(self) -> Ledger:
+        """The ledger, opened and checked the first time: it must take a write now, before a letter is written
+        (a read-only or locked ledger found after them would leave letters unrecorded)."""
         if self._ledger is None:
-            self._ledger = Ledger(self.target)
+            ledger = Ledger(self.target)
+            ledger.check_writable()
+            self._ledger = ledger
         return self._ledger
 
     def letter(self, case: Case, template: str, outputs: Iterable[Path], level: str | None = None) -> None:

@@ -147,6 +147,10 @@ def user(given: str | None = None) -> str:
         return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
+class _Tried(Exception):
+    """Ends a transaction that only tried a write (:meth:`Ledger.check_writable`): it is rolled back."""
+
+
 def _aware(stamp: dt.datetime) -> dt.datetime:
     """A time stamp as read back (naive UTC from SQLite, with its zone from PostgreSQL), with its zone."""
     return stamp.replace(tzinfo=dt.timezone.utc) if stamp.tzinfo is None else stamp
@@ -246,6 +250,16 @@ class Ledger:
         """One write transaction: all of it is recorded, or none."""
         with self._transaction(write=True) as conn:
             yield conn
+
+    def check_writable(self) -> None:
+        """That a write is accepted now (the ledger is not read-only, nor locked past the timeout): one is tried
+        and rolled back. What records letters asks this before it writes the first one."""
+        try:
+            with self.write() as conn:
+                conn.execute("""UPDATE ledger_meta SET value = value WHERE "key" = 'kind'""")
+                raise _Tried
+        except _Tried:
+            pass
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
