@@ -452,6 +452,23 @@ def test_a_next_level_is_not_sent_before_the_decision_that_opened_it(ws, tmp_pat
                "--workspace", ws).exit_code == 0
 
 
+def test_a_corrected_decision_closes_the_level_the_upheld_one_opened(ws):
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
+               "--workspace", ws).exit_code == 0
+    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
+               "--workspace", ws).exit_code == 0
+    assert {a["id"]: a["status"] for a in rows(ws)}["A-000005"] == "new"
+    fixed = cli("track", "outcome", "--appeal", "A-000003", "--result", "overturned", "--paid", "120",
+                "--date", "2026-12-02", "--workspace", ws)
+    assert fixed.exit_code == 0, fixed.stderr
+    assert ("A-000005: withdrawn, not to be filed: it was opened by an upheld decision on A-000003, which is now "
+            "overturned") in fixed.stderr
+    assert {a["id"]: a["status"] for a in rows(ws)}["A-000005"] == "withdrawn"
+    due = as_json(cli("track", "due", "--workspace", ws, "--json", "--today", "2026-12-03"))["due"]
+    assert "A-000005" not in {d["appeal"] for d in due}
+    assert _history(ws, "A-000005")[-1] == ("outcome", "2026-12-02")
+
+
 def test_a_ledger_of_an_earlier_version_keeps_its_sendings_before_the_day_a_letter_was_made(ws):
     """Before letter dates were recorded, a drafted event bore the day the letter was made, which may be later
     than the letter's date: such an event sets no bound (the denial's date still does)."""

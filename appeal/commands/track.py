@@ -204,6 +204,9 @@ def outcome(settings: Settings, db: str | None, which: Which, result: str, paid,
                           reference=ref, note=reason, via=via, workspace=workspace)
             event = ledger.event(conn, appeal["appeal_id"], done["event"])
             out.items.append({**event, "next_level": done["next"], "next_appeal_by": done["next_appeal_by"]})
+            if done["closed"]:
+                out.warnings.append(f"{done['closed']}: withdrawn, not to be filed: it was opened by an upheld "
+                                    f"decision on {appeal['id']}, which is now {result}")
     return out
 
 

@@ -30,21 +30,29 @@ def payer_entry(workspace: Workspace | None, appeal: dict):
 def decide(ledger: Ledger, conn, appeal: dict, result: str, on: dt.date, by: str, *, amount_cents: int | None,
            reference: str | None = None, note: str | None = None, via: str = "letter",
            workspace: Workspace | None = None, source_key: str | None = None) -> dict:
-    """Record the outcome; an upheld decision opens the next level with its own appeal-by date.
+    """Record the outcome; an upheld decision opens the next level with its own appeal-by date, and any other
+    one closes the level an earlier upheld decision on the appeal opened, while it is still unsent (a decision
+    corrected, or a payer that reversed itself): it is withdrawn, with a note that says why.
 
-    Returns ``{"event", "next": appeal id or None, "next_appeal_by"}``.
+    Returns ``{"event", "next": appeal id or None, "next_appeal_by", "closed": appeal id or None}``.
     """
     from appeal.ledger.store import public_id
 
     event = ledger.add_event(conn, appeal["appeal_id"], "outcome", on, by, method=via, reference=reference,
                              result=result, amount_cents=amount_cents, note=note, source_key=source_key)
-    out: dict = {"event": event, "next": None, "next_appeal_by": None}
-    if result != "upheld":
-        return out
+    out: dict = {"event": event, "next": None, "next_appeal_by": None, "closed": None}
     earlier = [r["level"] for r in conn.execute("SELECT level FROM appeals WHERE denial_id = :denial_id",
                                                 {"denial_id": appeal["denial_id"]})]
     level = next_level(appeal["level"], earlier)
     if level is None:
+        return out
+    if result != "upheld":
+        opened = conn.execute("SELECT id, status FROM appeals WHERE denial_id = :denial_id AND level = :level",
+                              {"denial_id": appeal["denial_id"], "level": level})
+        if opened and opened[0]["status"] in ("new", "drafted"):
+            ledger.add_event(conn, opened[0]["id"], "outcome", on, by, method=None, result="withdrawn",
+                             note=f"not to be filed: the decision on {appeal['id']} is now {result}")
+            out["closed"] = public_id(opened[0]["id"])
         return out
     due = next_level_due(payer_entry(workspace, appeal), level, on, by_letter=via == "letter")
     out["next"] = public_id(ledger.open_appeal(conn, appeal["denial_id"], level, due))

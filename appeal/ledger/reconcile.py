@@ -136,7 +136,7 @@ def _answer(ledger: Ledger, conn, path: str, digest: str, txn: Transaction, grou
                       reference=txn.check_number or final.payer_claim_number or None,
                       note=f"{HOW[how]}; {path}", workspace=workspace, source_key=key)
         entry.update(result=result, recovered=str(recovered.quantize(Decimal("0.01"))), recorded=True,
-                     next_level=done["next"])
+                     next_level=done["next"], **({"closed": done["closed"]} if done["closed"] else {}))
         if result == "superseded":
             entry["new_appeal"] = _open_new_denials(ledger, conn, appeal, final, others, on, workspace)
         out.append(entry)
