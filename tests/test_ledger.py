@@ -452,6 +452,18 @@ def test_a_next_level_is_not_sent_before_the_decision_that_opened_it(ws, tmp_pat
                "--workspace", ws).exit_code == 0
 
 
+def test_the_next_levels_letter_counts_its_window_from_the_decision_it_appeals(ws, tmp_path):
+    assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
+               "--workspace", ws).exit_code == 0
+    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
+               "--workspace", ws).exit_code == 0
+    made = cli("track", "next", "--appeal", "A-000005", "-o", tmp_path / "next", "--date", "2026-12-03",
+               "--workspace", ws, "--json")
+    reasons = {r["code"]: r["message"] for r in as_json(made)["verdict"]["reasons"]}
+    assert "appeal-by-passed" not in reasons  # it was counted from the corrected claim's denial, in 2024
+    assert made.exit_code in (0, 1) and list((tmp_path / "next").glob("*.pdf"))
+
+
 def test_a_corrected_decision_closes_the_level_the_upheld_one_opened(ws):
     assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
                "--workspace", ws).exit_code == 0

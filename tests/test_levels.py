@@ -451,8 +451,12 @@ def test_the_payer_directorys_window_gives_each_levels_date_and_says_so(make_cas
                                     f"    appeal_window_days: {{{windows}}}\n", encoding="utf-8")
     prepared = built(case_for(make_case, kind, level, **{"payer.kind": None}), workspace=ws)
     text = pdf_words(prepared.letter)
-    assert ("is timely: it is due by November 30, 2026 (90 days from the denial of 09/01/2026)." in text)  # the
-    # directory's window wins over a rule, and the letter states it as the payer's window, not as our directory's
+    # the directory's window wins over a rule, and the letter states it as the payer's window, not as our directory's;
+    # a later level's counts from the decision it appeals
+    if level in ("second-level", "medicare-reconsideration", "external-review"):
+        assert "is timely: it is due by January 13, 2027 (90 days from the decision of 10/15/2026)." in text
+    else:
+        assert "is timely: it is due by November 30, 2026 (90 days from the denial of 09/01/2026)." in text
     assert "payer directory" not in text
     assert prepared.letter.meta["appeal_by"]["source"] == "payer directory"
     assert prepared.case.payer.kind == kind  # the kind came from the directory

@@ -92,13 +92,17 @@ class Deadline:
 def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date, today: dt.date | None = None,
                     kind: str | None = None, prior_on: dt.date | None = None) -> Deadline | None:
     """The date an appeal at ``level`` is due: the payer directory's window, else the level's rule for the
-    payer's ``kind`` (the rule for a later level counts from ``prior_on``, the decision it appeals); ``None``
-    when neither gives one."""
+    payer's ``kind``; ``None`` when neither gives one. The directory's window counts from ``prior_on``, the
+    decision the letter appeals, when there is one (a reconsideration after an upheld corrected claim, a second
+    level), from the decision's own date (the earlier of the dates a biller could count from), else from the
+    denial; a rule counts as it says."""
     today = today or dt.date.today()
     if payer is not None and level in payer.appeal_window_days:
         window = payer.appeal_window_days[level]
-        due = denied_on + dt.timedelta(days=window)
-        stated = f"{window} days from the denial of {denied_on:%m/%d/%Y}"
+        later = prior_on is not None
+        start = prior_on if prior_on is not None else denied_on
+        due = start + dt.timedelta(days=window)
+        stated = f"{window} days from the {'decision' if later else 'denial'} of {start:%m/%d/%Y}"
         basis = f"{stated}, per the payer directory entry for {payer.name}"
         checked = " ".join(str(part) for part in (payer.checked_source, payer.checked_date) if part)
         if checked:
