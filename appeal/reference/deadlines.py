@@ -99,10 +99,9 @@ def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date, to
     today = today or dt.date.today()
     if payer is not None and level in payer.appeal_window_days:
         window = payer.appeal_window_days[level]
-        later = prior_on is not None
-        start = prior_on if prior_on is not None else denied_on
-        due = start + dt.timedelta(days=window)
-        stated = f"{window} days from the {'decision' if later else 'denial'} of {start:%m/%d/%Y}"
+        counted = (prior_on, "decision") if prior_on is not None else (denied_on, "denial")
+        due = counted[0] + dt.timedelta(days=window)
+        stated = f"{window} days from the {counted[1]} of {counted[0]:%m/%d/%Y}"
         basis = f"{stated}, per the payer directory entry for {payer.name}"
         checked = " ".join(str(part) for part in (payer.checked_source, payer.checked_date) if part)
         if checked:
@@ -110,7 +109,7 @@ def appeal_deadline(payer: PayerEntry | None, level: str, denied_on: dt.date, to
         return Deadline(level=level, due=due, window_days=window, days_left=(due - today).days, basis=basis,
                         stated=stated)
     rule = level_rule(kind or (payer.kind if payer else None), level)
-    start = denied_on if rule and rule.counted_from == "denial" else prior_on
+    start: dt.date | None = denied_on if rule and rule.counted_from == "denial" else prior_on
     if rule is None or start is None:
         return None
     window = rule.days + rule.receipt_days
