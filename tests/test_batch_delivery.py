@@ -31,7 +31,8 @@ def test_print_file_has_every_ready_letter_in_order_each_on_an_odd_page(run, mak
     scan = tmp_path / "scan.png"
     Image.new("RGB", (850, 1100), "white").save(scan)
     first = make_case({**ADDRESS, "claim.number": "SAMPLE-PRINT-1",
-                       "enclosures": [{"description": "Report", "path": str(scan)}]})
+                       "enclosures": [{"description": "Report", "path": str(scan)},
+                                      "Corrected claim (CMS-1500), frequency code 7"]})  # ready: nothing missing
     second = make_case({**ADDRESS, "claim.number": "SAMPLE-PRINT-2"})
     unaddressed = make_case({"claim.number": "SAMPLE-PRINT-3"})
     result = batch(run, first, second, unaddressed, "-o", out, "--print", out / "mail.pdf")
@@ -73,3 +74,16 @@ def test_batch_takes_packet_fax_tiff_reference_docx_stationery_and_format(run, m
     assert batch(run, case, "-o", pdf_only, "--format", "pdf").exit_code == 0
     only = summary(pdf_only)[0]
     assert (only["docx"], only["pdf"]) == ("", by_end["pdf"])
+
+
+@needs("pdftotext")
+def test_print_file_leaves_out_a_blocked_or_review_letter(run, make_case, out):
+    ready = make_case({**ADDRESS, "claim.number": "SAMPLE-PRINT-OK"})
+    blocked = make_case({**ADDRESS, "claim.number": "SAMPLE-PRINT-N211", "denial.rarc": ["N211"]})
+    result = batch(run, ready, blocked, "-o", out, "--print", out / "mail.pdf")
+    verdicts = {row["claim"]: row["verdict"] for row in summary(out)}
+    assert verdicts == {"SAMPLE-PRINT-OK": "ready", "SAMPLE-PRINT-N211": "blocked"}, result.stderr
+    assert "not in the print file: its verdict is blocked (not-appealable)" in result.stderr
+    text = run_tool("pdftotext", out / "mail.pdf", "-")
+    assert "SAMPLE-PRINT-OK" in text
+    assert "SAMPLE-PRINT-N211" not in text  # a letter the payer says cannot be appealed is never mailed

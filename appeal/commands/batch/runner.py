@@ -162,8 +162,9 @@ def _print(result: BatchResult, out_dir: Path, target: Path) -> Path | None:
 
 
 def _not_for_the_window(outcome: Outcome) -> str | None:
-    """Why a letter cannot go in a window envelope as it is (the print file's letters are mailed in one), or None:
-    no payer address to show, or a letterhead the window would show (the letter is fine for a portal or fax)."""
+    """Why a letter cannot go in the print file as it is (its letters are mailed in a window envelope), or None:
+    no payer address to show, a letterhead the window would show (the letter is fine for a portal or fax), or a
+    verdict other than ready (the README: the print file holds every *ready* letter)."""
     if any("[no-payer-address]" in warning for warning in outcome.warnings):
         return "no payer address for the window envelope [no-payer-address]"
     codes = {code for code, _ in outcome.reasons}
@@ -171,6 +172,9 @@ def _not_for_the_window(outcome: Outcome) -> str | None:
         return "the payer's address fits no window: the window would show none [payer-address-too-long]"
     if "letterhead-in-window" in codes:
         return "the window envelope would show its letterhead [letterhead-in-window]"
+    if outcome.verdict != "ready":  # the print file is mailed as it is: a letter to review or blocked is not
+        reasons = ", ".join(dict.fromkeys(code for code, _ in outcome.reasons))
+        return f"its verdict is {outcome.verdict or 'unknown'}" + (f" ({reasons})" if reasons else "")
     return None
 
 
