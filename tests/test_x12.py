@@ -549,3 +549,16 @@ def test_a_cas_of_one_reason_reads_as_any_cas(cas, adjustments, said):
     found = remit.claims[0].lines[1].adjustments
     assert [(a.group, a.reason, a.amount, a.quantity) for a in found] == adjustments
     assert [w.message for w in remit.warnings if w.segment_index == 26] == said
+
+
+@pytest.mark.parametrize("cut", ["CAS*CO*97*120", "CAS*CO*97", "SVC*HC:97140"])
+def test_a_file_cut_short_mid_segment_invents_no_denial(cut):
+    """A cut-off last segment ("CAS*CO*9" of "CAS*CO*97*120.00") is left out with a warning, never read as CO-9."""
+    text = (DATA / F08).read_text()
+    start = text.index(cut)
+    remit = parse_835(text[:start + len(cut) - 2])
+    assert not any(d.carc == "9" or d.carc == "" for d in find_denials(remit))
+    assert any("the file ends inside this segment" in w.message for w in remit.warnings)
+    whole = parse_835(text)  # a file ending in its envelope trailers, terminated or not, warns of nothing
+    assert not any("ends inside" in w.message for w in whole.warnings)
+    assert not any("ends inside" in w.message for w in parse_835(text.rstrip().removesuffix("~")).warnings)

@@ -721,6 +721,9 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+ENVELOPE_TRAILERS = ("SE", "GE", "IEA")  # a last segment of these without its terminator holds no claim data
+
+
 def parse_835(data: bytes | str, path: str = "<input>") -> Remittance:
     """Read an 835; problems become `Remittance.warnings`, not exceptions."""
     with no_cycle_collection():
@@ -735,8 +738,16 @@ def _parse_835(data: bytes | str, path: str) -> Remittance:
         reader.remit.warnings.append(Warning835(
             1, "ST", "no ISA envelope; assuming '*' elements, ':' components, '~' terminator"))
     element = delims.element
+    segments = [s for s in map(str.strip, text.split(delims.segment)) if s]
+    if segments and not text.rstrip().endswith(delims.segment) \
+            and segments[-1].split(element, 1)[0] not in ENVELOPE_TRAILERS:
+        cut = segments.pop()  # a file cut short mid-segment: "CAS*CO*9" would be read as a CO-9 denial
+        reader.remit.warnings.append(Warning835(
+            len(segments) + 1, cut.split(element, 1)[0][:3],
+            "the file ends inside this segment (no segment terminator after it): it was cut short, so the "
+            "segment is left out; ask the payer or clearinghouse for the whole file"))
     try:
-        for idx, segment in enumerate(filter(None, map(str.strip, text.split(delims.segment))), start=1):
+        for idx, segment in enumerate(segments, start=1):
             seg = segment.split(element)
             reader.idx, reader.seg = idx, seg
             handler = reader.handlers.get(seg[0])
