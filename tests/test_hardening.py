@@ -317,6 +317,8 @@ def test_the_template_context_holds_no_machine_paths(body):
     ("{{ 'x'.ljust(10**9) }}", "ljust() width of 1,000,000,000; at most 1,000"),
     ("{{ '{:>1000000000}'.format('x') }}", "a format width of 1,000,000,000; at most 1,000"),
     ("{{ 'x'|center(10**9) }}", "the center filter's size of 1,000,000,000; at most 1,000"),
+    ("{{ '%1000000000s'|format('x') }}", "a % format width of 1,000,000,000; at most 1,000"),  # before it is made
+    ("{{ '%.1000000000f'|format(1.0) }}", "a % format width of 1,000,000,000; at most 1,000"),
 ])
 def test_repetition_and_sizes_are_bounded(body, text, message):
     template_error(body(text), body.file, 5, message)

@@ -237,12 +237,7 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
                 if digits > MAX_EXPONENT_DIGITS:
                     raise OverBudget(f"a power of about {digits:,.0f} digits; at most {MAX_EXPONENT_DIGITS:,}")
         elif operator == "%" and isinstance(left, str):
-            for width, precision in _PRINTF_WIDTH.findall(left):
-                for number in (width, precision):
-                    if number == "*":
-                        raise OverBudget("a '*' width in a % format; write the width out")
-                    if number:
-                        _width(int(number), "a % format width")
+            _printf_widths(left)
             args = right if isinstance(right, tuple) else (right,)
             right = tuple(a if isinstance(a, (int, float, Decimal)) and not isinstance(a, bool)
                           else text_value(a, "formatted with %") for a in args)
@@ -318,12 +313,25 @@ def _guarded_filter(name: str, func):
             for arg in (*args[at + 1:], *kwargs.values()):
                 if not isinstance(arg, (bool, int, float, Decimal, dt.date)):
                     text_value(arg, f"given to the {name} filter")
+        if name == "format" and len(args) > at and isinstance(args[at], str):  # '%1000000000s'|format: before it
+            _printf_widths(args[at])                                          # allocates a gigabyte
         if name in _SIZED_FILTERS:
             for arg in (*args[at + 1:], *kwargs.values()):
                 _width(arg, f"the {name} filter's size")
         return bounded(func(*args, **kwargs))
 
     return guarded
+
+
+def _printf_widths(text: str) -> None:
+    """Every width and precision of a printf-style format (``%`` and the ``format`` filter) bounded before the
+    text is made: ``'%1000000000s'`` would allocate a gigabyte first and be refused only after."""
+    for width, precision in _PRINTF_WIDTH.findall(text):
+        for number in (width, precision):
+            if number == "*":
+                raise OverBudget("a '*' width in a % format; write the width out")
+            if number:
+                _width(int(number), "a % format width")
 
 
 def _passes_arg(func) -> bool:
