@@ -677,3 +677,24 @@ def test_a_profile_letterhead_logo_that_is_a_pipe_is_refused_not_waited_on(tmp_p
                 "image (accepted: a PNG or JPEG image of at most 20 MiB and 50 million pixels)") in result.stderr
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_damaged_enclosure_read_around_is_a_warning_naming_it_not_bare_library_lines(make_case, tmp_path):
+    """pypdf reads around a broken cross-reference table and logs it: the packet says so, naming the file, and no
+    bare library line ("incorrect startxref pointer") reaches stderr."""
+    from reportlab.pdfgen import canvas
+
+    good = tmp_path / "good.pdf"
+    pdf = canvas.Canvas(str(good))
+    pdf.drawString(100, 700, "Operative report (sample)")
+    pdf.showPage()
+    pdf.save()
+    data = good.read_bytes()
+    broken = tmp_path / "report.pdf"
+    broken.write_bytes(data[:data.rindex(b"startxref")] + b"startxref\n1\n%%EOF\n")
+    case = make_case({"enclosures": [{"description": "Report", "path": "report.pdf"}]})
+    result = appeal_cli("packet", case, "-o", tmp_path / "o", "--date", "2026-11-27", timeout=60)
+    assert result.returncode in (0, 1), result.stderr
+    assert (f"warning: {broken}: the PDF is damaged and was read around it (pypdf: incorrect startxref "
+            f"pointer(1)); check its pages in the packet (exhibit 1)") in result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith(("incorrect", "EOF marker"))]

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from appeal.deliver.files import MAX_NAME, ensure_dir, write_atomic
 from appeal.deliver.letter import letter_name, write_letter
@@ -56,6 +57,7 @@ class Exhibit:
     pdf: bytes
     pages: int
     first: int = 0  # its first page in the packet, once the letter is measured
+    repaired: str | None = None  # what pypdf found damaged and read around (its first complaint), or None
 
     @property
     def last(self) -> int:
@@ -105,15 +107,40 @@ def read_exhibits(case: Case, workspace: Workspace | None = None, allow_outside:
             if not allow_outside and not any(real.is_relative_to(root) for root in roots):
                 raise _Unusable(f"is outside the case's folder{' and the workspace' if workspace else ''} "
                                 f"({real}); give --allow-outside to enclose it")
-            pdf, pages = _as_pdf(real, limit)
+            with _complaints() as heard:
+                pdf, pages = _as_pdf(real, limit)
         except _Unusable as exc:
             problems.append(Problem(str(case.source), f"{enclosure.path}: {exc}", field=dotted(at),
                                     line=case.located.line(at) if case.located else None, accepted=accepted))
             continue
-        exhibits.append(Exhibit(len(exhibits) + 1, index, enclosure.description, enclosure.path, pdf, pages))
+        exhibits.append(Exhibit(len(exhibits) + 1, index, enclosure.description, enclosure.path, pdf, pages,
+                                repaired=heard[0] if heard else None))
     if problems:
         raise CaseError(problems)
     return tuple(exhibits)
+
+
+@contextmanager
+def _complaints() -> Iterator[list[str]]:
+    """What pypdf logs while a PDF is read (a damaged cross-reference table it reads around, a missing end
+    marker), kept for a warning that names the file, instead of bare lines on stderr."""
+    import logging
+
+    heard: list[str] = []
+
+    class Heard(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            heard.append(record.getMessage().strip().splitlines()[0] if record.getMessage().strip() else "")
+
+    logger = logging.getLogger("pypdf")
+    handler, propagate = Heard(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield heard
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 class _Unusable(Exception):
@@ -408,6 +435,9 @@ def deliver_packet(prepared: Prepared, templates: TemplateSet, library: Citation
             faxed.append(out_dir / f"{fax_name(stem)}{suffix}")
             write_atomic(faxed[-1], data)
     packet.prepared.warnings.extend(portal_warnings([path], workspace))
+    packet.prepared.warnings.extend(f"{e.path}: the PDF is damaged and was read around it (pypdf: {e.repaired}); "
+                                    f"check its pages in the packet (exhibit {e.number})"
+                                    for e in packet.exhibits if e.repaired is not None)
     packet.prepared.warnings.extend(unattached(prepared.case))
     return Delivered(packet.prepared, [*outputs, path, *faxed], path, packet.letter_pages, packet.exhibits)
 
