@@ -562,3 +562,24 @@ def test_a_file_cut_short_mid_segment_invents_no_denial(cut):
     whole = parse_835(text)  # a file ending in its envelope trailers, terminated or not, warns of nothing
     assert not any("ends inside" in w.message for w in whole.warnings)
     assert not any("ends inside" in w.message for w in parse_835(text.rstrip().removesuffix("~")).warnings)
+
+
+def test_a_denied_claim_whose_adjustments_name_some_lines_keeps_the_others():
+    """A claim denied whole (CLP02 4) whose CAS name only some lines: the other lines are denied too, with no
+    reason given, and are listed, not dropped."""
+    text = (DATA / F08).read_text()
+    kept = []
+    for segment in text.split("~"):
+        if segment.strip().startswith("CLP*ACCT-0001*"):
+            parts = segment.strip().split("*")
+            segment = segment.replace(segment.strip(), "*".join(parts[:2] + ["4"] + parts[3:]))
+        if segment.strip().startswith("CAS*") and "CO*45" not in segment:
+            continue  # only the routine CO-45 of one line is left
+        kept.append(segment)
+    remit = parse_835("~".join(kept))
+    claim = next(c for c in remit.claims if c.account == "ACCT-0001")
+    denied = [d for d in find_denials(remit) if d.claim is claim]
+    unexplained = [d for d in denied if (d.group, d.carc) == ("", "")]
+    assert len(unexplained) == 1
+    bare = [n for n, line in enumerate(claim.lines, start=1) if not line.adjustments]
+    assert bare and list(unexplained[0].lines) == bare

@@ -800,6 +800,12 @@ def _claim_denials(claim: Claim, routine: frozenset[tuple[str, str]]) -> list[De
         unpaid = (claim.charge or Decimal(0)) - (claim.paid or Decimal(0))
         all_lines = list(range(1, len(claim.lines) + 1))
         groups[("", "")] = (all_lines, [unpaid], [r for line in claim.lines for r in line.remarks])
+    elif whole and not claim.adjustments:  # a denied claim whose CAS name some lines: the others are denied too,
+        bare = [(n, line) for n, line in enumerate(claim.lines, start=1) if not line.adjustments]  # for no reason
+        if bare:                                                                                  # given
+            groups[("", "")] = ([n for n, _ in bare], [(line.charge or Decimal(0)) - (line.paid or Decimal(0))
+                                                       for _, line in bare],
+                                [r for _, line in bare for r in line.remarks])
     return [Denial(claim, group, carc, tuple(lines), sum(amounts, Decimal(0)),
                    _dedupe(rarcs + claim.remarks), whole)
             for (group, carc), (lines, amounts, rarcs) in groups.items()]
