@@ -436,11 +436,16 @@ def test_a_sending_dated_before_its_letter_is_refused(ws):
     assert _history(ws, "A-000003") == [("sent", DATE)]
 
 
-def test_a_next_level_is_not_sent_before_the_decision_that_opened_it(ws, tmp_path):
+def upheld(ws) -> None:
+    """A-000003 (a corrected claim) sent on 11/28 and upheld on 12/01: A-000005, its reconsideration, is opened."""
     assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
                "--workspace", ws).exit_code == 0
     assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
                "--workspace", ws).exit_code == 0
+
+
+def test_a_next_level_is_not_sent_before_the_decision_that_opened_it(ws, tmp_path):
+    upheld(ws)
     made = cli("track", "next", "--appeal", "A-000005", "-o", tmp_path / "next", "--date", "2026-11-30",
                "--workspace", ws)  # the letter misdated before the decision (its verdict says so)
     assert made.exit_code in (0, 1), made.stderr
@@ -453,10 +458,7 @@ def test_a_next_level_is_not_sent_before_the_decision_that_opened_it(ws, tmp_pat
 
 
 def test_the_next_levels_letter_counts_its_window_from_the_decision_it_appeals(ws, tmp_path):
-    assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
-               "--workspace", ws).exit_code == 0
-    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
-               "--workspace", ws).exit_code == 0
+    upheld(ws)
     made = cli("track", "next", "--appeal", "A-000005", "-o", tmp_path / "next", "--date", "2026-12-03",
                "--workspace", ws, "--json")
     reasons = {r["code"]: r["message"] for r in as_json(made)["verdict"]["reasons"]}
@@ -465,10 +467,7 @@ def test_the_next_levels_letter_counts_its_window_from_the_decision_it_appeals(w
 
 
 def test_a_corrected_decision_closes_the_level_the_upheld_one_opened(ws):
-    assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
-               "--workspace", ws).exit_code == 0
-    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
-               "--workspace", ws).exit_code == 0
+    upheld(ws)
     assert {a["id"]: a["status"] for a in rows(ws)}["A-000005"] == "new"
     fixed = cli("track", "outcome", "--appeal", "A-000003", "--result", "overturned", "--paid", "120",
                 "--date", "2026-12-02", "--workspace", ws)
@@ -526,10 +525,7 @@ def test_a_decision_needs_a_sending_and_a_sending_needs_a_letter(ws):
     assert {a["id"]: a["status"] for a in rows(ws)}["A-000003"] == "drafted"
     withdrawn = cli("track", "outcome", "--appeal", "A-000004", "--result", "withdrawn", "--workspace", ws)
     assert withdrawn.exit_code == 0, withdrawn.stderr
-    assert cli("track", "sent", "--appeal", "A-000003", "--via", "portal", "--date", "2026-11-28",
-               "--workspace", ws).exit_code == 0
-    assert cli("track", "outcome", "--appeal", "A-000003", "--result", "upheld", "--date", "2026-12-01",
-               "--workspace", ws).exit_code == 0
+    upheld(ws)
     unmade = cli("track", "sent", "--appeal", "A-000005", "--via", "mail", "--workspace", ws)  # the next level
     assert unmade.exit_code == 2 and "A-000005: has no letter yet (status new)" in unmade.stderr
 
