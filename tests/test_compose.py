@@ -348,3 +348,17 @@ def test_a_link_in_a_template_keeps_its_address_on_paper(markdown, said):
 
     (inline,) = [t for t in parser().parse(markdown) if t.type == "inline"]
     assert "".join(run.text for run in _runs(inline, None)) == said
+
+
+@pytest.mark.parametrize("denied, part, subject", [
+    (["1", "3"], "its denial of lines 1 and 3 of claim SAMPLE-2026-000456", "lines 1 and 3 of the claim were denied"),
+    (["2"], "its denial of line 2 of claim SAMPLE-2026-000456", "line 2 of the claim was denied"),
+    ([], "its denial of claim SAMPLE-2026-000456", "the claim was denied"),
+])
+def test_a_denial_of_some_lines_is_said_as_such(make_case, denied, part, subject):
+    """A payer that denied two lines of a paid claim reads which lines the appeal is about, not "the claim"."""
+    lines = [{"date": "2026-08-03", "code": code, "charge": 100} for code in ("76120", "76125", "76120")]
+    letter = letter_for(make_case({"claim.lines": lines, "denial.lines": denied},
+                                  base=SAMPLES / "generic-reconsideration.yaml"))
+    text = flat(letter.text())
+    assert part in text and subject in text
