@@ -21,6 +21,7 @@ adds what a letter needs:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import signal
 import threading
@@ -232,8 +233,8 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
                     raise OverBudget(f"a repetition of {len(seq) * times:,} characters or items; at most {MAX_VALUE:,}")
         elif operator == "**":
             if isinstance(left, (int, float, Decimal)) and isinstance(right, (int, float, Decimal)):
-                size = abs(int(left))
-                digits = abs(float(right)) * len(str(size) if size >= 1 else "1")
+                base: int | float | Decimal = abs(left)  # a float or Decimal base between 1 and 2 grows too
+                digits = abs(float(right)) * (math.log10(base) if base > 1 else 0.0)  # as many as the power has
                 if digits > MAX_EXPONENT_DIGITS:
                     raise OverBudget(f"a power of about {digits:,.0f} digits; at most {MAX_EXPONENT_DIGITS:,}")
         elif operator == "%" and isinstance(left, str):
