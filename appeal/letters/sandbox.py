@@ -233,8 +233,7 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
                     raise OverBudget(f"a repetition of {len(seq) * times:,} characters or items; at most {MAX_VALUE:,}")
         elif operator == "**":
             if isinstance(left, (int, float, Decimal)) and isinstance(right, (int, float, Decimal)):
-                base: int | float | Decimal = abs(left)  # a float or Decimal base between 1 and 2 grows too
-                digits = abs(float(right)) * (math.log10(base) if base > 1 else 0.0)  # as many as the power has
+                digits = abs(float(right)) * _log10(left)  # as many as the power has
                 if digits > MAX_EXPONENT_DIGITS:
                     raise OverBudget(f"a power of about {digits:,.0f} digits; at most {MAX_EXPONENT_DIGITS:,}")
         elif operator == "%" and isinstance(left, str):
@@ -322,6 +321,13 @@ def _guarded_filter(name: str, func):
         return bounded(func(*args, **kwargs))
 
     return guarded
+
+
+def _log10(base: int | float | Decimal) -> float:
+    """The digits a power of ``base`` gains for each unit of its exponent (none for a base of at most 1 in size; a
+    float or Decimal base between 1 and 2 grows too)."""
+    size = -base if base < 0 else base
+    return math.log10(size) if size > 1 else 0.0
 
 
 def _printf_widths(text: str) -> None:
