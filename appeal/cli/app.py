@@ -167,16 +167,6 @@ def say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def quiet_libraries() -> None:
-    """No library's log lines on stderr: pypdf logs what it reads around in a damaged PDF ("incorrect startxref
-    pointer"), a bare line naming no file; the command says it itself, naming the file (``deliver.packet``)."""
-    import logging
-
-    logger = logging.getLogger("pypdf")
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-
-
 def guarded(func: Callable) -> Callable:
     """Turn every user-caused error into its message and exit code; never a traceback."""
 
@@ -188,7 +178,6 @@ def guarded(func: Callable) -> Callable:
         meta = click.get_current_context().meta
         if not getattr(func, "keeps_gc_paused", False):
             resume_gc()
-        quiet_libraries()
         try:
             if os.environ.get("SOURCE_DATE_EPOCH", "").strip():  # checked before any command reads it (or reportlab)
                 from appeal.inputs.case import source_date_epoch

@@ -132,15 +132,12 @@ def _complaints() -> Iterator[list[str]]:
         def emit(self, record: logging.LogRecord) -> None:
             heard.append(record.getMessage().strip().splitlines()[0] if record.getMessage().strip() else "")
 
-    logger = logging.getLogger("pypdf")
-    handler, propagate = Heard(logging.WARNING), logger.propagate
+    logger, handler = logging.getLogger("pypdf"), Heard(logging.WARNING)
     logger.addHandler(handler)
-    logger.propagate = False
     try:
         yield heard
     finally:
         logger.removeHandler(handler)
-        logger.propagate = propagate
 
 
 class _Unusable(Exception):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import io
+import logging
 import unicodedata
 from contextvars import ContextVar
 from dataclasses import replace
@@ -76,6 +77,10 @@ from appeal.render import (
 from appeal.render.fonts import describe_missing, missing_glyphs
 from appeal.render.wordml import xml_escape  # not xml.sax.saxutils's: that module imports urllib.request and ssl
 from appeal.resources import PACKAGE
+
+# pypdf (stationery here, packets, the fax and mail files) logs what it reads around in a damaged PDF as bare lines
+# that name no file: the commands say it themselves, naming the file (deliver.packet). reportlab imports logging.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 FAMILY = "LiberationSerif"
 _FAMILY_NAMES = {"serif": FAMILY, "sans": "LiberationSans"}
