@@ -190,7 +190,7 @@ def outcome(settings: Settings, db: str | None, which: Which, result: str, paid,
     with ledger.write() as conn:
         appeals = select(ledger, conn, which)
         for appeal in appeals:
-            first = ledger.first(conn, appeal["appeal_id"], "sent")
+            first = ledger.first_sent(conn, appeal["appeal_id"])
             if first is None and result != "withdrawn":  # a decision answers a letter the payer has
                 raise TrackError([Problem(appeal["id"], f"was never recorded as sent (status {appeal['status']}); "
                                                         "nothing was recorded",

@@ -47,12 +47,11 @@ def decide(ledger: Ledger, conn, appeal: dict, result: str, on: dt.date, by: str
     if level is None:
         return out
     if result != "upheld":
-        opened = conn.execute("SELECT id, status FROM appeals WHERE denial_id = :denial_id AND level = :level",
-                              {"denial_id": appeal["denial_id"], "level": level})
-        if opened and opened[0]["status"] in ("new", "drafted"):
-            ledger.add_event(conn, opened[0]["id"], "outcome", on, by, method=None, result="withdrawn",
+        opened = ledger.at_level(conn, appeal["denial_id"], level)
+        if opened is not None and opened["status"] in ("new", "drafted"):
+            ledger.add_event(conn, opened["id"], "outcome", on, by, method=None, result="withdrawn",
                              note=f"not to be filed: the decision on {appeal['id']} is now {result}")
-            out["closed"] = public_id(opened[0]["id"])
+            out["closed"] = public_id(opened["id"])
         return out
     due = next_level_due(payer_entry(workspace, appeal), level, on, by_letter=via == "letter")
     out["next"] = public_id(ledger.open_appeal(conn, appeal["denial_id"], level, due))

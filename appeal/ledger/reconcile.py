@@ -121,7 +121,7 @@ def _answer(ledger: Ledger, conn, path: str, digest: str, txn: Transaction, grou
             continue
         if appeal["status"] != "sent":
             continue
-        first = ledger.first(conn, appeal["appeal_id"], "sent")
+        first = ledger.first_sent(conn, appeal["appeal_id"])
         if first is not None and on < first:  # as track outcome refuses: no decision before the sending
             out.append({**entry, "before_sent": True,
                         "note": f"the remittance is dated {on:%m/%d/%Y}, before {appeal['id']} was sent on "

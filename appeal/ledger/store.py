@@ -147,6 +147,11 @@ def user(given: str | None = None) -> str:
         return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
+def _meta(conn: Connection) -> dict[str, str]:
+    """What ``ledger_meta`` holds: ``kind``, ``schema``, and :data:`LETTER_DATES` once letters bear their date."""
+    return {r["key"]: r["value"] for r in conn.execute('SELECT "key", value FROM ledger_meta')}
+
+
 class _Tried(Exception):
     """Ends a transaction that only tried a write (:meth:`Ledger.check_writable`): it is rolled back."""
 
@@ -218,8 +223,7 @@ class Ledger:
 
         with self.read() as conn:
             names = conn.tables()
-            found = {r["key"]: r["value"] for r in conn.execute('SELECT "key", value FROM ledger_meta')} \
-                if "ledger_meta" in names else None
+            found = _meta(conn) if "ledger_meta" in names else None
         if found is None and names - {"ledger_meta"}:
             raise self.error("holds other tables and no appeal ledger (not a ledger made by appeal)",
                              "an appeal ledger, or a new empty database")
@@ -234,8 +238,7 @@ class Ledger:
                 return
         with self.write() as conn:
             conn.execute(schema.META)
-            rows = {r["key"]: r["value"] for r in conn.execute('SELECT "key", value FROM ledger_meta')}
-            version = int(rows.get("schema", "0") or 0)
+            version = int(_meta(conn).get("schema", "0") or 0)
             for number, migrate in schema.MIGRATIONS:
                 if number > version:
                     migrate(conn)
@@ -463,13 +466,18 @@ class Ledger:
             return int(found)
         return _one(conn.insert("denials", [_denial_row(facts, stamp, linked)]))
 
+    def at_level(self, conn: Connection, denial_id: int, level: str) -> dict | None:
+        """The denial's appeal at ``level`` (its ``id`` and ``status``), or None."""
+        found = conn.execute("SELECT id, status FROM appeals WHERE denial_id = :denial_id AND level = :level",
+                             {"denial_id": denial_id, "level": level})
+        return found[0] if found else None
+
     def open_appeal(self, conn: Connection, denial_id: int, level: str, appeal_by: dt.date | None) -> int:
         """A level with no letter yet (status ``new``): the next level after an upheld decision, or the first
         appeal of a denial opened by reconcile. An existing one is kept."""
-        found = conn.scalar("SELECT id FROM appeals WHERE denial_id = :denial_id AND level = :level",
-                            {"denial_id": denial_id, "level": level})
+        found = self.at_level(conn, denial_id, level)
         if found is not None:
-            return int(found)
+            return int(found["id"])
         stamp = now()
         return _one(conn.insert("appeals", [{"denial_id": denial_id, "level": level, "status": "new",
                                              "appeal_by": appeal_by, "created_at": stamp, "updated_at": stamp}]))
@@ -538,11 +546,11 @@ class Ledger:
         return [_event_view(e) for e in conn.execute("SELECT * FROM events WHERE appeal_id = :appeal_id ORDER BY id",
                                                      {"appeal_id": appeal_id})]
 
-    def first(self, conn: Connection, appeal_id: int, kind: str) -> dt.date | None:
-        """The day of the appeal's first event of ``kind``: no decision is dated before the appeal was first sent
-        (``sent``, track outcome, track reconcile)."""
-        days = [e["date"] for e in self.events(conn, appeal_id) if e["kind"] == kind]
-        return dt.date.fromisoformat(min(days)) if days else None
+    def first_sent(self, conn: Connection, appeal_id: int) -> dt.date | None:
+        """The day the appeal was first recorded as sent: no decision on it is dated earlier (track outcome,
+        track reconcile)."""
+        sent = [e["date"] for e in self.events(conn, appeal_id) if e["kind"] == "sent"]
+        return dt.date.fromisoformat(min(sent)) if sent else None
 
     def earliest_sending(self, conn: Connection, appeal: dict) -> tuple[dt.date, str] | None:
         """The first day the appeal (a row of :meth:`appeals`) can have been sent, and what sets it: the date its
@@ -551,7 +559,7 @@ class Ledger:
         ``drafted`` events recorded since :data:`LETTER_DATES` (earlier versions dated them the day the letter
         was made, which may be later than the letter: those are not used)."""
         bounds: list[tuple[dt.date, str]] = []
-        since = conn.scalar(f"""SELECT value FROM ledger_meta WHERE "key" = '{LETTER_DATES}'""")
+        since = _meta(conn).get(LETTER_DATES)
         if since is not None:
             start = dt.datetime.fromisoformat(since)
             dated = [dt.date.fromisoformat(e["date"]) for e in self.events(conn, appeal["appeal_id"])
