@@ -46,9 +46,14 @@ class Connection:
     def _ran(self, sql: str, params: dict) -> Iterator[Any]:
         """The driver's cursor once it ran the statement (closed after)."""
         text, values = self._bound(sql, params)
+        with self._cursor() as cursor:
+            cursor.execute(text, values)
+            yield cursor
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
         cursor = self.raw.cursor()
         try:
-            cursor.execute(text, values)
             yield cursor
         finally:
             cursor.close()
@@ -62,12 +67,9 @@ class Connection:
         """Run one statement for each of ``rows`` (their parameters are plain values, never lists)."""
         if not rows:
             return
-        text, _ = self._bound(sql, rows[0])
-        cursor = self.raw.cursor()
-        try:
-            cursor.executemany(text, [self._values(row) for row in rows])
-        finally:
-            cursor.close()
+        text, first = self._bound(sql, rows[0])
+        with self._cursor() as cursor:
+            cursor.executemany(text, [first, *(self._values(row) for row in rows[1:])])
 
     def insert(self, table: str, rows: list[dict]) -> int | None:
         """Insert ``rows`` (the columns the first row names) in their order; one row's new id, or None for
